@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Keeps proto/ and the generated TypeScript in libs/contracts in step.
+//   generate: buf generate + descriptor set (used by gRPC server reflection)
+//   check:    buf lint, buf format, buf breaking, and a drift check that regenerates into a
+//             temporary directory and fails when the committed output differs.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const genDir = join(root, "libs/contracts/src/gen");
+const descriptorSet = join(root, "libs/contracts/descriptor-set.binpb");
+const buf = join(root, "node_modules/.bin/buf");
+
+function run(args, options = {}) {
+  return execFileSync(buf, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    ...options,
+  });
+}
+
+function step(name, fn) {
+  try {
+    fn();
+    console.log(`contracts: ${name} ok`);
+  } catch (error) {
+    const output = `${error.stdout ?? ""}${error.stderr ?? ""}`.trim();
+    console.error(`contracts: ${name} FAILED\n${output || error.message}`);
+    process.exitCode = 1;
+  }
+}
+
+function generate(outRoot) {
+  const template = readFileSync(join(root, "buf.gen.yaml"), "utf8").replace(
+    "out: libs/contracts/src/gen",
+    `out: ${join(outRoot, "gen")}`,
+  );
+  run(["generate", "--template", template]);
+  run([
+    "build",
+    "--as-file-descriptor-set",
+    "--exclude-source-info",
+    "-o",
+    join(outRoot, "descriptor-set.binpb"),
+  ]);
+}
+
+function listFiles(dir, base = dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path, base) : [relative(base, path)];
+  });
+}
+
+function gitRefExists(ref) {
+  try {
+    execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+      cwd: root,
+      stdio: "ignore",
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function gitRefHasProto(ref) {
+  try {
+    execFileSync("git", ["cat-file", "-e", `${ref}:proto`], { cwd: root, stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const command = process.argv[2];
+if (command === "generate") {
+  const out = mkdtempSync(join(tmpdir(), "kopru-contracts-"));
+  generate(out);
+  rmSync(genDir, { recursive: true, force: true });
+  cpSync(join(out, "gen"), genDir, { recursive: true });
+  cpSync(join(out, "descriptor-set.binpb"), descriptorSet);
+  rmSync(out, { recursive: true, force: true });
+  console.log("contracts: generated libs/contracts/src/gen and descriptor-set.binpb");
+} else if (command === "check") {
+  step("buf lint", () => run(["lint"]));
+  step("buf format", () => run(["format", "--diff", "--exit-code"]));
+  step("buf breaking", () => {
+    // Compare with the landed contracts: an explicit base, else origin/main, else the last commit
+    // (which catches an uncommitted breaking edit in a working tree).
+    const candidates = [process.env.KOPRU_BREAKING_AGAINST, "origin/main", "HEAD"].filter(Boolean);
+    const base = candidates.find((ref) => gitRefExists(ref));
+    if (!base || !gitRefHasProto(base)) {
+      console.log("contracts: no landed contracts to compare with yet");
+      return;
+    }
+    run(["breaking", "--against", `.git#ref=${base},subdir=.`]);
+  });
+  step("generated code matches proto/", () => {
+    const out = mkdtempSync(join(tmpdir(), "kopru-contracts-"));
+    try {
+      generate(out);
+      const expected = listFiles(join(out, "gen")).sort();
+      const actual = listFiles(genDir).sort();
+      const drifted = [];
+      for (const file of new Set([...expected, ...actual])) {
+        const a = join(out, "gen", file);
+        const b = join(genDir, file);
+        if (!existsSync(a) || !existsSync(b) || !readFileSync(a).equals(readFileSync(b))) drifted.push(file);
+      }
+      if (
+        !existsSync(descriptorSet) ||
+        !readFileSync(descriptorSet).equals(readFileSync(join(out, "descriptor-set.binpb")))
+      ) {
+        drifted.push("descriptor-set.binpb");
+      }
+      if (drifted.length > 0) {
+        throw new Error(
+          `generated TypeScript is out of date with proto/ (run \`pnpm contracts:generate\`):\n  ${drifted.join("\n  ")}`,
+        );
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+} else {
+  console.error("usage: contracts.mjs generate|check");
+  process.exitCode = 2;
+}

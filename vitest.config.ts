@@ -1,0 +1,48 @@
+import { defineConfig } from "vitest/config";
+
+// One runner, three projects: pure unit tests beside the code, integration tests against a real
+// NATS JetStream and PostgreSQL (*.int.test.ts), and end-to-end tests that start services as
+// separate processes (test/**/*.e2e.test.ts). Workspace packages resolve to their TypeScript
+// source through the `kopru-source` export condition, so no build step sits before a test run.
+const conditions = ["kopru-source", "node", "import", "module", "default"];
+const shared = {
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ["kopru-source"] } },
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: "unit",
+          include: ["{libs,services,scripts}/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**", "**/*.int.test.ts", "**/*.e2e.test.ts"],
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: "integration",
+          include: ["{libs,services}/**/*.int.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: "e2e",
+          include: ["test/**/*.e2e.test.ts"],
+          exclude: ["**/node_modules/**"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
