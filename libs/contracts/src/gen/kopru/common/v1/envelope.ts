@@ -7,20 +7,95 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { ServiceRef } from "./refs.js";
 
 export const protobufPackage = "kopru.common.v1";
 
 export const protobufFileName = "kopru/common/v1/envelope.proto";
 
-/** EventEnvelope wraps every event. */
+/**
+ * EventEnvelope wraps every event published on NATS JetStream. The envelope itself never
+ * carries personal data: whether an event is personal data depends only on its payload
+ * type, and the subject it is published on names its addressee. W3C trace context
+ * (traceparent, tracestate) travels in the NATS message headers, not here.
+ */
 export interface EventEnvelope {
+  /**
+   * Unique id of this event (UUID). Also sent as the `Nats-Msg-Id` header so JetStream
+   * de-duplicates re-published outbox rows; consumers record it in their processed-event
+   * table to stay idempotent.
+   */
   eventId: string;
-  occurredAt?: Date | undefined;
+  /**
+   * Fully-qualified protobuf name of the payload message, without a type URL prefix,
+   * e.g. `kopru.referral.v1.ReferralRequested`. Consumers dispatch on it.
+   */
+  eventType: string;
+  /**
+   * Version of the payload's schema for this event_type, starting at 1. Bumped only for
+   * a semantic change that is still wire-compatible; an incompatible change is a new
+   * package (`v2`) and a new event_type.
+   */
+  schemaVersion: number;
+  /**
+   * When the fact happened in the producer (the time of the committed write, not the time
+   * of relay from the outbox).
+   */
+  occurredAt?:
+    | Date
+    | undefined;
+  /**
+   * The service that produced the event, and the organisation (tenant) on whose behalf it
+   * acted, e.g. {organisation_id: <MMCC Gaziantep>, service: "municipality"}.
+   */
+  producer?:
+    | ServiceRef
+    | undefined;
+  /**
+   * Id of the business flow this event belongs to, copied unchanged from the event or
+   * request that started it. For referrals it is the root referral id, so a whole
+   * redirect/onward chain shares one correlation id.
+   */
+  correlationId: string;
+  /**
+   * event_id of the event (or id of the command/request) that directly caused this one;
+   * empty for events caused by a user action without an upstream event.
+   */
+  causationId: string;
+  /**
+   * Kind of aggregate the event is about, lower_snake_case, e.g. "referral", "consent",
+   * "protection_case", "service_offering".
+   */
+  aggregateType: string;
+  /** Id of that aggregate (UUID), e.g. the referral id. */
+  aggregateId: string;
+  /**
+   * Position of this event in the stream of events this producer publishes for this
+   * aggregate: starts at 1 and is gapless per (producer.service, aggregate_type,
+   * aggregate_id), assigned in the same transaction as the outbox row. Consumers use it
+   * to detect gaps and re-order. A referral is written by two parties (referrer and
+   * target), so each keeps its own counter here; the network-wide order of referral
+   * transitions is `ReferralStatusChanged.sequence`.
+   */
+  aggregateSequence: number;
+  /** The payload message named by event_type, protobuf binary encoding. */
   payload: Buffer;
 }
 
 function createBaseEventEnvelope(): EventEnvelope {
-  return { eventId: "", occurredAt: undefined, payload: Buffer.alloc(0) };
+  return {
+    eventId: "",
+    eventType: "",
+    schemaVersion: 0,
+    occurredAt: undefined,
+    producer: undefined,
+    correlationId: "",
+    causationId: "",
+    aggregateType: "",
+    aggregateId: "",
+    aggregateSequence: 0,
+    payload: Buffer.alloc(0),
+  };
 }
 
 export const EventEnvelope: MessageFns<EventEnvelope> = {
@@ -28,11 +103,35 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
     if (message.eventId !== "") {
       writer.uint32(10).string(message.eventId);
     }
+    if (message.eventType !== "") {
+      writer.uint32(18).string(message.eventType);
+    }
+    if (message.schemaVersion !== 0) {
+      writer.uint32(24).uint32(message.schemaVersion);
+    }
     if (message.occurredAt !== undefined) {
-      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(18).fork()).join();
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(34).fork()).join();
+    }
+    if (message.producer !== undefined) {
+      ServiceRef.encode(message.producer, writer.uint32(42).fork()).join();
+    }
+    if (message.correlationId !== "") {
+      writer.uint32(50).string(message.correlationId);
+    }
+    if (message.causationId !== "") {
+      writer.uint32(58).string(message.causationId);
+    }
+    if (message.aggregateType !== "") {
+      writer.uint32(66).string(message.aggregateType);
+    }
+    if (message.aggregateId !== "") {
+      writer.uint32(74).string(message.aggregateId);
+    }
+    if (message.aggregateSequence !== 0) {
+      writer.uint32(80).uint64(message.aggregateSequence);
     }
     if (message.payload.length !== 0) {
-      writer.uint32(26).bytes(message.payload);
+      writer.uint32(90).bytes(message.payload);
     }
     return writer;
   },
@@ -63,11 +162,75 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
               break;
             }
 
-            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.eventType = reader.string();
             continue;
           }
           case 3: {
-            if (tag !== 26) {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.schemaVersion = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.producer = ServiceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.causationId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.aggregateType = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.aggregateId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.aggregateSequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
               break;
             }
 
@@ -93,11 +256,47 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
         : isSet(object.event_id)
         ? globalThis.String(object.event_id)
         : "",
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      schemaVersion: isSet(object.schemaVersion)
+        ? globalThis.Number(object.schemaVersion)
+        : isSet(object.schema_version)
+        ? globalThis.Number(object.schema_version)
+        : 0,
       occurredAt: isSet(object.occurredAt)
         ? fromJsonTimestamp(object.occurredAt)
         : isSet(object.occurred_at)
         ? fromJsonTimestamp(object.occurred_at)
         : undefined,
+      producer: isSet(object.producer) ? ServiceRef.fromJSON(object.producer) : undefined,
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+      causationId: isSet(object.causationId)
+        ? globalThis.String(object.causationId)
+        : isSet(object.causation_id)
+        ? globalThis.String(object.causation_id)
+        : "",
+      aggregateType: isSet(object.aggregateType)
+        ? globalThis.String(object.aggregateType)
+        : isSet(object.aggregate_type)
+        ? globalThis.String(object.aggregate_type)
+        : "",
+      aggregateId: isSet(object.aggregateId)
+        ? globalThis.String(object.aggregateId)
+        : isSet(object.aggregate_id)
+        ? globalThis.String(object.aggregate_id)
+        : "",
+      aggregateSequence: isSet(object.aggregateSequence)
+        ? globalThis.Number(object.aggregateSequence)
+        : isSet(object.aggregate_sequence)
+        ? globalThis.Number(object.aggregate_sequence)
+        : 0,
       payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
     };
   },
@@ -107,8 +306,32 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
     if (message.eventId !== "") {
       obj.eventId = message.eventId;
     }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.schemaVersion !== 0) {
+      obj.schemaVersion = Math.round(message.schemaVersion);
+    }
     if (message.occurredAt !== undefined) {
       obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.producer !== undefined) {
+      obj.producer = ServiceRef.toJSON(message.producer);
+    }
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    if (message.causationId !== "") {
+      obj.causationId = message.causationId;
+    }
+    if (message.aggregateType !== "") {
+      obj.aggregateType = message.aggregateType;
+    }
+    if (message.aggregateId !== "") {
+      obj.aggregateId = message.aggregateId;
+    }
+    if (message.aggregateSequence !== 0) {
+      obj.aggregateSequence = Math.round(message.aggregateSequence);
     }
     if (message.payload.length !== 0) {
       obj.payload = base64FromBytes(message.payload);
@@ -122,7 +345,17 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
   fromPartial(object: DeepPartial<EventEnvelope>): EventEnvelope {
     const message = createBaseEventEnvelope();
     message.eventId = object.eventId ?? "";
+    message.eventType = object.eventType ?? "";
+    message.schemaVersion = object.schemaVersion ?? 0;
     message.occurredAt = object.occurredAt ?? undefined;
+    message.producer = (object.producer !== undefined && object.producer !== null)
+      ? ServiceRef.fromPartial(object.producer)
+      : undefined;
+    message.correlationId = object.correlationId ?? "";
+    message.causationId = object.causationId ?? "";
+    message.aggregateType = object.aggregateType ?? "";
+    message.aggregateId = object.aggregateId ?? "";
+    message.aggregateSequence = object.aggregateSequence ?? 0;
     message.payload = object.payload ?? Buffer.alloc(0);
     return message;
   },
@@ -165,6 +398,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
