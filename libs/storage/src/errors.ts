@@ -1,0 +1,56 @@
+/** The database cannot be reached: callers back off and retry, nothing is lost. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+  constructor(
+    readonly location: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`database at ${location} is unavailable`, options);
+  }
+}
+
+/** An applied migration file was edited afterwards: forward-only means add a new file instead. */
+export class MigrationChecksumError extends Error {
+  override readonly name = "MigrationChecksumError";
+  constructor(
+    readonly source: string,
+    readonly migration: string,
+  ) {
+    super(
+      `migration ${source}/${migration} was changed after it was applied; migrations are forward-only, add a new file instead`,
+    );
+  }
+}
+
+export class MigrationFailedError extends Error {
+  override readonly name = "MigrationFailedError";
+  constructor(
+    readonly source: string,
+    readonly migration: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `migration ${source}/${migration} failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
+      options,
+    );
+  }
+}
+
+const UNIQUE_VIOLATION = "23505";
+const SERIALIZATION_FAILURE = "40001";
+const DEADLOCK_DETECTED = "40P01";
+
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === UNIQUE_VIOLATION;
+}
+
+/** Two transactions raced; retrying the whole transaction is safe. */
+export function isRetryableConflict(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === SERIALIZATION_FAILURE || state === DEADLOCK_DETECTED;
+}
