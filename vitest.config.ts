@@ -4,11 +4,19 @@ import { defineConfig } from "vitest/config";
 // NATS JetStream and PostgreSQL (*.int.test.ts), and end-to-end tests that start services as
 // separate processes (test/**/*.e2e.test.ts). Workspace packages resolve to their TypeScript
 // source through the `kopru-source` export condition, so no build step sits before a test run.
-const conditions = ["kopru-source", "node", "import", "module", "default"];
+// Vitest hands ssr conditions to its workers as `node --conditions`, which also steer require():
+// listing "import" there would make pg's require("pg-pool") load an ESM build and crash.
 const shared = {
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ["kopru-source"] } },
+  resolve: { conditions: ["kopru-source", "node", "import", "module", "default"] },
+  ssr: {
+    resolve: {
+      conditions: ["kopru-source", "node", "development|production"],
+      externalConditions: ["kopru-source"],
+    },
+  },
 };
+// Resolves NATS and PostgreSQL once per run and hands their URLs to the workers.
+const globalSetup = ["libs/testing/src/global-setup.ts"];
 
 export default defineConfig({
   test: {
@@ -25,6 +33,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: "integration",
+          globalSetup,
           include: ["{libs,services}/**/*.int.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**"],
           testTimeout: 60_000,
@@ -36,6 +45,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: "e2e",
+          globalSetup,
           include: ["test/**/*.e2e.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 180_000,

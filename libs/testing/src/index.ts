@@ -1,0 +1,50 @@
+// Public surface of @kopru/testing: a real NATS JetStream and a fresh PostgreSQL database for each
+// test, never a mock, plus the process and timing helpers outage tests need.
+export {
+  NatsServerStartError,
+  NatsUnavailableError,
+  PostgresUnavailableError,
+  ProcessExitedError,
+  TestDatabaseError,
+  WaitForTimeoutError,
+} from "./errors.js";
+export {
+  type NatsProblem,
+  natsUnavailableMessage,
+  type PostgresProblem,
+  postgresUnavailableMessage,
+  redactUrl,
+} from "./messages.js";
+export {
+  type ConnectNatsOptions,
+  connectNats,
+  deleteStreams,
+  type NatsServerInfo,
+  type NatsTestConnection,
+  natsServer,
+  uniqueName,
+} from "./nats.js";
+export {
+  findNatsServerBinary,
+  type NatsServerProcess,
+  type StartNatsServerOptions,
+  startNatsServer,
+} from "./nats-server.js";
+export { closedPortUrl, freePort, isPortOpen } from "./net.js";
+export {
+  type CreateTestDatabaseOptions,
+  createTestDatabase,
+  type PostgresServerInfo,
+  postgresServer,
+  type TestDatabase,
+} from "./postgres.js";
+export {
+  type OutputLine,
+  type ProcessExit,
+  type SpawnedProcess,
+  type SpawnNodeProcessOptions,
+  spawnNodeProcess,
+  type WaitForLineOptions,
+} from "./process.js";
+export { type ServerSource, shareTestServers, stopTestServers } from "./servers.js";
+export { type WaitForOptions, waitFor } from "./wait.js";

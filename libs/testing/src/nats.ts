@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { containerEngineAvailable, startNatsContainer } from "./containers.js";
+import { NatsUnavailableError } from "./errors.js";
+import { memoisePerProcess, registerTeardown } from "./memo.js";
+import { describeError, natsUnavailableMessage } from "./messages.js";
+import { findNatsServerBinary, startNatsServer } from "./nats-server.js";
+import { isPortOpen } from "./net.js";
+import type { ServerSource } from "./servers.js";
+
+const LOCAL_HOST = "127.0.0.1";
+const LOCAL_PORT = 4222;
+
+export interface NatsServerInfo {
+  /** Client URL, e.g. `nats://127.0.0.1:4222`. */
+  url: string;
+  /** Which step of the resolution order answered. */
+  source: ServerSource;
+}
+
+/** Connects, checks JetStream is enabled, disconnects; throws why when it is not usable. */
+async function probeJetStream(url: string): Promise<void> {
+  const nc = await connect({ servers: url, timeout: 2_000, reconnect: false });
+  try {
+    await jetstreamManager(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The resolution itself, uncached; `local` is a parameter only so tests can aim it at a closed port. */
+export async function resolveNats(local = { host: LOCAL_HOST, port: LOCAL_PORT }): Promise<NatsServerInfo> {
+  const fromEnv = process.env.NATS_URL;
+  if (fromEnv) {
+    try {
+      await probeJetStream(fromEnv);
+    } catch (error) {
+      throw new NatsUnavailableError(
+        natsUnavailableMessage({ kind: "env-unusable", url: fromEnv, detail: describeError(error) }),
+        { cause: error },
+      );
+    }
+    return { url: fromEnv, source: "env" };
+  }
+
+  if (await containerEngineAvailable()) {
+    const started = await startNatsContainer();
+    registerTeardown(started.stop);
+    return { url: started.url, source: "container" };
+  }
+
+  const localUrl = `nats://${local.host}:${local.port}`;
+  if (await isPortOpen(local.host, local.port)) {
+    try {
+      await probeJetStream(localUrl);
+      return { url: localUrl, source: "local" };
+    } catch {
+      // Something answers but without JetStream (or not NATS at all): start our own below.
+    }
+  }
+
+  const { binary, searched } = findNatsServerBinary();
+  if (!binary) {
+    throw new NatsUnavailableError(
+      natsUnavailableMessage({ kind: "not-answering", address: `${local.host}:${local.port}`, searched }),
+    );
+  }
+  const server = await startNatsServer({ binary });
+  registerTeardown(server.close);
+  return { url: server.url, source: "started" };
+}
+
+const natsMemo = memoisePerProcess("nats", () => resolveNats());
+
+/**
+ * The NATS server tests use, resolved once per process: `NATS_URL`, else a `nats:2.10 -js`
+ * container when a container engine answers, else 127.0.0.1:4222, else a nats-server started
+ * here (stopped at process exit or by `stopTestServers()`).
+ */
+export function natsServer(): Promise<NatsServerInfo> {
+  return natsMemo.get();
+}
+
+export function resetNatsResolution(): void {
+  natsMemo.reset();
+}
+
+export interface ConnectNatsOptions extends Omit<NodeConnectionOptions, "servers"> {
+  /** Server to use; default `natsServer()`. */
+  url?: string;
+}
+
+export interface NatsTestConnection {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  url: string;
+  /** Closes the connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A real JetStream connection. Close it in teardown; streams are yours to delete (`deleteStreams`). */
+export async function connectNats(options: ConnectNatsOptions = {}): Promise<NatsTestConnection> {
+  const { url: given, ...rest } = options;
+  const url = given ?? (await natsServer()).url;
+  const nc = await connect({ name: "kopru-test", ...rest, servers: url });
+  const jsm = await jetstreamManager(nc);
+  return {
+    nc,
+    js: jetstream(nc),
+    jsm,
+    url,
+    close: async () => {
+      if (!nc.isClosed()) await nc.close();
+    },
+  };
+}
+
+/**
+ * `KOPRU_T_<prefix>_<random>`: valid as a stream, consumer and subject token (no dots or
+ * wildcards), and unique, so tests sharing one server never see each other's streams.
+ */
+export function uniqueName(prefix: string): string {
+  const safe = prefix.replace(/[^A-Za-z0-9_-]/g, "_");
+  return `KOPRU_T_${safe}_${randomBytes(6).toString("hex").toUpperCase()}`;
+}
+
+/** Deletes streams, ignoring ones already gone, so it can sit in `afterEach` unconditionally. */
+export async function deleteStreams(jsm: JetStreamManager, names: Iterable<string>): Promise<void> {
+  for (const name of names) {
+    try {
+      await jsm.streams.delete(name);
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) continue;
+      throw error;
+    }
+  }
+}
