@@ -38,7 +38,10 @@ export function readMigrations(source: MigrationSource): { name: string; sql: st
  * Applies every pending migration, each in its own transaction with its bookkeeping row, so a
  * failed file leaves neither half a schema nor a row claiming it was applied.
  */
-export async function migrate(db: Database, sources: readonly MigrationSource[]): Promise<AppliedMigration[]> {
+export async function migrate(
+  db: Database,
+  sources: readonly MigrationSource[],
+): Promise<AppliedMigration[]> {
   // CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin: serialise it too.
   await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -62,7 +65,8 @@ export async function migrate(db: Database, sources: readonly MigrationSource[])
         );
         const row = existing.rows[0];
         if (row) {
-          if (row.checksum !== migration.checksum) throw new MigrationChecksumError(source.name, migration.name);
+          if (row.checksum !== migration.checksum)
+            throw new MigrationChecksumError(source.name, migration.name);
           return false;
         }
         try {

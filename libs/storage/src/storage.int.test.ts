@@ -25,7 +25,10 @@ const backends: Backend[] = [
   {
     name: "pglite",
     async open() {
-      return openDatabase({ service: `storage-test-${dropDatabases.length}-${Date.now()}`, dataDir: scratch });
+      return openDatabase({
+        service: `storage-test-${dropDatabases.length}-${Date.now()}`,
+        dataDir: scratch,
+      });
     },
     async dispose() {},
   },
@@ -56,7 +59,8 @@ describe.each(backends)("storage on $name", (backend) => {
   it("applies forward-only migrations once and records them", async () => {
     const dir = migrationDir({
       "0001_people.sql": "CREATE TABLE things (id bigserial PRIMARY KEY, label text NOT NULL);",
-      "0002_more.sql": "ALTER TABLE things ADD COLUMN size int8; CREATE INDEX things_label ON things (label);",
+      "0002_more.sql":
+        "ALTER TABLE things ADD COLUMN size int8; CREATE INDEX things_label ON things (label);",
     });
     const first = await migrate(db, [{ name: "svc", dir }]);
     expect(first.map((m) => m.name)).toEqual(["0001_people.sql", "0002_more.sql"]);
@@ -87,7 +91,9 @@ describe.each(backends)("storage on $name", (backend) => {
   });
 
   it("commits and rolls back transactions as a unit", async () => {
-    await db.exec("CREATE TABLE IF NOT EXISTS ledger (id bigserial PRIMARY KEY, amount int8 NOT NULL, blob bytea)");
+    await db.exec(
+      "CREATE TABLE IF NOT EXISTS ledger (id bigserial PRIMARY KEY, amount int8 NOT NULL, blob bytea)",
+    );
     await expect(
       db.transaction(async (tx) => {
         await tx.query("INSERT INTO ledger (amount) VALUES ($1)", [10]);
@@ -97,7 +103,10 @@ describe.each(backends)("storage on $name", (backend) => {
     expect((await db.query("SELECT count(*) AS n FROM ledger")).rows[0]).toEqual({ n: 0 });
 
     await db.transaction(async (tx) => {
-      await tx.query("INSERT INTO ledger (amount, blob) VALUES ($1, $2)", [9_007_199_254_740_991, Buffer.from([1, 2])]);
+      await tx.query("INSERT INTO ledger (amount, blob) VALUES ($1, $2)", [
+        9_007_199_254_740_991,
+        Buffer.from([1, 2]),
+      ]);
     });
     const rows = await db.query<{ amount: number; total: number; blob: Uint8Array }>(
       "SELECT amount, sum(amount) OVER () AS total, blob FROM ledger",
@@ -120,7 +129,10 @@ describe("storage on PostgreSQL only", () => {
       "0002_race.sql": "CREATE TABLE race_two (id int);",
     });
     try {
-      const [ra, rb] = await Promise.all([migrate(a, [{ name: "r", dir }]), migrate(b, [{ name: "r", dir }])]);
+      const [ra, rb] = await Promise.all([
+        migrate(a, [{ name: "r", dir }]),
+        migrate(b, [{ name: "r", dir }]),
+      ]);
       expect(ra.length + rb.length).toBe(2);
       const tables = await a.query("SELECT 1 FROM information_schema.tables WHERE table_name LIKE 'race%'");
       expect(tables.rows).toHaveLength(2);

@@ -1,0 +1,2 @@
+export { type MatchCriteria, rankOfferings } from "./matching.js";
+export { DirectoryReplica, directoryMigrations, directoryReplicaConsumer } from "./replica.js";

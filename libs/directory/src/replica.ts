@@ -1,0 +1,131 @@
+import { fileURLToPath } from "node:url";
+import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
+import {
+  type Organisation,
+  Organisation as OrganisationCodec,
+  ServiceOffering,
+} from "@kopru/contracts/coordination/v1/directory";
+import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import type { MigrationSource, Sql } from "@kopru/storage";
+
+export const directoryMigrations: MigrationSource = {
+  name: "directory",
+  dir: fileURLToPath(new URL("../migrations", import.meta.url)),
+};
+
+async function upsertOrganisation(tx: Sql, organisation: Organisation): Promise<void> {
+  await tx.query(
+    `INSERT INTO directory_organisations (organisation_id, partner_kind, active, organisation, updated_at)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (organisation_id) DO UPDATE
+       SET partner_kind = EXCLUDED.partner_kind, active = EXCLUDED.active,
+           organisation = EXCLUDED.organisation, updated_at = EXCLUDED.updated_at
+     WHERE directory_organisations.updated_at <= EXCLUDED.updated_at`,
+    [
+      organisation.organisationId,
+      organisation.partnerKind,
+      organisation.active,
+      Buffer.from(OrganisationCodec.encode(organisation).finish()),
+      organisation.updatedAt ?? new Date(),
+    ],
+  );
+}
+
+async function upsertOffering(tx: Sql, offering: ServiceOffering): Promise<void> {
+  await tx.query(
+    `INSERT INTO directory_offerings
+       (service_offering_id, organisation_id, service_type, capacity_status, active, offering, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (service_offering_id) DO UPDATE
+       SET organisation_id = EXCLUDED.organisation_id, service_type = EXCLUDED.service_type,
+           capacity_status = EXCLUDED.capacity_status, active = EXCLUDED.active,
+           offering = EXCLUDED.offering, updated_at = EXCLUDED.updated_at
+     WHERE directory_offerings.updated_at <= EXCLUDED.updated_at`,
+    [
+      offering.serviceOfferingId,
+      offering.organisationId,
+      offering.serviceType,
+      offering.capacityStatus,
+      offering.active,
+      Buffer.from(ServiceOffering.encode(offering).finish()),
+      offering.updatedAt ?? new Date(),
+    ],
+  );
+}
+
+/**
+ * The durable consumer that keeps this service's replica of the directory. Started from the
+ * beginning of the directory stream, a new service builds the whole directory; afterwards it
+ * applies each change once (inbox) and never lets an older version overwrite a newer one.
+ */
+export function directoryReplicaConsumer(
+  service: string,
+  options: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
+): EventConsumer {
+  return new EventConsumer({
+    ...options,
+    name: `${service}-directory`,
+    stream: STREAMS.directory.name,
+    filterSubject: SUBJECTS.directory,
+    handlers: [
+      on(EVENTS.organisationUpserted, async (tx, event) => {
+        if (event.payload.organisation) await upsertOrganisation(tx, event.payload.organisation);
+      }),
+      on(EVENTS.serviceOfferingUpserted, async (tx, event) => {
+        if (event.payload.serviceOffering) await upsertOffering(tx, event.payload.serviceOffering);
+      }),
+      on(EVENTS.serviceOfferingCapacityChanged, async (tx, event) => {
+        const rows = await tx.query<{ offering: Uint8Array }>(
+          "SELECT offering FROM directory_offerings WHERE service_offering_id = $1 FOR UPDATE",
+          [event.payload.serviceOfferingId],
+        );
+        const row = rows.rows[0];
+        if (!row) return;
+        const offering = ServiceOffering.decode(row.offering);
+        offering.capacityStatus = event.payload.toStatus;
+        offering.updatedAt = event.payload.changedAt ?? event.occurredAt;
+        await upsertOffering(tx, offering);
+      }),
+      on(EVENTS.serviceOfferingRemoved, async (tx, event) => {
+        await tx.query("UPDATE directory_offerings SET active = false WHERE service_offering_id = $1", [
+          event.payload.serviceOfferingId,
+        ]);
+      }),
+    ],
+  });
+}
+
+/** Read side of the replica. */
+export class DirectoryReplica {
+  constructor(private readonly sql: Sql) {}
+
+  async organisation(organisationId: string): Promise<Organisation | undefined> {
+    const rows = await this.sql.query<{ organisation: Uint8Array }>(
+      "SELECT organisation FROM directory_organisations WHERE organisation_id = $1",
+      [organisationId],
+    );
+    const row = rows.rows[0];
+    return row ? OrganisationCodec.decode(row.organisation) : undefined;
+  }
+
+  async offerings(
+    filter: { serviceType?: number; organisationId?: string; activeOnly?: boolean } = {},
+  ): Promise<ServiceOffering[]> {
+    const rows = await this.sql.query<{ offering: Uint8Array }>(
+      `SELECT offering FROM directory_offerings
+        WHERE ($1::int IS NULL OR service_type = $1)
+          AND ($2::text IS NULL OR organisation_id = $2)
+          AND (NOT $3::boolean OR active)
+        ORDER BY service_offering_id`,
+      [filter.serviceType ?? null, filter.organisationId ?? null, filter.activeOnly ?? true],
+    );
+    return rows.rows.map((r) => ServiceOffering.decode(r.offering));
+  }
+
+  async organisations(): Promise<Organisation[]> {
+    const rows = await this.sql.query<{ organisation: Uint8Array }>(
+      "SELECT organisation FROM directory_organisations ORDER BY organisation_id",
+    );
+    return rows.rows.map((r) => OrganisationCodec.decode(r.organisation));
+  }
+}

@@ -1,0 +1,1 @@
+export { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "./layout.js";

@@ -1,0 +1,125 @@
+import { type BusLayout, type EventConsumer, OutboxRelay, provisionStreams } from "@kopru/bus";
+import { commonServiceEnv, exitOnConfigError, loadConfig, port } from "@kopru/config";
+import { createLogger, type Logger, shutdownTelemetry } from "@kopru/observability";
+import { type Database, type MigrationSource, migrate, openDatabase } from "@kopru/storage";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import closeWithGrace from "close-with-grace";
+import type { z } from "zod";
+import { type Clock, offsetFileClock, systemClock } from "./clock.js";
+import { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer } from "./grpc.js";
+
+/** Every service's environment: the common variables plus its gRPC port and clock source. */
+export function serviceEnv(defaultPort: number) {
+  return commonServiceEnv.extend({
+    GRPC_PORT: port({ allowEphemeral: true }).default(defaultPort),
+  });
+}
+
+export type ServiceConfig = z.output<ReturnType<typeof serviceEnv>>;
+
+/** Something with a lifecycle that the service starts after migrations and stops before the database. */
+export interface Worker {
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceContext<C extends ServiceConfig> {
+  name: string;
+  config: C;
+  db: Database;
+  nats: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  relay: OutboxRelay;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface BuiltService {
+  grpc: GrpcServiceBinding[];
+  consumers?: EventConsumer[];
+  workers?: Worker[];
+}
+
+export interface ServiceSpec<S extends z.ZodObject, C extends ServiceConfig = z.output<S> & ServiceConfig> {
+  name: string;
+  envSchema: S;
+  /** Library migrations first (bus, referral, timers), then the service's own. */
+  migrations: readonly MigrationSource[];
+  layout: BusLayout;
+  build(context: ServiceContext<C>): Promise<BuiltService>;
+}
+
+export interface RunningService<C extends ServiceConfig> {
+  context: ServiceContext<C>;
+  grpc: HostedGrpcServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition root shared by every service: config → database (+ migrations) → NATS (+ streams)
+ * → outbox relay → the service's own gRPC handlers, consumers and workers. Stopping drains in the
+ * reverse order: no new calls, consumers finish what they hold, the relay finishes its round,
+ * then NATS and the database close.
+ */
+export async function startService<S extends z.ZodObject, C extends ServiceConfig>(
+  spec: ServiceSpec<S, C>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService<C>> {
+  const config = loadConfig(spec.envSchema, env) as unknown as C;
+  const logger = createLogger({ service: spec.name, level: config.LOG_LEVEL });
+  const clock = env.KOPRU_CLOCK_OFFSET_FILE ? offsetFileClock(env.KOPRU_CLOCK_OFFSET_FILE) : systemClock;
+
+  const db = await openDatabase({ service: spec.name, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const applied = await migrate(db, spec.migrations);
+  logger.info({ database: db.location, applied: applied.length }, "database ready");
+
+  const nats = await connect({ servers: config.NATS_URL, name: spec.name, maxReconnectAttempts: -1 });
+  const jsm = await jetstreamManager(nats);
+  const js = jetstream(nats);
+  await provisionStreams(jsm, spec.layout);
+
+  const relay = new OutboxRelay({ db, js, logger });
+  const context: ServiceContext<C> = { name: spec.name, config, db, nats, js, jsm, relay, logger, clock };
+  const built = await spec.build(context);
+
+  relay.start();
+  for (const consumer of built.consumers ?? []) await consumer.start();
+  for (const worker of built.workers ?? []) await worker.start();
+  const grpc = await startGrpcServer(built.grpc, { host: config.GRPC_HOST, port: config.GRPC_PORT });
+  logger.info({ grpc: grpc.address }, `${spec.name} listening`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    context,
+    grpc,
+    stop() {
+      stopping ??= (async () => {
+        await grpc.shutdown();
+        for (const worker of built.workers ?? []) await worker.stop();
+        for (const consumer of built.consumers ?? []) await consumer.stop();
+        await relay.stop();
+        await nats.drain().catch(() => {});
+        await db.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Entry point for `src/main.ts`: start, print where it listens, drain on SIGINT/SIGTERM. */
+export async function runService<S extends z.ZodObject, C extends ServiceConfig>(
+  spec: ServiceSpec<S, C>,
+): Promise<void> {
+  const running = await exitOnConfigError(() => startService(spec));
+  // One plain line per service, read by the launcher, the tests and people.
+  console.log(`[${spec.name}] gRPC listening on ${running.grpc.address}`);
+  closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+    if (err) running.context.logger.error({ err }, "stopping after an unexpected error");
+    else running.context.logger.info({ signal }, "stopping");
+    await running.stop();
+    await shutdownTelemetry();
+  });
+}
