@@ -25,7 +25,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: "unit",
-          include: ["{libs,services,scripts}/**/*.test.ts"],
+          include: ["{libs,services,scripts,deploy}/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**", "**/*.int.test.ts", "**/*.e2e.test.ts"],
         },
       },
@@ -34,7 +34,7 @@ export default defineConfig({
         test: {
           name: "integration",
           globalSetup,
-          include: ["{libs,services}/**/*.int.test.ts"],
+          include: ["{libs,services,deploy}/**/*.int.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**"],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -64,6 +64,8 @@ const STATUS_BY_CODE: Record<string, status> = {
   missing_reason: status.INVALID_ARGUMENT,
   invalid_transition_input: status.INVALID_ARGUMENT,
   sequence_conflict: status.ABORTED,
+  expiry_before_deadline: status.FAILED_PRECONDITION,
+  no_data_contract: status.INVALID_ARGUMENT,
   consent_not_covering: status.FAILED_PRECONDITION,
   consent_problem: status.FAILED_PRECONDITION,
   data_contract_unmet: status.FAILED_PRECONDITION,

@@ -1,0 +1,67 @@
+import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
+import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import type { TimerHandler } from "@kopru/timers";
+import type { ReferralLifecycle } from "./lifecycle.js";
+
+type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
+
+/**
+ * The durable consumers a receiving organisation needs, one set per hosted organisation so that
+ * each consumer's subject names that organisation (NATS permissions can enforce it):
+ * referrals addressed to it, cancellations addressed to it, and the status of referrals it sent.
+ */
+export function receivingConsumers(
+  service: string,
+  organisationId: string,
+  lifecycle: ReferralLifecycle,
+  base: ConsumerBase,
+): EventConsumer[] {
+  return [
+    new EventConsumer({
+      ...base,
+      name: `${service}-${organisationId}-requested`,
+      stream: STREAMS.referral.name,
+      filterSubject: SUBJECTS.requestedFor(organisationId),
+      handlers: [
+        on(EVENTS.referralRequested, async (tx, event) => {
+          await lifecycle.receive(tx, event);
+        }),
+      ],
+    }),
+    new EventConsumer({
+      ...base,
+      name: `${service}-${organisationId}-cancelled`,
+      stream: STREAMS.referral.name,
+      filterSubject: SUBJECTS.cancelledFor(organisationId),
+      handlers: [on(EVENTS.referralCancelled, (tx, event) => lifecycle.applyCancellation(tx, event))],
+    }),
+    referrerStatusConsumer(
+      `${service}-${organisationId}-status`,
+      `kopru.v1.referral.status.${organisationId}.*`,
+      lifecycle,
+      base,
+    ),
+  ];
+}
+
+/** Status events of referrals this service made, applied in each referral's sequence. */
+export function referrerStatusConsumer(
+  name: string,
+  filterSubject: string,
+  lifecycle: ReferralLifecycle,
+  base: ConsumerBase,
+): EventConsumer {
+  return new EventConsumer({
+    ...base,
+    name,
+    stream: STREAMS.referral.name,
+    filterSubject,
+    ordered: true,
+    handlers: [on(EVENTS.referralStatusChanged, (tx, event) => lifecycle.applyStatusEvent(tx, event))],
+  });
+}
+
+/** The durable deadline timer's handler: expire unanswered referrals. */
+export function deadlineTimerHandler(lifecycle: ReferralLifecycle): TimerHandler {
+  return (tx, timer) => lifecycle.expireIfUnanswered(tx, timer.key);
+}

@@ -1,0 +1,288 @@
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import {
+  DataCategory,
+  DeclineReason,
+  NotCompletedReason,
+  OnHoldReason,
+  OutcomeCode,
+  Priority,
+  Purpose,
+  RedirectReason,
+  ReferralStatus,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import {
+  type ReferralInboxServiceServer,
+  ReferralInboxServiceService,
+} from "@kopru/contracts/referral/v1/inbox_service";
+import {
+  type CallContext,
+  type GrpcServiceBinding,
+  NotFoundError,
+  PermissionDeniedError,
+  type RequestValidator,
+  unary,
+  validate,
+} from "@kopru/service-kit";
+import type { Database, Sql } from "@kopru/storage";
+import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
+import type { Acting, ReferralLifecycle, TargetRef } from "./lifecycle.js";
+import { type ReferralRecord, referralStore } from "./store.js";
+import { nextPage, readPage, referralView } from "./views.js";
+
+export interface InboxDependencies {
+  db: Database;
+  lifecycle: ReferralLifecycle;
+  /** Organisations this service hosts: a caller may act only for one of them. */
+  hostedOrganisations(): Promise<readonly string[]>;
+  /** Directory lookup of a redirect/onward target (its partner kind decides consent coverage). */
+  findTarget(organisationId: string): Promise<TargetRef | undefined>;
+  clock: { now(): Date };
+  /** Wakes the outbox relay after a commit, so events leave at once. */
+  afterCommit(): void;
+  /** The service's own reaction to an accepted referral, in the same transaction (e.g. open a case). */
+  onAccepted?(tx: Sql, record: ReferralRecord, acting: Acting): Promise<void>;
+  logger?: { error(obj: object, msg?: string): void };
+}
+
+/**
+ * The ReferralInboxService served by every receiving service. Every call is scoped to the caller's
+ * organisation (request metadata `kopru-organisation-id`), which must be one this service hosts;
+ * another organisation's referral answers NOT_FOUND, as an unknown one does.
+ */
+export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBinding {
+  async function scopeOf(context: CallContext): Promise<{ organisationId: string; acting: Acting }> {
+    const organisationId = context.organisationId;
+    if (!organisationId)
+      throw new PermissionDeniedError("the caller's organisation (kopru-organisation-id) is required");
+    const hosted = await deps.hostedOrganisations();
+    if (!hosted.includes(organisationId)) {
+      throw new PermissionDeniedError(`organisation ${organisationId} is not served by this service`);
+    }
+    return {
+      organisationId,
+      acting: {
+        actor: {
+          party: "target",
+          kind: context.actorId ? ActorKind.ACTOR_KIND_STAFF : ActorKind.ACTOR_KIND_PARTNER_CLIENT,
+          organisationId,
+        },
+        actorId: context.actorId,
+      },
+    };
+  }
+
+  function referralId(v: RequestValidator, value: string): RequestValidator {
+    return v.uuid(value, "referral_id");
+  }
+
+  async function transition(
+    request: { referralId: string; expectedSequence?: number | undefined },
+    context: CallContext,
+    command: TransitionCommand,
+    internalNote?: string,
+  ) {
+    const scope = await scopeOf(context);
+    const result = await deps.db.transaction(async (tx) => {
+      const outcome = await deps.lifecycle.transition(tx, {
+        referralId: request.referralId,
+        scope: [scope.organisationId],
+        command,
+        acting: scope.acting,
+        internalNote,
+      });
+      if (outcome.changed && command.type === "accept")
+        await deps.onAccepted?.(tx, outcome.record, scope.acting);
+      return outcome;
+    });
+    if (result.changed) deps.afterCommit();
+    return { referral: referralView(result.record) };
+  }
+
+  const implementation: ReferralInboxServiceServer = {
+    listInbox: unary(async (request, context) => {
+      validate()
+        .organisationId(request.organisationId, "organisation_id")
+        .enumList(request.statuses, ReferralStatus, "statuses")
+        .enumList(request.serviceTypes, ServiceType, "service_types")
+        .enumList(request.priorities, Priority, "priorities")
+        .done();
+      const scope = await scopeOf(context);
+      if (scope.organisationId !== request.organisationId)
+        throw new NotFoundError("organisation", request.organisationId);
+      const page = readPage(request.page);
+      const records = await referralStore.inbox(deps.db, {
+        organisationIds: [scope.organisationId],
+        statuses: request.statuses.length > 0 ? request.statuses : OPEN_STATUSES,
+        serviceTypes: request.serviceTypes,
+        priorities: request.priorities,
+        overdueAt: request.overdueOnly ? deps.clock.now() : undefined,
+        ...page,
+      });
+      return { referrals: records.map(referralView), page: nextPage(records.length, page) };
+    }),
+
+    getReferral: unary(async (request, context) => {
+      referralId(validate(), request.referralId).done();
+      const scope = await scopeOf(context);
+      const record = await deps.db.transaction(async (tx) => {
+        const found = await referralStore.find(tx, request.referralId, "target");
+        if (!found || found.targetOrganisationId !== scope.organisationId)
+          throw new NotFoundError("referral", request.referralId);
+        await referralStore.audit(tx, {
+          referralId: found.referralId,
+          action: "read-package",
+          organisationId: scope.organisationId,
+          actorId: scope.acting.actorId,
+        });
+        return found;
+      });
+      return { referral: referralView(record), referralPackage: record.package, withheldDataCategories: [] };
+    }),
+
+    acknowledgeReferral: unary(async (request, context) => {
+      referralId(validate(), request.referralId).done();
+      return transition(request, context, { type: "receive", expectedSequence: request.expectedSequence });
+    }),
+
+    acceptReferral: unary(async (request, context) => {
+      referralId(validate(), request.referralId).done();
+      return transition(request, context, { type: "accept", expectedSequence: request.expectedSequence });
+    }),
+
+    declineReferral: unary(async (request, context) => {
+      referralId(validate(), request.referralId)
+        .enumValue(request.reason, DeclineReason, "reason")
+        .maxLength(request.internalNote, 2000, "internal_note")
+        .done();
+      return transition(
+        request,
+        context,
+        { type: "decline", declineReason: request.reason, expectedSequence: request.expectedSequence },
+        request.internalNote,
+      );
+    }),
+
+    putReferralOnHold: unary(async (request, context) => {
+      referralId(validate(), request.referralId)
+        .enumValue(request.reason, OnHoldReason, "reason")
+        .maxLength(request.internalNote, 2000, "internal_note")
+        .done();
+      return transition(
+        request,
+        context,
+        { type: "hold", onHoldReason: request.reason, expectedSequence: request.expectedSequence },
+        request.internalNote,
+      );
+    }),
+
+    startReferral: unary(async (request, context) => {
+      referralId(validate(), request.referralId).done();
+      return transition(request, context, { type: "start", expectedSequence: request.expectedSequence });
+    }),
+
+    completeReferral: unary(async (request, context) => {
+      referralId(validate(), request.referralId)
+        .enumList(request.outcomeCodes, OutcomeCode, "outcome_codes", { min: 1 })
+        .done();
+      return transition(request, context, {
+        type: "complete",
+        outcomes: request.outcomeCodes,
+        expectedSequence: request.expectedSequence,
+      });
+    }),
+
+    reportNotCompleted: unary(async (request, context) => {
+      referralId(validate(), request.referralId)
+        .enumValue(request.reason, NotCompletedReason, "reason")
+        .maxLength(request.internalNote, 2000, "internal_note")
+        .done();
+      return transition(
+        request,
+        context,
+        {
+          type: "notComplete",
+          notCompletedReason: request.reason,
+          expectedSequence: request.expectedSequence,
+        },
+        request.internalNote,
+      );
+    }),
+
+    reportOutcome: unary(async (request) => {
+      referralId(validate(), request.referralId)
+        .enumList(request.outcomeCodes, OutcomeCode, "outcome_codes", { min: 1 })
+        .done();
+      throw Object.assign(
+        new Error("outcome updates after closure are not supported yet; report outcomes when completing"),
+        {
+          code: "failed_precondition",
+        },
+      );
+    }),
+
+    redirectReferral: unary(async (request, context) => {
+      validate()
+        .uuid(request.referralId, "referral_id")
+        .organisationId(request.targetOrganisationId, "target_organisation_id")
+        .enumValue(request.serviceType, ServiceType, "service_type")
+        .enumValue(request.reason, RedirectReason, "reason")
+        .enumList(request.dataCategories, DataCategory, "data_categories")
+        .done();
+      const scope = await scopeOf(context);
+      const target = await deps.findTarget(request.targetOrganisationId);
+      if (!target) throw new NotFoundError("organisation", request.targetOrganisationId);
+      const result = await deps.db.transaction((tx) =>
+        deps.lifecycle.redirect(tx, {
+          referralId: request.referralId,
+          scope: [scope.organisationId],
+          newTarget: target,
+          serviceType: request.serviceType,
+          redirectReason: request.reason,
+          onlyCategories: request.dataCategories,
+          expectedSequence: request.expectedSequence,
+          acting: scope.acting,
+        }),
+      );
+      deps.afterCommit();
+      return { referral: referralView(result.record), childReferral: referralView(result.child) };
+    }),
+
+    makeOnwardReferral: unary(async (request, context) => {
+      validate()
+        .uuid(request.parentReferralId, "parent_referral_id")
+        .organisationId(request.targetOrganisationId, "target_organisation_id")
+        .enumValue(request.serviceType, ServiceType, "service_type")
+        .enumValue(request.priority, Priority, "priority")
+        .enumValue(request.purpose, Purpose, "purpose")
+        .required(request.reasonForReferral, "reason_for_referral")
+        .maxLength(request.reasonForReferral, 2000, "reason_for_referral")
+        .enumList(request.dataCategories, DataCategory, "data_categories")
+        .done();
+      const scope = await scopeOf(context);
+      const target = await deps.findTarget(request.targetOrganisationId);
+      if (!target) throw new NotFoundError("organisation", request.targetOrganisationId);
+      const record = await deps.db.transaction((tx) =>
+        deps.lifecycle.referOnward(tx, {
+          parentReferralId: request.parentReferralId,
+          scope: [scope.organisationId],
+          newTarget: target,
+          serviceType: request.serviceType,
+          priority: request.priority,
+          purpose: request.purpose,
+          reasonForReferral: request.reasonForReferral,
+          onlyCategories: request.dataCategories,
+          acting: scope.acting,
+        }),
+      );
+      deps.afterCommit();
+      return { referral: referralView(record) };
+    }),
+  };
+
+  return {
+    name: "kopru.referral.v1.ReferralInboxService",
+    definition: ReferralInboxServiceService,
+    implementation: implementation as never,
+  };
+}

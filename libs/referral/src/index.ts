@@ -1,0 +1,22 @@
+export { deadlineTimerHandler, receivingConsumers, referrerStatusConsumer } from "./consumers.js";
+export * from "./domain/index.js";
+export { ConsentRefusedError, DataContractUnmetError, ReferralNotFoundError } from "./errors.js";
+export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
+export {
+  type Acting,
+  DEADLINE_TIMER,
+  type LifecycleClock,
+  preparePackage,
+  ReferralLifecycle,
+  statusChangedEvent,
+  type TargetRef,
+} from "./lifecycle.js";
+export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
+export {
+  type ReferralRecord,
+  type ReferralRole,
+  referralMigrations,
+  referralStore,
+  type TransitionRecord,
+} from "./store.js";
+export { nextPage, readPage, referralView, transitionView } from "./views.js";

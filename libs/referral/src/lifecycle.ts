@@ -1,0 +1,604 @@
+import { appendToOutbox, type Producer, type ReceivedEvent } from "@kopru/bus";
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import {
+  type DataCategory,
+  type PartnerKind,
+  type Priority,
+  type Purpose,
+  type RedirectReason,
+  ReferralOrigin,
+  ReferralStatus,
+  type ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import type {
+  ReferralCancelled,
+  ReferralRequested,
+  ReferralStatusChanged,
+} from "@kopru/contracts/referral/v1/events";
+import { ReferralStatusChanged as StatusChangedCodec } from "@kopru/contracts/referral/v1/events";
+import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import { EVENTS } from "@kopru/events";
+import type { Sql } from "@kopru/storage";
+import { cancelTimer, scheduleTimer } from "@kopru/timers";
+import { v7 as uuidv7 } from "uuid";
+import {
+  applyTransition,
+  type ConsentForCheck,
+  consentCovers,
+  isAwaitingAnswer,
+  isRepeatedCommand,
+  isTerminal,
+  minimiseSections,
+  newReferralState,
+  presentDataCategories,
+  type ReferralState,
+  type StatusChange,
+  selectPackageCategories,
+  type TransitionActor,
+  type TransitionCommand,
+} from "./domain/index.js";
+import { ConsentRefusedError, DataContractUnmetError, ReferralNotFoundError } from "./errors.js";
+import { type ReferralRecord, type ReferralRole, referralStore } from "./store.js";
+
+export const DEADLINE_TIMER = "referral-deadline";
+const AGGREGATE = "referral";
+
+export interface LifecycleClock {
+  now(): Date;
+}
+
+/** Who acts, as the referral library needs to know it (staff ids stay in this service). */
+export interface Acting {
+  actor: TransitionActor;
+  actorId?: string | undefined;
+}
+
+export interface TargetRef {
+  organisationId: string;
+  partnerKind: PartnerKind;
+  displayName?: string | undefined;
+}
+
+/**
+ * Cuts a package down to what one target may receive: the data contract of the service type, the
+ * categories the consent covers, and (optionally) what the sender chose. Refuses with a clear error,
+ * and nothing is written, when the consent does not cover the target, purpose or data.
+ */
+export function preparePackage(input: {
+  source: ReferralPackage;
+  consent: ConsentForCheck & { consentId: string };
+  target: TargetRef;
+  serviceType: ServiceType;
+  purpose: Purpose;
+  onlyCategories?: readonly DataCategory[] | undefined;
+  at: Date;
+}): { pkg: ReferralPackage; categories: DataCategory[] } {
+  let available = presentDataCategories(input.source);
+  if (input.onlyCategories && input.onlyCategories.length > 0) {
+    const chosen = new Set(input.onlyCategories);
+    available = available.filter((c) => chosen.has(c));
+  }
+  const selection = selectPackageCategories(input.serviceType, input.consent.scope, available);
+  if (!selection.ok) throw new DataContractUnmetError(selection.notConsented, selection.notAvailable);
+  const coverage = consentCovers(input.consent, {
+    targetOrganisationId: input.target.organisationId,
+    targetPartnerKind: input.target.partnerKind,
+    purpose: input.purpose,
+    dataCategories: selection.categories,
+    at: input.at,
+  });
+  if (!coverage.covered) throw new ConsentRefusedError(input.consent.consentId, coverage.problems);
+  const pkg = minimiseSections(input.source, selection.categories);
+  return { pkg: { ...pkg, sharedDataCategories: selection.categories }, categories: selection.categories };
+}
+
+export function statusChangedEvent(record: ReferralRecord, change: StatusChange): ReferralStatusChanged {
+  return {
+    referralId: record.referralId,
+    rootReferralId: record.rootReferralId,
+    parentReferralId: record.parentReferralId ?? "",
+    childReferralId: change.childReferralId,
+    origin: record.origin,
+    referrerOrganisationId: record.referrerOrganisationId,
+    targetOrganisationId: record.targetOrganisationId,
+    serviceOfferingId: record.serviceOfferingId,
+    serviceType: record.serviceType,
+    priority: record.priority,
+    fromStatus: change.from,
+    toStatus: change.to,
+    declineReason: change.declineReason,
+    notCompletedReason: change.notCompletedReason,
+    cancelReason: change.cancelReason,
+    onHoldReason: change.onHoldReason,
+    redirectReason: change.redirectReason,
+    outcomeCodes: [...change.outcomes],
+    actorKind: change.actor.kind,
+    actorOrganisationId: change.actor.organisationId,
+    occurredAt: change.at,
+    requestedAt: record.requestedAt,
+    respondBy: record.respondBy,
+    sequence: change.sequence,
+    disaggregation: record.disaggregation,
+  };
+}
+
+/**
+ * The referral use cases every service shares. The referrer creates a referral (sequence 1) and may
+ * ask to cancel it; from then on the target's copy is authoritative: it acknowledges, answers,
+ * delivers, redirects, expires (deadline timer) and applies cancellations, and each transition is
+ * published as a PII-free status event that the referrer and coordination apply in sequence.
+ * Every method runs inside the caller's transaction together with its outbox rows.
+ */
+export class ReferralLifecycle {
+  constructor(
+    private readonly producer: Producer,
+    private readonly clock: LifecycleClock,
+  ) {}
+
+  private producerFor(organisationId: string): Producer {
+    return { organisationId, service: this.producer.service };
+  }
+
+  // ------------------------------------------------------------------ referrer side
+
+  /** Records a new referral and publishes it to its target (package) and to everyone (status). */
+  async send(tx: Sql, pkg: ReferralPackage, acting: Acting): Promise<ReferralRecord> {
+    const requestedAt = this.clock.now();
+    const referrerId = pkg.referrer?.organisationId ?? "";
+    const targetId = pkg.target?.organisationId ?? "";
+    const { state, change } = newReferralState({
+      referralId: pkg.referralId,
+      referrerOrganisationId: referrerId,
+      targetOrganisationId: targetId,
+      serviceType: pkg.serviceType,
+      priority: pkg.priority,
+      requestedAt,
+      actor: acting.actor,
+    });
+    const sent: ReferralPackage = { ...pkg, requestedAt, respondBy: state.respondBy };
+    const record: ReferralRecord = {
+      ...state,
+      role: "referrer",
+      rootReferralId: pkg.rootReferralId || pkg.referralId,
+      parentReferralId: pkg.parentReferralId || undefined,
+      origin: pkg.origin || ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
+      beneficiaryRef: pkg.beneficiaryRef,
+      serviceOfferingId: pkg.serviceOfferingId,
+      purpose: pkg.purpose,
+      consentId: pkg.consentId,
+      cancellationRequestedAt: undefined,
+      disaggregation: pkg.disaggregation ?? emptyDisaggregation(),
+      package: sent,
+    };
+    await referralStore.insert(tx, record);
+    await referralStore.insertTransition(tx, "referrer", change, { actorId: acting.actorId });
+    await referralStore.audit(tx, {
+      referralId: record.referralId,
+      action: "send",
+      organisationId: referrerId,
+      actorId: acting.actorId,
+    });
+    const producer = this.producerFor(referrerId);
+    const common = {
+      correlationId: record.rootReferralId,
+      aggregate: { type: AGGREGATE, id: record.referralId, sequence: 1 },
+    };
+    await appendToOutbox(tx, producer, {
+      definition: EVENTS.referralRequested,
+      payload: { referralPackage: sent },
+      ...common,
+    });
+    await appendToOutbox(tx, producer, {
+      definition: EVENTS.referralStatusChanged,
+      payload: statusChangedEvent(record, change),
+      ...common,
+    });
+    return record;
+  }
+
+  /**
+   * Asks the target to cancel. The target applies it (it owns the lifecycle from REQUESTED on), so the
+   * referrer's copy shows the cancellation once the target's status event arrives.
+   */
+  async requestCancellation(
+    tx: Sql,
+    input: { referralId: string; scope: readonly string[]; cancelReason: number; acting: Acting },
+  ): Promise<ReferralRecord> {
+    const record = await this.load(tx, input.referralId, "referrer", input.scope);
+    const now = this.clock.now();
+    // Validates the request against the current state (e.g. refuses to cancel a completed referral).
+    applyTransition(record, { type: "cancel", cancelReason: input.cancelReason }, input.acting.actor, now);
+    if (record.cancellationRequestedAt) return record;
+    await referralStore.markCancellationRequested(tx, record.referralId, now);
+    await referralStore.audit(tx, {
+      referralId: record.referralId,
+      action: "request-cancellation",
+      organisationId: record.referrerOrganisationId,
+      actorId: input.acting.actorId,
+    });
+    await appendToOutbox(tx, this.producerFor(record.referrerOrganisationId), {
+      definition: EVENTS.referralCancelled,
+      payload: {
+        referralId: record.referralId,
+        rootReferralId: record.rootReferralId,
+        referrerOrganisationId: record.referrerOrganisationId,
+        targetOrganisationId: record.targetOrganisationId,
+        reason: input.cancelReason,
+        cancelledAt: now,
+      },
+      correlationId: record.rootReferralId,
+      aggregate: { type: AGGREGATE, id: record.referralId, sequence: record.sequence },
+    });
+    return { ...record, cancellationRequestedAt: now };
+  }
+
+  /**
+   * Applies a status event to the referrer's copy (the target moved it on) and keeps the chain's
+   * PII-free history when the chain started here. Events arrive in sequence (ordered consumer).
+   */
+  async applyStatusEvent(tx: Sql, event: ReceivedEvent<ReferralStatusChanged>): Promise<void> {
+    const status = event.payload;
+    const rootKnown = await tx.query("SELECT 1 FROM referrals WHERE referral_id = $1 LIMIT 1", [
+      status.rootReferralId,
+    ]);
+    if (rootKnown.rowCount > 0) {
+      await tx.query(
+        `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id, sequence) DO NOTHING`,
+        [
+          status.rootReferralId,
+          status.referralId,
+          status.sequence,
+          Buffer.from(StatusChangedCodec.encode(status).finish()),
+          status.occurredAt ?? event.occurredAt,
+        ],
+      );
+    }
+    const copy = await referralStore.find(tx, status.referralId, "referrer", { forUpdate: true });
+    if (!copy || status.sequence !== copy.sequence + 1) return;
+    const at = status.occurredAt ?? event.occurredAt;
+    const next: ReferralState = {
+      ...copy,
+      status: status.toStatus,
+      sequence: status.sequence,
+      declineReason: status.declineReason,
+      onHoldReason: status.onHoldReason,
+      notCompletedReason: status.notCompletedReason,
+      cancelReason: status.cancelReason,
+      redirectReason: status.redirectReason,
+      outcomes: status.outcomeCodes.length > 0 ? status.outcomeCodes : copy.outcomes,
+      childReferralIds: status.childReferralId
+        ? [...copy.childReferralIds, status.childReferralId]
+        : copy.childReferralIds,
+      receivedAt: status.toStatus === ReferralStatus.REFERRAL_STATUS_RECEIVED ? at : copy.receivedAt,
+      respondedAt:
+        copy.respondedAt ??
+        (isAwaitingAnswer(status.toStatus) || status.toStatus === ReferralStatus.REFERRAL_STATUS_EXPIRED
+          ? undefined
+          : at),
+      startedAt: status.toStatus === ReferralStatus.REFERRAL_STATUS_IN_PROGRESS ? at : copy.startedAt,
+      closedAt: isTerminal(status.toStatus) ? at : copy.closedAt,
+      updatedAt: at,
+    };
+    await referralStore.saveState(tx, "referrer", copy.sequence, next);
+    await referralStore.insertTransition(tx, "referrer", {
+      referralId: status.referralId,
+      referrerOrganisationId: status.referrerOrganisationId,
+      targetOrganisationId: status.targetOrganisationId,
+      sequence: status.sequence,
+      from: status.fromStatus,
+      to: status.toStatus,
+      at,
+      actor: { party: "target", kind: status.actorKind, organisationId: status.actorOrganisationId },
+      declineReason: status.declineReason,
+      onHoldReason: status.onHoldReason,
+      notCompletedReason: status.notCompletedReason,
+      cancelReason: status.cancelReason,
+      redirectReason: status.redirectReason,
+      outcomes: status.outcomeCodes,
+      childReferralId: status.childReferralId,
+      notifyOrganisationIds: [],
+    });
+  }
+
+  // ------------------------------------------------------------------ target side
+
+  /** Stores a received referral and acknowledges it automatically (or expires it if it came too late). */
+  async receive(tx: Sql, event: ReceivedEvent<ReferralRequested>): Promise<ReferralRecord | undefined> {
+    const pkg = event.payload.referralPackage;
+    if (!pkg) throw new Error("ReferralRequested without a referral_package");
+    const existing = await referralStore.find(tx, pkg.referralId, "target");
+    if (existing) return existing;
+    const referrerId = pkg.referrer?.organisationId ?? "";
+    const requestedAt = pkg.requestedAt ?? event.occurredAt;
+    const { state, change } = newReferralState({
+      referralId: pkg.referralId,
+      referrerOrganisationId: referrerId,
+      targetOrganisationId: pkg.target?.organisationId ?? "",
+      serviceType: pkg.serviceType,
+      priority: pkg.priority,
+      requestedAt,
+      actor: {
+        party: "referrer",
+        kind: pkg.requestedBy?.kind || ActorKind.ACTOR_KIND_SYSTEM,
+        organisationId: referrerId,
+      },
+    });
+    const record: ReferralRecord = {
+      ...state,
+      role: "target",
+      rootReferralId: pkg.rootReferralId || pkg.referralId,
+      parentReferralId: pkg.parentReferralId || undefined,
+      origin: pkg.origin,
+      beneficiaryRef: pkg.beneficiaryRef,
+      serviceOfferingId: pkg.serviceOfferingId,
+      purpose: pkg.purpose,
+      consentId: pkg.consentId,
+      cancellationRequestedAt: undefined,
+      disaggregation: pkg.disaggregation ?? emptyDisaggregation(),
+      package: pkg,
+    };
+    await referralStore.insert(tx, record);
+    await referralStore.insertTransition(tx, "target", change);
+    const now = this.clock.now();
+    const system: TransitionActor = {
+      party: "system",
+      kind: ActorKind.ACTOR_KIND_SYSTEM,
+      organisationId: record.targetOrganisationId,
+    };
+    const late = now.getTime() >= record.respondBy.getTime();
+    const result = await this.applyAsTarget(tx, record, late ? { type: "expire" } : { type: "receive" }, {
+      actor: system,
+    });
+    if (!late)
+      await scheduleTimer(tx, { kind: DEADLINE_TIMER, key: record.referralId, dueAt: record.respondBy });
+    return result;
+  }
+
+  /** A staff or system transition on a received referral, scoped to the caller's organisations. */
+  async transition(
+    tx: Sql,
+    input: {
+      referralId: string;
+      scope: readonly string[];
+      command: TransitionCommand;
+      acting: Acting;
+      internalNote?: string | undefined;
+    },
+  ): Promise<{ record: ReferralRecord; changed: boolean }> {
+    const record = await this.load(tx, input.referralId, "target", input.scope);
+    if (isRepeatedCommand(record, input.command)) return { record, changed: false };
+    const next = await this.applyAsTarget(tx, record, input.command, input.acting, input.internalNote);
+    return { record: next, changed: true };
+  }
+
+  /** Timer handler: the answer deadline passed; expire the referral if it is still unanswered. */
+  async expireIfUnanswered(tx: Sql, referralId: string): Promise<void> {
+    const record = await referralStore.find(tx, referralId, "target", { forUpdate: true });
+    if (!record || !isAwaitingAnswer(record.status)) return;
+    const system: TransitionActor = {
+      party: "system",
+      kind: ActorKind.ACTOR_KIND_SYSTEM,
+      organisationId: record.targetOrganisationId,
+    };
+    await this.applyAsTarget(tx, record, { type: "expire" }, { actor: system });
+  }
+
+  /** The referrer asked to cancel: apply it unless the referral already closed. */
+  async applyCancellation(tx: Sql, event: ReceivedEvent<ReferralCancelled>): Promise<void> {
+    const request = event.payload;
+    const record = await referralStore.find(tx, request.referralId, "target", { forUpdate: true });
+    if (
+      !record ||
+      isTerminal(record.status) ||
+      record.referrerOrganisationId !== request.referrerOrganisationId
+    )
+      return;
+    const actor: TransitionActor = {
+      party: "referrer",
+      kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT,
+      organisationId: request.referrerOrganisationId,
+    };
+    await this.applyAsTarget(tx, record, { type: "cancel", cancelReason: request.reason }, { actor });
+  }
+
+  /**
+   * Forwards a received referral to a better-placed partner: this one becomes REDIRECTED and a child
+   * referral (same chain) goes to the new target with a package re-checked against the consent.
+   */
+  async redirect(
+    tx: Sql,
+    input: {
+      referralId: string;
+      scope: readonly string[];
+      newTarget: TargetRef;
+      serviceType: ServiceType;
+      redirectReason: RedirectReason;
+      onlyCategories?: readonly DataCategory[] | undefined;
+      expectedSequence?: number | undefined;
+      acting: Acting;
+    },
+  ): Promise<{ record: ReferralRecord; child: ReferralRecord }> {
+    const record = await this.load(tx, input.referralId, "target", input.scope);
+    const childId = uuidv7();
+    const childPackage = this.childPackage(record, {
+      childId,
+      origin: ReferralOrigin.REFERRAL_ORIGIN_REDIRECT,
+      newTarget: input.newTarget,
+      serviceType: input.serviceType,
+      priority: record.priority,
+      purpose: record.purpose,
+      reason: record.package.reasonForReferral,
+      onlyCategories: input.onlyCategories,
+      acting: input.acting,
+    });
+    const next = await this.applyAsTarget(
+      tx,
+      record,
+      {
+        type: "redirect",
+        redirectReason: input.redirectReason,
+        childReferralId: childId,
+        expectedSequence: input.expectedSequence,
+      },
+      input.acting,
+    );
+    const child = await this.send(tx, childPackage, {
+      ...input.acting,
+      actor: { ...input.acting.actor, party: "referrer" },
+    });
+    return { record: next, child };
+  }
+
+  /** A further referral for the same person while this one stays open (e.g. MMCC → ECM for cash). */
+  async referOnward(
+    tx: Sql,
+    input: {
+      parentReferralId: string;
+      scope: readonly string[];
+      newTarget: TargetRef;
+      serviceType: ServiceType;
+      priority: Priority;
+      purpose: Purpose;
+      reasonForReferral: string;
+      onlyCategories?: readonly DataCategory[] | undefined;
+      acting: Acting;
+    },
+  ): Promise<ReferralRecord> {
+    const parent = await this.load(tx, input.parentReferralId, "target", input.scope);
+    if (isTerminal(parent.status) && parent.status !== ReferralStatus.REFERRAL_STATUS_COMPLETED) {
+      // A closed referral (declined, expired, cancelled…) is not a basis for sharing onward.
+      throw Object.assign(
+        new Error(`referral ${parent.referralId} is closed; an onward referral needs an open one`),
+        {
+          code: "failed_precondition",
+        },
+      );
+    }
+    const childId = uuidv7();
+    const childPackage = this.childPackage(parent, {
+      childId,
+      origin: ReferralOrigin.REFERRAL_ORIGIN_ONWARD,
+      newTarget: input.newTarget,
+      serviceType: input.serviceType,
+      priority: input.priority,
+      purpose: input.purpose,
+      reason: input.reasonForReferral,
+      onlyCategories: input.onlyCategories,
+      acting: input.acting,
+    });
+    await referralStore.addChild(tx, parent.referralId, "target", childId);
+    return this.send(tx, childPackage, {
+      ...input.acting,
+      actor: { ...input.acting.actor, party: "referrer" },
+    });
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private childPackage(
+    source: ReferralRecord,
+    input: {
+      childId: string;
+      origin: ReferralOrigin;
+      newTarget: TargetRef;
+      serviceType: ServiceType;
+      priority: Priority;
+      purpose: Purpose;
+      reason: string;
+      onlyCategories?: readonly DataCategory[] | undefined;
+      acting: Acting;
+    },
+  ): ReferralPackage {
+    const pkg = source.package;
+    const { pkg: minimised } = preparePackage({
+      source: pkg,
+      consent: {
+        consentId: pkg.consentId,
+        scope: pkg.consentScope ?? {
+          organisationIds: [],
+          partnerKinds: [],
+          purposes: [],
+          dataCategories: [],
+        },
+        expiresAt: pkg.consentExpiresAt,
+      },
+      target: input.newTarget,
+      serviceType: input.serviceType,
+      purpose: input.purpose,
+      onlyCategories: input.onlyCategories,
+      at: this.clock.now(),
+    });
+    return {
+      ...minimised,
+      referralId: input.childId,
+      rootReferralId: source.rootReferralId,
+      parentReferralId: source.referralId,
+      origin: input.origin,
+      referrer: { organisationId: source.targetOrganisationId },
+      target: { organisationId: input.newTarget.organisationId, displayName: input.newTarget.displayName },
+      serviceOfferingId: undefined,
+      serviceType: input.serviceType,
+      priority: input.priority,
+      purpose: input.purpose,
+      requestedBy: {
+        kind: input.acting.actor.kind,
+        organisationId: source.targetOrganisationId,
+        actorId: input.acting.actorId ?? "",
+        role: 0,
+      },
+      reasonForReferral: input.reason,
+    };
+  }
+
+  private async load(
+    tx: Sql,
+    referralId: string,
+    role: ReferralRole,
+    scope: readonly string[],
+  ): Promise<ReferralRecord> {
+    const record = await referralStore.find(tx, referralId, role, { forUpdate: true });
+    const owner = record && (role === "target" ? record.targetOrganisationId : record.referrerOrganisationId);
+    if (!record || !owner || !scope.includes(owner)) throw new ReferralNotFoundError(referralId);
+    return record;
+  }
+
+  private async applyAsTarget(
+    tx: Sql,
+    record: ReferralRecord,
+    command: TransitionCommand,
+    acting: Acting,
+    internalNote?: string,
+  ): Promise<ReferralRecord> {
+    const { state, change } = applyTransition(record, command, acting.actor, this.clock.now());
+    await referralStore.saveState(tx, "target", record.sequence, state);
+    await referralStore.insertTransition(tx, "target", change, { actorId: acting.actorId, internalNote });
+    await referralStore.audit(tx, {
+      referralId: record.referralId,
+      action: command.type,
+      organisationId: acting.actor.organisationId,
+      actorId: acting.actorId,
+    });
+    const next: ReferralRecord = { ...record, ...state };
+    await appendToOutbox(tx, this.producerFor(record.targetOrganisationId), {
+      definition: EVENTS.referralStatusChanged,
+      payload: statusChangedEvent(next, change),
+      correlationId: record.rootReferralId,
+      aggregate: { type: AGGREGATE, id: record.referralId, sequence: change.sequence },
+    });
+    if (!isAwaitingAnswer(state.status)) await cancelTimer(tx, DEADLINE_TIMER, record.referralId);
+    return next;
+  }
+}
+
+function emptyDisaggregation() {
+  return {
+    sex: 0,
+    ageBand: 0,
+    disabilityStatus: 0,
+    nationality: "",
+    legalStatus: 0,
+    provinceCode: "",
+    districtCode: "",
+  };
+}

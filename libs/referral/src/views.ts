@@ -1,0 +1,73 @@
+import type { PageRequest, PageResponse } from "@kopru/contracts/common/v1/refs";
+import type { Referral, ReferralTransition } from "@kopru/contracts/referral/v1/referral";
+import type { ReferralRecord, TransitionRecord } from "./store.js";
+
+/** The PII-free view of a referral (its package is returned separately, and audited). */
+export function referralView(record: ReferralRecord): Referral {
+  return {
+    referralId: record.referralId,
+    rootReferralId: record.rootReferralId,
+    parentReferralId: record.parentReferralId ?? "",
+    childReferralIds: [...record.childReferralIds],
+    origin: record.origin,
+    beneficiaryRef: record.beneficiaryRef,
+    referrer: {
+      organisationId: record.referrerOrganisationId,
+      displayName: record.package.referrer?.displayName,
+    },
+    target: { organisationId: record.targetOrganisationId, displayName: record.package.target?.displayName },
+    serviceOfferingId: record.serviceOfferingId,
+    serviceType: record.serviceType,
+    priority: record.priority,
+    purpose: record.purpose,
+    consentId: record.consentId,
+    status: record.status,
+    declineReason: record.declineReason,
+    notCompletedReason: record.notCompletedReason,
+    cancelReason: record.cancelReason,
+    onHoldReason: record.onHoldReason,
+    redirectReason: record.redirectReason,
+    outcomeCodes: [...record.outcomes],
+    requestedAt: record.requestedAt,
+    respondBy: record.respondBy,
+    receivedAt: record.receivedAt,
+    respondedAt: record.respondedAt,
+    startedAt: record.startedAt,
+    closedAt: record.closedAt,
+    updatedAt: record.updatedAt,
+    sequence: record.sequence,
+    disaggregation: record.disaggregation,
+  };
+}
+
+export function transitionView(referralId: string, t: TransitionRecord): ReferralTransition {
+  return {
+    referralId,
+    sequence: t.sequence,
+    fromStatus: t.from,
+    toStatus: t.to,
+    actor: { kind: t.actorKind, organisationId: t.actorOrganisationId, actorId: t.actorId ?? "", role: 0 },
+    occurredAt: t.at,
+    declineReason: t.declineReason,
+    notCompletedReason: t.notCompletedReason,
+    cancelReason: t.cancelReason,
+    onHoldReason: t.onHoldReason,
+    redirectReason: t.redirectReason,
+    outcomeCodes: [...t.outcomes],
+    childReferralId: t.childReferralId,
+  };
+}
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 500;
+
+/** Offset paging behind an opaque token (the offset, base-36). */
+export function readPage(page: PageRequest | undefined): { limit: number; offset: number } {
+  const limit = Math.min(MAX_PAGE, page?.pageSize || DEFAULT_PAGE);
+  const offset = page?.pageToken ? Number.parseInt(page.pageToken, 36) : 0;
+  return { limit, offset: Number.isFinite(offset) && offset > 0 ? offset : 0 };
+}
+
+export function nextPage(got: number, page: { limit: number; offset: number }): PageResponse {
+  return { nextPageToken: got === page.limit ? (page.offset + got).toString(36) : "" };
+}
