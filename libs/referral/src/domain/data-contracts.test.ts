@@ -82,9 +82,9 @@ describe("SERVICE_DATA_CONTRACTS", () => {
         D.DATA_CATEGORY_DEMOGRAPHICS,
         D.DATA_CATEGORY_HOUSEHOLD,
         D.DATA_CATEGORY_NEEDS,
-        D.DATA_CATEGORY_FINANCIAL,
       ],
-      optional: [D.DATA_CATEGORY_LEGAL_STATUS, D.DATA_CATEGORY_DISABILITY],
+      // ECM collects the payment channel at assessment; sent only when consented and held.
+      optional: [D.DATA_CATEGORY_LEGAL_STATUS, D.DATA_CATEGORY_DISABILITY, D.DATA_CATEGORY_FINANCIAL],
     });
     expect(dataContractFor(ServiceType.SERVICE_TYPE_MMCC_COUNSELLING)).toEqual({
       required: [
@@ -147,6 +147,7 @@ describe("selectPackageCategories", () => {
       dataCategories: [
         ...dataContractFor(ServiceType.SERVICE_TYPE_ECM_CASH).required,
         D.DATA_CATEGORY_DISABILITY,
+        D.DATA_CATEGORY_FINANCIAL,
         D.DATA_CATEGORY_HEALTH,
       ],
     };

@@ -93,9 +93,11 @@ export const SERVICE_DATA_CONTRACTS: Readonly<Record<ContractedServiceType, Data
   ),
   [ServiceType.SERVICE_TYPE_ECM_FOOD]: contract([...PERSON, HOUSEHOLD, NEEDS], [DISABILITY]),
   [ServiceType.SERVICE_TYPE_ECM_NFI]: contract([...PERSON, HOUSEHOLD, NEEDS], [DISABILITY]),
+  // ECM caseworkers assess and collect the payment channel themselves after accepting, so an
+  // ECM cash referral (often onward from an MMCC that never held it) does not require it.
   [ServiceType.SERVICE_TYPE_ECM_CASH]: contract(
-    [...PERSON, HOUSEHOLD, NEEDS, FINANCIAL],
-    [LEGAL_STATUS, DISABILITY],
+    [...PERSON, HOUSEHOLD, NEEDS],
+    [LEGAL_STATUS, DISABILITY, FINANCIAL],
   ),
 
   // --- Cash and livelihoods ---
