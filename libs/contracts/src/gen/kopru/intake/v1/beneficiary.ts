@@ -24,7 +24,12 @@ import {
 import { VulnerabilityFlag, vulnerabilityFlagFromJSON, vulnerabilityFlagToJSON } from "../../common/v1/needs.js";
 import { Actor } from "../../common/v1/refs.js";
 import { ServiceType, serviceTypeFromJSON, serviceTypeToJSON } from "../../common/v1/vocabulary.js";
-import { ContactMethod, contactMethodFromJSON, contactMethodToJSON } from "../../referral/v1/package.js";
+import {
+  ContactMethod,
+  contactMethodFromJSON,
+  contactMethodToJSON,
+  HouseholdSection,
+} from "../../referral/v1/package.js";
 
 export const protobufPackage = "kopru.intake.v1";
 
@@ -95,7 +100,11 @@ export interface NeedsScreening {
   /** Short free-text summary of needs. PII-bearing. */
   needsSummary?: string | undefined;
   screenedAt?: Date | undefined;
-  screenedBy?: Actor | undefined;
+  screenedBy?:
+    | Actor
+    | undefined;
+  /** Household composition as screened. */
+  household?: HouseholdSection | undefined;
 }
 
 function createBaseBeneficiary(): Beneficiary {
@@ -594,6 +603,7 @@ function createBaseNeedsScreening(): NeedsScreening {
     needsSummary: undefined,
     screenedAt: undefined,
     screenedBy: undefined,
+    household: undefined,
   };
 }
 
@@ -633,6 +643,9 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
     }
     if (message.screenedBy !== undefined) {
       Actor.encode(message.screenedBy, writer.uint32(74).fork()).join();
+    }
+    if (message.household !== undefined) {
+      HouseholdSection.encode(message.household, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -742,6 +755,14 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
             message.screenedBy = Actor.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.household = HouseholdSection.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -799,6 +820,7 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
         : isSet(object.screened_by)
         ? Actor.fromJSON(object.screened_by)
         : undefined,
+      household: isSet(object.household) ? HouseholdSection.fromJSON(object.household) : undefined,
     };
   },
 
@@ -831,6 +853,9 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
     if (message.screenedBy !== undefined) {
       obj.screenedBy = Actor.toJSON(message.screenedBy);
     }
+    if (message.household !== undefined) {
+      obj.household = HouseholdSection.toJSON(message.household);
+    }
     return obj;
   },
 
@@ -850,6 +875,9 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
     message.screenedAt = object.screenedAt ?? undefined;
     message.screenedBy = (object.screenedBy !== undefined && object.screenedBy !== null)
       ? Actor.fromPartial(object.screenedBy)
+      : undefined;
+    message.household = (object.household !== undefined && object.household !== null)
+      ? HouseholdSection.fromPartial(object.household)
       : undefined;
     return message;
   },

@@ -80,6 +80,7 @@ import {
   ContactMethod,
   contactMethodFromJSON,
   contactMethodToJSON,
+  HouseholdSection,
   ReferralPackage,
 } from "../../referral/v1/package.js";
 import { Referral, ReferralTransition } from "../../referral/v1/referral.js";
@@ -215,7 +216,14 @@ export interface ScreenNeedsRequest {
     | string
     | undefined;
   /** PII-bearing free text. */
-  needsSummary?: string | undefined;
+  needsSummary?:
+    | string
+    | undefined;
+  /**
+   * Household composition (fills the package's household section, which cash, food, NFI and
+   * accommodation services need).
+   */
+  household?: HouseholdSection | undefined;
 }
 
 /** ScreenNeedsResponse returns the stored screening. */
@@ -1685,6 +1693,7 @@ function createBaseScreenNeedsRequest(): ScreenNeedsRequest {
     interpreterNeeded: undefined,
     interpreterLanguage: undefined,
     needsSummary: undefined,
+    household: undefined,
   };
 }
 
@@ -1727,6 +1736,9 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
     }
     if (message.needsSummary !== undefined) {
       writer.uint32(82).string(message.needsSummary);
+    }
+    if (message.household !== undefined) {
+      HouseholdSection.encode(message.household, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1844,6 +1856,14 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
             message.needsSummary = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.household = HouseholdSection.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1906,6 +1926,7 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
         : isSet(object.needs_summary)
         ? globalThis.String(object.needs_summary)
         : undefined,
+      household: isSet(object.household) ? HouseholdSection.fromJSON(object.household) : undefined,
     };
   },
 
@@ -1941,6 +1962,9 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
     if (message.needsSummary !== undefined) {
       obj.needsSummary = message.needsSummary;
     }
+    if (message.household !== undefined) {
+      obj.household = HouseholdSection.toJSON(message.household);
+    }
     return obj;
   },
 
@@ -1960,6 +1984,9 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
     message.interpreterNeeded = object.interpreterNeeded ?? undefined;
     message.interpreterLanguage = object.interpreterLanguage ?? undefined;
     message.needsSummary = object.needsSummary ?? undefined;
+    message.household = (object.household !== undefined && object.household !== null)
+      ? HouseholdSection.fromPartial(object.household)
+      : undefined;
     return message;
   },
 };
