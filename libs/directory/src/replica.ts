@@ -87,9 +87,17 @@ export function directoryReplicaConsumer(
         await upsertOffering(tx, offering);
       }),
       on(EVENTS.serviceOfferingRemoved, async (tx, event) => {
-        await tx.query("UPDATE directory_offerings SET active = false WHERE service_offering_id = $1", [
-          event.payload.serviceOfferingId,
-        ]);
+        const rows = await tx.query<{ offering: Uint8Array }>(
+          "SELECT offering FROM directory_offerings WHERE service_offering_id = $1 FOR UPDATE",
+          [event.payload.serviceOfferingId],
+        );
+        const row = rows.rows[0];
+        if (!row) return;
+        // Kept for history, never routed to again: the stored proto says so too (routing reads it).
+        const offering = ServiceOffering.decode(row.offering);
+        offering.active = false;
+        offering.updatedAt = event.occurredAt;
+        await upsertOffering(tx, offering);
       }),
     ],
   });

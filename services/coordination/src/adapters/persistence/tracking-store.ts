@@ -1,0 +1,457 @@
+import { ReferralStatus as S } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import { isKnownPriority, isTerminal, respondBy } from "@kopru/referral/domain";
+import type {
+  FigureColumn,
+  GroupCounts,
+  TrackedReferralRecord,
+  TrackingFilter,
+  TrackingRepository,
+  TransitionRecord,
+} from "../../application/ports.js";
+import { pageOf } from "./directory-store.js";
+
+/** Statuses by which the target answered the referral (the answer deadline is met). */
+const ANSWERS: readonly number[] = [
+  S.REFERRAL_STATUS_ACCEPTED,
+  S.REFERRAL_STATUS_DECLINED,
+  S.REFERRAL_STATUS_ON_HOLD,
+  S.REFERRAL_STATUS_REDIRECTED,
+];
+
+/**
+ * Upsert of one referral from one of its events. Identity, status, reasons and outcomes follow the
+ * newest event (by sequence); milestones keep the earliest time seen, so an event applied late
+ * (after its predecessor was dead-lettered and replayed) never moves the referral backwards.
+ */
+const UPSERT_REFERRAL = `
+INSERT INTO tracked_referrals AS t (
+  referral_id, root_referral_id, parent_referral_id, redirect_child_referral_id, origin,
+  referrer_organisation_id, target_organisation_id, service_offering_id, service_type, priority,
+  status, sequence, decline_reason, not_completed_reason, cancel_reason, on_hold_reason, redirect_reason,
+  outcome_codes, requested_at, respond_by, received_at, responded_at, accepted_at, started_at,
+  completed_at, closed_at, sex, age_band, disability_status, nationality, legal_status, province_code,
+  district_code, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+        $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)
+ON CONFLICT (referral_id) DO UPDATE SET
+  redirect_child_referral_id = COALESCE(t.redirect_child_referral_id, EXCLUDED.redirect_child_referral_id),
+  received_at = LEAST(t.received_at, EXCLUDED.received_at),
+  responded_at = LEAST(t.responded_at, EXCLUDED.responded_at),
+  accepted_at = LEAST(t.accepted_at, EXCLUDED.accepted_at),
+  started_at = LEAST(t.started_at, EXCLUDED.started_at),
+  completed_at = LEAST(t.completed_at, EXCLUDED.completed_at),
+  closed_at = LEAST(t.closed_at, EXCLUDED.closed_at),
+  ${[
+    "root_referral_id",
+    "parent_referral_id",
+    "origin",
+    "referrer_organisation_id",
+    "target_organisation_id",
+    "service_offering_id",
+    "service_type",
+    "priority",
+    "status",
+    "decline_reason",
+    "not_completed_reason",
+    "cancel_reason",
+    "on_hold_reason",
+    "redirect_reason",
+    "outcome_codes",
+    "requested_at",
+    "respond_by",
+    "sex",
+    "age_band",
+    "disability_status",
+    "nationality",
+    "legal_status",
+    "province_code",
+    "district_code",
+    "updated_at",
+  ]
+    .map(
+      (column) =>
+        `${column} = CASE WHEN EXCLUDED.sequence > t.sequence THEN EXCLUDED.${column} ELSE t.${column} END`,
+    )
+    .join(",\n  ")},
+  sequence = GREATEST(t.sequence, EXCLUDED.sequence)`;
+
+/** Every column of a referral plus its children (any origin) and the child that re-routed it. */
+const REFERRAL_SELECT = `
+SELECT t.*,
+  ARRAY(SELECT c.referral_id FROM tracked_referrals c
+         WHERE c.parent_referral_id = t.referral_id ORDER BY c.requested_at, c.referral_id) AS children,
+  (SELECT c.referral_id FROM tracked_referrals c
+    WHERE c.parent_referral_id = t.referral_id AND c.origin = 4 ORDER BY c.requested_at LIMIT 1) AS rerouted_as
+FROM tracked_referrals t`;
+
+interface ReferralRow {
+  referral_id: string;
+  root_referral_id: string;
+  parent_referral_id: string | null;
+  redirect_child_referral_id: string | null;
+  origin: number;
+  referrer_organisation_id: string;
+  target_organisation_id: string;
+  service_offering_id: string | null;
+  service_type: number;
+  priority: number;
+  status: number;
+  sequence: number;
+  decline_reason: number;
+  not_completed_reason: number;
+  cancel_reason: number;
+  on_hold_reason: number;
+  redirect_reason: number;
+  outcome_codes: number[];
+  requested_at: Date;
+  respond_by: Date;
+  received_at: Date | null;
+  responded_at: Date | null;
+  accepted_at: Date | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  closed_at: Date | null;
+  updated_at: Date;
+  sex: number;
+  age_band: number;
+  disability_status: number;
+  nationality: string;
+  legal_status: number;
+  province_code: string;
+  district_code: string;
+  reroute_requested_at: Date | null;
+  reroute_reason: number | null;
+  children: string[] | null;
+  rerouted_as: string | null;
+}
+
+const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+function toRecord(row: ReferralRow): TrackedReferralRecord {
+  const children = new Set(row.children ?? []);
+  if (row.redirect_child_referral_id) children.add(row.redirect_child_referral_id);
+  return {
+    referralId: row.referral_id,
+    rootReferralId: row.root_referral_id,
+    parentReferralId: orUndefined(row.parent_referral_id),
+    childReferralIds: [...children],
+    origin: row.origin,
+    referrerOrganisationId: row.referrer_organisation_id,
+    targetOrganisationId: row.target_organisation_id,
+    serviceOfferingId: orUndefined(row.service_offering_id),
+    serviceType: row.service_type,
+    priority: row.priority,
+    status: row.status,
+    sequence: row.sequence,
+    declineReason: row.decline_reason,
+    notCompletedReason: row.not_completed_reason,
+    cancelReason: row.cancel_reason,
+    onHoldReason: row.on_hold_reason,
+    redirectReason: row.redirect_reason,
+    outcomeCodes: row.outcome_codes ?? [],
+    requestedAt: row.requested_at,
+    respondBy: row.respond_by,
+    receivedAt: orUndefined(row.received_at),
+    respondedAt: orUndefined(row.responded_at),
+    acceptedAt: orUndefined(row.accepted_at),
+    startedAt: orUndefined(row.started_at),
+    completedAt: orUndefined(row.completed_at),
+    closedAt: orUndefined(row.closed_at),
+    updatedAt: row.updated_at,
+    sex: row.sex,
+    ageBand: row.age_band,
+    disabilityStatus: row.disability_status,
+    nationality: row.nationality,
+    legalStatus: row.legal_status,
+    provinceCode: row.province_code,
+    districtCode: row.district_code,
+    rerouteRequestedAt: orUndefined(row.reroute_requested_at),
+    rerouteReason: orUndefined(row.reroute_reason),
+    reroutedAs: orUndefined(row.rerouted_as),
+  };
+}
+
+/** Collects parameters and WHERE conditions for a tracking filter. */
+class Where {
+  readonly params: unknown[] = [];
+  private readonly conditions: string[] = [];
+
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  add(condition: string): this {
+    this.conditions.push(condition);
+    return this;
+  }
+
+  anyOf(column: string, values: readonly (string | number)[], type: "text" | "int"): this {
+    if (values.length > 0) this.add(`t.${column} = ANY(${this.param(values)}::${type}[])`);
+    return this;
+  }
+
+  filter(filter: TrackingFilter): this {
+    if (filter.requestedFrom) this.add(`t.requested_at >= ${this.param(filter.requestedFrom)}`);
+    if (filter.requestedBefore) this.add(`t.requested_at < ${this.param(filter.requestedBefore)}`);
+    this.anyOf("target_organisation_id", filter.targetOrganisationIds, "text")
+      .anyOf("referrer_organisation_id", filter.referrerOrganisationIds, "text")
+      .anyOf("service_type", filter.serviceTypes, "int")
+      .anyOf("province_code", filter.provinceCodes, "text")
+      .anyOf("priority", filter.priorities, "int")
+      .anyOf("sex", filter.sexes, "int")
+      .anyOf("age_band", filter.ageBands, "int")
+      .anyOf("disability_status", filter.disabilityStatuses, "int")
+      .anyOf("nationality", filter.nationalities, "text");
+    if (filter.involving) {
+      const org = this.param(filter.involving);
+      this.add(`(t.referrer_organisation_id = ${org} OR t.target_organisation_id = ${org})`);
+    }
+    return this;
+  }
+
+  toString(): string {
+    return this.conditions.length > 0 ? `WHERE ${this.conditions.join(" AND ")}` : "";
+  }
+}
+
+const AWAITING_ANSWER = `t.status IN (${S.REFERRAL_STATUS_REQUESTED}, ${S.REFERRAL_STATUS_RECEIVED})`;
+const REACHED_ACCEPTED = `(t.accepted_at IS NOT NULL OR t.started_at IS NOT NULL OR t.completed_at IS NOT NULL
+  OR t.status IN (${S.REFERRAL_STATUS_ACCEPTED}, ${S.REFERRAL_STATUS_IN_PROGRESS}, ${S.REFERRAL_STATUS_COMPLETED}, ${S.REFERRAL_STATUS_NOT_COMPLETED}))`;
+const OPEN = `t.status IN (${S.REFERRAL_STATUS_REQUESTED}, ${S.REFERRAL_STATUS_RECEIVED}, ${S.REFERRAL_STATUS_ACCEPTED}, ${S.REFERRAL_STATUS_ON_HOLD}, ${S.REFERRAL_STATUS_IN_PROGRESS})`;
+const SECONDS_TO_ACCEPT = "extract(epoch FROM (t.accepted_at - t.requested_at))::double precision";
+const SECONDS_TO_COMPLETE = `CASE WHEN t.status = ${S.REFERRAL_STATUS_COMPLETED}
+  THEN extract(epoch FROM (t.completed_at - t.requested_at))::double precision END`;
+
+function percentiles(prefix: string, seconds: string): string {
+  // percentile_cont ignores NULL inputs: only referrals that reached the milestone are measured.
+  return [50, 90, 95]
+    .map(
+      (p) =>
+        `round(percentile_cont(${p / 100}) WITHIN GROUP (ORDER BY ${seconds}))::bigint AS ${prefix}_p${p}`,
+    )
+    .join(",\n  ");
+}
+
+interface FigureSqlRow {
+  requested: number;
+  acknowledged: number;
+  accepted: number;
+  declined: number;
+  on_hold: number;
+  completed: number;
+  not_completed: number;
+  cancelled: number;
+  redirected: number;
+  expired: number;
+  open: number;
+  overdue: number;
+  accept_samples: number;
+  accept_p50: number | null;
+  accept_p90: number | null;
+  accept_p95: number | null;
+  complete_samples: number;
+  complete_p50: number | null;
+  complete_p90: number | null;
+  complete_p95: number | null;
+  [column: string]: unknown;
+}
+
+/** The read model built from ReferralStatusChanged events, and the queries coordinators ask of it. */
+export const trackingStore: TrackingRepository = {
+  async applyStatusChange(sql, eventId, change, occurredAt) {
+    const inserted = await sql.query(
+      `INSERT INTO tracked_events (event_id, referral_id, sequence, to_status, occurred_at, transition)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1`,
+      [
+        eventId,
+        change.referralId,
+        change.sequence,
+        change.toStatus,
+        occurredAt,
+        Buffer.from(ReferralStatusChanged.encode(change).finish()),
+      ],
+    );
+    if (inserted.rowCount === 0) return;
+
+    const to = change.toStatus;
+    const at = (status: number | readonly number[]) =>
+      (typeof status === "number" ? to === status : status.includes(to)) ? occurredAt : null;
+    const requestedAt = change.requestedAt ?? occurredAt;
+    const deadline =
+      change.respondBy ??
+      (isKnownPriority(change.priority) ? respondBy(change.priority, requestedAt) : requestedAt);
+    const d = change.disaggregation;
+    await sql.query(UPSERT_REFERRAL, [
+      change.referralId,
+      change.rootReferralId || change.referralId,
+      change.parentReferralId || null,
+      change.childReferralId || null,
+      change.origin,
+      change.referrerOrganisationId,
+      change.targetOrganisationId,
+      change.serviceOfferingId || null,
+      change.serviceType,
+      change.priority,
+      to,
+      change.sequence,
+      change.declineReason,
+      change.notCompletedReason,
+      change.cancelReason,
+      change.onHoldReason,
+      change.redirectReason,
+      change.outcomeCodes,
+      requestedAt,
+      deadline,
+      at(S.REFERRAL_STATUS_RECEIVED),
+      at(ANSWERS),
+      at(S.REFERRAL_STATUS_ACCEPTED),
+      at(S.REFERRAL_STATUS_IN_PROGRESS),
+      at(S.REFERRAL_STATUS_COMPLETED),
+      isTerminal(to) ? occurredAt : null,
+      d?.sex ?? 0,
+      d?.ageBand ?? 0,
+      d?.disabilityStatus ?? 0,
+      d?.nationality ?? "",
+      d?.legalStatus ?? 0,
+      d?.provinceCode ?? "",
+      d?.districtCode ?? "",
+      occurredAt,
+    ]);
+  },
+
+  async referral(sql, referralId, options = {}) {
+    const result = await sql.query<ReferralRow>(
+      `${REFERRAL_SELECT} WHERE t.referral_id = $1 ${options.forUpdate ? "FOR UPDATE OF t" : ""}`,
+      [referralId],
+    );
+    const row = result.rows[0];
+    return row ? toRecord(row) : undefined;
+  },
+
+  async chain(sql, rootReferralId) {
+    const result = await sql.query<ReferralRow>(
+      `${REFERRAL_SELECT} WHERE t.root_referral_id = $1 ORDER BY t.requested_at, t.referral_id`,
+      [rootReferralId],
+    );
+    return result.rows.map(toRecord);
+  },
+
+  async transitions(sql, referralIds) {
+    const result = await sql.query<{
+      event_id: string;
+      referral_id: string;
+      sequence: number;
+      occurred_at: Date;
+      transition: Uint8Array;
+    }>(
+      `SELECT event_id, referral_id, sequence, occurred_at, transition FROM tracked_events
+        WHERE referral_id = ANY($1::text[])
+        ORDER BY occurred_at, referral_id, sequence`,
+      [referralIds],
+    );
+    return result.rows.map(
+      (row): TransitionRecord => ({
+        eventId: row.event_id,
+        referralId: row.referral_id,
+        sequence: row.sequence,
+        occurredAt: row.occurred_at,
+        transition: ReferralStatusChanged.decode(row.transition),
+      }),
+    );
+  },
+
+  async figures(sql, filter, groupBy: readonly FigureColumn[], now) {
+    const where = new Where().filter(filter);
+    const nowParam = where.param(now);
+    const columns = groupBy.map((c) => `t.${c}`);
+    const result = await sql.query<FigureSqlRow>(
+      `SELECT ${columns.map((c) => `${c},`).join(" ")}
+  count(*) AS requested,
+  count(*) FILTER (WHERE t.received_at IS NOT NULL OR t.responded_at IS NOT NULL OR ${REACHED_ACCEPTED}) AS acknowledged,
+  count(*) FILTER (WHERE ${REACHED_ACCEPTED}) AS accepted,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_DECLINED}) AS declined,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_ON_HOLD}) AS on_hold,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_COMPLETED}) AS completed,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_NOT_COMPLETED}) AS not_completed,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_CANCELLED}) AS cancelled,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_REDIRECTED}) AS redirected,
+  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_EXPIRED}) AS expired,
+  count(*) FILTER (WHERE ${OPEN}) AS open,
+  count(*) FILTER (WHERE ${AWAITING_ANSWER} AND t.respond_by < ${nowParam}) AS overdue,
+  count(${SECONDS_TO_ACCEPT}) AS accept_samples,
+  ${percentiles("accept", SECONDS_TO_ACCEPT)},
+  count(${SECONDS_TO_COMPLETE}) AS complete_samples,
+  ${percentiles("complete", SECONDS_TO_COMPLETE)}
+FROM tracked_referrals t
+${where}
+${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join(", ")}` : ""}`,
+      where.params,
+    );
+    return result.rows.map((row): GroupCounts => {
+      const key = {} as Record<FigureColumn, string | number>;
+      for (const column of groupBy) key[column] = row[column] as string | number;
+      const sample = (prefix: "accept" | "complete") => ({
+        sampleCount: row[`${prefix}_samples`] as number,
+        p50Seconds: (row[`${prefix}_p50`] as number | null) ?? undefined,
+        p90Seconds: (row[`${prefix}_p90`] as number | null) ?? undefined,
+        p95Seconds: (row[`${prefix}_p95`] as number | null) ?? undefined,
+      });
+      return {
+        key,
+        counts: {
+          requested: row.requested,
+          acknowledged: row.acknowledged,
+          accepted: row.accepted,
+          declined: row.declined,
+          onHold: row.on_hold,
+          completed: row.completed,
+          notCompleted: row.not_completed,
+          cancelled: row.cancelled,
+          redirected: row.redirected,
+          expired: row.expired,
+          open: row.open,
+          overdue: row.overdue,
+          timeToAccept: sample("accept"),
+          timeToComplete: sample("complete"),
+        },
+      };
+    });
+  },
+
+  async asOf(sql) {
+    const result = await sql.query<{ as_of: Date | null }>(
+      "SELECT max(occurred_at) AS as_of FROM tracked_events",
+    );
+    return result.rows[0]?.as_of ?? undefined;
+  },
+
+  async overdue(sql, filter, options) {
+    const where = new Where().filter(filter);
+    const now = where.param(options.now);
+    const overdue = `(${AWAITING_ANSWER} AND t.respond_by < ${now})`;
+    const notReRouted = `NOT EXISTS (SELECT 1 FROM tracked_referrals c
+      WHERE c.parent_referral_id = t.referral_id AND c.origin = 4)`;
+    where.add(
+      options.includeExpired
+        ? `(${overdue} OR (t.status = ${S.REFERRAL_STATUS_EXPIRED} AND ${notReRouted}))`
+        : overdue,
+    );
+    const limit = where.param(options.limit);
+    const offset = where.param(options.offset);
+    const result = await sql.query<ReferralRow & { total: number }>(
+      `SELECT r.*, count(*) OVER () AS total FROM (${REFERRAL_SELECT} ${where}) AS r
+        ORDER BY r.respond_by, r.referral_id LIMIT ${limit} OFFSET ${offset}`,
+      where.params,
+    );
+    return pageOf(result.rows, options.offset, toRecord);
+  },
+
+  async markReRouteRequested(sql, referralId, at, reason) {
+    await sql.query(
+      "UPDATE tracked_referrals SET reroute_requested_at = $2, reroute_reason = $3 WHERE referral_id = $1",
+      [referralId, at, reason],
+    );
+  },
+};

@@ -1,0 +1,49 @@
+import { NETWORK_LAYOUT } from "@kopru/events";
+import type { ServiceSpec } from "@kopru/service-kit";
+import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
+import { TRACKING_CONSUMER, trackingConsumer } from "./adapters/messaging/status-consumer.js";
+import { directoryStore } from "./adapters/persistence/directory-store.js";
+import { trackingStore } from "./adapters/persistence/tracking-store.js";
+import { type CoordinationDeps, SERVICE_NAME } from "./application/deps.js";
+import { coordinationEnv } from "./config.js";
+import { coordinationMigrations } from "./migrations.js";
+
+export interface CoordinationOptions {
+  /**
+   * Durable name of the tracking consumer (default `coordination-status`). Only a test, or a
+   * second network sharing one NATS server, needs another: instances sharing a name share the work.
+   */
+  trackingConsumerName?: string;
+}
+
+/** The coordination service as service-kit hosts it: directory, tracking read model, gRPC API. */
+export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec<typeof coordinationEnv> {
+  return {
+    name: SERVICE_NAME,
+    envSchema: coordinationEnv,
+    migrations: coordinationMigrations,
+    layout: NETWORK_LAYOUT,
+    async build(context) {
+      const deps: CoordinationDeps = {
+        db: context.db,
+        clock: context.clock,
+        directory: directoryStore,
+        tracking: trackingStore,
+        afterCommit: () => context.relay.wake(),
+        minCellSize: context.config.FIGURES_MIN_CELL_SIZE,
+      };
+      return {
+        grpc: [coordinationBinding(deps, context.logger)],
+        consumers: [
+          trackingConsumer(
+            trackingStore,
+            { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
+            options.trackingConsumerName ?? TRACKING_CONSUMER,
+          ),
+        ],
+      };
+    },
+  };
+}
+
+export const coordinationService = coordinationSpec();

@@ -1,0 +1,38 @@
+import type { PageRequest } from "@kopru/contracts/common/v1/refs";
+import { readPage } from "@kopru/referral";
+import { type Access, trackingScope } from "../domain/access.js";
+import type { CoordinationDeps } from "./deps.js";
+import type { Page, TrackedReferralRecord, TrackingFilter } from "./ports.js";
+
+export interface OverdueEntry {
+  referral: TrackedReferralRecord;
+  overdueSeconds: number;
+}
+
+/**
+ * Referrals past their answer deadline by the service clock, still REQUESTED or RECEIVED, most
+ * overdue first; with `includeExpired`, also EXPIRED ones not yet re-routed. A caller who is not a
+ * coordinator sees only referrals its organisation sent or received.
+ */
+export async function listOverdueReferrals(
+  deps: CoordinationDeps,
+  input: { filter: TrackingFilter; includeExpired: boolean; page: PageRequest | undefined },
+  access: Access,
+): Promise<Page<OverdueEntry> & { offset: number; limit: number }> {
+  const now = deps.clock.now();
+  const { limit, offset } = readPage(input.page);
+  const found = await deps.tracking.overdue(
+    deps.db,
+    { ...input.filter, involving: trackingScope(access) },
+    { now, includeExpired: input.includeExpired, limit, offset },
+  );
+  return {
+    items: found.items.map((referral) => ({
+      referral,
+      overdueSeconds: Math.max(0, Math.floor((now.getTime() - referral.respondBy.getTime()) / 1000)),
+    })),
+    total: found.total,
+    offset,
+    limit,
+  };
+}
