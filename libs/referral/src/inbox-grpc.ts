@@ -25,6 +25,7 @@ import {
   validate,
 } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
+import { v7 as uuidv7 } from "uuid";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import type { Acting, ReferralLifecycle, TargetRef } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
@@ -232,8 +233,25 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       const scope = await scopeOf(context);
       const target = await deps.findTarget(request.targetOrganisationId);
       if (!target) throw new NotFoundError("organisation", request.targetOrganisationId);
-      const result = await deps.db.transaction((tx) =>
-        deps.lifecycle.redirect(tx, {
+      const result = await deps.db.transaction(async (tx) => {
+        const childReferralId = uuidv7();
+        if (request.requestId) {
+          const remembered = await referralStore.rememberRequest(
+            tx,
+            scope.organisationId,
+            request.requestId,
+            childReferralId,
+          );
+          if (remembered !== childReferralId) {
+            const [record, child] = await Promise.all([
+              referralStore.find(tx, request.referralId, "target"),
+              referralStore.find(tx, remembered, "referrer"),
+            ]);
+            if (record && child) return { record, child };
+          }
+        }
+        return deps.lifecycle.redirect(tx, {
+          childReferralId,
           referralId: request.referralId,
           scope: [scope.organisationId],
           newTarget: target,
@@ -242,8 +260,8 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
           onlyCategories: request.dataCategories,
           expectedSequence: request.expectedSequence,
           acting: scope.acting,
-        }),
-      );
+        });
+      });
       deps.afterCommit();
       return { referral: referralView(result.record), childReferral: referralView(result.child) };
     }),
@@ -262,8 +280,23 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       const scope = await scopeOf(context);
       const target = await deps.findTarget(request.targetOrganisationId);
       if (!target) throw new NotFoundError("organisation", request.targetOrganisationId);
-      const record = await deps.db.transaction((tx) =>
-        deps.lifecycle.referOnward(tx, {
+      const record = await deps.db.transaction(async (tx) => {
+        // A retried request (same request_id) returns the referral it made, never a second one.
+        const childReferralId = uuidv7();
+        if (request.requestId) {
+          const remembered = await referralStore.rememberRequest(
+            tx,
+            scope.organisationId,
+            request.requestId,
+            childReferralId,
+          );
+          if (remembered !== childReferralId) {
+            const earlier = await referralStore.find(tx, remembered, "referrer");
+            if (earlier) return earlier;
+          }
+        }
+        return deps.lifecycle.referOnward(tx, {
+          childReferralId,
           parentReferralId: request.parentReferralId,
           scope: [scope.organisationId],
           newTarget: target,
@@ -273,8 +306,8 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
           reasonForReferral: request.reasonForReferral,
           onlyCategories: request.dataCategories,
           acting: scope.acting,
-        }),
-      );
+        });
+      });
       deps.afterCommit();
       return { referral: referralView(record) };
     }),

@@ -25,6 +25,7 @@ import {
   applyTransition,
   type ConsentForCheck,
   consentCovers,
+  dataContractFor,
   isAwaitingAnswer,
   isRepeatedCommand,
   isTerminal,
@@ -89,7 +90,18 @@ export function preparePackage(input: {
   });
   if (!coverage.covered) throw new ConsentRefusedError(input.consent.consentId, coverage.problems);
   const pkg = minimiseSections(input.source, selection.categories);
-  return { pkg: { ...pkg, sharedDataCategories: selection.categories }, categories: selection.categories };
+  // The consent travels with the package (ids and scope, no personal data) so the target can check
+  // its own redirects and onward referrals, and re-check on arrival.
+  return {
+    pkg: {
+      ...pkg,
+      sharedDataCategories: selection.categories,
+      consentId: input.consent.consentId,
+      consentScope: input.consent.scope,
+      consentExpiresAt: input.consent.expiresAt,
+    },
+    categories: selection.categories,
+  };
 }
 
 export function statusChangedEvent(record: ReferralRecord, change: StatusChange): ReferralStatusChanged {
@@ -305,8 +317,11 @@ export class ReferralLifecycle {
 
   /** Stores a received referral and acknowledges it automatically (or expires it if it came too late). */
   async receive(tx: Sql, event: ReceivedEvent<ReferralRequested>): Promise<ReferralRecord | undefined> {
-    const pkg = event.payload.referralPackage;
-    if (!pkg) throw new Error("ReferralRequested without a referral_package");
+    const received = event.payload.referralPackage;
+    if (!received) throw new Error("ReferralRequested without a referral_package");
+    // Minimum necessary is enforced again on arrival: whatever a sender put in, this database keeps
+    // only the sections the service type's contract lists and the consent covers.
+    const pkg = keepOnlyContracted(received);
     const existing = await referralStore.find(tx, pkg.referralId, "target");
     if (existing) return existing;
     const referrerId = pkg.referrer?.organisationId ?? "";
@@ -417,10 +432,11 @@ export class ReferralLifecycle {
       onlyCategories?: readonly DataCategory[] | undefined;
       expectedSequence?: number | undefined;
       acting: Acting;
+      childReferralId?: string | undefined;
     },
   ): Promise<{ record: ReferralRecord; child: ReferralRecord }> {
     const record = await this.load(tx, input.referralId, "target", input.scope);
-    const childId = uuidv7();
+    const childId = input.childReferralId ?? uuidv7();
     const childPackage = this.childPackage(record, {
       childId,
       origin: ReferralOrigin.REFERRAL_ORIGIN_REDIRECT,
@@ -463,6 +479,7 @@ export class ReferralLifecycle {
       reasonForReferral: string;
       onlyCategories?: readonly DataCategory[] | undefined;
       acting: Acting;
+      childReferralId?: string | undefined;
     },
   ): Promise<ReferralRecord> {
     const parent = await this.load(tx, input.parentReferralId, "target", input.scope);
@@ -589,6 +606,19 @@ export class ReferralLifecycle {
     if (!isAwaitingAnswer(state.status)) await cancelTimer(tx, DEADLINE_TIMER, record.referralId);
     return next;
   }
+}
+
+function keepOnlyContracted(pkg: ReferralPackage): ReferralPackage {
+  let contracted: readonly DataCategory[];
+  try {
+    const contract = dataContractFor(pkg.serviceType);
+    contracted = [...contract.required, ...contract.optional];
+  } catch {
+    contracted = [];
+  }
+  const consented = new Set(pkg.consentScope?.dataCategories ?? []);
+  const keep = presentDataCategories(pkg).filter((c) => contracted.includes(c) && consented.has(c));
+  return minimiseSections(pkg, keep);
 }
 
 function emptyDisaggregation() {

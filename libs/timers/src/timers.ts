@@ -96,11 +96,13 @@ export class TimerWorker {
         );
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs ?? 1_000);
-        signal.addEventListener("abort", () => {
+        const done = () => {
           clearTimeout(timer);
+          signal.removeEventListener("abort", done);
           resolve();
-        });
+        };
+        const timer = setTimeout(done, this.options.pollIntervalMs ?? 1_000);
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }

@@ -1,0 +1,19 @@
+import { csv, envField } from "@kopru/config";
+import { serviceEnv } from "@kopru/service-kit";
+import type { z } from "zod";
+import { DEFAULT_HOSTED_CENTRES } from "./domain/index.js";
+
+const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const organisationId = envField("expected an organisation id (lowercase letters, digits, hyphens)", (raw) =>
+  SLUG.test(raw) ? raw : undefined,
+);
+
+/** The community-centre service's environment: the common variables, its gRPC port and the organisations it hosts. */
+export const communityCentreEnv = serviceEnv(50054).extend({
+  /** The organisations (tenants) running community centres that this process serves, as organisation ids; each gets its own referral consumers. */
+  HOSTED_ORGANISATIONS: csv(organisationId)
+    .refine((ids) => ids.length > 0, { message: "expected at least one organisation id" })
+    .default([...DEFAULT_HOSTED_CENTRES]),
+});
+
+export type CommunityCentreConfig = z.output<typeof communityCentreEnv>;

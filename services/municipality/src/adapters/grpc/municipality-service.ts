@@ -1,0 +1,211 @@
+import { status } from "@grpc/grpc-js";
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  CounsellingSessionType,
+  CounsellingTopic,
+  SessionModality,
+} from "@kopru/contracts/municipality/v1/case";
+import {
+  type MunicipalityServiceServer,
+  MunicipalityServiceService,
+} from "@kopru/contracts/municipality/v1/municipality_service";
+import { nextPage, readPage } from "@kopru/referral";
+import {
+  type GrpcServiceBinding,
+  NotFoundError,
+  type RequestValidator,
+  registerErrorCode,
+  unary,
+  validate,
+} from "@kopru/service-kit";
+import { closeCase } from "../../application/close-case.js";
+import { getCase } from "../../application/get-case.js";
+import { listCases } from "../../application/list-cases.js";
+import { listCentres } from "../../application/list-centres.js";
+import { openCase } from "../../application/open-case.js";
+import type { MunicipalityDeps } from "../../application/ports.js";
+import { recordCounsellingSession } from "../../application/record-counselling-session.js";
+import { recordDirectAssistance } from "../../application/record-direct-assistance.js";
+import {
+  counsellingSessionViolations,
+  DOMAIN_ERROR_CODES,
+  directAssistanceViolations,
+  normaliseAmount,
+  type RuleViolation,
+} from "../../domain/index.js";
+import { callerFrom } from "./caller.js";
+import { assistanceView, caseView, centreView, sessionView } from "./views.js";
+
+for (const code of DOMAIN_ERROR_CODES) registerErrorCode(code, status.FAILED_PRECONDITION);
+
+const P_CODE = /^TUR\d{3}$/;
+const MAX_REF_LENGTH = 128;
+
+function withRules(v: RequestValidator, violations: readonly RuleViolation[]): RequestValidator {
+  for (const violation of violations) v.fail(violation.field, violation.description);
+  return v;
+}
+
+/**
+ * kopru.municipality.v1.MunicipalityService: validate (every bad field named) → use case → view.
+ * Every call but ListCentres is scoped to the caller's MMCC; another MMCC's case answers NOT_FOUND.
+ */
+export function municipalityBinding(
+  deps: MunicipalityDeps,
+  options: { hostedOrganisations: readonly string[]; onInternalError?: (error: unknown) => void },
+): GrpcServiceBinding {
+  const hosted = options.hostedOrganisations;
+  const onError = options.onInternalError;
+
+  const implementation: MunicipalityServiceServer = {
+    listCentres: unary(async (request) => {
+      const v = validate();
+      for (const [i, code] of request.provinceCodes.entries())
+        v.check(P_CODE.test(code), `province_codes[${i}]`, 'must be an ADM1 p-code such as "TUR027"');
+      v.done();
+      const page = readPage(request.page);
+      const centres = await listCentres(deps, { provinceCodes: request.provinceCodes, ...page });
+      return { centres: centres.map(centreView), page: nextPage(centres.length, page) };
+    }, onError),
+
+    openCase: unary(async (request, context) => {
+      validate()
+        .uuid(request.requestId, "request_id")
+        .organisationId(request.organisationId, "organisation_id")
+        .uuid(request.referralId, "referral_id", { optional: true })
+        .check(
+          Boolean(request.referralId) || Boolean(request.beneficiaryRef?.trim()),
+          "beneficiary_ref",
+          "is required when no referral_id is given",
+        )
+        .maxLength(request.beneficiaryRef, MAX_REF_LENGTH, "beneficiary_ref")
+        .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
+        .done();
+      const caller = callerFrom(context, hosted);
+      if (request.organisationId !== caller.organisationId)
+        throw new NotFoundError("organisation", request.organisationId);
+      const record = await openCase(deps, caller, {
+        requestId: request.requestId,
+        referralId: request.referralId || undefined,
+        beneficiaryRef: request.beneficiaryRef?.trim() || undefined,
+        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
+      });
+      return { municipalityCase: caseView(record) };
+    }, onError),
+
+    getCase: unary(async (request, context) => {
+      validate().uuid(request.caseId, "case_id").done();
+      const result = await getCase(deps, callerFrom(context, hosted), request.caseId);
+      return {
+        municipalityCase: caseView(result.record),
+        counsellingSessions: result.sessions.map(sessionView),
+        directAssistance: result.assistance.map(assistanceView),
+      };
+    }, onError),
+
+    listCases: unary(async (request, context) => {
+      validate()
+        .organisationId(request.organisationId, "organisation_id")
+        .enumList(request.statuses, CaseStatus, "statuses")
+        .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
+        .done();
+      const caller = callerFrom(context, hosted);
+      if (request.organisationId !== caller.organisationId)
+        throw new NotFoundError("organisation", request.organisationId);
+      const page = readPage(request.page);
+      const cases = await listCases(deps, caller, {
+        statuses: request.statuses,
+        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
+        ...page,
+      });
+      return { municipalityCases: cases.map(caseView), page: nextPage(cases.length, page) };
+    }, onError),
+
+    recordCounsellingSession: unary(async (request, context) => {
+      const v = validate()
+        .uuid(request.requestId, "request_id")
+        .uuid(request.caseId, "case_id")
+        .enumValue(request.sessionType, CounsellingSessionType, "session_type")
+        .enumValue(request.modality, SessionModality, "modality")
+        .enumList(request.topics, CounsellingTopic, "topics", { min: 1 });
+      const now = deps.clock.now();
+      withRules(
+        v,
+        counsellingSessionViolations(
+          {
+            ...request,
+            heldAt: request.heldAt ?? now,
+            interpreterLanguage: request.interpreterLanguage || undefined,
+            notes: request.notes || undefined,
+          },
+          now,
+        ),
+      ).done();
+      const session = await recordCounsellingSession(deps, callerFrom(context, hosted), {
+        requestId: request.requestId,
+        caseId: request.caseId,
+        sessionType: request.sessionType,
+        modality: request.modality,
+        topics: request.topics,
+        interpreterUsed: request.interpreterUsed,
+        interpreterLanguage: request.interpreterLanguage || undefined,
+        durationMinutes: request.durationMinutes,
+        heldAt: request.heldAt,
+        notes: request.notes || undefined,
+      });
+      return { counsellingSession: sessionView(session) };
+    }, onError),
+
+    recordDirectAssistance: unary(async (request, context) => {
+      const v = validate()
+        .uuid(request.requestId, "request_id")
+        .uuid(request.caseId, "case_id")
+        .uuid(request.referralId, "referral_id", { optional: true })
+        .enumValue(request.kind, AssistanceKind, "kind");
+      const now = deps.clock.now();
+      withRules(
+        v,
+        directAssistanceViolations(
+          {
+            kind: request.kind,
+            amount: normaliseAmount(request.amount),
+            description: request.description,
+            providedAt: request.providedAt ?? now,
+          },
+          now,
+        ),
+      ).done();
+      const assistance = await recordDirectAssistance(deps, callerFrom(context, hosted), {
+        requestId: request.requestId,
+        caseId: request.caseId,
+        referralId: request.referralId || undefined,
+        kind: request.kind,
+        amount: request.amount,
+        description: request.description || undefined,
+        providedAt: request.providedAt,
+      });
+      return { directAssistance: assistanceView(assistance) };
+    }, onError),
+
+    closeCase: unary(async (request, context) => {
+      validate()
+        .uuid(request.caseId, "case_id")
+        .enumValue(request.reason, CaseClosureReason, "reason")
+        .maxLength(request.internalNote, 2_000, "internal_note")
+        .done();
+      const record = await closeCase(deps, callerFrom(context, hosted), {
+        caseId: request.caseId,
+        reason: request.reason,
+        internalNote: request.internalNote || undefined,
+      });
+      return { municipalityCase: caseView(record) };
+    }, onError),
+  };
+
+  return {
+    name: "kopru.municipality.v1.MunicipalityService",
+    definition: MunicipalityServiceService,
+    implementation: implementation as never,
+  };
+}
