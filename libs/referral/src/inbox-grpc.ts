@@ -21,7 +21,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   type RequestValidator,
-  unary,
+  unary as unaryCall,
   validate,
 } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
@@ -99,6 +99,10 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
     if (result.changed) deps.afterCommit();
     return { referral: referralView(result.record) };
   }
+
+  // Unexpected failures answer INTERNAL without details; the log keeps the error (no request data).
+  const unary = <Req, Res>(handler: (request: Req, context: CallContext) => Promise<Res>) =>
+    unaryCall(handler, (error) => deps.logger?.error({ err: error }, "referral inbox call failed"));
 
   const implementation: ReferralInboxServiceServer = {
     listInbox: unary(async (request, context) => {

@@ -41,13 +41,9 @@ export function receivingServiceParts(
     db,
     clock,
     logger,
-    handlers: {
-      [DEADLINE_TIMER]: async (tx, timer) => {
-        await deadlineTimerHandler(lifecycle)(tx, timer);
-        // The expiry's status event is in the outbox of this transaction; let it leave promptly.
-        setImmediate(() => relay.wake());
-      },
-    },
+    handlers: { [DEADLINE_TIMER]: deadlineTimerHandler(lifecycle) },
+    // The expiry's status event committed with the timer: let it leave now, not at the next poll.
+    afterFire: () => relay.wake(),
   });
   const inbox = referralInboxBinding({
     db,

@@ -45,6 +45,8 @@ export interface TimerWorkerOptions {
   /** A failing handler is retried after this many ms times its attempt count (capped at 10 min). */
   retryDelayMs?: number;
   logger?: { warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** Runs after a timer's transaction committed (e.g. wake the outbox relay for its events). */
+  afterFire?: (timer: DueTimer) => void;
 }
 
 /**
@@ -111,7 +113,7 @@ export class TimerWorker {
     const now = this.options.clock.now();
     let claimed: DueTimer | undefined;
     try {
-      return await this.options.db.transaction(async (tx) => {
+      const outcome = await this.options.db.transaction(async (tx): Promise<"fired" | "none"> => {
         const due = await tx.query<{
           id: number;
           kind: string;
@@ -139,6 +141,8 @@ export class TimerWorker {
         this.fired += 1;
         return "fired";
       });
+      if (outcome === "fired" && claimed) this.options.afterFire?.(claimed);
+      return outcome;
     } catch (error) {
       if (!claimed || isConnectionError(error)) throw error;
       const attempts = claimed.attempts + 1;
