@@ -1,0 +1,71 @@
+import { appendToOutbox } from "@kopru/bus";
+import { EVENTS } from "@kopru/events";
+import type { Sql } from "@kopru/storage";
+import type { CaseEvents } from "../../application/ports.js";
+
+/**
+ * Aggregate type of case events: the opening is sequence 1, each further event of the case (assistance
+ * delivered, closed) the next, so a consumer of `kopru.v1.case.ecm.>` applies them in order.
+ */
+export const CASE_AGGREGATE = "ecm-case";
+
+/**
+ * EcmCaseOpened / AssistanceDelivered / EcmCaseClosed into the outbox of the transaction that changed
+ * the case. PII-free by contract: ids, codes, amounts, times and disaggregation; never payment details.
+ */
+export function caseEvents(sql: Sql, service: string, onAppend: () => void): CaseEvents {
+  const producer = (organisationId: string) => ({ organisationId, service });
+  return {
+    async opened(state, referral) {
+      await appendToOutbox(sql, producer(state.organisationId), {
+        definition: EVENTS.ecmCaseOpened,
+        payload: {
+          caseId: state.caseId,
+          organisationId: state.organisationId,
+          referralId: referral?.referralId,
+          openedAt: state.openedAt,
+          disaggregation: state.disaggregation,
+        },
+        correlationId: referral?.rootReferralId,
+        occurredAt: state.openedAt,
+        aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+      });
+      onAppend();
+    },
+
+    async delivered(state, item) {
+      await appendToOutbox(sql, producer(state.organisationId), {
+        definition: EVENTS.assistanceDelivered,
+        payload: {
+          assistanceItemId: item.assistanceItemId,
+          caseId: state.caseId,
+          organisationId: state.organisationId,
+          referralId: item.referralId,
+          kind: item.kind,
+          amount: item.deliveredAmount,
+          deliveredAt: item.deliveredAt,
+          disaggregation: state.disaggregation,
+        },
+        occurredAt: item.deliveryRecordedAt,
+        aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+      });
+      onAppend();
+    },
+
+    async closed(state) {
+      await appendToOutbox(sql, producer(state.organisationId), {
+        definition: EVENTS.ecmCaseClosed,
+        payload: {
+          caseId: state.caseId,
+          organisationId: state.organisationId,
+          closureReason: state.closureReason,
+          openedAt: state.openedAt,
+          closedAt: state.closedAt,
+        },
+        occurredAt: state.closedAt,
+        aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+      });
+      onAppend();
+    },
+  };
+}

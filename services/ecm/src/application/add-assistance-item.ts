@@ -1,0 +1,68 @@
+import type { Money } from "@kopru/contracts/common/v1/money";
+import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
+import type { PaymentChannel } from "@kopru/contracts/referral/v1/package";
+import { NotFoundError } from "@kopru/service-kit";
+import { v7 as uuidv7 } from "uuid";
+import { type AssistanceItemState, assertOpen, planAssistance } from "../domain/index.js";
+import type { Caller, EcmDeps } from "./ports.js";
+import { actorOf, callerCase, claimRequest } from "./shared.js";
+
+export interface AddAssistanceItemInput {
+  requestId: string;
+  caseId: string;
+  /** Must be a referral the case serves. */
+  referralId: string | undefined;
+  kind: AssistanceKind;
+  amount: Money;
+  description: string | undefined;
+  paymentChannel: PaymentChannel;
+}
+
+/**
+ * Plans an assistance item (PLANNED). The request id makes it happen once: a retry — even one racing
+ * the first — returns the item the first request planned, so no cash is ever planned twice.
+ */
+export async function addAssistanceItem(
+  deps: EcmDeps,
+  caller: Caller,
+  input: AddAssistanceItemInput,
+): Promise<AssistanceItemState> {
+  return deps.uow.run(async (tx) => {
+    const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
+    const assistanceItemId = uuidv7();
+    const earlier = await claimRequest(tx, caller, {
+      requestId: input.requestId,
+      operation: "add-assistance-item",
+      request: input,
+      entityId: assistanceItemId,
+    });
+    if (earlier) {
+      const first = await tx.store.findItem(caller.organisationId, earlier);
+      if (!first) throw new NotFoundError("assistance item", earlier);
+      return first;
+    }
+    assertOpen(record, "no assistance can be planned");
+    if (input.referralId && !record.referralIds.includes(input.referralId))
+      throw new NotFoundError("referral", input.referralId);
+    const item = planAssistance({
+      assistanceItemId,
+      caseId: record.caseId,
+      referralId: input.referralId,
+      kind: input.kind,
+      amount: input.amount,
+      description: input.description,
+      paymentChannel: input.paymentChannel,
+      plannedBy: actorOf(caller),
+      at: deps.clock.now(),
+    });
+    await tx.store.insertItem(item);
+    await tx.store.saveCase({ ...record, updatedAt: item.plannedAt });
+    await tx.store.audit({
+      caller,
+      action: "add-assistance-item",
+      caseIds: [record.caseId],
+      subjectId: assistanceItemId,
+    });
+    return item;
+  });
+}

@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { type Actor, ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
+import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
+import { type AssistanceItemState, staffRole } from "../domain/index.js";
+import type { Caller, CaseSummary, EcmCaseRecord, Tx } from "./ports.js";
+
+/** A stable hash of a request, to recognise a request id reused for a different request. */
+export function fingerprint(request: unknown): string {
+  return createHash("sha256").update(JSON.stringify(request)).digest("hex");
+}
+
+/**
+ * Claims a request id for `operation`. Returns the id of what an earlier request with the same id
+ * created (the caller returns that instead of creating anything), or undefined when this is the first.
+ */
+export async function claimRequest(
+  tx: Tx,
+  caller: Caller,
+  claim: { requestId: string; operation: string; request: unknown; entityId: string },
+): Promise<string | undefined> {
+  const print = fingerprint(claim.request);
+  const earlier = await tx.store.claimRequest({
+    organisationId: caller.organisationId,
+    requestId: claim.requestId,
+    operation: claim.operation,
+    fingerprint: print,
+    entityId: claim.entityId,
+  });
+  if (!earlier) return undefined;
+  if (earlier.operation !== claim.operation || earlier.fingerprint !== print) {
+    throw new InvalidArgumentError([
+      { field: "request_id", description: "was already used for a different request; use a new one" },
+    ]);
+  }
+  return earlier.entityId;
+}
+
+/** The caller as recorded on what they wrote: staff (with their role) or a partner system. */
+export function actorOf(caller: Caller): Actor {
+  const staff = caller.actorId !== undefined && caller.actorId !== "";
+  return {
+    kind: staff ? ActorKind.ACTOR_KIND_STAFF : ActorKind.ACTOR_KIND_PARTNER_CLIENT,
+    organisationId: caller.organisationId,
+    actorId: caller.actorId ?? "",
+    role: staff ? staffRole(caller.role) : StaffRole.STAFF_ROLE_UNSPECIFIED,
+  };
+}
+
+/** The caller's organisation's case, locked when `forUpdate`; anything else answers NOT_FOUND. */
+export async function callerCase(
+  tx: Tx,
+  caller: Caller,
+  caseId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<EcmCaseRecord> {
+  const record = await tx.store.findCase(caller.organisationId, caseId, options);
+  if (!record) throw new NotFoundError("case", caseId);
+  return record;
+}
+
+/**
+ * An item of the caller's organisation, with its case, both locked (case first, then item: the order
+ * every command takes, so two commands on one case never deadlock).
+ */
+export async function callerItem(
+  tx: Tx,
+  caller: Caller,
+  assistanceItemId: string,
+): Promise<{ record: EcmCaseRecord; item: AssistanceItemState }> {
+  const located = await tx.store.findItem(caller.organisationId, assistanceItemId);
+  if (!located) throw new NotFoundError("assistance item", assistanceItemId);
+  const record = await callerCase(tx, caller, located.caseId, { forUpdate: true });
+  const item = await tx.store.findItem(caller.organisationId, assistanceItemId, { forUpdate: true });
+  if (!item) throw new NotFoundError("assistance item", assistanceItemId);
+  return { record, item };
+}
+
+/** Cases with their newest assessment. */
+export async function summarise(tx: Tx, records: readonly EcmCaseRecord[]): Promise<CaseSummary[]> {
+  const latest = await tx.store.latestAssessments(records.map((r) => r.caseId));
+  return records.map((record) => ({ record, latestAssessment: latest.get(record.caseId) }));
+}
+
+export async function summary(tx: Tx, record: EcmCaseRecord): Promise<CaseSummary> {
+  return (await summarise(tx, [record]))[0] as CaseSummary;
+}

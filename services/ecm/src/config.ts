@@ -1,0 +1,23 @@
+import { csv, envField, integer } from "@kopru/config";
+import { serviceEnv } from "@kopru/service-kit";
+
+const ORGANISATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+const organisationId = () =>
+  envField("expected organisation ids (lowercase letters, digits, hyphens)", (raw) =>
+    ORGANISATION_ID.test(raw) ? raw : undefined,
+  );
+
+/** The ECM service's environment: the common variables plus what it hosts and who approves what. */
+export const ecmEnv = serviceEnv(50053).extend({
+  /** ECM units whose referrals and cases this process serves. */
+  HOSTED_ORGANISATIONS: csv(organisationId())
+    .refine((ids) => ids.length > 0, "expected at least one organisation id")
+    .default(["ecm-unit"]),
+  /** Above this amount (TRY minor units, kuruş) an assistance item needs a supervisor's approval. */
+  ECM_APPROVAL_THRESHOLD_MINOR: integer({ min: 0 }).default(500_000),
+  /** Roles (`kopru-role`) that approve assistance above the threshold. */
+  ECM_SUPERVISOR_ROLES: csv()
+    .refine((roles) => roles.length > 0, "expected at least one role")
+    .default(["supervisor"]),
+});

@@ -1,0 +1,36 @@
+// The ECM domain: cases, assistance items and their approval rules, money. Pure: no I/O; only
+// @kopru/contracts codes and types.
+export {
+  type ApprovalPolicy,
+  type Approver,
+  type AssistanceItemState,
+  approveAssistance,
+  cancelAssistance,
+  deliverAssistance,
+  isPending,
+  needsSupervisor,
+  planAssistance,
+  planningProblems,
+} from "./assistance.js";
+export {
+  announce,
+  assertOpen,
+  closeCase,
+  type EcmCaseState,
+  isOpen,
+  type NewEcmCase,
+  openCase,
+} from "./ecm-case.js";
+export {
+  ApprovalForbiddenError,
+  AssistanceAmountError,
+  AssistanceStatusError,
+  CaseAlreadyOpenError,
+  CaseClosedError,
+  CaseHasPendingAssistanceError,
+  EcmDomainError,
+  type EcmErrorCode,
+  ReferralNotAcceptedError,
+} from "./errors.js";
+export { DEFAULT_CURRENCY, formatMoney, moneyProblems, sameMoney, type Violation } from "./money.js";
+export { hasOneOfRoles, normaliseRole, staffRole } from "./roles.js";

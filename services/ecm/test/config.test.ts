@@ -1,0 +1,34 @@
+import { checkEnvExampleFile, loadConfig } from "@kopru/config";
+import { describe, expect, it } from "vitest";
+import { ecmEnv } from "../src/config.js";
+
+describe("ecm configuration", () => {
+  it("documents every variable in .env.example with values the schema accepts", () => {
+    expect(checkEnvExampleFile(ecmEnv, new URL("../.env.example", import.meta.url))).toEqual([]);
+  });
+
+  it("hosts ecm-unit and needs a supervisor above 5,000 TRY by default", () => {
+    const config = loadConfig(ecmEnv, {});
+    expect(config.GRPC_PORT).toBe(50053);
+    expect(config.HOSTED_ORGANISATIONS).toEqual(["ecm-unit"]);
+    expect(config.ECM_APPROVAL_THRESHOLD_MINOR).toBe(500_000);
+    expect(config.ECM_SUPERVISOR_ROLES).toEqual(["supervisor"]);
+  });
+
+  it("takes the approval threshold as whole minor units only", () => {
+    expect(loadConfig(ecmEnv, { ECM_APPROVAL_THRESHOLD_MINOR: "250000" }).ECM_APPROVAL_THRESHOLD_MINOR).toBe(
+      250_000,
+    );
+    expect(() => loadConfig(ecmEnv, { ECM_APPROVAL_THRESHOLD_MINOR: "5000.50" })).toThrow(
+      /ECM_APPROVAL_THRESHOLD_MINOR/,
+    );
+    expect(() => loadConfig(ecmEnv, { ECM_APPROVAL_THRESHOLD_MINOR: "-1" })).toThrow(
+      /ECM_APPROVAL_THRESHOLD_MINOR/,
+    );
+  });
+
+  it("refuses organisation ids that cannot be subject tokens, and an empty list", () => {
+    expect(() => loadConfig(ecmEnv, { HOSTED_ORGANISATIONS: "ECM Unit" })).toThrow(/HOSTED_ORGANISATIONS/);
+    expect(() => loadConfig(ecmEnv, { HOSTED_ORGANISATIONS: " , " })).toThrow(/HOSTED_ORGANISATIONS/);
+  });
+});

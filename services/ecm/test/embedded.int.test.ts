@@ -1,0 +1,126 @@
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { AssistanceKind, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { AssistanceStatus } from "@kopru/contracts/ecm/v1/case";
+import {
+  AddAssistanceItemRequest,
+  type AddAssistanceItemResponse,
+  EcmServiceClient,
+  type GetCaseResponse,
+  type ListCasesResponse,
+  MarkAssistanceDeliveredRequest,
+} from "@kopru/contracts/ecm/v1/ecm_service";
+import { AssistanceDelivered } from "@kopru/contracts/ecm/v1/events";
+import {
+  type GetReferralResponse,
+  ReferralInboxServiceClient,
+} from "@kopru/contracts/referral/v1/inbox_service";
+import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
+import { STREAMS } from "@kopru/events";
+import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
+import { waitFor } from "@kopru/testing";
+import { v4 as uuidv4 } from "uuid";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  call,
+  eventsOn,
+  publishReferral,
+  runSuffix,
+  startTestService,
+  type TestService,
+  testReferralPackage,
+} from "./support.js";
+
+// The embedded default (no DATABASE_URL): the same SQL on PGlite, money included.
+const suffix = runSuffix();
+const ECM = `ecm-e-${suffix}`;
+const caseworker: ClientCaller = { organisationId: ECM, actorId: "cw-1", role: "caseworker" };
+const supervisor: ClientCaller = { organisationId: ECM, actorId: "sv-1", role: "supervisor" };
+
+let service: TestService;
+let inbox: ReferralInboxServiceClient;
+let ecm: EcmServiceClient;
+
+beforeAll(async () => {
+  service = await startTestService(`ecm-e${suffix}`, { HOSTED_ORGANISATIONS: ECM }, { embedded: true });
+  inbox = new ReferralInboxServiceClient(service.address, insecureCredentials());
+  ecm = new EcmServiceClient(service.address, insecureCredentials());
+});
+
+afterAll(async () => {
+  inbox?.close();
+  ecm?.close();
+  await service?.stop();
+});
+
+it("pays emergency cash end to end on the embedded PGlite database", async () => {
+  const pkg = testReferralPackage({
+    from: `mmcc-e-${suffix}`,
+    to: ECM,
+    serviceType: ServiceType.SERVICE_TYPE_ECM_CASH,
+  });
+  await publishReferral(service.nats, pkg);
+  await waitFor(
+    async () =>
+      (
+        await call<unknown, GetReferralResponse>(
+          inbox,
+          inbox.getReferral,
+          { referralId: pkg.referralId },
+          caseworker,
+        )
+      ).referral?.status === ReferralStatus.REFERRAL_STATUS_RECEIVED,
+    { timeoutMs: 20_000, message: "the referral never arrived" },
+  );
+  await call(inbox, inbox.acceptReferral, { referralId: pkg.referralId }, caseworker);
+  const listed = await call<unknown, ListCasesResponse>(
+    ecm,
+    ecm.listCases,
+    { organisationId: ECM, statuses: [] },
+    caseworker,
+  );
+  const caseId = listed.ecmCases[0]?.caseId as string;
+
+  // Far above 2^31 minor units: int8 all the way.
+  const big = 3_000_000_000_00;
+  const planned = await call<unknown, AddAssistanceItemResponse>(
+    ecm,
+    ecm.addAssistanceItem,
+    AddAssistanceItemRequest.fromPartial({
+      requestId: uuidv4(),
+      caseId,
+      referralId: pkg.referralId,
+      kind: AssistanceKind.ASSISTANCE_KIND_CASH,
+      amount: { amountMinor: big, currency: "TRY" },
+      paymentChannel: PaymentChannel.PAYMENT_CHANNEL_PREPAID_CARD,
+    }),
+    caseworker,
+  );
+  const assistanceItemId = planned.assistanceItem?.assistanceItemId;
+  await call(ecm, ecm.approveAssistanceItem, { assistanceItemId }, supervisor);
+  await call(
+    ecm,
+    ecm.markAssistanceDelivered,
+    MarkAssistanceDeliveredRequest.fromPartial({ assistanceItemId }),
+    caseworker,
+  );
+  await call(
+    ecm,
+    ecm.closeCase,
+    { caseId, reason: CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET },
+    caseworker,
+  );
+
+  const details = await call<unknown, GetCaseResponse>(ecm, ecm.getCase, { caseId }, caseworker);
+  expect(details.ecmCase?.status).toBe(CaseStatus.CASE_STATUS_CLOSED);
+  expect(details.assistanceItems[0]).toMatchObject({
+    status: AssistanceStatus.ASSISTANCE_STATUS_DELIVERED,
+    amount: { amountMinor: big, currency: "TRY" },
+  });
+  const [event] = await eventsOn(
+    service.nats,
+    STREAMS.case.name,
+    `kopru.v1.case.ecm.assistance-delivered.${ECM}`,
+    AssistanceDelivered,
+  );
+  expect(event?.payload.amount).toEqual({ amountMinor: big, currency: "TRY" });
+});

@@ -1,0 +1,212 @@
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
+import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
+import {
+  type ProtectionServiceServer,
+  ProtectionServiceService,
+} from "@kopru/contracts/protection/v1/protection_service";
+import { nextPage, readPage } from "@kopru/referral";
+import {
+  type GrpcServiceBinding,
+  NotFoundError,
+  type RequestValidator,
+  unary,
+  validate,
+} from "@kopru/service-kit";
+import { addSafetyPlan } from "../../application/add-safety-plan.js";
+import { assignCase } from "../../application/assign-case.js";
+import { closeCase } from "../../application/close-case.js";
+import { getCase } from "../../application/get-case.js";
+import { listCases } from "../../application/list-cases.js";
+import { openCase } from "../../application/open-case.js";
+import type { Clock, ProtectionDeps } from "../../application/ports.js";
+import { recordRiskAssessment } from "../../application/record-risk-assessment.js";
+import type { AssessedRiskLevel } from "../../domain/index.js";
+import { callerOf } from "./caller.js";
+import { caseView } from "./views.js";
+
+const STAFF_ID_MAX = 200;
+const FREE_TEXT_MAX = 4000;
+const NOTE_MAX = 2000;
+const ACTION_TEXT_MAX = 1000;
+const MAX_ACTIONS = 50;
+const MAX_AUTHORISED_USERS = 50;
+const BENEFICIARY_REF_MAX = 200;
+
+export interface ProtectionGrpcOptions {
+  deps: ProtectionDeps;
+  hostedOrganisations: readonly string[];
+  /** Logs unexpected failures (INTERNAL), by name and code only: messages may quote data. */
+  onInternalError(error: unknown): void;
+}
+
+function futureDate(
+  v: RequestValidator,
+  value: Date | undefined,
+  field: string,
+  clock: Clock,
+): RequestValidator {
+  v.date(value, field, { optional: true });
+  if (value && !Number.isNaN(value.getTime()) && value.getTime() <= clock.now().getTime())
+    v.fail(field, "must be in the future");
+  return v;
+}
+
+function staffIds(v: RequestValidator, ids: readonly string[], field: string): RequestValidator {
+  if (ids.length > MAX_AUTHORISED_USERS) v.fail(field, `may hold at most ${MAX_AUTHORISED_USERS} user ids`);
+  ids.forEach((id, i) => {
+    v.required(id, `${field}[${i}]`).maxLength(id, STAFF_ID_MAX, `${field}[${i}]`);
+  });
+  return v;
+}
+
+/** kopru.protection.v1.ProtectionService: validate → use case → response, scoped to the caller's organisation. */
+export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcServiceBinding {
+  const { deps, hostedOrganisations: hosted } = options;
+  const handle = <Req, Res>(handler: Parameters<typeof unary<Req, Res>>[0]) =>
+    unary(handler, options.onInternalError);
+
+  const implementation: ProtectionServiceServer = {
+    openCase: handle(async (request, context) => {
+      validate()
+        .uuid(request.requestId, "request_id")
+        .organisationId(request.organisationId, "organisation_id")
+        .uuid(request.referralId, "referral_id", { optional: true })
+        .check(
+          Boolean(request.referralId) || Boolean(request.beneficiaryRef?.trim()),
+          "beneficiary_ref",
+          "is required when there is no referral_id",
+        )
+        .maxLength(request.beneficiaryRef, BENEFICIARY_REF_MAX, "beneficiary_ref")
+        .enumValue(request.caseType, ProtectionCaseType, "case_type", {
+          optional: Boolean(request.referralId),
+        })
+        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
+        .done();
+      const caller = callerOf(context, hosted);
+      const opened = await openCase(deps, caller, {
+        requestId: request.requestId,
+        organisationId: request.organisationId,
+        referralId: request.referralId || undefined,
+        beneficiaryRef: request.beneficiaryRef?.trim() || undefined,
+        caseType: request.caseType,
+        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
+      });
+      return { protectionCase: caseView(opened) };
+    }),
+
+    getCase: handle(async (request, context) => {
+      validate().uuid(request.caseId, "case_id").done();
+      const details = await getCase(deps, callerOf(context, hosted), request.caseId);
+      return {
+        protectionCase: caseView(details),
+        riskAssessments: details.riskAssessments,
+        safetyPlans: details.safetyPlans,
+      };
+    }),
+
+    listCases: handle(async (request, context) => {
+      validate()
+        .organisationId(request.organisationId, "organisation_id")
+        .enumList(request.caseTypes, ProtectionCaseType, "case_types")
+        .enumList(request.statuses, CaseStatus, "statuses")
+        .enumList(request.riskLevels, RiskLevel, "risk_levels")
+        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
+        .done();
+      const caller = callerOf(context, hosted);
+      if (request.organisationId !== caller.organisationId)
+        throw new NotFoundError("organisation", request.organisationId);
+      const page = readPage(request.page);
+      const cases = await listCases(deps, caller, {
+        caseTypes: request.caseTypes,
+        statuses: request.statuses,
+        riskLevels: request.riskLevels,
+        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
+        ...page,
+      });
+      return { cases: cases.map(caseView), page: nextPage(cases.length, page) };
+    }),
+
+    assignCase: handle(async (request, context) => {
+      const v = validate()
+        .uuid(request.caseId, "case_id")
+        .required(request.assignedCaseworkerId, "assigned_caseworker_id")
+        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id");
+      staffIds(v, request.authorisedUserIds, "authorised_user_ids").done();
+      const assigned = await assignCase(deps, callerOf(context, hosted), {
+        caseId: request.caseId,
+        assignedCaseworkerId: request.assignedCaseworkerId.trim(),
+        authorisedUserIds: request.authorisedUserIds.map((id) => id.trim()),
+      });
+      return { protectionCase: caseView(assigned) };
+    }),
+
+    recordRiskAssessment: handle(async (request, context) => {
+      const v = validate()
+        .uuid(request.requestId, "request_id")
+        .uuid(request.caseId, "case_id")
+        .enumValue(request.riskLevel, RiskLevel, "risk_level")
+        .enumList(request.concerns, ProtectionConcern, "concerns")
+        .maxLength(request.summary, FREE_TEXT_MAX, "summary");
+      futureDate(v, request.nextReviewAt, "next_review_at", deps.clock).done();
+      const assessment = await recordRiskAssessment(deps, callerOf(context, hosted), {
+        requestId: request.requestId,
+        caseId: request.caseId,
+        riskLevel: request.riskLevel as AssessedRiskLevel,
+        concerns: [...new Set(request.concerns)],
+        summary: request.summary?.trim() || undefined,
+        nextReviewAt: request.nextReviewAt,
+      });
+      return { riskAssessment: assessment };
+    }),
+
+    addSafetyPlan: handle(async (request, context) => {
+      const v = validate()
+        .uuid(request.requestId, "request_id")
+        .uuid(request.caseId, "case_id")
+        .check(request.actions.length >= 1, "actions", "needs at least one action")
+        .check(request.actions.length <= MAX_ACTIONS, "actions", `may hold at most ${MAX_ACTIONS} actions`)
+        .maxLength(request.notes, FREE_TEXT_MAX, "notes");
+      request.actions.forEach((action, i) => {
+        v.required(action.description, `actions[${i}].description`)
+          .maxLength(action.description, ACTION_TEXT_MAX, `actions[${i}].description`)
+          .enumValue(action.responsible, SafetyPlanResponsible, `actions[${i}].responsible`)
+          .date(action.dueAt, `actions[${i}].due_at`, { optional: true });
+      });
+      futureDate(v, request.reviewAt, "review_at", deps.clock).done();
+      const plan = await addSafetyPlan(deps, callerOf(context, hosted), {
+        requestId: request.requestId,
+        caseId: request.caseId,
+        actions: request.actions.map((a) => ({
+          description: a.description.trim(),
+          responsible: a.responsible,
+          dueAt: a.dueAt,
+          done: a.done,
+        })),
+        notes: request.notes?.trim() || undefined,
+        reviewAt: request.reviewAt,
+      });
+      return { safetyPlan: plan };
+    }),
+
+    closeCase: handle(async (request, context) => {
+      validate()
+        .uuid(request.caseId, "case_id")
+        .enumValue(request.reason, CaseClosureReason, "reason")
+        .maxLength(request.internalNote, NOTE_MAX, "internal_note")
+        .done();
+      const closed = await closeCase(deps, callerOf(context, hosted), {
+        caseId: request.caseId,
+        reason: request.reason,
+        internalNote: request.internalNote?.trim() || undefined,
+      });
+      return { protectionCase: caseView(closed) };
+    }),
+  };
+
+  return {
+    name: "kopru.protection.v1.ProtectionService",
+    definition: ProtectionServiceService,
+    implementation: implementation as never,
+  };
+}

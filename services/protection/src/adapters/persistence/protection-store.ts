@@ -1,0 +1,434 @@
+import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
+import type { RiskAssessment, SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
+import type { Sql } from "@kopru/storage";
+import type {
+  AuditEntry,
+  CaseFilter,
+  EarlierRequest,
+  ProtectionCaseRecord,
+  ProtectionStore,
+} from "../../application/ports.js";
+import type { ProtectionCaseState } from "../../domain/index.js";
+
+interface CaseRow {
+  case_id: string;
+  organisation_id: string;
+  case_type: number;
+  restricted: boolean;
+  status: number;
+  beneficiary_ref: string;
+  assigned_caseworker_id: string | null;
+  authorised_user_ids: string[];
+  risk_level: number;
+  opened_at: Date;
+  opened_by: string | null;
+  closed_at: Date | null;
+  closure_reason: number;
+  closure_note: string | null;
+  updated_at: Date;
+  event_sequence: number;
+  disaggregation: Uint8Array;
+  referral_ids: string[];
+}
+
+interface AssessmentRow {
+  assessment_id: string;
+  case_id: string;
+  risk_level: number;
+  concerns: number[];
+  summary: string | null;
+  assessed_at: Date;
+  assessed_by_kind: number;
+  assessed_by_id: string;
+  assessed_by_role: number;
+  next_review_at: Date;
+  organisation_id: string;
+}
+
+interface PlanRow {
+  safety_plan_id: string;
+  case_id: string;
+  notes: string | null;
+  review_at: Date | null;
+  created_at: Date;
+  created_by_kind: number;
+  created_by_id: string;
+  created_by_role: number;
+  organisation_id: string;
+}
+
+interface ActionRow {
+  safety_plan_id: string;
+  description: string;
+  responsible: number;
+  due_at: Date | null;
+  done: boolean;
+}
+
+const CASE_COLUMNS = `c.*, COALESCE(
+    (SELECT array_agg(r.referral_id::text ORDER BY r.linked_at, r.referral_id)
+       FROM protection_case_referrals r WHERE r.case_id = c.case_id),
+    '{}'::text[]) AS referral_ids`;
+
+const date = (value: Date | null): Date | undefined => (value ? new Date(value) : undefined);
+
+function caseFromRow(row: CaseRow): ProtectionCaseRecord {
+  return {
+    caseId: row.case_id,
+    organisationId: row.organisation_id,
+    caseType: row.case_type,
+    restricted: row.restricted,
+    status: row.status,
+    beneficiaryRef: row.beneficiary_ref,
+    assignedCaseworkerId: row.assigned_caseworker_id ?? undefined,
+    authorisedUserIds: row.authorised_user_ids,
+    riskLevel: row.risk_level,
+    openedAt: new Date(row.opened_at),
+    openedBy: row.opened_by ?? undefined,
+    closedAt: date(row.closed_at),
+    closureReason: row.closure_reason,
+    closureNote: row.closure_note ?? undefined,
+    updatedAt: new Date(row.updated_at),
+    eventSequence: row.event_sequence,
+    disaggregation: Disaggregation.decode(row.disaggregation),
+    referralIds: row.referral_ids,
+  };
+}
+
+function assessmentFromRow(row: AssessmentRow): RiskAssessment {
+  return {
+    assessmentId: row.assessment_id,
+    caseId: row.case_id,
+    riskLevel: row.risk_level,
+    concerns: row.concerns,
+    summary: row.summary ?? undefined,
+    assessedAt: new Date(row.assessed_at),
+    assessedBy: {
+      kind: row.assessed_by_kind,
+      organisationId: row.organisation_id,
+      actorId: row.assessed_by_id,
+      role: row.assessed_by_role,
+    },
+    nextReviewAt: new Date(row.next_review_at),
+  };
+}
+
+/** The protection service's tables, through one connection or transaction. */
+export function protectionStore(sql: Sql): ProtectionStore {
+  async function cases(where: string, params: unknown[], tail = ""): Promise<ProtectionCaseRecord[]> {
+    const result = await sql.query<CaseRow>(
+      `SELECT ${CASE_COLUMNS} FROM protection_cases c WHERE ${where} ${tail}`,
+      params,
+    );
+    return result.rows.map(caseFromRow);
+  }
+
+  async function plansWithActions(plans: PlanRow[]): Promise<SafetyPlan[]> {
+    if (plans.length === 0) return [];
+    const actions = await sql.query<ActionRow>(
+      `SELECT safety_plan_id, description, responsible, due_at, done FROM safety_plan_actions
+        WHERE safety_plan_id = ANY($1::uuid[]) ORDER BY safety_plan_id, position`,
+      [plans.map((p) => p.safety_plan_id)],
+    );
+    const byPlan = new Map<string, SafetyPlanAction[]>();
+    for (const a of actions.rows) {
+      const list = byPlan.get(a.safety_plan_id) ?? [];
+      list.push({
+        description: a.description,
+        responsible: a.responsible,
+        dueAt: date(a.due_at),
+        done: a.done,
+      });
+      byPlan.set(a.safety_plan_id, list);
+    }
+    return plans.map((p) => ({
+      safetyPlanId: p.safety_plan_id,
+      caseId: p.case_id,
+      actions: byPlan.get(p.safety_plan_id) ?? [],
+      notes: p.notes ?? undefined,
+      reviewAt: date(p.review_at),
+      createdAt: new Date(p.created_at),
+      createdBy: {
+        kind: p.created_by_kind,
+        organisationId: p.organisation_id,
+        actorId: p.created_by_id,
+        role: p.created_by_role,
+      },
+    }));
+  }
+
+  const PLAN_COLUMNS = "p.*, c.organisation_id";
+  const ASSESSMENT_COLUMNS = "a.*, c.organisation_id";
+
+  return {
+    async claimRequest(claim): Promise<EarlierRequest | undefined> {
+      // A concurrent twin waits on the primary key until the first commits (then it finds its row)
+      // or rolls back (then it claims the id itself).
+      const inserted = await sql.query(
+        `INSERT INTO protection_requests (organisation_id, request_id, operation, fingerprint, entity_id)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, request_id) DO NOTHING RETURNING 1`,
+        [claim.organisationId, claim.requestId, claim.operation, claim.fingerprint, claim.entityId],
+      );
+      if (inserted.rowCount === 1) return undefined;
+      const earlier = await sql.query<{ operation: string; fingerprint: string; entity_id: string }>(
+        "SELECT operation, fingerprint, entity_id FROM protection_requests WHERE organisation_id = $1 AND request_id = $2",
+        [claim.organisationId, claim.requestId],
+      );
+      const row = earlier.rows[0];
+      if (!row) throw new Error("request id conflict without a stored request");
+      return { operation: row.operation, fingerprint: row.fingerprint, entityId: row.entity_id };
+    },
+
+    async lockPerson(organisationId, beneficiaryRef) {
+      await sql.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+        `protection-person:${organisationId}:${beneficiaryRef}`,
+      ]);
+    },
+
+    async findCase(organisationId, caseId, options = {}) {
+      const found = await cases(
+        "c.case_id = $1 AND c.organisation_id = $2",
+        [caseId, organisationId],
+        options.forUpdate ? "FOR UPDATE OF c" : "",
+      );
+      return found[0];
+    },
+
+    openCasesOf(organisationId, beneficiaryRef) {
+      return cases("c.organisation_id = $1 AND c.beneficiary_ref = $2 AND c.status = 1", [
+        organisationId,
+        beneficiaryRef,
+      ]);
+    },
+
+    casesServing(organisationId, referralId) {
+      return cases(
+        `c.organisation_id = $1 AND c.case_id IN
+           (SELECT case_id FROM protection_case_referrals WHERE referral_id = $2)`,
+        [organisationId, referralId],
+      );
+    },
+
+    async insertCase(s: ProtectionCaseState) {
+      await sql.query(
+        `INSERT INTO protection_cases (
+           case_id, organisation_id, case_type, restricted, status, beneficiary_ref, assigned_caseworker_id,
+           authorised_user_ids, risk_level, opened_at, opened_by, closed_at, closure_reason, closure_note,
+           updated_at, event_sequence, disaggregation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+        [
+          s.caseId,
+          s.organisationId,
+          s.caseType,
+          s.restricted,
+          s.status,
+          s.beneficiaryRef,
+          s.assignedCaseworkerId ?? null,
+          s.authorisedUserIds,
+          s.riskLevel,
+          s.openedAt,
+          s.openedBy ?? null,
+          s.closedAt ?? null,
+          s.closureReason,
+          s.closureNote ?? null,
+          s.updatedAt,
+          s.eventSequence,
+          Buffer.from(Disaggregation.encode(s.disaggregation).finish()),
+        ],
+      );
+    },
+
+    async saveCase(s: ProtectionCaseState) {
+      await sql.query(
+        `UPDATE protection_cases SET
+           restricted = $3, status = $4, assigned_caseworker_id = $5, authorised_user_ids = $6, risk_level = $7,
+           closed_at = $8, closure_reason = $9, closure_note = $10, updated_at = $11, event_sequence = $12
+         WHERE case_id = $1 AND organisation_id = $2`,
+        [
+          s.caseId,
+          s.organisationId,
+          s.restricted,
+          s.status,
+          s.assignedCaseworkerId ?? null,
+          s.authorisedUserIds,
+          s.riskLevel,
+          s.closedAt ?? null,
+          s.closureReason,
+          s.closureNote ?? null,
+          s.updatedAt,
+          s.eventSequence,
+        ],
+      );
+    },
+
+    async linkReferral(caseId, referralId, at) {
+      await sql.query(
+        `INSERT INTO protection_case_referrals (case_id, referral_id, linked_at) VALUES ($1, $2, $3)
+         ON CONFLICT (case_id, referral_id) DO NOTHING`,
+        [caseId, referralId, at],
+      );
+    },
+
+    listCases(filter: CaseFilter) {
+      // Visibility is the rule of domain/access.ts (canAccessCase), written as SQL so paging stays right.
+      return cases(
+        `c.organisation_id = $1
+           AND (cardinality($2::int[]) = 0 OR c.case_type = ANY($2::int[]))
+           AND (cardinality($3::int[]) = 0 OR c.status = ANY($3::int[]))
+           AND (cardinality($4::int[]) = 0 OR c.risk_level = ANY($4::int[]))
+           AND ($5::text IS NULL OR c.assigned_caseworker_id = $5)
+           AND (NOT c.restricted OR $6::boolean
+                OR ($7::text IS NOT NULL AND (c.assigned_caseworker_id = $7 OR $7 = ANY(c.authorised_user_ids))))`,
+        [
+          filter.organisationId,
+          [...filter.caseTypes],
+          [...filter.statuses],
+          [...filter.riskLevels],
+          filter.assignedCaseworkerId ?? null,
+          filter.viewer.seesAllRestricted,
+          filter.viewer.actorId || null,
+          filter.limit,
+          filter.offset,
+        ],
+        "ORDER BY c.risk_level DESC, c.opened_at DESC, c.case_id LIMIT $8 OFFSET $9",
+      );
+    },
+
+    async insertRiskAssessment(a: RiskAssessment) {
+      await sql.query(
+        `INSERT INTO risk_assessments (
+           assessment_id, case_id, risk_level, concerns, summary, assessed_at, assessed_by_kind, assessed_by_id,
+           assessed_by_role, next_review_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          a.assessmentId,
+          a.caseId,
+          a.riskLevel,
+          a.concerns,
+          a.summary ?? null,
+          a.assessedAt,
+          a.assessedBy?.kind ?? 0,
+          a.assessedBy?.actorId ?? "",
+          a.assessedBy?.role ?? 0,
+          a.nextReviewAt,
+        ],
+      );
+    },
+
+    async riskAssessment(caseId, assessmentId) {
+      const rows = await sql.query<AssessmentRow>(
+        `SELECT ${ASSESSMENT_COLUMNS} FROM risk_assessments a JOIN protection_cases c USING (case_id)
+          WHERE a.case_id = $1 AND a.assessment_id = $2`,
+        [caseId, assessmentId],
+      );
+      return rows.rows[0] ? assessmentFromRow(rows.rows[0]) : undefined;
+    },
+
+    async riskAssessments(caseId) {
+      const rows = await sql.query<AssessmentRow>(
+        `SELECT ${ASSESSMENT_COLUMNS} FROM risk_assessments a JOIN protection_cases c USING (case_id)
+          WHERE a.case_id = $1 ORDER BY a.assessed_at DESC, a.assessment_id DESC`,
+        [caseId],
+      );
+      return rows.rows.map(assessmentFromRow);
+    },
+
+    async latestRiskAssessments(caseIds) {
+      if (caseIds.length === 0) return new Map();
+      const rows = await sql.query<AssessmentRow>(
+        `SELECT DISTINCT ON (a.case_id) ${ASSESSMENT_COLUMNS}
+           FROM risk_assessments a JOIN protection_cases c USING (case_id)
+          WHERE a.case_id = ANY($1::uuid[]) ORDER BY a.case_id, a.assessed_at DESC, a.assessment_id DESC`,
+        [[...caseIds]],
+      );
+      return new Map(rows.rows.map((row) => [row.case_id, assessmentFromRow(row)]));
+    },
+
+    async nextSafetyPlanVersion(caseId) {
+      const rows = await sql.query<{ next: number }>(
+        "SELECT COALESCE(max(version), 0) + 1 AS next FROM safety_plans WHERE case_id = $1",
+        [caseId],
+      );
+      return Number(rows.rows[0]?.next ?? 1);
+    },
+
+    async insertSafetyPlan(plan: SafetyPlan, version: number) {
+      await sql.query(
+        `INSERT INTO safety_plans (
+           safety_plan_id, case_id, version, notes, review_at, created_at, created_by_kind, created_by_id,
+           created_by_role)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          plan.safetyPlanId,
+          plan.caseId,
+          version,
+          plan.notes ?? null,
+          plan.reviewAt ?? null,
+          plan.createdAt,
+          plan.createdBy?.kind ?? 0,
+          plan.createdBy?.actorId ?? "",
+          plan.createdBy?.role ?? 0,
+        ],
+      );
+      await sql.query(
+        `INSERT INTO safety_plan_actions (safety_plan_id, position, description, responsible, due_at, done)
+         SELECT $1, a.position - 1, a.description, a.responsible, a.due_at, a.done
+           FROM unnest($2::text[], $3::int[], $4::timestamptz[], $5::boolean[])
+                WITH ORDINALITY AS a (description, responsible, due_at, done, position)`,
+        [
+          plan.safetyPlanId,
+          plan.actions.map((a) => a.description),
+          plan.actions.map((a) => a.responsible),
+          plan.actions.map((a) => a.dueAt ?? null),
+          plan.actions.map((a) => a.done),
+        ],
+      );
+    },
+
+    async safetyPlan(caseId, safetyPlanId) {
+      const rows = await sql.query<PlanRow>(
+        `SELECT ${PLAN_COLUMNS} FROM safety_plans p JOIN protection_cases c USING (case_id)
+          WHERE p.case_id = $1 AND p.safety_plan_id = $2`,
+        [caseId, safetyPlanId],
+      );
+      return (await plansWithActions(rows.rows))[0];
+    },
+
+    async safetyPlans(caseId) {
+      const rows = await sql.query<PlanRow>(
+        `SELECT ${PLAN_COLUMNS} FROM safety_plans p JOIN protection_cases c USING (case_id)
+          WHERE p.case_id = $1 ORDER BY p.version DESC`,
+        [caseId],
+      );
+      return plansWithActions(rows.rows);
+    },
+
+    async latestSafetyPlans(caseIds) {
+      if (caseIds.length === 0) return new Map();
+      const rows = await sql.query<PlanRow>(
+        `SELECT DISTINCT ON (p.case_id) ${PLAN_COLUMNS}
+           FROM safety_plans p JOIN protection_cases c USING (case_id)
+          WHERE p.case_id = ANY($1::uuid[]) ORDER BY p.case_id, p.version DESC`,
+        [[...caseIds]],
+      );
+      const plans = await plansWithActions(rows.rows);
+      return new Map(plans.map((p) => [p.caseId, p]));
+    },
+
+    async audit(entry: AuditEntry) {
+      if (entry.caseIds.length === 0) return;
+      await sql.query(
+        `INSERT INTO protection_audit (organisation_id, actor_id, role, action, case_id, subject_id)
+         SELECT $1, $2, $3, $4, unnest($5::uuid[]), $6`,
+        [
+          entry.caller.organisationId,
+          entry.caller.actorId ?? null,
+          entry.caller.role ?? null,
+          entry.action,
+          [...entry.caseIds],
+          entry.subjectId ?? null,
+        ],
+      );
+    },
+  };
+}

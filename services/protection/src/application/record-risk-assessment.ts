@@ -1,0 +1,63 @@
+import type { ProtectionConcern } from "@kopru/contracts/common/v1/needs";
+import type { RiskAssessment } from "@kopru/contracts/protection/v1/case";
+import { NotFoundError } from "@kopru/service-kit";
+import { v7 as uuidv7 } from "uuid";
+import { type AssessedRiskLevel, nextReviewAt, recordRiskLevel } from "../domain/index.js";
+import type { Caller, ProtectionDeps } from "./ports.js";
+import { actorOf, claimRequest, inTransaction, visibleCase } from "./shared.js";
+
+export interface RecordRiskAssessmentInput {
+  requestId: string;
+  caseId: string;
+  riskLevel: AssessedRiskLevel;
+  concerns: readonly ProtectionConcern[];
+  summary: string | undefined;
+  nextReviewAt: Date | undefined;
+}
+
+/**
+ * Records a risk assessment; the case takes its level. Without a review date the level sets one
+ * (critical: the next day). A retried request id returns the assessment the first request recorded.
+ */
+export async function recordRiskAssessment(
+  deps: ProtectionDeps,
+  caller: Caller,
+  input: RecordRiskAssessmentInput,
+): Promise<RiskAssessment> {
+  return inTransaction(deps, caller, "record-risk-assessment", async (tx) => {
+    const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
+    const assessmentId = uuidv7();
+    const earlier = await claimRequest(tx, caller, {
+      requestId: input.requestId,
+      operation: "record-risk-assessment",
+      request: input,
+      entityId: assessmentId,
+    });
+    if (earlier) {
+      const first = await tx.store.riskAssessment(record.caseId, earlier);
+      if (!first) throw new NotFoundError("risk assessment", earlier);
+      return first;
+    }
+    const now = deps.clock.now();
+    const next = recordRiskLevel(record, input.riskLevel, now);
+    const assessment: RiskAssessment = {
+      assessmentId,
+      caseId: record.caseId,
+      riskLevel: input.riskLevel,
+      concerns: [...input.concerns],
+      summary: input.summary,
+      assessedAt: now,
+      assessedBy: actorOf(caller),
+      nextReviewAt: nextReviewAt(input.riskLevel, now, input.nextReviewAt),
+    };
+    await tx.store.insertRiskAssessment(assessment);
+    await tx.store.saveCase(next);
+    await tx.store.audit({
+      caller,
+      action: "record-risk-assessment",
+      caseIds: [record.caseId],
+      subjectId: assessmentId,
+    });
+    return assessment;
+  });
+}

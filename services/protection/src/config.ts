@@ -1,0 +1,21 @@
+import { csv, envField } from "@kopru/config";
+import { serviceEnv } from "@kopru/service-kit";
+
+const ORGANISATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+const organisationId = () =>
+  envField("expected organisation ids (lowercase letters, digits, hyphens)", (raw) =>
+    ORGANISATION_ID.test(raw) ? raw : undefined,
+  );
+
+/** The protection service's environment: the common variables plus what it hosts and who sees restricted cases. */
+export const protectionEnv = serviceEnv(50052).extend({
+  /** Organisations whose referrals and cases this process serves. */
+  HOSTED_ORGANISATIONS: csv(organisationId())
+    .refine((ids) => ids.length > 0, "expected at least one organisation id")
+    .default(["protection-partner"]),
+  /** Roles (`kopru-role`) that may see every restricted (GBV, child-protection) case of their organisation. */
+  RESTRICTED_CASE_ROLES: csv()
+    .refine((roles) => roles.length > 0, "expected at least one role")
+    .default(["supervisor"]),
+});

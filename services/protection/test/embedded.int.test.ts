@@ -1,0 +1,146 @@
+import { status } from "@grpc/grpc-js";
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { RiskLevel } from "@kopru/contracts/common/v1/needs";
+import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
+import {
+  type AddSafetyPlanResponse,
+  type GetCaseResponse,
+  type ListCasesResponse,
+  ProtectionServiceClient,
+  RecordRiskAssessmentRequest,
+} from "@kopru/contracts/protection/v1/protection_service";
+import {
+  type GetReferralResponse,
+  ReferralInboxServiceClient,
+} from "@kopru/contracts/referral/v1/inbox_service";
+import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
+import { waitFor } from "@kopru/testing";
+import { v4 as uuidv4 } from "uuid";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  call,
+  failure,
+  publishReferral,
+  runSuffix,
+  startTestService,
+  type TestService,
+  testReferralPackage,
+} from "./support.js";
+
+// The embedded default (no DATABASE_URL): the same SQL on PGlite, through a whole case.
+const suffix = runSuffix();
+const ORG = `prot-e-${suffix}`;
+const caseworker: ClientCaller = { organisationId: ORG, actorId: "cw-1", role: "caseworker" };
+
+let service: TestService;
+let inbox: ReferralInboxServiceClient;
+let cases: ProtectionServiceClient;
+
+beforeAll(async () => {
+  service = await startTestService(
+    `protection-e${suffix}`,
+    { HOSTED_ORGANISATIONS: ORG },
+    { embedded: true },
+  );
+  inbox = new ReferralInboxServiceClient(service.address, insecureCredentials());
+  cases = new ProtectionServiceClient(service.address, insecureCredentials());
+});
+
+afterAll(async () => {
+  inbox?.close();
+  cases?.close();
+  await service?.stop();
+});
+
+it("works a GBV case end to end on the embedded PGlite database", async () => {
+  const pkg = testReferralPackage({
+    from: `ngo-e-${suffix}`,
+    to: ORG,
+    serviceType: ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
+  });
+  await publishReferral(service.nats, pkg);
+  await waitFor(
+    async () =>
+      (
+        await call<unknown, GetReferralResponse>(
+          inbox,
+          inbox.getReferral,
+          { referralId: pkg.referralId },
+          caseworker,
+        )
+      ).referral?.status === 2,
+    { timeoutMs: 20_000, message: "the referral never arrived" },
+  );
+  await call(inbox, inbox.acceptReferral, { referralId: pkg.referralId }, caseworker);
+  const listed = await call<unknown, ListCasesResponse>(
+    cases,
+    cases.listCases,
+    { organisationId: ORG, caseTypes: [], statuses: [], riskLevels: [] },
+    caseworker,
+  );
+  const caseId = listed.cases[0]?.caseId as string;
+  expect(listed.cases[0]).toMatchObject({ restricted: true, referralIds: [pkg.referralId] });
+
+  await call(
+    cases,
+    cases.assignCase,
+    { caseId, assignedCaseworkerId: "cw-1", authorisedUserIds: ["cw-2", "cw-3"] },
+    caseworker,
+  );
+  await call(
+    cases,
+    cases.recordRiskAssessment,
+    RecordRiskAssessmentRequest.fromPartial({
+      requestId: uuidv4(),
+      caseId,
+      riskLevel: RiskLevel.RISK_LEVEL_CRITICAL,
+    }),
+    caseworker,
+  );
+  const plan = await call<unknown, AddSafetyPlanResponse>(
+    cases,
+    cases.addSafetyPlan,
+    {
+      requestId: uuidv4(),
+      caseId,
+      actions: [
+        {
+          description: "Call twice a day.",
+          responsible: SafetyPlanResponsible.SAFETY_PLAN_RESPONSIBLE_CASEWORKER,
+          dueAt: new Date(Date.now() + 3_600_000),
+          done: false,
+        },
+        {
+          description: "Keep the phone charged.",
+          responsible: SafetyPlanResponsible.SAFETY_PLAN_RESPONSIBLE_BENEFICIARY,
+          done: true,
+        },
+      ],
+    },
+    caseworker,
+  );
+  expect(plan.safetyPlan?.actions.map((a) => a.done)).toEqual([false, true]);
+  await call(
+    cases,
+    cases.closeCase,
+    { caseId, reason: CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET },
+    caseworker,
+  );
+
+  const details = await call<unknown, GetCaseResponse>(
+    cases,
+    cases.getCase,
+    { caseId },
+    { ...caseworker, actorId: "cw-3" },
+  );
+  expect(details.protectionCase).toMatchObject({
+    status: CaseStatus.CASE_STATUS_CLOSED,
+    riskLevel: RiskLevel.RISK_LEVEL_CRITICAL,
+    authorisedUserIds: ["cw-2", "cw-3"],
+  });
+  expect(details.safetyPlans[0]?.actions[0]?.dueAt).toBeInstanceOf(Date);
+  expect(
+    (await failure(call(cases, cases.getCase, { caseId }, { ...caseworker, actorId: "cw-9" }))).code,
+  ).toBe(status.NOT_FOUND);
+});
