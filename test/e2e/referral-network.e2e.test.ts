@@ -41,7 +41,12 @@ beforeAll(async () => {
     async () => {
       const suggested = await api.intake().call("suggestTargets", {
         serviceType: ServiceType.SERVICE_TYPE_ECM_CASH,
-        criteria: { location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" }, partnerKinds: [], allowWaitlist: true, excludedOrganisationIds: [] },
+        criteria: {
+          location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
+          partnerKinds: [],
+          allowWaitlist: true,
+          excludedOrganisationIds: [],
+        },
         limit: 5,
       });
       return suggested.candidates.length > 0;
@@ -91,11 +96,22 @@ describe("the referral network, end to end", () => {
   it("closes the loop: NGO → Gaziantep MMCC → onward to ECM → cash, seen by intake and coordination", async () => {
     const { orgs } = network;
     const { beneficiaryId, consentId } = await registerWithConsent(api.intake(), orgs);
-    const referralId = await submit(beneficiaryId, consentId, orgs.mmccGaziantep, ServiceType.SERVICE_TYPE_MMCC_COUNSELLING);
+    const referralId = await submit(
+      beneficiaryId,
+      consentId,
+      orgs.mmccGaziantep,
+      ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+    );
     await waitForIntakeStatus(referralId, S.REFERRAL_STATUS_RECEIVED);
 
     const mmcc = api.municipalityInbox();
-    const inbox = await mmcc.call("listInbox", { organisationId: orgs.mmccGaziantep, statuses: [], serviceTypes: [], priorities: [], overdueOnly: false });
+    const inbox = await mmcc.call("listInbox", {
+      organisationId: orgs.mmccGaziantep,
+      statuses: [],
+      serviceTypes: [],
+      priorities: [],
+      overdueOnly: false,
+    });
     expect(inbox.referrals.map((r) => r.referralId)).toContain(referralId);
     await mmcc.call("acceptReferral", { referralId });
     await mmcc.call("startReferral", { referralId });
@@ -123,24 +139,39 @@ describe("the referral network, end to end", () => {
     );
     const onwardId = onward.referral?.referralId ?? "";
     const ecm = api.ecmInbox();
-    await waitFor(async () => {
-      const got = await ecm.call("getReferral", { referralId: onwardId }).catch(() => undefined);
-      return got?.referral?.status === S.REFERRAL_STATUS_RECEIVED;
-    }, { timeoutMs: 30_000, message: "ECM never received the onward referral" });
+    await waitFor(
+      async () => {
+        const got = await ecm.call("getReferral", { referralId: onwardId }).catch(() => undefined);
+        return got?.referral?.status === S.REFERRAL_STATUS_RECEIVED;
+      },
+      { timeoutMs: 30_000, message: "ECM never received the onward referral" },
+    );
     const received = await ecm.call("getReferral", { referralId: onwardId });
     expect(received.referralPackage?.referrer?.organisationId).toBe(orgs.mmccGaziantep);
     await ecm.call("acceptReferral", { referralId: onwardId });
     await ecm.call("startReferral", { referralId: onwardId });
-    await ecm.call("completeReferral", { referralId: onwardId, outcomeCodes: [OutcomeCode.OUTCOME_CODE_CASH_TRANSFERRED] });
-    await mmcc.call("completeReferral", { referralId, outcomeCodes: [OutcomeCode.OUTCOME_CODE_COUNSELLING_SESSIONS_HELD, OutcomeCode.OUTCOME_CODE_ONWARD_REFERRAL_MADE] });
+    await ecm.call("completeReferral", {
+      referralId: onwardId,
+      outcomeCodes: [OutcomeCode.OUTCOME_CODE_CASH_TRANSFERRED],
+    });
+    await mmcc.call("completeReferral", {
+      referralId,
+      outcomeCodes: [
+        OutcomeCode.OUTCOME_CODE_COUNSELLING_SESSIONS_HELD,
+        OutcomeCode.OUTCOME_CODE_ONWARD_REFERRAL_MADE,
+      ],
+    });
 
     // The referrer's view shows each outcome, including the onward one it was not party to.
     await waitForIntakeStatus(referralId, S.REFERRAL_STATUS_COMPLETED);
-    await waitFor(async () => {
-      const timeline = await api.intake().call("getReferralTimeline", { referralId, includeChain: true });
-      const onwardView = timeline.referrals.find((r) => r.referralId === onwardId);
-      return onwardView?.status === S.REFERRAL_STATUS_COMPLETED;
-    }, { timeoutMs: 30_000, message: "intake's timeline never showed the onward referral completed" });
+    await waitFor(
+      async () => {
+        const timeline = await api.intake().call("getReferralTimeline", { referralId, includeChain: true });
+        const onwardView = timeline.referrals.find((r) => r.referralId === onwardId);
+        return onwardView?.status === S.REFERRAL_STATUS_COMPLETED;
+      },
+      { timeoutMs: 30_000, message: "intake's timeline never showed the onward referral completed" },
+    );
     const timeline = await api.intake().call("getReferralTimeline", { referralId, includeChain: true });
     const own = timeline.referrals.find((r) => r.referralId === referralId);
     const onwardView = timeline.referrals.find((r) => r.referralId === onwardId);
@@ -156,10 +187,15 @@ describe("the referral network, end to end", () => {
     ]);
 
     // Coordination holds the whole chain too, from PII-free status events only.
-    await waitFor(async () => {
-      const chain = await api.coordination().call("getReferralTimeline", { referralId, includeChain: true });
-      return chain.referrals.filter((r) => r.status === S.REFERRAL_STATUS_COMPLETED).length === 2;
-    }, { timeoutMs: 30_000, message: "coordination never showed both referrals completed" });
+    await waitFor(
+      async () => {
+        const chain = await api
+          .coordination()
+          .call("getReferralTimeline", { referralId, includeChain: true });
+        return chain.referrals.filter((r) => r.status === S.REFERRAL_STATUS_COMPLETED).length === 2;
+      },
+      { timeoutMs: 30_000, message: "coordination never showed both referrals completed" },
+    );
     const chain = await api.coordination().call("getReferralTimeline", { referralId, includeChain: true });
     expect(chain.referrals.map((r) => r.referralId).sort()).toEqual([referralId, onwardId].sort());
     expect(chain.transitions.filter((t) => t.referralId === onwardId).map((t) => t.toStatus)).toEqual([
@@ -189,7 +225,10 @@ describe("the referral network, end to end", () => {
         WHERE table_schema = 'public' AND column_name ~* '(gbv|child_protection|risk_level|safety_plan|incident)'`,
     );
     expect(columns).toEqual([]);
-    const packages = await query<{ package: Buffer }>(network.database("municipality").url, "SELECT package FROM referrals");
+    const packages = await query<{ package: Buffer }>(
+      network.database("municipality").url,
+      "SELECT package FROM referrals",
+    );
     expect(packages.length).toBeGreaterThan(0);
     for (const row of packages) {
       const pkg = ReferralPackage.decode(row.package);
@@ -218,10 +257,17 @@ describe("the referral network, end to end", () => {
     const nats = await connectNats({ url: network.nats.url });
     const subject = `kopru.v1.referral.requested.${orgs.ecm}`;
     const messagesFor = async () =>
-      (await nats.jsm.streams.info("KOPRU_REFERRAL", { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+      (await nats.jsm.streams.info("KOPRU_REFERRAL", { subjects_filter: subject })).state.subjects?.[
+        subject
+      ] ?? 0;
     const before = await messagesFor();
 
-    const wrongTarget = await submit(beneficiaryId, consentId, orgs.ecm, ServiceType.SERVICE_TYPE_ECM_CASH).catch((e) => e);
+    const wrongTarget = await submit(
+      beneficiaryId,
+      consentId,
+      orgs.ecm,
+      ServiceType.SERVICE_TYPE_ECM_CASH,
+    ).catch((e) => e);
     expect(grpcCode(wrongTarget)).toBe("FAILED_PRECONDITION");
     expect(String(wrongTarget.details)).toMatch(new RegExp(`does not cover organisation ${orgs.ecm}`));
 
@@ -269,24 +315,41 @@ describe("the referral network, end to end", () => {
 
     const { orgs } = network;
     const { beneficiaryId, consentId } = await registerWithConsent(api.intake(), orgs);
-    const referralId = await submit(beneficiaryId, consentId, orgs.mmccGaziantep, ServiceType.SERVICE_TYPE_MMCC_COUNSELLING);
+    const referralId = await submit(
+      beneficiaryId,
+      consentId,
+      orgs.mmccGaziantep,
+      ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+    );
     await waitForIntakeStatus(referralId, S.REFERRAL_STATUS_RECEIVED);
-    const otherTenant = await api.municipalityInbox(orgs.mmccKilis).call("acceptReferral", { referralId }).catch((e) => e);
+    const otherTenant = await api
+      .municipalityInbox(orgs.mmccKilis)
+      .call("acceptReferral", { referralId })
+      .catch((e) => e);
     expect(grpcCode(otherTenant)).toBe("NOT_FOUND");
   });
 
   it("lets exactly one of two staff accepting and declining at the same moment win", async () => {
     const { orgs } = network;
     const { beneficiaryId, consentId } = await registerWithConsent(api.intake(), orgs);
-    const referralId = await submit(beneficiaryId, consentId, orgs.mmccGaziantep, ServiceType.SERVICE_TYPE_MMCC_COUNSELLING);
+    const referralId = await submit(
+      beneficiaryId,
+      consentId,
+      orgs.mmccGaziantep,
+      ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+    );
     await waitForIntakeStatus(referralId, S.REFERRAL_STATUS_RECEIVED);
     const current = await api.municipalityInbox().call("getReferral", { referralId });
     const expectedSequence = current.referral?.sequence;
     const results = await Promise.allSettled([
-      api.municipalityInbox(orgs.mmccGaziantep, "staff-a").call("acceptReferral", { referralId, expectedSequence }),
       api
-        .municipalityInbox(orgs.mmccGaziantep, "staff-b")
-        .call("declineReferral", { referralId, reason: DeclineReason.DECLINE_REASON_NO_CAPACITY, expectedSequence }),
+        .municipalityInbox(orgs.mmccGaziantep, "staff-a")
+        .call("acceptReferral", { referralId, expectedSequence }),
+      api.municipalityInbox(orgs.mmccGaziantep, "staff-b").call("declineReferral", {
+        referralId,
+        reason: DeclineReason.DECLINE_REASON_NO_CAPACITY,
+        expectedSequence,
+      }),
     ]);
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -310,7 +373,11 @@ describe("the referral network, end to end", () => {
     await network.start("ecm");
     await waitForIntakeStatus(referralId, S.REFERRAL_STATUS_RECEIVED);
     const ecmDb = network.database("ecm").url;
-    const copies = await query<{ n: string }>(ecmDb, "SELECT count(*) AS n FROM referrals WHERE referral_id = $1", [referralId]);
+    const copies = await query<{ n: string }>(
+      ecmDb,
+      "SELECT count(*) AS n FROM referrals WHERE referral_id = $1",
+      [referralId],
+    );
     expect(Number(copies[0]?.n)).toBe(1);
     const steps = await query<{ sequence: number }>(
       ecmDb,
@@ -342,9 +409,14 @@ describe("the referral network, end to end", () => {
     const timeline = await api.intake().call("getReferralTimeline", { referralId, includeChain: false });
     const expiry = timeline.transitions.find((t) => t.toStatus === S.REFERRAL_STATUS_EXPIRED);
     expect(expiry?.actor?.kind).toBe(ActorKind.ACTOR_KIND_SYSTEM);
-    await waitFor(async () => {
-      const chain = await api.coordination().call("getReferralTimeline", { referralId, includeChain: false });
-      return chain.referrals[0]?.status === S.REFERRAL_STATUS_EXPIRED;
-    }, { timeoutMs: 30_000, message: "coordination never saw the expiry" });
+    await waitFor(
+      async () => {
+        const chain = await api
+          .coordination()
+          .call("getReferralTimeline", { referralId, includeChain: false });
+        return chain.referrals[0]?.status === S.REFERRAL_STATUS_EXPIRED;
+      },
+      { timeoutMs: 30_000, message: "coordination never saw the expiry" },
+    );
   });
 });

@@ -1,43 +1,52 @@
+import type { Client } from "@grpc/grpc-js";
 import { credentials, type ServiceError, status } from "@grpc/grpc-js";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { DataCategory, PartnerKind, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
-import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
+import {
+  CoordinationServiceClient,
+  type CoordinationServiceService,
+} from "@kopru/contracts/coordination/v1/coordination_service";
 import { CapacityStatus } from "@kopru/contracts/coordination/v1/directory";
-import { EcmServiceClient } from "@kopru/contracts/ecm/v1/ecm_service";
-import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
-import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
+import { EcmServiceClient, type EcmServiceService } from "@kopru/contracts/ecm/v1/ecm_service";
+import { IntakeServiceClient, type IntakeServiceService } from "@kopru/contracts/intake/v1/intake_service";
+import {
+  MunicipalityServiceClient,
+  type MunicipalityServiceService,
+} from "@kopru/contracts/municipality/v1/municipality_service";
 import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consent";
-import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
+import {
+  ReferralInboxServiceClient,
+  type ReferralInboxServiceService,
+} from "@kopru/contracts/referral/v1/inbox_service";
 import { type ClientCaller, callUnary } from "@kopru/service-kit";
-import type { Client } from "@grpc/grpc-js";
 import { v4 as uuidv4 } from "uuid";
 import type { Organisations, TestNetwork } from "./network.js";
 
-type Method<Req, Res> = (
-  request: Req,
-  metadata: import("@grpc/grpc-js").Metadata,
-  options: Partial<import("@grpc/grpc-js").CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
+type Definition = Record<
+  string,
+  { requestSerialize: (value: never) => Buffer; responseDeserialize: (value: Buffer) => unknown }
+>;
+type RequestOf<D extends Definition, K extends keyof D> = Parameters<D[K]["requestSerialize"]>[0];
+type ResponseOf<D extends Definition, K extends keyof D> = ReturnType<D[K]["responseDeserialize"]>;
 
-/** A generated client bound to a caller organisation: `api.call("method", request)`. */
-export class Api<C extends Client> {
+/**
+ * A generated client bound to a caller organisation, typed from the service definition:
+ * `api.call("createReferral", request)` resolves to the RPC's response type.
+ */
+export class Api<D extends Definition> {
   constructor(
-    private readonly client: C,
+    private readonly client: Client,
     private readonly caller: ClientCaller,
   ) {}
 
-  call<K extends keyof C>(method: K, request: C[K] extends Method<infer Req, unknown> ? Req : never) {
-    type Res = C[K] extends Method<unknown, infer R> ? R : never;
-    return callUnary(this.client, this.client[method] as unknown as Method<unknown, Res>, request, this.caller, 20_000);
+  call<K extends keyof D & string>(method: K, request: RequestOf<D, K>): Promise<ResponseOf<D, K>> {
+    const fn = (this.client as unknown as Record<string, Parameters<typeof callUnary>[1]>)[method];
+    if (!fn) throw new Error(`no method ${method}`);
+    return callUnary(this.client, fn, request, this.caller, 20_000) as Promise<ResponseOf<D, K>>;
   }
 
-  as(caller: ClientCaller): Api<C> {
+  as(caller: ClientCaller): Api<D> {
     return new Api(this.client, caller);
-  }
-
-  close(): void {
-    this.client.close();
   }
 }
 
@@ -45,15 +54,50 @@ export function clientsFor(network: TestNetwork) {
   const insecure = credentials.createInsecure();
   const o = network.orgs;
   return {
-    intake: () => new Api(new IntakeServiceClient(network.address("intake"), insecure), { organisationId: o.ngo, actorId: "caseworker-1" }),
+    intake: () =>
+      new Api<typeof IntakeServiceService>(new IntakeServiceClient(network.address("intake"), insecure), {
+        organisationId: o.ngo,
+        actorId: "caseworker-1",
+      }),
     coordination: () =>
-      new Api(new CoordinationServiceClient(network.address("coordination"), insecure), { organisationId: "iom-coordination", actorId: "coordinator-1", role: "coordinator" }),
+      new Api<typeof CoordinationServiceService>(
+        new CoordinationServiceClient(network.address("coordination"), insecure),
+        {
+          organisationId: "iom-coordination",
+          actorId: "coordinator-1",
+          role: "coordinator",
+        },
+      ),
     municipalityInbox: (org = o.mmccGaziantep, actorId = "mmcc-staff-1") =>
-      new Api(new ReferralInboxServiceClient(network.address("municipality"), insecure), { organisationId: org, actorId }),
+      new Api<typeof ReferralInboxServiceService>(
+        new ReferralInboxServiceClient(network.address("municipality"), insecure),
+        {
+          organisationId: org,
+          actorId,
+        },
+      ),
     municipality: (org = o.mmccGaziantep) =>
-      new Api(new MunicipalityServiceClient(network.address("municipality"), insecure), { organisationId: org, actorId: "mmcc-staff-1" }),
-    ecmInbox: () => new Api(new ReferralInboxServiceClient(network.address("ecm"), insecure), { organisationId: o.ecm, actorId: "ecm-staff-1" }),
-    ecm: () => new Api(new EcmServiceClient(network.address("ecm"), insecure), { organisationId: o.ecm, actorId: "ecm-staff-1", role: "supervisor" }),
+      new Api<typeof MunicipalityServiceService>(
+        new MunicipalityServiceClient(network.address("municipality"), insecure),
+        {
+          organisationId: org,
+          actorId: "mmcc-staff-1",
+        },
+      ),
+    ecmInbox: () =>
+      new Api<typeof ReferralInboxServiceService>(
+        new ReferralInboxServiceClient(network.address("ecm"), insecure),
+        {
+          organisationId: o.ecm,
+          actorId: "ecm-staff-1",
+        },
+      ),
+    ecm: () =>
+      new Api<typeof EcmServiceService>(new EcmServiceClient(network.address("ecm"), insecure), {
+        organisationId: o.ecm,
+        actorId: "ecm-staff-1",
+        role: "supervisor",
+      }),
   };
 }
 
@@ -65,7 +109,10 @@ export function grpcCode(error: unknown): string {
 export const GAZIANTEP = "TUR027";
 
 /** The demo directory the scenarios rely on, written through coordination's API. */
-export async function seedDirectory(coordination: Api<CoordinationServiceClient>, orgs: Organisations): Promise<void> {
+export async function seedDirectory(
+  coordination: Api<typeof CoordinationServiceService>,
+  orgs: Organisations,
+): Promise<void> {
   const organisations: [string, string, PartnerKind][] = [
     [orgs.ngo, "Hayat Derneği (test)", PartnerKind.PARTNER_KIND_NATIONAL_NGO],
     [orgs.mmccGaziantep, "Gaziantep MMCC (test)", PartnerKind.PARTNER_KIND_MUNICIPALITY],
@@ -75,7 +122,15 @@ export async function seedDirectory(coordination: Api<CoordinationServiceClient>
   ];
   for (const [organisationId, name, partnerKind] of organisations) {
     await coordination.call("upsertOrganisation", {
-      organisation: { organisationId, name, partnerKind, locations: [{ provinceCode: GAZIANTEP, districtCode: "", provinceName: "Gaziantep", districtName: "" }], active: true },
+      organisation: {
+        organisationId,
+        name,
+        partnerKind,
+        locations: [
+          { provinceCode: GAZIANTEP, districtCode: "", provinceName: "Gaziantep", districtName: "" },
+        ],
+        active: true,
+      },
     });
   }
   const offerings: [string, ServiceType][] = [
@@ -91,7 +146,9 @@ export async function seedDirectory(coordination: Api<CoordinationServiceClient>
         organisationId,
         serviceType,
         name: `${ServiceType[serviceType]} at ${organisationId}`,
-        coverage: [{ provinceCode: GAZIANTEP, districtCode: "", provinceName: "Gaziantep", districtName: "" }],
+        coverage: [
+          { provinceCode: GAZIANTEP, districtCode: "", provinceName: "Gaziantep", districtName: "" },
+        ],
         languages: ["ar", "tr"],
         eligibility: { sexes: [], nationalities: [], legalStatuses: [] },
         capacityStatus: CapacityStatus.CAPACITY_STATUS_AVAILABLE,
@@ -111,7 +168,7 @@ export const SYNTHETIC_PERSON = {
 
 /** Registers a synthetic person with consent covering MMCCs and ECM for service provision. */
 export async function registerWithConsent(
-  intake: Api<IntakeServiceClient>,
+  intake: Api<typeof IntakeServiceService>,
   orgs: Organisations,
   options: { partnerKinds?: PartnerKind[]; purposes?: Purpose[]; categories?: DataCategory[] } = {},
 ) {
@@ -143,7 +200,10 @@ export async function registerWithConsent(
     recordedAt: new Date(),
     scope: {
       organisationIds: [],
-      partnerKinds: options.partnerKinds ?? [PartnerKind.PARTNER_KIND_MUNICIPALITY, PartnerKind.PARTNER_KIND_ECM_UNIT],
+      partnerKinds: options.partnerKinds ?? [
+        PartnerKind.PARTNER_KIND_MUNICIPALITY,
+        PartnerKind.PARTNER_KIND_ECM_UNIT,
+      ],
       purposes: options.purposes ?? [Purpose.PURPOSE_SERVICE_PROVISION],
       dataCategories: options.categories ?? [
         DataCategory.DATA_CATEGORY_IDENTITY,

@@ -12,7 +12,13 @@ import {
   type TestDatabase,
 } from "@kopru/testing";
 
-export type ServiceName = "intake" | "protection" | "ecm" | "community-centre" | "municipality" | "coordination";
+export type ServiceName =
+  | "intake"
+  | "protection"
+  | "ecm"
+  | "community-centre"
+  | "municipality"
+  | "coordination";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
