@@ -135,7 +135,8 @@ async function openPglite(service: string, dataDir: string | undefined): Promise
   const wrap = (target: PgliteSql): Sql => ({
     async query<Row extends object>(text: string, params?: readonly unknown[]) {
       const result = await target.query<Row>(text, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite reports affectedRows 0 for a SELECT: a statement's count is its rows or its changes.
+      return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     },
     async exec(text: string) {
       await target.exec(text);

@@ -1,0 +1,97 @@
+import { type CallOptions, type Client, credentials, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
+import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
+import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
+import { type ClientCaller, callUnary } from "@kopru/service-kit";
+import { GrpcCallError, isServiceError } from "./errors.js";
+import { type ReceivingService, type ServiceName, serviceAddress } from "./services.js";
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => unknown;
+
+/** Names of a generated client's own (unary) methods: everything but the grpc-js Client base. */
+export type MethodOf<C> = Exclude<keyof C & string, keyof Client>;
+export type RequestOf<M> = M extends UnaryMethod<infer Req, unknown> ? Req : never;
+export type ResponseOf<M> = M extends UnaryMethod<never, infer Res> ? Res : never;
+
+/** One service, called as one organisation: `api.call("listInbox", request)`. */
+export interface Api<C> {
+  readonly service: ServiceName;
+  readonly address: string;
+  call<K extends MethodOf<C>>(method: K, request: RequestOf<C[K]>): Promise<ResponseOf<C[K]>>;
+  /** The same connection, called as another organisation or actor. */
+  as(caller: ClientCaller): Api<C>;
+}
+
+/** A generated grpc-js client bound to a caller. Failures become GrpcCallError (status, service, address). */
+export class GrpcApi<C extends Client> implements Api<C> {
+  constructor(
+    private readonly client: C,
+    readonly service: ServiceName,
+    readonly address: string,
+    private readonly caller: ClientCaller,
+    private readonly timeoutMs = 20_000,
+  ) {}
+
+  async call<K extends MethodOf<C>>(method: K, request: RequestOf<C[K]>): Promise<ResponseOf<C[K]>> {
+    const fn = this.client[method] as unknown as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>;
+    try {
+      return await callUnary(this.client, fn, request, this.caller, this.timeoutMs);
+    } catch (error) {
+      if (isServiceError(error)) {
+        throw new GrpcCallError(this.service, this.address, method, error.code, error.details, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  as(caller: ClientCaller): GrpcApi<C> {
+    return new GrpcApi(this.client, this.service, this.address, caller, this.timeoutMs);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** How commands reach the network; tests pass a recording fake. */
+export interface Gateway {
+  intake(caller: ClientCaller): Api<IntakeServiceClient>;
+  coordination(caller: ClientCaller): Api<CoordinationServiceClient>;
+  inbox(service: ReceivingService, caller: ClientCaller): Api<ReferralInboxServiceClient>;
+  close(): void;
+}
+
+/** The real gateway: one lazily-made insecure channel per service, addresses from the environment. */
+export function grpcGateway(env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): Gateway {
+  const open = new Map<ServiceName, GrpcApi<Client>>();
+  const insecure = credentials.createInsecure();
+  function get<C extends Client>(
+    service: ServiceName,
+    make: (address: string) => C,
+    caller: ClientCaller,
+  ): GrpcApi<C> {
+    let api = open.get(service) as GrpcApi<C> | undefined;
+    if (!api) {
+      const address = serviceAddress(service, env);
+      api = new GrpcApi(make(address), service, address, caller, timeoutMs);
+      open.set(service, api as unknown as GrpcApi<Client>);
+    }
+    return api.as(caller);
+  }
+  return {
+    intake: (caller) => get("intake", (a) => new IntakeServiceClient(a, insecure), caller),
+    coordination: (caller) => get("coordination", (a) => new CoordinationServiceClient(a, insecure), caller),
+    inbox: (service, caller) => get(service, (a) => new ReferralInboxServiceClient(a, insecure), caller),
+    close() {
+      for (const api of open.values()) api.close();
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { Command, CommanderError } from "commander";
+import { registerCoordinationCommands } from "./commands/coordination.js";
+import { registerInboxCommands } from "./commands/inbox.js";
+import { registerIntakeCommands } from "./commands/intake.js";
+import type { CliIo } from "./context.js";
+import { formatError } from "./errors.js";
+import type { Gateway } from "./grpc.js";
+import { addressVariable, RECEIVING_SERVICES, SERVICE_NAMES } from "./services.js";
+
+const EXAMPLES = `
+Examples (the demo network of \`pnpm start\`):
+  kopru inbox list --as mmcc-gaziantep
+  kopru inbox list --as ecm-unit --status completed --json
+  kopru referral list --as ngo-hayat --status declined
+  kopru referral accept <referral-id> --as mmcc-gaziantep
+  kopru referral complete <referral-id> --as ecm-unit --outcome cash_transferred
+  kopru coordination figures --by organisation,service_type
+  kopru coordination overdue
+
+Addresses: ${SERVICE_NAMES.map((s) => addressVariable(s)).join(", ")} (default 127.0.0.1:5005x).
+Enum values take their short lowercase names (mmcc_counselling, temporary_protection, ...); a
+wrong value lists the valid ones.`;
+
+/** The whole command tree; `gateway` and `io` are injected so tests can run it without a network. */
+export function buildProgram(gateway: Gateway, io: CliIo): Command {
+  const program = new Command("kopru")
+    .description("Köprü command-line client: act for one organisation of the referral network over gRPC")
+    .option(
+      "--as <organisation-id>",
+      "the organisation you act for, e.g. ngo-hayat, mmcc-gaziantep, ecm-unit",
+    )
+    .option("--actor <id>", "your (pseudonymous) staff id, recorded on what you do", "cli")
+    .option("--role <role>", "your role: caseworker | supervisor | coordinator | admin")
+    .option(
+      "--via <service>",
+      `service hosting your inbox: ${RECEIVING_SERVICES.join(" | ")} (default: from --as)`,
+    )
+    .option("--json", "machine-readable output (proto3 JSON)")
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", EXAMPLES)
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    })
+    .exitOverride();
+
+  const { referral } = registerIntakeCommands(program, gateway, io);
+  registerInboxCommands(program, referral, gateway, io);
+  registerCoordinationCommands(program, gateway, io);
+
+  // Every subcommand shares the output and exit behaviour of the root.
+  const configure = (command: Command) => {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    });
+    command.showHelpAfterError("(run with --help for usage)");
+    for (const sub of command.commands) configure(sub);
+  };
+  for (const sub of program.commands) configure(sub);
+  return program;
+}
+
+/**
+ * Runs one command line (without the `node script` prefix) and returns the exit code: 0 on success,
+ * 1 when a call failed, 2 for a wrong command line. Failures are printed as one line, never a stack.
+ */
+export async function runCli(args: readonly string[], gateway: Gateway, io: CliIo): Promise<number> {
+  const program = buildProgram(gateway, io);
+  try {
+    if (args.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync([...args], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander printed its own message (or the help) already.
+      return error.code === "commander.helpDisplayed" ||
+        error.code === "commander.help" ||
+        error.code === "commander.version"
+        ? 0
+        : 2;
+    }
+    const { message, exitCode } = formatError(error);
+    io.err(message);
+    return exitCode;
+  } finally {
+    gateway.close();
+  }
+}

@@ -1,0 +1,187 @@
+import { status } from "@grpc/grpc-js";
+import { ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { ClientCaller } from "@kopru/service-kit";
+import { describe, expect, it } from "vitest";
+import { GrpcCallError } from "../src/errors.js";
+import type { Api, Gateway } from "../src/grpc.js";
+import { runCli } from "../src/program.js";
+import type { ServiceName } from "../src/services.js";
+
+interface Call {
+  service: ServiceName;
+  method: string;
+  request: unknown;
+  caller: ClientCaller;
+}
+
+const REFERRAL = {
+  referralId: "11111111-1111-4111-8111-111111111111",
+  rootReferralId: "11111111-1111-4111-8111-111111111111",
+  parentReferralId: "",
+  childReferralIds: [],
+  origin: 1,
+  beneficiaryRef: "ref-1",
+  referrer: { organisationId: "ngo-hayat" },
+  target: { organisationId: "mmcc-gaziantep" },
+  serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+  priority: 2,
+  purpose: 1,
+  consentId: "c-1",
+  status: ReferralStatus.REFERRAL_STATUS_ACCEPTED,
+  declineReason: 0,
+  notCompletedReason: 0,
+  cancelReason: 0,
+  onHoldReason: 0,
+  redirectReason: 0,
+  outcomeCodes: [],
+  requestedAt: new Date("2026-11-25T10:00:00Z"),
+  respondBy: new Date("2026-11-28T10:00:00Z"),
+  sequence: 3,
+};
+
+/** Records every call and answers from `answers` (or throws what it holds). */
+function fakeGateway(answers: Record<string, unknown> = {}) {
+  const calls: Call[] = [];
+  const api = (service: ServiceName, caller: ClientCaller): Api<never> =>
+    ({
+      service,
+      address: `127.0.0.1:5005x`,
+      async call(method: string, request: unknown) {
+        calls.push({ service, method, request, caller });
+        const answer = answers[method] ?? { referral: REFERRAL };
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+      as: (next: ClientCaller) => api(service, next),
+    }) as unknown as Api<never>;
+  const gateway = {
+    intake: (caller: ClientCaller) => api("intake", caller),
+    coordination: (caller: ClientCaller) => api("coordination", caller),
+    inbox: (service: ServiceName, caller: ClientCaller) => api(service, caller),
+    close() {},
+  } as unknown as Gateway;
+  return { gateway, calls };
+}
+
+async function run(args: string, answers?: Record<string, unknown>) {
+  const { gateway, calls } = fakeGateway(answers);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args.split(" "), gateway, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    now: () => new Date("2026-11-26T10:00:00Z"),
+    newId: () => "00000000-0000-4000-8000-000000000001",
+  });
+  return { code, calls, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("kopru command line", () => {
+  it("answers a referral at the inbox of the service that hosts the organisation", async () => {
+    const mmcc = await run(`referral accept ${REFERRAL.referralId} --as mmcc-gaziantep`);
+    expect(mmcc.code).toBe(0);
+    expect(mmcc.calls).toEqual([
+      {
+        service: "municipality",
+        method: "acceptReferral",
+        request: { referralId: REFERRAL.referralId },
+        caller: { organisationId: "mmcc-gaziantep", actorId: "cli", role: "caseworker" },
+      },
+    ]);
+    expect(mmcc.out).toBe(`Referral ${REFERRAL.referralId}: accepted`);
+
+    const cc = await run(
+      `referral hold ${REFERRAL.referralId} --as cc-gaziantep-sahinbey --reason capacity_full`,
+    );
+    expect(cc.calls[0]?.service).toBe("community-centre");
+    expect(cc.calls[0]?.request).toMatchObject({ reason: 1 });
+
+    const via = await run(`referral start ${REFERRAL.referralId} --as some-partner --via protection`);
+    expect(via.calls[0]?.service).toBe("protection");
+  });
+
+  it("sends referrals through intake as the referring organisation", async () => {
+    const { code, calls } = await run(
+      "referral submit --as ngo-hayat --beneficiary b-1 --consent c-1 --service mmcc_counselling --priority high --to mmcc-gaziantep --reason counselling",
+    );
+    expect(code).toBe(0);
+    expect(calls[0]).toMatchObject({
+      service: "intake",
+      method: "createReferral",
+      caller: { organisationId: "ngo-hayat" },
+      request: {
+        requestId: "00000000-0000-4000-8000-000000000001",
+        serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+        routing: { $case: "explicitTarget", value: { organisationId: "mmcc-gaziantep" } },
+      },
+    });
+  });
+
+  it("takes redirect's consent from the referral when none is given", async () => {
+    const { calls } = await run(
+      `referral redirect ${REFERRAL.referralId} --as mmcc-kilis --to mmcc-gaziantep --reason better_placed`,
+      { getReferral: { referral: { ...REFERRAL, consentId: "consent-42" } } },
+    );
+    expect(calls.map((c) => c.method)).toEqual(["getReferral", "redirectReferral"]);
+    expect(calls[1]?.request).toMatchObject({
+      consentId: "consent-42",
+      targetOrganisationId: "mmcc-gaziantep",
+      reason: 1,
+    });
+  });
+
+  it("prints an inbox table with the deadline", async () => {
+    const { out } = await run("inbox list --as mmcc-gaziantep", {
+      listInbox: {
+        referrals: [{ ...REFERRAL, status: ReferralStatus.REFERRAL_STATUS_RECEIVED }],
+        page: { nextPageToken: "" },
+      },
+    });
+    expect(out).toMatch(/^referral\s+service\s+priority\s+status\s+from\s+respond by\s+due/);
+    expect(out).toContain("mmcc_counselling");
+    expect(out).toContain("in 2d");
+  });
+
+  it("prints proto3 JSON with --json", async () => {
+    const { out } = await run(`referral accept ${REFERRAL.referralId} --as mmcc-gaziantep --json`);
+    const parsed = JSON.parse(out) as { referral: { status: string; serviceType: string } };
+    expect(parsed.referral.status).toBe("REFERRAL_STATUS_ACCEPTED");
+    expect(parsed.referral.serviceType).toBe("SERVICE_TYPE_MMCC_COUNSELLING");
+  });
+
+  it("coordination views act as the coordination office by default", async () => {
+    const { calls } = await run("coordination figures --by organisation", {
+      getReferralFigures: { rows: [], total: undefined, minCellSize: 5 },
+    });
+    expect(calls[0]?.caller).toMatchObject({ organisationId: "coordination", role: "coordinator" });
+    expect(calls[0]?.request).toMatchObject({ groupBy: [1] });
+  });
+
+  it("fails with exit 2 and no call for a wrong command line", async () => {
+    const noAs = await run(`referral accept ${REFERRAL.referralId}`);
+    expect(noAs.code).toBe(2);
+    expect(noAs.err).toContain("--as <organisation-id> is required");
+    expect(noAs.calls).toEqual([]);
+
+    const bad = await run("inbox list --as mmcc-gaziantep --status finished");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/valid values: requested, received/);
+
+    const unknown = await run("referral fly");
+    expect(unknown.code).toBe(2);
+  });
+
+  it("prints the status and message of a failed call, exit 1", async () => {
+    const { code, err } = await run(`referral accept ${REFERRAL.referralId} --as mmcc-gaziantep`, {
+      acceptReferral: new GrpcCallError(
+        "municipality",
+        "127.0.0.1:50055",
+        "acceptReferral",
+        status.FAILED_PRECONDITION,
+        "referral is completed; it cannot be accepted",
+      ),
+    });
+    expect(code).toBe(1);
+    expect(err).toBe("FAILED_PRECONDITION: referral is completed; it cannot be accepted");
+  });
+});

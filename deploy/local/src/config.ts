@@ -1,0 +1,117 @@
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  addressVariable,
+  DEFAULT_PORTS,
+  SERVICE_NAMES,
+  type ServiceName,
+  serviceAddress,
+  serviceForOrganisation,
+  splitAddress,
+} from "@kopru/cli";
+import { NGOS, ORGANISATIONS } from "./network.js";
+
+/** The repository root: deploy/local/src → ../../.. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export class LauncherConfigError extends Error {
+  override readonly name = "LauncherConfigError";
+}
+
+export interface ServicePlan {
+  name: ServiceName;
+  host: string;
+  port: number;
+  address: string;
+  /** Where its PGlite database lives (DATA_DIR/<service>), unless a database URL is given. */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  entry: string;
+  /** The service's own variables, on top of the launcher's environment. */
+  env: Record<string, string | undefined>;
+}
+
+export interface LauncherConfig {
+  dataDir: string;
+  natsUrl: string;
+  services: ServicePlan[];
+  verbose: boolean;
+}
+
+/** Organisations each receiving service hosts, from the demo network and the naming convention. */
+export function hostedOrganisations(): Record<ServiceName, string[]> {
+  const hosted = Object.fromEntries(SERVICE_NAMES.map((s) => [s, [] as string[]])) as Record<
+    ServiceName,
+    string[]
+  >;
+  for (const o of ORGANISATIONS) {
+    const service = serviceForOrganisation(o.id);
+    if (service && service !== "intake" && service !== "coordination") hosted[service].push(o.id);
+  }
+  return hosted;
+}
+
+/** `KOPRU_COMMUNITY_CENTRE_DATABASE_URL` for `community-centre`: a real PostgreSQL for one service. */
+export function databaseVariable(service: ServiceName): string {
+  return `KOPRU_${service.toUpperCase().replaceAll("-", "_")}_DATABASE_URL`;
+}
+
+/**
+ * Where everything goes, from the environment: `DATA_DIR` (default `.data` at the repository root;
+ * relative paths count from the root), `NATS_URL`, `KOPRU_<SERVICE>_ADDR` (the same variables the CLI
+ * reads) and optionally `KOPRU_<SERVICE>_DATABASE_URL`. A `DATABASE_URL` of the shell is never passed
+ * on: six services sharing one database would break the one-database-per-service rule.
+ */
+export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: boolean } = {}): LauncherConfig {
+  const dataDir = resolve(REPO_ROOT, env.DATA_DIR?.trim() || ".data");
+  const natsUrl = env.NATS_URL?.trim() || "nats://127.0.0.1:4222";
+  const verbose = options.verbose === true;
+  const hosted = hostedOrganisations();
+  const services = SERVICE_NAMES.map((name): ServicePlan => {
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = splitAddress(serviceAddress(name, env)));
+    } catch (error) {
+      throw new LauncherConfigError(`${addressVariable(name)}: ${(error as Error).message}`);
+    }
+    const databaseUrl = env[databaseVariable(name)]?.trim() || undefined;
+    const serviceDataDir = resolve(dataDir, name);
+    return {
+      name,
+      host,
+      port,
+      address: `${host}:${port}`,
+      dataDir: serviceDataDir,
+      databaseUrl,
+      entry: resolve(REPO_ROOT, "services", name, "src", "main.ts"),
+      env: {
+        NATS_URL: natsUrl,
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        GRPC_HOST: host,
+        GRPC_PORT: String(port),
+        LOG_LEVEL: verbose ? env.LOG_LEVEL || "info" : "warn",
+        HOSTED_ORGANISATIONS: hosted[name].length > 0 ? hosted[name].join(",") : undefined,
+        INTAKE_ORGANISATIONS: name === "intake" ? NGOS.join(",") : undefined,
+        OTEL_SDK_DISABLED: env.OTEL_SDK_DISABLED ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? undefined : "true"),
+      },
+    };
+  });
+  return { dataDir, natsUrl, services, verbose };
+}
+
+/** Whether the configured ports are the defaults (then the CLI needs no address variables). */
+export function usesDefaultAddresses(config: LauncherConfig): boolean {
+  return config.services.every((s) => s.host === "127.0.0.1" && s.port === DEFAULT_PORTS[s.name]);
+}
+
+/** `--fresh` refuses to delete anything that is not clearly a data directory of ours. */
+export function assertSafeToWipe(dataDir: string): void {
+  const absolute = resolve(dataDir);
+  const fromRoot = relative(absolute, REPO_ROOT);
+  const containsRoot = fromRoot === "" || (!fromRoot.startsWith("..") && !isAbsolute(fromRoot));
+  if (absolute === sep || containsRoot || absolute === resolve(process.env.HOME ?? sep)) {
+    throw new LauncherConfigError(`refusing to wipe ${absolute}: it is not a data directory`);
+  }
+}

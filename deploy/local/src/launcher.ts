@@ -1,0 +1,333 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { addressVariable } from "@kopru/cli";
+import { isPortOpen } from "@kopru/testing";
+import {
+  assertSafeToWipe,
+  type LauncherConfig,
+  REPO_ROOT,
+  type ServicePlan,
+  usesDefaultAddresses,
+} from "./config.js";
+import { ensureNats, type NatsHandle } from "./nats.js";
+import { type ManagedChild, nodeSourceArgs, spawnManaged } from "./processes.js";
+import { seedDemo } from "./seed.js";
+import { DEMO_SEED, planSeed, SEED_MARKER } from "./seed-plan.js";
+
+export class LaunchError extends Error {
+  override readonly name = "LaunchError";
+}
+
+export interface LaunchOptions {
+  fresh: boolean;
+  seed: boolean;
+  referrals: number;
+  concurrency: number;
+  out: (line: string) => void;
+  /** Rewrites the current line (progress) when the output is a terminal. */
+  progress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+const START_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 20_000;
+
+const PINO_LEVELS: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+
+/** One child output line, prefixed with the service name; pino JSON lines made readable. */
+export function relayLine(service: string, line: string): string {
+  if (line.startsWith(`[${service}]`)) return line;
+  if (line.startsWith("{")) {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      const {
+        level,
+        msg,
+        time: _time,
+        pid: _pid,
+        hostname: _host,
+        service: _service,
+        name: _name,
+        ...rest
+      } = record;
+      const label = typeof level === "number" ? (PINO_LEVELS[level] ?? String(level)) : String(level ?? "");
+      const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : "";
+      return `[${service}] ${label} ${String(msg ?? "")}${extra}`;
+    } catch {
+      // Not JSON after all; print it as it is.
+    }
+  }
+  return `[${service}] ${line}`;
+}
+
+/** The marker that says the demo data is in; written only after a complete seed. */
+export function markerPath(dataDir: string): string {
+  return join(dataDir, "seed.json");
+}
+
+export function readMarker(dataDir: string): { marker: string; seededAt?: string } | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(markerPath(dataDir), "utf8")) as {
+      marker?: unknown;
+      seededAt?: string;
+    };
+    return parsed.marker === SEED_MARKER ? { marker: SEED_MARKER, seededAt: parsed.seededAt } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * The local network: NATS (reused or started), the six services as child processes on their own
+ * embedded databases, and the demo seed. `start()` returns once everything listens (and is seeded);
+ * `stop()` stops the services gracefully, then the nats-server it started.
+ */
+export class Launcher {
+  private nats: NatsHandle | undefined;
+  private readonly children = new Map<string, ManagedChild>();
+  private stopping: Promise<void> | undefined;
+  private unexpectedExit: ((service: string, child: ManagedChild) => void) | undefined;
+
+  constructor(
+    readonly config: LauncherConfig,
+    private readonly options: LaunchOptions,
+  ) {}
+
+  /** Called once if a service dies while the network is meant to be running. */
+  onUnexpectedExit(handler: (service: string, child: ManagedChild) => void): void {
+    this.unexpectedExit = handler;
+  }
+
+  private display(path: string): string {
+    const rel = relative(REPO_ROOT, path);
+    return rel.startsWith("..") ? path : rel;
+  }
+
+  async start(): Promise<void> {
+    const { config, options } = this;
+    const out = options.out;
+    const started = Date.now();
+
+    if (options.fresh && existsSync(config.dataDir)) {
+      assertSafeToWipe(config.dataDir);
+      rmSync(config.dataDir, { recursive: true, force: true });
+      out(`Wiped ${this.display(config.dataDir)} (--fresh).`);
+    }
+    mkdirSync(config.dataDir, { recursive: true });
+
+    const missing = config.services.filter((s) => !existsSync(s.entry));
+    if (missing.length > 0) {
+      throw new LaunchError(
+        `these services have no entry point yet: ${missing.map((s) => this.display(s.entry)).join(", ")}`,
+      );
+    }
+    const busy: string[] = [];
+    for (const s of config.services)
+      if (await isPortOpen(s.host, s.port, 500)) busy.push(`${s.name} (${s.address})`);
+    if (busy.length > 0) {
+      throw new LaunchError(
+        `ports already in use: ${busy.join(", ")}. Is the network already running? ` +
+          `Stop it, or choose other ports with ${addressVariable("intake")} and friends.`,
+      );
+    }
+
+    this.nats = await ensureNats(config.natsUrl, join(config.dataDir, "nats"), out);
+    out(
+      this.nats.child
+        ? `NATS: started nats-server -js at ${config.natsUrl} (store ${this.display(join(config.dataDir, "nats"))})`
+        : `NATS: using the server already answering at ${config.natsUrl}`,
+    );
+
+    // Coordination first: it owns the directory every other service replicates.
+    const [coordination, ...others] = [
+      ...config.services.filter((s) => s.name === "coordination"),
+      ...config.services.filter((s) => s.name !== "coordination"),
+    ];
+    const t0 = Date.now();
+    await this.startService(coordination as ServicePlan);
+    out(`  coordination listening (${seconds(Date.now() - t0)})`);
+    await Promise.all(
+      others.map(async (s) => {
+        const t = Date.now();
+        await this.startService(s);
+        out(`  ${s.name} listening (${seconds(Date.now() - t)})`);
+      }),
+    );
+    out(`All ${config.services.length} services are up in ${seconds(Date.now() - started)}.`);
+
+    if (!options.seed) {
+      out("Demo data: skipped (--no-seed).");
+    } else {
+      const marker = readMarker(config.dataDir);
+      if (marker) out(`Demo data: already seeded (${marker.seededAt ?? "earlier"}); keeping it.`);
+      else {
+        try {
+          await this.seed();
+        } catch (error) {
+          if (options.signal?.aborted || this.stopping) throw error;
+          options.progress?.("");
+          out(`\nSeeding failed: ${error instanceof Error ? error.message : String(error)}`);
+          out(
+            "The network keeps running without the complete demo data; the next start seeds again " +
+              "(every seed write is idempotent, finished steps are skipped).",
+          );
+        }
+      }
+    }
+    this.printSummary();
+  }
+
+  private async startService(plan: ServicePlan): Promise<void> {
+    const child = spawnManaged({
+      name: plan.name,
+      command: process.execPath,
+      args: nodeSourceArgs(plan.entry),
+      cwd: join(REPO_ROOT, "services", plan.name),
+      env: this.childEnv(plan),
+      onLine: (line) => {
+        // The listening line is reported by the launcher itself.
+        if (!this.config.verbose && /gRPC listening on/.test(line)) return;
+        this.options.out(relayLine(plan.name, line));
+      },
+    });
+    this.children.set(plan.name, child);
+    void child.exited.then(() => {
+      if (!this.stopping && this.unexpectedExit) this.unexpectedExit(plan.name, child);
+    });
+    await child.waitFor(/gRPC listening on (\S+)/, START_TIMEOUT_MS, "listening");
+  }
+
+  private childEnv(plan: ServicePlan): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.DATABASE_URL;
+    for (const [key, value] of Object.entries(plan.env)) {
+      if (value === undefined) delete env[key];
+      else env[key] = value;
+    }
+    return env;
+  }
+
+  private addresses() {
+    return Object.fromEntries(this.config.services.map((s) => [s.name, s.address])) as Record<
+      ServicePlan["name"],
+      string
+    >;
+  }
+
+  private async seed(): Promise<void> {
+    const { options, config } = this;
+    const out = options.out;
+    const plan = planSeed({ seed: DEMO_SEED, count: options.referrals });
+    out(
+      `Seeding the demo network and ${plan.length} referrals (fixed seed ${DEMO_SEED}, ${options.concurrency} at a time)...`,
+    );
+    const step = Math.max(1, Math.round(plan.length / 10));
+    const report = await seedDemo({
+      addresses: this.addresses(),
+      plan,
+      concurrency: options.concurrency,
+      signal: options.signal,
+      log: (line) => out(`  ${line}`),
+      progress: (done, total) => {
+        if (options.progress) options.progress(`  referrals ${done}/${total}`);
+        else if (done % step === 0 || done === total) out(`  referrals ${done}/${total}`);
+      },
+    });
+    options.progress?.("");
+    const statuses = Object.entries(report.statuses)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, n]) => `${s} ${n}`)
+      .join(", ");
+    out(
+      `Seeded in ${seconds(report.directoryMs + report.referralsMs)}: directory ${seconds(report.directoryMs)}, ` +
+        `${report.referrals} referrals ${seconds(report.referralsMs)} (incl. redirect and onward children).`,
+    );
+    out(`  final statuses: ${statuses}`);
+    out("  no referral is expired yet: expiry needs the answer deadline (24 h for emergency) to pass.");
+    writeFileSync(
+      markerPath(config.dataDir),
+      `${JSON.stringify(
+        {
+          marker: SEED_MARKER,
+          seededAt: new Date().toISOString(),
+          seed: DEMO_SEED,
+          referrals: report.referrals,
+          statuses: report.statuses,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  }
+
+  private printSummary(): void {
+    const { config } = this;
+    const out = this.options.out;
+    const width = Math.max(...config.services.map((s) => s.address.length), config.natsUrl.length, 14);
+    const lines = [
+      "",
+      "Köprü is running.",
+      "",
+      `  ${"service".padEnd(17)}${"gRPC address".padEnd(width + 2)}data`,
+      ...config.services.map(
+        (s) =>
+          `  ${s.name.padEnd(17)}${s.address.padEnd(width + 2)}${s.databaseUrl ? "PostgreSQL (KOPRU_*_DATABASE_URL)" : this.display(s.dataDir)}`,
+      ),
+      `  ${"NATS".padEnd(17)}${config.natsUrl.padEnd(width + 2)}${
+        this.nats?.child ? this.display(join(config.dataDir, "nats")) : "(external server, not managed here)"
+      }`,
+      "",
+      "Try, in another terminal:",
+    ];
+    if (!usesDefaultAddresses(config)) {
+      for (const s of config.services) lines.push(`  export ${addressVariable(s.name)}=${s.address}`);
+    }
+    lines.push(
+      "  pnpm kopru inbox list --as mmcc-gaziantep",
+      "  pnpm kopru referral list --as ngo-hayat --status completed",
+      "  pnpm kopru inbox list --as ecm-unit --status completed",
+      "  pnpm kopru coordination figures --by organisation,service_type",
+      "  pnpm kopru coordination overdue",
+      "  pnpm kopru --help",
+      "",
+      "Ctrl-C stops everything; the data stays for the next start (pnpm start --fresh wipes it).",
+    );
+    for (const line of lines) out(line);
+  }
+
+  /** Stops the services (in parallel, each SIGTERM then SIGKILL after a grace period), then NATS. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const running = [...this.children.values()].filter((c) => c.running);
+      if (running.length > 0) this.options.out(`Stopping ${running.map((c) => c.name).join(", ")}...`);
+      await Promise.all(running.map((c) => c.stop(STOP_GRACE_MS)));
+      if (this.nats?.child?.running) {
+        this.options.out("Stopping nats-server...");
+        await this.nats.child.stop(5_000);
+      }
+      this.options.out("Stopped.");
+    })();
+    return this.stopping;
+  }
+
+  /** Last resort (second Ctrl-C, or the launcher exiting): SIGKILL everything now. */
+  killNow(): void {
+    for (const child of this.children.values()) child.killNow();
+    this.nats?.child?.killNow();
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+}

@@ -1,0 +1,545 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Client, credentials, status } from "@grpc/grpc-js";
+import {
+  type Api,
+  GrpcApi,
+  GrpcCallError,
+  isReceivingService,
+  type ReceivingService,
+  type ServiceName,
+  serviceForOrganisation,
+} from "@kopru/cli";
+import { Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
+import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
+import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
+import type { Referral } from "@kopru/contracts/referral/v1/referral";
+import { v5 as uuidv5 } from "uuid";
+import {
+  DEMO_NAMESPACE,
+  OFFERINGS,
+  ORGANISATIONS,
+  offeringMessage,
+  organisationKind,
+  organisationMessage,
+  province,
+} from "./network.js";
+import { type PlannedReferral, type Step, statusAfter } from "./seed-plan.js";
+
+// Replays the seed plan through the services' public gRPC APIs, as the partners themselves would:
+// the directory through coordination, registrations, consents, screenings and referrals through
+// intake (as the referring NGO), answers through each target's ReferralInboxService. Every write
+// carries an idempotency key derived from the plan, and steps already applied are skipped, so an
+// interrupted seed can simply run again.
+
+export class SeedError extends Error {
+  override readonly name = "SeedError";
+}
+
+export interface SeedOptions {
+  addresses: Readonly<Record<ServiceName, string>>;
+  plan: readonly PlannedReferral[];
+  concurrency?: number;
+  log?: (line: string) => void;
+  /** Progress: called after each referral (done, total). */
+  progress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** How long to wait for an event to travel (directory replica, a referral reaching its target). */
+  propagationTimeoutMs?: number;
+}
+
+export interface SeedReport {
+  organisations: number;
+  offerings: number;
+  referrals: number;
+  /** Final status of every referral made (including redirect children and onward referrals). */
+  statuses: Record<string, number>;
+  directoryMs: number;
+  referralsMs: number;
+}
+
+const SEED_ACTOR = "demo-seed";
+const COORDINATOR = { organisationId: "coordination", actorId: SEED_ACTOR, role: "coordinator" };
+
+interface Clients {
+  coordination: GrpcApi<CoordinationServiceClient>;
+  intake: GrpcApi<IntakeServiceClient>;
+  inbox: Record<ReceivingService, GrpcApi<ReferralInboxServiceClient>>;
+  close(): void;
+}
+
+function connect(addresses: Readonly<Record<ServiceName, string>>): Clients {
+  const insecure = credentials.createInsecure();
+  const open: Client[] = [];
+  const make = <C extends Client>(service: ServiceName, ctor: new (a: string, c: typeof insecure) => C) => {
+    const client = new ctor(addresses[service], insecure);
+    open.push(client);
+    return new GrpcApi(client, service, addresses[service], {}, 30_000);
+  };
+  return {
+    coordination: make("coordination", CoordinationServiceClient),
+    intake: make("intake", IntakeServiceClient),
+    inbox: {
+      protection: make("protection", ReferralInboxServiceClient),
+      ecm: make("ecm", ReferralInboxServiceClient),
+      "community-centre": make("community-centre", ReferralInboxServiceClient),
+      municipality: make("municipality", ReferralInboxServiceClient),
+    },
+    close() {
+      for (const client of open) client.close();
+    },
+  };
+}
+
+function code(error: unknown): number | undefined {
+  return error instanceof GrpcCallError ? error.code : undefined;
+}
+
+/** Retries while `retryable(error)`, with a growing pause, until `timeoutMs`. */
+async function retrying<T>(
+  what: string,
+  action: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
+    signal?.throwIfAborted();
+    try {
+      return await action();
+    } catch (error) {
+      if (!retryable(error) || Date.now() + pause > deadline) {
+        if (retryable(error)) {
+          throw new SeedError(`${what}: still failing after ${timeoutMs} ms (${(error as Error).message})`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      await sleep(pause, undefined, { signal });
+    }
+  }
+}
+
+const transient = (error: unknown) => code(error) === status.UNAVAILABLE || code(error) === status.ABORTED;
+const notYetThere = (error: unknown) => code(error) === status.NOT_FOUND || transient(error);
+
+/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work. */
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const index = next++;
+      try {
+        await work(items[index] as T, index);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+async function seedDirectory(c: Clients): Promise<void> {
+  const coordination = c.coordination.as(COORDINATOR);
+  await pool(ORGANISATIONS, 4, async (o) => {
+    await retrying(
+      `organisation ${o.id}`,
+      () => coordination.call("upsertOrganisation", { organisation: organisationMessage(o) }),
+      transient,
+      20_000,
+    );
+  });
+  await pool(OFFERINGS, 4, async (o) => {
+    await retrying(
+      `offering ${o.organisationId}/${ServiceType[o.serviceType]}`,
+      () => coordination.call("upsertServiceOffering", { serviceOffering: offeringMessage(o) }),
+      transient,
+      20_000,
+    );
+  });
+}
+
+/** Waits until intake's directory replica routes to every receiving organisation of the demo network. */
+async function awaitIntakeDirectory(c: Clients, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const probes = new Map<string, (typeof OFFERINGS)[number]>();
+  for (const offering of OFFERINGS)
+    if (!probes.has(offering.organisationId)) probes.set(offering.organisationId, offering);
+  const missing = new Set(probes.keys());
+  const deadline = Date.now() + timeoutMs;
+  const intake = c.intake.as({ organisationId: "ngo-hayat", actorId: SEED_ACTOR, role: "caseworker" });
+  while (missing.size > 0) {
+    signal?.throwIfAborted();
+    for (const organisationId of [...missing]) {
+      const offering = probes.get(organisationId);
+      if (!offering) continue;
+      const found = await intake
+        .call("suggestTargets", {
+          serviceType: offering.serviceType,
+          criteria: {
+            location: province(offering.provinces[0] as string),
+            partnerKinds: [organisationKind(organisationId)],
+            allowWaitlist: true,
+            excludedOrganisationIds: [],
+          },
+          limit: 50,
+        })
+        .catch((error: unknown) => {
+          if (transient(error)) return { candidates: [] };
+          throw error;
+        });
+      if (found.candidates.some((m) => m.organisation?.organisationId === organisationId)) {
+        missing.delete(organisationId);
+      }
+    }
+    if (missing.size === 0) break;
+    if (Date.now() > deadline) {
+      throw new SeedError(
+        `intake's directory replica did not learn of ${[...missing].join(", ")} within ${timeoutMs} ms`,
+      );
+    }
+    await sleep(200, undefined, { signal });
+  }
+}
+
+function idempotencyKey(key: string, what: string): string {
+  return uuidv5(`${key}/${what}`, DEMO_NAMESPACE);
+}
+
+class ReferralDriver {
+  readonly statuses = new Map<string, ReferralStatus>();
+
+  constructor(
+    private readonly c: Clients,
+    private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  private inboxFor(organisationId: string): Api<ReferralInboxServiceClient> {
+    const service = serviceForOrganisation(organisationId);
+    if (!service || !isReceivingService(service)) {
+      throw new SeedError(`${organisationId} is not hosted by a receiving service`);
+    }
+    return this.c.inbox[service].as({ organisationId, actorId: `${SEED_ACTOR}-staff`, role: "caseworker" });
+  }
+
+  /** Waits until the target has consumed the referral and returns the target's view of it. */
+  private arrived(organisationId: string, referralId: string): Promise<Referral> {
+    return retrying(
+      `referral ${referralId} reaching ${organisationId}`,
+      async () => {
+        const found = await this.inboxFor(organisationId).call("getReferral", { referralId });
+        if (!found.referral) throw new SeedError(`inbox returned no referral ${referralId}`);
+        return found.referral;
+      },
+      notYetThere,
+      this.timeoutMs,
+      this.signal,
+    );
+  }
+
+  async run(p: PlannedReferral): Promise<void> {
+    const caller = { organisationId: p.referrer, actorId: `${SEED_ACTOR}-${p.referrer}`, role: "caseworker" };
+    const intake = this.c.intake.as(caller);
+    const call = <T>(what: string, action: () => Promise<T>) =>
+      retrying(`${p.key} ${what}`, action, transient, this.timeoutMs, this.signal);
+
+    const registered = await call("register", () =>
+      intake.call("registerBeneficiary", {
+        requestId: idempotencyKey(p.key, "register"),
+        organisationId: p.referrer,
+        givenName: p.person.givenName,
+        familyName: p.person.familyName,
+        preferredName: p.person.preferredName,
+        sex: p.person.sex,
+        birthYear: p.person.birthYear,
+        nationality: p.person.nationality,
+        legalStatus: p.person.legalStatus,
+        residence: province(p.person.provinceCode),
+        phoneNumber: p.person.phoneNumber,
+        preferredLanguage: p.person.language,
+        interpreterNeeded: p.person.interpreterNeeded,
+        interpreterLanguage: p.person.interpreterNeeded ? p.person.language : undefined,
+        safeToContact: true,
+        safeTimes: undefined,
+        preferredContactMethod: p.person.contactMethod,
+      }),
+    );
+    const beneficiaryId = registered.beneficiary?.beneficiaryId;
+    if (!beneficiaryId) throw new SeedError(`${p.key}: registration returned no beneficiary id`);
+
+    const recorded = await call("consent", () =>
+      intake.call("recordConsent", {
+        requestId: idempotencyKey(p.key, "consent"),
+        beneficiaryId,
+        givenBy: p.consent.givenBy,
+        caregiverRelationship: undefined,
+        method: p.consent.method,
+        explainedInLanguage: p.person.language,
+        interpreterUsed: p.person.interpreterNeeded,
+        recordedAt: undefined,
+        scope: {
+          organisationIds: [],
+          partnerKinds: p.consent.partnerKinds,
+          purposes: p.consent.purposes,
+          dataCategories: p.consent.dataCategories,
+        },
+        expiresAt: new Date(Date.now() + 365 * 24 * 3_600_000),
+      }),
+    );
+    const consentId = recorded.consent?.consentId;
+    if (!consentId) throw new SeedError(`${p.key}: consent returned no consent id`);
+
+    await call("screening", () =>
+      intake.call("screenNeeds", {
+        requestId: idempotencyKey(p.key, "screening"),
+        beneficiaryId,
+        servicesNeeded: p.screening.services,
+        vulnerabilities: p.screening.vulnerabilities,
+        washingtonGroupAnswers: p.screening.washingtonGroup,
+        needsSummary: p.screening.summary,
+        household: p.screening.household,
+      }),
+    );
+
+    const created = await call("referral", () =>
+      intake.call("createReferral", {
+        requestId: idempotencyKey(p.key, "referral"),
+        beneficiaryId,
+        serviceType: p.serviceType,
+        priority: p.priority,
+        purpose: p.purpose,
+        reasonForReferral: p.reason,
+        consentId,
+        routing:
+          p.routing.kind === "explicit"
+            ? {
+                $case: "explicitTarget",
+                value: {
+                  organisationId: p.routing.organisationId,
+                  serviceOfferingId: p.routing.serviceOfferingId,
+                },
+              }
+            : {
+                $case: "routingCriteria",
+                value: {
+                  location: province(p.routing.provinceCode),
+                  language: undefined,
+                  partnerKinds: p.routing.partnerKinds,
+                  allowWaitlist: false,
+                  excludedOrganisationIds: [],
+                },
+              },
+        dataCategories: [],
+      }),
+    );
+    const referral = created.referral;
+    const target = referral?.target?.organisationId;
+    if (!referral || !target) throw new SeedError(`${p.key}: createReferral returned no referral or target`);
+    await this.drive(p, referral.referralId, target, p.steps, consentId, p.key);
+  }
+
+  /** Applies `steps` to a referral at its target, skipping those already applied (a resumed seed). */
+  private async drive(
+    p: PlannedReferral,
+    referralId: string,
+    target: string,
+    steps: readonly Step[],
+    consentId: string,
+    key: string,
+  ): Promise<void> {
+    const inbox = this.inboxFor(target);
+    let current = await this.arrived(target, referralId);
+    const reached = steps.map(statusAfter);
+    const position = reached.lastIndexOf(current.status);
+    const call = <T>(what: string, action: () => Promise<T>) =>
+      retrying(`${key} ${what}`, action, transient, this.timeoutMs, this.signal);
+
+    for (const [i, step] of steps.entries()) {
+      if (i <= position) {
+        // Already applied; a redirect or onward child may still need its own steps.
+        if (step.do === "redirect" && current.childReferralIds.length > 0) {
+          const child = current.childReferralIds[current.childReferralIds.length - 1] as string;
+          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/redirect`);
+        }
+        continue;
+      }
+      const at = `${key} step ${i + 1} (${step.do})`;
+      switch (step.do) {
+        case "accept":
+          current = await this.answer(at, () => inbox.call("acceptReferral", { referralId }));
+          break;
+        case "start":
+          current = await this.answer(at, () => inbox.call("startReferral", { referralId }));
+          break;
+        case "decline":
+          current = await this.answer(at, () =>
+            inbox.call("declineReferral", { referralId, reason: step.reason, internalNote: "demo seed" }),
+          );
+          break;
+        case "hold":
+          current = await this.answer(at, () =>
+            inbox.call("putReferralOnHold", {
+              referralId,
+              reason: step.reason,
+              reviewBy: new Date(Date.now() + 14 * 24 * 3_600_000),
+              internalNote: "demo seed",
+            }),
+          );
+          break;
+        case "complete":
+          current = await this.answer(at, () =>
+            inbox.call("completeReferral", {
+              referralId,
+              outcomeCodes: step.outcomes,
+              completedAt: undefined,
+            }),
+          );
+          break;
+        case "notComplete":
+          current = await this.answer(at, () =>
+            inbox.call("reportNotCompleted", { referralId, reason: step.reason, internalNote: "demo seed" }),
+          );
+          break;
+        case "cancel": {
+          const intake = this.c.intake.as({
+            organisationId: p.referrer,
+            actorId: `${SEED_ACTOR}-${p.referrer}`,
+            role: "caseworker",
+          });
+          const response = await call("cancel", () =>
+            intake.call("cancelReferral", { referralId, reason: step.reason, internalNote: "demo seed" }),
+          );
+          if (!response.referral) throw new SeedError(`${at}: no referral in the answer`);
+          // The target applies the cancellation when intake's event reaches it: wait for that.
+          current = await retrying(
+            `${at}: cancellation reaching ${target}`,
+            async () => {
+              const found = await inbox.call("getReferral", { referralId });
+              if (found.referral?.status !== ReferralStatus.REFERRAL_STATUS_CANCELLED) {
+                throw new SeedError(`still ${ReferralStatus[found.referral?.status ?? 0]}`);
+              }
+              return found.referral;
+            },
+            (error) => error instanceof SeedError || transient(error),
+            this.timeoutMs,
+            this.signal,
+          );
+          break;
+        }
+        case "redirect": {
+          const response = await retrying(
+            at,
+            () =>
+              inbox.call("redirectReferral", {
+                requestId: idempotencyKey(key, `redirect-${i}`),
+                referralId,
+                targetOrganisationId: step.to,
+                serviceType: step.serviceType,
+                reason: step.reason,
+                consentId,
+                dataCategories: [],
+              }),
+            // The target's own directory replica may still be catching up with the new target.
+            notYetThere,
+            this.timeoutMs,
+            this.signal,
+          );
+          if (response.referral) current = response.referral;
+          const child = response.childReferral?.referralId;
+          if (!child) throw new SeedError(`${at}: no child referral`);
+          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/redirect`);
+          break;
+        }
+        case "onward": {
+          const response = await retrying(
+            at,
+            () =>
+              inbox.call("makeOnwardReferral", {
+                requestId: idempotencyKey(key, `onward-${i}`),
+                parentReferralId: referralId,
+                targetOrganisationId: step.to,
+                serviceType: step.serviceType,
+                priority: step.priority,
+                purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+                consentId,
+                reasonForReferral: step.reason,
+                dataCategories: [],
+              }),
+            notYetThere,
+            this.timeoutMs,
+            this.signal,
+          );
+          const child = response.referral?.referralId;
+          if (!child) throw new SeedError(`${at}: no onward referral`);
+          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/onward`);
+          break;
+        }
+      }
+    }
+    this.statuses.set(referralId, current.status);
+  }
+
+  private async answer(
+    what: string,
+    action: () => Promise<{ referral?: Referral | undefined }>,
+  ): Promise<Referral> {
+    const response = await retrying(what, action, transient, this.timeoutMs, this.signal);
+    if (!response.referral) throw new SeedError(`${what}: no referral in the answer`);
+    return response.referral;
+  }
+}
+
+/** Seeds the directory and the planned referrals; returns what it did. */
+export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
+  const log = options.log ?? (() => {});
+  const timeoutMs = options.propagationTimeoutMs ?? 60_000;
+  const c = connect(options.addresses);
+  try {
+    const started = Date.now();
+    log(`directory: ${ORGANISATIONS.length} organisations, ${OFFERINGS.length} service offerings`);
+    await seedDirectory(c);
+    await awaitIntakeDirectory(c, timeoutMs, options.signal);
+    const directoryMs = Date.now() - started;
+
+    const driver = new ReferralDriver(c, timeoutMs, options.signal);
+    const total = options.plan.length;
+    let done = 0;
+    const referralsStarted = Date.now();
+    await pool(options.plan, options.concurrency ?? 8, async (p) => {
+      options.signal?.throwIfAborted();
+      try {
+        await driver.run(p);
+      } catch (error) {
+        if (error instanceof GrpcCallError) {
+          throw new SeedError(`${p.key} (${p.finalState}): ${error.message}`, { cause: error });
+        }
+        throw error;
+      }
+      done += 1;
+      options.progress?.(done, total);
+    });
+    const statuses: Record<string, number> = {};
+    for (const s of driver.statuses.values()) {
+      const name = ReferralStatus[s].replace("REFERRAL_STATUS_", "").toLowerCase();
+      statuses[name] = (statuses[name] ?? 0) + 1;
+    }
+    return {
+      organisations: ORGANISATIONS.length,
+      offerings: OFFERINGS.length,
+      referrals: driver.statuses.size,
+      statuses,
+      directoryMs,
+      referralsMs: Date.now() - referralsStarted,
+    };
+  } finally {
+    c.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { ReferralOrigin } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type { ReferralQueries } from "../../application/ports.js";
+
+// Reads over the referral library's tables (`referrals`, `referral_chain_events`) in this service's own
+// database, for what `referralStore` does not offer yet: filters by service type and request date,
+// the referrals of a chain, and the chain's status events. Rows are then loaded through the library.
+
+export const referralQueries: ReferralQueries = {
+  async sentIds(sql, f) {
+    const rows = await sql.query<{ referral_id: string }>(
+      `SELECT referral_id FROM referrals
+        WHERE role = 'referrer' AND referrer_organisation_id = $1
+          AND (cardinality($2::int[]) = 0 OR status = ANY($2::int[]))
+          AND (cardinality($3::int[]) = 0 OR service_type = ANY($3::int[]))
+          AND ($4::text IS NULL OR beneficiary_ref = $4)
+          AND ($5::timestamptz IS NULL OR requested_at >= $5)
+          AND ($6::timestamptz IS NULL OR requested_at < $6)
+        ORDER BY requested_at DESC, referral_id
+        LIMIT $7 OFFSET $8`,
+      [
+        f.organisationId,
+        [...f.statuses],
+        [...f.serviceTypes],
+        f.beneficiaryRef ?? null,
+        f.requestedFrom ?? null,
+        f.requestedBefore ?? null,
+        f.limit,
+        f.offset,
+      ],
+    );
+    return rows.rows.map((r) => r.referral_id);
+  },
+
+  async ownInChain(sql, rootReferralId, organisationId) {
+    const rows = await sql.query<{ referral_id: string }>(
+      `SELECT referral_id FROM referrals
+        WHERE root_referral_id = $1 AND role = 'referrer' AND referrer_organisation_id = $2
+        ORDER BY requested_at, referral_id`,
+      [rootReferralId, organisationId],
+    );
+    return rows.rows.map((r) => r.referral_id);
+  },
+
+  async chainEvents(sql, rootReferralId) {
+    const rows = await sql.query<{ event: Uint8Array }>(
+      "SELECT event FROM referral_chain_events WHERE root_referral_id = $1 ORDER BY occurred_at, referral_id, sequence",
+      [rootReferralId],
+    );
+    return rows.rows.map((r) => ReferralStatusChanged.decode(r.event));
+  },
+
+  async sentUnderConsent(sql, consentId, organisationId) {
+    const rows = await sql.query<{ referral_id: string }>(
+      `SELECT referral_id FROM referrals
+        WHERE consent_id = $1 AND role = 'referrer' AND referrer_organisation_id = $2
+        ORDER BY requested_at, referral_id`,
+      [consentId, organisationId],
+    );
+    return rows.rows.map((r) => r.referral_id);
+  },
+
+  async keepChainEvent(sql, event, occurredAt) {
+    await sql.query(
+      `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
+       SELECT $1::uuid, $2::uuid, $3::int, $4::bytea, $5::timestamptz
+        WHERE EXISTS (SELECT 1 FROM referrals WHERE referral_id = $1::uuid)
+       ON CONFLICT (referral_id, sequence) DO NOTHING`,
+      [
+        event.rootReferralId,
+        event.referralId,
+        event.sequence,
+        Buffer.from(ReferralStatusChanged.encode(event).finish()),
+        event.occurredAt ?? occurredAt,
+      ],
+    );
+  },
+
+  async rerouteChildOf(sql, referralId) {
+    const rows = await sql.query<{ referral_id: string }>(
+      `SELECT referral_id FROM referrals
+        WHERE parent_referral_id = $1 AND role = 'referrer' AND origin = $2
+        ORDER BY requested_at LIMIT 1`,
+      [referralId, ReferralOrigin.REFERRAL_ORIGIN_REROUTE],
+    );
+    return rows.rows[0]?.referral_id;
+  },
+};

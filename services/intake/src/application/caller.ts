@@ -1,0 +1,49 @@
+import { ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
+import { OrganisationNotServedError } from "../domain/errors.js";
+import type { Caller, IntakeDeps } from "./ports.js";
+
+/** Who the request metadata says is calling (kopru-organisation-id, kopru-actor-id, kopru-role). */
+export interface Principal {
+  organisationId: string | undefined;
+  actorId: string | undefined;
+  role: string | undefined;
+}
+
+const ROLES: Readonly<Record<string, StaffRole>> = {
+  caseworker: StaffRole.STAFF_ROLE_CASEWORKER,
+  supervisor: StaffRole.STAFF_ROLE_SUPERVISOR,
+  coordinator: StaffRole.STAFF_ROLE_COORDINATOR,
+  admin: StaffRole.STAFF_ROLE_ADMIN,
+};
+
+/**
+ * The caller as intake acts for it. The organisation must be one intake serves (an active row of
+ * `partner_organisations`), otherwise PERMISSION_DENIED. A call naming a staff member is STAFF;
+ * otherwise it is the partner organisation's system (PARTNER_CLIENT).
+ */
+export async function resolveCaller(
+  deps: Pick<IntakeDeps, "db" | "repos">,
+  principal: Principal,
+): Promise<Caller> {
+  const organisationId = principal.organisationId;
+  if (!organisationId || !(await deps.repos.partners.isServed(deps.db, organisationId))) {
+    throw new OrganisationNotServedError(organisationId);
+  }
+  const kind = principal.actorId ? ActorKind.ACTOR_KIND_STAFF : ActorKind.ACTOR_KIND_PARTNER_CLIENT;
+  const role = kind === ActorKind.ACTOR_KIND_STAFF ? (ROLES[principal.role ?? ""] ?? 0) : 0;
+  return {
+    organisationId,
+    actor: { kind, organisationId, actorId: principal.actorId ?? "", role },
+    acting: { actor: { party: "referrer", kind, organisationId }, actorId: principal.actorId },
+  };
+}
+
+/** The system acting for a served organisation (e.g. a re-route asked for by coordination). */
+export function systemCaller(organisationId: string): Caller {
+  const kind = ActorKind.ACTOR_KIND_SYSTEM;
+  return {
+    organisationId,
+    actor: { kind, organisationId, actorId: "intake", role: 0 },
+    acting: { actor: { party: "referrer", kind, organisationId }, actorId: undefined },
+  };
+}

@@ -1,0 +1,34 @@
+import { NotFoundError } from "@kopru/service-kit";
+import type { Sql } from "@kopru/storage";
+import type { BeneficiaryRecord, ConsentRecordStored } from "../domain/records.js";
+import type { IntakeDeps } from "./ports.js";
+
+// Loading a record the caller's organisation owns; anything else — unknown, or another
+// organisation's — is the same NOT_FOUND, so a caller cannot learn that it exists.
+
+export async function ownBeneficiary(
+  deps: Pick<IntakeDeps, "repos">,
+  sql: Sql,
+  beneficiaryId: string,
+  organisationId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<BeneficiaryRecord> {
+  const found = await deps.repos.beneficiaries.find(sql, beneficiaryId, organisationId, options);
+  if (!found) throw new NotFoundError("beneficiary", beneficiaryId);
+  return found;
+}
+
+/** A consent of the organisation; with `beneficiaryId`, it must also be that person's. */
+export async function ownConsent(
+  deps: Pick<IntakeDeps, "repos">,
+  sql: Sql,
+  consentId: string,
+  organisationId: string,
+  options: { lock?: "update" | "share"; beneficiaryId?: string } = {},
+): Promise<ConsentRecordStored> {
+  const found = await deps.repos.consents.find(sql, consentId, organisationId, options);
+  if (!found || (options.beneficiaryId !== undefined && found.beneficiaryId !== options.beneficiaryId)) {
+    throw new NotFoundError("consent", consentId);
+  }
+  return found;
+}

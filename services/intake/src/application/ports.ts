@@ -1,0 +1,224 @@
+import type { Actor } from "@kopru/contracts/common/v1/refs";
+import type { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
+import type { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
+import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type { Acting, ReferralLifecycle } from "@kopru/referral";
+import type { Database, Sql } from "@kopru/storage";
+import type { BeneficiaryRecord, ConsentRecordStored, ScreeningRecord } from "../domain/records.js";
+
+// The ports the use cases talk to. Repositories take the connection or transaction to run on, so a
+// use case decides what commits together; adapters/persistence implements them in SQL.
+
+/** Who is calling: the organisation intake acts for, and the principal within it. */
+export interface Caller {
+  organisationId: string;
+  /** As stored on records (ids only). */
+  actor: Actor;
+  /** As the referral library needs it (the referrer party). */
+  acting: Acting;
+}
+
+export interface BeneficiaryRepository {
+  insert(tx: Sql, record: BeneficiaryRecord): Promise<void>;
+  /** Only a person the organisation registered; undefined otherwise. */
+  find(
+    sql: Sql,
+    beneficiaryId: string,
+    organisationId: string,
+    options?: { forUpdate?: boolean },
+  ): Promise<BeneficiaryRecord | undefined>;
+  findByRef(sql: Sql, beneficiaryRef: string, organisationId: string): Promise<BeneficiaryRecord | undefined>;
+  /** Other people of the organisation with the same names and birth year. */
+  possibleDuplicates(sql: Sql, record: BeneficiaryRecord): Promise<string[]>;
+  updateContact(
+    tx: Sql,
+    beneficiaryId: string,
+    contact: Pick<
+      BeneficiaryRecord,
+      "safeToContact" | "preferredLanguage" | "interpreterNeeded" | "interpreterLanguage" | "updatedAt"
+    >,
+  ): Promise<void>;
+}
+
+export interface ConsentRepository {
+  insert(tx: Sql, consent: ConsentRecordStored): Promise<void>;
+  /** Only a consent the organisation recorded; undefined otherwise. */
+  find(
+    sql: Sql,
+    consentId: string,
+    organisationId: string,
+    /**
+     * `update` while withdrawing; `share` while sending under it, so a referral and a withdrawal of
+     * its consent never interleave (the withdrawal either sees the referral or the referral sees it
+     * withdrawn).
+     */
+    options?: { lock?: "update" | "share" },
+  ): Promise<ConsentRecordStored | undefined>;
+  /** Newest first. */
+  forBeneficiary(sql: Sql, beneficiaryId: string): Promise<ConsentRecordStored[]>;
+  markWithdrawn(
+    tx: Sql,
+    consentId: string,
+    withdrawal: {
+      at: Date;
+      reason: ConsentWithdrawalReason;
+      notifiedOrganisationIds: readonly string[];
+      cancelledReferralIds: readonly string[];
+    },
+  ): Promise<void>;
+}
+
+export interface ScreeningRepository {
+  insert(tx: Sql, screening: ScreeningRecord): Promise<void>;
+  find(sql: Sql, screeningId: string): Promise<ScreeningRecord | undefined>;
+  latest(sql: Sql, beneficiaryId: string): Promise<ScreeningRecord | undefined>;
+}
+
+export type RequestKind = "register-beneficiary" | "record-consent" | "screen-needs";
+
+export interface RequestRepository {
+  /**
+   * Claims an idempotency key inside the command's transaction: returns the entity created under it
+   * (`entityId` given here when the key is new). A concurrent twin waits for this transaction.
+   */
+  claim(
+    tx: Sql,
+    key: { organisationId: string; requestId: string; kind: RequestKind; entityId: string },
+  ): Promise<{ entityId: string; kind: string; isNew: boolean }>;
+}
+
+export interface AuditEntry {
+  organisationId: string;
+  actor: Actor;
+  action: string;
+  entityType: "beneficiary" | "consent" | "screening";
+  entityId: string;
+}
+
+export interface AuditLog {
+  record(tx: Sql, entry: AuditEntry): Promise<void>;
+}
+
+export interface PartnerOrganisationRepository {
+  /** Makes exactly these organisations active (others stay, inactive, for their history). */
+  seed(db: Database, organisationIds: readonly string[]): Promise<void>;
+  isServed(sql: Sql, organisationId: string): Promise<boolean>;
+}
+
+export interface SentReferralFilter {
+  organisationId: string;
+  statuses: readonly number[];
+  serviceTypes: readonly ServiceType[];
+  beneficiaryRef?: string | undefined;
+  requestedFrom?: Date | undefined;
+  requestedBefore?: Date | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Reads over the referral library's tables that its store does not offer (see README). */
+export interface ReferralQueries {
+  /** Referrals the organisation made, newest first. */
+  sentIds(sql: Sql, filter: SentReferralFilter): Promise<string[]>;
+  /** The organisation's own referrals in a chain. */
+  ownInChain(sql: Sql, rootReferralId: string, organisationId: string): Promise<string[]>;
+  /** PII-free status events of every referral of a chain this service started. */
+  chainEvents(sql: Sql, rootReferralId: string): Promise<ReferralStatusChanged[]>;
+  /** The organisation's referrals made under a consent. */
+  sentUnderConsent(sql: Sql, consentId: string, organisationId: string): Promise<string[]>;
+  /** The re-route child of a referral, if it was re-routed. */
+  rerouteChildOf(sql: Sql, referralId: string): Promise<string | undefined>;
+  /** Keeps a status event of a chain this service started (no-op for other chains, or if kept). */
+  keepChainEvent(sql: Sql, event: ReferralStatusChanged, occurredAt: Date): Promise<void>;
+}
+
+export interface NoteRepository {
+  add(
+    tx: Sql,
+    note: {
+      referralId: string;
+      organisationId: string;
+      actorId?: string | undefined;
+      kind: string;
+      note: string;
+      at: Date;
+    },
+  ): Promise<void>;
+}
+
+export type RerouteOutcome =
+  | "rerouted"
+  | "needs_new_consent"
+  | "no_candidate"
+  | "not_reroutable"
+  | "already_rerouted";
+
+export interface RerouteLogEntry {
+  referralId: string;
+  rootReferralId: string;
+  organisationId: string;
+  source: "coordination" | "staff";
+  reason: number;
+  eventId?: string | undefined;
+  outcome: RerouteOutcome;
+  childReferralId?: string | undefined;
+  consentId?: string | undefined;
+  candidateOrganisationId?: string | undefined;
+  consentProblems: readonly string[];
+  excludedOrganisationIds: readonly string[];
+  requestedAt: Date;
+}
+
+export interface RerouteLog {
+  record(tx: Sql, entry: RerouteLogEntry): Promise<void>;
+}
+
+/** Read side of this service's replica of coordination's directory (libs/directory). */
+export interface Directory {
+  organisation(organisationId: string): Promise<Organisation | undefined>;
+  organisations(): Promise<Organisation[]>;
+  offerings(filter?: {
+    serviceType?: number;
+    organisationId?: string;
+    activeOnly?: boolean;
+  }): Promise<ServiceOffering[]>;
+}
+
+export interface Repositories {
+  beneficiaries: BeneficiaryRepository;
+  consents: ConsentRepository;
+  screenings: ScreeningRepository;
+  requests: RequestRepository;
+  audit: AuditLog;
+  partners: PartnerOrganisationRepository;
+  referrals: ReferralQueries;
+  notes: NoteRepository;
+  reroutes: RerouteLog;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface LogPort {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Everything the use cases need, built once by app.ts. */
+export interface IntakeDeps {
+  db: Database;
+  repos: Repositories;
+  /**
+   * The directory replica read through `sql`: inside a command, pass its transaction (the embedded
+   * PGlite is one connection, so a read beside the open transaction would wait for it forever).
+   */
+  directory(sql: Sql): Directory;
+  lifecycle: ReferralLifecycle;
+  clock: Clock;
+  logger: LogPort;
+  /** Called after a commit that wrote outbox rows, so the events leave at once. */
+  afterCommit(): void;
+}

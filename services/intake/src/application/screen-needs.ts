@@ -1,0 +1,94 @@
+import type { ScreenNeedsRequest, ScreenNeedsResponse } from "@kopru/contracts/intake/v1/intake_service";
+import { disabilityStatus } from "@kopru/referral/domain";
+import { InvalidArgumentError } from "@kopru/service-kit";
+import { v4 as uuidv4 } from "uuid";
+import type { ScreeningRecord } from "../domain/records.js";
+import { ownBeneficiary } from "./load.js";
+import type { Caller, IntakeDeps } from "./ports.js";
+import { reusedKey } from "./request-keys.js";
+import { screeningView } from "./views.js";
+
+/**
+ * Records a needs screening: services needed, vulnerability flags, Washington Group Short Set answers
+ * (disability status derived with the standard cut-off), household composition and a needs summary,
+ * and updates the person's contact safety and language when given. The latest screening fills the
+ * needs, disability and household sections of later referral packages. Idempotent by request_id.
+ */
+export async function screenNeeds(
+  deps: IntakeDeps,
+  caller: Caller,
+  request: ScreenNeedsRequest,
+): Promise<ScreenNeedsResponse> {
+  const now = deps.clock.now();
+  const screening = await deps.db.transaction(async (tx) => {
+    const claim = await deps.repos.requests.claim(tx, {
+      organisationId: caller.organisationId,
+      requestId: request.requestId,
+      kind: "screen-needs",
+      entityId: uuidv4(),
+    });
+    if (!claim.isNew) {
+      const first =
+        claim.kind === "screen-needs" ? await deps.repos.screenings.find(tx, claim.entityId) : undefined;
+      if (
+        !first ||
+        first.beneficiaryId !== request.beneficiaryId ||
+        first.organisationId !== caller.organisationId
+      )
+        throw reusedKey();
+      return first;
+    }
+    const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
+      forUpdate: true,
+    });
+    const interpreterNeeded = request.interpreterNeeded ?? person.interpreterNeeded;
+    const interpreterLanguage = interpreterNeeded
+      ? (request.interpreterLanguage ?? person.interpreterLanguage)
+      : undefined;
+    if (interpreterNeeded && !interpreterLanguage) {
+      throw new InvalidArgumentError([
+        { field: "interpreter_language", description: "is required when an interpreter is needed" },
+      ]);
+    }
+    const recorded: ScreeningRecord = {
+      screeningId: claim.entityId,
+      beneficiaryId: person.beneficiaryId,
+      organisationId: caller.organisationId,
+      servicesNeeded: [...new Set(request.servicesNeeded)],
+      vulnerabilities: [...new Set(request.vulnerabilities)],
+      washingtonGroupAnswers: request.washingtonGroupAnswers.map((a) => ({
+        domain: a.domain,
+        severity: a.severity,
+      })),
+      disabilityStatus: disabilityStatus(request.washingtonGroupAnswers),
+      needsSummary: request.needsSummary?.trim() || undefined,
+      household: request.household,
+      screenedAt: now,
+      screenedBy: caller.actor,
+    };
+    await deps.repos.screenings.insert(tx, recorded);
+    const contact = {
+      safeToContact: request.safeToContact ?? person.safeToContact,
+      preferredLanguage: request.preferredLanguage ?? person.preferredLanguage,
+      interpreterNeeded,
+      interpreterLanguage,
+    };
+    if (
+      contact.safeToContact !== person.safeToContact ||
+      contact.preferredLanguage !== person.preferredLanguage ||
+      contact.interpreterNeeded !== person.interpreterNeeded ||
+      contact.interpreterLanguage !== person.interpreterLanguage
+    ) {
+      await deps.repos.beneficiaries.updateContact(tx, person.beneficiaryId, { ...contact, updatedAt: now });
+    }
+    await deps.repos.audit.record(tx, {
+      organisationId: caller.organisationId,
+      actor: caller.actor,
+      action: "screen",
+      entityType: "screening",
+      entityId: recorded.screeningId,
+    });
+    return recorded;
+  });
+  return { screening: screeningView(screening) };
+}

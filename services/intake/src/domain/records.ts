@@ -1,0 +1,23 @@
+import type { Beneficiary, NeedsScreening } from "@kopru/contracts/intake/v1/beneficiary";
+import type { ConsentRecord } from "@kopru/contracts/referral/v1/consent";
+
+/**
+ * A registered person as intake keeps it: the contract's Beneficiary (its derived disaggregation is
+ * computed when read, since the age band moves with time) plus the pseudonymous `beneficiaryRef`
+ * that referral packages carry instead of intake's own id.
+ */
+export interface BeneficiaryRecord extends Omit<Beneficiary, "disaggregation"> {
+  beneficiaryRef: string;
+}
+
+/** A needs screening with the organisation that recorded it. */
+export interface ScreeningRecord extends NeedsScreening {
+  organisationId: string;
+}
+
+/** A consent with the organisation that recorded it and what its withdrawal did, if withdrawn. */
+export interface ConsentRecordStored extends ConsentRecord {
+  organisationId: string;
+  withdrawalNotifiedOrganisationIds: string[];
+  withdrawalCancelledReferralIds: string[];
+}

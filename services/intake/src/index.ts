@@ -1,0 +1,2 @@
+export { intakeService } from "./app.js";
+export { type IntakeConfig, intakeEnv } from "./config.js";

@@ -1,0 +1,336 @@
+import { Sex } from "@kopru/contracts/common/v1/disaggregation";
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import {
+  OutcomeCode,
+  PartnerKind,
+  ReferralOrigin,
+  ReferralStatus,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import {
+  CapacityStatus,
+  MatchReason,
+  Organisation,
+  type ServiceMatch,
+  ServiceOffering,
+} from "@kopru/contracts/coordination/v1/directory";
+import { ReRouteReason } from "@kopru/contracts/coordination/v1/tracking";
+import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type { Referral, ReferralTransition } from "@kopru/contracts/referral/v1/referral";
+import { ConsentRefusedError } from "@kopru/referral";
+import { describe, expect, it } from "vitest";
+import { chainTimeline } from "../src/domain/chain.js";
+import { NoCandidateError } from "../src/domain/errors.js";
+import { rerouteExclusions, rerouteVerdict } from "../src/domain/reroute.js";
+import {
+  consentCoversCandidate,
+  firstAccepted,
+  matchCriteria,
+  rankCandidates,
+  withConsentReason,
+} from "../src/domain/routing.js";
+import { consent, consentScope, GAZIANTEP, NOW, person, SAHINBEY } from "./fixtures.js";
+
+const COUNSELLING = ServiceType.SERVICE_TYPE_MMCC_COUNSELLING;
+
+function org(id: string, partnerKind = PartnerKind.PARTNER_KIND_MUNICIPALITY): Organisation {
+  return Organisation.fromPartial({ organisationId: id, name: `${id} (test)`, partnerKind, active: true });
+}
+
+function offering(
+  id: string,
+  organisationId: string,
+  overrides: Partial<ServiceOffering> = {},
+): ServiceOffering {
+  return ServiceOffering.fromPartial({
+    serviceOfferingId: id,
+    organisationId,
+    serviceType: COUNSELLING,
+    coverage: [{ provinceCode: GAZIANTEP, districtCode: "" }],
+    languages: ["ar", "tr"],
+    capacityStatus: CapacityStatus.CAPACITY_STATUS_AVAILABLE,
+    active: true,
+    ...overrides,
+  });
+}
+
+const organisations = new Map(
+  [org("mmcc-a"), org("mmcc-b"), org("ngo-x", PartnerKind.PARTNER_KIND_NATIONAL_NGO), org("mmcc-w")].map(
+    (o) => [o.organisationId, o],
+  ),
+);
+
+describe("routing choice", () => {
+  const offerings = [
+    offering("o-a", "mmcc-a"),
+    offering("o-b", "mmcc-b", { languages: ["tr"] }),
+    offering("o-x", "ngo-x"),
+    offering("o-w", "mmcc-w", { capacityStatus: CapacityStatus.CAPACITY_STATUS_WAITLIST }),
+    offering("o-adults", "mmcc-b", {
+      eligibility: { minAge: 60, sexes: [], nationalities: [], legalStatuses: [] },
+    }),
+  ];
+
+  it("matches on the person's place, language and eligibility by default", () => {
+    const criteria = matchCriteria({
+      serviceType: COUNSELLING,
+      criteria: undefined,
+      person: person(),
+      at: NOW,
+    });
+    expect(criteria).toMatchObject({
+      provinceCode: GAZIANTEP,
+      districtCode: SAHINBEY,
+      language: "ar",
+      age: 36,
+      sex: Sex.SEX_FEMALE,
+      nationality: "SY",
+    });
+    const ranked = rankCandidates(offerings, organisations, {
+      serviceType: COUNSELLING,
+      criteria: undefined,
+      person: person(),
+      at: NOW,
+    });
+    // Arabic-speaking offerings first; the 60+ offering is not for a 36-year-old; no waitlist by default.
+    expect(ranked.map((m) => m.serviceOffering?.serviceOfferingId)).toEqual(["o-a", "o-x", "o-b"]);
+    expect(ranked.map((m) => m.rank)).toEqual([1, 2, 3]);
+  });
+
+  it("narrows to the partner kinds asked, excludes organisations, and accepts a waitlist only when asked", () => {
+    const ranked = rankCandidates(offerings, organisations, {
+      serviceType: COUNSELLING,
+      criteria: {
+        location: { provinceCode: GAZIANTEP, districtCode: "" },
+        partnerKinds: [PartnerKind.PARTNER_KIND_MUNICIPALITY],
+        allowWaitlist: true,
+        excludedOrganisationIds: ["mmcc-a"],
+      },
+      at: NOW,
+    });
+    expect(ranked.map((m) => m.serviceOffering?.serviceOfferingId)).toEqual(["o-b", "o-adults", "o-w"]);
+  });
+
+  it("tries coordination's suggested offering first when it is a candidate", () => {
+    const ranked = rankCandidates(offerings, organisations, {
+      serviceType: COUNSELLING,
+      criteria: undefined,
+      person: person(),
+      at: NOW,
+      preferredOfferingId: "o-b",
+    });
+    expect(ranked[0]?.serviceOffering?.serviceOfferingId).toBe("o-b");
+  });
+
+  it("takes the best candidate the consent covers, and names the best one's gap when none is", () => {
+    const ranked = rankCandidates(offerings, organisations, {
+      serviceType: COUNSELLING,
+      criteria: undefined,
+      person: person(),
+      at: NOW,
+    });
+    const refuseNgos = (m: (typeof ranked)[number]) => {
+      if (
+        m.organisation?.partnerKind === PartnerKind.PARTNER_KIND_NATIONAL_NGO ||
+        m.organisation?.organisationId === "mmcc-a"
+      ) {
+        throw new ConsentRefusedError("c-1", [
+          {
+            kind: "organisation_not_covered",
+            organisationId: m.organisation.organisationId,
+            partnerKind: m.organisation.partnerKind,
+          },
+        ]);
+      }
+      return m.organisation?.organisationId;
+    };
+    const options = {
+      isRefusal: (e: unknown) => e instanceof ConsentRefusedError,
+      noCandidate: () => new NoCandidateError(COUNSELLING, GAZIANTEP),
+    };
+    expect(firstAccepted(ranked, refuseNgos, options).result).toBe("mmcc-b");
+    expect(() => firstAccepted(ranked.slice(0, 2), refuseNgos, options)).toThrow(
+      /does not cover organisation mmcc-a/,
+    );
+    expect(() => firstAccepted([], refuseNgos, options)).toThrow(NoCandidateError);
+    expect(() =>
+      firstAccepted(
+        ranked,
+        () => {
+          throw new Error("database down");
+        },
+        options,
+      ),
+    ).toThrow("database down");
+  });
+
+  it("says for each candidate whether the consent covers it (purpose not yet known)", () => {
+    const c = consent();
+    const check = { scope: consentScope(), expiresAt: c.expiresAt, withdrawnAt: undefined };
+    expect(consentCoversCandidate(check, org("mmcc-a"), COUNSELLING, NOW)).toBe(true);
+    expect(
+      consentCoversCandidate(check, org("ngo-x", PartnerKind.PARTNER_KIND_NATIONAL_NGO), COUNSELLING, NOW),
+    ).toBe(false);
+    expect(consentCoversCandidate({ ...check, withdrawnAt: NOW }, org("mmcc-a"), COUNSELLING, NOW)).toBe(
+      false,
+    );
+    const match = rankCandidates(offerings, organisations, {
+      serviceType: COUNSELLING,
+      criteria: undefined,
+      person: person(),
+      at: NOW,
+    })[0];
+    expect(withConsentReason(match as ServiceMatch, true).reasons.at(-1)).toBe(
+      MatchReason.MATCH_REASON_CONSENT_COVERS,
+    );
+    expect(withConsentReason(match as ServiceMatch, false).reasons.at(-1)).toBe(
+      MatchReason.MATCH_REASON_CONSENT_NOT_COVERING,
+    );
+  });
+});
+
+describe("re-routing", () => {
+  const later = new Date(NOW.getTime() + 3 * 86_400_000);
+  const at = (status: ReferralStatus, respondBy = later) => ({ status, respondBy });
+
+  it("re-routes referrals closed without service, and overdue ones (cancelling the original)", () => {
+    const R = ReferralStatus;
+    expect(rerouteVerdict(at(R.REFERRAL_STATUS_EXPIRED), ReRouteReason.RE_ROUTE_REASON_EXPIRED, NOW)).toEqual(
+      { kind: "reroute", cancelOriginal: false },
+    );
+    expect(
+      rerouteVerdict(at(R.REFERRAL_STATUS_DECLINED), ReRouteReason.RE_ROUTE_REASON_DECLINED, NOW).kind,
+    ).toBe("reroute");
+    expect(rerouteVerdict(at(R.REFERRAL_STATUS_NOT_COMPLETED), 0, NOW).kind).toBe("reroute");
+    expect(
+      rerouteVerdict(at(R.REFERRAL_STATUS_RECEIVED, NOW), ReRouteReason.RE_ROUTE_REASON_EXPIRED, later),
+    ).toEqual({ kind: "reroute", cancelOriginal: true });
+    expect(
+      rerouteVerdict(at(R.REFERRAL_STATUS_ACCEPTED), ReRouteReason.RE_ROUTE_REASON_OFFERING_UNAVAILABLE, NOW),
+    ).toEqual({ kind: "reroute", cancelOriginal: true });
+  });
+
+  it("does not re-route a referral in time, served, cancelled or redirected", () => {
+    const R = ReferralStatus;
+    for (const status of [
+      R.REFERRAL_STATUS_RECEIVED,
+      R.REFERRAL_STATUS_COMPLETED,
+      R.REFERRAL_STATUS_CANCELLED,
+      R.REFERRAL_STATUS_REDIRECTED,
+    ]) {
+      expect(rerouteVerdict(at(status), ReRouteReason.RE_ROUTE_REASON_EXPIRED, NOW).kind).toBe("refuse");
+    }
+  });
+
+  it("excludes every organisation already tried in the chain", () => {
+    expect(rerouteExclusions(["mmcc-b"], ["mmcc-a", "", "mmcc-b", "ecm"])).toEqual([
+      "ecm",
+      "mmcc-a",
+      "mmcc-b",
+    ]);
+  });
+});
+
+describe("the chain timeline", () => {
+  const root = "01937f3a-0000-7000-8000-0000000000a1";
+  const onward = "01937f3a-0000-7000-8000-0000000000b2";
+  const t = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+  const ownReferral = {
+    referralId: root,
+    rootReferralId: root,
+    parentReferralId: "",
+    childReferralIds: [],
+    requestedAt: t(0),
+    status: ReferralStatus.REFERRAL_STATUS_COMPLETED,
+  } as unknown as Referral;
+  const step = (
+    referralId: string,
+    sequence: number,
+    toStatus: ReferralStatus,
+    minutes: number,
+  ): ReferralTransition =>
+    ({ referralId, sequence, toStatus, occurredAt: t(minutes) }) as unknown as ReferralTransition;
+  const event = (
+    sequence: number,
+    fromStatus: ReferralStatus,
+    toStatus: ReferralStatus,
+    minutes: number,
+    outcomes: OutcomeCode[] = [],
+  ) =>
+    ReferralStatusChanged.fromPartial({
+      referralId: onward,
+      rootReferralId: root,
+      parentReferralId: root,
+      origin: ReferralOrigin.REFERRAL_ORIGIN_ONWARD,
+      referrerOrganisationId: "mmcc-a",
+      targetOrganisationId: "ecm",
+      serviceType: ServiceType.SERVICE_TYPE_ECM_CASH,
+      fromStatus,
+      toStatus,
+      outcomeCodes: outcomes,
+      actorKind: ActorKind.ACTOR_KIND_STAFF,
+      actorOrganisationId: "ecm",
+      occurredAt: t(minutes),
+      requestedAt: t(10),
+      sequence,
+    });
+
+  it("shows the onward referral intake is not party to, its outcome, and intake's own steps once", () => {
+    const S = ReferralStatus;
+    const own = {
+      referrals: [ownReferral],
+      transitions: [
+        step(root, 1, S.REFERRAL_STATUS_REQUESTED, 0),
+        step(root, 2, S.REFERRAL_STATUS_RECEIVED, 1),
+        step(root, 3, S.REFERRAL_STATUS_COMPLETED, 30),
+      ],
+    };
+    const chain = [
+      // The chain events of intake's own referral are kept too; they must not appear twice.
+      ReferralStatusChanged.fromPartial({
+        referralId: root,
+        rootReferralId: root,
+        sequence: 1,
+        toStatus: S.REFERRAL_STATUS_REQUESTED,
+        occurredAt: t(0),
+      }),
+      event(1, S.REFERRAL_STATUS_UNSPECIFIED, S.REFERRAL_STATUS_REQUESTED, 10),
+      event(2, S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED, 11),
+      event(3, S.REFERRAL_STATUS_RECEIVED, S.REFERRAL_STATUS_ACCEPTED, 12),
+      event(4, S.REFERRAL_STATUS_ACCEPTED, S.REFERRAL_STATUS_IN_PROGRESS, 13),
+      event(5, S.REFERRAL_STATUS_IN_PROGRESS, S.REFERRAL_STATUS_COMPLETED, 20, [
+        OutcomeCode.OUTCOME_CODE_CASH_TRANSFERRED,
+      ]),
+    ];
+    const timeline = chainTimeline(own, chain);
+    expect(timeline.referrals.map((r) => r.referralId)).toEqual([root, onward]);
+    const onwardView = timeline.referrals[1];
+    expect(onwardView).toMatchObject({
+      status: S.REFERRAL_STATUS_COMPLETED,
+      outcomeCodes: [OutcomeCode.OUTCOME_CODE_CASH_TRANSFERRED],
+      parentReferralId: root,
+      target: { organisationId: "ecm" },
+      receivedAt: t(11),
+      respondedAt: t(12),
+      closedAt: t(20),
+      sequence: 5,
+      beneficiaryRef: "",
+    });
+    expect(timeline.referrals[0]?.childReferralIds).toEqual([onward]);
+    expect(timeline.transitions.filter((x) => x.referralId === root).map((x) => x.sequence)).toEqual([
+      1, 2, 3,
+    ]);
+    expect(
+      timeline.transitions.map((x) => `${x.referralId === root ? "own" : "onward"}:${x.sequence}`),
+    ).toEqual(["own:1", "own:2", "onward:1", "onward:2", "onward:3", "onward:4", "onward:5", "own:3"]);
+  });
+
+  it("keeps each referral's steps in sequence even when the parties' clocks disagree", () => {
+    const S = ReferralStatus;
+    const skewed = chainTimeline({ referrals: [], transitions: [] }, [
+      event(1, S.REFERRAL_STATUS_UNSPECIFIED, S.REFERRAL_STATUS_REQUESTED, 10),
+      event(2, S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED, 9),
+    ]);
+    expect(skewed.transitions.map((x) => x.sequence)).toEqual([1, 2]);
+  });
+});
