@@ -1,0 +1,112 @@
+// One trace from the writing transaction, through the relay's publish, to the consumer's effect.
+import { createRequire } from "node:module";
+import { connectNats, type NatsTestConnection, waitFor } from "@kopru/testing";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EventConsumer } from "./consumer.js";
+import { OutboxRelay } from "./outbox.js";
+import {
+  Cleanup,
+  countEffects,
+  effectHandler,
+  openTestPostgres,
+  provisionTestBus,
+  testBus,
+  testConsumerOptions,
+  writeThing,
+} from "./testkit.js";
+
+// Loaded as CommonJS: the root vitest config resolves the "module" condition, which picks
+// OpenTelemetry's build/esm, whose extensionless imports Node cannot load.
+const require = createRequire(import.meta.url);
+const { AsyncLocalStorageContextManager } =
+  require("@opentelemetry/context-async-hooks") as typeof import("@opentelemetry/context-async-hooks");
+const { W3CTraceContextPropagator } = require("@opentelemetry/core") as typeof import("@opentelemetry/core");
+const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
+  require("@opentelemetry/sdk-trace-base") as typeof import("@opentelemetry/sdk-trace-base");
+
+const exporter = new InMemorySpanExporter();
+let nats: NatsTestConnection;
+const cleanup = new Cleanup();
+
+beforeAll(async () => {
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  nats = await connectNats();
+});
+afterAll(async () => {
+  await nats?.close();
+  trace.disable();
+  propagation.disable();
+  context.disable();
+});
+afterEach(() => cleanup.run());
+
+describe("tracing", () => {
+  it("the writing transaction's span, the relay's PRODUCER span and the consumer's CONSUMER span share one trace", async () => {
+    const bus = testBus();
+    cleanup.defer(await provisionTestBus(nats.jsm, bus));
+    const pg = await openTestPostgres("bus_trace");
+    cleanup.defer(pg.drop);
+
+    const tracer = trace.getTracer("bus-test");
+    const eventId = await tracer.startActiveSpan("refer beneficiary", async (span) => {
+      try {
+        return await writeThing(pg.db, bus, { id: "traced", sequence: 1 });
+      } finally {
+        span.end();
+      }
+    });
+    // The relay runs outside any span, as it does in a service: the trace comes from the row.
+    const relay = new OutboxRelay({ db: pg.db, js: nats.js });
+    expect(await relay.drain()).toBe(1);
+
+    let traceInHandler: string | undefined;
+    const name = "traced-consumer";
+    const consumer = new EventConsumer(
+      testConsumerOptions(
+        bus,
+        { db: pg.db, ...nats },
+        {
+          name,
+          handlers: [
+            effectHandler(bus, name, () => {
+              traceInHandler = trace.getActiveSpan()?.spanContext().traceId;
+            }),
+          ],
+        },
+      ),
+    );
+    cleanup.defer(() => consumer.stop());
+    await consumer.start();
+    await waitFor(async () => (await countEffects(pg.db)).rows === 1, { message: "the effect" });
+    await waitFor(() => exporter.getFinishedSpans().some((s) => s.kind === SpanKind.CONSUMER));
+
+    const spans = exporter.getFinishedSpans();
+    const writing = spans.find((s) => s.name === "refer beneficiary");
+    const producer = spans.find((s) => s.kind === SpanKind.PRODUCER);
+    const consuming = spans.find((s) => s.kind === SpanKind.CONSUMER);
+    expect(writing).toBeDefined();
+    expect(producer?.name).toBe(`publish ${bus.subject("traced")}`);
+    expect(consuming?.name).toBe(`process ${bus.subject("traced")}`);
+    const traceId = writing?.spanContext().traceId;
+    expect(producer?.spanContext().traceId).toBe(traceId);
+    expect(consuming?.spanContext().traceId).toBe(traceId);
+    expect(traceInHandler).toBe(traceId);
+    // Parent chain: transaction → publish → process.
+    expect(producer?.parentSpanContext?.spanId).toBe(writing?.spanContext().spanId);
+    expect(consuming?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
+    expect(producer?.attributes).toMatchObject({
+      "messaging.message.id": eventId,
+      "kopru.event.type": bus.thing.type,
+    });
+    expect(consuming?.attributes).toMatchObject({
+      "messaging.message.id": eventId,
+      "messaging.consumer.group.name": name,
+    });
+    expect(consuming?.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+});
