@@ -20,7 +20,7 @@ import {
   uniqueName,
 } from "@kopru/testing";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
-import { EventConsumer, OutboxRelay } from "../src/index.js";
+import { EventConsumer, type EventConsumerOptions, OutboxRelay } from "../src/index.js";
 import {
   effectHandler,
   openTestPostgres,
@@ -117,6 +117,30 @@ async function rawPostgres(connections: number, perConnection: number): Promise<
   }
 }
 
+/** The consumer under test: ordered, the lanes/batch/concurrency knobs, one effect row per event. */
+function benchConsumer(
+  nats: NatsTestConnection,
+  bus: TestBus,
+  db: Database,
+  extra: Partial<EventConsumerOptions> = {},
+): EventConsumer {
+  return new EventConsumer({
+    db,
+    js: nats.js,
+    jsm: nats.jsm,
+    name: uniqueName("bench"),
+    stream: bus.stream,
+    filterSubject: bus.thingSubjects,
+    deadLetterSubjectPrefix: bus.deadLetterPrefix,
+    handlers: [effectHandler(bus, "bench")],
+    ordered: true,
+    lanes: LANES,
+    batchSize: BATCH,
+    ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+    ...extra,
+  });
+}
+
 interface FullPath {
   rate: number;
   p50: number;
@@ -143,19 +167,7 @@ async function fullPath(nats: NatsTestConnection, events: number, ratePerSecond?
     done = resolve;
   });
   const relay = new OutboxRelay({ db: producer.db, js: nats.js, batchSize: RELAY_BATCH });
-  const consumer = new EventConsumer({
-    db: consumerPg.db,
-    js: nats.js,
-    jsm: nats.jsm,
-    name: uniqueName("bench"),
-    stream: bus.stream,
-    filterSubject: bus.thingSubjects,
-    deadLetterSubjectPrefix: bus.deadLetterPrefix,
-    handlers: [effectHandler(bus, "bench")],
-    ordered: true,
-    lanes: LANES,
-    batchSize: BATCH,
-    ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+  const consumer = benchConsumer(nats, bus, consumerPg.db, {
     afterCommit: (event) => {
       const now = performance.now();
       const at = committedAt.get(event.eventId);
@@ -244,20 +256,7 @@ async function stages(nats: NatsTestConnection, events: number): Promise<Stages>
     await relay.drain();
     const relayRate = events / ((performance.now() - relayStarted) / 1_000);
 
-    const consumer = new EventConsumer({
-      db: consumerPg.db,
-      js: nats.js,
-      jsm: nats.jsm,
-      name: uniqueName("bench"),
-      stream: bus.stream,
-      filterSubject: bus.thingSubjects,
-      deadLetterSubjectPrefix: bus.deadLetterPrefix,
-      handlers: [effectHandler(bus, "bench")],
-      ordered: true,
-      lanes: LANES,
-      batchSize: BATCH,
-      ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
-    });
+    const consumer = benchConsumer(nats, bus, consumerPg.db);
     const consumeStarted = performance.now();
     await consumer.start();
     while (consumer.stats.applied < events) await new Promise((resolve) => setTimeout(resolve, 5));

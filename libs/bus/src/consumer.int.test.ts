@@ -1,7 +1,7 @@
 // The consumer against a real NATS JetStream and a real PostgreSQL: crash after commit, duplicate
 // publishes, poison messages, out-of-order delivery and messages it can never apply.
 import type { OrganisationRef } from "@kopru/contracts/common/v1/refs";
-import { connectNats, type NatsTestConnection, spawnNodeProcess, uniqueName, waitFor } from "@kopru/testing";
+import { connectNats, type NatsTestConnection, uniqueName, waitFor } from "@kopru/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./consumer.js";
 import { DeadLetters } from "./dead-letters.js";
@@ -10,6 +10,7 @@ import { OutboxRelay } from "./outbox.js";
 import {
   Cleanup,
   countEffects,
+  crashConsumerThenRestart,
   effectHandler,
   openTestPostgres,
   provisionTestBus,
@@ -20,8 +21,6 @@ import {
   testConsumerOptions,
   writeThing,
 } from "./testkit.js";
-
-const consumerFixture = new URL("../test/fixtures/consumer.ts", import.meta.url);
 
 let nats: NatsTestConnection;
 const cleanup = new Cleanup();
@@ -59,29 +58,18 @@ describe("EventConsumer", () => {
     expect(await new OutboxRelay({ db: pg.db, js: nats.js }).drain()).toBe(1);
 
     const name = uniqueName("crashy");
-    const env = { BUS_TEST_ID: bus.id, CONSUMER_NAME: name, DATABASE_URL: pg.url, NATS_URL: nats.url };
-    const crashing = spawnNodeProcess(consumerFixture, { env, args: ["crash-after-commit"] });
-    cleanup.defer(() => crashing.kill("SIGKILL"));
-    expect(await crashing.exited).toEqual({ code: null, signal: "SIGKILL" });
-    expect(crashing.stdout()).toContain(`applied ${eventId}`);
-    expect(await countEffects(pg.db)).toEqual({ rows: 1, distinct: 1 });
-    // Delivered and never acknowledged: JetStream will hand it out again.
-    expect((await nats.jsm.consumers.info(bus.stream, name)).num_ack_pending).toBe(1);
-
-    const restarted = spawnNodeProcess(consumerFixture, { env, args: ["run"] });
-    cleanup.defer(() => restarted.kill("SIGKILL"));
-    await restarted.waitForLine("ready");
-    await waitFor(
-      async () => {
-        const info = await nats.jsm.consumers.info(bus.stream, name);
-        return info.ack_floor.stream_seq === 1 && info.num_ack_pending === 0;
-      },
-      { timeoutMs: 20_000, message: "the redelivered event to be acknowledged" },
+    const run = await crashConsumerThenRestart(
+      nats.jsm,
+      bus,
+      { CONSUMER_NAME: name, DATABASE_URL: pg.url, NATS_URL: nats.url },
+      cleanup,
     );
-    await restarted.kill("SIGTERM");
-    const stats = restarted.stdout().find((line) => line.startsWith("stats "));
-    expect(JSON.parse(stats?.slice(6) ?? "{}")).toMatchObject({ applied: 0, duplicates: 1 });
-
+    expect(run.crashExit).toEqual({ code: null, signal: "SIGKILL" });
+    expect(run.crashOutput).toContain(`applied ${eventId}`);
+    // Delivered to the crashed process and never acknowledged: JetStream handed it out again, and
+    // the restarted consumer found it in its inbox.
+    expect(run.ackPendingAfterCrash).toBe(1);
+    expect(run.restartedStats).toMatchObject({ applied: 0, duplicates: 1 });
     expect(await countEffects(pg.db)).toEqual({ rows: 1, distinct: 1 });
     const inbox = await pg.db.query<{ status: string }>(
       "SELECT status FROM kopru_inbox WHERE consumer = $1 AND event_id = $2",

@@ -60,6 +60,8 @@ describe("database down", () => {
       testConsumerOptions(bus, { db: dead, ...nats }, { name, logger: consumerLog.logger }),
     );
     relay.start();
+    cleanup.defer(() => relay.stop());
+    cleanup.defer(() => consumer.stop());
     await consumer.start();
     await waitFor(() => relay.stats.failedAttempts >= 3, { message: "the relay to retry a few times" });
     expect(relayLog.messages).toContain("outbox relay round failed; backing off");

@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "@kopru/storage";
-import { connectNats, type NatsTestConnection, spawnNodeProcess, uniqueName, waitFor } from "@kopru/testing";
+import { connectNats, type NatsTestConnection, uniqueName, waitFor } from "@kopru/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./consumer.js";
 import { OutboxRelay } from "./outbox.js";
 import {
   Cleanup,
   countEffects,
+  crashConsumerThenRestart,
   openTestPglite,
   provisionTestBus,
   testBus,
@@ -18,7 +19,6 @@ import {
   writeThing,
 } from "./testkit.js";
 
-const consumerFixture = new URL("../test/fixtures/consumer.ts", import.meta.url);
 const scratch = mkdtempSync(join(tmpdir(), "kopru-bus-pglite-"));
 
 let nats: NatsTestConnection;
@@ -93,33 +93,22 @@ describe("on PGlite", () => {
     const service = uniqueName("crashy");
     await (await openTestPglite(service, scratch)).close();
     const name = uniqueName("crashy");
-    const env = {
-      BUS_TEST_ID: bus.id,
-      CONSUMER_NAME: name,
-      NATS_URL: nats.url,
-      DATABASE_URL: undefined,
-      PGLITE_DIR: scratch,
-      PGLITE_SERVICE: service,
-    };
-    const crashing = spawnNodeProcess(consumerFixture, { env, args: ["crash-after-commit"] });
-    cleanup.defer(() => crashing.kill("SIGKILL"));
-    expect(await crashing.exited).toEqual({ code: null, signal: "SIGKILL" });
-    expect(crashing.stdout()).toContain(`applied ${eventId}`);
-    expect((await nats.jsm.consumers.info(bus.stream, name)).num_ack_pending).toBe(1);
-
-    const restarted = spawnNodeProcess(consumerFixture, { env, args: ["run"] });
-    cleanup.defer(() => restarted.kill("SIGKILL"));
-    await restarted.waitForLine("ready", { timeoutMs: 30_000 });
-    await waitFor(
-      async () => {
-        const info = await nats.jsm.consumers.info(bus.stream, name);
-        return info.ack_floor.stream_seq === 1 && info.num_ack_pending === 0;
+    const run = await crashConsumerThenRestart(
+      nats.jsm,
+      bus,
+      {
+        CONSUMER_NAME: name,
+        NATS_URL: nats.url,
+        DATABASE_URL: undefined,
+        PGLITE_DIR: scratch,
+        PGLITE_SERVICE: service,
       },
-      { timeoutMs: 20_000, message: "the redelivered event to be acknowledged" },
+      cleanup,
     );
-    await restarted.kill("SIGTERM");
-    const stats = restarted.stdout().find((line) => line.startsWith("stats "));
-    expect(JSON.parse(stats?.slice(6) ?? "{}")).toMatchObject({ applied: 0, duplicates: 1 });
+    expect(run.crashExit).toEqual({ code: null, signal: "SIGKILL" });
+    expect(run.crashOutput).toContain(`applied ${eventId}`);
+    expect(run.ackPendingAfterCrash).toBe(1);
+    expect(run.restartedStats).toMatchObject({ applied: 0, duplicates: 1 });
 
     // The effect committed before the kill survived it, once.
     const consumerDb = await pglite(service);

@@ -5,7 +5,15 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { OrganisationRef } from "@kopru/contracts/common/v1/refs";
 import { type Database, migrate, openDatabase, type Sql } from "@kopru/storage";
-import { createTestDatabase, deleteStreams, freePort, uniqueName } from "@kopru/testing";
+import {
+  createTestDatabase,
+  deleteStreams,
+  freePort,
+  type ProcessExit,
+  spawnNodeProcess,
+  uniqueName,
+  waitFor,
+} from "@kopru/testing";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import type { EventConsumerOptions, HandlerBinding } from "./consumer.js";
@@ -337,4 +345,52 @@ export function recordingLogger(): { logger: typeof consoleLogger; messages: str
     if (process.env.KOPRU_TEST_LOG === "1") console.warn(msg, obj);
   };
   return { logger: { info: record, warn: record, error: record }, messages };
+}
+
+export interface CrashAndRestart {
+  /** How the first consumer process ended (SIGKILL by its own hand, after its first commit). */
+  crashExit: ProcessExit;
+  crashOutput: string[];
+  /** Messages delivered to the crashed process and never acknowledged. */
+  ackPendingAfterCrash: number;
+  /** The restarted process's ConsumerStats once the redelivered message was acknowledged. */
+  restartedStats: Record<string, number>;
+}
+
+/**
+ * Runs `test/fixtures/consumer.ts` in `crash-after-commit` mode (it SIGKILLs itself right after its
+ * first effect committed, before the ack), then again until the redelivered message is
+ * acknowledged, and stops it with SIGTERM. `env` says which database, NATS and consumer name.
+ */
+export async function crashConsumerThenRestart(
+  jsm: JetStreamManager,
+  bus: TestBus,
+  env: Record<string, string | undefined> & { CONSUMER_NAME: string },
+  cleanup: Cleanup,
+): Promise<CrashAndRestart> {
+  const fixture = new URL("../test/fixtures/consumer.ts", import.meta.url);
+  const fullEnv = { BUS_TEST_ID: bus.id, ...env };
+  const crashing = spawnNodeProcess(fixture, { env: fullEnv, args: ["crash-after-commit"] });
+  cleanup.defer(() => crashing.kill("SIGKILL"));
+  const crashExit = await crashing.exited;
+  const ackPendingAfterCrash = (await jsm.consumers.info(bus.stream, env.CONSUMER_NAME)).num_ack_pending;
+
+  const restarted = spawnNodeProcess(fixture, { env: fullEnv, args: ["run"] });
+  cleanup.defer(() => restarted.kill("SIGKILL"));
+  await restarted.waitForLine("ready", { timeoutMs: 30_000 });
+  await waitFor(
+    async () => {
+      const info = await jsm.consumers.info(bus.stream, env.CONSUMER_NAME);
+      return info.ack_floor.stream_seq >= 1 && info.num_ack_pending === 0 && info.num_pending === 0;
+    },
+    { timeoutMs: 20_000, message: "the redelivered event to be acknowledged" },
+  );
+  await restarted.kill("SIGTERM");
+  const stats = restarted.stdout().find((line) => line.startsWith("stats "));
+  return {
+    crashExit,
+    crashOutput: crashing.stdout(),
+    ackPendingAfterCrash,
+    restartedStats: JSON.parse(stats?.slice("stats ".length) ?? "{}"),
+  };
 }
