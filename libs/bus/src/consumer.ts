@@ -38,6 +38,11 @@ export interface EventConsumerOptions {
   jsm: JetStreamManager;
   /** Durable consumer name, also the inbox key: `<service>-<purpose>`. */
   name: string;
+  /**
+   * Where a new durable consumer starts: the beginning of the stream (default: catch up on
+   * everything) or only messages published from now on (a tool, or a test on a shared server).
+   */
+  startAt?: "beginning" | "now";
   stream: string;
   filterSubject: string;
   /** Where to park what cannot be applied; its subjects must include `kopru.dlq.>`. */
@@ -187,9 +192,36 @@ export class EventConsumer {
       backoff,
       max_ack_pending: 10_000,
     };
-    const existing = await jsm.consumers.info(stream, name).catch(() => undefined);
+    // With the database down the binding cannot be checked: keep the durable as it is (its
+    // redeliveries are harmless to the inbox) and check again at the next start.
+    const bound = await this.options.db
+      .query("SELECT 1 FROM kopru_consumer_bindings WHERE consumer = $1", [name])
+      .then((r) => r.rowCount > 0)
+      .catch((error: unknown) => {
+        if (isConnectionError(error)) return undefined;
+        throw error;
+      });
+    let existing = await jsm.consumers.info(stream, name).catch(() => undefined);
+    if (existing && bound === false) {
+      // Left by another database: its acknowledgements are not this database's effects.
+      this.options.logger?.warn(
+        { consumer: name },
+        "durable consumer belongs to another database; replaying from the start",
+      );
+      await jsm.consumers.delete(stream, name).catch(() => {});
+      existing = undefined;
+    }
     if (existing) await jsm.consumers.update(stream, name, config);
-    else await jsm.consumers.add(stream, { ...config, deliver_policy: DeliverPolicy.All });
+    else {
+      const deliver_policy = this.options.startAt === "now" ? DeliverPolicy.New : DeliverPolicy.All;
+      await jsm.consumers.add(stream, { ...config, deliver_policy });
+    }
+    if (bound === false) {
+      await this.options.db.query(
+        "INSERT INTO kopru_consumer_bindings (consumer) VALUES ($1) ON CONFLICT (consumer) DO NOTHING",
+        [name],
+      );
+    }
   }
 
   async start(): Promise<void> {

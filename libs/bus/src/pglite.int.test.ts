@@ -119,4 +119,31 @@ describe("on PGlite", () => {
     );
     expect(inbox.rows).toEqual([{ status: "applied" }]);
   });
+
+  it("a fresh database under an existing durable name replays the stream instead of resuming", async () => {
+    const bus = testBus();
+    cleanup.defer(await provisionTestBus(nats.jsm, bus));
+    const producer = await pglite(uniqueName("producer"));
+    for (let i = 1; i <= 5; i++) await writeThing(producer, bus, { id: "rebind", sequence: i });
+    expect(await new OutboxRelay({ db: producer, js: nats.js }).drain()).toBe(5);
+
+    const name = uniqueName("rebind");
+    const first = await pglite(uniqueName("first"));
+    const a = new EventConsumer(testConsumerOptions(bus, { db: first, ...nats }, { name }));
+    await a.start();
+    await waitFor(async () => (await countEffects(first)).rows === 5, {
+      message: "first database applied 5",
+    });
+    await a.stop();
+
+    // Same durable name, a wiped data directory: the server's position belongs to the old database.
+    const wiped = await pglite(uniqueName("wiped"));
+    const b = new EventConsumer(testConsumerOptions(bus, { db: wiped, ...nats }, { name }));
+    cleanup.defer(() => b.stop());
+    await b.start();
+    await waitFor(async () => (await countEffects(wiped)).rows === 5, {
+      message: "wiped database caught up",
+    });
+    expect(await countEffects(wiped)).toEqual({ rows: 5, distinct: 5 });
+  });
 });

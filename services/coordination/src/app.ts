@@ -14,6 +14,8 @@ export interface CoordinationOptions {
    * second network sharing one NATS server, needs another: instances sharing a name share the work.
    */
   trackingConsumerName?: string;
+  /** Track only status events published from now on (tests on a shared server). */
+  trackingStartsNow?: boolean;
 }
 
 /** The coordination service as service-kit hosts it: directory, tracking read model, gRPC API. */
@@ -39,6 +41,7 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
             options.trackingConsumerName ?? TRACKING_CONSUMER,
+            options.trackingStartsNow ? "now" : "beginning",
           ),
         ],
       };

@@ -75,15 +75,18 @@ export async function startCoordination(
   const database = engine === "postgres" ? await createTestDatabase({ prefix: "coordination" }) : undefined;
   const dataDir = await mkdtemp(join(tmpdir(), "kopru-coordination-"));
   const clockFile = join(dataDir, "clock-offset");
-  const service = await startService(coordinationSpec({ trackingConsumerName: consumerName }), {
-    NATS_URL: nats.url,
-    ...(database ? { DATABASE_URL: database.url } : {}),
-    DATA_DIR: dataDir,
-    GRPC_PORT: "0",
-    LOG_LEVEL: "silent",
-    KOPRU_CLOCK_OFFSET_FILE: clockFile,
-    ...env,
-  });
+  const service = await startService(
+    coordinationSpec({ trackingConsumerName: consumerName, trackingStartsNow: true }),
+    {
+      NATS_URL: nats.url,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      DATA_DIR: dataDir,
+      GRPC_PORT: "0",
+      LOG_LEVEL: "silent",
+      KOPRU_CLOCK_OFFSET_FILE: clockFile,
+      ...env,
+    },
+  );
   const client = new CoordinationServiceClient(service.grpc.address, insecureCredentials());
   return {
     suffix,

@@ -14,10 +14,12 @@ export function trackingConsumer(
   tracking: TrackingRepository,
   base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
   name: string = TRACKING_CONSUMER,
+  startAt: "beginning" | "now" = "beginning",
 ): EventConsumer {
   return new EventConsumer({
     ...base,
     name,
+    startAt,
     stream: STREAMS.referral.name,
     filterSubject: SUBJECTS.allStatus,
     ordered: true,
