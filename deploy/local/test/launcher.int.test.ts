@@ -37,7 +37,8 @@ describe("pnpm start --no-seed", () => {
 
     await launcher.waitForLine(/^Köprü is running\.$/, { timeoutMs: 120_000 });
     // The address table follows the banner line.
-    for (const service of SERVICE_NAMES) await launcher.waitForLine(addresses[addressVariable(service)] as string);
+    for (const service of SERVICE_NAMES)
+      await launcher.waitForLine(addresses[addressVariable(service)] as string);
     const output = launcher.stdout().join("\n");
     expect(output).toContain(`NATS: started nats-server -js at nats://127.0.0.1:${natsPort}`);
     for (const service of SERVICE_NAMES) {
