@@ -94,6 +94,12 @@ function openPostgres(url: string, service: string, poolSize: number): Database 
     async transaction(work, options) {
       const client = await guard(location, () => pool.connect());
       let broken = false;
+      // A checked-out client whose server goes away emits 'error'; without a listener that is an
+      // uncaught exception. The failing query reports it; here we only mark the client as lost.
+      const onLost = () => {
+        broken = true;
+      };
+      client.on("error", onLost);
       try {
         await guard(location, () => client.query(beginStatement(options)));
         const result = await work(wrap(client));
@@ -111,6 +117,7 @@ function openPostgres(url: string, service: string, poolSize: number): Database 
         throw error;
       } finally {
         // A connection that failed mid-transaction is destroyed rather than returned to the pool.
+        client.off("error", onLost);
         client.release(broken);
       }
     },
