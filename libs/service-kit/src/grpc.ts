@@ -16,6 +16,7 @@ import {
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import { type CallContext, callContext } from "./caller.js";
 import { toServiceError } from "./errors.js";
 
 export interface GrpcServiceBinding {
@@ -85,27 +86,6 @@ export async function startGrpcServer(
         });
       });
     },
-  };
-}
-
-/** Who is calling, taken from request metadata (set by the CLI, partner gateways and tests). */
-export interface CallContext {
-  organisationId: string | undefined;
-  actorId: string | undefined;
-  role: string | undefined;
-  metadata: Metadata;
-}
-
-function callContext(metadata: Metadata): CallContext {
-  const first = (key: string) => {
-    const value = metadata.get(key)[0];
-    return typeof value === "string" && value !== "" ? value : undefined;
-  };
-  return {
-    organisationId: first("kopru-organisation-id"),
-    actorId: first("kopru-actor-id"),
-    role: first("kopru-role"),
-    metadata,
   };
 }
 

@@ -1,3 +1,4 @@
+export { type CallContext, callContext, hostedCallerOrganisation } from "./caller.js";
 export { type Clock, offsetFileClock, systemClock } from "./clock.js";
 export {
   ConflictError,
@@ -10,7 +11,6 @@ export {
   toServiceError,
 } from "./errors.js";
 export {
-  type CallContext,
   type ClientCaller,
   callerMetadata,
   callUnary,
@@ -20,6 +20,14 @@ export {
   startGrpcServer,
   unary,
 } from "./grpc.js";
+export {
+  appendAudit,
+  claimRequestId,
+  earlierRequestEntity,
+  type RequestClaim,
+  requestFingerprint,
+} from "./records.js";
+export { actorOf, hasOneOfRoles, normaliseRole, staffRole } from "./roles.js";
 export {
   type BuiltService,
   type RunningService,

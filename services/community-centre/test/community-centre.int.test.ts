@@ -23,6 +23,16 @@ import { ActivityCapacityChanged, EnrolmentCreated } from "@kopru/contracts/comm
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
+import {
+  Api,
+  deleteConsumersOf,
+  type Referrer,
+  readSubject,
+  refusal,
+  startReferrer,
+  statusEvents,
+  tempDataDir,
+} from "@kopru/referral/testkit";
 import { insecureCredentials, type RunningService, startService } from "@kopru/service-kit";
 import {
   connectNats,
@@ -35,16 +45,6 @@ import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
 import type { CommunityCentreConfig } from "../src/config.js";
-import {
-  Api,
-  deleteConsumersOf,
-  type Referrer,
-  readSubject,
-  refusal,
-  startReferrer,
-  statusEvents,
-  tempDataDir,
-} from "./network.js";
 
 // The community-centre service as the network drives it: a partner sends referrals over the real
 // JetStream to two community centres hosted by one process on a real PostgreSQL database; centre

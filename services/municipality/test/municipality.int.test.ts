@@ -30,6 +30,16 @@ import { ReferralRequested } from "@kopru/contracts/referral/v1/events";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
+import {
+  Api,
+  deleteConsumersOf,
+  type Referrer,
+  readSubject,
+  refusal,
+  startReferrer,
+  statusEvents,
+  tempDataDir,
+} from "@kopru/referral/testkit";
 import { insecureCredentials, type RunningService, startService } from "@kopru/service-kit";
 import {
   connectNats,
@@ -42,16 +52,6 @@ import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
 import type { MunicipalityConfig } from "../src/config.js";
-import {
-  Api,
-  deleteConsumersOf,
-  type Referrer,
-  readSubject,
-  refusal,
-  startReferrer,
-  statusEvents,
-  tempDataDir,
-} from "./network.js";
 
 // The municipality service as the network drives it: a partner sends referrals over the real
 // JetStream to two MMCCs hosted by one process on a real PostgreSQL database; MMCC staff work them

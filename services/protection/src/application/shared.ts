@@ -1,13 +1,6 @@
-import { createHash } from "node:crypto";
-import { type Actor, ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
-import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
-import { canAccessCase, staffRole } from "../domain/index.js";
+import { earlierRequestEntity, NotFoundError, requestFingerprint } from "@kopru/service-kit";
+import { canAccessCase } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionCaseRecord, ProtectionDeps, Tx } from "./ports.js";
-
-/** A stable hash of a request, to recognise a request id reused for a different request. */
-export function fingerprint(request: unknown): string {
-  return createHash("sha256").update(JSON.stringify(request)).digest("hex");
-}
 
 /**
  * Claims a request id for `operation`. Returns the id of what an earlier request with the same id
@@ -18,7 +11,7 @@ export async function claimRequest(
   caller: Caller,
   claim: { requestId: string; operation: string; request: unknown; entityId: string },
 ): Promise<string | undefined> {
-  const print = fingerprint(claim.request);
+  const print = requestFingerprint(claim.request);
   const earlier = await tx.store.claimRequest({
     organisationId: caller.organisationId,
     requestId: claim.requestId,
@@ -26,13 +19,7 @@ export async function claimRequest(
     fingerprint: print,
     entityId: claim.entityId,
   });
-  if (!earlier) return undefined;
-  if (earlier.operation !== claim.operation || earlier.fingerprint !== print) {
-    throw new InvalidArgumentError([
-      { field: "request_id", description: "was already used for a different request; use a new one" },
-    ]);
-  }
-  return earlier.entityId;
+  return earlierRequestEntity(earlier, { operation: claim.operation, fingerprint: print });
 }
 
 /**
@@ -100,13 +87,4 @@ export async function summary(tx: Tx, record: ProtectionCaseRecord): Promise<Cas
   return (await summarise(tx, [record]))[0] as CaseSummary;
 }
 
-/** The caller as recorded on what they wrote: staff (with their role) or a partner system. */
-export function actorOf(caller: Caller): Actor {
-  const staff = caller.actorId !== undefined && caller.actorId !== "";
-  return {
-    kind: staff ? ActorKind.ACTOR_KIND_STAFF : ActorKind.ACTOR_KIND_PARTNER_CLIENT,
-    organisationId: caller.organisationId,
-    actorId: caller.actorId ?? "",
-    role: staff ? staffRole(caller.role) : StaffRole.STAFF_ROLE_UNSPECIFIED,
-  };
-}
+export { actorOf } from "@kopru/service-kit";

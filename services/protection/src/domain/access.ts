@@ -1,4 +1,6 @@
-import { StaffRole } from "@kopru/contracts/common/v1/refs";
+import { hasOneOfRoles } from "@kopru/service-kit/roles";
+
+export { normaliseRole, staffRole } from "@kopru/service-kit/roles";
 
 /** Who is looking: the staff user id and role from the call (either may be absent, e.g. a partner system). */
 export interface Viewer {
@@ -18,31 +20,8 @@ export interface AccessPolicy {
   restrictedRoles: readonly string[];
 }
 
-/** `Supervisor`, `supervisor` and `STAFF_ROLE_SUPERVISOR` are the same role. */
-export function normaliseRole(role: string | undefined): string | undefined {
-  const value = role
-    ?.trim()
-    .toLowerCase()
-    .replace(/^staff_role_/, "");
-  return value ? value : undefined;
-}
-
-const STAFF_ROLES: Readonly<Record<string, StaffRole>> = Object.freeze({
-  caseworker: StaffRole.STAFF_ROLE_CASEWORKER,
-  supervisor: StaffRole.STAFF_ROLE_SUPERVISOR,
-  coordinator: StaffRole.STAFF_ROLE_COORDINATOR,
-  admin: StaffRole.STAFF_ROLE_ADMIN,
-});
-
-/** The role as the contracts' StaffRole (UNSPECIFIED for a role outside the four standard ones). */
-export function staffRole(role: string | undefined): StaffRole {
-  const key = normaliseRole(role);
-  return (key && STAFF_ROLES[key]) || StaffRole.STAFF_ROLE_UNSPECIFIED;
-}
-
 export function hasRestrictedRole(viewer: Viewer, policy: AccessPolicy): boolean {
-  const role = normaliseRole(viewer.role);
-  return role !== undefined && policy.restrictedRoles.some((r) => normaliseRole(r) === role);
+  return hasOneOfRoles(viewer.role, policy.restrictedRoles);
 }
 
 /** The viewer is the case's assigned caseworker or one of its authorised users. */

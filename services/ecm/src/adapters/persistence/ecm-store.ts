@@ -1,6 +1,7 @@
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
+import { appendAudit, claimRequestId } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import type { AuditEntry, EarlierRequest, EcmCaseRecord, EcmStore } from "../../application/ports.js";
 import type { AssistanceItemState, EcmCaseState } from "../../domain/index.js";
@@ -187,21 +188,23 @@ export function ecmStore(sql: Sql): EcmStore {
 
   return {
     async claimRequest(claim): Promise<EarlierRequest | undefined> {
-      // A concurrent twin waits on the primary key until the first commits (then it finds its row)
-      // or rolls back (then it claims the id itself).
-      const inserted = await sql.query(
-        `INSERT INTO ecm_requests (organisation_id, request_id, operation, fingerprint, entity_id)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, request_id) DO NOTHING RETURNING 1`,
-        [claim.organisationId, claim.requestId, claim.operation, claim.fingerprint, claim.entityId],
+      const earlier = await claimRequestId<{ operation: string; fingerprint: string; entity_id: string }>(
+        sql,
+        "ecm_requests",
+        {
+          organisationId: claim.organisationId,
+          requestId: claim.requestId,
+          values: { operation: claim.operation, fingerprint: claim.fingerprint, entity_id: claim.entityId },
+        },
+        ["operation", "fingerprint", "entity_id"],
       );
-      if (inserted.rowCount === 1) return undefined;
-      const earlier = await sql.query<{ operation: string; fingerprint: string; entity_id: string }>(
-        "SELECT operation, fingerprint, entity_id FROM ecm_requests WHERE organisation_id = $1 AND request_id = $2",
-        [claim.organisationId, claim.requestId],
+      return (
+        earlier && {
+          operation: earlier.operation,
+          fingerprint: earlier.fingerprint,
+          entityId: earlier.entity_id,
+        }
       );
-      const row = earlier.rows[0];
-      if (!row) throw new Error("request id conflict without a stored request");
-      return { operation: row.operation, fingerprint: row.fingerprint, entityId: row.entity_id };
     },
 
     async lockPerson(organisationId, beneficiaryRef) {
@@ -402,18 +405,17 @@ export function ecmStore(sql: Sql): EcmStore {
     },
 
     async audit(entry: AuditEntry) {
-      if (entry.caseIds.length === 0) return;
-      await sql.query(
-        `INSERT INTO ecm_audit (organisation_id, actor_id, role, action, case_id, subject_id)
-         SELECT $1, $2, $3, $4, unnest($5::uuid[]), $6`,
-        [
-          entry.caller.organisationId,
-          entry.caller.actorId ?? null,
-          entry.caller.role ?? null,
-          entry.action,
-          [...entry.caseIds],
-          entry.subjectId ?? null,
-        ],
+      await appendAudit(
+        sql,
+        "ecm_audit",
+        entry.caseIds.map((caseId) => ({
+          organisation_id: entry.caller.organisationId,
+          actor_id: entry.caller.actorId ?? null,
+          role: entry.caller.role ?? null,
+          action: entry.action,
+          case_id: caseId,
+          subject_id: entry.subjectId ?? null,
+        })),
       );
     },
   };

@@ -1,5 +1,5 @@
 import { ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
-import { type CallContext, PermissionDeniedError } from "@kopru/service-kit";
+import { type CallContext, hostedCallerOrganisation } from "@kopru/service-kit";
 import type { Caller } from "../../application/ports.js";
 
 const ROLES: Readonly<Record<string, StaffRole>> = {
@@ -15,11 +15,8 @@ const ROLES: Readonly<Record<string, StaffRole>> = {
  * a staff member's; without one, the organisation's system (partner client).
  */
 export function callerFrom(context: CallContext, hosted: readonly string[]): Caller {
-  const { organisationId, actorId } = context;
-  if (!organisationId)
-    throw new PermissionDeniedError("the caller's organisation (kopru-organisation-id) is required");
-  if (!hosted.includes(organisationId))
-    throw new PermissionDeniedError(`organisation ${organisationId} is not served by this service`);
+  const organisationId = hostedCallerOrganisation(context, hosted);
+  const { actorId } = context;
   return {
     organisationId,
     actorId,

@@ -1,12 +1,18 @@
+import { appendAudit } from "@kopru/service-kit";
 import type { AuditLog } from "../../application/ports.js";
 
 /** The append-only `municipality_audit` table (updates and deletes are rules that do nothing). */
 export const auditLog: AuditLog = {
   async record(sql, entry) {
-    await sql.query(
-      `INSERT INTO municipality_audit (at, organisation_id, actor_id, action, entity, entity_id)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [entry.at, entry.organisationId, entry.actorId ?? null, entry.action, entry.entity, entry.entityId],
-    );
+    await appendAudit(sql, "municipality_audit", [
+      {
+        at: entry.at,
+        organisation_id: entry.organisationId,
+        actor_id: entry.actorId ?? null,
+        action: entry.action,
+        entity: entry.entity,
+        entity_id: entry.entityId,
+      },
+    ]);
   },
 };

@@ -2,11 +2,11 @@ import type { handleUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js
 import type { DataCategory } from "@kopru/contracts/common/v1/vocabulary";
 import type { GetReferralRequest, GetReferralResponse } from "@kopru/contracts/referral/v1/inbox_service";
 import { minimiseSections, presentDataCategories } from "@kopru/referral";
-import { type GrpcServiceBinding, toServiceError } from "@kopru/service-kit";
+import { type CallContext, callContext, type GrpcServiceBinding, toServiceError } from "@kopru/service-kit";
 import type { ProtectionDeps } from "../../application/ports.js";
 import { maySeeRestrictedData } from "../../application/restricted-data.js";
 import { RESTRICTED_DATA_CATEGORIES } from "../../domain/index.js";
-import { callerOf, contextOf } from "./caller.js";
+import { callerOf } from "./caller.js";
 
 const INBOX = "kopru.referral.v1.ReferralInboxService";
 
@@ -33,7 +33,7 @@ export function withholdRestrictedSections(
           (callback as sendUnaryData<GetReferralResponse>)(error, response);
           return;
         }
-        filter(response, contextOf(call.metadata)).then(
+        filter(response, callContext(call.metadata)).then(
           (filtered) => callback(null, filtered),
           (failure: unknown) => callback(toServiceError(failure) as ServiceError),
         );
@@ -41,7 +41,7 @@ export function withholdRestrictedSections(
     };
     const filter = async (
       response: GetReferralResponse,
-      context: ReturnType<typeof contextOf>,
+      context: CallContext,
     ): Promise<GetReferralResponse> => {
       const pkg = response.referralPackage;
       if (!pkg) return response;
