@@ -125,7 +125,7 @@ export function staffRoleToJSON(object: StaffRole): string {
 
 /** OrganisationRef points at a partner organisation in the coordination directory. */
 export interface OrganisationRef {
-  /** Directory id of the organisation (UUID). */
+  /** Directory id of the organisation: a lowercase slug such as "mmcc-gaziantep" (it is a NATS subject token). */
   organisationId: string;
   /** Display name at the time of writing, for humans only; never used for matching. */
   displayName?: string | undefined;
@@ -133,7 +133,7 @@ export interface OrganisationRef {
 
 /** ServiceRef names one Köprü service acting for one organisation (tenant). */
 export interface ServiceRef {
-  /** Organisation on whose behalf the service acted (UUID). */
+  /** Organisation on whose behalf the service acted (directory slug). */
   organisationId: string;
   /**
    * Service name as in `services/<name>`: "intake", "protection", "ecm",
@@ -149,7 +149,7 @@ export interface ServiceRef {
 export interface Actor {
   kind: ActorKind;
   /**
-   * Organisation the actor acted for (UUID). Empty only for SYSTEM actors acting for the
+   * Organisation the actor acted for (directory slug). Empty only for SYSTEM actors acting for the
    * network as a whole.
    */
   organisationId: string;

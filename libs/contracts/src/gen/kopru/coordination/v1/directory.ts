@@ -254,7 +254,10 @@ export function matchReasonToJSON(object: MatchReason): string {
 
 /** Organisation is a partner organisation in the network. */
 export interface Organisation {
-  /** Directory id (UUID); the organisation_id used everywhere. */
+  /**
+   * Directory id, a lowercase slug (letters, digits, hyphens; it is a NATS subject token); the
+   * organisation_id used everywhere.
+   */
   organisationId: string;
   /** Official or common name, e.g. "Gaziantep Metropolitan Municipality MMCC". */
   name: string;

@@ -228,7 +228,7 @@ export function counsellingTopicToJSON(object: CounsellingTopic): string {
 
 /** Mmcc is one Municipal Migrant and Community Centre (a tenant). No personal data. */
 export interface Mmcc {
-  /** Directory organisation id of the MMCC (UUID); also its tenant id. */
+  /** Directory organisation id of the MMCC (a slug, e.g. "mmcc-gaziantep"); also its tenant id. */
   organisationId: string;
   /** E.g. "Keçiören Municipality MMCC". */
   name: string;
