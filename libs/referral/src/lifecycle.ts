@@ -250,22 +250,21 @@ export class ReferralLifecycle {
    */
   async applyStatusEvent(tx: Sql, event: ReceivedEvent<ReferralStatusChanged>): Promise<void> {
     const status = event.payload;
-    const rootKnown = await tx.query("SELECT 1 FROM referrals WHERE referral_id = $1 LIMIT 1", [
-      status.rootReferralId,
-    ]);
-    if (rootKnown.rowCount > 0) {
-      await tx.query(
-        `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id, sequence) DO NOTHING`,
-        [
-          status.rootReferralId,
-          status.referralId,
-          status.sequence,
-          Buffer.from(StatusChangedCodec.encode(status).finish()),
-          status.occurredAt ?? event.occurredAt,
-        ],
-      );
-    }
+    // Kept only when the chain started here (its root is one of this service's referrals); one
+    // statement, so it does not depend on how an engine counts the rows of a SELECT.
+    await tx.query(
+      `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
+       SELECT $1::uuid, $2::uuid, $3::int, $4::bytea, $5::timestamptz
+        WHERE EXISTS (SELECT 1 FROM referrals WHERE referral_id = $1::uuid)
+       ON CONFLICT (referral_id, sequence) DO NOTHING`,
+      [
+        status.rootReferralId,
+        status.referralId,
+        status.sequence,
+        Buffer.from(StatusChangedCodec.encode(status).finish()),
+        status.occurredAt ?? event.occurredAt,
+      ],
+    );
     const copy = await referralStore.find(tx, status.referralId, "referrer", { forUpdate: true });
     if (!copy || status.sequence !== copy.sequence + 1) return;
     const at = status.occurredAt ?? event.occurredAt;

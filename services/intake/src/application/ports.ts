@@ -129,8 +129,6 @@ export interface ReferralQueries {
   sentUnderConsent(sql: Sql, consentId: string, organisationId: string): Promise<string[]>;
   /** The re-route child of a referral, if it was re-routed. */
   rerouteChildOf(sql: Sql, referralId: string): Promise<string | undefined>;
-  /** Keeps a status event of a chain this service started (no-op for other chains, or if kept). */
-  keepChainEvent(sql: Sql, event: ReferralStatusChanged, occurredAt: Date): Promise<void>;
 }
 
 export interface NoteRepository {

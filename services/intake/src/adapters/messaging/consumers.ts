@@ -1,6 +1,7 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { directoryReplicaConsumer } from "@kopru/directory";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import { referrerStatusConsumer } from "@kopru/referral";
 import { handleReRouteRequested } from "../../application/handle-reroute-request.js";
 import type { IntakeDeps } from "../../application/ports.js";
 
@@ -23,7 +24,7 @@ export function intakeConsumers(
 ): EventConsumer[] {
   return [
     directoryReplicaConsumer(prefix, base),
-    statusConsumer(`${prefix}-status`, deps, base),
+    referrerStatusConsumer(`${prefix}-status`, SUBJECTS.allStatus, deps.lifecycle, base),
     ...organisations.map(
       (organisationId) =>
         new EventConsumer({
@@ -41,30 +42,4 @@ export function intakeConsumers(
         }),
     ),
   ];
-}
-
-/**
- * libs/referral's `referrerStatusConsumer` on every status subject, plus one statement. The library's
- * `applyStatusEvent` keeps a chain's status event only when a SELECT's `rowCount` says the chain's
- * root is known here, and the embedded PGlite reports `rowCount` 0 for every SELECT: on the default
- * embedded database no chain event was ever kept, so onward referrals never showed in timelines nor
- * got ConsentWithdrawn. `keepChainEvent` keeps it on both engines in one idempotent statement (on
- * PostgreSQL the library has already inserted it and this does nothing). Back to
- * `referrerStatusConsumer(name, SUBJECTS.allStatus, lifecycle, base)` once libs/storage counts the
- * rows of a SELECT on PGlite.
- */
-function statusConsumer(name: string, deps: IntakeDeps, base: ConsumerBase): EventConsumer {
-  return new EventConsumer({
-    ...base,
-    name,
-    stream: STREAMS.referral.name,
-    filterSubject: SUBJECTS.allStatus,
-    ordered: true,
-    handlers: [
-      on(EVENTS.referralStatusChanged, async (tx, event) => {
-        await deps.lifecycle.applyStatusEvent(tx, event);
-        await deps.repos.referrals.keepChainEvent(tx, event.payload, event.occurredAt);
-      }),
-    ],
-  });
 }

@@ -60,22 +60,6 @@ export const referralQueries: ReferralQueries = {
     return rows.rows.map((r) => r.referral_id);
   },
 
-  async keepChainEvent(sql, event, occurredAt) {
-    await sql.query(
-      `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
-       SELECT $1::uuid, $2::uuid, $3::int, $4::bytea, $5::timestamptz
-        WHERE EXISTS (SELECT 1 FROM referrals WHERE referral_id = $1::uuid)
-       ON CONFLICT (referral_id, sequence) DO NOTHING`,
-      [
-        event.rootReferralId,
-        event.referralId,
-        event.sequence,
-        Buffer.from(ReferralStatusChanged.encode(event).finish()),
-        event.occurredAt ?? occurredAt,
-      ],
-    );
-  },
-
   async rerouteChildOf(sql, referralId) {
     const rows = await sql.query<{ referral_id: string }>(
       `SELECT referral_id FROM referrals
