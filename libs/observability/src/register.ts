@@ -8,8 +8,9 @@
  * OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set.
  * OTEL_SDK_DISABLED=true: nothing is loaded.
  */
-import { findPackageJSON, register } from "node:module";
+
 import { readFileSync } from "node:fs";
+import { findPackageJSON, register } from "node:module";
 import { pathToFileURL } from "node:url";
 import { TELEMETRY_SHUTDOWN } from "./shutdown.js";
 
