@@ -207,5 +207,7 @@ describe("one referral, one trace", () => {
     );
     const logText = services.map((service) => network.logs(service).toLowerCase()).join("\n");
     for (const value of personal) expect(logText).not.toContain(value);
+    // Loading telemetry printed no process warning (the ESM hook wraps only what it instruments).
+    expect(logText).not.toMatch(/^\(node:\d+\)/m);
   });
 });

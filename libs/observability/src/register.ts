@@ -18,9 +18,8 @@ const env = process.env;
 const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true";
 
 if (!disabled) {
-  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
-
-  // Imported only now, after the hook, and not at all when telemetry is disabled.
+  // Not loaded at all when telemetry is disabled. The SDK and instrumentations are CommonJS, so
+  // the ESM hook registered below does not need to see them.
   const [{ NodeSDK, tracing }, { HttpInstrumentation }, { GrpcInstrumentation }, { PgInstrumentation }] =
     await Promise.all([
       import("@opentelemetry/sdk-node"),
@@ -28,6 +27,21 @@ if (!disabled) {
       import("@opentelemetry/instrumentation-grpc"),
       import("@opentelemetry/instrumentation-pg"),
     ]);
+
+  const instrumentations = [
+    new HttpInstrumentation(),
+    new GrpcInstrumentation(),
+    // Query parameters can hold personal data: never record them. Statements outside any
+    // call or message (the outbox relay's and timers' polling) would each start a trace.
+    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
+  ];
+
+  // Only the modules these instrumentations patch go through import-in-the-middle: wrapping
+  // every module costs start-up time and fails, with a warning, on some TypeScript sources.
+  const include = [
+    ...new Set(instrumentations.flatMap((i) => i.getModuleDefinitions().map((module) => module.name))),
+  ];
+  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url, { data: { include } });
 
   const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   const serviceName = env.OTEL_SERVICE_NAME || (namedByResourceAttributes() ? undefined : entryPackageName());
@@ -40,13 +54,7 @@ if (!disabled) {
     ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()], metricReaders: [] }),
     // Logs go to stdout through pino, already redacted; never through OTel.
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation(),
-      new GrpcInstrumentation(),
-      // Query parameters can hold personal data: never record them. Statements outside any
-      // call or message (the outbox relay's and timers' polling) would each start a trace.
-      new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
-    ],
+    instrumentations,
   });
 
   try {
