@@ -56,14 +56,19 @@ export class TestNetwork {
   private constructor(
     readonly nats: NatsServerProcess,
     readonly orgs: Organisations,
+    private readonly extraEnv: Record<string, string>,
   ) {
     this.dataDir = mkdtempSync(join(tmpdir(), "kopru-e2e-"));
     this.clockFile = join(this.dataDir, "clock-offset-ms");
     writeFileSync(this.clockFile, "0");
   }
 
-  static async create(orgs: Organisations = organisations()): Promise<TestNetwork> {
-    return new TestNetwork(await startNatsServer({ jetstream: true }), orgs);
+  /** `env` is added to every service's environment (e.g. an OTLP endpoint). */
+  static async create(
+    orgs: Organisations = organisations(),
+    env: Record<string, string> = {},
+  ): Promise<TestNetwork> {
+    return new TestNetwork(await startNatsServer({ jetstream: true }), orgs, env);
   }
 
   /** Moves the services' business clock (deadlines, timers) forward by `ms`. */
@@ -101,7 +106,7 @@ export class TestNetwork {
       KOPRU_CLOCK_OFFSET_FILE: this.clockFile,
       INTAKE_ORGANISATIONS: orgs.ngo,
       ...(hosted[name] ? { HOSTED_ORGANISATIONS: hosted[name] } : {}),
-      OTEL_SDK_DISABLED: "true",
+      ...this.extraEnv,
     };
   }
 
@@ -113,9 +118,12 @@ export class TestNetwork {
           database = await createTestDatabase({ prefix: `e2e_${name.replace("-", "_")}` });
           this.databases.set(name, database);
         }
-        const child = spawnNodeProcess(join(repoRoot, "services", name, "src/main.ts"), {
+        // As its start script runs it: from its own package, telemetry loaded before its code.
+        const serviceDir = join(repoRoot, "services", name);
+        const child = spawnNodeProcess(join(serviceDir, "src/main.ts"), {
           env: this.environment(name, database),
-          cwd: repoRoot,
+          cwd: serviceDir,
+          nodeArgs: ["--import", "@kopru/observability/register"],
         });
         const match = await child.waitForLine(/gRPC listening on (\S+)/, { timeoutMs: 90_000 });
         this.running.set(name, { name, address: match[1] as string, database, process: child });

@@ -152,9 +152,14 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
 
 const require = createRequire(import.meta.url);
 
-/** `node --import tsx --import <child guard> --conditions=kopru-source <entry>`: a service from source. */
+/**
+ * `node --import tsx --import @kopru/observability/register --import <child guard>
+ * --conditions=kopru-source <entry>`: a service from source, telemetry loaded before its code (the
+ * register is resolved from the working directory, the service's own package).
+ */
 export function nodeSourceArgs(entry: string): string[] {
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const guard = new URL("./child-guard.ts", import.meta.url).href;
-  return ["--import", tsx, "--import", guard, "--conditions=kopru-source", entry];
+  const telemetry = "@kopru/observability/register";
+  return ["--import", tsx, "--import", telemetry, "--import", guard, "--conditions=kopru-source", entry];
 }

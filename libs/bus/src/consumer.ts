@@ -10,7 +10,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import { SpanStatusCode } from "@opentelemetry/api";
+import { context, type SpanContext, SpanStatusCode, trace } from "@opentelemetry/api";
 import { deadLetter } from "./dead-letters.js";
 import { decodeEvent, HEADER, type ReceivedEvent } from "./envelope.js";
 import { type DeadLetterReason, type RejectedEventInfo, RejectedMessageError } from "./errors.js";
@@ -95,6 +95,8 @@ interface Item {
   rejected?: { reason: DeadLetterReason; detail: string; event?: RejectedEventInfo };
   /** A dead letter replayed for another consumer of the subject: acknowledged, not applied. */
   notForUs?: true;
+  /** The span it was last processed in, so what is logged about it afterwards joins its trace. */
+  span?: SpanContext;
 }
 
 type Outcome =
@@ -441,7 +443,8 @@ export class EventConsumer {
     const released = new Set<string>();
     for (const [i, item] of batch.entries()) {
       const outcome = outcomes[i] as Outcome;
-      await this.settle(item, outcome);
+      const traced = item.span ? trace.setSpanContext(context.active(), item.span) : context.active();
+      await context.with(traced, () => this.settle(item, outcome));
       if (outcome.kind === "applied" || outcome.kind === "parked") {
         const aggregate = item.decoded?.event.aggregate ?? item.rejected?.event?.aggregate;
         if (aggregate?.id) released.add(aggregateKey(aggregate));
@@ -521,13 +524,15 @@ export class EventConsumer {
           "kopru.event.type": event.type,
         },
         headerCarrier(item.msg),
-        async () => {
+        async (span) => {
+          item.span = span.spanContext();
           try {
             await binding.handle(tx, event);
           } catch (error) {
             if (isConnectionError(error)) throw error;
             throw new HandlerFailedInBatch("a handler failed inside a batch", { cause: error });
           }
+          this.logHandled(event);
         },
       );
       outcomes[i] = { kind: "applied" };
@@ -630,6 +635,7 @@ export class EventConsumer {
       },
       headerCarrier(msg),
       async (span): Promise<Outcome> => {
+        item.span = span.spanContext();
         await tx.query("SAVEPOINT kopru_event");
         try {
           const inbox = await tx.query(
@@ -660,6 +666,7 @@ export class EventConsumer {
           }
           await binding.handle(tx, event);
           await tx.query("RELEASE SAVEPOINT kopru_event");
+          this.logHandled(event);
           return { kind: "applied" };
         } catch (error) {
           if (isConnectionError(error)) throw error;
@@ -672,6 +679,14 @@ export class EventConsumer {
           return { kind: "failed", error };
         }
       },
+    );
+  }
+
+  /** Handled, not yet committed: the batch's transaction may still roll back and retry it. */
+  private logHandled(event: ReceivedEvent<unknown>): void {
+    this.options.logger?.debug?.(
+      { consumer: this.name, eventId: event.eventId, eventType: event.type, aggregateId: event.aggregate.id },
+      "event handled",
     );
   }
 

@@ -57,6 +57,8 @@ interface OutboxRow {
 }
 
 export interface RelayLogger {
+  /** One line per event published or handled, inside its span: it carries the trace id. */
+  debug?(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
@@ -298,6 +300,10 @@ export class OutboxRelay {
             headers: h,
             timeout: this.publishTimeoutMs,
           });
+          this.options.logger?.debug?.(
+            { eventId: row.event_id, eventType: row.event_type, duplicate: ack.duplicate },
+            "event published",
+          );
           return ack.duplicate;
         },
       ),

@@ -1,5 +1,7 @@
 // One trace from the writing transaction, through the relay's publish, to the consumer's effect.
 import { createRequire } from "node:module";
+import { Writable } from "node:stream";
+import { createLogger } from "@kopru/observability";
 import { connectNats, type NatsTestConnection, waitFor } from "@kopru/testing";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -60,8 +62,19 @@ describe("tracing", () => {
         span.end();
       }
     });
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: "bus-test",
+      level: "debug",
+      destination: new Writable({
+        write(chunk, _encoding, callback) {
+          lines.push(JSON.parse(String(chunk)));
+          callback();
+        },
+      }),
+    });
     // The relay runs outside any span, as it does in a service: the trace comes from the row.
-    const relay = new OutboxRelay({ db: pg.db, js: nats.js });
+    const relay = new OutboxRelay({ db: pg.db, js: nats.js, logger });
     expect(await relay.drain()).toBe(1);
 
     let traceInHandler: string | undefined;
@@ -72,6 +85,7 @@ describe("tracing", () => {
         { db: pg.db, ...nats },
         {
           name,
+          logger,
           handlers: [
             effectHandler(bus, name, () => {
               traceInHandler = trace.getActiveSpan()?.spanContext().traceId;
@@ -108,5 +122,16 @@ describe("tracing", () => {
       "messaging.consumer.group.name": name,
     });
     expect(consuming?.status.code).not.toBe(SpanStatusCode.ERROR);
+    // What the relay and the consumer log about the event is written inside their spans.
+    expect(lines.find((line) => line.msg === "event published")).toMatchObject({
+      eventId,
+      trace_id: traceId,
+      span_id: producer?.spanContext().spanId,
+    });
+    expect(lines.find((line) => line.msg === "event handled")).toMatchObject({
+      eventId,
+      trace_id: traceId,
+      span_id: consuming?.spanContext().spanId,
+    });
   });
 });

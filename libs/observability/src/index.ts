@@ -1,5 +1,7 @@
+export { serializeError } from "./error-serializer.js";
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from "./logger.js";
 export {
+  DRIVER_ERROR_LOG_KEYS,
   isRedactedLogKey,
   PII_LOG_KEYS,
   REDACTED,

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { type DestinationStream, type LevelWithSilent, type Logger as PinoLogger, pino } from "pino";
+import { serializeError } from "./error-serializer.js";
 import { redactLogLine } from "./redact.js";
 
 export type Logger = PinoLogger;
@@ -17,7 +18,8 @@ export interface LoggerOptions {
 /**
  * A pino logger whose every line, child bindings and serializer output included, is checked
  * for the keys in `PII_LOG_KEYS` / `SECRET_LOG_KEYS` at any depth. The message string is not
- * checked: never interpolate personal data into it. Inside an active span, lines carry
+ * checked: never interpolate personal data into it. Errors under `err` or `error` lose what a
+ * database driver quotes from the data (see `serializeError`). Inside an active span, lines carry
  * `trace_id` and `span_id` so logs and traces join up.
  */
 export function createLogger({ service, level = "info", destination }: LoggerOptions): Logger {
@@ -25,6 +27,7 @@ export function createLogger({ service, level = "info", destination }: LoggerOpt
     level,
     base: { service, pid: process.pid, hostname: hostname() },
     hooks: { streamWrite: redactLogLine },
+    serializers: { err: serializeError, error: serializeError },
     mixin() {
       const span = trace.getActiveSpan();
       if (!span) return {};

@@ -32,13 +32,29 @@ export const PII_LOG_KEYS = [
 /** Credentials: not personal data, but never logged either. */
 export const SECRET_LOG_KEYS = ["authorization", "cookie", "setCookie", "password", "token"] as const;
 
+/**
+ * Fields of database driver errors that quote the data a statement touched: PostgreSQL's
+ * `detail` ("Key (name)=(…) already exists", "Failing row contains (…)"), `hint`, `where` (the
+ * PL/pgSQL context, with variable values) and `internalQuery` (as pg's DatabaseError has them);
+ * PGlite's `params` and `queryOptions`, which it adds to every error it throws.
+ */
+export const DRIVER_ERROR_LOG_KEYS = [
+  "detail",
+  "hint",
+  "where",
+  "internalQuery",
+  "params",
+  "parameters",
+  "queryOptions",
+] as const;
+
 export const REDACTED = "[redacted]";
 
 function normalize(key: string): string {
   return key.replace(/[_-]/g, "").toLowerCase();
 }
 
-const REDACTED_KEYS = new Set([...PII_LOG_KEYS, ...SECRET_LOG_KEYS].map(normalize));
+const REDACTED_KEYS = new Set([...PII_LOG_KEYS, ...SECRET_LOG_KEYS, ...DRIVER_ERROR_LOG_KEYS].map(normalize));
 
 export function isRedactedLogKey(key: string): boolean {
   return REDACTED_KEYS.has(normalize(key));

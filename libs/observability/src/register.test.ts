@@ -133,17 +133,39 @@ describe("@kopru/observability/register", () => {
     expect(httpKinds.sort()).toEqual([SERVER, CLIENT]);
   }, 40_000);
 
-  it("without an endpoint exports nothing, prints nothing and lets the process exit", async () => {
+  it("without OTEL_SERVICE_NAME names the service after the package holding its entry", async () => {
+    const before = exported.serviceNames.length;
+    const run = await runProbe({
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_METRICS_EXPORTER: "none",
+    });
+    expect(run.code).toBe(0);
+    // test/register-probe.mjs belongs to @kopru/observability.
+    expect(new Set(exported.serviceNames.slice(before))).toEqual(new Set(["observability"]));
+  }, 40_000);
+
+  it("without an endpoint still carries trace context, but exports and prints nothing", async () => {
     const before = exported.spans.length;
     const run = await runProbe({ OTEL_SERVICE_NAME: "probe" });
     expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const seen = JSON.parse(run.stdout) as Record<string, unknown>;
+    // Spans are made, so ids reach the next service and the log lines written inside them.
+    expect(seen.grpcServerSpan).toBe(true);
+    expect(seen.grpcTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(seen.httpTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(exported.spans.length).toBe(before);
+  }, 40_000);
+
+  it("with OTEL_SDK_DISABLED=true loads nothing at all", async () => {
+    const run = await runProbe({ OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       grpcTraceparent: null,
       grpcServerSpan: false,
       httpTraceparent: null,
     });
-    expect(exported.spans.length).toBe(before);
   }, 40_000);
 
   it("on SIGTERM flushes, then dies of the signal unless the service handles it", async () => {

@@ -3,21 +3,24 @@
  * Instrumentation can only patch modules imported after it, and ESM imports (grpc-js, pg)
  * are only seen through the import-in-the-middle loader hook registered here.
  *
- * OTEL_SDK_DISABLED=true: nothing is loaded. Without OTEL_EXPORTER_OTLP_ENDPOINT (or
- * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) nothing is exported and no span is recorded: incoming
- * trace context is still propagated, so log lines keep the caller's trace id.
+ * Spans are always made, so trace context flows through every call and message and every log
+ * line written inside one carries its trace id; they leave the process only when
+ * OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set.
+ * OTEL_SDK_DISABLED=true: nothing is loaded.
  */
-import { register } from "node:module";
+
+import { readFileSync } from "node:fs";
+import { findPackageJSON, register } from "node:module";
+import { pathToFileURL } from "node:url";
 import { TELEMETRY_SHUTDOWN } from "./shutdown.js";
 
 const env = process.env;
 const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true";
 
 if (!disabled) {
-  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
-
-  // Imported only now, after the hook, and not at all when telemetry is disabled.
-  const [{ NodeSDK }, { HttpInstrumentation }, { GrpcInstrumentation }, { PgInstrumentation }] =
+  // Not loaded at all when telemetry is disabled. The SDK and instrumentations are CommonJS, so
+  // the ESM hook registered below does not need to see them.
+  const [{ NodeSDK, tracing }, { HttpInstrumentation }, { GrpcInstrumentation }, { PgInstrumentation }] =
     await Promise.all([
       import("@opentelemetry/sdk-node"),
       import("@opentelemetry/instrumentation-http"),
@@ -25,22 +28,33 @@ if (!disabled) {
       import("@opentelemetry/instrumentation-pg"),
     ]);
 
+  const instrumentations = [
+    new HttpInstrumentation(),
+    new GrpcInstrumentation(),
+    // Query parameters can hold personal data: never record them. Statements outside any
+    // call or message (the outbox relay's and timers' polling) would each start a trace.
+    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
+  ];
+
+  // Only the modules these instrumentations patch go through import-in-the-middle: wrapping
+  // every module costs start-up time and fails, with a warning, on some TypeScript sources.
+  const include = [
+    ...new Set(instrumentations.flatMap((i) => i.getModuleDefinitions().map((module) => module.name))),
+  ];
+  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url, { data: { include } });
+
   const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const serviceName = env.OTEL_SERVICE_NAME || env.SERVICE_NAME || undefined;
+  const serviceName = env.OTEL_SERVICE_NAME || (namedByResourceAttributes() ? undefined : entryPackageName());
 
   const sdk = new NodeSDK({
     ...(serviceName ? { serviceName } : {}),
-    // Empty lists stop NodeSDK from defaulting to an OTLP exporter aimed at localhost:4318,
-    // which would fail (and retry) every few seconds when no collector runs.
-    ...(exporting ? {} : { spanProcessors: [], metricReaders: [] }),
+    // Without a collector: spans are still made (their ids reach log lines and the next
+    // service), then dropped. Naming the processor stops NodeSDK from defaulting to an OTLP
+    // exporter aimed at localhost:4318, which would fail and retry every few seconds.
+    ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()], metricReaders: [] }),
     // Logs go to stdout through pino, already redacted; never through OTel.
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation(),
-      new GrpcInstrumentation(),
-      // Query parameters can hold personal data: never record them.
-      new PgInstrumentation({ enhancedDatabaseReporting: false }),
-    ],
+    instrumentations,
   });
 
   try {
@@ -67,5 +81,27 @@ if (!disabled) {
       // Otherwise flush, then die of the signal as if no handler had been installed.
       void shutdown().then(() => process.kill(process.pid, signal));
     });
+  }
+}
+
+function namedByResourceAttributes(): boolean {
+  return /(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? "");
+}
+
+/**
+ * The service a process runs, from the package that holds its entry script (`@kopru/intake` →
+ * `intake`), so every way of starting it (launcher, start script, container, test harness)
+ * names it the same without each having to say so.
+ */
+function entryPackageName(): string | undefined {
+  const entry = process.argv[1];
+  if (!entry) return undefined;
+  try {
+    const manifest = findPackageJSON(pathToFileURL(entry));
+    if (!manifest) return undefined;
+    const { name } = JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown };
+    return typeof name === "string" && name !== "" ? name.replace(/^@[^/]+\//, "") : undefined;
+  } catch {
+    return undefined;
   }
 }
