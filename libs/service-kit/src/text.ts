@@ -16,6 +16,7 @@ export function isFreeTextField(protoFieldName: string): boolean {
   return FREE_TEXT_FIELD.test(protoFieldName);
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const CONTROL = /^\p{Cc}$/u;
 const PRIVATE_USE = /^\p{Co}$/u;
@@ -104,6 +105,8 @@ export type TextCheck = { ok: true; text: string } | { ok: false; problem: strin
  * above. Returns the text to store, or the first problem found.
  */
 export function checkText(value: string, options: { freeText?: boolean } = {}): TextCheck {
+  // Ids, codes and most names: printable ASCII is already NFC and holds nothing refused.
+  if (PRINTABLE_ASCII.test(value)) return { ok: true, text: value };
   const freeText = options.freeText ?? false;
   const surrogate = LONE_SURROGATE.exec(value);
   if (surrogate) {
