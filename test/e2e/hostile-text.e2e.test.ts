@@ -191,8 +191,7 @@ const location = { provinceCode: PROVINCE, provinceName: "Gaziantep" };
 
 beforeAll(async () => {
   network = await TestNetwork.create();
-  await network.start("coordination");
-  await network.start("intake", "ecm", "protection", "municipality", "community-centre");
+  await network.start(...ALL_SERVICES);
   const o = network.orgs;
   const insecure = credentials.createInsecure();
   for (const name of ALL_SERVICES) clients.set(name, new Client(network.address(name), insecure));
