@@ -189,6 +189,20 @@ function base(service: string, methodName: string, request: JsonObject): void {
 
 const location = { provinceCode: PROVINCE, provinceName: "Gaziantep" };
 
+function hoursFromNow(hours: number): string {
+  return new Date(Date.now() + hours * 3_600_000).toISOString();
+}
+
+/** Opens a case in a receiving service; its case commands then work on that case. */
+async function openCase(host: ServiceName, service: string, caseKey: string, open: JsonObject) {
+  const caseId = dig(await must(host, service, "OpenCase", open), caseKey, "caseId");
+  base(service, "OpenCase", open);
+  base(service, "GetCase", { caseId });
+  base(service, "ListCases", { organisationId: open.organisationId ?? "" });
+  base(service, "CloseCase", { caseId, reason: "CASE_CLOSURE_REASON_OBJECTIVES_MET", internalNote: "Done." });
+  return caseId;
+}
+
 beforeAll(async () => {
   network = await TestNetwork.create();
   await network.start(...ALL_SERVICES);
@@ -290,7 +304,7 @@ beforeAll(async () => {
         "DATA_CATEGORY_NEEDS",
       ],
     },
-    expiresAt: new Date(Date.now() + 365 * 24 * 3_600_000).toISOString(),
+    expiresAt: hoursFromNow(365 * 24),
   };
   const consentId = dig(await must("intake", I, "RecordConsent", consentRequest), "consent", "consentId");
   const screening = {
@@ -364,23 +378,16 @@ beforeAll(async () => {
   base(R, "PutReferralOnHold", {
     referralId,
     reason: "ON_HOLD_REASON_CAPACITY_FULL",
-    reviewBy: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
+    reviewBy: hoursFromNow(7 * 24),
     internalNote: "Waiting list.",
   });
 
   const E = "kopru.ecm.v1.EcmService";
-  const ecmCase = dig(
-    await must("ecm", E, "OpenCase", {
-      requestId: randomUUID(),
-      organisationId: o.ecm,
-      beneficiaryRef: "ref-1",
-    }),
-    "ecmCase",
-    "caseId",
-  );
-  base(E, "OpenCase", { requestId: randomUUID(), organisationId: o.ecm, beneficiaryRef: "ref-1" });
-  base(E, "GetCase", { caseId: ecmCase });
-  base(E, "ListCases", { organisationId: o.ecm });
+  const ecmCase = await openCase("ecm", E, "ecmCase", {
+    requestId: randomUUID(),
+    organisationId: o.ecm,
+    beneficiaryRef: "ref-1",
+  });
   base(E, "RecordAssessment", {
     requestId: randomUUID(),
     caseId: ecmCase,
@@ -403,11 +410,6 @@ beforeAll(async () => {
     base(E, "CancelAssistanceItem", { assistanceItemId, internalNote: "Duplicate." });
     base(E, "ApproveAssistanceItem", { assistanceItemId });
   }
-  base(E, "CloseCase", {
-    caseId: ecmCase,
-    reason: "CASE_CLOSURE_REASON_OBJECTIVES_MET",
-    internalNote: "Done.",
-  });
 
   const P = "kopru.protection.v1.ProtectionService";
   const openProtection = {
@@ -417,14 +419,7 @@ beforeAll(async () => {
     caseType: "PROTECTION_CASE_TYPE_GENERAL",
     assignedCaseworkerId: "prot-staff-1",
   };
-  const protectionCase = dig(
-    await must("protection", P, "OpenCase", openProtection),
-    "protectionCase",
-    "caseId",
-  );
-  base(P, "OpenCase", openProtection);
-  base(P, "GetCase", { caseId: protectionCase });
-  base(P, "ListCases", { organisationId: o.protection });
+  const protectionCase = await openCase("protection", P, "protectionCase", openProtection);
   base(P, "AssignCase", {
     caseId: protectionCase,
     assignedCaseworkerId: "prot-staff-1",
@@ -435,38 +430,26 @@ beforeAll(async () => {
     caseId: protectionCase,
     riskLevel: "RISK_LEVEL_MEDIUM",
     summary: "Follow up.",
-    nextReviewAt: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
+    nextReviewAt: hoursFromNow(7 * 24),
   });
   base(P, "AddSafetyPlan", {
     requestId: randomUUID(),
     caseId: protectionCase,
     actions: [{ description: "Call the hotline." }],
     notes: "Agreed signals.",
-    reviewAt: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
-  });
-  base(P, "CloseCase", {
-    caseId: protectionCase,
-    reason: "CASE_CLOSURE_REASON_OBJECTIVES_MET",
-    internalNote: "Done.",
+    reviewAt: hoursFromNow(7 * 24),
   });
 
   const M = "kopru.municipality.v1.MunicipalityService";
   const openMunicipal = { requestId: randomUUID(), organisationId: o.mmccGaziantep, beneficiaryRef: "ref-3" };
-  const municipalCase = dig(
-    await must("municipality", M, "OpenCase", openMunicipal),
-    "municipalityCase",
-    "caseId",
-  );
-  base(M, "OpenCase", openMunicipal);
-  base(M, "GetCase", { caseId: municipalCase });
-  base(M, "ListCases", { organisationId: o.mmccGaziantep });
+  const municipalCase = await openCase("municipality", M, "municipalityCase", openMunicipal);
   base(M, "RecordCounsellingSession", {
     requestId: randomUUID(),
     caseId: municipalCase,
     sessionType: "COUNSELLING_SESSION_TYPE_INDIVIDUAL",
     modality: "SESSION_MODALITY_IN_PERSON",
     durationMinutes: 45,
-    heldAt: new Date(Date.now() - 3_600_000).toISOString(),
+    heldAt: hoursFromNow(-1),
     notes: "First session.",
   });
   base(M, "RecordDirectAssistance", {
@@ -474,12 +457,7 @@ beforeAll(async () => {
     caseId: municipalCase,
     kind: "ASSISTANCE_KIND_NFI",
     description: "Hygiene kit x2",
-    providedAt: new Date(Date.now() - 3_600_000).toISOString(),
-  });
-  base(M, "CloseCase", {
-    caseId: municipalCase,
-    reason: "CASE_CLOSURE_REASON_OBJECTIVES_MET",
-    internalNote: "Done.",
+    providedAt: hoursFromNow(-1),
   });
 
   const CC = "kopru.communitycentre.v1.CommunityCentreService";
@@ -499,7 +477,7 @@ beforeAll(async () => {
       level: "A2",
       capacity: 10,
       schedule: {
-        firstSessionAt: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
+        firstSessionAt: hoursFromNow(7 * 24),
         days: ["WEEKDAY_TUESDAY"],
         startTime: "18:00",
         sessionMinutes: 90,
