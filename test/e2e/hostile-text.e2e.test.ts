@@ -11,6 +11,7 @@ import {
   fromJson,
   type JsonObject,
   type JsonValue,
+  ScalarType,
   toBinary,
   toJson,
 } from "@bufbuild/protobuf";
@@ -73,7 +74,7 @@ function stringSlots(message: DescMessage, depth = 0, seen: string[] = []): Stri
     const suffix = list ? "[0]" : "";
     const isString =
       (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) &&
-      field.scalar === 9; // ScalarType.STRING
+      field.scalar === ScalarType.STRING;
     const nested =
       field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")
         ? field.message
