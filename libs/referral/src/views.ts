@@ -1,5 +1,6 @@
 import type { PageRequest, PageResponse } from "@kopru/contracts/common/v1/refs";
 import type { Referral, ReferralTransition } from "@kopru/contracts/referral/v1/referral";
+import { InvalidArgumentError } from "@kopru/service-kit";
 import type { ReferralRecord, TransitionRecord } from "./store.js";
 
 /** The PII-free view of a referral (its package is returned separately, and audited). */
@@ -62,10 +63,19 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 
 /** Offset paging behind an opaque token (the offset, base-36). */
+/** A token `nextPage` gave out: an offset in base 36, short enough to stay a safe integer. */
+const PAGE_TOKEN = /^[0-9a-z]{1,10}$/;
+
 export function readPage(page: PageRequest | undefined): { limit: number; offset: number } {
   const limit = Math.min(MAX_PAGE, page?.pageSize || DEFAULT_PAGE);
-  const offset = page?.pageToken ? Number.parseInt(page.pageToken, 36) : 0;
-  return { limit, offset: Number.isFinite(offset) && offset > 0 ? offset : 0 };
+  const token = page?.pageToken ?? "";
+  if (token !== "" && !PAGE_TOKEN.test(token)) {
+    // Parsed as it came, a long token became an OFFSET PostgreSQL cannot read (an unexpected failure).
+    throw new InvalidArgumentError([
+      { field: "page.page_token", description: "is not a page token this service gave out" },
+    ]);
+  }
+  return { limit, offset: token === "" ? 0 : Number.parseInt(token, 36) };
 }
 
 export function nextPage(got: number, page: { limit: number; offset: number }): PageResponse {

@@ -18,6 +18,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { type CallContext, callContext } from "./caller.js";
 import { toServiceError } from "./errors.js";
+import { normaliseRequestText } from "./text.js";
 
 export interface GrpcServiceBinding {
   /** Fully-qualified service name, e.g. `kopru.intake.v1.IntakeService` (health checks use it). */
@@ -90,15 +91,17 @@ export async function startGrpcServer(
 }
 
 /**
- * Adapts an async handler to grpc-js: resolved values are sent, thrown domain errors go through
- * the one error mapper (`toServiceError`), never as a crash.
+ * Adapts an async handler to grpc-js: every request's text is normalised and checked at the edge
+ * first (`normaliseRequestText`, ADR 0011), resolved values are sent, thrown domain errors go
+ * through the one error mapper (`toServiceError`), never as a crash.
  */
 export function unary<Req, Res>(
   handler: (request: Req, context: CallContext) => Promise<Res>,
   onError?: (error: unknown) => void,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
-    handler(call.request, callContext(call.metadata)).then(
+    const answer = async () => handler(normaliseRequestText(call.request), callContext(call.metadata));
+    answer().then(
       (response) => callback(null, response),
       (error: unknown) => {
         const mapped = toServiceError(error);

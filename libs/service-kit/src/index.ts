@@ -39,4 +39,5 @@ export {
   startService,
   type Worker,
 } from "./runtime.js";
+export { checkText, isFreeTextField, normaliseRequestText, type TextCheck, textViolations } from "./text.js";
 export { RequestValidator, validate } from "./validate.js";

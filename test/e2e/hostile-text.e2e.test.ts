@@ -1,0 +1,677 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import {
+  createFileRegistry,
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  fromJson,
+  type JsonObject,
+  type JsonValue,
+  ScalarType,
+  toBinary,
+  toJson,
+} from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { fc } from "@fast-check/vitest";
+import { Client, credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { type ClientCaller, callerMetadata, checkText, isFreeTextField } from "@kopru/service-kit";
+import { waitFor } from "@kopru/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServiceName, TestNetwork } from "../support/network.js";
+
+// Every gRPC command of every service, driven with generated text against the real services (each a
+// separate process on its own PostgreSQL database and this file's own NATS server): no answer may be
+// INTERNAL or UNKNOWN, text that breaks the edge rules (ADR 0011) is refused with INVALID_ARGUMENT
+// naming the field, and nothing of a refused call is written anywhere. The commands are read from the
+// contracts' descriptor set, so a new method or service is driven without touching this file (a new
+// service must only be placed on a process below, or the test fails).
+
+const HOSTS: Record<string, ServiceName[]> = {
+  "kopru.intake.v1.IntakeService": ["intake"],
+  "kopru.coordination.v1.CoordinationService": ["coordination"],
+  "kopru.ecm.v1.EcmService": ["ecm"],
+  "kopru.protection.v1.ProtectionService": ["protection"],
+  "kopru.municipality.v1.MunicipalityService": ["municipality"],
+  "kopru.communitycentre.v1.CommunityCentreService": ["community-centre"],
+  "kopru.referral.v1.ReferralInboxService": ["ecm", "protection", "municipality", "community-centre"],
+};
+const ALL_SERVICES: ServiceName[] = [
+  "coordination",
+  "intake",
+  "ecm",
+  "protection",
+  "municipality",
+  "community-centre",
+];
+const RUNS_PER_COMMAND = 10;
+const PROVINCE = "TUR027";
+
+const require = createRequire(import.meta.url);
+const registry = createFileRegistry(
+  fromBinary(FileDescriptorSetSchema, readFileSync(require.resolve("@kopru/contracts/descriptor-set"))),
+);
+const services: DescService[] = [];
+for (const type of registry) if (type.kind === "service") services.push(type);
+
+/** One place a string can stand in a request: the JSON keys to reach it and its proto path. */
+interface StringSlot {
+  steps: { field: DescField; list: boolean }[];
+  protoPath: string;
+  fieldName: string;
+}
+
+/** Every string field of a request, nested messages and lists (first element) included. */
+function stringSlots(message: DescMessage, depth = 0, seen: string[] = []): StringSlot[] {
+  if (depth > 4 || seen.includes(message.typeName)) return [];
+  const slots: StringSlot[] = [];
+  for (const field of message.fields) {
+    const list = field.fieldKind === "list";
+    const suffix = list ? "[0]" : "";
+    const isString =
+      (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) &&
+      field.scalar === ScalarType.STRING;
+    const nested =
+      field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")
+        ? field.message
+        : undefined;
+    if (isString) {
+      slots.push({ steps: [{ field, list }], protoPath: `${field.name}${suffix}`, fieldName: field.name });
+    } else if (nested && !nested.typeName.startsWith("google.protobuf.")) {
+      for (const inner of stringSlots(nested, depth + 1, [...seen, message.typeName])) {
+        slots.push({
+          steps: [{ field, list }, ...inner.steps],
+          protoPath: `${field.name}${suffix}.${inner.protoPath}`,
+          fieldName: inner.fieldName,
+        });
+      }
+    }
+  }
+  return slots;
+}
+
+/** A copy of `base` (proto JSON) with `value` at `slot`; other members of a oneof are cleared. */
+function withString(base: JsonObject, slot: StringSlot, value: string): JsonObject {
+  const copy = structuredClone(base);
+  let node: JsonObject = copy;
+  slot.steps.forEach(({ field, list }, i) => {
+    const last = i === slot.steps.length - 1;
+    if (field.oneof) {
+      for (const member of field.oneof.fields) if (member !== field) delete node[member.jsonName];
+    }
+    if (last) {
+      node[field.jsonName] = list ? [value] : value;
+      return;
+    }
+    const existing = node[field.jsonName];
+    if (list) {
+      const items = Array.isArray(existing) ? existing : [];
+      const first = (items[0] as JsonObject | undefined) ?? {};
+      node[field.jsonName] = [first, ...items.slice(1)];
+      node = first;
+    } else {
+      const child = (existing as JsonObject | undefined) ?? {};
+      node[field.jsonName] = child;
+      node = child;
+    }
+  });
+  return copy;
+}
+
+/**
+ * What a protobuf encoder sends for a JS string: a lone surrogate cannot be UTF-8, so it goes out
+ * as U+FFFD (TextEncoder), and a server decoding bytes that are not UTF-8 reads U+FFFD too.
+ */
+function onTheWire(value: string): string {
+  return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+}
+
+type Answer = { ok: true; response: JsonObject } | { ok: false; code: status; details: string };
+
+let network: TestNetwork;
+const clients = new Map<ServiceName, Client>();
+const callers = new Map<ServiceName, ClientCaller>();
+
+function call(host: ServiceName, method: DescMethod, request: JsonObject): Promise<Answer> {
+  const client = clients.get(host);
+  if (!client) throw new Error(`${host} has no client`);
+  const bytes = Buffer.from(toBinary(method.input, fromJson(method.input, request)));
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      `/${method.parent.typeName}/${method.name}`,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      bytes,
+      callerMetadata(callers.get(host)),
+      { deadline: Date.now() + 20_000 },
+      (error: ServiceError | null, response?: Buffer) => {
+        if (error) resolve({ ok: false, code: error.code, details: error.details });
+        else
+          resolve({
+            ok: true,
+            response: toJson(
+              method.output,
+              fromBinary(method.output, response ?? Buffer.alloc(0)),
+            ) as JsonObject,
+          });
+      },
+    );
+  });
+}
+
+function method(service: string, name: string): DescMethod {
+  const found = services.find((s) => s.typeName === service)?.methods.find((m) => m.name === name);
+  if (!found) throw new Error(`no method ${service}/${name}`);
+  return found;
+}
+
+async function must(host: ServiceName, service: string, name: string, request: JsonObject) {
+  const answer = await call(host, method(service, name), request);
+  if (!answer.ok) throw new Error(`${name} failed: ${status[answer.code]} ${answer.details}`);
+  return answer.response;
+}
+
+function dig(value: JsonValue | undefined, ...path: (string | number)[]): string {
+  let node: JsonValue | undefined = value;
+  for (const key of path) node = (node as Record<string | number, JsonValue> | undefined)?.[key];
+  if (typeof node !== "string" || node === "") throw new Error(`nothing at ${path.join(".")}`);
+  return node;
+}
+
+/** Valid requests the generated text is put into, so calls reach the database and not just a validator. */
+const bases = new Map<string, JsonObject>();
+function base(service: string, methodName: string, request: JsonObject): void {
+  bases.set(`${service}/${methodName}`, request);
+}
+
+const location = { provinceCode: PROVINCE, provinceName: "Gaziantep" };
+
+function hoursFromNow(hours: number): string {
+  return new Date(Date.now() + hours * 3_600_000).toISOString();
+}
+
+/** Opens a case in a receiving service; its case commands then work on that case. */
+async function openCase(host: ServiceName, service: string, caseKey: string, open: JsonObject) {
+  const caseId = dig(await must(host, service, "OpenCase", open), caseKey, "caseId");
+  base(service, "OpenCase", open);
+  base(service, "GetCase", { caseId });
+  base(service, "ListCases", { organisationId: open.organisationId ?? "" });
+  base(service, "CloseCase", { caseId, reason: "CASE_CLOSURE_REASON_OBJECTIVES_MET", internalNote: "Done." });
+  return caseId;
+}
+
+beforeAll(async () => {
+  network = await TestNetwork.create();
+  await network.start(...ALL_SERVICES);
+  const o = network.orgs;
+  const insecure = credentials.createInsecure();
+  for (const name of ALL_SERVICES) clients.set(name, new Client(network.address(name), insecure));
+  callers.set("coordination", {
+    organisationId: "iom-coordination",
+    actorId: "coordinator-1",
+    role: "coordinator",
+  });
+  callers.set("intake", { organisationId: o.ngo, actorId: "caseworker-1", role: "caseworker" });
+  callers.set("ecm", { organisationId: o.ecm, actorId: "ecm-staff-1", role: "supervisor" });
+  callers.set("protection", { organisationId: o.protection, actorId: "prot-staff-1", role: "supervisor" });
+  callers.set("municipality", {
+    organisationId: o.mmccGaziantep,
+    actorId: "mmcc-staff-1",
+    role: "supervisor",
+  });
+  callers.set("community-centre", { organisationId: o.centre, actorId: "cc-staff-1", role: "supervisor" });
+
+  const C = "kopru.coordination.v1.CoordinationService";
+  const organisations: [string, string][] = [
+    [o.ngo, "PARTNER_KIND_NATIONAL_NGO"],
+    [o.ecm, "PARTNER_KIND_ECM_UNIT"],
+    [o.protection, "PARTNER_KIND_PROTECTION_PARTNER"],
+    [o.mmccGaziantep, "PARTNER_KIND_MUNICIPALITY"],
+  ];
+  for (const [organisationId, partnerKind] of organisations) {
+    await must("coordination", C, "UpsertOrganisation", {
+      organisation: {
+        organisationId,
+        name: `${organisationId} (test)`,
+        partnerKind,
+        locations: [location],
+        active: true,
+      },
+    });
+  }
+  const offering = {
+    serviceOfferingId: `${o.ecm}-cash`,
+    organisationId: o.ecm,
+    serviceType: "SERVICE_TYPE_ECM_CASH",
+    name: "Cash assistance (test)",
+    coverage: [location],
+    languages: ["ar", "tr"],
+    eligibility: {},
+    capacityStatus: "CAPACITY_STATUS_AVAILABLE",
+    active: true,
+  };
+  await must("coordination", C, "UpsertServiceOffering", { serviceOffering: offering });
+  base(C, "UpsertOrganisation", {
+    organisation: {
+      organisationId: o.ngo,
+      name: "Hayat",
+      partnerKind: "PARTNER_KIND_NATIONAL_NGO",
+      locations: [location],
+      active: true,
+    },
+  });
+  base(C, "UpsertServiceOffering", { serviceOffering: offering });
+
+  const I = "kopru.intake.v1.IntakeService";
+  const person = {
+    requestId: randomUUID(),
+    organisationId: o.ngo,
+    givenName: "Zeynep",
+    familyName: "Synthetic-Kaya",
+    sex: "SEX_FEMALE",
+    birthYear: 1991,
+    nationality: "SY",
+    legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
+    residence: location,
+    phoneNumber: "+905550001234",
+    preferredLanguage: "ar",
+    safeToContact: true,
+  };
+  const beneficiaryId = dig(
+    await must("intake", I, "RegisterBeneficiary", person),
+    "beneficiary",
+    "beneficiaryId",
+  );
+  const consentRequest = {
+    requestId: randomUUID(),
+    beneficiaryId,
+    givenBy: "CONSENT_GIVER_SELF",
+    method: "CONSENT_METHOD_VERBAL_RECORDED",
+    explainedInLanguage: "ar",
+    recordedAt: new Date().toISOString(),
+    scope: {
+      partnerKinds: ["PARTNER_KIND_ECM_UNIT", "PARTNER_KIND_MUNICIPALITY", "PARTNER_KIND_PROTECTION_PARTNER"],
+      purposes: ["PURPOSE_SERVICE_PROVISION"],
+      dataCategories: [
+        "DATA_CATEGORY_IDENTITY",
+        "DATA_CATEGORY_CONTACT",
+        "DATA_CATEGORY_DEMOGRAPHICS",
+        "DATA_CATEGORY_LEGAL_STATUS",
+        "DATA_CATEGORY_HOUSEHOLD",
+        "DATA_CATEGORY_NEEDS",
+      ],
+    },
+    expiresAt: hoursFromNow(365 * 24),
+  };
+  const consentId = dig(await must("intake", I, "RecordConsent", consentRequest), "consent", "consentId");
+  const screening = {
+    requestId: randomUUID(),
+    beneficiaryId,
+    servicesNeeded: ["SERVICE_TYPE_ECM_CASH"],
+    needsSummary: "Rent arrears (synthetic).",
+    household: { size: 3, childrenCount: 1 },
+  };
+  await must("intake", I, "ScreenNeeds", screening);
+  base(I, "ScreenNeeds", screening);
+  // Intake checks consent and routing against its replica of the directory: wait for the offering.
+  const referralRequest = {
+    requestId: randomUUID(),
+    beneficiaryId,
+    serviceType: "SERVICE_TYPE_ECM_CASH",
+    priority: "PRIORITY_NORMAL",
+    purpose: "PURPOSE_SERVICE_PROVISION",
+    reasonForReferral: "Rent arrears (synthetic).",
+    consentId,
+    explicitTarget: { organisationId: o.ecm },
+  };
+  const referralId = await waitFor(
+    async () => {
+      const answer = await call("intake", method(I, "CreateReferral"), {
+        ...referralRequest,
+        requestId: randomUUID(),
+      });
+      if (!answer.ok) throw new Error(`${status[answer.code]} ${answer.details}`);
+      return dig(answer.response, "referral", "referralId");
+    },
+    { timeoutMs: 30_000, message: "intake to accept a referral to the ECM unit" },
+  );
+  base(I, "RegisterBeneficiary", person);
+  base(I, "GetBeneficiary", { beneficiaryId });
+  base(I, "RecordConsent", consentRequest);
+  base(I, "SuggestTargets", {
+    serviceType: "SERVICE_TYPE_ECM_CASH",
+    criteria: { location, allowWaitlist: true },
+    limit: 3,
+  });
+  base(I, "CreateReferral", referralRequest);
+  base(I, "GetReferral", { referralId });
+  base(I, "GetReferralTimeline", { referralId });
+  base(I, "ListReferrals", { referrerOrganisationId: o.ngo });
+  base(I, "CancelReferral", {
+    referralId,
+    reason: "CANCEL_REASON_NEED_RESOLVED",
+    internalNote: "Moved away.",
+  });
+  base(I, "RequestErasure", {
+    requestId: randomUUID(),
+    beneficiaryId,
+    reason: "ERASURE_REQUEST_REASON_DATA_SUBJECT_REQUEST",
+  });
+  base(C, "GetReferralTimeline", { referralId });
+
+  // The referral reaches the ECM unit's inbox: its commands work on a real referral.
+  const R = "kopru.referral.v1.ReferralInboxService";
+  await waitFor(async () => (await call("ecm", method(R, "GetReferral"), { referralId })).ok, {
+    timeoutMs: 30_000,
+    message: "the referral in the ECM unit's inbox",
+  });
+  base(R, "GetReferral", { referralId });
+  base(R, "ListInbox", { organisationId: o.ecm });
+  base(R, "DeclineReferral", {
+    referralId,
+    reason: "DECLINE_REASON_NOT_ELIGIBLE_AGE",
+    internalNote: "Outside criteria.",
+  });
+  base(R, "PutReferralOnHold", {
+    referralId,
+    reason: "ON_HOLD_REASON_CAPACITY_FULL",
+    reviewBy: hoursFromNow(7 * 24),
+    internalNote: "Waiting list.",
+  });
+
+  const E = "kopru.ecm.v1.EcmService";
+  const ecmCase = await openCase("ecm", E, "ecmCase", {
+    requestId: randomUUID(),
+    organisationId: o.ecm,
+    beneficiaryRef: "ref-1",
+  });
+  base(E, "RecordAssessment", {
+    requestId: randomUUID(),
+    caseId: ecmCase,
+    needsIdentified: ["ASSISTANCE_KIND_CASH"],
+    severity: "NEED_SEVERITY_SEVERE",
+    summary: "Rent arrears.",
+  });
+  const assistance = {
+    requestId: randomUUID(),
+    caseId: ecmCase,
+    kind: "ASSISTANCE_KIND_CASH",
+    amount: { amountMinor: "150000", currency: "TRY" },
+    description: "Rent support",
+    paymentChannel: "PAYMENT_CHANNEL_BANK_ACCOUNT",
+  };
+  base(E, "AddAssistanceItem", assistance);
+  const item = await call("ecm", method(E, "AddAssistanceItem"), { ...assistance, requestId: randomUUID() });
+  if (item.ok) {
+    const assistanceItemId = dig(item.response, "assistanceItem", "assistanceItemId");
+    base(E, "CancelAssistanceItem", { assistanceItemId, internalNote: "Duplicate." });
+    base(E, "ApproveAssistanceItem", { assistanceItemId });
+  }
+
+  const P = "kopru.protection.v1.ProtectionService";
+  const openProtection = {
+    requestId: randomUUID(),
+    organisationId: o.protection,
+    beneficiaryRef: "ref-2",
+    caseType: "PROTECTION_CASE_TYPE_GENERAL",
+    assignedCaseworkerId: "prot-staff-1",
+  };
+  const protectionCase = await openCase("protection", P, "protectionCase", openProtection);
+  base(P, "AssignCase", {
+    caseId: protectionCase,
+    assignedCaseworkerId: "prot-staff-1",
+    authorisedUserIds: ["prot-staff-2"],
+  });
+  base(P, "RecordRiskAssessment", {
+    requestId: randomUUID(),
+    caseId: protectionCase,
+    riskLevel: "RISK_LEVEL_MEDIUM",
+    summary: "Follow up.",
+    nextReviewAt: hoursFromNow(7 * 24),
+  });
+  base(P, "AddSafetyPlan", {
+    requestId: randomUUID(),
+    caseId: protectionCase,
+    actions: [{ description: "Call the hotline." }],
+    notes: "Agreed signals.",
+    reviewAt: hoursFromNow(7 * 24),
+  });
+
+  const M = "kopru.municipality.v1.MunicipalityService";
+  const openMunicipal = { requestId: randomUUID(), organisationId: o.mmccGaziantep, beneficiaryRef: "ref-3" };
+  const municipalCase = await openCase("municipality", M, "municipalityCase", openMunicipal);
+  base(M, "RecordCounsellingSession", {
+    requestId: randomUUID(),
+    caseId: municipalCase,
+    sessionType: "COUNSELLING_SESSION_TYPE_INDIVIDUAL",
+    modality: "SESSION_MODALITY_IN_PERSON",
+    durationMinutes: 45,
+    heldAt: hoursFromNow(-1),
+    notes: "First session.",
+  });
+  base(M, "RecordDirectAssistance", {
+    requestId: randomUUID(),
+    caseId: municipalCase,
+    kind: "ASSISTANCE_KIND_NFI",
+    description: "Hygiene kit x2",
+    providedAt: hoursFromNow(-1),
+  });
+
+  const CC = "kopru.communitycentre.v1.CommunityCentreService";
+  const centres = await must("community-centre", CC, "ListCentres", {});
+  const centreId = dig(centres, "centres", 0, "centreId");
+  const activities = await must("community-centre", CC, "ListActivities", { centreIds: [centreId] });
+  const activityId = dig(activities, "activities", 0, "activityId");
+  base(CC, "ListActivities", { centreIds: [centreId] });
+  base(CC, "CreateActivity", {
+    requestId: randomUUID(),
+    activity: {
+      centreId,
+      title: "Turkish A2",
+      kind: "ACTIVITY_KIND_LANGUAGE_COURSE",
+      serviceType: "SERVICE_TYPE_LANGUAGE_COURSE_TURKISH",
+      language: "tr",
+      level: "A2",
+      capacity: 10,
+      schedule: {
+        firstSessionAt: hoursFromNow(7 * 24),
+        days: ["WEEKDAY_TUESDAY"],
+        startTime: "18:00",
+        sessionMinutes: 90,
+        timeZone: "Europe/Istanbul",
+        totalSessions: 12,
+      },
+    },
+  });
+  base(CC, "ListEnrolments", { activityId });
+  base(CC, "UpdateActivity", { activityId, capacity: 12 });
+}, 240_000);
+
+afterAll(async () => {
+  for (const client of clients.values()) client.close();
+  await network?.close();
+});
+
+// --- generated text ---------------------------------------------------------------------------
+
+/** Characters the rules refuse wherever they stand. */
+const ALWAYS_REFUSED = [
+  "\u0000",
+  "\u0001",
+  "\u0007",
+  "\u001b",
+  "\u007f",
+  "\u0085",
+  "\u009b",
+  "\u202a",
+  "\u202b",
+  "\u202c",
+  "\u202d",
+  "\u202e",
+  "\u2066",
+  "\u2067",
+  "\u2068",
+  "\u2069",
+  "\u200e",
+  "\u200f",
+  "\u061c",
+  "\u200b",
+  "\ufeff",
+  "\u2060",
+  "\u00ad",
+  "\u2028",
+  "\u2029",
+  "\ue000",
+  "\uffff",
+  "\ufdd0",
+  "\ud800",
+  "\udfff",
+  "\ufffd",
+  "\u{e0041}",
+  "\u3164",
+];
+/** Characters whose acceptance depends on where they stand or in which field. */
+const CONTEXTUAL = ["\u200c", "\u200d", "\ufe0f", "\n", "\t", "\r", "\r\n"];
+const REAL_TEXT = [
+  "Zeynep",
+  "محمد عبد الله",
+  "می‌خواهم",
+  "شەهید ڕەزا",
+  "Şêrko Bêkes",
+  "İsmail Işık",
+  "Gülşen Öğüt",
+  "S\u0327eyma",
+  "👩🏽‍⚕️",
+  "Jean-Marie O'Neill",
+  "ሰላም",
+];
+
+const wellFormed = fc.oneof(fc.constantFrom(...REAL_TEXT), fc.string({ unit: "grapheme", maxLength: 12 }));
+/** Readable text with at least one always-refused character inside, at the start or at the end. */
+const hostile = fc
+  .tuple(wellFormed, fc.array(fc.constantFrom(...ALWAYS_REFUSED), { minLength: 1, maxLength: 3 }), wellFormed)
+  .map(([before, bad, after]) => `${before}${bad.join("")}${after}`);
+const edgy = fc
+  .tuple(wellFormed, fc.constantFrom(...CONTEXTUAL), wellFormed)
+  .map(([before, mark, after]) => `${before}${mark}${after}`);
+const generated = fc.oneof(
+  { arbitrary: hostile.map((text) => ({ text, refused: true })), weight: 3 },
+  { arbitrary: edgy.map((text) => ({ text, refused: false })), weight: 2 },
+  { arbitrary: wellFormed.map((text) => ({ text, refused: false })), weight: 1 },
+  {
+    arbitrary: fc.string({ unit: "binary", maxLength: 24 }).map((text) => ({ text, refused: false })),
+    weight: 1,
+  },
+);
+
+// --- the property -----------------------------------------------------------------------------
+
+const commands = services.flatMap((service) =>
+  (HOSTS[service.typeName] ?? []).flatMap((host) =>
+    service.methods.map((m) => ({
+      host,
+      service: service.typeName,
+      method: m,
+      label: `${host} ${service.name}.${m.name}`,
+    })),
+  ),
+);
+/** The canary of every call that did not succeed: none of them may be found in any database. */
+const refusedCanaries: string[] = [];
+/** The canary of every call that succeeded: some are stored, which shows the search finds them. */
+const acceptedCanaries: string[] = [];
+
+describe("text at the edge of every gRPC command", () => {
+  it("places every service of the contracts on a process", () => {
+    const unplaced = services.map((s) => s.typeName).filter((name) => !(name in HOSTS));
+    expect(unplaced).toEqual([]);
+    expect(commands.length).toBeGreaterThan(60);
+  });
+
+  it.each(commands)(
+    "$label never answers INTERNAL or UNKNOWN, and refuses bad text naming the field",
+    async ({ host, service, method: m }) => {
+      const slots = stringSlots(m.input);
+      const start = bases.get(`${service}/${m.name}`) ?? {};
+      if (slots.length === 0) {
+        const answer = await call(host, m, start);
+        expect([status.INTERNAL, status.UNKNOWN]).not.toContain(answer.ok ? status.OK : answer.code);
+        return;
+      }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...slots),
+          generated,
+          fc.constantFrom("before", "after", "none"),
+          async (slot, { text, refused }, canaryAt) => {
+            const canary = `cnry${randomBytes(6).toString("hex")}`;
+            const value =
+              canaryAt === "before" ? `${canary}${text}` : canaryAt === "after" ? `${text}${canary}` : text;
+            const answer = await call(host, m, withString(start, slot, onTheWire(value)));
+            const code = answer.ok ? status.OK : answer.code;
+            expect(
+              [status.INTERNAL, status.UNKNOWN],
+              `${slot.protoPath}: ${JSON.stringify(value)}`,
+            ).not.toContain(code);
+            const breaksRules =
+              refused || !checkText(value, { freeText: isFreeTextField(slot.fieldName) }).ok;
+            if (breaksRules) {
+              expect(status[code], `${slot.protoPath}: ${JSON.stringify(value)}`).toBe("INVALID_ARGUMENT");
+              expect(answer.ok ? "" : answer.details).toContain(`${slot.protoPath}: contains`);
+            }
+            if (canaryAt !== "none") (answer.ok ? acceptedCanaries : refusedCanaries).push(canary);
+          },
+        ),
+        { numRuns: RUNS_PER_COMMAND },
+      );
+    },
+  );
+
+  it("wrote nothing of any refused call into any database", async () => {
+    expect(refusedCanaries.length).toBeGreaterThan(100);
+    const stored: string[] = [];
+    for (const name of ALL_SERVICES) {
+      const found = await findCanaries(network.database(name).url);
+      expect(
+        found.filter((canary) => refusedCanaries.includes(canary)),
+        name,
+      ).toEqual([]);
+      stored.push(...found);
+    }
+    expect(stored.filter((canary) => acceptedCanaries.includes(canary)).length).toBeGreaterThan(0);
+  });
+});
+
+/** Every canary stored in a database, in text columns or inside binary ones (outbox payloads). */
+async function findCanaries(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    );
+    const binary = await client.query<{ table_name: string; column_name: string }>(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND data_type = 'bytea'",
+    );
+    const texts: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const rows = await client.query<{ text: string }>(
+        `SELECT t::text AS text FROM "${table_name}" t WHERE t::text LIKE '%cnry%'`,
+      );
+      texts.push(...rows.rows.map((r) => r.text));
+    }
+    for (const { table_name, column_name } of binary.rows) {
+      const rows = await client.query<{ text: string }>(
+        `SELECT encode("${column_name}", 'escape') AS text FROM "${table_name}" WHERE position('cnry'::bytea in "${column_name}") > 0`,
+      );
+      texts.push(...rows.rows.map((r) => r.text));
+    }
+    return [...new Set(texts.flatMap((text) => [...text.matchAll(/cnry[0-9a-f]{12}/g)].map((m) => m[0])))];
+  } finally {
+    await client.end();
+  }
+}
