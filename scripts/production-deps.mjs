@@ -48,8 +48,9 @@ async function check(dir) {
   const { name } = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
   const target = mkdtempSync(join(tmpdir(), "kopru-deploy-"));
   try {
-    // Offline: everything the lockfile names is already in the store after `pnpm install`.
-    await run("pnpm", ["--filter", name, "deploy", "--prod", "--offline", target], {
+    // Legacy deploy resolves versions from registry metadata, not from the lockfile: reuse what the
+    // store and metadata cache hold, and ask the registry only for what they lack.
+    await run("pnpm", ["--filter", name, "deploy", "--prod", "--prefer-offline", target], {
       cwd: root,
       maxBuffer: 16 * 1024 * 1024,
     });

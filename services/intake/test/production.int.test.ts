@@ -55,7 +55,7 @@ describe("intake deployed with pnpm deploy --prod", () => {
     dataDir = mkdtempSync(join(tmpdir(), "kopru-intake-data-"));
     // Incremental: after `pnpm run typecheck` this only checks that dist/ is current.
     await run("pnpm", ["exec", "tsc", "-b", "services/intake"], { cwd: repoRoot });
-    await run("pnpm", ["--filter", "@kopru/intake", "deploy", "--prod", "--offline", deployDir], {
+    await run("pnpm", ["--filter", "@kopru/intake", "deploy", "--prod", "--prefer-offline", deployDir], {
       cwd: repoRoot,
       maxBuffer: 16 * 1024 * 1024,
     });
