@@ -1,99 +1,49 @@
-import type { Client } from "@grpc/grpc-js";
-import { credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { DataCategory, PartnerKind, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
-import {
-  CoordinationServiceClient,
-  type CoordinationServiceService,
-} from "@kopru/contracts/coordination/v1/coordination_service";
+import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { CapacityStatus } from "@kopru/contracts/coordination/v1/directory";
-import { EcmServiceClient, type EcmServiceService } from "@kopru/contracts/ecm/v1/ecm_service";
-import { IntakeServiceClient, type IntakeServiceService } from "@kopru/contracts/intake/v1/intake_service";
-import {
-  MunicipalityServiceClient,
-  type MunicipalityServiceService,
-} from "@kopru/contracts/municipality/v1/municipality_service";
+import { EcmServiceClient } from "@kopru/contracts/ecm/v1/ecm_service";
+import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
+import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
 import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consent";
-import {
-  ReferralInboxServiceClient,
-  type ReferralInboxServiceService,
-} from "@kopru/contracts/referral/v1/inbox_service";
-import { type ClientCaller, callUnary } from "@kopru/service-kit";
+import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
+import { type GrpcClient, grpcClient } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import type { Organisations, TestNetwork } from "./network.js";
 
-type Definition = Record<
-  string,
-  { requestSerialize: (value: never) => Buffer; responseDeserialize: (value: Buffer) => unknown }
->;
-type RequestOf<D extends Definition, K extends keyof D> = Parameters<D[K]["requestSerialize"]>[0];
-type ResponseOf<D extends Definition, K extends keyof D> = ReturnType<D[K]["responseDeserialize"]>;
-
-/**
- * A generated client bound to a caller organisation, typed from the service definition:
- * `api.call("createReferral", request)` resolves to the RPC's response type.
- */
-export class Api<D extends Definition> {
-  constructor(
-    private readonly client: Client,
-    private readonly caller: ClientCaller,
-  ) {}
-
-  call<K extends keyof D & string>(method: K, request: RequestOf<D, K>): Promise<ResponseOf<D, K>> {
-    const fn = (this.client as unknown as Record<string, Parameters<typeof callUnary>[1]>)[method];
-    if (!fn) throw new Error(`no method ${method}`);
-    return callUnary(this.client, fn, request, this.caller, 20_000) as Promise<ResponseOf<D, K>>;
-  }
-
-  as(caller: ClientCaller): Api<D> {
-    return new Api(this.client, caller);
-  }
-}
-
+/** Each service's generated client, bound to the organisation the scenarios act for. */
 export function clientsFor(network: TestNetwork) {
-  const insecure = credentials.createInsecure();
   const o = network.orgs;
   return {
     intake: () =>
-      new Api<typeof IntakeServiceService>(new IntakeServiceClient(network.address("intake"), insecure), {
+      grpcClient(IntakeServiceClient, network.address("intake"), {
         organisationId: o.ngo,
         actorId: "caseworker-1",
       }),
     coordination: () =>
-      new Api<typeof CoordinationServiceService>(
-        new CoordinationServiceClient(network.address("coordination"), insecure),
-        {
-          organisationId: "iom-coordination",
-          actorId: "coordinator-1",
-          role: "coordinator",
-        },
-      ),
+      grpcClient(CoordinationServiceClient, network.address("coordination"), {
+        organisationId: "iom-coordination",
+        actorId: "coordinator-1",
+        role: "coordinator",
+      }),
     municipalityInbox: (org = o.mmccGaziantep, actorId = "mmcc-staff-1") =>
-      new Api<typeof ReferralInboxServiceService>(
-        new ReferralInboxServiceClient(network.address("municipality"), insecure),
-        {
-          organisationId: org,
-          actorId,
-        },
-      ),
+      grpcClient(ReferralInboxServiceClient, network.address("municipality"), {
+        organisationId: org,
+        actorId,
+      }),
     municipality: (org = o.mmccGaziantep) =>
-      new Api<typeof MunicipalityServiceService>(
-        new MunicipalityServiceClient(network.address("municipality"), insecure),
-        {
-          organisationId: org,
-          actorId: "mmcc-staff-1",
-        },
-      ),
+      grpcClient(MunicipalityServiceClient, network.address("municipality"), {
+        organisationId: org,
+        actorId: "mmcc-staff-1",
+      }),
     ecmInbox: () =>
-      new Api<typeof ReferralInboxServiceService>(
-        new ReferralInboxServiceClient(network.address("ecm"), insecure),
-        {
-          organisationId: o.ecm,
-          actorId: "ecm-staff-1",
-        },
-      ),
+      grpcClient(ReferralInboxServiceClient, network.address("ecm"), {
+        organisationId: o.ecm,
+        actorId: "ecm-staff-1",
+      }),
     ecm: () =>
-      new Api<typeof EcmServiceService>(new EcmServiceClient(network.address("ecm"), insecure), {
+      grpcClient(EcmServiceClient, network.address("ecm"), {
         organisationId: o.ecm,
         actorId: "ecm-staff-1",
         role: "supervisor",
@@ -110,7 +60,7 @@ export const GAZIANTEP = "TUR027";
 
 /** The demo directory the scenarios rely on, written through coordination's API. */
 export async function seedDirectory(
-  coordination: Api<typeof CoordinationServiceService>,
+  coordination: GrpcClient<CoordinationServiceClient>,
   orgs: Organisations,
 ): Promise<void> {
   const organisations: [string, string, PartnerKind][] = [
@@ -168,7 +118,7 @@ export const SYNTHETIC_PERSON = {
 
 /** Registers a synthetic person with consent covering MMCCs and ECM for service provision. */
 export async function registerWithConsent(
-  intake: Api<typeof IntakeServiceService>,
+  intake: GrpcClient<IntakeServiceClient>,
   orgs: Organisations,
   options: { partnerKinds?: PartnerKind[]; purposes?: Purpose[]; categories?: DataCategory[] } = {},
 ) {

@@ -1,22 +1,18 @@
-import { type CallOptions, type Client, credentials, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { type Client, credentials } from "@grpc/grpc-js";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
-import { type ClientCaller, callUnary } from "@kopru/service-kit";
+import {
+  type ClientCaller,
+  GrpcClient,
+  type MethodOf,
+  type RequestOf,
+  type ResponseOf,
+} from "@kopru/service-kit";
 import { GrpcCallError, isServiceError } from "./errors.js";
 import { type ReceivingService, type ServiceName, serviceAddress } from "./services.js";
 
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
-
-/** Names of a generated client's own (unary) methods: everything but the grpc-js Client base. */
-export type MethodOf<C> = Exclude<keyof C & string, keyof Client>;
-export type RequestOf<M> = M extends UnaryMethod<infer Req, unknown> ? Req : never;
-export type ResponseOf<M> = M extends UnaryMethod<never, infer Res> ? Res : never;
+export type { MethodOf, RequestOf, ResponseOf };
 
 /** One service, called as one organisation: `api.call("listInbox", request)`. */
 export interface Api<C> {
@@ -27,36 +23,26 @@ export interface Api<C> {
   as(caller: ClientCaller): Api<C>;
 }
 
-/** A generated grpc-js client bound to a caller. Failures become GrpcCallError (status, service, address). */
-export class GrpcApi<C extends Client> implements Api<C> {
+/** The shared typed client, naming its service and address when a call fails (GrpcCallError). */
+export class GrpcApi<C extends Client> extends GrpcClient<C> implements Api<C> {
   constructor(
-    private readonly client: C,
+    client: C,
     readonly service: ServiceName,
     readonly address: string,
-    private readonly caller: ClientCaller,
-    private readonly timeoutMs = 20_000,
-  ) {}
-
-  async call<K extends MethodOf<C>>(method: K, request: RequestOf<C[K]>): Promise<ResponseOf<C[K]>> {
-    const fn = this.client[method] as unknown as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>;
-    try {
-      return await callUnary(this.client, fn, request, this.caller, this.timeoutMs);
-    } catch (error) {
-      if (isServiceError(error)) {
-        throw new GrpcCallError(this.service, this.address, method, error.code, error.details, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    caller: ClientCaller,
+    readonly timeoutMs = 20_000,
+  ) {
+    super(client, caller, {
+      timeoutMs,
+      mapError: (error, method) =>
+        isServiceError(error)
+          ? new GrpcCallError(service, address, method, error.code, error.details, { cause: error })
+          : error,
+    });
   }
 
-  as(caller: ClientCaller): GrpcApi<C> {
+  override as(caller: ClientCaller): GrpcApi<C> {
     return new GrpcApi(this.client, this.service, this.address, caller, this.timeoutMs);
-  }
-
-  close(): void {
-    this.client.close();
   }
 }
 

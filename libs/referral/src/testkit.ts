@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CallOptions, Client, Metadata, ServiceError } from "@grpc/grpc-js";
+import type { Client, ServiceError } from "@grpc/grpc-js";
 import { busMigrations, type Codec, encodeEvent, HEADER, OutboxRelay } from "@kopru/bus";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
@@ -20,6 +20,7 @@ import {
   type ServiceSpec,
   startService,
   systemClock,
+  type UnaryMethod,
 } from "@kopru/service-kit";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
 import {
@@ -153,8 +154,6 @@ export async function eventsOn<T>(
   );
 }
 
-type Unary<Req, Res> = Parameters<typeof callUnary<Req, Res>>[1];
-
 /** A typed unary call with caller metadata. */
 export function call<Req, Res>(
   client: Client,
@@ -162,7 +161,7 @@ export function call<Req, Res>(
   request: Req,
   caller: ClientCaller,
 ): Promise<Res> {
-  return callUnary<Req, Res>(client, method as unknown as Unary<Req, Res>, request, caller);
+  return callUnary<Req, Res>(client, method as unknown as UnaryMethod<Req, Res>, request, caller);
 }
 
 export interface CallFailure {
@@ -302,34 +301,11 @@ export function tempDataDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-type Method<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
-
-/** A generated client bound to a caller: `api.call("acceptReferral", { ... })`. */
-export class Api<C extends Client> {
-  constructor(
-    readonly client: C,
-    readonly caller: ClientCaller,
-  ) {}
-
-  call<K extends keyof C>(method: K, request: C[K] extends Method<infer Req, unknown> ? Req : never) {
-    type Res = C[K] extends Method<infer _Req, infer R> ? R : never;
-    return callUnary(
-      this.client,
-      this.client[method] as unknown as Method<unknown, Res>,
-      request,
-      this.caller,
-    );
-  }
-
-  as(caller: ClientCaller): Api<C> {
-    return new Api(this.client, caller);
-  }
-}
+/**
+ * A generated client bound to a caller: `api.call("acceptReferral", { ... })`. The one typed client
+ * of `@kopru/service-kit`, under the name the services' tests use.
+ */
+export { GrpcClient as Api } from "@kopru/service-kit";
 
 /** What a refused call said: gRPC status name, the service's error code and the fields it named. */
 export async function refusal(

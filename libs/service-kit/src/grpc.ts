@@ -1,10 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
-  type CallOptions,
-  type Client,
-  credentials,
-  Metadata,
   Server,
   ServerCredentials,
   type ServerUnaryCall,
@@ -111,45 +107,3 @@ export function unary<Req, Res>(
     );
   };
 }
-
-export interface ClientCaller {
-  organisationId?: string;
-  actorId?: string;
-  role?: string;
-}
-
-export function callerMetadata(caller: ClientCaller = {}): Metadata {
-  const metadata = new Metadata();
-  if (caller.organisationId) metadata.set("kopru-organisation-id", caller.organisationId);
-  if (caller.actorId) metadata.set("kopru-actor-id", caller.actorId);
-  if (caller.role) metadata.set("kopru-role", caller.role);
-  return metadata;
-}
-
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
-
-/** Calls one unary method of a generated client as a promise, with caller metadata and a deadline. */
-export function callUnary<Req, Res>(
-  client: Client,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  caller: ClientCaller = {},
-  timeoutMs = 10_000,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(
-      client,
-      request,
-      callerMetadata(caller),
-      { deadline: Date.now() + timeoutMs },
-      (error, response) => (error ? reject(error) : resolve(response)),
-    );
-  });
-}
-
-export const insecureCredentials = credentials.createInsecure;

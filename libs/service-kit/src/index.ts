@@ -1,4 +1,17 @@
 export { type CallContext, callContext, hostedCallerOrganisation } from "./caller.js";
+export {
+  type ClientCaller,
+  callerMetadata,
+  callUnary,
+  GrpcClient,
+  type GrpcClientOptions,
+  grpcClient,
+  insecureCredentials,
+  type MethodOf,
+  type RequestOf,
+  type ResponseOf,
+  type UnaryMethod,
+} from "./client.js";
 export { type Clock, offsetFileClock, systemClock } from "./clock.js";
 export {
   ConflictError,
@@ -10,16 +23,7 @@ export {
   registerErrorCode,
   toServiceError,
 } from "./errors.js";
-export {
-  type ClientCaller,
-  callerMetadata,
-  callUnary,
-  type GrpcServiceBinding,
-  type HostedGrpcServer,
-  insecureCredentials,
-  startGrpcServer,
-  unary,
-} from "./grpc.js";
+export { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
 export {
   appendAudit,
   claimRequestId,

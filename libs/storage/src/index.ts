@@ -16,3 +16,4 @@ export {
   MigrationFailedError,
 } from "./errors.js";
 export { type AppliedMigration, type MigrationSource, migrate, readMigrations } from "./migrations.js";
+export { PackageRootNotFoundError, packageMigrationsDir } from "./package-migrations.js";

@@ -1,10 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { busMigrations } from "@kopru/bus";
 import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
 import { receivingServiceParts, referralMigrations } from "@kopru/referral";
 import type { ServiceSpec } from "@kopru/service-kit";
-import type { MigrationSource } from "@kopru/storage";
+import { type MigrationSource, packageMigrationsDir } from "@kopru/storage";
 import { timerMigrations } from "@kopru/timers";
 import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
 import { communityCentreBinding } from "./adapters/grpc/community-centre-service.js";
@@ -30,7 +29,7 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   timerMigrations,
   directoryMigrations,
   referralMigrations,
-  { name: SERVICE_NAME, dir: fileURLToPath(new URL("../migrations", import.meta.url)) },
+  { name: SERVICE_NAME, dir: packageMigrationsDir(import.meta.url) },
 ];
 
 /**

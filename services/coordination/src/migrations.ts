@@ -1,11 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { busMigrations } from "@kopru/bus";
-import type { MigrationSource } from "@kopru/storage";
+import { type MigrationSource, packageMigrationsDir } from "@kopru/storage";
 
 /** Coordination's own tables (directory and tracking read model). */
 export const coordinationTables: MigrationSource = {
   name: "coordination",
-  dir: fileURLToPath(new URL("../migrations", import.meta.url)),
+  dir: packageMigrationsDir(import.meta.url),
 };
 
 /** Everything coordination's database needs, in order: the bus's tables, then its own. */

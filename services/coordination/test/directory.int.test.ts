@@ -15,6 +15,7 @@ import type { StoredMsg } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeStored as decode,
+  type Engine,
   failure,
   type Harness,
   invalidFields,

@@ -1,8 +1,7 @@
-import { fileURLToPath } from "node:url";
-import type { MigrationSource } from "@kopru/storage";
+import { type MigrationSource, packageMigrationsDir } from "@kopru/storage";
 
 /** Intake's own tables (migrations/), applied after the libraries'. */
 export const intakeMigrations: MigrationSource = {
   name: "intake",
-  dir: fileURLToPath(new URL("../migrations", import.meta.url)),
+  dir: packageMigrationsDir(import.meta.url),
 };

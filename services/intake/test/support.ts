@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CallOptions, credentials, type Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { type ServiceError, status } from "@grpc/grpc-js";
 import {
   busMigrations,
   decodeEvent,
@@ -24,7 +24,7 @@ import { ConsentGiver, ConsentMethod, type ConsentScope } from "@kopru/contracts
 import { directoryMigrations } from "@kopru/directory";
 import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
 import { ReferralLifecycle, receivingConsumers, referralMigrations } from "@kopru/referral";
-import { type ClientCaller, callUnary, type RunningService, startService } from "@kopru/service-kit";
+import { type GrpcClient, grpcClient, type RunningService, startService } from "@kopru/service-kit";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
 import { connectNats, createTestDatabase, type NatsTestConnection, type TestDatabase } from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
@@ -50,37 +50,8 @@ export function testNetworkIds() {
 }
 export type NetworkIds = ReturnType<typeof testNetworkIds>;
 
-type Method<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => unknown;
-type RequestOf<M> = M extends Method<infer Req, infer _Res> ? Req : never;
-type ResponseOf<M> = M extends Method<infer _Req, infer Res> ? Res : never;
-
 /** The generated IntakeService client bound to a caller: `api.call("createReferral", {...})`. */
-export class IntakeApi {
-  constructor(
-    readonly client: IntakeServiceClient,
-    readonly caller: ClientCaller,
-  ) {}
-
-  call<K extends keyof IntakeServiceClient>(
-    method: K,
-    request: RequestOf<IntakeServiceClient[K]>,
-  ): Promise<ResponseOf<IntakeServiceClient[K]>> {
-    const unaryMethod = this.client[method] as unknown as Method<
-      RequestOf<IntakeServiceClient[K]>,
-      ResponseOf<IntakeServiceClient[K]>
-    >;
-    return callUnary(this.client, unaryMethod, request, this.caller, 20_000);
-  }
-
-  as(caller: ClientCaller): IntakeApi {
-    return new IntakeApi(this.client, caller);
-  }
-}
+export type IntakeApi = GrpcClient<IntakeServiceClient>;
 
 export interface IntakeUnderTest {
   running: IntakeRunning;
@@ -113,14 +84,18 @@ export async function startIntake(
     INTAKE_DURABLE_PREFIX: prefix,
     KOPRU_CLOCK_OFFSET_FILE: clockFile,
   });
-  const client = new IntakeServiceClient(running.grpc.address, credentials.createInsecure());
+  const api = grpcClient(IntakeServiceClient, running.grpc.address, {
+    organisationId: ids.ngo,
+    actorId: "caseworker-1",
+    role: "caseworker",
+  });
   return {
     running,
     database,
-    api: new IntakeApi(client, { organisationId: ids.ngo, actorId: "caseworker-1", role: "caseworker" }),
+    api,
     setClockOffset: (ms) => writeFileSync(clockFile, String(ms)),
     async stop() {
-      client.close();
+      api.close();
       await running.stop();
       for (const name of [`${prefix}-status`]) {
         await nats.jsm.consumers.delete(STREAMS.referral.name, name).catch(() => {});

@@ -1,10 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { busMigrations } from "@kopru/bus";
 import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
 import { receivingServiceParts, referralMigrations } from "@kopru/referral";
 import type { ServiceSpec } from "@kopru/service-kit";
-import type { MigrationSource } from "@kopru/storage";
+import { type MigrationSource, packageMigrationsDir } from "@kopru/storage";
 import { timerMigrations } from "@kopru/timers";
 import { registerProtectionErrorCodes } from "./adapters/grpc/errors.js";
 import { protectionServiceBinding } from "./adapters/grpc/protection-grpc.js";
@@ -18,7 +17,7 @@ import { protectionEnv } from "./config.js";
 /** The protection service's own tables (after the libraries'). */
 export const protectionMigrations: MigrationSource = {
   name: "protection",
-  dir: fileURLToPath(new URL("../migrations", import.meta.url)),
+  dir: packageMigrationsDir(import.meta.url),
 };
 
 export const spec: ServiceSpec<typeof protectionEnv> = {
