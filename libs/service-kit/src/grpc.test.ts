@@ -6,7 +6,8 @@ import {
   type RegisterBeneficiaryRequest,
 } from "@kopru/contracts/intake/v1/intake_service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callUnary, type HostedGrpcServer, insecureCredentials, startGrpcServer, unary } from "./grpc.js";
+import { callUnary, insecureCredentials } from "./client.js";
+import { type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
 
 // The edge check as a caller meets it: a real grpc-js server whose handler records what reached it.
 
