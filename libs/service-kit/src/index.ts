@@ -21,6 +21,13 @@ export {
   unary,
 } from "./grpc.js";
 export {
+  checkHealth,
+  type HealthStatus,
+  NotServingError,
+  type WaitUntilServingOptions,
+  waitUntilServing,
+} from "./health.js";
+export {
   appendAudit,
   claimRequestId,
   earlierRequestEntity,
