@@ -39,6 +39,7 @@ import {
   grpcCode,
   type IntakeUnderTest,
   messagesOn,
+  outboxDrained,
   publishDirectory,
   recordTestConsent,
   startIntake,
@@ -300,9 +301,10 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     const good = await consentFor(beneficiaryId);
 
     const subject = `kopru.v1.referral.requested.${ids.mmcc}`;
+    const db = intake.running.context.db;
+    await outboxDrained(intake);
     const messagesBefore = await messagesOn(nats, STREAMS.referral.name, subject);
     const outboxBefore = await outboxCount();
-    const db = intake.running.context.db;
     const referralsBefore = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM referrals"))
       .rows[0]?.n;
 
@@ -324,7 +326,7 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM referrals")).rows[0]?.n).toBe(
       referralsBefore,
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await outboxDrained(intake);
     expect(await messagesOn(nats, STREAMS.referral.name, subject)).toBe(messagesBefore);
   });
 
