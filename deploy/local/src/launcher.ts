@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { addressVariable } from "@kopru/cli";
+import { isPortOpen } from "@kopru/nats-server";
 import { waitUntilServing } from "@kopru/service-kit";
 import {
   assertSafeToWipe,
@@ -10,7 +11,6 @@ import {
   usesDefaultAddresses,
 } from "./config.js";
 import {
-  isPortOpen,
   type NatsHandle,
   removeNetworkStreams,
   startOwnNats,

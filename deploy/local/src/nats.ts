@@ -1,7 +1,7 @@
-import { accessSync, constants, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
-import { delimiter, join } from "node:path";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { NETWORK_LAYOUT } from "@kopru/events";
+import { findNatsServerBinary, freePort } from "@kopru/nats-server";
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { ChildStartError, type ManagedChild, spawnManaged } from "./processes.js";
@@ -15,61 +15,6 @@ export interface NatsHandle {
   /** The nats-server this launcher started, or undefined for an external one (`NATS_URL`). */
   child: ManagedChild | undefined;
   storeDir: string | undefined;
-}
-
-const WELL_KNOWN_BINARIES = ["/usr/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"];
-
-/** Where a nats-server binary is (`NATS_SERVER_BIN`, PATH, the Debian paths), and where it looked. */
-export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): {
-  binary: string | undefined;
-  searched: string[];
-} {
-  const pathDirs = (env.PATH ?? "").split(delimiter).filter(Boolean);
-  const searched = [
-    ...new Set([
-      ...(env.NATS_SERVER_BIN ? [env.NATS_SERVER_BIN] : []),
-      ...pathDirs.map((dir) => join(dir, "nats-server")),
-      ...WELL_KNOWN_BINARIES,
-    ]),
-  ];
-  for (const candidate of searched) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return { binary: candidate, searched };
-    } catch {
-      // Not here; keep looking.
-    }
-  }
-  return { binary: undefined, searched };
-}
-
-/** Whether something accepts TCP connections at host:port. */
-export function isPortOpen(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.connect(port, host);
-  });
-}
-
-/** A port the OS just handed out and released: free for the nats-server started right after. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 function pidFile(storeDir: string): string {
