@@ -15,7 +15,8 @@ const shared = {
     },
   },
 };
-// Resolves NATS and PostgreSQL once per run and hands their URLs to the workers.
+// Once per run: starts a nats-server of the run's own (unless NATS_URL names one), so no test touches
+// a demo's or another run's streams, resolves PostgreSQL, and hands both URLs to the workers.
 const globalSetup = ["libs/testing/src/global-setup.ts"];
 
 export default defineConfig({

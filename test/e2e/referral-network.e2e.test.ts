@@ -367,7 +367,17 @@ describe("the referral network, end to end", () => {
     await network.stop("ecm");
     const { beneficiaryId, consentId } = await registerWithConsent(api.intake(), orgs);
     const referralId = await submit(beneficiaryId, consentId, orgs.ecm, ServiceType.SERVICE_TYPE_ECM_CASH);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The package has left intake (its outbox is published) and waits in JetStream for ecm.
+    await waitFor(
+      async () =>
+        (
+          await query<{ n: string }>(
+            network.database("intake").url,
+            "SELECT count(*) AS n FROM kopru_outbox WHERE sent_at IS NULL",
+          )
+        )[0]?.n === "0",
+      { timeoutMs: 15_000, message: "intake to publish the referral" },
+    );
     expect(await intakeStatus(referralId)).toBe(S.REFERRAL_STATUS_REQUESTED);
 
     await network.start("ecm");

@@ -27,13 +27,14 @@ export interface ServicePlan {
   dataDir: string;
   databaseUrl: string | undefined;
   entry: string;
-  /** The service's own variables, on top of the launcher's environment. */
+  /** The service's own variables, on top of the launcher's environment (NATS_URL comes at start). */
   env: Record<string, string | undefined>;
 }
 
 export interface LauncherConfig {
   dataDir: string;
-  natsUrl: string;
+  /** An external NATS (`NATS_URL`); unset, the launcher runs its own nats-server under DATA_DIR/nats. */
+  natsUrl: string | undefined;
   services: ServicePlan[];
   verbose: boolean;
 }
@@ -58,13 +59,14 @@ export function databaseVariable(service: ServiceName): string {
 
 /**
  * Where everything goes, from the environment: `DATA_DIR` (default `.data` at the repository root;
- * relative paths count from the root), `NATS_URL`, `KOPRU_<SERVICE>_ADDR` (the same variables the CLI
+ * relative paths count from the root), `NATS_URL` (an external NATS; unset, the launcher starts its
+ * own), `KOPRU_<SERVICE>_ADDR` (the same variables the CLI
  * reads) and optionally `KOPRU_<SERVICE>_DATABASE_URL`. A `DATABASE_URL` of the shell is never passed
  * on: six services sharing one database would break the one-database-per-service rule.
  */
 export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: boolean } = {}): LauncherConfig {
   const dataDir = resolve(REPO_ROOT, env.DATA_DIR?.trim() || ".data");
-  const natsUrl = env.NATS_URL?.trim() || "nats://127.0.0.1:4222";
+  const natsUrl = env.NATS_URL?.trim() || undefined;
   const verbose = options.verbose === true;
   const hosted = hostedOrganisations();
   const services = SERVICE_NAMES.map((name): ServicePlan => {
@@ -85,8 +87,8 @@ export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: bool
       dataDir: serviceDataDir,
       databaseUrl,
       entry: resolve(REPO_ROOT, "services", name, "src", "main.ts"),
+      // NATS_URL is added at start, once the launcher knows which server the network uses.
       env: {
-        NATS_URL: natsUrl,
         DATABASE_URL: databaseUrl,
         DATA_DIR: dataDir,
         GRPC_HOST: host,

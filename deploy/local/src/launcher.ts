@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { addressVariable } from "@kopru/cli";
-import { isPortOpen } from "@kopru/testing";
+import { isPortOpen } from "@kopru/nats-server";
+import { waitUntilServing } from "@kopru/service-kit";
 import {
   assertSafeToWipe,
   type LauncherConfig,
@@ -9,7 +10,13 @@ import {
   type ServicePlan,
   usesDefaultAddresses,
 } from "./config.js";
-import { ensureNats, type NatsHandle } from "./nats.js";
+import {
+  type NatsHandle,
+  removeNetworkStreams,
+  startOwnNats,
+  stopLeftoverNats,
+  useExternalNats,
+} from "./nats.js";
 import { type ManagedChild, nodeSourceArgs, spawnManaged } from "./processes.js";
 import { seedDemo } from "./seed.js";
 import { DEMO_SEED, planSeed, SEED_MARKER } from "./seed-plan.js";
@@ -89,7 +96,7 @@ function seconds(ms: number): string {
 }
 
 /**
- * The local network: NATS (reused or started), the six services as child processes on their own
+ * The local network: NATS (its own nats-server, or the external one NATS_URL names), the six services as child processes on their own
  * embedded databases, and the demo seed. `start()` returns once everything listens (and is seeded);
  * `stop()` stops the services gracefully, then the nats-server it started.
  */
@@ -119,8 +126,11 @@ export class Launcher {
     const out = options.out;
     const started = Date.now();
 
+    const natsStore = join(config.dataDir, "nats");
     if (options.fresh && existsSync(config.dataDir)) {
       assertSafeToWipe(config.dataDir);
+      // Its store is about to go: a server left running on it by an earlier start goes first.
+      await stopLeftoverNats(natsStore, out);
       rmSync(config.dataDir, { recursive: true, force: true });
       out(`Wiped ${this.display(config.dataDir)} (--fresh).`);
     }
@@ -142,12 +152,22 @@ export class Launcher {
       );
     }
 
-    this.nats = await ensureNats(config.natsUrl, join(config.dataDir, "nats"), out);
-    out(
-      this.nats.child
-        ? `NATS: started nats-server -js at ${config.natsUrl} (store ${this.display(join(config.dataDir, "nats"))})`
-        : `NATS: using the server already answering at ${config.natsUrl}`,
-    );
+    if (config.natsUrl) {
+      this.nats = await useExternalNats(config.natsUrl);
+      out(`NATS: using the external server at ${config.natsUrl} (NATS_URL)`);
+      if (options.fresh) {
+        // The fresh databases must not replay what earlier runs left in the network's streams.
+        const removed = await removeNetworkStreams(config.natsUrl);
+        out(
+          removed.length > 0
+            ? `  removed the network's streams and their durable consumers (--fresh): ${removed.join(", ")}`
+            : "  no streams of the network there yet (--fresh)",
+        );
+      }
+    } else {
+      this.nats = await startOwnNats(natsStore, out);
+      out(`NATS: started nats-server -js at ${this.nats.url} (store ${this.display(natsStore)})`);
+    }
 
     // Coordination first: it owns the directory every other service replicates.
     const [coordination, ...others] = [
@@ -156,12 +176,12 @@ export class Launcher {
     ];
     const t0 = Date.now();
     await this.startService(coordination as ServicePlan);
-    out(`  coordination listening (${seconds(Date.now() - t0)})`);
+    out(`  coordination serving (${seconds(Date.now() - t0)})`);
     await Promise.all(
       others.map(async (s) => {
         const t = Date.now();
         await this.startService(s);
-        out(`  ${s.name} listening (${seconds(Date.now() - t)})`);
+        out(`  ${s.name} serving (${seconds(Date.now() - t)})`);
       }),
     );
     out(`All ${config.services.length} services are up in ${seconds(Date.now() - started)}.`);
@@ -188,6 +208,11 @@ export class Launcher {
     this.printSummary();
   }
 
+  /**
+   * Starts one service and resolves once its gRPC health check says SERVING (it binds its port at
+   * once and reports NOT_SERVING while it migrates, provisions streams and starts its consumers).
+   * Fails if it exits first or is not SERVING within the start timeout.
+   */
   private async startService(plan: ServicePlan): Promise<void> {
     const child = spawnManaged({
       name: plan.name,
@@ -202,14 +227,36 @@ export class Launcher {
       },
     });
     this.children.set(plan.name, child);
-    void child.exited.then(() => {
+    const gone = new AbortController();
+    void child.exited.then(({ code, signal }) => {
+      gone.abort(
+        new LaunchError(
+          `${plan.name} exited (code ${code}${signal ? `, signal ${signal}` : ""}) before it was ready. Last output:\n${child
+            .tail()
+            .slice(-15)
+            .map((l) => `    ${l}`)
+            .join("\n")}`,
+        ),
+      );
       if (!this.stopping && this.unexpectedExit) this.unexpectedExit(plan.name, child);
     });
-    await child.waitFor(/gRPC listening on (\S+)/, START_TIMEOUT_MS, "listening");
+    try {
+      await waitUntilServing(plan.address, { timeoutMs: START_TIMEOUT_MS, signal: gone.signal });
+    } catch (error) {
+      if (gone.signal.aborted) throw gone.signal.reason;
+      throw new LaunchError(
+        `${(error as Error).message}. Last output of ${plan.name}:\n${child
+          .tail()
+          .slice(-15)
+          .map((l) => `    ${l}`)
+          .join("\n")}`,
+        { cause: error },
+      );
+    }
   }
 
   private childEnv(plan: ServicePlan): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: this.nats?.url };
     delete env.DATABASE_URL;
     for (const [key, value] of Object.entries(plan.env)) {
       if (value === undefined) delete env[key];
@@ -274,7 +321,8 @@ export class Launcher {
   private printSummary(): void {
     const { config } = this;
     const out = this.options.out;
-    const width = Math.max(...config.services.map((s) => s.address.length), config.natsUrl.length, 14);
+    const natsUrl = this.nats?.url ?? "";
+    const width = Math.max(...config.services.map((s) => s.address.length), natsUrl.length, 14);
     const lines = [
       "",
       "Köprü is running.",
@@ -284,7 +332,7 @@ export class Launcher {
         (s) =>
           `  ${s.name.padEnd(17)}${s.address.padEnd(width + 2)}${s.databaseUrl ? "PostgreSQL (KOPRU_*_DATABASE_URL)" : this.display(s.dataDir)}`,
       ),
-      `  ${"NATS".padEnd(17)}${config.natsUrl.padEnd(width + 2)}${
+      `  ${"NATS".padEnd(17)}${natsUrl.padEnd(width + 2)}${
         this.nats?.child ? this.display(join(config.dataDir, "nats")) : "(external server, not managed here)"
       }`,
       "",

@@ -12,17 +12,21 @@ function positiveInt(value: string): number {
 
 const program = new Command("pnpm start")
   .description(
-    "Runs the whole Köprü network locally: NATS, the six services on embedded databases under DATA_DIR (.data),\n" +
-      "and a seeded demo network. Ctrl-C stops everything; a second start keeps the data.",
+    "Runs the whole Köprü network locally: its own nats-server, the six services on embedded databases\n" +
+      "under DATA_DIR (.data), and a seeded demo network. Ctrl-C stops everything; a second start keeps the data.",
   )
-  .option("--fresh", "wipe the data directory first")
+  .option(
+    "--fresh",
+    "wipe the data directory first (and, with NATS_URL, the network's streams on that server)",
+  )
   .option("--no-seed", "do not seed the demo network")
   .option("--verbose", "relay the services' info logs (default: warnings and errors only)")
   .option("--referrals <n>", "how many demo referrals to seed", positiveInt, DEFAULT_REFERRAL_COUNT)
   .option("--concurrency <n>", "seed calls in flight", positiveInt, 8)
   .addHelpText(
     "after",
-    "\nEnvironment: DATA_DIR, NATS_URL, KOPRU_<SERVICE>_ADDR (host:port, also read by `pnpm kopru`),\n" +
+    "\nEnvironment: DATA_DIR, NATS_URL (an external NATS instead of the own nats-server),\n" +
+      "KOPRU_<SERVICE>_ADDR (host:port, also read by `pnpm kopru`),\n" +
       "KOPRU_<SERVICE>_DATABASE_URL (a PostgreSQL for one service), LOG_LEVEL (with --verbose).",
   )
   .parse(process.argv);

@@ -1,5 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { findNatsServerBinary, isPortOpen } from "@kopru/testing";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { NETWORK_LAYOUT } from "@kopru/events";
+import { findNatsServerBinary, freePort } from "@kopru/nats-server";
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { ChildStartError, type ManagedChild, spawnManaged } from "./processes.js";
 
 export class NatsUnavailableError extends Error {
@@ -8,52 +12,73 @@ export class NatsUnavailableError extends Error {
 
 export interface NatsHandle {
   url: string;
-  /** The nats-server this launcher started, or undefined when one was already answering. */
+  /** The nats-server this launcher started, or undefined for an external one (`NATS_URL`). */
   child: ManagedChild | undefined;
   storeDir: string | undefined;
 }
 
-function hostPort(url: string): { host: string; port: number } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new NatsUnavailableError(`NATS_URL "${url}" is not a URL like nats://127.0.0.1:4222`);
-  }
-  return { host: parsed.hostname || "127.0.0.1", port: Number(parsed.port || 4222) };
+function pidFile(storeDir: string): string {
+  return join(storeDir, "nats-server.pid");
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
- * Uses the NATS answering at `url`, or starts `nats-server -js` there (loopback only) with its
- * JetStream store under `storeDir`, so a second start finds the same streams.
+ * Stops a nats-server that an earlier launcher started on this store dir and could not stop (it
+ * was killed with SIGKILL): two servers must never share one JetStream store. Only a process whose
+ * command line names this store dir is touched.
  */
-export async function ensureNats(
-  url: string,
-  storeDir: string,
-  log: (line: string) => void,
-): Promise<NatsHandle> {
-  const { host, port } = hostPort(url);
-  if (await isPortOpen(host, port, 1_000)) return { url, child: undefined, storeDir: undefined };
-  if (!LOOPBACK.has(host)) {
-    throw new NatsUnavailableError(
-      `nothing answers at NATS_URL ${url}; the launcher starts a local nats-server only for 127.0.0.1`,
-    );
+export async function stopLeftoverNats(storeDir: string, log: (line: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile(storeDir), "utf8").trim());
+  } catch {
+    return;
   }
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  let commandLine = "";
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return;
+  }
+  if (!commandLine.includes("nats-server") || !commandLine.includes(storeDir)) return;
+  log(`NATS: stopping the nats-server (pid ${pid}) an earlier start left running on ${storeDir}`);
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 5_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+}
+
+/**
+ * Starts the network's own `nats-server -js` on a free loopback port with its JetStream store under
+ * `storeDir` (the data directory), so a second start finds the same streams and nothing else on the
+ * machine (another demo, a test run) shares them.
+ */
+export async function startOwnNats(storeDir: string, log: (line: string) => void): Promise<NatsHandle> {
   const { binary, searched } = findNatsServerBinary();
   if (!binary) {
     throw new NatsUnavailableError(
-      `nothing answers at ${url} and no nats-server binary was found (looked in ${searched.join(", ")}).\n` +
+      `no nats-server binary was found (looked in ${searched.join(", ")}).\n` +
         "Install it with `apt-get install -y nats-server` (Debian/Ubuntu), " +
         "or point NATS_URL at a running NATS with JetStream.",
     );
   }
   mkdirSync(storeDir, { recursive: true });
+  await stopLeftoverNats(storeDir, log);
+  rmSync(pidFile(storeDir), { force: true });
+  const port = await freePort();
   const child = spawnManaged({
     name: "nats",
     command: binary,
-    args: ["-js", "-a", host === "localhost" ? "127.0.0.1" : host, "-p", String(port), "-sd", storeDir],
+    args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir, "-P", pidFile(storeDir)],
     cwd: storeDir,
     env: process.env,
     onLine: (line) => {
@@ -68,5 +93,54 @@ export async function ensureNats(
       ? new NatsUnavailableError(error.message, { cause: error })
       : error;
   }
-  return { url, child, storeDir };
+  return { url: `nats://127.0.0.1:${port}`, child, storeDir };
+}
+
+/** Checks that the server at `url` answers with JetStream; the launcher never starts one there. */
+export async function useExternalNats(url: string): Promise<NatsHandle> {
+  try {
+    const nc = await connect({ servers: url, timeout: 3_000, reconnect: false });
+    try {
+      await jetstreamManager(nc);
+    } finally {
+      await nc.close();
+    }
+  } catch (error) {
+    throw new NatsUnavailableError(
+      `NATS_URL ${url} does not answer with JetStream (${error instanceof Error ? error.message : String(error)}). ` +
+        "Start it with `-js`, or unset NATS_URL to let the launcher run its own nats-server.",
+      { cause: error },
+    );
+  }
+  return { url, child: undefined, storeDir: undefined };
+}
+
+/** Names of the network's streams: the layout's streams and its dead-letter stream. */
+export function networkStreamNames(): string[] {
+  return [...NETWORK_LAYOUT.streams, NETWORK_LAYOUT.deadLetterStream].map((s) => s.name);
+}
+
+/**
+ * `--fresh` on an external server: deletes the network's streams, and with them every durable
+ * consumer on them, so the fresh services replay nothing that an earlier demo or a test run left.
+ * Returns the streams that were there.
+ */
+export async function removeNetworkStreams(url: string): Promise<string[]> {
+  const nc = await connect({ servers: url, timeout: 3_000, reconnect: false });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const removed: string[] = [];
+    for (const name of networkStreamNames()) {
+      try {
+        await jsm.streams.delete(name);
+        removed.push(name);
+      } catch (error) {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) continue;
+        throw error;
+      }
+    }
+    return removed;
+  } finally {
+    await nc.close();
+  }
 }

@@ -4,10 +4,11 @@ import { assertSafeToWipe, launcherConfig, REPO_ROOT, usesDefaultAddresses } fro
 import { relayLine } from "../src/launcher.js";
 
 describe("launcher configuration", () => {
-  it("defaults to .data at the repository root, local NATS and the default ports", () => {
+  it("defaults to .data at the repository root, a nats-server of its own and the default ports", () => {
     const config = launcherConfig({});
     expect(config.dataDir).toBe(join(REPO_ROOT, ".data"));
-    expect(config.natsUrl).toBe("nats://127.0.0.1:4222");
+    expect(config.natsUrl).toBeUndefined();
+    expect(launcherConfig({ NATS_URL: " nats://10.0.0.5:4222 " }).natsUrl).toBe("nats://10.0.0.5:4222");
     expect(config.services.map((s) => `${s.name}=${s.address}`)).toEqual([
       "intake=127.0.0.1:50051",
       "protection=127.0.0.1:50052",

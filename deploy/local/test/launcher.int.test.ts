@@ -1,49 +1,77 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeEvent, provisionStreams } from "@kopru/bus";
 import { addressVariable, SERVICE_NAMES } from "@kopru/cli";
-import { freePort, isPortOpen, type SpawnedProcess, spawnNodeProcess } from "@kopru/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import { Priority, ReferralOrigin, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
+import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
+import { callUnary, insecureCredentials } from "@kopru/service-kit";
+import {
+  connectNats,
+  freePort,
+  isPortOpen,
+  type NatsServerProcess,
+  type SpawnedProcess,
+  spawnNodeProcess,
+  startNatsServer,
+  waitFor,
+} from "@kopru/testing";
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import { afterEach, describe, expect, it } from "vitest";
 
-// The launcher as a person runs it, minus the seed: its own nats-server and the six services on
-// free ports and a scratch data directory, every "listening" line, then Ctrl-C and a clean exit.
+// The launcher as a person runs it: its own nats-server (or the external one NATS_URL names), the six
+// services on free ports and a scratch data directory, each waited for through its health check.
 
-const dataDir = mkdtempSync(join(tmpdir(), "kopru-local-"));
-let launcher: SpawnedProcess | undefined;
-
-afterAll(async () => {
-  await launcher?.kill("SIGKILL");
-  rmSync(dataDir, { recursive: true, force: true });
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-describe("pnpm start --no-seed", () => {
-  it("starts NATS and the six services, and stops them all on SIGINT with exit code 0", {
-    timeout: 150_000,
-  }, async () => {
-    const natsPort = await freePort();
-    const addresses: Record<string, string> = {};
-    for (const service of SERVICE_NAMES)
-      addresses[addressVariable(service)] = `127.0.0.1:${await freePort()}`;
-    launcher = spawnNodeProcess(new URL("../src/main.ts", import.meta.url), {
-      args: ["--no-seed"],
-      env: {
-        ...addresses,
-        DATA_DIR: dataDir,
-        NATS_URL: `nats://127.0.0.1:${natsPort}`,
-        DATABASE_URL: undefined,
-        LOG_LEVEL: undefined,
-      },
-    });
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "kopru-local-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
-    await launcher.waitForLine(/^Köprü is running\.$/, { timeoutMs: 120_000 });
-    // The address table follows the banner line.
+async function freeAddresses(): Promise<Record<string, string>> {
+  const addresses: Record<string, string> = {};
+  for (const service of SERVICE_NAMES) addresses[addressVariable(service)] = `127.0.0.1:${await freePort()}`;
+  return addresses;
+}
+
+function launch(args: string[], env: Record<string, string | undefined>): SpawnedProcess {
+  const launcher = spawnNodeProcess(new URL("../src/main.ts", import.meta.url), {
+    args,
+    env: { DATABASE_URL: undefined, LOG_LEVEL: undefined, ...env },
+  });
+  cleanup.push(() => launcher.kill("SIGKILL"));
+  return launcher;
+}
+
+describe("pnpm start", () => {
+  it("runs a nats-server of its own under DATA_DIR, starts the six services, and stops them all on SIGINT", {
+    timeout: 240_000,
+  }, async () => {
+    const dataDir = scratchDir();
+    const addresses = await freeAddresses();
+    // No NATS_URL, even though the test run has one: the launcher must not need it.
+    const launcher = launch(["--no-seed"], { ...addresses, DATA_DIR: dataDir, NATS_URL: undefined });
+
+    await launcher.waitForLine(/^Köprü is running\.$/, { timeoutMs: 220_000 });
     for (const service of SERVICE_NAMES)
       await launcher.waitForLine(addresses[addressVariable(service)] as string);
     const output = launcher.stdout().join("\n");
-    expect(output).toContain(`NATS: started nats-server -js at nats://127.0.0.1:${natsPort}`);
+    const started = /^NATS: started nats-server -js at nats:\/\/127\.0\.0\.1:(\d+) \(store (.+)\)$/m.exec(
+      output,
+    );
+    expect(started?.[2]).toBe(join(dataDir, "nats"));
+    const natsPort = Number(started?.[1]);
+    expect(natsPort).not.toBe(4222);
     for (const service of SERVICE_NAMES) {
-      expect(output).toMatch(new RegExp(`^  ${service} listening \\(`, "m"));
-      expect(output).toContain(addresses[addressVariable(service)]);
+      expect(output).toMatch(new RegExp(`^  ${service} serving \\(`, "m"));
       const [host, port] = (addresses[addressVariable(service)] as string).split(":");
       expect(await isPortOpen(host as string, Number(port))).toBe(true);
     }
@@ -58,4 +86,127 @@ describe("pnpm start --no-seed", () => {
     }
     expect(await isPortOpen("127.0.0.1", natsPort)).toBe(false);
   });
+
+  it("--fresh on an external NATS that holds an earlier run's events: coordination's totals are exactly the seed's", {
+    timeout: 360_000,
+  }, async () => {
+    const server: NatsServerProcess = await startNatsServer();
+    cleanup.push(() => server.close());
+    const STRAY_REFERRALS = 25;
+    const strayProvince = "TUR3881553";
+    await leaveEarlierRunBehind(server.url, STRAY_REFERRALS, strayProvince);
+
+    const dataDir = scratchDir();
+    const addresses = await freeAddresses();
+    const launcher = launch(["--fresh", "--referrals", "24", "--concurrency", "4"], {
+      ...addresses,
+      DATA_DIR: dataDir,
+      NATS_URL: server.url,
+    });
+    await launcher.waitForLine(/^Köprü is running\.$/, { timeoutMs: 300_000 });
+    const output = launcher.stdout().join("\n");
+    expect(output).toContain(`NATS: using the external server at ${server.url} (NATS_URL)`);
+    expect(output).toMatch(
+      /removed the network's streams and their durable consumers \(--fresh\): KOPRU_REFERRAL/,
+    );
+    expect(output).not.toContain("durable consumer belongs to another database");
+
+    const seeded = JSON.parse(readFileSync(join(dataDir, "seed.json"), "utf8")) as {
+      referrals: number;
+      statuses: Record<string, number>;
+    };
+    expect(seeded.referrals).toBeGreaterThanOrEqual(24);
+    const coordination = new CoordinationServiceClient(
+      addresses[addressVariable("coordination")] as string,
+      insecureCredentials(),
+    );
+    cleanup.push(() => coordination.close());
+    const coordinator = { organisationId: "coordination", actorId: "launcher-test", role: "coordinator" };
+    const figures = () =>
+      callUnary(coordination, coordination.getReferralFigures, { groupBy: [] }, coordinator);
+    // The read model is built from the stream asynchronously; stray events, had they survived, sit
+    // before the seed's in the stream and would be counted by the time the seed's are.
+    const total = await waitFor(
+      async () => {
+        const row = (await figures()).total;
+        return row && row.requested >= seeded.referrals ? row : undefined;
+      },
+      { timeoutMs: 60_000, message: "coordination to count every seeded referral" },
+    );
+    expect(total.requested).toBe(seeded.referrals);
+    expect({
+      completed: total.completed,
+      not_completed: total.notCompleted,
+      declined: total.declined,
+      on_hold: total.onHold,
+      cancelled: total.cancelled,
+      redirected: total.redirected,
+    }).toEqual({
+      completed: seeded.statuses.completed ?? 0,
+      not_completed: seeded.statuses.not_completed ?? 0,
+      declined: seeded.statuses.declined ?? 0,
+      on_hold: seeded.statuses.on_hold ?? 0,
+      cancelled: seeded.statuses.cancelled ?? 0,
+      redirected: seeded.statuses.redirected ?? 0,
+    });
+    // The stray events were dated a day ahead: an "as of" in the future would be theirs.
+    const asOf = (await figures()).asOf;
+    expect(asOf?.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await launcher.kill("SIGINT")).toEqual({ code: 0, signal: null });
+  });
 });
+
+/**
+ * What an earlier demo or test run leaves on a shared server: the network's streams holding status
+ * events of referrals nobody seeded (in a province that does not exist, dated a day ahead), and a
+ * durable consumer under coordination's name that has acknowledged them.
+ */
+async function leaveEarlierRunBehind(url: string, count: number, province: string): Promise<void> {
+  const nats = await connectNats({ url });
+  try {
+    await provisionStreams(nats.jsm, NETWORK_LAYOUT);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    for (let i = 0; i < count; i++) {
+      const referralId = `0190aaaa-0000-7000-8000-${String(i).padStart(12, "0")}`;
+      const payload = ReferralStatusChanged.fromPartial({
+        referralId,
+        rootReferralId: referralId,
+        origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
+        referrerOrganisationId: "ngo-hayat",
+        targetOrganisationId: "mmcc-gaziantep",
+        serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+        priority: Priority.PRIORITY_NORMAL,
+        fromStatus: ReferralStatus.REFERRAL_STATUS_UNSPECIFIED,
+        toStatus: ReferralStatus.REFERRAL_STATUS_REQUESTED,
+        actorKind: ActorKind.ACTOR_KIND_STAFF,
+        actorOrganisationId: "ngo-hayat",
+        occurredAt: tomorrow,
+        requestedAt: tomorrow,
+        respondBy: new Date(tomorrow.getTime() + 14 * 86_400_000),
+        sequence: 1,
+        disaggregation: { provinceCode: province },
+      });
+      const encoded = encodeEvent(
+        {
+          definition: EVENTS.referralStatusChanged,
+          payload,
+          aggregate: { type: "referral", id: referralId, sequence: 1 },
+          correlationId: referralId,
+          occurredAt: tomorrow,
+        },
+        { organisationId: "ngo-hayat", service: "intake" },
+      );
+      await nats.js.publish(encoded.subject, encoded.envelope, { msgID: encoded.eventId });
+    }
+    await nats.jsm.consumers.add(STREAMS.referral.name, {
+      durable_name: "coordination-status",
+      filter_subject: SUBJECTS.allStatus,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
+    const stored = await nats.jsm.streams.info(STREAMS.referral.name);
+    expect(stored.state.messages).toBe(count);
+  } finally {
+    await nats.close();
+  }
+}

@@ -5,6 +5,8 @@ import {
   type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -16,6 +18,7 @@ import { decodeEvent, HEADER, type ReceivedEvent } from "./envelope.js";
 import { type DeadLetterReason, type RejectedEventInfo, RejectedMessageError } from "./errors.js";
 import { type EventDefinition, subjectMatches } from "./layout.js";
 import type { RelayLogger } from "./outbox.js";
+import { untilBrokerAnswers } from "./provision.js";
 import { backoffDelay, sleep } from "./retry.js";
 
 export type EventHandler<T> = (tx: Sql, event: ReceivedEvent<T>) => Promise<void>;
@@ -181,9 +184,12 @@ export class EventConsumer {
     return this.options.name;
   }
 
-  /** Creates or updates the durable consumer; safe to call from every instance at every start. */
-  async provision(): Promise<void> {
-    const { jsm, stream, name, filterSubject } = this.options;
+  /**
+   * Creates or updates the durable consumer; safe to call from every instance at every start. A
+   * broker that does not answer yet is waited for (see `untilBrokerAnswers`), never a reason to fail.
+   */
+  async provision(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { jsm, stream, name, filterSubject, logger } = this.options;
     const backoff = (this.options.backoffMs ?? DEFAULT_BACKOFF_MS).map((ms) => nanos(ms));
     const config = {
       durable_name: name,
@@ -203,21 +209,31 @@ export class EventConsumer {
         if (isConnectionError(error)) return undefined;
         throw error;
       });
-    let existing = await jsm.consumers.info(stream, name).catch(() => undefined);
-    if (existing && bound === false) {
-      // Left by another database: its acknowledgements are not this database's effects.
-      this.options.logger?.warn(
-        { consumer: name },
-        "durable consumer belongs to another database; replaying from the start",
-      );
-      await jsm.consumers.delete(stream, name).catch(() => {});
-      existing = undefined;
-    }
-    if (existing) await jsm.consumers.update(stream, name, config);
-    else {
-      const deliver_policy = this.options.startAt === "now" ? DeliverPolicy.New : DeliverPolicy.All;
-      await jsm.consumers.add(stream, { ...config, deliver_policy });
-    }
+    // Each try starts from the top, so a step whose answer was lost (it may have been applied) is
+    // simply looked at again; a durable of another database is deleted once, not on every try.
+    let foreignDeleted = false;
+    await untilBrokerAnswers(
+      `consumer ${name}`,
+      async () => {
+        let existing = await consumerInfo(jsm, stream, name);
+        if (existing && bound === false && !foreignDeleted) {
+          // Left by another database: its acknowledgements are not this database's effects.
+          logger?.warn(
+            { consumer: name },
+            "durable consumer belongs to another database; replaying from the start",
+          );
+          await deleteConsumer(jsm, stream, name);
+          foreignDeleted = true;
+          existing = undefined;
+        }
+        if (existing) await jsm.consumers.update(stream, name, config);
+        else {
+          const deliver_policy = this.options.startAt === "now" ? DeliverPolicy.New : DeliverPolicy.All;
+          await jsm.consumers.add(stream, { ...config, deliver_policy });
+        }
+      },
+      { logger, signal: options.signal },
+    );
     if (bound === false) {
       await this.options.db.query(
         "INSERT INTO kopru_consumer_bindings (consumer) VALUES ($1) ON CONFLICT (consumer) DO NOTHING",
@@ -230,7 +246,10 @@ export class EventConsumer {
     if (this.loop) return;
     await this.provision();
     this.abort = new AbortController();
-    const consumer = await this.options.js.consumers.get(this.options.stream, this.options.name);
+    const { js, stream, name, logger } = this.options;
+    const consumer = await untilBrokerAnswers(`consumer ${name}`, () => js.consumers.get(stream, name), {
+      logger,
+    });
     this.loop = this.run(consumer);
   }
 
@@ -924,6 +943,27 @@ export class EventConsumer {
 /** Rolls back a fast-path batch whose handler failed, so it can be retried message by message. */
 class HandlerFailedInBatch extends Error {
   override readonly name = "HandlerFailedInBatch";
+}
+
+/** The durable's info, or undefined when it does not exist; any other failure is thrown. */
+async function consumerInfo(jsm: JetStreamManager, stream: string, name: string) {
+  try {
+    return await jsm.consumers.info(stream, name);
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
+      return undefined;
+    throw error;
+  }
+}
+
+/** Deletes a durable; one already gone counts as deleted. */
+async function deleteConsumer(jsm: JetStreamManager, stream: string, name: string): Promise<void> {
+  try {
+    await jsm.consumers.delete(stream, name);
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound) return;
+    throw error;
+  }
 }
 
 function aggregateKey(aggregate: { type: string; id: string }): string {

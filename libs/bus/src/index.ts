@@ -36,7 +36,12 @@ export {
   type RelayLogger,
   type RelayStats,
 } from "./outbox.js";
-export { provisionStreams } from "./provision.js";
+export {
+  type BrokerRetryOptions,
+  isTransientBrokerError,
+  provisionStreams,
+  untilBrokerAnswers,
+} from "./provision.js";
 export { backoffDelay, sleep } from "./retry.js";
 
 import { fileURLToPath } from "node:url";

@@ -134,6 +134,17 @@ export class OutboxRelay {
     this.wakeUp?.();
   }
 
+  /**
+   * Committed events not yet published. Operators watch it; a test waits for 0 before it concludes
+   * that an event missing from JetStream was never written rather than not yet published.
+   */
+  async pendingCount(): Promise<number> {
+    const result = await this.options.db.query<{ n: number | string }>(
+      "SELECT count(*) AS n FROM kopru_outbox WHERE sent_at IS NULL",
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
   /** Publishes everything pending once; returns how many rows were sent. Used by tools and tests. */
   async drain(): Promise<number> {
     let total = 0;

@@ -28,6 +28,8 @@ export interface HostedGrpcServer {
   health: HealthImplementation;
   port: number;
   address: string;
+  /** Adds the service's own handlers and reports SERVING, for each of them and overall. */
+  serve(bindings: readonly GrpcServiceBinding[]): void;
   /** Reports NOT_SERVING, then lets calls in flight finish (forcing after `graceMs`). */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -41,19 +43,28 @@ function descriptorSet(): Buffer {
 /**
  * Builds and binds a gRPC server with the standard health service (per service name and
  * overall) and server reflection fed from the contracts' descriptor set, so `grpcurl`/`buf curl`
- * work against any Köprü service without local proto files.
+ * work against any Köprü service without local proto files. Bound with no bindings, it answers
+ * health checks with NOT_SERVING until `serve()` adds the service's handlers: a service binds its
+ * port first, so whoever waits for it can ask whether it is ready instead of guessing from logs.
  */
 export async function startGrpcServer(
   bindings: readonly GrpcServiceBinding[],
   options: { host: string; port: number },
 ): Promise<HostedGrpcServer> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
-  for (const binding of bindings) server.addService(binding.definition, binding.implementation);
-
-  const statuses: Record<string, "SERVING" | "NOT_SERVING"> = { "": "SERVING" };
-  for (const binding of bindings) statuses[binding.name] = "SERVING";
+  const statuses: Record<string, "SERVING" | "NOT_SERVING"> = { "": "NOT_SERVING" };
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
+  const serve = (more: readonly GrpcServiceBinding[]) => {
+    // grpc-js routes by method path at call time, so handlers may join a server already bound.
+    for (const binding of more) {
+      server.addService(binding.definition, binding.implementation);
+      statuses[binding.name] = "SERVING";
+      health.setStatus(binding.name, "SERVING");
+    }
+    statuses[""] = "SERVING";
+    health.setStatus("", "SERVING");
+  };
 
   const reflection = new ReflectionService(loadFileDescriptorSetFromBuffer(descriptorSet()));
   reflection.addToServer(server);
@@ -64,12 +75,14 @@ export async function startGrpcServer(
     );
   });
   const address = `${options.host}:${port}`;
+  if (bindings.length > 0) serve(bindings);
 
   return {
     server,
     health,
     port,
     address,
+    serve,
     async shutdown(graceMs = 5_000) {
       for (const name of Object.keys(statuses)) health.setStatus(name, "NOT_SERVING");
       await new Promise<void>((resolve) => {

@@ -25,6 +25,13 @@ export {
 } from "./errors.js";
 export { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
 export {
+  checkHealth,
+  type HealthStatus,
+  NotServingError,
+  type WaitUntilServingOptions,
+  waitUntilServing,
+} from "./health.js";
+export {
   appendAudit,
   claimRequestId,
   earlierRequestEntity,

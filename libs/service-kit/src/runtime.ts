@@ -1,4 +1,10 @@
-import { type BusLayout, type EventConsumer, OutboxRelay, provisionStreams } from "@kopru/bus";
+import {
+  type BusLayout,
+  type EventConsumer,
+  OutboxRelay,
+  provisionStreams,
+  untilBrokerAnswers,
+} from "@kopru/bus";
 import { commonServiceEnv, exitOnConfigError, loadConfig, port } from "@kopru/config";
 import { createLogger, type Logger, shutdownTelemetry } from "@kopru/observability";
 import { type Database, type MigrationSource, migrate, openDatabase } from "@kopru/storage";
@@ -59,10 +65,11 @@ export interface RunningService<C extends ServiceConfig> {
 }
 
 /**
- * Composition root shared by every service: config → database (+ migrations) → NATS (+ streams)
- * → outbox relay → the service's own gRPC handlers, consumers and workers. Stopping drains in the
- * reverse order: no new calls, consumers finish what they hold, the relay finishes its round,
- * then NATS and the database close.
+ * Composition root shared by every service: config → gRPC port bound, answering health checks with
+ * NOT_SERVING → database (+ migrations) → NATS (+ streams) → outbox relay → the service's own
+ * handlers, consumers and workers → SERVING. A broker that does not answer yet is waited for, not a
+ * reason to exit. Stopping drains in the reverse order: no new calls, consumers finish what they
+ * hold, the relay finishes its round, then NATS and the database close.
  */
 export async function startService<S extends z.ZodObject, C extends ServiceConfig>(
   spec: ServiceSpec<S, C>,
@@ -72,41 +79,61 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
   const logger = createLogger({ service: spec.name, level: config.LOG_LEVEL });
   const clock = env.KOPRU_CLOCK_OFFSET_FILE ? offsetFileClock(env.KOPRU_CLOCK_OFFSET_FILE) : systemClock;
 
-  const db = await openDatabase({ service: spec.name, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const applied = await migrate(db, spec.migrations);
-  logger.info({ database: db.location, applied: applied.length }, "database ready");
+  // Bound first: whoever waits for this service asks the health check instead of reading logs.
+  const grpc = await startGrpcServer([], { host: config.GRPC_HOST, port: config.GRPC_PORT });
+  logger.info({ grpc: grpc.address }, "gRPC bound; NOT_SERVING until ready");
+  let db: Database | undefined;
+  let nats: NatsConnection | undefined;
+  try {
+    db = await openDatabase({ service: spec.name, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    const applied = await migrate(db, spec.migrations);
+    logger.info({ database: db.location, applied: applied.length }, "database ready");
 
-  const nats = await connect({ servers: config.NATS_URL, name: spec.name, maxReconnectAttempts: -1 });
-  const jsm = await jetstreamManager(nats);
-  const js = jetstream(nats);
-  await provisionStreams(jsm, spec.layout);
+    // A broker that is down at start is waited for, as one that goes away later is.
+    nats = await connect({
+      servers: config.NATS_URL,
+      name: spec.name,
+      maxReconnectAttempts: -1,
+      waitOnFirstConnect: true,
+    });
+    const connection = nats;
+    const jsm = await untilBrokerAnswers("JetStream", () => jetstreamManager(connection), { logger });
+    const js = jetstream(nats);
+    await provisionStreams(jsm, spec.layout, { logger });
 
-  const relay = new OutboxRelay({ db, js, logger });
-  const context: ServiceContext<C> = { name: spec.name, config, db, nats, js, jsm, relay, logger, clock };
-  const built = await spec.build(context);
+    const relay = new OutboxRelay({ db, js, logger });
+    const context: ServiceContext<C> = { name: spec.name, config, db, nats, js, jsm, relay, logger, clock };
+    const built = await spec.build(context);
 
-  relay.start();
-  for (const consumer of built.consumers ?? []) await consumer.start();
-  for (const worker of built.workers ?? []) await worker.start();
-  const grpc = await startGrpcServer(built.grpc, { host: config.GRPC_HOST, port: config.GRPC_PORT });
-  logger.info({ grpc: grpc.address }, `${spec.name} listening`);
+    relay.start();
+    for (const consumer of built.consumers ?? []) await consumer.start();
+    for (const worker of built.workers ?? []) await worker.start();
+    grpc.serve(built.grpc);
+    logger.info({ grpc: grpc.address }, `${spec.name} listening`);
 
-  let stopping: Promise<void> | undefined;
-  return {
-    context,
-    grpc,
-    stop() {
-      stopping ??= (async () => {
-        await grpc.shutdown();
-        for (const worker of built.workers ?? []) await worker.stop();
-        for (const consumer of built.consumers ?? []) await consumer.stop();
-        await relay.stop();
-        await nats.drain().catch(() => {});
-        await db.close();
-      })();
-      return stopping;
-    },
-  };
+    let stopping: Promise<void> | undefined;
+    return {
+      context,
+      grpc,
+      stop() {
+        stopping ??= (async () => {
+          await grpc.shutdown();
+          for (const worker of built.workers ?? []) await worker.stop();
+          for (const consumer of built.consumers ?? []) await consumer.stop();
+          await relay.stop();
+          await connection.drain().catch(() => {});
+          await context.db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    // A start that fails leaves no port bound and no connection open behind it.
+    await grpc.shutdown(0);
+    await nats?.close().catch(() => {});
+    await db?.close().catch(() => {});
+    throw error;
+  }
 }
 
 /** Entry point for `src/main.ts`: start, print where it listens, drain on SIGINT/SIGTERM. */
@@ -114,7 +141,7 @@ export async function runService<S extends z.ZodObject, C extends ServiceConfig>
   spec: ServiceSpec<S, C>,
 ): Promise<void> {
   const running = await exitOnConfigError(() => startService(spec));
-  // One plain line per service, read by the launcher, the tests and people.
+  // One plain line per service once it is SERVING, for people and the tests that read it.
   console.log(`[${spec.name}] gRPC listening on ${running.grpc.address}`);
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
     if (err) running.context.logger.error({ err }, "stopping after an unexpected error");

@@ -45,13 +45,12 @@ describe("postgresUnavailableMessage", () => {
 });
 
 describe("natsUnavailableMessage", () => {
-  it("names NATS, the places searched for nats-server and the install command", () => {
+  it("names nats-server, the places searched for it and the install command", () => {
     const message = natsUnavailableMessage({
-      kind: "not-answering",
-      address: "127.0.0.1:4222",
+      kind: "no-server",
       searched: ["/usr/bin/nats-server", "/usr/sbin/nats-server"],
     });
-    expect(message).toMatch(/^NATS with JetStream does not answer at 127\.0\.0\.1:4222, NATS_URL is not set/);
+    expect(message).toMatch(/^Tests start a nats-server of their own, but no nats-server binary was found/);
     expect(message).toContain("/usr/sbin/nats-server");
     expect(message).toContain(`\`${NATS_INSTALL}\``);
     expect(NATS_INSTALL).toBe("apt-get install -y nats-server");

@@ -4,9 +4,6 @@
 export const POSTGRES_INSTALL = "apt-get install -y postgresql";
 export const POSTGRES_START = "pg_ctlcluster --skip-systemctl-redirect 15 main start";
 export const NATS_INSTALL = "apt-get install -y nats-server";
-export const NATS_START =
-  "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server";
-
 export type PostgresProblem =
   /** Nothing listens on the local address. */
   | { kind: "not-answering"; address: string }
@@ -35,23 +32,23 @@ export function postgresUnavailableMessage(problem: PostgresProblem): string {
 }
 
 export type NatsProblem =
-  /** Nothing (with JetStream) at the local address, and no binary to start one. */
-  | { kind: "not-answering"; address: string; searched: readonly string[] }
+  /** NATS_URL is not set, no nats-server binary to start one, and no container engine. */
+  | { kind: "no-server"; searched: readonly string[] }
   /** NATS_URL is set but unusable; explicit configuration, so we do not fall through. */
   | { kind: "env-unusable"; url: string; detail: string };
 
 export function natsUnavailableMessage(problem: NatsProblem): string {
   switch (problem.kind) {
-    case "not-answering":
+    case "no-server":
       return (
-        `NATS with JetStream does not answer at ${problem.address}, NATS_URL is not set, and no nats-server ` +
-        `binary was found (searched ${problem.searched.join(", ")}). Install it with \`${NATS_INSTALL}\` ` +
-        `(the helper then starts its own), start it with \`${NATS_START}\`, or set NATS_URL.`
+        `Tests start a nats-server of their own, but no nats-server binary was found (searched ${problem.searched.join(", ")}), ` +
+        `no container engine answers, and NATS_URL is not set. Install it with \`${NATS_INSTALL}\`, ` +
+        "or set NATS_URL to a NATS with JetStream that only tests use (never a demo's: tests write to the network's streams)."
       );
     case "env-unusable":
       return (
         `NATS at NATS_URL=${redactUrl(problem.url)} is not usable: ${problem.detail}. ` +
-        "It must answer and have JetStream enabled (`-js`). Fix or unset NATS_URL."
+        "It must answer and have JetStream enabled (`-js`). Fix or unset NATS_URL (unset, tests start their own nats-server)."
       );
   }
 }

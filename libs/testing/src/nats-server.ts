@@ -1,34 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { findNatsServerBinary, freePort } from "@kopru/nats-server";
+
+export { findNatsServerBinary } from "@kopru/nats-server";
+
 import { reapOnExit, removeOnExit } from "./cleanup.js";
 import { NatsServerStartError } from "./errors.js";
-import { freePort } from "./net.js";
-
-const WELL_KNOWN_BINARIES = ["/usr/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"];
-
-/** Where a nats-server binary is, and every place looked at (for the "missing" message). */
-export function findNatsServerBinary(): { binary: string | undefined; searched: string[] } {
-  const fromEnv = process.env.NATS_SERVER_BIN;
-  const pathDirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
-  const candidates = [
-    ...(fromEnv ? [fromEnv] : []),
-    ...pathDirs.map((dir) => join(dir, "nats-server")),
-    ...WELL_KNOWN_BINARIES,
-  ];
-  const searched = [...new Set(candidates)];
-  for (const candidate of searched) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return { binary: candidate, searched };
-    } catch {
-      // Not here; keep looking.
-    }
-  }
-  return { binary: undefined, searched };
-}
 
 export interface StartNatsServerOptions {
   /** Enable JetStream (`-js`). Default true: every Köprü test needs it. */

@@ -13,11 +13,7 @@ import { NatsUnavailableError } from "./errors.js";
 import { memoisePerProcess, registerTeardown } from "./memo.js";
 import { describeError, natsUnavailableMessage } from "./messages.js";
 import { findNatsServerBinary, startNatsServer } from "./nats-server.js";
-import { isPortOpen } from "./net.js";
 import type { ServerSource } from "./servers.js";
-
-const LOCAL_HOST = "127.0.0.1";
-const LOCAL_PORT = 4222;
 
 export interface NatsServerInfo {
   /** Client URL, e.g. `nats://127.0.0.1:4222`. */
@@ -36,8 +32,17 @@ async function probeJetStream(url: string): Promise<void> {
   }
 }
 
-/** The resolution itself, uncached; `local` is a parameter only so tests can aim it at a closed port. */
-export async function resolveNats(local = { host: LOCAL_HOST, port: LOCAL_PORT }): Promise<NatsServerInfo> {
+export interface ResolveNatsOptions {
+  /** The nats-server binary to start (empty: none); default: `NATS_SERVER_BIN`, PATH, /usr/sbin/nats-server. */
+  binary?: string | undefined;
+}
+
+/**
+ * The resolution itself, uncached. A run never shares a broker it did not ask for: without an
+ * explicit `NATS_URL` it starts a nats-server of its own (store in a temp dir), so no test writes
+ * to the streams or durable consumers of a demo, or of another run, on the machine's server.
+ */
+export async function resolveNats(options: ResolveNatsOptions = {}): Promise<NatsServerInfo> {
   const fromEnv = process.env.NATS_URL;
   if (fromEnv) {
     try {
@@ -51,39 +56,32 @@ export async function resolveNats(local = { host: LOCAL_HOST, port: LOCAL_PORT }
     return { url: fromEnv, source: "env" };
   }
 
+  const found =
+    options.binary !== undefined
+      ? { binary: options.binary || undefined, searched: [options.binary] }
+      : findNatsServerBinary();
+  if (found.binary) {
+    const server = await startNatsServer({ binary: found.binary });
+    registerTeardown(server.close);
+    return { url: server.url, source: "started" };
+  }
+
   if (await containerEngineAvailable()) {
     const started = await startNatsContainer();
     registerTeardown(started.stop);
     return { url: started.url, source: "container" };
   }
 
-  const localUrl = `nats://${local.host}:${local.port}`;
-  if (await isPortOpen(local.host, local.port)) {
-    try {
-      await probeJetStream(localUrl);
-      return { url: localUrl, source: "local" };
-    } catch {
-      // Something answers but without JetStream (or not NATS at all): start our own below.
-    }
-  }
-
-  const { binary, searched } = findNatsServerBinary();
-  if (!binary) {
-    throw new NatsUnavailableError(
-      natsUnavailableMessage({ kind: "not-answering", address: `${local.host}:${local.port}`, searched }),
-    );
-  }
-  const server = await startNatsServer({ binary });
-  registerTeardown(server.close);
-  return { url: server.url, source: "started" };
+  throw new NatsUnavailableError(natsUnavailableMessage({ kind: "no-server", searched: found.searched }));
 }
 
 const natsMemo = memoisePerProcess("nats", () => resolveNats());
 
 /**
- * The NATS server tests use, resolved once per process: `NATS_URL`, else a `nats:2.10 -js`
- * container when a container engine answers, else 127.0.0.1:4222, else a nats-server started
- * here (stopped at process exit or by `stopTestServers()`).
+ * The NATS server tests use, resolved once per process: `NATS_URL` when set, else a nats-server
+ * started here with its store in a temp dir, else a `nats:2.10 -js` container when no binary is
+ * installed but a container engine answers. What was started stops at process exit or at
+ * `stopTestServers()`.
  */
 export function natsServer(): Promise<NatsServerInfo> {
   return natsMemo.get();

@@ -1,23 +1,6 @@
-import { createConnection, createServer } from "node:net";
+import { freePort } from "@kopru/nats-server";
 
-/**
- * A TCP port that was free a moment ago on 127.0.0.1. The kernel picks it (port 0), so parallel
- * workers do not collide on a guessed range; the tiny race until the caller binds is accepted.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("freePort: the kernel returned no port"));
-      });
-    });
-  });
-}
+export { freePort, isPortOpen } from "@kopru/nats-server";
 
 /**
  * A URL whose port nothing listens on, for "the database (or broker) is down" tests: connecting
@@ -25,18 +8,4 @@ export function freePort(): Promise<number> {
  */
 export async function closedPortUrl(protocol = "postgres", path = "/x"): Promise<string> {
   return `${protocol}://127.0.0.1:${await freePort()}${path}`;
-}
-
-/** Whether something accepts a TCP connection; cheaper and quieter than a protocol client. */
-export function isPortOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { NatsUnavailableError, PostgresUnavailableError } from "./errors.js";
-import { resolveNats } from "./nats.js";
+import { connectNats, resolveNats } from "./nats.js";
 import { closedPortUrl, freePort } from "./net.js";
 import { resolvePostgres } from "./postgres.js";
 import { stopTestServers } from "./servers.js";
@@ -18,11 +18,33 @@ describe("server resolution", () => {
     await stopTestServers();
   });
 
-  it("starts its own nats-server when nothing answers locally", async () => {
+  it("starts a nats-server of its own per run, even when one answers at 127.0.0.1:4222", async () => {
     delete process.env.NATS_URL;
-    const info = await resolveNats({ host: "127.0.0.1", port: await freePort() });
-    expect(info.source).toBe("started");
-    expect(info.url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    const first = await resolveNats();
+    expect(first.source).toBe("started");
+    expect(first.url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.url).not.toBe("nats://127.0.0.1:4222");
+    // Another run (another process) gets another server: runs never share streams.
+    const second = await resolveNats();
+    expect(second.url).not.toBe(first.url);
+    const conn = await connectNats({ url: first.url });
+    try {
+      expect(await conn.jsm.streams.names().next()).toEqual([]);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it("says what is missing when there is no binary, no container engine and no NATS_URL", async () => {
+    delete process.env.NATS_URL;
+    const saved = process.env.KOPRU_TESTCONTAINERS;
+    process.env.KOPRU_TESTCONTAINERS = "off";
+    try {
+      await expect(resolveNats({ binary: "" })).rejects.toThrow(NatsUnavailableError);
+    } finally {
+      if (saved === undefined) delete process.env.KOPRU_TESTCONTAINERS;
+      else process.env.KOPRU_TESTCONTAINERS = saved;
+    }
   });
 
   it("fails loudly, not falling through, when NATS_URL is set but dead", async () => {

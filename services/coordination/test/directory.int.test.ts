@@ -82,6 +82,13 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
     return found;
   }
 
+  /** Every event coordination committed is in JetStream: what is missing there was never written. */
+  async function outboxDrained(): Promise<void> {
+    await waitFor(async () => (await h.service.context.relay.pendingCount()) === 0, {
+      message: "coordination's outbox to be published",
+    });
+  }
+
   async function lastDirectorySeq(): Promise<number> {
     return (await h.nats.jsm.streams.info(STREAMS.directory.name)).state.last_seq;
   }
@@ -150,6 +157,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
     });
 
     it("publishes nothing when the same state is upserted again (seeding twice is harmless)", async () => {
+      await outboxDrained();
       const before = await lastDirectorySeq();
       const again = await callUnary(
         h.client,
@@ -167,7 +175,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
         coordinator,
       );
       expect(again.organisation?.organisationId).toBe(organisationId);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await outboxDrained();
       const since = await directoryMessagesSince(before);
       expect(since.filter((m) => m.header?.get(HEADER.aggregateId) === organisationId)).toEqual([]);
     });

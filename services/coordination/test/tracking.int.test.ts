@@ -587,7 +587,10 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
         coordinator,
       );
       expect(again.requestedAt).toEqual(requestedAt);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Everything committed is published; a second request would be on the stream by now.
+      await waitFor(async () => (await h.service.context.relay.pendingCount()) === 0, {
+        message: "coordination's outbox to be published",
+      });
       const last = await h.nats.jsm.streams.getMessage(STREAMS.coordination.name, { last_by_subj: subject });
       expect(last?.seq).toBe(stored.seq);
 

@@ -27,6 +27,7 @@ import {
   grpcCode,
   type IntakeUnderTest,
   messagesOn,
+  outboxDrained,
   publish,
   publishDirectory,
   recordTestConsent,
@@ -308,7 +309,7 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
       // A repeated withdrawal answers the same and tells nobody twice; the consent covers nothing now.
       const again = await intake.api.call("withdrawConsent", withdrawal);
       expect(again.notifiedOrganisationIds).toEqual(withdrawn.notifiedOrganisationIds);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await outboxDrained(intake);
       expect(await messagesOn(nats, STREAMS.consent.name, `kopru.v1.consent.withdrawn.${ids.mmcc}`)).toBe(1);
       const refused = await failure(send(person, ids.mmcc));
       expect(grpcCode(refused)).toBe("FAILED_PRECONDITION");

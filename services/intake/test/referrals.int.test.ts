@@ -39,6 +39,7 @@ import {
   grpcCode,
   type IntakeUnderTest,
   messagesOn,
+  outboxDrained,
   publishDirectory,
   recordTestConsent,
   startIntake,
@@ -300,9 +301,10 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     const good = await consentFor(beneficiaryId);
 
     const subject = `kopru.v1.referral.requested.${ids.mmcc}`;
+    const db = intake.running.context.db;
+    await outboxDrained(intake);
     const messagesBefore = await messagesOn(nats, STREAMS.referral.name, subject);
     const outboxBefore = await outboxCount();
-    const db = intake.running.context.db;
     const referralsBefore = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM referrals"))
       .rows[0]?.n;
 
@@ -324,7 +326,7 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     expect((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM referrals")).rows[0]?.n).toBe(
       referralsBefore,
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await outboxDrained(intake);
     expect(await messagesOn(nats, STREAMS.referral.name, subject)).toBe(messagesBefore);
   });
 
@@ -337,19 +339,36 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let holding: (backendPid: number) => void = () => {};
+    const lockHolder = new Promise<number>((resolve) => {
+      holding = resolve;
+    });
     // A withdrawal holding the consent, as WithdrawConsent does, while a referral is being made.
     const withdrawal = db.transaction(async (tx) => {
       await tx.query("SELECT 1 FROM consents WHERE consent_id = $1 FOR UPDATE", [consentId]);
+      const me = await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      holding(me.rows[0]?.pid as number);
       await held;
       await tx.query(
         "UPDATE consents SET withdrawn_at = now(), withdrawal_reason = 1 WHERE consent_id = $1",
         [consentId],
       );
     });
+    const holderPid = await lockHolder;
     const creating = failure(
       intake.api.call("createReferral", referralTo(beneficiaryId, consentId, ids.mmcc)),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The race is only real once the referral's transaction queues behind the withdrawal's lock.
+    await waitFor(
+      async () =>
+        (
+          await db.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))",
+            [holderPid],
+          )
+        ).rows[0]?.n === 1,
+      { timeoutMs: 15_000, message: "the referral to wait for the withdrawal's lock on the consent" },
+    );
     release();
     await withdrawal;
     const refused = await creating;

@@ -26,7 +26,13 @@ import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
 import { ReferralLifecycle, receivingConsumers, referralMigrations } from "@kopru/referral";
 import { type GrpcClient, grpcClient, type RunningService, startService } from "@kopru/service-kit";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
-import { connectNats, createTestDatabase, type NatsTestConnection, type TestDatabase } from "@kopru/testing";
+import {
+  connectNats,
+  createTestDatabase,
+  type NatsTestConnection,
+  type TestDatabase,
+  waitFor,
+} from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import { intakeService } from "../src/app.js";
@@ -274,6 +280,18 @@ export async function recordTestConsent(
 }
 
 /** How many messages the stream holds on one subject. */
+/**
+ * Resolves once the outbox relay has published every event the service committed so far: after
+ * that, a message missing from JetStream was never written, rather than not yet published.
+ */
+export async function outboxDrained(intake: IntakeUnderTest): Promise<void> {
+  const { relay } = intake.running.context;
+  await waitFor(async () => (await relay.pendingCount()) === 0, {
+    timeoutMs: 15_000,
+    message: "the outbox relay to publish every committed event",
+  });
+}
+
 export async function messagesOn(nats: NatsTestConnection, stream: string, subject: string): Promise<number> {
   const info = await nats.jsm.streams.info(stream, { subjects_filter: subject });
   return info.state.subjects?.[subject] ?? 0;
