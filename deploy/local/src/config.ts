@@ -96,7 +96,6 @@ export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: bool
         LOG_LEVEL: verbose ? env.LOG_LEVEL || "info" : "warn",
         HOSTED_ORGANISATIONS: hosted[name].length > 0 ? hosted[name].join(",") : undefined,
         INTAKE_ORGANISATIONS: name === "intake" ? NGOS.join(",") : undefined,
-        OTEL_SDK_DISABLED: env.OTEL_SDK_DISABLED ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? undefined : "true"),
       },
     };
   });
