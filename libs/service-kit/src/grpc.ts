@@ -11,13 +11,14 @@ import {
   type ServiceDefinition,
   type ServiceError,
   type sendUnaryData,
+  status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { type CallContext, callContext } from "./caller.js";
-import { toServiceError } from "./errors.js";
+import { ErrorCatalogue } from "./errors.js";
 
 export interface GrpcServiceBinding {
   /** Fully-qualified service name, e.g. `kopru.intake.v1.IntakeService` (health checks use it). */
@@ -48,10 +49,20 @@ function descriptorSet(): Buffer {
  */
 export async function startGrpcServer(
   bindings: readonly GrpcServiceBinding[],
-  options: { host: string; port: number },
+  options: {
+    host: string;
+    port: number;
+    /** What the handlers' errors mean on the wire; the generic errors only when not given. */
+    errors?: ErrorCatalogue;
+    /** Told of every error that goes out as INTERNAL (it is not sent, so it must be logged). */
+    onInternalError?: (error: unknown) => void;
+  },
 ): Promise<HostedGrpcServer> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
-  for (const binding of bindings) server.addService(binding.definition, binding.implementation);
+  const errors = options.errors ?? new ErrorCatalogue();
+  for (const binding of bindings) {
+    server.addService(binding.definition, mapHandlerErrors(binding, errors, options.onInternalError));
+  }
 
   const statuses: Record<string, "SERVING" | "NOT_SERVING"> = { "": "SERVING" };
   for (const binding of bindings) statuses[binding.name] = "SERVING";
@@ -90,21 +101,44 @@ export async function startGrpcServer(
 }
 
 /**
- * Adapts an async handler to grpc-js: resolved values are sent, thrown domain errors go through
- * the one error mapper (`toServiceError`), never as a crash.
+ * Every unary handler's failure goes through the service's error catalogue on its way out: the one
+ * place where errors become gRPC statuses. Handlers pass the error they caught as it is.
+ */
+function mapHandlerErrors(
+  binding: GrpcServiceBinding,
+  errors: ErrorCatalogue,
+  onInternalError: ((error: unknown) => void) | undefined,
+): UntypedServiceImplementation {
+  const mapped: UntypedServiceImplementation = {};
+  for (const [method, handle] of Object.entries(binding.implementation)) {
+    const definition = binding.definition[method];
+    if (!definition || definition.requestStream || definition.responseStream) {
+      mapped[method] = handle;
+      continue;
+    }
+    const unaryHandle = handle as (call: unknown, callback: sendUnaryData<unknown>) => void;
+    mapped[method] = ((call: unknown, callback: sendUnaryData<unknown>) =>
+      unaryHandle(call, (error, response) => {
+        if (!error) return callback(null, response);
+        const answer = errors.toServiceError(error);
+        if (answer.code === status.INTERNAL) onInternalError?.(error);
+        callback(answer as ServiceError);
+      })) as typeof handle;
+  }
+  return mapped;
+}
+
+/**
+ * Adapts an async handler to grpc-js: resolved values are sent; a thrown error is handed on as it is,
+ * for the server to map through the service's error catalogue.
  */
 export function unary<Req, Res>(
   handler: (request: Req, context: CallContext) => Promise<Res>,
-  onError?: (error: unknown) => void,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
     handler(call.request, callContext(call.metadata)).then(
       (response) => callback(null, response),
-      (error: unknown) => {
-        const mapped = toServiceError(error);
-        if (mapped.code === 13) onError?.(error);
-        callback(mapped as ServiceError);
-      },
+      (error: unknown) => callback(error as ServiceError),
     );
   };
 }
