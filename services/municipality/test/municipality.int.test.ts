@@ -343,7 +343,7 @@ describe("the municipality service", () => {
     // A closed case takes no more sessions.
     expect(
       await refusal(mmcc.call("recordCounsellingSession", { ...sessionRequest, requestId: uuidv4() })),
-    ).toMatchObject({ status: "FAILED_PRECONDITION", code: "case_not_open" });
+    ).toMatchObject({ status: "FAILED_PRECONDITION", code: "case_closed" });
   });
 
   it("joins a further accepted referral for the same person to the open case", async () => {
@@ -373,7 +373,7 @@ describe("the municipality service", () => {
       await refusal(mmcc.as(staffB).call("openCase", { ...request, requestId: uuidv4() })),
     ).toMatchObject({
       status: "FAILED_PRECONDITION",
-      code: "open_case_exists",
+      code: "case_already_open",
     });
     // The same person at another MMCC is another tenant's business.
     const atA = await mmcc.call("openCase", { ...request, requestId: uuidv4(), organisationId: MMCC_A });

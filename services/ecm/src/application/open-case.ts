@@ -1,3 +1,4 @@
+import { lockPerson } from "@kopru/casework";
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { statusName } from "@kopru/referral/domain";
@@ -54,7 +55,7 @@ export async function openCase(deps: EcmDeps, caller: Caller, input: OpenCaseInp
       ]);
     }
     const beneficiaryRef = referral?.beneficiaryRef ?? (input.beneficiaryRef as string);
-    await tx.store.lockPerson(caller.organisationId, beneficiaryRef);
+    await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
     const existing = await tx.store.openCaseOf(caller.organisationId, beneficiaryRef);
     if (existing) {
       throw new CaseAlreadyOpenError(

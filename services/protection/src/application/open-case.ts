@@ -1,3 +1,4 @@
+import { lockPerson } from "@kopru/casework";
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { ProtectionCaseType } from "@kopru/contracts/protection/v1/case";
@@ -66,7 +67,7 @@ export async function openCase(
     }
     const caseType = input.caseType || caseTypeForService(referral?.serviceType ?? 0);
 
-    await tx.store.lockPerson(caller.organisationId, beneficiaryRef);
+    await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
     const existing = (await tx.store.openCasesOf(caller.organisationId, beneficiaryRef)).find(
       (c) => c.caseType === caseType,
     );

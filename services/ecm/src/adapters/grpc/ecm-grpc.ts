@@ -1,3 +1,4 @@
+import { callerOf } from "@kopru/casework";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NeedSeverity } from "@kopru/contracts/ecm/v1/case";
@@ -16,7 +17,6 @@ import { openCase } from "../../application/open-case.js";
 import type { EcmDeps } from "../../application/ports.js";
 import { recordAssessment } from "../../application/record-assessment.js";
 import { moneyProblems, planningProblems } from "../../domain/index.js";
-import { callerOf } from "./caller.js";
 import { caseView, itemView } from "./views.js";
 
 const STAFF_ID_MAX = 200;
@@ -30,15 +30,12 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export interface EcmGrpcOptions {
   deps: EcmDeps;
   hostedOrganisations: readonly string[];
-  /** Logs unexpected failures (INTERNAL), by name and code only: messages may quote data. */
-  onInternalError(error: unknown): void;
 }
 
 /** kopru.ecm.v1.EcmService: validate → use case → response, scoped to the caller's organisation. */
 export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
-  const handle = <Req, Res>(handler: Parameters<typeof unary<Req, Res>>[0]) =>
-    unary(handler, options.onInternalError);
+  const handle = unary;
 
   const implementation: EcmServiceServer = {
     openCase: handle(async (request, context) => {

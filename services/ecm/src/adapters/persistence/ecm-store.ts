@@ -1,9 +1,9 @@
+import { claimRequest, recordCaseAudit } from "@kopru/casework";
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
-import { appendAudit, claimRequestId } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
-import type { AuditEntry, EarlierRequest, EcmCaseRecord, EcmStore } from "../../application/ports.js";
+import type { EcmCaseRecord, EcmStore } from "../../application/ports.js";
 import type { AssistanceItemState, EcmCaseState } from "../../domain/index.js";
 
 interface CaseRow {
@@ -187,31 +187,7 @@ export function ecmStore(sql: Sql): EcmStore {
   }
 
   return {
-    async claimRequest(claim): Promise<EarlierRequest | undefined> {
-      const earlier = await claimRequestId<{ operation: string; fingerprint: string; entity_id: string }>(
-        sql,
-        "ecm_requests",
-        {
-          organisationId: claim.organisationId,
-          requestId: claim.requestId,
-          values: { operation: claim.operation, fingerprint: claim.fingerprint, entity_id: claim.entityId },
-        },
-        ["operation", "fingerprint", "entity_id"],
-      );
-      return (
-        earlier && {
-          operation: earlier.operation,
-          fingerprint: earlier.fingerprint,
-          entityId: earlier.entity_id,
-        }
-      );
-    },
-
-    async lockPerson(organisationId, beneficiaryRef) {
-      await sql.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-        `ecm-person:${organisationId}:${beneficiaryRef}`,
-      ]);
-    },
+    claimRequest: (claim) => claimRequest(sql, claim),
 
     async findCase(organisationId, caseId, options = {}) {
       const found = await cases(
@@ -404,19 +380,6 @@ export function ecmStore(sql: Sql): EcmStore {
       );
     },
 
-    async audit(entry: AuditEntry) {
-      await appendAudit(
-        sql,
-        "ecm_audit",
-        entry.caseIds.map((caseId) => ({
-          organisation_id: entry.caller.organisationId,
-          actor_id: entry.caller.actorId ?? null,
-          role: entry.caller.role ?? null,
-          action: entry.action,
-          case_id: caseId,
-          subject_id: entry.subjectId ?? null,
-        })),
-      );
-    },
+    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }

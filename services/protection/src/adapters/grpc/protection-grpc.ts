@@ -1,3 +1,4 @@
+import { callerOf } from "@kopru/casework";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
@@ -22,7 +23,6 @@ import { openCase } from "../../application/open-case.js";
 import type { Clock, ProtectionDeps } from "../../application/ports.js";
 import { recordRiskAssessment } from "../../application/record-risk-assessment.js";
 import type { AssessedRiskLevel } from "../../domain/index.js";
-import { callerOf } from "./caller.js";
 import { caseView } from "./views.js";
 
 const STAFF_ID_MAX = 200;
@@ -36,8 +36,6 @@ const BENEFICIARY_REF_MAX = 200;
 export interface ProtectionGrpcOptions {
   deps: ProtectionDeps;
   hostedOrganisations: readonly string[];
-  /** Logs unexpected failures (INTERNAL), by name and code only: messages may quote data. */
-  onInternalError(error: unknown): void;
 }
 
 function futureDate(
@@ -63,8 +61,7 @@ function staffIds(v: RequestValidator, ids: readonly string[], field: string): R
 /** kopru.protection.v1.ProtectionService: validate → use case → response, scoped to the caller's organisation. */
 export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
-  const handle = <Req, Res>(handler: Parameters<typeof unary<Req, Res>>[0]) =>
-    unary(handler, options.onInternalError);
+  const handle = unary;
 
   const implementation: ProtectionServiceServer = {
     openCase: handle(async (request, context) => {

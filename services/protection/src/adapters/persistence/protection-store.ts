@@ -1,14 +1,8 @@
+import { claimRequest, recordCaseAudit } from "@kopru/casework";
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import type { RiskAssessment, SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
-import { appendAudit, claimRequestId } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
-import type {
-  AuditEntry,
-  CaseFilter,
-  EarlierRequest,
-  ProtectionCaseRecord,
-  ProtectionStore,
-} from "../../application/ports.js";
+import type { CaseFilter, ProtectionCaseRecord, ProtectionStore } from "../../application/ports.js";
 import type { ProtectionCaseState } from "../../domain/index.js";
 
 interface CaseRow {
@@ -162,31 +156,7 @@ export function protectionStore(sql: Sql): ProtectionStore {
   const ASSESSMENT_COLUMNS = "a.*, c.organisation_id";
 
   return {
-    async claimRequest(claim): Promise<EarlierRequest | undefined> {
-      const earlier = await claimRequestId<{ operation: string; fingerprint: string; entity_id: string }>(
-        sql,
-        "protection_requests",
-        {
-          organisationId: claim.organisationId,
-          requestId: claim.requestId,
-          values: { operation: claim.operation, fingerprint: claim.fingerprint, entity_id: claim.entityId },
-        },
-        ["operation", "fingerprint", "entity_id"],
-      );
-      return (
-        earlier && {
-          operation: earlier.operation,
-          fingerprint: earlier.fingerprint,
-          entityId: earlier.entity_id,
-        }
-      );
-    },
-
-    async lockPerson(organisationId, beneficiaryRef) {
-      await sql.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-        `protection-person:${organisationId}:${beneficiaryRef}`,
-      ]);
-    },
+    claimRequest: (claim) => claimRequest(sql, claim),
 
     async findCase(organisationId, caseId, options = {}) {
       const found = await cases(
@@ -418,19 +388,6 @@ export function protectionStore(sql: Sql): ProtectionStore {
       return new Map(plans.map((p) => [p.caseId, p]));
     },
 
-    async audit(entry: AuditEntry) {
-      await appendAudit(
-        sql,
-        "protection_audit",
-        entry.caseIds.map((caseId) => ({
-          organisation_id: entry.caller.organisationId,
-          actor_id: entry.caller.actorId ?? null,
-          role: entry.caller.role ?? null,
-          action: entry.action,
-          case_id: caseId,
-          subject_id: entry.subjectId ?? null,
-        })),
-      );
-    },
+    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }
