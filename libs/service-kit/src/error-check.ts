@@ -4,7 +4,7 @@ import type { ErrorCatalogue } from "./errors.js";
 
 /* Test support (reached through `@kopru/service-kit/error-check`): never imported at run time. */
 
-// `readonly code = "x"`, `readonly code: SomeCode = "x"`, `override readonly code: SomeCode = "x"`.
+// A class field `code` set to a string literal, with or without a type and `override`.
 const CODE_DECLARATION = /\breadonly code(?:\s*:\s*[\w.]+)?\s*=\s*"([a-z_]+)"/g;
 
 function sourceFiles(dir: string): string[] {
