@@ -8,12 +8,21 @@ export {
 } from "./audit.js";
 export { actorOfCaller, type Caller, callerOf } from "./caller.js";
 export {
-  CASEWORK_ERRORS,
-  CaseAlreadyOpenError,
-  CaseClosedError,
-  type CaseworkErrorCode,
-  ReferralNotAcceptedError,
-} from "./errors.js";
+  checkOpenCase,
+  closeCaseInput,
+  NOTE_MAX,
+  openCaseInput,
+  ownOrganisation,
+  REF_MAX,
+} from "./case-commands.js";
+export {
+  type CaseCore,
+  type CaseRow,
+  caseCoreFromRow,
+  caseQueries,
+  optionalDate,
+} from "./case-records.js";
+export * from "./domain.js";
 export {
   type CaseOpened,
   type CaseOpening,
@@ -21,6 +30,13 @@ export {
   openOrJoinCase,
   type PersonKey,
 } from "./open-or-join.js";
+export {
+  type CaseOpeningPorts,
+  personOfCase,
+  recordOpenedCase,
+  referralToServe,
+  SERVED_STATUSES,
+} from "./opening.js";
 export {
   type ReceivedReferrals,
   type ReferralForCase,
@@ -42,3 +58,4 @@ export {
   receivingServiceSpec,
 } from "./service.js";
 export { sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
+export { caseCoreView, siteView } from "./views.js";

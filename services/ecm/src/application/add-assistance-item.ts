@@ -30,12 +30,7 @@ export async function addAssistanceItem(
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
     const assistanceItemId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "add-assistance-item",
-      request: input,
-      entityId: assistanceItemId,
-    });
+    const earlier = await claimRequest(tx, caller, "add-assistance-item", input, assistanceItemId);
     if (earlier) {
       const first = await tx.store.findItem(caller.organisationId, earlier);
       if (!first) throw new NotFoundError("assistance item", earlier);

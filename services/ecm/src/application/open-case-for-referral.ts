@@ -1,4 +1,4 @@
-import { openOrJoinCase } from "@kopru/casework";
+import { openOrJoinCase, recordOpenedCase } from "@kopru/casework";
 import { v7 as uuidv7 } from "uuid";
 import { isOpen, openCase } from "../domain/index.js";
 import type { Caller, Clock, ReferralForCase, Tx } from "./ports.js";
@@ -44,16 +44,7 @@ export async function openCaseForAcceptedReferral(
           disaggregation: referral.disaggregation,
           at: now,
         });
-        await tx.store.insertCase(state);
-        await tx.store.linkReferral(state.caseId, referralId, now);
-        await tx.events.opened(state, referral);
-        await tx.store.audit({
-          caller: acceptedBy,
-          action: "open-case",
-          caseIds: [state.caseId],
-          subjectId: referralId,
-        });
-        return { ...state, referralIds: [referralId] };
+        return recordOpenedCase(tx, state, { referral, caller: acceptedBy, onAcceptance: true });
       },
     },
   );

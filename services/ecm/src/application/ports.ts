@@ -4,7 +4,6 @@ import type {
   UnitOfWork as CaseworkUnitOfWork,
   ReferralForCase,
   ReferralLookup,
-  RequestClaim,
 } from "@kopru/casework";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
 import type { Sql } from "@kopru/storage";
@@ -24,8 +23,6 @@ export interface CaseSummary {
 
 /** The ECM service's own tables, inside one transaction. */
 export interface EcmStore {
-  /** Claims a request id (casework's rule); the id of what an earlier request created, if any. */
-  claimRequest(claim: RequestClaim): Promise<string | undefined>;
   findCase(
     organisationId: string,
     caseId: string,

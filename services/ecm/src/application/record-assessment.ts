@@ -23,12 +23,7 @@ export async function recordAssessment(
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
     const assessmentId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "record-assessment",
-      request: input,
-      entityId: assessmentId,
-    });
+    const earlier = await claimRequest(tx, caller, "record-assessment", input, assessmentId);
     if (earlier) {
       const first = await tx.store.assessment(record.caseId, earlier);
       if (!first) throw new NotFoundError("assessment", earlier);

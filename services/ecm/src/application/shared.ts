@@ -1,15 +1,16 @@
+import { requestLog } from "@kopru/casework";
 import { NotFoundError } from "@kopru/service-kit";
 import type { AssistanceItemState } from "../domain/index.js";
 import type { Caller, CaseSummary, EcmCaseRecord, Tx } from "./ports.js";
 
-/** Claims a request id for `operation`: the id of what an earlier request created, or undefined. */
-export function claimRequest(
+/** Claims a request id for `operation` (casework's rule): what an earlier request created, or undefined. */
+export const claimRequest = (
   tx: Tx,
   caller: Caller,
-  claim: { requestId: string; operation: string; request: unknown; entityId: string },
-): Promise<string | undefined> {
-  return tx.store.claimRequest({ organisationId: caller.organisationId, ...claim });
-}
+  operation: string,
+  request: { requestId: string },
+  entityId: string,
+) => requestLog.claim(tx.sql, caller, { requestId: request.requestId, operation, request, entityId });
 
 export { actorOf } from "@kopru/service-kit";
 

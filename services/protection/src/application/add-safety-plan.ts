@@ -25,12 +25,7 @@ export async function addSafetyPlan(
   return inTransaction(deps, caller, "add-safety-plan", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
     const safetyPlanId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "add-safety-plan",
-      request: input,
-      entityId: safetyPlanId,
-    });
+    const earlier = await claimRequest(tx, caller, "add-safety-plan", input, safetyPlanId);
     if (earlier) {
       const first = await tx.store.safetyPlan(record.caseId, earlier);
       if (!first) throw new NotFoundError("safety plan", earlier);

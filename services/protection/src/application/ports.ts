@@ -4,7 +4,6 @@ import type {
   UnitOfWork as CaseworkUnitOfWork,
   ReferralForCase,
   ReferralLookup,
-  RequestClaim,
 } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan } from "@kopru/contracts/protection/v1/case";
 import type { Sql } from "@kopru/storage";
@@ -38,8 +37,6 @@ export interface CaseFilter {
 
 /** The service's own tables, inside one transaction. */
 export interface ProtectionStore {
-  /** Claims a request id (casework's rule); the id of what an earlier request created, if any. */
-  claimRequest(claim: RequestClaim): Promise<string | undefined>;
   findCase(
     organisationId: string,
     caseId: string,

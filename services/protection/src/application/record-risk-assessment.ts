@@ -27,12 +27,7 @@ export async function recordRiskAssessment(
   return inTransaction(deps, caller, "record-risk-assessment", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
     const assessmentId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "record-risk-assessment",
-      request: input,
-      entityId: assessmentId,
-    });
+    const earlier = await claimRequest(tx, caller, "record-risk-assessment", input, assessmentId);
     if (earlier) {
       const first = await tx.store.riskAssessment(record.caseId, earlier);
       if (!first) throw new NotFoundError("risk assessment", earlier);

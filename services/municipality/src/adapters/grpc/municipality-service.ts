@@ -1,5 +1,5 @@
-import { callerOf } from "@kopru/casework";
-import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
+import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CounsellingSessionType,
@@ -11,13 +11,7 @@ import {
   MunicipalityServiceService,
 } from "@kopru/contracts/municipality/v1/municipality_service";
 import { nextPage, readPage } from "@kopru/referral";
-import {
-  type GrpcServiceBinding,
-  NotFoundError,
-  type RequestValidator,
-  unary,
-  validate,
-} from "@kopru/service-kit";
+import { type GrpcServiceBinding, type RequestValidator, unary, validate } from "@kopru/service-kit";
 import { closeCase } from "../../application/close-case.js";
 import { getCase } from "../../application/get-case.js";
 import { listCases } from "../../application/list-cases.js";
@@ -64,27 +58,10 @@ export function municipalityBinding(
     }),
 
     openCase: unary(async (request, context) => {
-      validate()
-        .uuid(request.requestId, "request_id")
-        .organisationId(request.organisationId, "organisation_id")
-        .uuid(request.referralId, "referral_id", { optional: true })
-        .check(
-          Boolean(request.referralId) || Boolean(request.beneficiaryRef?.trim()),
-          "beneficiary_ref",
-          "is required when no referral_id is given",
-        )
-        .maxLength(request.beneficiaryRef, MAX_REF_LENGTH, "beneficiary_ref")
-        .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
-        .done();
+      checkOpenCase(request).done();
       const caller = callerOf(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
-      const record = await openCase(deps, caller, {
-        requestId: request.requestId,
-        referralId: request.referralId || undefined,
-        beneficiaryRef: request.beneficiaryRef?.trim() || undefined,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-      });
+      ownOrganisation(caller, request.organisationId);
+      const record = await openCase(deps, caller, openCaseInput(request));
       return { municipalityCase: caseView(record) };
     }),
 
@@ -105,8 +82,7 @@ export function municipalityBinding(
         .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
         .done();
       const caller = callerOf(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
+      ownOrganisation(caller, request.organisationId);
       const page = readPage(request.page);
       const cases = await listCases(deps, caller, {
         statuses: request.statuses,
@@ -183,16 +159,7 @@ export function municipalityBinding(
     }),
 
     closeCase: unary(async (request, context) => {
-      validate()
-        .uuid(request.caseId, "case_id")
-        .enumValue(request.reason, CaseClosureReason, "reason")
-        .maxLength(request.internalNote, 2_000, "internal_note")
-        .done();
-      const record = await closeCase(deps, callerOf(context, hosted), {
-        caseId: request.caseId,
-        reason: request.reason,
-        internalNote: request.internalNote || undefined,
-      });
+      const record = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
       return { municipalityCase: caseView(record) };
     }),
   };
