@@ -1,3 +1,4 @@
+import { serviceUnderTest } from "@kopru/casework/testkit";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { VulnerabilityFlag } from "@kopru/contracts/common/v1/needs";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
@@ -11,14 +12,8 @@ import {
 } from "@kopru/contracts/common/v1/vocabulary";
 import { PaymentChannel, ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { presentDataCategories } from "@kopru/referral";
-import {
-  type TestService as ServiceUnderTest,
-  startTestService as startServiceUnderTest,
-} from "@kopru/referral/testkit";
 import { v7 as uuidv7 } from "uuid";
 import { spec } from "../src/app.js";
-
-type EcmConfig = Parameters<typeof spec.build>[0]["config"];
 
 export {
   type CallFailure,
@@ -29,16 +24,9 @@ export {
   runSuffix,
 } from "@kopru/referral/testkit";
 
-export type TestService = ServiceUnderTest<EcmConfig>;
-
 /** This service under test (see `startTestService` in `@kopru/referral/testkit`). */
-export function startTestService(
-  runName: string,
-  env: Record<string, string>,
-  options: { embedded?: boolean } = {},
-): Promise<TestService> {
-  return startServiceUnderTest(spec, runName, env, options);
-}
+export const startTestService = serviceUnderTest(spec);
+export type TestService = Awaited<ReturnType<typeof startTestService>>;
 
 const DAY = 86_400_000;
 

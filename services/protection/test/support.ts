@@ -1,3 +1,4 @@
+import { serviceUnderTest } from "@kopru/casework/testkit";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import {
   GbvIncidentType,
@@ -16,14 +17,8 @@ import {
 } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { presentDataCategories } from "@kopru/referral";
-import {
-  type TestService as ServiceUnderTest,
-  startTestService as startServiceUnderTest,
-} from "@kopru/referral/testkit";
 import { v7 as uuidv7 } from "uuid";
 import { spec } from "../src/app.js";
-
-type ProtectionConfig = Parameters<typeof spec.build>[0]["config"];
 
 export {
   type CallFailure,
@@ -34,16 +29,9 @@ export {
   runSuffix,
 } from "@kopru/referral/testkit";
 
-export type TestService = ServiceUnderTest<ProtectionConfig>;
-
 /** This service under test (see `startTestService` in `@kopru/referral/testkit`). */
-export function startTestService(
-  runName: string,
-  env: Record<string, string>,
-  options: { embedded?: boolean } = {},
-): Promise<TestService> {
-  return startServiceUnderTest(spec, runName, env, options);
-}
+export const startTestService = serviceUnderTest(spec);
+export type TestService = Awaited<ReturnType<typeof startTestService>>;
 
 const DAY = 86_400_000;
 
