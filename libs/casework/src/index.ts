@@ -32,6 +32,8 @@ export {
 } from "./open-or-join.js";
 export {
   type CaseOpeningPorts,
+  claimCommand,
+  newCaseFor,
   personOfCase,
   recordOpenedCase,
   referralToServe,
@@ -58,4 +60,4 @@ export {
   receivingServiceSpec,
 } from "./service.js";
 export { sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
-export { caseCoreView, siteView } from "./views.js";
+export { caseAggregate, caseClosedFacts, caseCoreView, siteView } from "./views.js";

@@ -1,10 +1,14 @@
+import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { statusName } from "@kopru/referral/domain";
 import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
+import type { Sql } from "@kopru/storage";
 import type { CaseAuditEntry } from "./audit.js";
 import type { Caller } from "./caller.js";
+import type { NewCase } from "./case-state.js";
 import { CaseAlreadyOpenError, ReferralNotAcceptedError } from "./errors.js";
 import type { ReferralForCase, ReferralLookup } from "./referrals.js";
+import { claimRequest } from "./requests.js";
 
 /** Statuses of a received referral that a case may serve: the organisation agreed to provide the service. */
 export const SERVED_STATUSES: readonly ReferralStatus[] = Object.freeze([
@@ -81,4 +85,43 @@ export async function recordOpenedCase<State extends { caseId: string; openedAt:
     subjectId: opening.onAcceptance ? referral?.referralId : undefined,
   });
   return { ...state, referralIds: referral ? [referral.referralId] : [] };
+}
+
+/** What a case opened explicitly by staff starts from: assigned to whom they name, else to themselves. */
+export function newCaseFor(
+  caller: Caller,
+  input: {
+    caseId: string;
+    beneficiaryRef: string;
+    assignedCaseworkerId: string | undefined;
+    referral: ReferralForCase | undefined;
+    at: Date;
+  },
+): NewCase {
+  return {
+    caseId: input.caseId,
+    organisationId: caller.organisationId,
+    beneficiaryRef: input.beneficiaryRef,
+    assignedCaseworkerId: input.assignedCaseworkerId ?? caller.actorId,
+    openedBy: caller.actorId,
+    disaggregation: input.referral?.disaggregation ?? Disaggregation.fromPartial({}),
+    at: input.at,
+  };
+}
+
+/** `claimRequest` for a command of the caller's organisation, keyed by the request's own `request_id`. */
+export function claimCommand(
+  sql: Sql,
+  caller: Caller,
+  operation: string,
+  request: { requestId: string },
+  entityId: string,
+): Promise<string | undefined> {
+  return claimRequest(sql, {
+    organisationId: caller.organisationId,
+    requestId: request.requestId,
+    operation,
+    request,
+    entityId,
+  });
 }

@@ -46,3 +46,21 @@ export function siteView(site: SiteProfile) {
     languages: [...site.languages],
   };
 }
+
+/** The facts of a closed case every receiving service's CaseClosed event carries (ids, codes, times). */
+export function caseClosedFacts(
+  state: Pick<CaseState, "caseId" | "organisationId" | "closureReason" | "openedAt" | "closedAt">,
+) {
+  return {
+    caseId: state.caseId,
+    organisationId: state.organisationId,
+    closureReason: state.closureReason,
+    openedAt: state.openedAt,
+    closedAt: state.closedAt,
+  };
+}
+
+/** A case event's place in the case's own ordered stream of events. */
+export function caseAggregate(type: string, state: Pick<CaseState, "caseId" | "eventSequence">) {
+  return { type, id: state.caseId, sequence: state.eventSequence };
+}

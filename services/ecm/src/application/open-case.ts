@@ -1,15 +1,16 @@
 import {
+  claimCommand,
   lockPerson,
+  newCaseFor,
   ownOrganisation,
   personOfCase,
   recordOpenedCase,
   referralToServe,
 } from "@kopru/casework";
-import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { v7 as uuidv7 } from "uuid";
 import { CaseAlreadyOpenError, isOpen, openCase as newCase } from "../domain/index.js";
 import type { Caller, CaseSummary, EcmDeps } from "./ports.js";
-import { callerCase, claimRequest, summary } from "./shared.js";
+import { callerCase, summary } from "./shared.js";
 
 export interface OpenCaseInput {
   requestId: string;
@@ -29,7 +30,7 @@ export async function openCase(deps: EcmDeps, caller: Caller, input: OpenCaseInp
   ownOrganisation(caller, input.organisationId);
   return deps.uow.run(async (tx) => {
     const caseId = uuidv7();
-    const earlier = await claimRequest(tx, caller, "open-case", input, caseId);
+    const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
     if (earlier) return summary(tx, await callerCase(tx, caller, earlier));
 
     const referral = input.referralId
@@ -47,15 +48,7 @@ export async function openCase(deps: EcmDeps, caller: Caller, input: OpenCaseInp
       );
     }
     const now = deps.clock.now();
-    const state = newCase({
-      caseId,
-      organisationId: caller.organisationId,
-      beneficiaryRef,
-      assignedCaseworkerId: input.assignedCaseworkerId ?? caller.actorId,
-      openedBy: caller.actorId,
-      disaggregation: referral?.disaggregation ?? Disaggregation.fromPartial({}),
-      at: now,
-    });
+    const state = newCase(newCaseFor(caller, { ...input, caseId, beneficiaryRef, referral, at: now }));
     return {
       record: await recordOpenedCase(tx, state, { referral, caller }),
       latestAssessment: undefined,

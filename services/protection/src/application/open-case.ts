@@ -1,11 +1,12 @@
 import {
+  claimCommand,
   lockPerson,
+  newCaseFor,
   ownOrganisation,
   personOfCase,
   recordOpenedCase,
   referralToServe,
 } from "@kopru/casework";
-import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { ProtectionCaseType } from "@kopru/contracts/protection/v1/case";
 import { NotFoundError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
@@ -17,7 +18,7 @@ import {
   openCase as newCase,
 } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionDeps, Tx } from "./ports.js";
-import { claimRequest, summary } from "./shared.js";
+import { summary } from "./shared.js";
 
 export interface OpenCaseInput {
   requestId: string;
@@ -44,7 +45,7 @@ export async function openCase(
   ownOrganisation(caller, input.organisationId);
   return deps.uow.run(async (tx) => {
     const caseId = uuidv7();
-    const earlier = await claimRequest(tx, caller, "open-case", input, caseId);
+    const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
     if (earlier) return repeated(tx, deps, caller, earlier);
 
     const referral = input.referralId
@@ -66,17 +67,10 @@ export async function openCase(
       );
     }
 
-    const now = deps.clock.now();
     const state = newCase({
-      caseId,
-      organisationId: caller.organisationId,
+      ...newCaseFor(caller, { ...input, caseId, beneficiaryRef, referral, at: deps.clock.now() }),
       caseType,
-      beneficiaryRef,
       sharedCategories: referral?.sharedCategories ?? [],
-      assignedCaseworkerId: input.assignedCaseworkerId ?? caller.actorId,
-      openedBy: caller.actorId,
-      disaggregation: referral?.disaggregation ?? Disaggregation.fromPartial({}),
-      at: now,
     });
     return {
       record: await recordOpenedCase(tx, state, { referral, caller }),

@@ -1,16 +1,6 @@
-import { requestLog } from "@kopru/casework";
 import { NotFoundError } from "@kopru/service-kit";
 import { canAccessCase } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionCaseRecord, ProtectionDeps, Tx } from "./ports.js";
-
-/** Claims a request id for `operation` (casework's rule): what an earlier request created, or undefined. */
-export const claimRequest = (
-  tx: Tx,
-  caller: Caller,
-  operation: string,
-  request: { requestId: string },
-  entityId: string,
-) => requestLog.claim(tx.sql, caller, { requestId: request.requestId, operation, request, entityId });
 
 /**
  * The caller's case, locked for the transaction when `forUpdate`. Unknown cases, another
