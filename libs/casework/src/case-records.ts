@@ -1,4 +1,5 @@
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
+import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { Sql } from "@kopru/storage";
 import type { CaseState } from "./case-state.js";
 
@@ -159,5 +160,19 @@ export function caseQueries<Row extends CaseRow, Case>(
         [caseId, referralId, at],
       );
     },
+  };
+}
+
+/**
+ * Who did something, as a case table stores it: the `<prefix>_kind`, `<prefix>_id` and `<prefix>_role`
+ * columns, in the organisation of the row's case.
+ */
+export function storedActor(row: object & { organisation_id: string }, prefix: string): Actor {
+  const column = (name: string) => (row as Record<string, unknown>)[`${prefix}_${name}`];
+  return {
+    kind: column("kind") as number,
+    organisationId: row.organisation_id,
+    actorId: column("id") as string,
+    role: column("role") as number,
   };
 }

@@ -21,6 +21,7 @@ export {
   caseCoreFromRow,
   caseQueries,
   optionalDate,
+  storedActor,
 } from "./case-records.js";
 export * from "./domain.js";
 export {

@@ -49,11 +49,12 @@ export const spec = receivingServiceSpec({
       grpc: [ecmServiceBinding({ deps, hostedOrganisations: config.HOSTED_ORGANISATIONS })],
       // Accepting a referral opens (or extends) the person's case in the same transaction.
       onAccepted: (tx, record, acting) =>
-        openCaseForAcceptedReferral(portsFor(tx, name), clock, referralForCase(record), {
-          organisationId: record.targetOrganisationId,
-          actorId: acting.actorId,
-          role: undefined,
-        }),
+        openCaseForAcceptedReferral(
+          portsFor(tx, name),
+          referralForCase(record),
+          { organisationId: record.targetOrganisationId, actorId: acting.actorId, role: undefined },
+          clock.now(),
+        ),
     };
   },
 });

@@ -1,7 +1,7 @@
 import { openOrJoinCase, recordOpenedCase } from "@kopru/casework";
 import { v7 as uuidv7 } from "uuid";
 import { isOpen, openCase } from "../domain/index.js";
-import type { Caller, Clock, ReferralForCase, Tx } from "./ports.js";
+import type { Caller, ReferralForCase, Tx } from "./ports.js";
 
 /**
  * The ECM service's reaction to an accepted referral, inside the accepting transaction (casework's
@@ -11,12 +11,11 @@ import type { Caller, Clock, ReferralForCase, Tx } from "./ports.js";
  */
 export async function openCaseForAcceptedReferral(
   tx: Tx,
-  clock: Clock,
   referral: ReferralForCase,
   acceptedBy: Caller,
+  now: Date,
 ): Promise<void> {
   const { organisationId, beneficiaryRef, referralId } = referral;
-  const now = clock.now();
   await openOrJoinCase(
     tx.sql,
     { organisationId, beneficiaryRef },

@@ -4,6 +4,7 @@ import {
   caseQueries,
   optionalDate as date,
   recordCaseAudit,
+  storedActor,
 } from "@kopru/casework";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
@@ -67,12 +68,7 @@ function assessmentFromRow(row: AssessmentRow): EcmAssessment {
     severity: row.severity,
     summary: row.summary ?? undefined,
     assessedAt: new Date(row.assessed_at),
-    assessedBy: {
-      kind: row.assessed_by_kind,
-      organisationId: row.organisation_id,
-      actorId: row.assessed_by_id,
-      role: row.assessed_by_role,
-    },
+    assessedBy: storedActor(row, "assessed_by"),
   };
 }
 

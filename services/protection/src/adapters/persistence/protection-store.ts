@@ -4,6 +4,7 @@ import {
   caseQueries,
   optionalDate as date,
   recordCaseAudit,
+  storedActor,
 } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
 import type { Sql } from "@kopru/storage";
@@ -69,12 +70,7 @@ function assessmentFromRow(row: AssessmentRow): RiskAssessment {
     concerns: row.concerns,
     summary: row.summary ?? undefined,
     assessedAt: new Date(row.assessed_at),
-    assessedBy: {
-      kind: row.assessed_by_kind,
-      organisationId: row.organisation_id,
-      actorId: row.assessed_by_id,
-      role: row.assessed_by_role,
-    },
+    assessedBy: storedActor(row, "assessed_by"),
     nextReviewAt: new Date(row.next_review_at),
   };
 }
@@ -121,12 +117,7 @@ export function protectionStore(sql: Sql): ProtectionStore {
       notes: p.notes ?? undefined,
       reviewAt: date(p.review_at),
       createdAt: new Date(p.created_at),
-      createdBy: {
-        kind: p.created_by_kind,
-        organisationId: p.organisation_id,
-        actorId: p.created_by_id,
-        role: p.created_by_role,
-      },
+      createdBy: storedActor(p, "created_by"),
     }));
   }
 
