@@ -1,5 +1,36 @@
 import { DataCategory, PartnerKind, Purpose } from "@kopru/contracts/common/v1/vocabulary";
-import type { ConsentProblem } from "./domain/index.js";
+import type { ErrorDeclarations } from "@kopru/service-kit";
+import { type ConsentProblem, REFERRAL_DOMAIN_ERRORS } from "./domain/index.js";
+
+/**
+ * Every failure of the referral library by stable code (the domain's and the sending rules'); a
+ * service that uses the library hands this table to its error catalogue.
+ */
+export const REFERRAL_ERRORS = {
+  ...REFERRAL_DOMAIN_ERRORS,
+  consent_not_covering: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The consent does not cover this referral",
+  },
+  data_contract_unmet: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The service needs data that cannot be sent",
+  },
+  outcome_update_not_supported: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "Outcomes are reported when completing",
+  },
+  parent_referral_closed: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "An onward referral needs an open referral",
+  },
+} as const satisfies ErrorDeclarations;
+
+type ReferralLibraryErrorCode = keyof typeof REFERRAL_ERRORS;
 
 const categoryName = (c: DataCategory) =>
   DataCategory[c]?.replace("DATA_CATEGORY_", "").toLowerCase() ?? String(c);
@@ -24,7 +55,7 @@ function describeProblem(problem: ConsentProblem): string {
 /** No referral leaves without consent covering the target, the purpose and every data category. */
 export class ConsentRefusedError extends Error {
   override readonly name = "ConsentRefusedError";
-  readonly code = "consent_not_covering";
+  readonly code: ReferralLibraryErrorCode = "consent_not_covering";
   constructor(
     readonly consentId: string,
     readonly problems: readonly ConsentProblem[],
@@ -36,7 +67,7 @@ export class ConsentRefusedError extends Error {
 /** The target's service type needs data the referrer may not or cannot send. */
 export class DataContractUnmetError extends Error {
   override readonly name = "DataContractUnmetError";
-  readonly code = "data_contract_unmet";
+  readonly code: ReferralLibraryErrorCode = "data_contract_unmet";
   constructor(
     readonly notConsented: readonly DataCategory[],
     readonly notAvailable: readonly DataCategory[],
@@ -56,5 +87,23 @@ export class ReferralNotFoundError extends Error {
   readonly code = "not_found";
   constructor(readonly referralId: string) {
     super(`referral ${referralId} not found`);
+  }
+}
+
+/** Outcomes are reported with the completion; updating them after closure is not offered yet. */
+export class OutcomeUpdateNotSupportedError extends Error {
+  override readonly name = "OutcomeUpdateNotSupportedError";
+  readonly code: ReferralLibraryErrorCode = "outcome_update_not_supported";
+  constructor() {
+    super("outcome updates after closure are not supported yet; report outcomes when completing");
+  }
+}
+
+/** A closed referral (declined, expired, cancelled…) is not a basis for sharing onward. */
+export class ParentReferralClosedError extends Error {
+  override readonly name = "ParentReferralClosedError";
+  readonly code: ReferralLibraryErrorCode = "parent_referral_closed";
+  constructor(readonly referralId: string) {
+    super(`referral ${referralId} is closed; an onward referral needs an open one`);
   }
 }

@@ -21,12 +21,13 @@ import {
   NotFoundError,
   PermissionDeniedError,
   type RequestValidator,
-  unary as unaryCall,
+  unary,
   validate,
 } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
+import { OutcomeUpdateNotSupportedError } from "./errors.js";
 import type { Acting, ReferralLifecycle, TargetRef } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
 import { nextPage, readPage, referralView } from "./views.js";
@@ -43,7 +44,6 @@ export interface InboxDependencies {
   afterCommit(): void;
   /** The service's own reaction to an accepted referral, in the same transaction (e.g. open a case). */
   onAccepted?(tx: Sql, record: ReferralRecord, acting: Acting): Promise<void>;
-  logger?: { error(obj: object, msg?: string): void };
 }
 
 /**
@@ -99,10 +99,6 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
     if (result.changed) deps.afterCommit();
     return { referral: referralView(result.record) };
   }
-
-  // Unexpected failures answer INTERNAL without details; the log keeps the error (no request data).
-  const unary = <Req, Res>(handler: (request: Req, context: CallContext) => Promise<Res>) =>
-    unaryCall(handler, (error) => deps.logger?.error({ err: error }, "referral inbox call failed"));
 
   const implementation: ReferralInboxServiceServer = {
     listInbox: unary(async (request, context) => {
@@ -218,12 +214,7 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       referralId(validate(), request.referralId)
         .enumList(request.outcomeCodes, OutcomeCode, "outcome_codes", { min: 1 })
         .done();
-      throw Object.assign(
-        new Error("outcome updates after closure are not supported yet; report outcomes when completing"),
-        {
-          code: "failed_precondition",
-        },
-      );
+      throw new OutcomeUpdateNotSupportedError();
     }),
 
     redirectReferral: unary(async (request, context) => {

@@ -1,6 +1,13 @@
 export { deadlineTimerHandler, receivingConsumers, referrerStatusConsumer } from "./consumers.js";
 export * from "./domain/index.js";
-export { ConsentRefusedError, DataContractUnmetError, ReferralNotFoundError } from "./errors.js";
+export {
+  ConsentRefusedError,
+  DataContractUnmetError,
+  OutcomeUpdateNotSupportedError,
+  ParentReferralClosedError,
+  REFERRAL_ERRORS,
+  ReferralNotFoundError,
+} from "./errors.js";
 export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 export {
   type Acting,

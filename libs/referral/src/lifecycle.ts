@@ -38,7 +38,12 @@ import {
   type TransitionActor,
   type TransitionCommand,
 } from "./domain/index.js";
-import { ConsentRefusedError, DataContractUnmetError, ReferralNotFoundError } from "./errors.js";
+import {
+  ConsentRefusedError,
+  DataContractUnmetError,
+  ParentReferralClosedError,
+  ReferralNotFoundError,
+} from "./errors.js";
 import { type ReferralRecord, type ReferralRole, referralStore } from "./store.js";
 
 export const DEADLINE_TIMER = "referral-deadline";
@@ -483,13 +488,7 @@ export class ReferralLifecycle {
   ): Promise<ReferralRecord> {
     const parent = await this.load(tx, input.parentReferralId, "target", input.scope);
     if (isTerminal(parent.status) && parent.status !== ReferralStatus.REFERRAL_STATUS_COMPLETED) {
-      // A closed referral (declined, expired, cancelled…) is not a basis for sharing onward.
-      throw Object.assign(
-        new Error(`referral ${parent.referralId} is closed; an onward referral needs an open one`),
-        {
-          code: "failed_precondition",
-        },
-      );
+      throw new ParentReferralClosedError(parent.referralId);
     }
     const childId = uuidv7();
     const childPackage = this.childPackage(parent, {

@@ -49,7 +49,6 @@ export function receivingServiceParts(
     db,
     lifecycle,
     clock,
-    logger,
     hostedOrganisations: async () => options.organisations,
     afterCommit: () => relay.wake(),
     onAccepted: options.onAccepted,

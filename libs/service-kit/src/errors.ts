@@ -1,12 +1,25 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 
+/**
+ * How one failure looks on every wire: the gRPC status (by name, so domain code can declare its
+ * errors with a type-only import), the HTTP status and a short title for RFC 9457 problem details.
+ */
+export interface ErrorDeclaration {
+  grpc: Exclude<keyof typeof status, number>;
+  http: number;
+  title: string;
+}
+
+/** A library's or service's own errors by their stable code (`snake_case`). */
+export type ErrorDeclarations = Readonly<Record<string, ErrorDeclaration>>;
+
 export interface FieldViolation {
   /** The request field in proto (snake_case) spelling, e.g. `consent.scope.purposes`. */
   field: string;
   description: string;
 }
 
-/** The request is malformed: names every offending field. Maps to INVALID_ARGUMENT. */
+/** The request is malformed: names every offending field. */
 export class InvalidArgumentError extends Error {
   override readonly name = "InvalidArgumentError";
   readonly code = "invalid_argument";
@@ -17,7 +30,7 @@ export class InvalidArgumentError extends Error {
 
 /**
  * Unknown id, or an id that belongs to another organisation: the same answer for both, so a
- * caller cannot learn that another organisation's record exists. Maps to NOT_FOUND.
+ * caller cannot learn that another organisation's record exists.
  */
 export class NotFoundError extends Error {
   override readonly name = "NotFoundError";
@@ -30,61 +43,117 @@ export class NotFoundError extends Error {
   }
 }
 
-/** The action is valid but not in the record's current state. Maps to FAILED_PRECONDITION. */
-export class PreconditionFailedError extends Error {
-  override readonly name = "PreconditionFailedError";
-  readonly code = "failed_precondition";
-}
-
-/** Someone else changed the record first. Maps to ABORTED: re-read and decide again. */
-export class ConflictError extends Error {
-  override readonly name = "ConflictError";
-  readonly code = "conflict";
-}
-
+/** The caller may not do this (unknown organisation, missing role). */
 export class PermissionDeniedError extends Error {
   override readonly name = "PermissionDeniedError";
   readonly code = "permission_denied";
 }
 
-/**
- * The one place where errors become gRPC statuses. Domain errors carry a stable `code`; the
- * table below says what each means on the wire. Anything unknown is INTERNAL and its message is
- * not sent (it may hold details the caller should not see).
- */
-const STATUS_BY_CODE: Record<string, status> = {
-  invalid_argument: status.INVALID_ARGUMENT,
-  not_found: status.NOT_FOUND,
-  failed_precondition: status.FAILED_PRECONDITION,
-  conflict: status.ABORTED,
-  permission_denied: status.PERMISSION_DENIED,
-  // Referral domain (libs/referral/src/domain).
-  transition_not_allowed: status.FAILED_PRECONDITION,
-  transition_forbidden: status.PERMISSION_DENIED,
-  missing_reason: status.INVALID_ARGUMENT,
-  invalid_transition_input: status.INVALID_ARGUMENT,
-  sequence_conflict: status.ABORTED,
-  expiry_before_deadline: status.FAILED_PRECONDITION,
-  no_data_contract: status.INVALID_ARGUMENT,
-  consent_not_covering: status.FAILED_PRECONDITION,
-  consent_problem: status.FAILED_PRECONDITION,
-  data_contract_unmet: status.FAILED_PRECONDITION,
-};
-
-export function registerErrorCode(code: string, grpcStatus: status): void {
-  STATUS_BY_CODE[code] = grpcStatus;
+/** Two catalogues handed to one service declare the same code. */
+export class DuplicateErrorCodeError extends Error {
+  override readonly name = "DuplicateErrorCodeError";
+  constructor(readonly errorCode: string) {
+    super(`error code ${errorCode} is declared twice`);
+  }
 }
 
-export function toServiceError(error: unknown): Partial<ServiceError> & { code: status; details: string } {
-  const code = (error as { code?: unknown } | null)?.code;
-  const mapped = typeof code === "string" ? STATUS_BY_CODE[code] : undefined;
-  if (mapped !== undefined && error instanceof Error) {
+/**
+ * The failures every service shares and nothing more: the kit knows no domain vocabulary. `internal`
+ * is what anything undeclared becomes.
+ */
+export const GENERIC_ERRORS = {
+  invalid_argument: { grpc: "INVALID_ARGUMENT", http: 400, title: "The request is invalid" },
+  not_found: { grpc: "NOT_FOUND", http: 404, title: "Not found" },
+  permission_denied: { grpc: "PERMISSION_DENIED", http: 403, title: "Not permitted" },
+  internal: { grpc: "INTERNAL", http: 500, title: "Internal error" },
+} as const satisfies ErrorDeclarations;
+
+/** Where the problem types live, relative to the API's own origin (RFC 9457 allows relative URIs). */
+export const PROBLEM_TYPE_PREFIX = "/problems/";
+
+export interface CatalogueEntry extends ErrorDeclaration {
+  code: string;
+  /** RFC 9457 `type`. */
+  type: string;
+}
+
+/** RFC 9457 problem details, plus the stable code and (for invalid arguments) the fields at fault. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  invalid_params?: { name: string; reason: string }[];
+}
+
+/**
+ * Every error a service can answer with, built once from the declarations of the service and the
+ * libraries it uses. The one place errors become gRPC statuses and HTTP problems: an error whose
+ * `code` is in the catalogue is sent with its message; anything else is INTERNAL without details
+ * (its message may hold what the caller should not see).
+ */
+export class ErrorCatalogue {
+  readonly #entries = new Map<string, CatalogueEntry>();
+
+  constructor(...declarations: readonly ErrorDeclarations[]) {
+    for (const declared of [GENERIC_ERRORS, ...declarations]) {
+      for (const [code, declaration] of Object.entries(declared)) {
+        if (this.#entries.has(code)) throw new DuplicateErrorCodeError(code);
+        this.#entries.set(code, { ...declaration, code, type: `${PROBLEM_TYPE_PREFIX}${code}` });
+      }
+    }
+  }
+
+  get codes(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  entry(code: string): CatalogueEntry | undefined {
+    return this.#entries.get(code);
+  }
+
+  /** The declared entry of a thrown error, or undefined for anything the catalogue does not know. */
+  entryOf(error: unknown): CatalogueEntry | undefined {
+    if (!(error instanceof Error)) return undefined;
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && code !== "internal" ? this.#entries.get(code) : undefined;
+  }
+
+  toServiceError(error: unknown): Partial<ServiceError> & { code: status; details: string } {
+    const entry = this.entryOf(error);
+    if (!entry) return { code: status.INTERNAL, details: "internal error", message: "internal error" };
+    const message = (error as Error).message;
     const metadata = new Metadata();
-    metadata.set("kopru-error-code", code as string);
+    metadata.set("kopru-error-code", entry.code);
     if (error instanceof InvalidArgumentError) {
       metadata.set("kopru-invalid-fields", error.violations.map((v) => v.field).join(","));
     }
-    return { code: mapped, details: error.message, message: error.message, metadata };
+    return { code: status[entry.grpc], details: message, message, metadata };
   }
-  return { code: status.INTERNAL, details: "internal error", message: "internal error" };
+
+  toProblem(error: unknown): ProblemDetails {
+    const entry = this.entryOf(error);
+    if (!entry) {
+      const internal = this.#entries.get("internal") as CatalogueEntry;
+      return {
+        type: internal.type,
+        title: internal.title,
+        status: internal.http,
+        detail: "internal error",
+        code: internal.code,
+      };
+    }
+    const problem: ProblemDetails = {
+      type: entry.type,
+      title: entry.title,
+      status: entry.http,
+      detail: (error as Error).message,
+      code: entry.code,
+    };
+    if (error instanceof InvalidArgumentError) {
+      problem.invalid_params = error.violations.map((v) => ({ name: v.field, reason: v.description }));
+    }
+    return problem;
+  }
 }

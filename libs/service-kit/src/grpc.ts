@@ -7,13 +7,14 @@ import {
   type ServiceDefinition,
   type ServiceError,
   type sendUnaryData,
+  status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { type CallContext, callContext } from "./caller.js";
-import { toServiceError } from "./errors.js";
+import { ErrorCatalogue } from "./errors.js";
 import { normaliseRequestText } from "./text.js";
 
 export interface GrpcServiceBinding {
@@ -49,16 +50,24 @@ function descriptorSet(): Buffer {
  */
 export async function startGrpcServer(
   bindings: readonly GrpcServiceBinding[],
-  options: { host: string; port: number },
+  options: {
+    host: string;
+    port: number;
+    /** What the handlers' errors mean on the wire; the generic errors only when not given. */
+    errors?: ErrorCatalogue;
+    /** Told of every error that goes out as INTERNAL (it is not sent, so it must be logged). */
+    onInternalError?: (error: unknown) => void;
+  },
 ): Promise<HostedGrpcServer> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const errors = options.errors ?? new ErrorCatalogue();
   const statuses: Record<string, "SERVING" | "NOT_SERVING"> = { "": "NOT_SERVING" };
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
   const serve = (more: readonly GrpcServiceBinding[]) => {
     // grpc-js routes by method path at call time, so handlers may join a server already bound.
     for (const binding of more) {
-      server.addService(binding.definition, binding.implementation);
+      server.addService(binding.definition, mapHandlerErrors(binding, errors, options.onInternalError));
       statuses[binding.name] = "SERVING";
       health.setStatus(binding.name, "SERVING");
     }
@@ -100,23 +109,46 @@ export async function startGrpcServer(
 }
 
 /**
+ * Every unary handler's failure goes through the service's error catalogue on its way out: the one
+ * place where errors become gRPC statuses. Handlers pass the error they caught as it is.
+ */
+function mapHandlerErrors(
+  binding: GrpcServiceBinding,
+  errors: ErrorCatalogue,
+  onInternalError: ((error: unknown) => void) | undefined,
+): UntypedServiceImplementation {
+  const mapped: UntypedServiceImplementation = {};
+  for (const [method, handle] of Object.entries(binding.implementation)) {
+    const definition = binding.definition[method];
+    if (!definition || definition.requestStream || definition.responseStream) {
+      mapped[method] = handle;
+      continue;
+    }
+    const unaryHandle = handle as (call: unknown, callback: sendUnaryData<unknown>) => void;
+    mapped[method] = ((call: unknown, callback: sendUnaryData<unknown>) =>
+      unaryHandle(call, (error, response) => {
+        if (!error) return callback(null, response);
+        const answer = errors.toServiceError(error);
+        if (answer.code === status.INTERNAL) onInternalError?.(error);
+        callback(answer as ServiceError);
+      })) as typeof handle;
+  }
+  return mapped;
+}
+
+/**
  * Adapts an async handler to grpc-js: every request's text is normalised and checked at the edge
- * first (`normaliseRequestText`, ADR 0011), resolved values are sent, thrown domain errors go
- * through the one error mapper (`toServiceError`), never as a crash.
+ * first (`normaliseRequestText`, ADR 0011); resolved values are sent; a thrown error is handed on
+ * as it is, for the server to map through the service's error catalogue.
  */
 export function unary<Req, Res>(
   handler: (request: Req, context: CallContext) => Promise<Res>,
-  onError?: (error: unknown) => void,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
     const answer = async () => handler(normaliseRequestText(call.request), callContext(call.metadata));
     answer().then(
       (response) => callback(null, response),
-      (error: unknown) => {
-        const mapped = toServiceError(error);
-        if (mapped.code === 13) onError?.(error);
-        callback(mapped as ServiceError);
-      },
+      (error: unknown) => callback(error as ServiceError),
     );
   };
 }

@@ -14,14 +14,18 @@ export {
 } from "./client.js";
 export { type Clock, offsetFileClock, systemClock } from "./clock.js";
 export {
-  ConflictError,
+  type CatalogueEntry,
+  DuplicateErrorCodeError,
+  ErrorCatalogue,
+  type ErrorDeclaration,
+  type ErrorDeclarations,
   type FieldViolation,
+  GENERIC_ERRORS,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
-  PreconditionFailedError,
-  registerErrorCode,
-  toServiceError,
+  PROBLEM_TYPE_PREFIX,
+  type ProblemDetails,
 } from "./errors.js";
 export { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
 export {

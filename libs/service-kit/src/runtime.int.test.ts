@@ -4,6 +4,7 @@ import { type BusLayout, busMigrations, defineEvent } from "@kopru/bus";
 import { OrganisationRef } from "@kopru/contracts/common/v1/refs";
 import { createTestDatabase, freePort, startNatsServer, uniqueName, waitFor } from "@kopru/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { ErrorCatalogue } from "./errors.js";
 import { checkHealth, waitUntilServing } from "./health.js";
 import { type RunningService, serviceEnv, startService } from "./runtime.js";
 
@@ -52,6 +53,7 @@ describe("startService readiness", () => {
         envSchema: serviceEnv(0),
         migrations: [busMigrations],
         layout: layoutFor(uniqueName("READY")),
+        errors: new ErrorCatalogue(),
         build: async () => ({ grpc: [] }),
       },
       {

@@ -14,6 +14,7 @@ import { connect } from "@nats-io/transport-node";
 import closeWithGrace from "close-with-grace";
 import type { z } from "zod";
 import { type Clock, offsetFileClock, systemClock } from "./clock.js";
+import type { ErrorCatalogue } from "./errors.js";
 import { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer } from "./grpc.js";
 
 /** Every service's environment: the common variables plus its gRPC port and clock source. */
@@ -55,6 +56,8 @@ export interface ServiceSpec<S extends z.ZodObject, C extends ServiceConfig = z.
   /** Library migrations first (bus, referral, timers), then the service's own. */
   migrations: readonly MigrationSource[];
   layout: BusLayout;
+  /** Every error the service's handlers may answer with: its own and its libraries' declarations. */
+  errors: ErrorCatalogue;
   build(context: ServiceContext<C>): Promise<BuiltService>;
 }
 
@@ -80,7 +83,20 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
   const clock = env.KOPRU_CLOCK_OFFSET_FILE ? offsetFileClock(env.KOPRU_CLOCK_OFFSET_FILE) : systemClock;
 
   // Bound first: whoever waits for this service asks the health check instead of reading logs.
-  const grpc = await startGrpcServer([], { host: config.GRPC_HOST, port: config.GRPC_PORT });
+  const grpc = await startGrpcServer([], {
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    errors: spec.errors,
+    // Name and code only: the message of an unexpected error may carry personal data.
+    onInternalError: (error) =>
+      logger.error(
+        {
+          errorName: (error as Error | undefined)?.name,
+          errorCode: (error as { code?: unknown } | undefined)?.code,
+        },
+        "call failed unexpectedly",
+      ),
+  });
   logger.info({ grpc: grpc.address }, "gRPC bound; NOT_SERVING until ready");
   let db: Database | undefined;
   let nats: NatsConnection | undefined;

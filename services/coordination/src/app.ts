@@ -1,11 +1,12 @@
 import { NETWORK_LAYOUT } from "@kopru/events";
-import type { ServiceSpec } from "@kopru/service-kit";
+import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
 import { TRACKING_CONSUMER, trackingConsumer } from "./adapters/messaging/status-consumer.js";
 import { directoryStore } from "./adapters/persistence/directory-store.js";
 import { trackingStore } from "./adapters/persistence/tracking-store.js";
 import { type CoordinationDeps, SERVICE_NAME } from "./application/deps.js";
 import { coordinationEnv } from "./config.js";
+import { COORDINATION_ERRORS } from "./domain/errors.js";
 import { coordinationMigrations } from "./migrations.js";
 
 export interface CoordinationOptions {
@@ -25,6 +26,7 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
     envSchema: coordinationEnv,
     migrations: coordinationMigrations,
     layout: NETWORK_LAYOUT,
+    errors: new ErrorCatalogue(COORDINATION_ERRORS),
     async build(context) {
       const deps: CoordinationDeps = {
         db: context.db,
@@ -35,7 +37,7 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
         minCellSize: context.config.FIGURES_MIN_CELL_SIZE,
       };
       return {
-        grpc: [coordinationBinding(deps, context.logger)],
+        grpc: [coordinationBinding(deps)],
         consumers: [
           trackingConsumer(
             trackingStore,

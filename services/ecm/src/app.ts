@@ -1,18 +1,22 @@
-import { busMigrations } from "@kopru/bus";
-import { directoryMigrations } from "@kopru/directory";
-import { NETWORK_LAYOUT } from "@kopru/events";
-import { receivingServiceParts, referralMigrations } from "@kopru/referral";
-import type { ServiceSpec } from "@kopru/service-kit";
-import { type MigrationSource, packageMigrationsDir } from "@kopru/storage";
-import { timerMigrations } from "@kopru/timers";
+import { receivingServiceSpec, referralForCase, referralLookup, sqlUnitOfWork } from "@kopru/casework";
+import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { ecmServiceBinding } from "./adapters/grpc/ecm-grpc.js";
-import { registerEcmErrorCodes } from "./adapters/grpc/errors.js";
-import { referralForCase } from "./adapters/persistence/referrals.js";
-import { portsFor, sqlUnitOfWork } from "./adapters/persistence/unit-of-work.js";
+import { caseEvents } from "./adapters/messaging/case-events.js";
+import { ecmStore } from "./adapters/persistence/ecm-store.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
-import type { EcmDeps } from "./application/ports.js";
+import type { EcmDeps, Tx } from "./application/ports.js";
 import { ecmEnv } from "./config.js";
-import { DEFAULT_CURRENCY } from "./domain/index.js";
+import { DEFAULT_CURRENCY, ECM_ERRORS } from "./domain/index.js";
+
+/** The ports of one transaction (also used inside the referral library's accepting transaction). */
+function portsFor(sql: Sql, service: string, onEvent: () => void = () => {}): Tx {
+  return {
+    sql,
+    store: ecmStore(sql),
+    referrals: referralLookup(sql),
+    events: caseEvents(sql, service, onEvent),
+  };
+}
 
 /** The ECM service's own tables (after the libraries'). */
 export const ecmMigrations: MigrationSource = {
@@ -20,17 +24,19 @@ export const ecmMigrations: MigrationSource = {
   dir: packageMigrationsDir(import.meta.url),
 };
 
-export const spec: ServiceSpec<typeof ecmEnv> = {
+export const spec = receivingServiceSpec({
   name: "ecm",
   envSchema: ecmEnv,
-  migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations, ecmMigrations],
-  layout: NETWORK_LAYOUT,
+  migrations: ecmMigrations,
+  errors: ECM_ERRORS,
   async build(context) {
-    registerEcmErrorCodes();
-    const { config, db, clock, logger, relay, name } = context;
-    const organisations = config.HOSTED_ORGANISATIONS;
+    const { config, db, clock, relay, name } = context;
     const deps: EcmDeps = {
-      uow: sqlUnitOfWork(db, name, () => relay.wake()),
+      uow: sqlUnitOfWork(
+        db,
+        (sql, onEvent) => portsFor(sql, name, onEvent),
+        () => relay.wake(),
+      ),
       clock,
       approval: {
         thresholdMinor: config.ECM_APPROVAL_THRESHOLD_MINOR,
@@ -38,24 +44,16 @@ export const spec: ServiceSpec<typeof ecmEnv> = {
         supervisorRoles: config.ECM_SUPERVISOR_ROLES,
       },
     };
-    // The referral library stores, acknowledges and moves referrals; accepting one opens (or extends)
-    // the person's case in the same transaction.
-    const parts = receivingServiceParts(context, {
-      organisations,
+    return {
+      grpc: [ecmServiceBinding({ deps, hostedOrganisations: config.HOSTED_ORGANISATIONS })],
+      // Accepting a referral opens (or extends) the person's case in the same transaction.
       onAccepted: (tx, record, acting) =>
-        openCaseForAcceptedReferral(portsFor(tx, name), clock, referralForCase(record), {
-          actorId: acting.actorId,
-        }),
-    });
-    const cases = ecmServiceBinding({
-      deps,
-      hostedOrganisations: organisations,
-      onInternalError: (error) =>
-        logger.error(
-          { errorName: (error as Error)?.name, errorCode: (error as { code?: unknown })?.code },
-          "ecm call failed unexpectedly",
+        openCaseForAcceptedReferral(
+          portsFor(tx, name),
+          referralForCase(record),
+          { organisationId: record.targetOrganisationId, actorId: acting.actorId, role: undefined },
+          clock.now(),
         ),
-    });
-    return { grpc: [...parts.grpc, cases], consumers: parts.consumers, workers: parts.workers };
+    };
   },
-};
+});

@@ -1,4 +1,5 @@
 import { status } from "@grpc/grpc-js";
+import { deliverReferral } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import {
@@ -35,14 +36,12 @@ import {
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
-import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   call,
   eventsOn,
   failure,
-  publishReferral,
   runSuffix,
   startTestService,
   type TestService,
@@ -77,14 +76,7 @@ async function receive(
   const pkg = testReferralPackage(
     extra ?? { from: REFERRER, to: ECM, serviceType: ServiceType.SERVICE_TYPE_ECM_CASH },
   );
-  await publishReferral(service.nats, pkg);
-  await waitFor(
-    async () =>
-      (await inboxCall<GetReferralResponse>("getReferral", { referralId: pkg.referralId }, caseworker))
-        .referral?.status === ReferralStatus.REFERRAL_STATUS_RECEIVED,
-    { timeoutMs: 15_000, message: "the referral never reached RECEIVED" },
-  );
-  return pkg.referralId;
+  return deliverReferral(service, inbox, pkg, caseworker);
 }
 
 async function listCases(caller: ClientCaller, request: Partial<ListCasesRequest> = {}) {

@@ -1,5 +1,6 @@
+import { deliverReferral } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
-import { AssistanceKind, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { AssistanceKind, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { AssistanceStatus } from "@kopru/contracts/ecm/v1/case";
 import {
   AddAssistanceItemRequest,
@@ -10,20 +11,15 @@ import {
   MarkAssistanceDeliveredRequest,
 } from "@kopru/contracts/ecm/v1/ecm_service";
 import { AssistanceDelivered } from "@kopru/contracts/ecm/v1/events";
-import {
-  type GetReferralResponse,
-  ReferralInboxServiceClient,
-} from "@kopru/contracts/referral/v1/inbox_service";
+import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
-import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   call,
   eventsOn,
-  publishReferral,
   runSuffix,
   startTestService,
   type TestService,
@@ -58,19 +54,7 @@ it("pays emergency cash end to end on the embedded PGlite database", async () =>
     to: ECM,
     serviceType: ServiceType.SERVICE_TYPE_ECM_CASH,
   });
-  await publishReferral(service.nats, pkg);
-  await waitFor(
-    async () =>
-      (
-        await call<unknown, GetReferralResponse>(
-          inbox,
-          inbox.getReferral,
-          { referralId: pkg.referralId },
-          caseworker,
-        )
-      ).referral?.status === ReferralStatus.REFERRAL_STATUS_RECEIVED,
-    { timeoutMs: 20_000, message: "the referral never arrived" },
-  );
+  await deliverReferral(service, inbox, pkg, caseworker, 20_000);
   await call(inbox, inbox.acceptReferral, { referralId: pkg.referralId }, caseworker);
   const listed = await call<unknown, ListCasesResponse>(
     ecm,

@@ -1,14 +1,15 @@
 import { busMigrations } from "@kopru/bus";
 import { DirectoryReplica, directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
-import { ReferralLifecycle, referralMigrations } from "@kopru/referral";
-import type { ServiceSpec } from "@kopru/service-kit";
+import { REFERRAL_ERRORS, ReferralLifecycle, referralMigrations } from "@kopru/referral";
+import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { timerMigrations } from "@kopru/timers";
 import { intakeBinding } from "./adapters/grpc/intake-service.js";
 import { intakeConsumers } from "./adapters/messaging/consumers.js";
 import { sqlRepositories } from "./adapters/persistence/index.js";
 import type { IntakeDeps } from "./application/ports.js";
 import { intakeEnv } from "./config.js";
+import { INTAKE_ERRORS } from "./domain/errors.js";
 import { intakeMigrations } from "./migrate-sources.js";
 
 /**
@@ -20,6 +21,7 @@ export const intakeService: ServiceSpec<typeof intakeEnv> = {
   envSchema: intakeEnv,
   migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations, intakeMigrations],
   layout: NETWORK_LAYOUT,
+  errors: new ErrorCatalogue(REFERRAL_ERRORS, INTAKE_ERRORS),
   async build(context) {
     const { db, js, jsm, logger, clock, relay, config } = context;
     const organisations = [...new Set(config.INTAKE_ORGANISATIONS)];

@@ -9,9 +9,8 @@ import { describe, expect, it } from "vitest";
 import {
   assertOpen,
   assertReferralServable,
-  CaseNotOpenError,
+  CaseClosedError,
   type CaseState,
-  caseForAcceptedReferral,
   closeCase,
   counsellingSessionViolations,
   directAssistanceViolations,
@@ -62,8 +61,8 @@ describe("case rules", () => {
   it("records on open cases only", () => {
     expect(() => assertOpen(openCase(), "no session can be recorded")).not.toThrow();
     const closed = closeCase(openCase(), CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET, NOW).state;
-    expect(() => assertOpen(closed, "no session can be recorded on it")).toThrow(CaseNotOpenError);
-    expect(() => assertOpen(closed, "x")).toThrow(expect.objectContaining({ code: "case_not_open" }));
+    expect(() => assertOpen(closed, "no session can be recorded on it")).toThrow(CaseClosedError);
+    expect(() => assertOpen(closed, "x")).toThrow(expect.objectContaining({ code: "case_closed" }));
   });
 
   it("closes once; the same close again changes nothing, another reason is refused", () => {
@@ -99,11 +98,6 @@ describe("case rules", () => {
     ])
       expect(() => assertReferralServable("r", status)).toThrow(ReferralNotAcceptedError);
     expect(() => assertReferralServable("r", ReferralStatus.REFERRAL_STATUS_RECEIVED)).toThrow(/is received/);
-  });
-
-  it("lets an accepted referral join the person's open case, or open one", () => {
-    expect(caseForAcceptedReferral("c-9")).toEqual({ action: "join", caseId: "c-9" });
-    expect(caseForAcceptedReferral(undefined)).toEqual({ action: "open" });
   });
 });
 

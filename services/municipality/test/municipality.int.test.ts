@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { lockPerson } from "@kopru/casework";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
@@ -41,6 +42,7 @@ import {
   tempDataDir,
 } from "@kopru/referral/testkit";
 import { insecureCredentials, type RunningService, startService } from "@kopru/service-kit";
+import { openDatabase } from "@kopru/storage";
 import {
   connectNats,
   createTestDatabase,
@@ -343,7 +345,7 @@ describe("the municipality service", () => {
     // A closed case takes no more sessions.
     expect(
       await refusal(mmcc.call("recordCounsellingSession", { ...sessionRequest, requestId: uuidv4() })),
-    ).toMatchObject({ status: "FAILED_PRECONDITION", code: "case_not_open" });
+    ).toMatchObject({ status: "FAILED_PRECONDITION", code: "case_closed" });
   });
 
   it("joins a further accepted referral for the same person to the open case", async () => {
@@ -363,6 +365,56 @@ describe("the municipality service", () => {
     expect(mine[0]?.referralIds.sort()).toEqual([first.referralId, second.referralId].sort());
   });
 
+  it("accepts two referrals for the same person at once, refusing neither, and serves both in one case", async () => {
+    const person = uuidv7();
+    const first = await sendTo(MMCC_A, person);
+    const second = await sendTo(MMCC_A, person);
+    await receivedBy(MMCC_A, first.referralId);
+    await receivedBy(MMCC_A, second.referralId);
+    // Hold the person's casework lock from outside, so both acceptances queue behind it together.
+    const probe = await openDatabase({ service: "lock-probe", url: database.url });
+    try {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held = () => {};
+      const holding = new Promise<void>((resolve) => {
+        held = resolve;
+      });
+      const holder = probe.transaction(async (tx) => {
+        await lockPerson(tx, { organisationId: MMCC_A, beneficiaryRef: person });
+        held();
+        await released;
+      });
+      await holding;
+      const accepts = [first, second].map((r) => inbox.call("acceptReferral", { referralId: r.referralId }));
+      await waitFor(
+        async () => {
+          const waiting = await probe.query<{ n: number | string }>(
+            `SELECT count(*) AS n FROM pg_locks
+              WHERE locktype = 'advisory' AND NOT granted
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          return Number(waiting.rows[0]?.n) >= 2;
+        },
+        { message: "both acceptances waiting on the person's lock" },
+      );
+      release();
+      await holder;
+      await Promise.all(accepts);
+    } finally {
+      await probe.close();
+    }
+    const cases = await mmcc.call("listCases", {
+      organisationId: MMCC_A,
+      statuses: [CaseStatus.CASE_STATUS_OPEN],
+    });
+    const mine = cases.municipalityCases.filter((c) => c.beneficiaryRef === person);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.referralIds.sort()).toEqual([first.referralId, second.referralId].sort());
+  });
+
   it("opens a walk-in case once per request and once per person", async () => {
     const request = { requestId: uuidv4(), organisationId: MMCC_B, beneficiaryRef: `walk-in-${uuidv7()}` };
     const opened = await mmcc.as(staffB).call("openCase", request);
@@ -373,7 +425,7 @@ describe("the municipality service", () => {
       await refusal(mmcc.as(staffB).call("openCase", { ...request, requestId: uuidv4() })),
     ).toMatchObject({
       status: "FAILED_PRECONDITION",
-      code: "open_case_exists",
+      code: "case_already_open",
     });
     // The same person at another MMCC is another tenant's business.
     const atA = await mmcc.call("openCase", { ...request, requestId: uuidv4(), organisationId: MMCC_A });

@@ -1,18 +1,13 @@
-import { busMigrations } from "@kopru/bus";
-import { directoryMigrations } from "@kopru/directory";
-import { NETWORK_LAYOUT } from "@kopru/events";
-import { receivingServiceParts, referralMigrations } from "@kopru/referral";
-import type { ServiceSpec } from "@kopru/service-kit";
-import { type MigrationSource, packageMigrationsDir } from "@kopru/storage";
-import { timerMigrations } from "@kopru/timers";
-import { registerProtectionErrorCodes } from "./adapters/grpc/errors.js";
+import { receivingServiceSpec, referralForCase, referralLookup, sqlUnitOfWork } from "@kopru/casework";
+import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { protectionServiceBinding } from "./adapters/grpc/protection-grpc.js";
 import { withholdRestrictedSections } from "./adapters/grpc/restricted-package.js";
-import { referralForCase } from "./adapters/persistence/referrals.js";
-import { portsFor, sqlUnitOfWork } from "./adapters/persistence/unit-of-work.js";
+import { caseEvents } from "./adapters/messaging/case-events.js";
+import { protectionStore } from "./adapters/persistence/protection-store.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
-import type { ProtectionDeps } from "./application/ports.js";
+import type { ProtectionDeps, Tx } from "./application/ports.js";
 import { protectionEnv } from "./config.js";
+import { PROTECTION_ERRORS } from "./domain/index.js";
 
 /** The protection service's own tables (after the libraries'). */
 export const protectionMigrations: MigrationSource = {
@@ -20,45 +15,43 @@ export const protectionMigrations: MigrationSource = {
   dir: packageMigrationsDir(import.meta.url),
 };
 
-export const spec: ServiceSpec<typeof protectionEnv> = {
+/** The ports of one transaction (also used inside the referral library's accepting transaction). */
+function portsFor(sql: Sql, service: string, onEvent: () => void = () => {}): Tx {
+  return {
+    sql,
+    store: protectionStore(sql),
+    referrals: referralLookup(sql),
+    events: caseEvents(sql, service, onEvent),
+  };
+}
+
+export const spec = receivingServiceSpec({
   name: "protection",
   envSchema: protectionEnv,
-  migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations, protectionMigrations],
-  layout: NETWORK_LAYOUT,
+  migrations: protectionMigrations,
+  errors: PROTECTION_ERRORS,
   async build(context) {
-    registerProtectionErrorCodes();
-    const { config, db, clock, logger, relay, name } = context;
+    const { config, db, clock, relay, name } = context;
     const organisations = config.HOSTED_ORGANISATIONS;
     const deps: ProtectionDeps = {
-      uow: sqlUnitOfWork(db, name, () => relay.wake()),
+      uow: sqlUnitOfWork(
+        db,
+        (sql, onEvent) => portsFor(sql, name, onEvent),
+        () => relay.wake(),
+      ),
       clock,
       policy: { restrictedRoles: config.RESTRICTED_CASE_ROLES },
     };
-    // The referral library stores, acknowledges and moves referrals; accepting one opens (or extends)
-    // a case in the same transaction.
-    const parts = receivingServiceParts(context, {
-      organisations,
+    return {
+      grpc: [protectionServiceBinding({ deps, hostedOrganisations: organisations })],
+      inbox: (bindings) => withholdRestrictedSections(bindings, deps, organisations),
+      // Accepting a referral opens (or extends) a case in the same transaction.
       onAccepted: (tx, record, acting) =>
         openCaseForAcceptedReferral(portsFor(tx, name), clock, referralForCase(record), {
+          organisationId: record.targetOrganisationId,
           actorId: acting.actorId,
+          role: undefined,
         }),
-    });
-    const cases = protectionServiceBinding({
-      deps,
-      hostedOrganisations: organisations,
-      onInternalError: (error) =>
-        logger.error(
-          {
-            errorName: (error as Error)?.name,
-            errorCode: (error as { code?: unknown })?.code,
-          },
-          "protection call failed unexpectedly",
-        ),
-    });
-    return {
-      grpc: [...withholdRestrictedSections(parts.grpc, deps, organisations), cases],
-      consumers: parts.consumers,
-      workers: parts.workers,
     };
   },
-};
+});

@@ -1,4 +1,5 @@
 import { status } from "@grpc/grpc-js";
+import { deliverReferral } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
@@ -10,18 +11,13 @@ import {
   ProtectionServiceClient,
   RecordRiskAssessmentRequest,
 } from "@kopru/contracts/protection/v1/protection_service";
-import {
-  type GetReferralResponse,
-  ReferralInboxServiceClient,
-} from "@kopru/contracts/referral/v1/inbox_service";
+import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
-import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   call,
   failure,
-  publishReferral,
   runSuffix,
   startTestService,
   type TestService,
@@ -59,19 +55,7 @@ it("works a GBV case end to end on the embedded PGlite database", async () => {
     to: ORG,
     serviceType: ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
   });
-  await publishReferral(service.nats, pkg);
-  await waitFor(
-    async () =>
-      (
-        await call<unknown, GetReferralResponse>(
-          inbox,
-          inbox.getReferral,
-          { referralId: pkg.referralId },
-          caseworker,
-        )
-      ).referral?.status === 2,
-    { timeoutMs: 20_000, message: "the referral never arrived" },
-  );
+  await deliverReferral(service, inbox, pkg, caseworker, 20_000);
   await call(inbox, inbox.acceptReferral, { referralId: pkg.referralId }, caseworker);
   const listed = await call<unknown, ListCasesResponse>(
     cases,

@@ -1,4 +1,5 @@
 import { status } from "@grpc/grpc-js";
+import { deliverReferral } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { GbvIncidentType, ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
@@ -38,14 +39,12 @@ import {
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
-import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   call,
   eventsOn,
   failure,
-  publishReferral,
   runSuffix,
   startTestService,
   type TestService,
@@ -82,14 +81,8 @@ async function getReferral(referralId: string, caller: ClientCaller = caseworker
   return inboxCall<GetReferralRequest, GetReferralResponse>("getReferral", { referralId }, caller);
 }
 
-async function receive(pkg: ReferralPackage): Promise<string> {
-  await publishReferral(service.nats, pkg);
-  await waitFor(
-    async () =>
-      (await getReferral(pkg.referralId)).referral?.status === ReferralStatus.REFERRAL_STATUS_RECEIVED,
-    { timeoutMs: 15_000, message: "the referral never reached RECEIVED" },
-  );
-  return pkg.referralId;
+function receive(pkg: ReferralPackage): Promise<string> {
+  return deliverReferral(service, inbox, pkg, caseworkerA);
 }
 
 async function accept(referralId: string, caller: ClientCaller = caseworkerA) {

@@ -1,21 +1,39 @@
 import type { ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { ErrorDeclarations } from "@kopru/service-kit";
 
 import type { CommandType, Party } from "./transitions.js";
 
 /**
- * Stable codes of the domain's failures. Services map them to transport codes in one place:
- * transition_not_allowed / expiry_before_deadline → FAILED_PRECONDITION, transition_forbidden →
- * PERMISSION_DENIED, missing_reason / invalid_transition_input / no_data_contract → INVALID_ARGUMENT,
- * sequence_conflict → ABORTED.
+ * The referral domain's failures by stable code, with what each means on the wire. Services hand
+ * this table to their error catalogue; the classes below carry the codes.
  */
-export type ReferralErrorCode =
-  | "transition_not_allowed"
-  | "expiry_before_deadline"
-  | "transition_forbidden"
-  | "missing_reason"
-  | "invalid_transition_input"
-  | "sequence_conflict"
-  | "no_data_contract";
+export const REFERRAL_DOMAIN_ERRORS = {
+  transition_not_allowed: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The referral's status does not allow this",
+  },
+  expiry_before_deadline: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The referral is not overdue yet",
+  },
+  transition_forbidden: { grpc: "PERMISSION_DENIED", http: 403, title: "Not this party's change to make" },
+  missing_reason: { grpc: "INVALID_ARGUMENT", http: 400, title: "A reason code is required" },
+  invalid_transition_input: {
+    grpc: "INVALID_ARGUMENT",
+    http: 400,
+    title: "A field of the change is invalid",
+  },
+  sequence_conflict: { grpc: "ABORTED", http: 409, title: "The referral changed since it was read" },
+  no_data_contract: {
+    grpc: "INVALID_ARGUMENT",
+    http: 400,
+    title: "The service type has no data contract",
+  },
+} as const satisfies ErrorDeclarations;
+
+export type ReferralErrorCode = keyof typeof REFERRAL_DOMAIN_ERRORS;
 
 /** Base of every referral domain failure; `code` is stable, `message` is for people. */
 export abstract class ReferralDomainError extends Error {

@@ -32,6 +32,7 @@ export {
   InvalidTransitionInputError,
   MissingReasonError,
   NoDataContractError,
+  REFERRAL_DOMAIN_ERRORS,
   ReferralDomainError,
   type ReferralErrorCode,
   SequenceConflictError,

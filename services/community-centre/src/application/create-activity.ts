@@ -2,7 +2,7 @@ import { ActivityStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import { NotFoundError } from "@kopru/service-kit";
 import { type ActivityDraft, activityViolations, DEFAULT_TIME_ZONE } from "../domain/index.js";
 import type { ActivityRecord, Caller, CentreDeps } from "./ports.js";
-import { refuseViolations, replayOf } from "./shared.js";
+import { refuseViolations } from "./shared.js";
 
 /** Creates an activity at one of the caller's centres and announces its capacity. */
 export async function createActivity(
@@ -19,11 +19,11 @@ export async function createActivity(
   const result = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const activityId = deps.newId();
-    const earlier = await replayOf(deps, tx, caller, {
+    const earlier = await deps.requests.claim(tx, caller, {
       requestId: input.requestId,
-      command: "CreateActivity",
+      operation: "CreateActivity",
+      request: input,
       entityId: activityId,
-      at: now,
     });
     if (earlier) {
       const existing = await deps.activities.find(tx, earlier);

@@ -3,7 +3,7 @@ import { EnrolmentStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import { NotFoundError } from "@kopru/service-kit";
 import { takeSeat } from "../domain/index.js";
 import type { ActivityRecord, Caller, CentreDeps, EnrolmentRecord } from "./ports.js";
-import { ownActivity, replayOf } from "./shared.js";
+import { ownActivity } from "./shared.js";
 
 /**
  * Gives the person of an accepted referral a seat in one of the organisation's activities, in one
@@ -19,11 +19,11 @@ export async function enrolParticipant(
   const result = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const enrolmentId = deps.newId();
-    const earlier = await replayOf(deps, tx, caller, {
+    const earlier = await deps.requests.claim(tx, caller, {
       requestId: input.requestId,
-      command: "EnrolParticipant",
+      operation: "EnrolParticipant",
+      request: input,
       entityId: enrolmentId,
-      at: now,
     });
     if (earlier) {
       const enrolment = await deps.enrolments.find(tx, caller.organisationId, earlier);

@@ -1,5 +1,5 @@
+import type { AuditLog, Caller, ReceivedReferrals, RequestLog } from "@kopru/casework";
 import type { Disaggregation, Sex } from "@kopru/contracts/common/v1/disaggregation";
-import type { ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
 import type { OutcomeCode, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import type {
   ActivityKind,
@@ -8,18 +8,11 @@ import type {
   EnrolmentStatus,
   Weekday,
 } from "@kopru/contracts/communitycentre/v1/activity";
-import type { ReferralRecord } from "@kopru/referral";
 import type { Clock } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
 import type { ActivityState, Admission, CentreProfile, EnrolmentState } from "../domain/index.js";
 
-/** Who calls: an organisation this service hosts, and the staff member or partner client acting for it. */
-export interface Caller {
-  organisationId: string;
-  actorId: string | undefined;
-  actorKind: ActorKind;
-  role: StaffRole;
-}
+export type { AuditLog, Caller, ReceivedReferrals, RequestLog };
 
 export interface CentreRecord extends CentreProfile {
   centreId: string;
@@ -135,39 +128,6 @@ export interface AttendanceRepository {
       at: Date;
     },
   ): Promise<void>;
-}
-
-export type Claim = { fresh: true } | { fresh: false; command: string; entityId: string };
-
-export interface RequestLog {
-  claim(
-    sql: Sql,
-    entry: { organisationId: string; requestId: string; command: string; entityId: string; at: Date },
-  ): Promise<Claim>;
-}
-
-export interface AuditLog {
-  record(
-    sql: Sql,
-    entry: {
-      at: Date;
-      organisationId: string;
-      actorId: string | undefined;
-      action: string;
-      entity: string;
-      entityId: string;
-    },
-  ): Promise<void>;
-}
-
-/** Referrals received by this service's organisations (kept by the shared referral library). */
-export interface ReceivedReferrals {
-  find(
-    sql: Sql,
-    organisationId: string,
-    referralId: string,
-    options?: { forUpdate?: boolean },
-  ): Promise<ReferralRecord | undefined>;
 }
 
 /** Moves a received referral through the shared lifecycle, in the caller's transaction. */

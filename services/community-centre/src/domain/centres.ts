@@ -1,19 +1,11 @@
+import type { SiteProfile } from "@kopru/casework/domain";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { ActivityKind, Weekday } from "@kopru/contracts/communitycentre/v1/activity";
 import { type ActivityDraft, DEFAULT_TIME_ZONE } from "./activity.js";
 
-/** A community centre run by a hosted organisation. No personal data. */
-export interface CentreProfile {
-  organisationId: string;
-  name: string;
-  provinceCode: string;
-  provinceName: string;
-  /** ADM2 p-code; empty when not known (the name still says where). */
-  districtCode: string;
-  districtName: string | undefined;
-  languages: string[];
-}
+/** A community centre run by a hosted organisation (casework's site). No personal data. */
+export type CentreProfile = SiteProfile;
 
 type Known = Omit<CentreProfile, "organisationId">;
 

@@ -1,20 +1,47 @@
+import type { ErrorDeclarations } from "@kopru/service-kit";
+
 /**
- * The community centre's domain failures. Each has a stable `code`; the gRPC adapter registers them
- * all as FAILED_PRECONDITION (valid requests that the records' state does not allow).
+ * The community centre's failures by stable code, with what each means on the wire: all are valid
+ * requests that the records' state does not allow.
  */
-export const DOMAIN_ERROR_CODES = [
-  "activity_full",
-  "activity_closed",
-  "activity_status_change_not_allowed",
-  "activity_has_participants",
-  "capacity_below_seats_taken",
-  "referral_not_enrollable",
-  "service_type_mismatch",
-  "not_eligible",
-  "already_enrolled",
-  "enrolment_not_active",
-] as const;
-export type CommunityCentreErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+export const COMMUNITY_CENTRE_ERRORS = {
+  activity_full: { grpc: "FAILED_PRECONDITION", http: 409, title: "The activity has no free seat" },
+  activity_closed: { grpc: "FAILED_PRECONDITION", http: 409, title: "The activity is finished or cancelled" },
+  activity_status_change_not_allowed: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The activity cannot change to that status",
+  },
+  activity_has_participants: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The activity still has enrolled participants",
+  },
+  capacity_below_seats_taken: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The capacity is below the seats taken",
+  },
+  referral_not_enrollable: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "Only an accepted referral can take a seat",
+  },
+  service_type_mismatch: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The referral is for another service type",
+  },
+  not_eligible: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The person is outside what the activity admits",
+  },
+  already_enrolled: { grpc: "FAILED_PRECONDITION", http: 409, title: "The referral already holds a seat" },
+  enrolment_not_active: { grpc: "FAILED_PRECONDITION", http: 409, title: "The enrolment has ended" },
+} as const satisfies ErrorDeclarations;
+
+export type CommunityCentreErrorCode = keyof typeof COMMUNITY_CENTRE_ERRORS;
 
 export abstract class CommunityCentreDomainError extends Error {
   abstract readonly code: CommunityCentreErrorCode;
@@ -23,7 +50,7 @@ export abstract class CommunityCentreDomainError extends Error {
 /** No free seat: enrol elsewhere, or put the referral on hold (ON_HOLD_REASON_CAPACITY_FULL) in the inbox. */
 export class ActivityFullError extends CommunityCentreDomainError {
   override readonly name = "ActivityFullError";
-  readonly code = "activity_full";
+  readonly code: CommunityCentreErrorCode = "activity_full";
   constructor(
     readonly activityId: string,
     readonly capacity: number,
@@ -37,7 +64,7 @@ export class ActivityFullError extends CommunityCentreDomainError {
 /** The activity is finished or cancelled. */
 export class ActivityClosedError extends CommunityCentreDomainError {
   override readonly name = "ActivityClosedError";
-  readonly code = "activity_closed";
+  readonly code: CommunityCentreErrorCode = "activity_closed";
   constructor(activityId: string, status: string, action: string) {
     super(`activity ${activityId} is ${status}; ${action}`);
   }
@@ -45,7 +72,7 @@ export class ActivityClosedError extends CommunityCentreDomainError {
 
 export class ActivityStatusChangeError extends CommunityCentreDomainError {
   override readonly name = "ActivityStatusChangeError";
-  readonly code = "activity_status_change_not_allowed";
+  readonly code: CommunityCentreErrorCode = "activity_status_change_not_allowed";
   constructor(from: string, to: string) {
     super(`an activity that is ${from} cannot become ${to}`);
   }
@@ -54,7 +81,7 @@ export class ActivityStatusChangeError extends CommunityCentreDomainError {
 /** Cancelling an activity would silently strand its participants: end their enrolments first. */
 export class ActivityHasParticipantsError extends CommunityCentreDomainError {
   override readonly name = "ActivityHasParticipantsError";
-  readonly code = "activity_has_participants";
+  readonly code: CommunityCentreErrorCode = "activity_has_participants";
   constructor(seatsTaken: number) {
     super(
       `the activity has ${seatsTaken} enrolled participant(s); end their enrolments before cancelling it`,
@@ -64,7 +91,7 @@ export class ActivityHasParticipantsError extends CommunityCentreDomainError {
 
 export class CapacityBelowSeatsError extends CommunityCentreDomainError {
   override readonly name = "CapacityBelowSeatsError";
-  readonly code = "capacity_below_seats_taken";
+  readonly code: CommunityCentreErrorCode = "capacity_below_seats_taken";
   constructor(capacity: number, seatsTaken: number) {
     super(`capacity ${capacity} is below the ${seatsTaken} seat(s) already taken`);
   }
@@ -73,7 +100,7 @@ export class CapacityBelowSeatsError extends CommunityCentreDomainError {
 /** Only an accepted (or in-progress) referral received by the organisation can take a seat. */
 export class ReferralNotEnrollableError extends CommunityCentreDomainError {
   override readonly name = "ReferralNotEnrollableError";
-  readonly code = "referral_not_enrollable";
+  readonly code: CommunityCentreErrorCode = "referral_not_enrollable";
   constructor(referralId: string, status: string) {
     super(`referral ${referralId} is ${status}; only an accepted or in-progress referral can be enrolled`);
   }
@@ -81,7 +108,7 @@ export class ReferralNotEnrollableError extends CommunityCentreDomainError {
 
 export class ServiceTypeMismatchError extends CommunityCentreDomainError {
   override readonly name = "ServiceTypeMismatchError";
-  readonly code = "service_type_mismatch";
+  readonly code: CommunityCentreErrorCode = "service_type_mismatch";
   constructor(referralType: string, activityType: string) {
     super(`the referral asks for ${referralType}; the activity serves ${activityType}`);
   }
@@ -90,7 +117,7 @@ export class ServiceTypeMismatchError extends CommunityCentreDomainError {
 /** The person's (banded) age or sex is outside what the activity admits. */
 export class NotEligibleError extends CommunityCentreDomainError {
   override readonly name = "NotEligibleError";
-  readonly code = "not_eligible";
+  readonly code: CommunityCentreErrorCode = "not_eligible";
   constructor(readonly reasons: readonly string[]) {
     super(`the person is not eligible for the activity: ${reasons.join("; ")}`);
   }
@@ -98,7 +125,7 @@ export class NotEligibleError extends CommunityCentreDomainError {
 
 export class AlreadyEnrolledError extends CommunityCentreDomainError {
   override readonly name = "AlreadyEnrolledError";
-  readonly code = "already_enrolled";
+  readonly code: CommunityCentreErrorCode = "already_enrolled";
   constructor(what: string) {
     super(what);
   }
@@ -106,7 +133,7 @@ export class AlreadyEnrolledError extends CommunityCentreDomainError {
 
 export class EnrolmentNotActiveError extends CommunityCentreDomainError {
   override readonly name = "EnrolmentNotActiveError";
-  readonly code = "enrolment_not_active";
+  readonly code: CommunityCentreErrorCode = "enrolment_not_active";
   constructor(enrolmentId: string, status: string, action: string) {
     super(`enrolment ${enrolmentId} is ${status}; ${action}`);
   }

@@ -3,9 +3,16 @@ import { ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
 import { CapacityStatus } from "@kopru/contracts/coordination/v1/directory";
 import type { ReRouteReason } from "@kopru/contracts/coordination/v1/tracking";
 import { EVENTS } from "@kopru/events";
-import { NotFoundError, PermissionDeniedError, PreconditionFailedError } from "@kopru/service-kit";
+import { NotFoundError, PermissionDeniedError } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import type { Access } from "../domain/access.js";
+import {
+  AlreadyReroutedError,
+  NotReroutableError,
+  SuggestedOfferingExcludedError,
+  SuggestedOfferingFullError,
+  SuggestedOfferingTypeMismatchError,
+} from "../domain/errors.js";
 import { excludedOrganisations, reRouteRefusal } from "../domain/reroute.js";
 import { type CoordinationDeps, producerFor } from "./deps.js";
 
@@ -51,9 +58,7 @@ export async function requestReRoute(
     if (!referral) throw new NotFoundError("referral", input.referralId);
     if (referral.rerouteRequestedAt) return { requestedAt: referral.rerouteRequestedAt, changed: false };
     if (referral.reroutedAs) {
-      throw new PreconditionFailedError(
-        `referral ${input.referralId} was already re-routed as ${referral.reroutedAs}`,
-      );
+      throw new AlreadyReroutedError(input.referralId, referral.reroutedAs);
     }
     const now = deps.clock.now();
     const refusal = reRouteRefusal(
@@ -65,8 +70,7 @@ export async function requestReRoute(
       input.reason,
       now,
     );
-    if (refusal)
-      throw new PreconditionFailedError(`referral ${input.referralId} cannot be re-routed: ${refusal}`);
+    if (refusal) throw new NotReroutableError(input.referralId, refusal);
 
     const chain = await deps.tracking.chain(tx, referral.rootReferralId);
     const excluded = excludedOrganisations(input.excludedOrganisationIds, [
@@ -78,19 +82,13 @@ export async function requestReRoute(
       if (!suggested) throw new NotFoundError("service offering", input.suggestedServiceOfferingId);
       const offering = suggested.offering;
       if (suggested.removedAt || !offering.active || UNAVAILABLE.includes(offering.capacityStatus)) {
-        throw new PreconditionFailedError(
-          `suggested service offering ${offering.serviceOfferingId} takes no new referrals`,
-        );
+        throw new SuggestedOfferingFullError(offering.serviceOfferingId);
       }
       if (offering.serviceType !== referral.serviceType) {
-        throw new PreconditionFailedError(
-          `suggested service offering ${offering.serviceOfferingId} is of another service type than the referral`,
-        );
+        throw new SuggestedOfferingTypeMismatchError(offering.serviceOfferingId);
       }
       if (excluded.includes(offering.organisationId)) {
-        throw new PreconditionFailedError(
-          `suggested service offering ${offering.serviceOfferingId} belongs to ${offering.organisationId}, which is excluded or already tried`,
-        );
+        throw new SuggestedOfferingExcludedError(offering.serviceOfferingId, offering.organisationId);
       }
     }
 

@@ -1,6 +1,7 @@
 import type { CapacityStatus, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
-import { NotFoundError, PermissionDeniedError, PreconditionFailedError } from "@kopru/service-kit";
+import { NotFoundError, PermissionDeniedError } from "@kopru/service-kit";
 import { type Access, mayManageDirectoryOf } from "../domain/access.js";
+import { OfferingRemovedError } from "../domain/errors.js";
 import { type CoordinationDeps, notBefore, producerFor } from "./deps.js";
 import { offeringCapacityChanged, offeringUpserted } from "./directory-writes.js";
 
@@ -23,9 +24,7 @@ export async function setCapacityStatus(
       );
     }
     if (existing.removedAt) {
-      throw new PreconditionFailedError(
-        `service offering ${input.serviceOfferingId} was removed from the directory; upsert it to bring it back`,
-      );
+      throw new OfferingRemovedError(input.serviceOfferingId);
     }
     if (current.capacityStatus === input.capacityStatus) return { offering: current, changed: false };
     const next: ServiceOffering = {

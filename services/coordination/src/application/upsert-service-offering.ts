@@ -1,7 +1,8 @@
 import type { ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
-import { NotFoundError, PermissionDeniedError, PreconditionFailedError } from "@kopru/service-kit";
+import { NotFoundError, PermissionDeniedError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { type Access, mayManageDirectoryOf } from "../domain/access.js";
+import { OfferingOwnerChangeError } from "../domain/errors.js";
 import { type CoordinationDeps, notBefore, producerFor } from "./deps.js";
 import { offeringCapacityChanged, offeringUpserted, sameOffering } from "./directory-writes.js";
 
@@ -28,9 +29,7 @@ export async function upsertServiceOffering(
       ? await deps.directory.offering(tx, input.serviceOfferingId, { forUpdate: true })
       : undefined;
     if (existing && existing.offering.organisationId !== input.organisationId) {
-      throw new PreconditionFailedError(
-        `service offering ${input.serviceOfferingId} belongs to ${existing.offering.organisationId}; an offering cannot move to another organisation`,
-      );
+      throw new OfferingOwnerChangeError(input.serviceOfferingId, existing.offering.organisationId);
     }
     const next: ServiceOffering = {
       ...input,

@@ -1,3 +1,4 @@
+import { claimCommand } from "@kopru/casework";
 import type { Money } from "@kopru/contracts/common/v1/money";
 import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import type { PaymentChannel } from "@kopru/contracts/referral/v1/package";
@@ -5,7 +6,7 @@ import { NotFoundError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { type AssistanceItemState, assertOpen, planAssistance } from "../domain/index.js";
 import type { Caller, EcmDeps } from "./ports.js";
-import { actorOf, callerCase, claimRequest } from "./shared.js";
+import { actorOf, callerCase } from "./shared.js";
 
 export interface AddAssistanceItemInput {
   requestId: string;
@@ -30,12 +31,7 @@ export async function addAssistanceItem(
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
     const assistanceItemId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "add-assistance-item",
-      request: input,
-      entityId: assistanceItemId,
-    });
+    const earlier = await claimCommand(tx.sql, caller, "add-assistance-item", input, assistanceItemId);
     if (earlier) {
       const first = await tx.store.findItem(caller.organisationId, earlier);
       if (!first) throw new NotFoundError("assistance item", earlier);

@@ -1,16 +1,16 @@
-import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
-import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
-import { statusName } from "@kopru/referral/domain";
-import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
-import { v7 as uuidv7 } from "uuid";
 import {
-  CaseAlreadyOpenError,
-  isOpen,
-  openCase as newCase,
-  ReferralNotAcceptedError,
-} from "../domain/index.js";
-import type { Caller, CaseSummary, EcmDeps, ReferralForCase, Tx } from "./ports.js";
-import { callerCase, claimRequest, summary } from "./shared.js";
+  claimCommand,
+  lockPerson,
+  newCaseFor,
+  ownOrganisation,
+  personOfCase,
+  recordOpenedCase,
+  referralToServe,
+} from "@kopru/casework";
+import { v7 as uuidv7 } from "uuid";
+import { CaseAlreadyOpenError, isOpen, openCase as newCase } from "../domain/index.js";
+import type { Caller, CaseSummary, EcmDeps } from "./ports.js";
+import { callerCase, summary } from "./shared.js";
 
 export interface OpenCaseInput {
   requestId: string;
@@ -21,40 +21,25 @@ export interface OpenCaseInput {
   assignedCaseworkerId: string | undefined;
 }
 
-const SERVED_STATUSES: readonly ReferralStatus[] = [
-  ReferralStatus.REFERRAL_STATUS_ACCEPTED,
-  ReferralStatus.REFERRAL_STATUS_IN_PROGRESS,
-];
-
 /**
  * Opens a case explicitly: for an accepted referral whose case was closed meanwhile, or for a person
  * the unit registered itself. A person has at most one open case at a unit, and a referral is served
  * by at most one open case. A retried request id returns the case the first request opened.
  */
 export async function openCase(deps: EcmDeps, caller: Caller, input: OpenCaseInput): Promise<CaseSummary> {
-  if (input.organisationId !== caller.organisationId)
-    throw new NotFoundError("organisation", input.organisationId);
+  ownOrganisation(caller, input.organisationId);
   return deps.uow.run(async (tx) => {
     const caseId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "open-case",
-      request: input,
-      entityId: caseId,
-    });
+    const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
     if (earlier) return summary(tx, await callerCase(tx, caller, earlier));
 
-    const referral = input.referralId ? await servedReferral(tx, caller, input.referralId) : undefined;
-    if (referral && input.beneficiaryRef && input.beneficiaryRef !== referral.beneficiaryRef) {
-      throw new InvalidArgumentError([
-        {
-          field: "beneficiary_ref",
-          description: "differs from the referral's beneficiary_ref; leave it empty",
-        },
-      ]);
-    }
-    const beneficiaryRef = referral?.beneficiaryRef ?? (input.beneficiaryRef as string);
-    await tx.store.lockPerson(caller.organisationId, beneficiaryRef);
+    const referral = input.referralId
+      ? await referralToServe(tx.referrals, caller, input.referralId, async () =>
+          (await tx.store.casesServing(caller.organisationId, input.referralId as string)).find(isOpen),
+        )
+      : undefined;
+    const beneficiaryRef = personOfCase(referral, input.beneficiaryRef);
+    await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
     const existing = await tx.store.openCaseOf(caller.organisationId, beneficiaryRef);
     if (existing) {
       throw new CaseAlreadyOpenError(
@@ -63,36 +48,10 @@ export async function openCase(deps: EcmDeps, caller: Caller, input: OpenCaseInp
       );
     }
     const now = deps.clock.now();
-    const state = newCase({
-      caseId,
-      organisationId: caller.organisationId,
-      beneficiaryRef,
-      assignedCaseworkerId: input.assignedCaseworkerId ?? caller.actorId,
-      openedBy: caller.actorId,
-      disaggregation: referral?.disaggregation ?? Disaggregation.fromPartial({}),
-      at: now,
-    });
-    await tx.store.insertCase(state);
-    if (referral) await tx.store.linkReferral(caseId, referral.referralId, now);
-    await tx.events.opened(state, referral);
-    await tx.store.audit({ caller, action: "open-case", caseIds: [caseId] });
+    const state = newCase(newCaseFor(caller, { ...input, caseId, beneficiaryRef, referral, at: now }));
     return {
-      record: { ...state, referralIds: referral ? [referral.referralId] : [] },
+      record: await recordOpenedCase(tx, state, { referral, caller }),
       latestAssessment: undefined,
     };
   });
-}
-
-async function servedReferral(tx: Tx, caller: Caller, referralId: string): Promise<ReferralForCase> {
-  const referral = await tx.referrals.receivedReferral(caller.organisationId, referralId);
-  if (!referral) throw new NotFoundError("referral", referralId);
-  if (!SERVED_STATUSES.includes(referral.status))
-    throw new ReferralNotAcceptedError(referralId, statusName(referral.status));
-  const serving = (await tx.store.casesServing(caller.organisationId, referralId)).find(isOpen);
-  if (serving)
-    throw new CaseAlreadyOpenError(
-      serving.caseId,
-      `referral ${referralId} is already served by open case ${serving.caseId}`,
-    );
-  return referral;
 }

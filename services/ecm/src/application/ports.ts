@@ -1,14 +1,15 @@
-import type { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
-import type { ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type {
+  Caller,
+  CaseAuditEntry,
+  UnitOfWork as CaseworkUnitOfWork,
+  ReferralForCase,
+  ReferralLookup,
+} from "@kopru/casework";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
+import type { Sql } from "@kopru/storage";
 import type { ApprovalPolicy, AssistanceItemState, EcmCaseState } from "../domain/index.js";
 
-/** Who calls: an organisation this service hosts, and (for staff) the user id and role. */
-export interface Caller {
-  organisationId: string;
-  actorId: string | undefined;
-  role: string | undefined;
-}
+export type { Caller, ReferralForCase, ReferralLookup };
 
 /** A case with the referrals it serves. */
 export interface EcmCaseRecord extends EcmCaseState {
@@ -20,43 +21,8 @@ export interface CaseSummary {
   latestAssessment: EcmAssessment | undefined;
 }
 
-/** A received referral as far as a case needs it (from the referral library's records). */
-export interface ReferralForCase {
-  referralId: string;
-  rootReferralId: string;
-  organisationId: string;
-  beneficiaryRef: string;
-  serviceType: ServiceType;
-  status: ReferralStatus;
-  disaggregation: Disaggregation;
-}
-
-export interface EarlierRequest {
-  operation: string;
-  fingerprint: string;
-  entityId: string;
-}
-
-export interface AuditEntry {
-  caller: Caller;
-  action: string;
-  caseIds: readonly string[];
-  /** The assessment, item or referral the action was about, when not the case itself. */
-  subjectId?: string | undefined;
-}
-
 /** The ECM service's own tables, inside one transaction. */
 export interface EcmStore {
-  /** Records the request id; returns the earlier request when the id was used before. */
-  claimRequest(claim: {
-    organisationId: string;
-    requestId: string;
-    operation: string;
-    fingerprint: string;
-    entityId: string;
-  }): Promise<EarlierRequest | undefined>;
-  /** Serialises case opening for one person until the transaction ends. */
-  lockPerson(organisationId: string, beneficiaryRef: string): Promise<void>;
   findCase(
     organisationId: string,
     caseId: string,
@@ -89,12 +55,7 @@ export interface EcmStore {
   items(caseId: string): Promise<AssistanceItemState[]>;
   insertItem(item: AssistanceItemState): Promise<void>;
   saveItem(item: AssistanceItemState): Promise<void>;
-  audit(entry: AuditEntry): Promise<void>;
-}
-
-export interface ReferralLookup {
-  /** A referral addressed to `organisationId`, locked for the transaction. */
-  receivedReferral(organisationId: string, referralId: string): Promise<ReferralForCase | undefined>;
+  audit(entry: CaseAuditEntry): Promise<void>;
 }
 
 /** The case's PII-free events, written to the outbox of the same transaction. */
@@ -105,15 +66,14 @@ export interface CaseEvents {
 }
 
 export interface Tx {
+  /** The transaction itself, for casework's rules (the person's lock). */
+  sql: Sql;
   store: EcmStore;
   referrals: ReferralLookup;
   events: CaseEvents;
 }
 
-/** One transaction per command: everything inside commits together (events included), or nothing does. */
-export interface UnitOfWork {
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-}
+export type UnitOfWork = CaseworkUnitOfWork<Tx>;
 
 export interface Clock {
   now(): Date;

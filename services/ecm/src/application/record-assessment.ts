@@ -1,10 +1,11 @@
+import { claimCommand } from "@kopru/casework";
 import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import type { EcmAssessment, NeedSeverity } from "@kopru/contracts/ecm/v1/case";
 import { NotFoundError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { assertOpen } from "../domain/index.js";
 import type { Caller, EcmDeps } from "./ports.js";
-import { actorOf, callerCase, claimRequest } from "./shared.js";
+import { actorOf, callerCase } from "./shared.js";
 
 export interface RecordAssessmentInput {
   requestId: string;
@@ -23,12 +24,7 @@ export async function recordAssessment(
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
     const assessmentId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "record-assessment",
-      request: input,
-      entityId: assessmentId,
-    });
+    const earlier = await claimCommand(tx.sql, caller, "record-assessment", input, assessmentId);
     if (earlier) {
       const first = await tx.store.assessment(record.caseId, earlier);
       if (!first) throw new NotFoundError("assessment", earlier);

@@ -1,26 +1,6 @@
-import { earlierRequestEntity, NotFoundError, requestFingerprint } from "@kopru/service-kit";
+import { NotFoundError } from "@kopru/service-kit";
 import type { AssistanceItemState } from "../domain/index.js";
 import type { Caller, CaseSummary, EcmCaseRecord, Tx } from "./ports.js";
-
-/**
- * Claims a request id for `operation`. Returns the id of what an earlier request with the same id
- * created (the caller returns that instead of creating anything), or undefined when this is the first.
- */
-export async function claimRequest(
-  tx: Tx,
-  caller: Caller,
-  claim: { requestId: string; operation: string; request: unknown; entityId: string },
-): Promise<string | undefined> {
-  const print = requestFingerprint(claim.request);
-  const earlier = await tx.store.claimRequest({
-    organisationId: caller.organisationId,
-    requestId: claim.requestId,
-    operation: claim.operation,
-    fingerprint: print,
-    entityId: claim.entityId,
-  });
-  return earlierRequestEntity(earlier, { operation: claim.operation, fingerprint: print });
-}
 
 export { actorOf } from "@kopru/service-kit";
 

@@ -3,9 +3,9 @@ import { type Actor, ActorKind } from "@kopru/contracts/common/v1/refs";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { AssistanceStatus } from "@kopru/contracts/ecm/v1/case";
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
+import { hasOneOfRoles } from "@kopru/service-kit/roles";
 import { ApprovalForbiddenError, AssistanceAmountError, AssistanceStatusError } from "./errors.js";
 import { formatMoney, moneyProblems, sameMoney, type Violation } from "./money.js";
-import { hasOneOfRoles } from "./roles.js";
 
 /** One piece of assistance as this service keeps it. */
 export interface AssistanceItemState {

@@ -1,48 +1,41 @@
+import type { ErrorDeclarations } from "@kopru/service-kit";
+
+export { CaseAlreadyOpenError, CaseClosedError, ReferralNotAcceptedError } from "@kopru/casework/errors";
+
 /**
- * Stable codes of the ECM domain's failures. The gRPC adapter registers each with its status in one
- * place (approval_forbidden → PERMISSION_DENIED; every other one → FAILED_PRECONDITION).
+ * The ECM domain's own failures by stable code, with what each means on the wire (the failures every
+ * receiving service shares, such as a closed case, are casework's).
  */
-export type EcmErrorCode =
-  | "case_closed"
-  | "case_already_open"
-  | "case_has_pending_assistance"
-  | "referral_not_accepted"
-  | "assistance_status"
-  | "assistance_amount_not_allowed"
-  | "approval_forbidden";
+export const ECM_ERRORS = {
+  case_has_pending_assistance: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The case has assistance neither delivered nor cancelled",
+  },
+  assistance_status: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The assistance item's status does not allow this",
+  },
+  assistance_amount_not_allowed: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The amount is not covered by the approval",
+  },
+  approval_forbidden: { grpc: "PERMISSION_DENIED", http: 403, title: "The caller may not approve this item" },
+} as const satisfies ErrorDeclarations;
+
+export type EcmErrorCode = keyof typeof ECM_ERRORS;
 
 /** Base of every ECM domain failure; `code` is stable, `message` is for people (no personal data). */
 export abstract class EcmDomainError extends Error {
   abstract readonly code: EcmErrorCode;
 }
 
-export class CaseClosedError extends EcmDomainError {
-  override readonly name = "CaseClosedError";
-  readonly code = "case_closed";
-  constructor(
-    readonly caseId: string,
-    consequence: string,
-  ) {
-    super(`case ${caseId} is closed; ${consequence}`);
-  }
-}
-
-/** The person already has an open case at this unit, or the referral is already served by one. */
-export class CaseAlreadyOpenError extends EcmDomainError {
-  override readonly name = "CaseAlreadyOpenError";
-  readonly code = "case_already_open";
-  constructor(
-    readonly existingCaseId: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** A case closes only once every assistance item was delivered or cancelled. */
 export class CaseHasPendingAssistanceError extends EcmDomainError {
   override readonly name = "CaseHasPendingAssistanceError";
-  readonly code = "case_has_pending_assistance";
+  readonly code: EcmErrorCode = "case_has_pending_assistance";
   constructor(
     readonly caseId: string,
     readonly pending: number,
@@ -53,21 +46,10 @@ export class CaseHasPendingAssistanceError extends EcmDomainError {
   }
 }
 
-export class ReferralNotAcceptedError extends EcmDomainError {
-  override readonly name = "ReferralNotAcceptedError";
-  readonly code = "referral_not_accepted";
-  constructor(
-    readonly referralId: string,
-    statusName: string,
-  ) {
-    super(`referral ${referralId} is ${statusName}; a case is opened from an accepted or started referral`);
-  }
-}
-
 /** The item is not in a status that allows the step, e.g. delivering a cancelled item. */
 export class AssistanceStatusError extends EcmDomainError {
   override readonly name = "AssistanceStatusError";
-  readonly code = "assistance_status";
+  readonly code: EcmErrorCode = "assistance_status";
   constructor(
     readonly assistanceItemId: string,
     message: string,
@@ -79,7 +61,7 @@ export class AssistanceStatusError extends EcmDomainError {
 /** A delivered amount that the approval does not cover (more than approved, another currency). */
 export class AssistanceAmountError extends EcmDomainError {
   override readonly name = "AssistanceAmountError";
-  readonly code = "assistance_amount_not_allowed";
+  readonly code: EcmErrorCode = "assistance_amount_not_allowed";
   constructor(
     readonly assistanceItemId: string,
     message: string,
@@ -91,7 +73,7 @@ export class AssistanceAmountError extends EcmDomainError {
 /** The caller may not approve this item (a supervisor is needed, or it was their own plan). */
 export class ApprovalForbiddenError extends EcmDomainError {
   override readonly name = "ApprovalForbiddenError";
-  readonly code = "approval_forbidden";
+  readonly code: EcmErrorCode = "approval_forbidden";
   constructor(
     readonly assistanceItemId: string,
     message: string,

@@ -1,5 +1,7 @@
 // The ECM domain: cases, assistance items and their approval rules, money. Pure: no I/O; only
 // @kopru/contracts codes and types.
+
+export { hasOneOfRoles, normaliseRole, staffRole } from "@kopru/service-kit/roles";
 export {
   type ApprovalPolicy,
   type Approver,
@@ -28,9 +30,9 @@ export {
   CaseAlreadyOpenError,
   CaseClosedError,
   CaseHasPendingAssistanceError,
+  ECM_ERRORS,
   EcmDomainError,
   type EcmErrorCode,
   ReferralNotAcceptedError,
 } from "./errors.js";
 export { DEFAULT_CURRENCY, formatMoney, moneyProblems, sameMoney, type Violation } from "./money.js";
-export { hasOneOfRoles, normaliseRole, staffRole } from "./roles.js";

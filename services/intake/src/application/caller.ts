@@ -1,4 +1,5 @@
-import { ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import { staffRole } from "@kopru/service-kit/roles";
 import { OrganisationNotServedError } from "../domain/errors.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 
@@ -8,13 +9,6 @@ export interface Principal {
   actorId: string | undefined;
   role: string | undefined;
 }
-
-const ROLES: Readonly<Record<string, StaffRole>> = {
-  caseworker: StaffRole.STAFF_ROLE_CASEWORKER,
-  supervisor: StaffRole.STAFF_ROLE_SUPERVISOR,
-  coordinator: StaffRole.STAFF_ROLE_COORDINATOR,
-  admin: StaffRole.STAFF_ROLE_ADMIN,
-};
 
 /**
  * The caller as intake acts for it. The organisation must be one intake serves (an active row of
@@ -30,7 +24,7 @@ export async function resolveCaller(
     throw new OrganisationNotServedError(organisationId);
   }
   const kind = principal.actorId ? ActorKind.ACTOR_KIND_STAFF : ActorKind.ACTOR_KIND_PARTNER_CLIENT;
-  const role = kind === ActorKind.ACTOR_KIND_STAFF ? (ROLES[principal.role ?? ""] ?? 0) : 0;
+  const role = kind === ActorKind.ACTOR_KIND_STAFF ? staffRole(principal.role) : 0;
   return {
     organisationId,
     actor: { kind, organisationId, actorId: principal.actorId ?? "", role },

@@ -3,8 +3,7 @@ import type {
   CancelReferralResponse,
 } from "@kopru/contracts/intake/v1/intake_service";
 import { referralView } from "@kopru/referral";
-import { statusName } from "@kopru/referral/domain";
-import { ConflictError } from "@kopru/service-kit";
+import { SequenceConflictError, statusName } from "@kopru/referral/domain";
 import { ownReferral } from "./get-referral.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 
@@ -21,9 +20,11 @@ export async function cancelReferral(
   const record = await deps.db.transaction(async (tx) => {
     const current = await ownReferral(tx, request.referralId, caller.organisationId, { forUpdate: true });
     if (request.expectedSequence !== undefined && request.expectedSequence !== current.sequence) {
-      throw new ConflictError(
-        `referral is at sequence ${current.sequence} (${statusName(current.status)}), not the expected ` +
-          `${request.expectedSequence}: it changed since it was read; read it again and retry`,
+      throw new SequenceConflictError(
+        request.expectedSequence,
+        current.sequence,
+        current.status,
+        statusName(current.status),
       );
     }
     const updated = await deps.lifecycle.requestCancellation(tx, {

@@ -4,7 +4,7 @@ import type {
   RequestErasureRequest,
   RequestErasureResponse,
 } from "@kopru/contracts/intake/v1/intake_service";
-import { PreconditionFailedError } from "@kopru/service-kit";
+import { ErasureNotSupportedError } from "../domain/errors.js";
 import { ownBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 
@@ -24,7 +24,7 @@ export async function requestErasure(
   request: RequestErasureRequest,
 ): Promise<RequestErasureResponse> {
   await ownBeneficiary(deps, deps.db, request.beneficiaryId, caller.organisationId);
-  throw new PreconditionFailedError(NOT_SUPPORTED);
+  throw new ErasureNotSupportedError(NOT_SUPPORTED);
 }
 
 export async function getErasureRequest(
@@ -32,5 +32,5 @@ export async function getErasureRequest(
   _caller: Caller,
   _request: GetErasureRequestRequest,
 ): Promise<GetErasureRequestResponse> {
-  throw new PreconditionFailedError(NOT_SUPPORTED);
+  throw new ErasureNotSupportedError(NOT_SUPPORTED);
 }

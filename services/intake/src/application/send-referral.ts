@@ -22,12 +22,15 @@ import {
   referralStore,
 } from "@kopru/referral";
 import { presentDataCategories } from "@kopru/referral/domain";
-import { NotFoundError, PreconditionFailedError } from "@kopru/service-kit";
+import { NotFoundError } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { categoriesToOffer, uncoveredAsked } from "../domain/categories.js";
-import { NoCandidateError } from "../domain/errors.js";
-import { serviceTypeName } from "../domain/names.js";
+import {
+  NoCandidateError,
+  OfferingNotTakingReferralsError,
+  OfferingServiceTypeMismatchError,
+} from "../domain/errors.js";
 import { sourcePackage } from "../domain/package.js";
 import type { BeneficiaryRecord, ConsentRecordStored, ScreeningRecord } from "../domain/records.js";
 import { firstAccepted, matchCriteria, rankCandidates, routingLocation } from "../domain/routing.js";
@@ -234,18 +237,19 @@ async function explicitTarget(
     offering = offerings.find((o) => o.serviceOfferingId === routing.serviceOfferingId && o.active);
     if (!offering) throw new NotFoundError("service offering", routing.serviceOfferingId);
     if (offering.serviceType !== input.serviceType) {
-      throw new PreconditionFailedError(
-        `service offering ${offering.serviceOfferingId} provides ${serviceTypeName(offering.serviceType)}, ` +
-          `not ${serviceTypeName(input.serviceType)}`,
+      throw new OfferingServiceTypeMismatchError(
+        offering.serviceOfferingId,
+        offering.serviceType,
+        input.serviceType,
       );
     }
     if (
       offering.capacityStatus === CapacityStatus.CAPACITY_STATUS_FULL ||
       offering.capacityStatus === CapacityStatus.CAPACITY_STATUS_SUSPENDED
     ) {
-      throw new PreconditionFailedError(
-        `service offering ${offering.serviceOfferingId} is not taking referrals (` +
-          `${CapacityStatus[offering.capacityStatus]?.replace("CAPACITY_STATUS_", "").toLowerCase()})`,
+      throw new OfferingNotTakingReferralsError(
+        offering.serviceOfferingId,
+        CapacityStatus[offering.capacityStatus]?.replace("CAPACITY_STATUS_", "").toLowerCase() ?? "unknown",
       );
     }
   } else {

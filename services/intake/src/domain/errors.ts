@@ -1,14 +1,58 @@
 import type { DataCategory, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { statusName } from "@kopru/referral/domain";
+import type { ErrorDeclarations } from "@kopru/service-kit";
 import { categoryNames, serviceTypeName } from "./names.js";
 
-// Intake's business-rule failures. Each carries a stable `code` that the service kit's one error
-// mapper turns into a gRPC status (failed_precondition → FAILED_PRECONDITION).
+/**
+ * Intake's own failures by stable code, with what each means on the wire; intake's error catalogue
+ * adds the referral library's.
+ */
+export const INTAKE_ERRORS = {
+  categories_not_accepted: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The service type does not take these data categories",
+  },
+  categories_not_held: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "These data categories are not recorded for the person",
+  },
+  no_candidate: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "No offering in the directory fits the need",
+  },
+  not_reroutable: { grpc: "FAILED_PRECONDITION", http: 409, title: "The referral cannot be re-routed" },
+  already_rerouted: { grpc: "FAILED_PRECONDITION", http: 409, title: "The referral was re-routed before" },
+  organisation_not_served: {
+    grpc: "PERMISSION_DENIED",
+    http: 403,
+    title: "The organisation is not one intake acts for",
+  },
+  offering_service_type_mismatch: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The service offering provides another service type",
+  },
+  offering_not_taking_referrals: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "The service offering is full or suspended",
+  },
+  erasure_not_supported: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "Network-wide erasure is not available yet",
+  },
+} as const satisfies ErrorDeclarations;
+
+type IntakeErrorCode = keyof typeof INTAKE_ERRORS;
 
 /** The referrer asked to send categories the service type's data contract does not take. */
 export class CategoriesNotAcceptedError extends Error {
   override readonly name = "CategoriesNotAcceptedError";
-  readonly code = "failed_precondition";
+  readonly code: IntakeErrorCode = "categories_not_accepted";
   constructor(
     readonly serviceType: ServiceType,
     readonly categories: readonly DataCategory[],
@@ -22,7 +66,7 @@ export class CategoriesNotAcceptedError extends Error {
 /** The referrer asked to send categories intake does not hold for this person. */
 export class CategoriesNotHeldError extends Error {
   override readonly name = "CategoriesNotHeldError";
-  readonly code = "failed_precondition";
+  readonly code: IntakeErrorCode = "categories_not_held";
   constructor(readonly categories: readonly DataCategory[]) {
     super(`not recorded for this person: ${categoryNames(categories)}`);
   }
@@ -31,7 +75,7 @@ export class CategoriesNotHeldError extends Error {
 /** Routing found no offering in the directory replica that fits the need. */
 export class NoCandidateError extends Error {
   override readonly name = "NoCandidateError";
-  readonly code = "failed_precondition";
+  readonly code: IntakeErrorCode = "no_candidate";
   constructor(
     readonly serviceType: ServiceType,
     readonly provinceCode: string,
@@ -46,7 +90,7 @@ export class NoCandidateError extends Error {
 /** A referral that is not expired, declined, not completed or overdue cannot be re-routed. */
 export class NotReroutableError extends Error {
   override readonly name = "NotReroutableError";
-  readonly code = "failed_precondition";
+  readonly code: IntakeErrorCode = "not_reroutable";
   constructor(
     readonly referralId: string,
     readonly status: ReferralStatus,
@@ -61,7 +105,7 @@ export class NotReroutableError extends Error {
 /** The referral was re-routed before; the chain continues in that child. */
 export class AlreadyReroutedError extends Error {
   override readonly name = "AlreadyReroutedError";
-  readonly code = "failed_precondition";
+  readonly code: IntakeErrorCode = "already_rerouted";
   constructor(
     readonly referralId: string,
     readonly childReferralId: string,
@@ -73,7 +117,7 @@ export class AlreadyReroutedError extends Error {
 /** The caller's organisation is not one intake acts for. */
 export class OrganisationNotServedError extends Error {
   override readonly name = "OrganisationNotServedError";
-  readonly code = "permission_denied";
+  readonly code: IntakeErrorCode = "organisation_not_served";
   constructor(readonly organisationId: string | undefined) {
     super(
       organisationId
@@ -81,4 +125,40 @@ export class OrganisationNotServedError extends Error {
         : "the caller's organisation (kopru-organisation-id) is required",
     );
   }
+}
+
+/** The chosen offering provides another service type than the referral asks for. */
+export class OfferingServiceTypeMismatchError extends Error {
+  override readonly name = "OfferingServiceTypeMismatchError";
+  readonly code: IntakeErrorCode = "offering_service_type_mismatch";
+  constructor(
+    readonly serviceOfferingId: string,
+    offered: ServiceType,
+    asked: ServiceType,
+  ) {
+    super(
+      `service offering ${serviceOfferingId} provides ${serviceTypeName(offered)}, not ${serviceTypeName(asked)}`,
+    );
+  }
+}
+
+/** The chosen offering is full or suspended. */
+export class OfferingNotTakingReferralsError extends Error {
+  override readonly name = "OfferingNotTakingReferralsError";
+  readonly code: IntakeErrorCode = "offering_not_taking_referrals";
+  constructor(
+    readonly serviceOfferingId: string,
+    capacity: string,
+  ) {
+    super(`service offering ${serviceOfferingId} is not taking referrals (${capacity})`);
+  }
+}
+
+/**
+ * Network-wide erasure needs every holder asked and confirming; until the event layout has a subject
+ * for that, intake refuses honestly instead of erasing only its own copy.
+ */
+export class ErasureNotSupportedError extends Error {
+  override readonly name = "ErasureNotSupportedError";
+  readonly code: IntakeErrorCode = "erasure_not_supported";
 }

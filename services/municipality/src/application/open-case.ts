@@ -1,9 +1,9 @@
+import { lockPerson } from "@kopru/casework";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
-import { assertReferralServable, OpenCaseExistsError } from "../domain/index.js";
+import { assertReferralServable, CaseAlreadyOpenError } from "../domain/index.js";
 import type { Caller, CaseRecord, MunicipalityDeps } from "./ports.js";
-import { replayOf } from "./shared.js";
 
 export interface OpenCaseInput {
   requestId: string;
@@ -26,11 +26,11 @@ export async function openCase(
   const opened = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const caseId = deps.newId();
-    const earlier = await replayOf(deps, tx, caller, {
+    const earlier = await deps.requests.claim(tx, caller, {
       requestId: input.requestId,
-      command: "OpenCase",
+      operation: "OpenCase",
+      request: input,
       entityId: caseId,
-      at: now,
     });
     if (earlier) {
       const existing = await deps.cases.find(tx, caller.organisationId, earlier);
@@ -56,8 +56,13 @@ export async function openCase(
       beneficiaryRef = referral.beneficiaryRef;
       disaggregation = referral.disaggregation;
     }
+    await lockPerson(tx, { organisationId: caller.organisationId, beneficiaryRef });
     const open = await deps.cases.findOpenFor(tx, caller.organisationId, beneficiaryRef);
-    if (open) throw new OpenCaseExistsError(open.caseId);
+    if (open)
+      throw new CaseAlreadyOpenError(
+        open.caseId,
+        `the person already has an open case at this MMCC (${open.caseId})`,
+      );
 
     const record: CaseRecord = {
       caseId,
@@ -78,8 +83,7 @@ export async function openCase(
     if (input.referralId) await deps.cases.linkReferral(tx, record, input.referralId, now);
     await deps.audit.record(tx, {
       at: now,
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...caller,
       action: "open-case",
       entity: "case",
       entityId: caseId,

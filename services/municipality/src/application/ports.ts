@@ -1,3 +1,4 @@
+import type { AuditLog, Caller, ReceivedReferrals, RequestLog } from "@kopru/casework";
 import type { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import type { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import type { ActorKind, StaffRole } from "@kopru/contracts/common/v1/refs";
@@ -7,18 +8,11 @@ import type {
   CounsellingTopic,
   SessionModality,
 } from "@kopru/contracts/municipality/v1/case";
-import type { ReferralRecord } from "@kopru/referral";
 import type { Clock } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
 import type { Amount, CaseState, MmccProfile } from "../domain/index.js";
 
-/** Who calls: an MMCC this service hosts, and the staff member or partner client acting for it. */
-export interface Caller {
-  organisationId: string;
-  actorId: string | undefined;
-  actorKind: ActorKind;
-  role: StaffRole;
-}
+export type { AuditLog, Caller, ReceivedReferrals, RequestLog };
 
 /** Who did something, as stored (ids only, never names). */
 export interface ActorRef {
@@ -124,40 +118,6 @@ export interface CentreRepository {
   /** Upserts the hosted MMCCs as active and marks every other one inactive. */
   syncHosted(sql: Sql, profiles: readonly MmccProfile[], at: Date): Promise<void>;
   list(sql: Sql, filter: { provinceCodes: readonly string[] } & Page): Promise<CentreRecord[]>;
-}
-
-export type Claim = { fresh: true } | { fresh: false; command: string; entityId: string };
-
-/** Idempotency keys of create-type commands, per organisation. */
-export interface RequestLog {
-  claim(
-    sql: Sql,
-    entry: { organisationId: string; requestId: string; command: string; entityId: string; at: Date },
-  ): Promise<Claim>;
-}
-
-export interface AuditLog {
-  record(
-    sql: Sql,
-    entry: {
-      at: Date;
-      organisationId: string;
-      actorId: string | undefined;
-      action: string;
-      entity: string;
-      entityId: string;
-    },
-  ): Promise<void>;
-}
-
-/** Referrals received by this service's MMCCs (kept by the shared referral library). */
-export interface ReceivedReferrals {
-  find(
-    sql: Sql,
-    organisationId: string,
-    referralId: string,
-    options?: { forUpdate?: boolean },
-  ): Promise<ReferralRecord | undefined>;
 }
 
 /** The PII-free case facts this service publishes, written to the outbox of the caller's transaction. */

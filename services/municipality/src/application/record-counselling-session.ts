@@ -6,7 +6,7 @@ import type {
 import { NotFoundError } from "@kopru/service-kit";
 import { assertOpen, counsellingSessionViolations } from "../domain/index.js";
 import type { Caller, CounsellingSessionRecord, MunicipalityDeps } from "./ports.js";
-import { actorOf, refuseViolations, replayOf } from "./shared.js";
+import { actorOf, refuseViolations } from "./shared.js";
 
 export interface RecordCounsellingSessionInput {
   requestId: string;
@@ -39,11 +39,11 @@ export async function recordCounsellingSession(
 
   const result = await deps.db.transaction(async (tx) => {
     const sessionId = deps.newId();
-    const earlier = await replayOf(deps, tx, caller, {
+    const earlier = await deps.requests.claim(tx, caller, {
       requestId: input.requestId,
-      command: "RecordCounsellingSession",
+      operation: "RecordCounsellingSession",
+      request: input,
       entityId: sessionId,
-      at: now,
     });
     if (earlier) {
       const existing = await deps.sessions.find(tx, caller.organisationId, earlier);

@@ -8,7 +8,7 @@ import {
   ReferralNotOnCaseError,
 } from "../domain/index.js";
 import type { Caller, DirectAssistanceRecord, MunicipalityDeps } from "./ports.js";
-import { actorOf, refuseViolations, replayOf } from "./shared.js";
+import { actorOf, refuseViolations } from "./shared.js";
 
 export interface RecordDirectAssistanceInput {
   requestId: string;
@@ -39,11 +39,11 @@ export async function recordDirectAssistance(
 
   const result = await deps.db.transaction(async (tx) => {
     const id = deps.newId();
-    const earlier = await replayOf(deps, tx, caller, {
+    const earlier = await deps.requests.claim(tx, caller, {
       requestId: input.requestId,
-      command: "RecordDirectAssistance",
+      operation: "RecordDirectAssistance",
+      request: input,
       entityId: id,
-      at: now,
     });
     if (earlier) {
       const existing = await deps.assistance.find(tx, caller.organisationId, earlier);

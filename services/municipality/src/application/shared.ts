@@ -1,31 +1,12 @@
-import { InvalidArgumentError } from "@kopru/service-kit";
-import type { Sql } from "@kopru/storage";
+import { actorOf as actorOfCaller, InvalidArgumentError } from "@kopru/service-kit";
 import type { RuleViolation } from "../domain/index.js";
-import type { ActorRef, Caller, MunicipalityDeps } from "./ports.js";
-
-/**
- * Claims a request id for a create-type command. Returns the id of what the first request with this
- * key created (a retry: return that, change nothing), or undefined when this request is the first.
- */
-export async function replayOf(
-  deps: Pick<MunicipalityDeps, "requests">,
-  tx: Sql,
-  caller: Caller,
-  request: { requestId: string; command: string; entityId: string; at: Date },
-): Promise<string | undefined> {
-  const claim = await deps.requests.claim(tx, { organisationId: caller.organisationId, ...request });
-  if (claim.fresh) return undefined;
-  if (claim.command !== request.command)
-    throw new InvalidArgumentError([
-      { field: "request_id", description: `was already used for ${claim.command}` },
-    ]);
-  return claim.entityId;
-}
+import type { ActorRef, Caller } from "./ports.js";
 
 export function refuseViolations(violations: readonly RuleViolation[]): void {
   if (violations.length > 0) throw new InvalidArgumentError(violations);
 }
 
 export function actorOf(caller: Caller): ActorRef {
-  return { kind: caller.actorKind, actorId: caller.actorId ?? "", role: caller.role };
+  const { kind, actorId, role } = actorOfCaller(caller);
+  return { kind, actorId, role };
 }

@@ -1,7 +1,7 @@
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { statusName } from "@kopru/referral/domain";
-import { CaseNotOpenError, ReferralNotAcceptedError } from "./errors.js";
+import { CaseClosedError, ReferralNotAcceptedError } from "./errors.js";
 
 /** The part of a case its rules look at. */
 export interface CaseState {
@@ -19,7 +19,7 @@ export function isOpen(state: Pick<CaseState, "status">): boolean {
 
 /** Sessions and assistance are recorded on open cases only. */
 export function assertOpen(state: Pick<CaseState, "caseId" | "status">, action: string): void {
-  if (!isOpen(state)) throw new CaseNotOpenError(state.caseId, action);
+  if (!isOpen(state)) throw new CaseClosedError(state.caseId, action);
 }
 
 /**
@@ -33,7 +33,7 @@ export function closeCase<T extends CaseState>(
 ): { changed: boolean; state: T } {
   if (!isOpen(state)) {
     if (state.closureReason === reason) return { changed: false, state };
-    throw new CaseNotOpenError(
+    throw new CaseClosedError(
       state.caseId,
       `it was closed as ${closureReasonName(state.closureReason)} and cannot be closed again`,
     );
@@ -60,16 +60,6 @@ export const SERVABLE_REFERRAL_STATUSES: readonly ReferralStatus[] = Object.free
 export function assertReferralServable(referralId: string, status: ReferralStatus): void {
   if (!SERVABLE_REFERRAL_STATUSES.includes(status))
     throw new ReferralNotAcceptedError(referralId, statusName(status));
-}
-
-/**
- * What an accepted referral does to the person's cases at the MMCC: it joins the open case if there
- * is one (one open case per person per MMCC), otherwise it opens a new one.
- */
-export function caseForAcceptedReferral(
-  openCaseId: string | undefined,
-): { action: "join"; caseId: string } | { action: "open" } {
-  return openCaseId ? { action: "join", caseId: openCaseId } : { action: "open" };
 }
 
 function closureReasonName(reason: CaseClosureReason): string {

@@ -12,7 +12,6 @@ export {
   assertOpen,
   assertReferralServable,
   type CaseState,
-  caseForAcceptedReferral,
   closeCase,
   isOpen,
   SERVABLE_REFERRAL_STATUSES,
@@ -24,11 +23,11 @@ export {
   MAX_SESSION_MINUTES,
 } from "./counselling.js";
 export {
-  CaseNotOpenError,
-  DOMAIN_ERROR_CODES,
+  CaseAlreadyOpenError,
+  CaseClosedError,
+  MUNICIPALITY_ERRORS,
   MunicipalityDomainError,
   type MunicipalityErrorCode,
-  OpenCaseExistsError,
   ReferralNotAcceptedError,
   ReferralNotOnCaseError,
   type RuleViolation,

@@ -1,16 +1,6 @@
-/** What the service knows about an MMCC it hosts. No personal data. */
-export interface MmccProfile {
-  organisationId: string;
-  name: string;
-  /** ADM1 p-code of the province. */
-  provinceCode: string;
-  provinceName: string;
-  /** ADM2 p-code; empty when not known (the name still says where). */
-  districtCode: string;
-  districtName: string | undefined;
-  /** Languages staff can work in (BCP 47). */
-  languages: string[];
-}
+import type { SiteProfile } from "@kopru/casework/domain";
+/** What the service knows about an MMCC it hosts (casework's site). No personal data. */
+export type MmccProfile = SiteProfile;
 
 type Known = Omit<MmccProfile, "organisationId">;
 

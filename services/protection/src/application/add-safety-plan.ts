@@ -1,9 +1,10 @@
+import { claimCommand } from "@kopru/casework";
 import type { SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
 import { NotFoundError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { assertOpen } from "../domain/index.js";
 import type { Caller, ProtectionDeps } from "./ports.js";
-import { actorOf, claimRequest, inTransaction, visibleCase } from "./shared.js";
+import { actorOf, inTransaction, visibleCase } from "./shared.js";
 
 export interface AddSafetyPlanInput {
   requestId: string;
@@ -25,12 +26,7 @@ export async function addSafetyPlan(
   return inTransaction(deps, caller, "add-safety-plan", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
     const safetyPlanId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "add-safety-plan",
-      request: input,
-      entityId: safetyPlanId,
-    });
+    const earlier = await claimCommand(tx.sql, caller, "add-safety-plan", input, safetyPlanId);
     if (earlier) {
       const first = await tx.store.safetyPlan(record.caseId, earlier);
       if (!first) throw new NotFoundError("safety plan", earlier);

@@ -1,8 +1,14 @@
-import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
-import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  claimCommand,
+  lockPerson,
+  newCaseFor,
+  ownOrganisation,
+  personOfCase,
+  recordOpenedCase,
+  referralToServe,
+} from "@kopru/casework";
 import { ProtectionCaseType } from "@kopru/contracts/protection/v1/case";
-import { statusName } from "@kopru/referral/domain";
-import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
+import { NotFoundError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import {
   CaseAlreadyOpenError,
@@ -10,10 +16,9 @@ import {
   caseTypeForService,
   isOpen,
   openCase as newCase,
-  ReferralNotAcceptedError,
 } from "../domain/index.js";
-import type { Caller, CaseSummary, ProtectionDeps, ReferralForCase, Tx } from "./ports.js";
-import { claimRequest, summary } from "./shared.js";
+import type { Caller, CaseSummary, ProtectionDeps, Tx } from "./ports.js";
+import { summary } from "./shared.js";
 
 export interface OpenCaseInput {
   requestId: string;
@@ -26,11 +31,6 @@ export interface OpenCaseInput {
   assignedCaseworkerId: string | undefined;
 }
 
-const SERVED_STATUSES: readonly ReferralStatus[] = [
-  ReferralStatus.REFERRAL_STATUS_ACCEPTED,
-  ReferralStatus.REFERRAL_STATUS_IN_PROGRESS,
-];
-
 /**
  * Opens a case explicitly: for an accepted referral whose case was closed meanwhile, or for a person
  * the organisation registered itself (a walk-in). A person has at most one open case of each type at
@@ -42,31 +42,21 @@ export async function openCase(
   caller: Caller,
   input: OpenCaseInput,
 ): Promise<CaseSummary> {
-  if (input.organisationId !== caller.organisationId)
-    throw new NotFoundError("organisation", input.organisationId);
+  ownOrganisation(caller, input.organisationId);
   return deps.uow.run(async (tx) => {
     const caseId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "open-case",
-      request: input,
-      entityId: caseId,
-    });
+    const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
     if (earlier) return repeated(tx, deps, caller, earlier);
 
-    const referral = input.referralId ? await servedReferral(tx, caller, input.referralId) : undefined;
-    const beneficiaryRef = referral?.beneficiaryRef ?? (input.beneficiaryRef as string);
-    if (referral && input.beneficiaryRef && input.beneficiaryRef !== referral.beneficiaryRef) {
-      throw new InvalidArgumentError([
-        {
-          field: "beneficiary_ref",
-          description: "differs from the referral's beneficiary_ref; leave it empty",
-        },
-      ]);
-    }
+    const referral = input.referralId
+      ? await referralToServe(tx.referrals, caller, input.referralId, async () =>
+          (await tx.store.casesServing(caller.organisationId, input.referralId as string)).find(isOpen),
+        )
+      : undefined;
+    const beneficiaryRef = personOfCase(referral, input.beneficiaryRef);
     const caseType = input.caseType || caseTypeForService(referral?.serviceType ?? 0);
 
-    await tx.store.lockPerson(caller.organisationId, beneficiaryRef);
+    await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
     const existing = (await tx.store.openCasesOf(caller.organisationId, beneficiaryRef)).find(
       (c) => c.caseType === caseType,
     );
@@ -77,43 +67,17 @@ export async function openCase(
       );
     }
 
-    const now = deps.clock.now();
     const state = newCase({
-      caseId,
-      organisationId: caller.organisationId,
+      ...newCaseFor(caller, { ...input, caseId, beneficiaryRef, referral, at: deps.clock.now() }),
       caseType,
-      beneficiaryRef,
       sharedCategories: referral?.sharedCategories ?? [],
-      assignedCaseworkerId: input.assignedCaseworkerId ?? caller.actorId,
-      openedBy: caller.actorId,
-      disaggregation: referral?.disaggregation ?? Disaggregation.fromPartial({}),
-      at: now,
     });
-    await tx.store.insertCase(state);
-    if (referral) await tx.store.linkReferral(caseId, referral.referralId, now);
-    await tx.events.opened(state, referral);
-    await tx.store.audit({ caller, action: "open-case", caseIds: [caseId] });
     return {
-      record: { ...state, referralIds: referral ? [referral.referralId] : [] },
+      record: await recordOpenedCase(tx, state, { referral, caller }),
       latestRiskAssessment: undefined,
       latestSafetyPlan: undefined,
     };
   });
-}
-
-/** The referral must be addressed to the caller, accepted or started, and not served by an open case. */
-async function servedReferral(tx: Tx, caller: Caller, referralId: string): Promise<ReferralForCase> {
-  const referral = await tx.referrals.receivedReferral(caller.organisationId, referralId);
-  if (!referral) throw new NotFoundError("referral", referralId);
-  if (!SERVED_STATUSES.includes(referral.status))
-    throw new ReferralNotAcceptedError(referralId, statusName(referral.status));
-  const serving = (await tx.store.casesServing(caller.organisationId, referralId)).find(isOpen);
-  if (serving)
-    throw new CaseAlreadyOpenError(
-      serving.caseId,
-      `referral ${referralId} is already served by open case ${serving.caseId}`,
-    );
-  return referral;
 }
 
 /**

@@ -1,14 +1,15 @@
-import type { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
-import type { DataCategory, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type {
+  Caller,
+  CaseAuditEntry,
+  UnitOfWork as CaseworkUnitOfWork,
+  ReferralForCase,
+  ReferralLookup,
+} from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan } from "@kopru/contracts/protection/v1/case";
+import type { Sql } from "@kopru/storage";
 import type { AccessPolicy, ProtectionCaseState } from "../domain/index.js";
 
-/** Who calls: an organisation this service hosts, and (for staff) the user id and role. */
-export interface Caller {
-  organisationId: string;
-  actorId: string | undefined;
-  role: string | undefined;
-}
+export type { Caller, ReferralForCase, ReferralLookup };
 
 /** A case with the referrals it serves. */
 export interface ProtectionCaseRecord extends ProtectionCaseState {
@@ -20,19 +21,6 @@ export interface CaseSummary {
   record: ProtectionCaseRecord;
   latestRiskAssessment: RiskAssessment | undefined;
   latestSafetyPlan: SafetyPlan | undefined;
-}
-
-/** A received referral as far as a case needs it (from the referral library's records). */
-export interface ReferralForCase {
-  referralId: string;
-  rootReferralId: string;
-  organisationId: string;
-  beneficiaryRef: string;
-  serviceType: ServiceType;
-  status: ReferralStatus;
-  /** Every data category the package carries. */
-  sharedCategories: DataCategory[];
-  disaggregation: Disaggregation;
 }
 
 export interface CaseFilter {
@@ -47,33 +35,8 @@ export interface CaseFilter {
   offset: number;
 }
 
-/** An earlier request with the same request id. */
-export interface EarlierRequest {
-  operation: string;
-  fingerprint: string;
-  entityId: string;
-}
-
-export interface AuditEntry {
-  caller: Caller;
-  action: string;
-  caseIds: readonly string[];
-  /** The assessment, plan or referral the action was about, when not the case itself. */
-  subjectId?: string | undefined;
-}
-
 /** The service's own tables, inside one transaction. */
 export interface ProtectionStore {
-  /** Records the request id; returns the earlier request when the id was used before. */
-  claimRequest(claim: {
-    organisationId: string;
-    requestId: string;
-    operation: string;
-    fingerprint: string;
-    entityId: string;
-  }): Promise<EarlierRequest | undefined>;
-  /** Serialises case opening for one person until the transaction ends. */
-  lockPerson(organisationId: string, beneficiaryRef: string): Promise<void>;
   findCase(
     organisationId: string,
     caseId: string,
@@ -96,14 +59,10 @@ export interface ProtectionStore {
   /** Newest first. */
   safetyPlans(caseId: string): Promise<SafetyPlan[]>;
   latestSafetyPlans(caseIds: readonly string[]): Promise<Map<string, SafetyPlan>>;
-  audit(entry: AuditEntry): Promise<void>;
+  audit(entry: CaseAuditEntry): Promise<void>;
 }
 
 /** The referral library's records of referrals this service received. */
-export interface ReferralLookup {
-  /** A referral addressed to `organisationId`, locked for the transaction. */
-  receivedReferral(organisationId: string, referralId: string): Promise<ReferralForCase | undefined>;
-}
 
 /** The case's PII-free events, written to the outbox of the same transaction. */
 export interface CaseEvents {
@@ -112,15 +71,14 @@ export interface CaseEvents {
 }
 
 export interface Tx {
+  /** The transaction itself, for casework's rules (the person's lock). */
+  sql: Sql;
   store: ProtectionStore;
   referrals: ReferralLookup;
   events: CaseEvents;
 }
 
-/** One transaction per command: everything inside commits together (events included), or nothing does. */
-export interface UnitOfWork {
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-}
+export type UnitOfWork = CaseworkUnitOfWork<Tx>;
 
 export interface Clock {
   now(): Date;

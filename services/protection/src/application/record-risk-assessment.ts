@@ -1,10 +1,11 @@
+import { claimCommand } from "@kopru/casework";
 import type { ProtectionConcern } from "@kopru/contracts/common/v1/needs";
 import type { RiskAssessment } from "@kopru/contracts/protection/v1/case";
 import { NotFoundError } from "@kopru/service-kit";
 import { v7 as uuidv7 } from "uuid";
 import { type AssessedRiskLevel, nextReviewAt, recordRiskLevel } from "../domain/index.js";
 import type { Caller, ProtectionDeps } from "./ports.js";
-import { actorOf, claimRequest, inTransaction, visibleCase } from "./shared.js";
+import { actorOf, inTransaction, visibleCase } from "./shared.js";
 
 export interface RecordRiskAssessmentInput {
   requestId: string;
@@ -27,12 +28,7 @@ export async function recordRiskAssessment(
   return inTransaction(deps, caller, "record-risk-assessment", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
     const assessmentId = uuidv7();
-    const earlier = await claimRequest(tx, caller, {
-      requestId: input.requestId,
-      operation: "record-risk-assessment",
-      request: input,
-      entityId: assessmentId,
-    });
+    const earlier = await claimCommand(tx.sql, caller, "record-risk-assessment", input, assessmentId);
     if (earlier) {
       const first = await tx.store.riskAssessment(record.caseId, earlier);
       if (!first) throw new NotFoundError("risk assessment", earlier);

@@ -20,6 +20,7 @@ export {
 export {
   CaseAlreadyOpenError,
   CaseClosedError,
+  PROTECTION_ERRORS,
   ProtectionDomainError,
   type ProtectionErrorCode,
   ReferralNotAcceptedError,

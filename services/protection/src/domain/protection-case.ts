@@ -1,75 +1,39 @@
-import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import {
+  assertOpen,
+  type CaseState,
+  type NewCase as CaseworkNewCase,
+  closeCaseState,
+  openCaseState,
+} from "@kopru/casework/domain";
+import type { CaseClosureReason } from "@kopru/contracts/common/v1/case";
 import type { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { RiskLevel } from "@kopru/contracts/common/v1/needs";
 import type { ProtectionCaseType } from "@kopru/contracts/protection/v1/case";
 import { isRestrictedCase } from "./case-type.js";
-import { CaseClosedError } from "./errors.js";
 
-/** One protection case as this service keeps it. */
-export interface ProtectionCaseState {
-  caseId: string;
-  organisationId: string;
+/** One protection case as this service keeps it: casework's case with its type, restriction and team. */
+export interface ProtectionCaseState extends CaseState {
   caseType: ProtectionCaseType;
   restricted: boolean;
-  status: CaseStatus;
-  beneficiaryRef: string;
-  assignedCaseworkerId: string | undefined;
   authorisedUserIds: string[];
   riskLevel: RiskLevel;
-  openedAt: Date;
-  openedBy: string | undefined;
-  closedAt: Date | undefined;
-  closureReason: CaseClosureReason;
-  closureNote: string | undefined;
-  updatedAt: Date;
-  /** Events published about the case so far; the next one is this + 1 in the case's aggregate sequence. */
-  eventSequence: number;
-  /** PII-free bands copied from the referral (all unspecified for a case opened without one). */
-  disaggregation: Disaggregation;
 }
 
-export interface NewCase {
-  caseId: string;
-  organisationId: string;
+export interface NewCase extends CaseworkNewCase {
   caseType: ProtectionCaseType;
-  beneficiaryRef: string;
   /** Categories the referral shared (GBV or child-protection data restricts the case). */
   sharedCategories: readonly number[];
-  assignedCaseworkerId: string | undefined;
-  openedBy: string | undefined;
-  disaggregation: Disaggregation;
-  at: Date;
 }
 
 /** A new open case; its opening is event 1 of the case. */
 export function openCase(input: NewCase): ProtectionCaseState {
   return {
-    caseId: input.caseId,
-    organisationId: input.organisationId,
+    ...openCaseState(input),
     caseType: input.caseType,
     restricted: isRestrictedCase(input.caseType, input.sharedCategories),
-    status: CaseStatus.CASE_STATUS_OPEN,
-    beneficiaryRef: input.beneficiaryRef,
-    assignedCaseworkerId: input.assignedCaseworkerId || undefined,
     authorisedUserIds: [],
     riskLevel: RiskLevel.RISK_LEVEL_UNSPECIFIED,
-    openedAt: input.at,
-    openedBy: input.openedBy,
-    closedAt: undefined,
-    closureReason: CaseClosureReason.CASE_CLOSURE_REASON_UNSPECIFIED,
-    closureNote: undefined,
-    updatedAt: input.at,
-    eventSequence: 1,
-    disaggregation: input.disaggregation,
   };
-}
-
-export function isOpen(state: ProtectionCaseState): boolean {
-  return state.status === CaseStatus.CASE_STATUS_OPEN;
-}
-
-export function assertOpen(state: ProtectionCaseState, consequence: string): void {
-  if (!isOpen(state)) throw new CaseClosedError(state.caseId, consequence);
 }
 
 /**
@@ -120,22 +84,7 @@ export function closeCase(
   at: Date,
   note?: string | undefined,
 ): { state: ProtectionCaseState; changed: boolean } {
-  if (!isOpen(state)) {
-    if (state.closureReason === reason) return { state, changed: false };
-    throw new CaseClosedError(state.caseId, "it was closed for another reason");
-  }
-  return {
-    state: {
-      ...state,
-      status: CaseStatus.CASE_STATUS_CLOSED,
-      closedAt: at,
-      closureReason: reason,
-      closureNote: note || undefined,
-      updatedAt: at,
-      eventSequence: state.eventSequence + 1,
-    },
-    changed: true,
-  };
+  return closeCaseState(state, { reason, at, note });
 }
 
 /**
@@ -146,3 +95,5 @@ export function eventDisaggregation(state: ProtectionCaseState): Disaggregation 
   if (!state.restricted) return state.disaggregation;
   return { ...state.disaggregation, districtCode: "", nationality: "" };
 }
+
+export { assertOpen, isOpen } from "@kopru/casework/domain";

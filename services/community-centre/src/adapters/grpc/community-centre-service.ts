@@ -1,4 +1,4 @@
-import { status } from "@grpc/grpc-js";
+import { callerOf } from "@kopru/casework";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import {
   ActivityKind,
@@ -15,7 +15,6 @@ import {
   type GrpcServiceBinding,
   NotFoundError,
   type RequestValidator,
-  registerErrorCode,
   unary,
   validate,
 } from "@kopru/service-kit";
@@ -32,7 +31,6 @@ import {
   type ActivityDraft,
   activityViolations,
   attendanceViolations,
-  DOMAIN_ERROR_CODES,
   endingViolations,
   isLanguageTag,
   MAX_CAPACITY,
@@ -40,10 +38,7 @@ import {
   type ScheduleDraft,
   scheduleViolations,
 } from "../../domain/index.js";
-import { callerFrom } from "./caller.js";
 import { activityView, centreView, enrolmentView } from "./views.js";
-
-for (const code of DOMAIN_ERROR_CODES) registerErrorCode(code, status.FAILED_PRECONDITION);
 
 const P_CODE = /^TUR\d{3}$/;
 
@@ -72,10 +67,9 @@ function scheduleDraft(schedule: Schedule | undefined): ScheduleDraft | undefine
  */
 export function communityCentreBinding(
   deps: CentreDeps,
-  options: { hostedOrganisations: readonly string[]; onInternalError?: (error: unknown) => void },
+  options: { hostedOrganisations: readonly string[] },
 ): GrpcServiceBinding {
   const hosted = options.hostedOrganisations;
-  const onError = options.onInternalError;
 
   const implementation: CommunityCentreServiceServer = {
     listCentres: unary(async (request) => {
@@ -91,7 +85,7 @@ export function communityCentreBinding(
         ...page,
       });
       return { centres: centres.map(centreView), page: nextPage(centres.length, page) };
-    }, onError),
+    }),
 
     listActivities: unary(async (request) => {
       const v = validate()
@@ -113,7 +107,7 @@ export function communityCentreBinding(
         ...page,
       });
       return { activities: activities.map(activityView), page: nextPage(activities.length, page) };
-    }, onError),
+    }),
 
     createActivity: unary(async (request, context) => {
       const a = request.activity;
@@ -137,7 +131,7 @@ export function communityCentreBinding(
         sexes: activity.sexes,
       };
       withRules(v, activityViolations(draft)).done();
-      const caller = callerFrom(context, hosted);
+      const caller = callerOf(context, hosted);
       if (activity.organisationId && activity.organisationId !== caller.organisationId)
         throw new NotFoundError("organisation", activity.organisationId);
       const created = await createActivity(deps, caller, {
@@ -146,7 +140,7 @@ export function communityCentreBinding(
         draft,
       });
       return { activity: activityView(created) };
-    }, onError),
+    }),
 
     updateActivity: unary(async (request, context) => {
       const schedule = scheduleDraft(request.schedule);
@@ -161,14 +155,14 @@ export function communityCentreBinding(
       if (request.capacity !== undefined) v.range(request.capacity, 1, MAX_CAPACITY, "capacity");
       if (schedule) withRules(v, scheduleViolations(schedule, "schedule"));
       v.done();
-      const updated = await updateActivity(deps, callerFrom(context, hosted), {
+      const updated = await updateActivity(deps, callerOf(context, hosted), {
         activityId: request.activityId,
         capacity: request.capacity,
         schedule,
         status: request.status || undefined,
       });
       return { activity: activityView(updated) };
-    }, onError),
+    }),
 
     enrolParticipant: unary(async (request, context) => {
       validate()
@@ -176,9 +170,9 @@ export function communityCentreBinding(
         .uuid(request.activityId, "activity_id")
         .uuid(request.referralId, "referral_id")
         .done();
-      const result = await enrolParticipant(deps, callerFrom(context, hosted), request);
+      const result = await enrolParticipant(deps, callerOf(context, hosted), request);
       return { enrolment: enrolmentView(result.enrolment), activity: activityView(result.activity) };
-    }, onError),
+    }),
 
     listEnrolments: unary(async (request, context) => {
       validate()
@@ -186,31 +180,31 @@ export function communityCentreBinding(
         .enumList(request.statuses, EnrolmentStatus, "statuses")
         .done();
       const page = readPage(request.page);
-      const enrolments = await listEnrolments(deps, callerFrom(context, hosted), {
+      const enrolments = await listEnrolments(deps, callerOf(context, hosted), {
         activityId: request.activityId,
         statuses: request.statuses,
         ...page,
       });
       return { enrolments: enrolments.map(enrolmentView), page: nextPage(enrolments.length, page) };
-    }, onError),
+    }),
 
     recordAttendance: unary(async (request, context) => {
       const v = validate().uuid(request.activityId, "activity_id");
       for (const [i, mark] of request.marks.entries()) v.uuid(mark.enrolmentId, `marks[${i}].enrolment_id`);
       withRules(v, attendanceViolations(request, deps.clock.now())).done();
-      const enrolments = await recordAttendance(deps, callerFrom(context, hosted), {
+      const enrolments = await recordAttendance(deps, callerOf(context, hosted), {
         activityId: request.activityId,
         sessionAt: request.sessionAt,
         marks: request.marks,
       });
       return { enrolments: enrolments.map(enrolmentView) };
-    }, onError),
+    }),
 
     completeEnrolment: unary(async (request, context) => {
       withRules(validate().uuid(request.enrolmentId, "enrolment_id"), endingViolations(request)).done();
-      const enrolment = await completeEnrolment(deps, callerFrom(context, hosted), request);
+      const enrolment = await completeEnrolment(deps, callerOf(context, hosted), request);
       return { enrolment: enrolmentView(enrolment) };
-    }, onError),
+    }),
   };
 
   return {

@@ -1,20 +1,9 @@
+import { siteView } from "@kopru/casework";
 import type { Activity, Centre, Enrolment } from "@kopru/contracts/communitycentre/v1/activity";
 import type { ActivityRecord, CentreRecord, EnrolmentRecord } from "../../application/ports.js";
 
 export function centreView(c: CentreRecord): Centre {
-  return {
-    centreId: c.centreId,
-    organisationId: c.organisationId,
-    name: c.name,
-    location: {
-      provinceCode: c.provinceCode,
-      districtCode: c.districtCode,
-      provinceName: c.provinceName || undefined,
-      districtName: c.districtName,
-    },
-    languages: [...c.languages],
-    active: c.active,
-  };
+  return { ...siteView(c), centreId: c.centreId, active: c.active };
 }
 
 export function activityView(a: ActivityRecord): Activity {

@@ -1,29 +1,13 @@
+import { type SiteRow, siteFromRow, siteValues } from "@kopru/casework/domain";
 import type { CentreRecord, CentreRepository } from "../../application/ports.js";
 
-interface CentreRow {
+interface CentreRow extends SiteRow {
   centre_id: string;
-  organisation_id: string;
-  name: string;
-  province_code: string;
-  province_name: string | null;
-  district_code: string;
-  district_name: string | null;
-  languages: string[];
   active: boolean;
 }
 
 function fromRow(row: CentreRow): CentreRecord {
-  return {
-    centreId: row.centre_id,
-    organisationId: row.organisation_id,
-    name: row.name,
-    provinceCode: row.province_code,
-    provinceName: row.province_name ?? "",
-    districtCode: row.district_code,
-    districtName: row.district_name ?? undefined,
-    languages: row.languages,
-    active: row.active,
-  };
+  return { ...siteFromRow(row), centreId: row.centre_id, active: row.active };
 }
 
 export const centreRepository: CentreRepository = {
@@ -36,18 +20,7 @@ export const centreRepository: CentreRepository = {
          province_code = EXCLUDED.province_code, province_name = EXCLUDED.province_name,
          district_code = EXCLUDED.district_code, district_name = EXCLUDED.district_name,
          languages = EXCLUDED.languages, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at`,
-      [
-        c.centreId,
-        c.organisationId,
-        c.name,
-        c.provinceCode,
-        c.provinceName || null,
-        c.districtCode,
-        c.districtName ?? null,
-        c.languages,
-        c.active,
-        at,
-      ],
+      [c.centreId, ...siteValues(c), c.active, at],
     );
   },
 

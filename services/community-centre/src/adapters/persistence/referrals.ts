@@ -1,18 +1,11 @@
-import { type Acting, type ReferralLifecycle, referralStore } from "@kopru/referral";
-import type { Caller, ReceivedReferrals, ReferralProgress } from "../../application/ports.js";
-
-/** Referrals received by one of this service's organisations; another organisation's answer as unknown. */
-export const receivedReferrals: ReceivedReferrals = {
-  async find(sql, organisationId, referralId, options = {}) {
-    const record = await referralStore.find(sql, referralId, "target", options);
-    return record && record.targetOrganisationId === organisationId ? record : undefined;
-  },
-};
+import type { Acting, ReferralLifecycle } from "@kopru/referral";
+import { actorOf } from "@kopru/service-kit";
+import type { Caller, ReferralProgress } from "../../application/ports.js";
 
 /** The shared referral lifecycle, acting for the caller's organisation as the referral's target. */
 export function referralProgress(lifecycle: ReferralLifecycle): ReferralProgress {
   const acting = (caller: Caller): Acting => ({
-    actor: { party: "target", kind: caller.actorKind, organisationId: caller.organisationId },
+    actor: { party: "target", kind: actorOf(caller).kind, organisationId: caller.organisationId },
     actorId: caller.actorId,
   });
   return {

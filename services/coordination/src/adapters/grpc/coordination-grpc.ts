@@ -70,27 +70,22 @@ function trackingFilter(filter: FigureFilter | undefined): TrackingFilter {
 
 /**
  * CoordinationService over gRPC: each handler validates the request (every bad field named),
- * runs one use case and shapes the response. Errors become statuses in service-kit's one mapper.
+ * runs one use case and shapes the response. Errors become statuses through the service's error catalogue.
  */
-export function coordinationBinding(
-  deps: CoordinationDeps,
-  logger?: { error(obj: object, msg?: string): void },
-): GrpcServiceBinding {
-  const onError = (err: unknown) => logger?.error({ err }, "coordination call failed");
-
+export function coordinationBinding(deps: CoordinationDeps): GrpcServiceBinding {
   const implementation: CoordinationServiceServer = {
     // ------------------------------------------------------------ directory commands
     upsertOrganisation: unary(async (request, context) => {
       const input = check.present(request.organisation, "organisation", check.organisation);
       const organisation = await upsertOrganisation(deps, input, accessOf(context));
       return { organisation };
-    }, onError),
+    }),
 
     upsertServiceOffering: unary(async (request, context) => {
       const input = check.present(request.serviceOffering, "service_offering", check.serviceOffering);
       const serviceOffering = await upsertServiceOffering(deps, input, accessOf(context));
       return { serviceOffering };
-    }, onError),
+    }),
 
     setCapacityStatus: unary(async (request, context) => {
       const v = validate();
@@ -98,13 +93,13 @@ export function coordinationBinding(
       v.enumValue(request.capacityStatus, CapacityStatus, "capacity_status").done();
       const serviceOffering = await setCapacityStatus(deps, request, accessOf(context));
       return { serviceOffering };
-    }, onError),
+    }),
 
     removeServiceOffering: unary(async (request, context) => {
       check.directoryId(validate(), request.serviceOfferingId, "service_offering_id").done();
       const removedAt = await removeServiceOffering(deps, request, accessOf(context));
       return { removedAt };
-    }, onError),
+    }),
 
     // ------------------------------------------------------------ directory queries
     listOrganisations: unary(async (request) => {
@@ -121,7 +116,7 @@ export function coordinationBinding(
         request.page,
       );
       return { organisations: found.items, page: pageResponse(found, readPage(request.page)) };
-    }, onError),
+    }),
 
     listServiceOfferings: unary(async (request) => {
       const v = validate();
@@ -140,7 +135,7 @@ export function coordinationBinding(
         request.page,
       );
       return { serviceOfferings: found.items, page: pageResponse(found, readPage(request.page)) };
-    }, onError),
+    }),
 
     searchServices: unary(async (request) => {
       check.searchCriteria(validate(), request).done();
@@ -157,7 +152,7 @@ export function coordinationBinding(
         limit: request.limit || 20,
       });
       return { matches };
-    }, onError),
+    }),
 
     // ------------------------------------------------------------ tracking queries
     getReferralTimeline: unary(async (request, context) => {
@@ -167,7 +162,7 @@ export function coordinationBinding(
         referrals: timeline.referrals.map(trackedReferralView),
         transitions: timeline.transitions.map((t) => t.transition),
       };
-    }, onError),
+    }),
 
     getReferralFigures: unary(async (request, context) => {
       const v = validate();
@@ -187,7 +182,7 @@ export function coordinationBinding(
         minCellSize: figures.minCellSize,
         asOf: figures.asOf,
       };
-    }, onError),
+    }),
 
     listOverdueReferrals: unary(async (request, context) => {
       const v = validate();
@@ -224,7 +219,7 @@ export function coordinationBinding(
         })),
         page: pageResponse(found, { limit: found.limit, offset: found.offset }),
       };
-    }, onError),
+    }),
 
     // ------------------------------------------------------------ tracking commands
     requestReRoute: unary(async (request, context) => {
@@ -245,7 +240,7 @@ export function coordinationBinding(
         accessOf(context),
       );
       return { requestedAt };
-    }, onError),
+    }),
   };
 
   return { name: COORDINATION_SERVICE_NAME, definition: CoordinationServiceService, implementation };

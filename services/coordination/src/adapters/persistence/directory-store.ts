@@ -1,7 +1,6 @@
 import type { PageRequest } from "@kopru/contracts/common/v1/refs";
 import { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
 import { readPage } from "@kopru/referral";
-import { ConflictError } from "@kopru/service-kit";
 import { isUniqueViolation } from "@kopru/storage";
 import type {
   DirectoryRepository,
@@ -12,6 +11,7 @@ import type {
   StoredOffering,
   StoredOrganisation,
 } from "../../application/ports.js";
+import { DirectoryRecordConflictError } from "../../domain/errors.js";
 
 interface OrganisationRow {
   organisation: Uint8Array;
@@ -210,7 +210,9 @@ async function write(mode: SaveMode, entity: string, id: string, run: () => Prom
     await run();
   } catch (error) {
     if (mode === "insert" && isUniqueViolation(error)) {
-      throw new ConflictError(`${entity} ${id} was created by another request meanwhile`, { cause: error });
+      throw new DirectoryRecordConflictError(`${entity} ${id} was created by another request meanwhile`, {
+        cause: error,
+      });
     }
     throw error;
   }

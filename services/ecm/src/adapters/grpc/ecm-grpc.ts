@@ -1,4 +1,5 @@
-import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, checkOpenCase, closeCaseInput, openCaseInput } from "@kopru/casework";
+import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NeedSeverity } from "@kopru/contracts/ecm/v1/case";
 import { type EcmServiceServer, EcmServiceService } from "@kopru/contracts/ecm/v1/ecm_service";
@@ -16,11 +17,10 @@ import { openCase } from "../../application/open-case.js";
 import type { EcmDeps } from "../../application/ports.js";
 import { recordAssessment } from "../../application/record-assessment.js";
 import { moneyProblems, planningProblems } from "../../domain/index.js";
-import { callerOf } from "./caller.js";
 import { caseView, itemView } from "./views.js";
 
 const STAFF_ID_MAX = 200;
-const BENEFICIARY_REF_MAX = 200;
+const _BENEFICIARY_REF_MAX = 200;
 const FREE_TEXT_MAX = 4000;
 const NOTE_MAX = 2000;
 const DESCRIPTION_MAX = 500;
@@ -30,37 +30,17 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export interface EcmGrpcOptions {
   deps: EcmDeps;
   hostedOrganisations: readonly string[];
-  /** Logs unexpected failures (INTERNAL), by name and code only: messages may quote data. */
-  onInternalError(error: unknown): void;
 }
 
 /** kopru.ecm.v1.EcmService: validate → use case → response, scoped to the caller's organisation. */
 export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
-  const handle = <Req, Res>(handler: Parameters<typeof unary<Req, Res>>[0]) =>
-    unary(handler, options.onInternalError);
+  const handle = unary;
 
   const implementation: EcmServiceServer = {
     openCase: handle(async (request, context) => {
-      validate()
-        .uuid(request.requestId, "request_id")
-        .organisationId(request.organisationId, "organisation_id")
-        .uuid(request.referralId, "referral_id", { optional: true })
-        .check(
-          Boolean(request.referralId) || Boolean(request.beneficiaryRef?.trim()),
-          "beneficiary_ref",
-          "is required when there is no referral_id",
-        )
-        .maxLength(request.beneficiaryRef, BENEFICIARY_REF_MAX, "beneficiary_ref")
-        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
-        .done();
-      const opened = await openCase(deps, callerOf(context, hosted), {
-        requestId: request.requestId,
-        organisationId: request.organisationId,
-        referralId: request.referralId || undefined,
-        beneficiaryRef: request.beneficiaryRef?.trim() || undefined,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-      });
+      checkOpenCase(request).done();
+      const opened = await openCase(deps, callerOf(context, hosted), openCaseInput(request));
       return { ecmCase: caseView(opened) };
     }),
 
@@ -171,16 +151,7 @@ export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
     }),
 
     closeCase: handle(async (request, context) => {
-      validate()
-        .uuid(request.caseId, "case_id")
-        .enumValue(request.reason, CaseClosureReason, "reason")
-        .maxLength(request.internalNote, NOTE_MAX, "internal_note")
-        .done();
-      const closed = await closeCase(deps, callerOf(context, hosted), {
-        caseId: request.caseId,
-        reason: request.reason,
-        internalNote: request.internalNote?.trim() || undefined,
-      });
+      const closed = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
       return { ecmCase: caseView(closed) };
     }),
   };

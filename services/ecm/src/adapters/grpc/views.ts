@@ -1,23 +1,11 @@
+import { caseCoreView } from "@kopru/casework";
 import type { AssistanceItem, EcmCase } from "@kopru/contracts/ecm/v1/case";
 import type { CaseSummary } from "../../application/ports.js";
 import type { AssistanceItemState } from "../../domain/index.js";
 
 /** A case as the API shows it (internal notes and bookkeeping stay inside). */
 export function caseView(summary: CaseSummary): EcmCase {
-  const { record } = summary;
-  return {
-    caseId: record.caseId,
-    organisationId: record.organisationId,
-    status: record.status,
-    beneficiaryRef: record.beneficiaryRef,
-    referralIds: [...record.referralIds],
-    assignedCaseworkerId: record.assignedCaseworkerId ?? "",
-    latestAssessment: summary.latestAssessment,
-    openedAt: record.openedAt,
-    closedAt: record.closedAt,
-    closureReason: record.closureReason,
-    updatedAt: record.updatedAt,
-  };
+  return { ...caseCoreView(summary.record), latestAssessment: summary.latestAssessment };
 }
 
 /** An item as the API shows it: once delivered, `amount` is what reached the person. */

@@ -1,4 +1,5 @@
 import { appendToOutbox } from "@kopru/bus";
+import { caseAggregate, caseClosedFacts } from "@kopru/casework";
 import { EVENTS } from "@kopru/events";
 import type { Sql } from "@kopru/storage";
 import type { CaseEvents } from "../../application/ports.js";
@@ -28,7 +29,7 @@ export function caseEvents(sql: Sql, service: string, onAppend: () => void): Cas
         },
         correlationId: referral?.rootReferralId,
         occurredAt: state.openedAt,
-        aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+        aggregate: caseAggregate(CASE_AGGREGATE, state),
       });
       onAppend();
     },
@@ -47,7 +48,7 @@ export function caseEvents(sql: Sql, service: string, onAppend: () => void): Cas
           disaggregation: state.disaggregation,
         },
         occurredAt: item.deliveryRecordedAt,
-        aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+        aggregate: caseAggregate(CASE_AGGREGATE, state),
       });
       onAppend();
     },
@@ -56,14 +57,10 @@ export function caseEvents(sql: Sql, service: string, onAppend: () => void): Cas
       await appendToOutbox(sql, producer(state.organisationId), {
         definition: EVENTS.ecmCaseClosed,
         payload: {
-          caseId: state.caseId,
-          organisationId: state.organisationId,
-          closureReason: state.closureReason,
-          openedAt: state.openedAt,
-          closedAt: state.closedAt,
+          ...caseClosedFacts(state),
         },
         occurredAt: state.closedAt,
-        aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+        aggregate: caseAggregate(CASE_AGGREGATE, state),
       });
       onAppend();
     },

@@ -1,27 +1,16 @@
-import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
+import {
+  type CaseRow,
+  caseCoreFromRow,
+  caseQueries,
+  optionalDate as date,
+  recordCaseAudit,
+  storedActor,
+} from "@kopru/casework";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
-import { appendAudit, claimRequestId } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
-import type { AuditEntry, EarlierRequest, EcmCaseRecord, EcmStore } from "../../application/ports.js";
+import type { EcmCaseRecord, EcmStore } from "../../application/ports.js";
 import type { AssistanceItemState, EcmCaseState } from "../../domain/index.js";
-
-interface CaseRow {
-  case_id: string;
-  organisation_id: string;
-  status: number;
-  beneficiary_ref: string;
-  assigned_caseworker_id: string | null;
-  opened_at: Date;
-  opened_by: string | null;
-  closed_at: Date | null;
-  closure_reason: number;
-  closure_note: string | null;
-  updated_at: Date;
-  event_sequence: number;
-  disaggregation: Uint8Array;
-  referral_ids: string[];
-}
 
 interface AssessmentRow {
   assessment_id: string;
@@ -64,37 +53,11 @@ interface ItemRow {
   cancel_note: string | null;
 }
 
-const CASE_COLUMNS = `c.*, COALESCE(
-    (SELECT array_agg(r.referral_id::text ORDER BY r.linked_at, r.referral_id)
-       FROM ecm_case_referrals r WHERE r.case_id = c.case_id),
-    '{}'::text[]) AS referral_ids`;
-
-const date = (value: Date | null): Date | undefined => (value ? new Date(value) : undefined);
-
 /** int8 arrives as a number from both engines (libs/storage parsers); anything else is refused, never rounded. */
 function minorUnits(value: number | string): number {
   const n = typeof value === "number" ? value : Number(value);
   if (!Number.isSafeInteger(n)) throw new Error("an amount in the database is not a safe integer");
   return n;
-}
-
-function caseFromRow(row: CaseRow): EcmCaseRecord {
-  return {
-    caseId: row.case_id,
-    organisationId: row.organisation_id,
-    status: row.status,
-    beneficiaryRef: row.beneficiary_ref,
-    assignedCaseworkerId: row.assigned_caseworker_id ?? undefined,
-    openedAt: new Date(row.opened_at),
-    openedBy: row.opened_by ?? undefined,
-    closedAt: date(row.closed_at),
-    closureReason: row.closure_reason,
-    closureNote: row.closure_note ?? undefined,
-    updatedAt: new Date(row.updated_at),
-    eventSequence: row.event_sequence,
-    disaggregation: Disaggregation.decode(row.disaggregation),
-    referralIds: row.referral_ids,
-  };
 }
 
 function assessmentFromRow(row: AssessmentRow): EcmAssessment {
@@ -105,12 +68,7 @@ function assessmentFromRow(row: AssessmentRow): EcmAssessment {
     severity: row.severity,
     summary: row.summary ?? undefined,
     assessedAt: new Date(row.assessed_at),
-    assessedBy: {
-      kind: row.assessed_by_kind,
-      organisationId: row.organisation_id,
-      actorId: row.assessed_by_id,
-      role: row.assessed_by_role,
-    },
+    assessedBy: storedActor(row, "assessed_by"),
   };
 }
 
@@ -152,13 +110,11 @@ function itemFromRow(row: ItemRow): AssistanceItemState {
 
 /** The ECM service's tables, through one connection or transaction. */
 export function ecmStore(sql: Sql): EcmStore {
-  async function cases(where: string, params: unknown[], tail = ""): Promise<EcmCaseRecord[]> {
-    const result = await sql.query<CaseRow>(
-      `SELECT ${CASE_COLUMNS} FROM ecm_cases c WHERE ${where} ${tail}`,
-      params,
-    );
-    return result.rows.map(caseFromRow);
-  }
+  const cases = caseQueries<CaseRow, EcmCaseRecord>(
+    sql,
+    { cases: "ecm_cases", referrals: "ecm_case_referrals" },
+    caseCoreFromRow,
+  );
 
   async function assessments(
     where: string,
@@ -187,111 +143,22 @@ export function ecmStore(sql: Sql): EcmStore {
   }
 
   return {
-    async claimRequest(claim): Promise<EarlierRequest | undefined> {
-      const earlier = await claimRequestId<{ operation: string; fingerprint: string; entity_id: string }>(
-        sql,
-        "ecm_requests",
-        {
-          organisationId: claim.organisationId,
-          requestId: claim.requestId,
-          values: { operation: claim.operation, fingerprint: claim.fingerprint, entity_id: claim.entityId },
-        },
-        ["operation", "fingerprint", "entity_id"],
-      );
-      return (
-        earlier && {
-          operation: earlier.operation,
-          fingerprint: earlier.fingerprint,
-          entityId: earlier.entity_id,
-        }
-      );
-    },
-
-    async lockPerson(organisationId, beneficiaryRef) {
-      await sql.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-        `ecm-person:${organisationId}:${beneficiaryRef}`,
-      ]);
-    },
-
-    async findCase(organisationId, caseId, options = {}) {
-      const found = await cases(
-        "c.case_id = $1 AND c.organisation_id = $2",
-        [caseId, organisationId],
-        options.forUpdate ? "FOR UPDATE OF c" : "",
-      );
-      return found[0];
-    },
+    findCase: cases.find,
 
     async openCaseOf(organisationId, beneficiaryRef) {
-      const found = await cases(
-        "c.organisation_id = $1 AND c.beneficiary_ref = $2 AND c.status = 1",
-        [organisationId, beneficiaryRef],
-        "ORDER BY c.opened_at LIMIT 1",
-      );
-      return found[0];
+      return (await cases.openOf(organisationId, beneficiaryRef))[0];
     },
 
-    casesServing(organisationId, referralId) {
-      return cases(
-        `c.organisation_id = $1 AND c.case_id IN (SELECT case_id FROM ecm_case_referrals WHERE referral_id = $2)`,
-        [organisationId, referralId],
-      );
-    },
+    casesServing: cases.serving,
 
-    async insertCase(s: EcmCaseState) {
-      await sql.query(
-        `INSERT INTO ecm_cases (
-           case_id, organisation_id, status, beneficiary_ref, assigned_caseworker_id, opened_at, opened_by,
-           closed_at, closure_reason, closure_note, updated_at, event_sequence, disaggregation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          s.caseId,
-          s.organisationId,
-          s.status,
-          s.beneficiaryRef,
-          s.assignedCaseworkerId ?? null,
-          s.openedAt,
-          s.openedBy ?? null,
-          s.closedAt ?? null,
-          s.closureReason,
-          s.closureNote ?? null,
-          s.updatedAt,
-          s.eventSequence,
-          Buffer.from(Disaggregation.encode(s.disaggregation).finish()),
-        ],
-      );
-    },
+    insertCase: (s: EcmCaseState) => cases.insert(s),
 
-    async saveCase(s: EcmCaseState) {
-      await sql.query(
-        `UPDATE ecm_cases SET
-           status = $3, assigned_caseworker_id = $4, closed_at = $5, closure_reason = $6, closure_note = $7,
-           updated_at = $8, event_sequence = $9
-         WHERE case_id = $1 AND organisation_id = $2`,
-        [
-          s.caseId,
-          s.organisationId,
-          s.status,
-          s.assignedCaseworkerId ?? null,
-          s.closedAt ?? null,
-          s.closureReason,
-          s.closureNote ?? null,
-          s.updatedAt,
-          s.eventSequence,
-        ],
-      );
-    },
+    saveCase: (s: EcmCaseState) => cases.save(s),
 
-    async linkReferral(caseId, referralId, at) {
-      await sql.query(
-        `INSERT INTO ecm_case_referrals (case_id, referral_id, linked_at) VALUES ($1, $2, $3)
-         ON CONFLICT (case_id, referral_id) DO NOTHING`,
-        [caseId, referralId, at],
-      );
-    },
+    linkReferral: cases.linkReferral,
 
     listCases(filter) {
-      return cases(
+      return cases.select(
         `c.organisation_id = $1
            AND (cardinality($2::int[]) = 0 OR c.status = ANY($2::int[]))
            AND ($3::text IS NULL OR c.assigned_caseworker_id = $3)`,
@@ -404,19 +271,6 @@ export function ecmStore(sql: Sql): EcmStore {
       );
     },
 
-    async audit(entry: AuditEntry) {
-      await appendAudit(
-        sql,
-        "ecm_audit",
-        entry.caseIds.map((caseId) => ({
-          organisation_id: entry.caller.organisationId,
-          actor_id: entry.caller.actorId ?? null,
-          role: entry.caller.role ?? null,
-          action: entry.action,
-          case_id: caseId,
-          subject_id: entry.subjectId ?? null,
-        })),
-      );
-    },
+    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }

@@ -32,16 +32,6 @@ import {
 } from "./validation.js";
 
 /**
- * An unexpected failure, for the log: its kind and message only. Database errors carry a `detail`
- * (e.g. "Failing row contains (…)") that can hold the person's data, so it is never logged.
- */
-function describeUnexpected(error: unknown) {
-  if (!(error instanceof Error)) return { type: typeof error };
-  const code = (error as { code?: unknown }).code;
-  return { type: error.name, code: typeof code === "string" ? code : undefined, message: error.message };
-}
-
-/**
  * IntakeService over gRPC: each call is validated (INVALID_ARGUMENT naming every bad field), the
  * caller's organisation resolved from metadata (it must be one intake serves), then the use case
  * runs. Domain errors reach the caller through the service kit's one error mapper.
@@ -51,15 +41,11 @@ export function intakeBinding(deps: IntakeDeps): GrpcServiceBinding {
     check: (request: Req) => void,
     run: (deps: IntakeDeps, caller: Caller, request: Req) => Promise<Res>,
   ) {
-    return unary<Req, Res>(
-      async (request: Req, context: CallContext) => {
-        check(request);
-        const caller = await resolveCaller(deps, context);
-        return run(deps, caller, request);
-      },
-      (error) =>
-        deps.logger.error({ failure: describeUnexpected(error) }, "IntakeService call failed unexpectedly"),
-    );
+    return unary<Req, Res>(async (request: Req, context: CallContext) => {
+      check(request);
+      const caller = await resolveCaller(deps, context);
+      return run(deps, caller, request);
+    });
   }
 
   const implementation: IntakeServiceServer = {

@@ -1,5 +1,5 @@
-import { status } from "@grpc/grpc-js";
-import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
+import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CounsellingSessionType,
@@ -11,14 +11,7 @@ import {
   MunicipalityServiceService,
 } from "@kopru/contracts/municipality/v1/municipality_service";
 import { nextPage, readPage } from "@kopru/referral";
-import {
-  type GrpcServiceBinding,
-  NotFoundError,
-  type RequestValidator,
-  registerErrorCode,
-  unary,
-  validate,
-} from "@kopru/service-kit";
+import { type GrpcServiceBinding, type RequestValidator, unary, validate } from "@kopru/service-kit";
 import { closeCase } from "../../application/close-case.js";
 import { getCase } from "../../application/get-case.js";
 import { listCases } from "../../application/list-cases.js";
@@ -29,15 +22,11 @@ import { recordCounsellingSession } from "../../application/record-counselling-s
 import { recordDirectAssistance } from "../../application/record-direct-assistance.js";
 import {
   counsellingSessionViolations,
-  DOMAIN_ERROR_CODES,
   directAssistanceViolations,
   normaliseAmount,
   type RuleViolation,
 } from "../../domain/index.js";
-import { callerFrom } from "./caller.js";
 import { assistanceView, caseView, centreView, sessionView } from "./views.js";
-
-for (const code of DOMAIN_ERROR_CODES) registerErrorCode(code, status.FAILED_PRECONDITION);
 
 const P_CODE = /^TUR\d{3}$/;
 const MAX_REF_LENGTH = 128;
@@ -53,10 +42,9 @@ function withRules(v: RequestValidator, violations: readonly RuleViolation[]): R
  */
 export function municipalityBinding(
   deps: MunicipalityDeps,
-  options: { hostedOrganisations: readonly string[]; onInternalError?: (error: unknown) => void },
+  options: { hostedOrganisations: readonly string[] },
 ): GrpcServiceBinding {
   const hosted = options.hostedOrganisations;
-  const onError = options.onInternalError;
 
   const implementation: MunicipalityServiceServer = {
     listCentres: unary(async (request) => {
@@ -67,42 +55,25 @@ export function municipalityBinding(
       const page = readPage(request.page);
       const centres = await listCentres(deps, { provinceCodes: request.provinceCodes, ...page });
       return { centres: centres.map(centreView), page: nextPage(centres.length, page) };
-    }, onError),
+    }),
 
     openCase: unary(async (request, context) => {
-      validate()
-        .uuid(request.requestId, "request_id")
-        .organisationId(request.organisationId, "organisation_id")
-        .uuid(request.referralId, "referral_id", { optional: true })
-        .check(
-          Boolean(request.referralId) || Boolean(request.beneficiaryRef?.trim()),
-          "beneficiary_ref",
-          "is required when no referral_id is given",
-        )
-        .maxLength(request.beneficiaryRef, MAX_REF_LENGTH, "beneficiary_ref")
-        .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
-        .done();
-      const caller = callerFrom(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
-      const record = await openCase(deps, caller, {
-        requestId: request.requestId,
-        referralId: request.referralId || undefined,
-        beneficiaryRef: request.beneficiaryRef?.trim() || undefined,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-      });
+      checkOpenCase(request).done();
+      const caller = callerOf(context, hosted);
+      ownOrganisation(caller, request.organisationId);
+      const record = await openCase(deps, caller, openCaseInput(request));
       return { municipalityCase: caseView(record) };
-    }, onError),
+    }),
 
     getCase: unary(async (request, context) => {
       validate().uuid(request.caseId, "case_id").done();
-      const result = await getCase(deps, callerFrom(context, hosted), request.caseId);
+      const result = await getCase(deps, callerOf(context, hosted), request.caseId);
       return {
         municipalityCase: caseView(result.record),
         counsellingSessions: result.sessions.map(sessionView),
         directAssistance: result.assistance.map(assistanceView),
       };
-    }, onError),
+    }),
 
     listCases: unary(async (request, context) => {
       validate()
@@ -110,9 +81,8 @@ export function municipalityBinding(
         .enumList(request.statuses, CaseStatus, "statuses")
         .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
         .done();
-      const caller = callerFrom(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
+      const caller = callerOf(context, hosted);
+      ownOrganisation(caller, request.organisationId);
       const page = readPage(request.page);
       const cases = await listCases(deps, caller, {
         statuses: request.statuses,
@@ -120,7 +90,7 @@ export function municipalityBinding(
         ...page,
       });
       return { municipalityCases: cases.map(caseView), page: nextPage(cases.length, page) };
-    }, onError),
+    }),
 
     recordCounsellingSession: unary(async (request, context) => {
       const v = validate()
@@ -142,7 +112,7 @@ export function municipalityBinding(
           now,
         ),
       ).done();
-      const session = await recordCounsellingSession(deps, callerFrom(context, hosted), {
+      const session = await recordCounsellingSession(deps, callerOf(context, hosted), {
         requestId: request.requestId,
         caseId: request.caseId,
         sessionType: request.sessionType,
@@ -155,7 +125,7 @@ export function municipalityBinding(
         notes: request.notes || undefined,
       });
       return { counsellingSession: sessionView(session) };
-    }, onError),
+    }),
 
     recordDirectAssistance: unary(async (request, context) => {
       const v = validate()
@@ -176,7 +146,7 @@ export function municipalityBinding(
           now,
         ),
       ).done();
-      const assistance = await recordDirectAssistance(deps, callerFrom(context, hosted), {
+      const assistance = await recordDirectAssistance(deps, callerOf(context, hosted), {
         requestId: request.requestId,
         caseId: request.caseId,
         referralId: request.referralId || undefined,
@@ -186,21 +156,12 @@ export function municipalityBinding(
         providedAt: request.providedAt,
       });
       return { directAssistance: assistanceView(assistance) };
-    }, onError),
+    }),
 
     closeCase: unary(async (request, context) => {
-      validate()
-        .uuid(request.caseId, "case_id")
-        .enumValue(request.reason, CaseClosureReason, "reason")
-        .maxLength(request.internalNote, 2_000, "internal_note")
-        .done();
-      const record = await closeCase(deps, callerFrom(context, hosted), {
-        caseId: request.caseId,
-        reason: request.reason,
-        internalNote: request.internalNote || undefined,
-      });
+      const record = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
       return { municipalityCase: caseView(record) };
-    }, onError),
+    }),
   };
 
   return {

@@ -1,3 +1,4 @@
+import { caseCoreView, siteView } from "@kopru/casework";
 import type {
   CounsellingSession,
   DirectAssistance,
@@ -12,18 +13,7 @@ import type {
 } from "../../application/ports.js";
 
 export function caseView(record: CaseRecord): MunicipalityCase {
-  return {
-    caseId: record.caseId,
-    organisationId: record.organisationId,
-    status: record.status,
-    beneficiaryRef: record.beneficiaryRef,
-    referralIds: [...record.referralIds],
-    assignedCaseworkerId: record.assignedCaseworkerId,
-    openedAt: record.openedAt,
-    closedAt: record.closedAt,
-    closureReason: record.closureReason,
-    updatedAt: record.updatedAt,
-  };
+  return caseCoreView(record);
 }
 
 export function sessionView(s: CounsellingSessionRecord): CounsellingSession {
@@ -56,16 +46,5 @@ export function assistanceView(a: DirectAssistanceRecord): DirectAssistance {
 }
 
 export function centreView(c: CentreRecord): Mmcc {
-  return {
-    organisationId: c.organisationId,
-    name: c.name,
-    location: {
-      provinceCode: c.provinceCode,
-      districtCode: c.districtCode,
-      provinceName: c.provinceName || undefined,
-      districtName: c.districtName,
-    },
-    languages: [...c.languages],
-    active: c.active,
-  };
+  return { ...siteView(c), active: c.active };
 }

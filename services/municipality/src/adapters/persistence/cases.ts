@@ -2,7 +2,7 @@ import type { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/c
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { isUniqueViolation, type Sql } from "@kopru/storage";
 import type { CaseRecord, CaseRepository } from "../../application/ports.js";
-import { OpenCaseExistsError } from "../../domain/index.js";
+import { CaseAlreadyOpenError } from "../../domain/index.js";
 
 interface CaseRow {
   case_id: string;
@@ -83,7 +83,9 @@ export const caseRepository: CaseRepository = {
         ],
       );
     } catch (error) {
-      if (isUniqueViolation(error)) throw new OpenCaseExistsError(undefined);
+      // The unique index backs casework's lock: reached only by a writer that did not take it.
+      if (isUniqueViolation(error))
+        throw new CaseAlreadyOpenError("", "the person already has an open case at this MMCC");
       throw error;
     }
   },

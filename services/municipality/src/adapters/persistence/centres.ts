@@ -1,27 +1,12 @@
+import { type SiteRow, siteFromRow, siteValues } from "@kopru/casework/domain";
 import type { CentreRecord, CentreRepository } from "../../application/ports.js";
 
-interface CentreRow {
-  organisation_id: string;
-  name: string;
-  province_code: string;
-  province_name: string | null;
-  district_code: string;
-  district_name: string | null;
-  languages: string[];
+interface CentreRow extends SiteRow {
   active: boolean;
 }
 
 function fromRow(row: CentreRow): CentreRecord {
-  return {
-    organisationId: row.organisation_id,
-    name: row.name,
-    provinceCode: row.province_code,
-    provinceName: row.province_name ?? "",
-    districtCode: row.district_code,
-    districtName: row.district_name ?? undefined,
-    languages: row.languages,
-    active: row.active,
-  };
+  return { ...siteFromRow(row), active: row.active };
 }
 
 export const centreRepository: CentreRepository = {
@@ -35,16 +20,7 @@ export const centreRepository: CentreRepository = {
            province_name = EXCLUDED.province_name, district_code = EXCLUDED.district_code,
            district_name = EXCLUDED.district_name, languages = EXCLUDED.languages, active = true,
            updated_at = EXCLUDED.updated_at`,
-        [
-          p.organisationId,
-          p.name,
-          p.provinceCode,
-          p.provinceName || null,
-          p.districtCode,
-          p.districtName ?? null,
-          p.languages,
-          at,
-        ],
+        [...siteValues(p), at],
       );
     }
     await sql.query(

@@ -1,4 +1,5 @@
-import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
+import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
 import {
@@ -6,13 +7,7 @@ import {
   ProtectionServiceService,
 } from "@kopru/contracts/protection/v1/protection_service";
 import { nextPage, readPage } from "@kopru/referral";
-import {
-  type GrpcServiceBinding,
-  NotFoundError,
-  type RequestValidator,
-  unary,
-  validate,
-} from "@kopru/service-kit";
+import { type GrpcServiceBinding, type RequestValidator, unary, validate } from "@kopru/service-kit";
 import { addSafetyPlan } from "../../application/add-safety-plan.js";
 import { assignCase } from "../../application/assign-case.js";
 import { closeCase } from "../../application/close-case.js";
@@ -22,22 +17,19 @@ import { openCase } from "../../application/open-case.js";
 import type { Clock, ProtectionDeps } from "../../application/ports.js";
 import { recordRiskAssessment } from "../../application/record-risk-assessment.js";
 import type { AssessedRiskLevel } from "../../domain/index.js";
-import { callerOf } from "./caller.js";
 import { caseView } from "./views.js";
 
 const STAFF_ID_MAX = 200;
 const FREE_TEXT_MAX = 4000;
-const NOTE_MAX = 2000;
+const _NOTE_MAX = 2000;
 const ACTION_TEXT_MAX = 1000;
 const MAX_ACTIONS = 50;
 const MAX_AUTHORISED_USERS = 50;
-const BENEFICIARY_REF_MAX = 200;
+const _BENEFICIARY_REF_MAX = 200;
 
 export interface ProtectionGrpcOptions {
   deps: ProtectionDeps;
   hostedOrganisations: readonly string[];
-  /** Logs unexpected failures (INTERNAL), by name and code only: messages may quote data. */
-  onInternalError(error: unknown): void;
 }
 
 function futureDate(
@@ -63,34 +55,18 @@ function staffIds(v: RequestValidator, ids: readonly string[], field: string): R
 /** kopru.protection.v1.ProtectionService: validate → use case → response, scoped to the caller's organisation. */
 export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
-  const handle = <Req, Res>(handler: Parameters<typeof unary<Req, Res>>[0]) =>
-    unary(handler, options.onInternalError);
+  const handle = unary;
 
   const implementation: ProtectionServiceServer = {
     openCase: handle(async (request, context) => {
-      validate()
-        .uuid(request.requestId, "request_id")
-        .organisationId(request.organisationId, "organisation_id")
-        .uuid(request.referralId, "referral_id", { optional: true })
-        .check(
-          Boolean(request.referralId) || Boolean(request.beneficiaryRef?.trim()),
-          "beneficiary_ref",
-          "is required when there is no referral_id",
-        )
-        .maxLength(request.beneficiaryRef, BENEFICIARY_REF_MAX, "beneficiary_ref")
+      checkOpenCase(request)
         .enumValue(request.caseType, ProtectionCaseType, "case_type", {
           optional: Boolean(request.referralId),
         })
-        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
         .done();
-      const caller = callerOf(context, hosted);
-      const opened = await openCase(deps, caller, {
-        requestId: request.requestId,
-        organisationId: request.organisationId,
-        referralId: request.referralId || undefined,
-        beneficiaryRef: request.beneficiaryRef?.trim() || undefined,
+      const opened = await openCase(deps, callerOf(context, hosted), {
+        ...openCaseInput(request),
         caseType: request.caseType,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
       });
       return { protectionCase: caseView(opened) };
     }),
@@ -114,8 +90,7 @@ export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcSe
         .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
         .done();
       const caller = callerOf(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
+      ownOrganisation(caller, request.organisationId);
       const page = readPage(request.page);
       const cases = await listCases(deps, caller, {
         caseTypes: request.caseTypes,
@@ -190,16 +165,7 @@ export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcSe
     }),
 
     closeCase: handle(async (request, context) => {
-      validate()
-        .uuid(request.caseId, "case_id")
-        .enumValue(request.reason, CaseClosureReason, "reason")
-        .maxLength(request.internalNote, NOTE_MAX, "internal_note")
-        .done();
-      const closed = await closeCase(deps, callerOf(context, hosted), {
-        caseId: request.caseId,
-        reason: request.reason,
-        internalNote: request.internalNote?.trim() || undefined,
-      });
+      const closed = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
       return { protectionCase: caseView(closed) };
     }),
   };

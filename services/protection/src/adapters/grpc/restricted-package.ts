@@ -1,12 +1,12 @@
 import type { handleUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js";
+import { callerOf } from "@kopru/casework";
 import type { DataCategory } from "@kopru/contracts/common/v1/vocabulary";
 import type { GetReferralRequest, GetReferralResponse } from "@kopru/contracts/referral/v1/inbox_service";
 import { minimiseSections, presentDataCategories } from "@kopru/referral";
-import { type CallContext, callContext, type GrpcServiceBinding, toServiceError } from "@kopru/service-kit";
+import { type CallContext, callContext, type GrpcServiceBinding } from "@kopru/service-kit";
 import type { ProtectionDeps } from "../../application/ports.js";
 import { maySeeRestrictedData } from "../../application/restricted-data.js";
 import { RESTRICTED_DATA_CATEGORIES } from "../../domain/index.js";
-import { callerOf } from "./caller.js";
 
 const INBOX = "kopru.referral.v1.ReferralInboxService";
 
@@ -35,7 +35,8 @@ export function withholdRestrictedSections(
         }
         filter(response, callContext(call.metadata)).then(
           (filtered) => callback(null, filtered),
-          (failure: unknown) => callback(toServiceError(failure) as ServiceError),
+          // Mapped through the error catalogue by the server, like every handler's failure.
+          (failure: unknown) => callback(failure as ServiceError),
         );
       });
     };

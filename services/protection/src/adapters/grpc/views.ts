@@ -1,3 +1,4 @@
+import { caseCoreView } from "@kopru/casework";
 import type { ProtectionCase } from "@kopru/contracts/protection/v1/case";
 import type { CaseSummary } from "../../application/ports.js";
 
@@ -5,21 +6,12 @@ import type { CaseSummary } from "../../application/ports.js";
 export function caseView(summary: CaseSummary): ProtectionCase {
   const { record } = summary;
   return {
-    caseId: record.caseId,
-    organisationId: record.organisationId,
+    ...caseCoreView(record),
     caseType: record.caseType,
     restricted: record.restricted,
-    status: record.status,
-    beneficiaryRef: record.beneficiaryRef,
-    referralIds: [...record.referralIds],
-    assignedCaseworkerId: record.assignedCaseworkerId ?? "",
     authorisedUserIds: [...record.authorisedUserIds],
     riskLevel: record.riskLevel,
     latestRiskAssessment: summary.latestRiskAssessment,
     latestSafetyPlan: summary.latestSafetyPlan,
-    openedAt: record.openedAt,
-    closedAt: record.closedAt,
-    closureReason: record.closureReason,
-    updatedAt: record.updatedAt,
   };
 }

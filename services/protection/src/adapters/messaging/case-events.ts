@@ -1,4 +1,5 @@
 import { appendToOutbox } from "@kopru/bus";
+import { caseAggregate, caseClosedFacts } from "@kopru/casework";
 import { EVENTS } from "@kopru/events";
 import type { Sql } from "@kopru/storage";
 import type { CaseEvents } from "../../application/ports.js";
@@ -29,7 +30,7 @@ export function caseEvents(sql: Sql, service: string, onAppend: () => void): Cas
           },
           correlationId: referral?.rootReferralId,
           occurredAt: state.openedAt,
-          aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+          aggregate: caseAggregate(CASE_AGGREGATE, state),
         },
       );
       onAppend();
@@ -42,15 +43,11 @@ export function caseEvents(sql: Sql, service: string, onAppend: () => void): Cas
         {
           definition: EVENTS.protectionCaseClosed,
           payload: {
-            caseId: state.caseId,
-            organisationId: state.organisationId,
+            ...caseClosedFacts(state),
             caseType: state.caseType,
-            closureReason: state.closureReason,
-            openedAt: state.openedAt,
-            closedAt: state.closedAt,
           },
           occurredAt: state.closedAt,
-          aggregate: { type: CASE_AGGREGATE, id: state.caseId, sequence: state.eventSequence },
+          aggregate: caseAggregate(CASE_AGGREGATE, state),
         },
       );
       onAppend();

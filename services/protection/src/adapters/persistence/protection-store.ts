@@ -1,35 +1,21 @@
-import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
+import {
+  type CaseRow,
+  caseCoreFromRow,
+  caseQueries,
+  optionalDate as date,
+  recordCaseAudit,
+  storedActor,
+} from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
-import { appendAudit, claimRequestId } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
-import type {
-  AuditEntry,
-  CaseFilter,
-  EarlierRequest,
-  ProtectionCaseRecord,
-  ProtectionStore,
-} from "../../application/ports.js";
+import type { CaseFilter, ProtectionCaseRecord, ProtectionStore } from "../../application/ports.js";
 import type { ProtectionCaseState } from "../../domain/index.js";
 
-interface CaseRow {
-  case_id: string;
-  organisation_id: string;
+interface ProtectionCaseRow extends CaseRow {
   case_type: number;
   restricted: boolean;
-  status: number;
-  beneficiary_ref: string;
-  assigned_caseworker_id: string | null;
   authorised_user_ids: string[];
   risk_level: number;
-  opened_at: Date;
-  opened_by: string | null;
-  closed_at: Date | null;
-  closure_reason: number;
-  closure_note: string | null;
-  updated_at: Date;
-  event_sequence: number;
-  disaggregation: Uint8Array;
-  referral_ids: string[];
 }
 
 interface AssessmentRow {
@@ -66,33 +52,13 @@ interface ActionRow {
   done: boolean;
 }
 
-const CASE_COLUMNS = `c.*, COALESCE(
-    (SELECT array_agg(r.referral_id::text ORDER BY r.linked_at, r.referral_id)
-       FROM protection_case_referrals r WHERE r.case_id = c.case_id),
-    '{}'::text[]) AS referral_ids`;
-
-const date = (value: Date | null): Date | undefined => (value ? new Date(value) : undefined);
-
-function caseFromRow(row: CaseRow): ProtectionCaseRecord {
+function caseFromRow(row: ProtectionCaseRow): ProtectionCaseRecord {
   return {
-    caseId: row.case_id,
-    organisationId: row.organisation_id,
+    ...caseCoreFromRow(row),
     caseType: row.case_type,
     restricted: row.restricted,
-    status: row.status,
-    beneficiaryRef: row.beneficiary_ref,
-    assignedCaseworkerId: row.assigned_caseworker_id ?? undefined,
     authorisedUserIds: row.authorised_user_ids,
     riskLevel: row.risk_level,
-    openedAt: new Date(row.opened_at),
-    openedBy: row.opened_by ?? undefined,
-    closedAt: date(row.closed_at),
-    closureReason: row.closure_reason,
-    closureNote: row.closure_note ?? undefined,
-    updatedAt: new Date(row.updated_at),
-    eventSequence: row.event_sequence,
-    disaggregation: Disaggregation.decode(row.disaggregation),
-    referralIds: row.referral_ids,
   };
 }
 
@@ -104,25 +70,27 @@ function assessmentFromRow(row: AssessmentRow): RiskAssessment {
     concerns: row.concerns,
     summary: row.summary ?? undefined,
     assessedAt: new Date(row.assessed_at),
-    assessedBy: {
-      kind: row.assessed_by_kind,
-      organisationId: row.organisation_id,
-      actorId: row.assessed_by_id,
-      role: row.assessed_by_role,
-    },
+    assessedBy: storedActor(row, "assessed_by"),
     nextReviewAt: new Date(row.next_review_at),
+  };
+}
+
+/** The columns of a protection case that change beyond casework's: restriction, team, risk. */
+function teamColumns(s: ProtectionCaseState): Record<string, unknown> {
+  return {
+    restricted: s.restricted,
+    authorised_user_ids: s.authorisedUserIds,
+    risk_level: s.riskLevel,
   };
 }
 
 /** The protection service's tables, through one connection or transaction. */
 export function protectionStore(sql: Sql): ProtectionStore {
-  async function cases(where: string, params: unknown[], tail = ""): Promise<ProtectionCaseRecord[]> {
-    const result = await sql.query<CaseRow>(
-      `SELECT ${CASE_COLUMNS} FROM protection_cases c WHERE ${where} ${tail}`,
-      params,
-    );
-    return result.rows.map(caseFromRow);
-  }
+  const cases = caseQueries<ProtectionCaseRow, ProtectionCaseRecord>(
+    sql,
+    { cases: "protection_cases", referrals: "protection_case_referrals" },
+    caseFromRow,
+  );
 
   async function plansWithActions(plans: PlanRow[]): Promise<SafetyPlan[]> {
     if (plans.length === 0) return [];
@@ -149,12 +117,7 @@ export function protectionStore(sql: Sql): ProtectionStore {
       notes: p.notes ?? undefined,
       reviewAt: date(p.review_at),
       createdAt: new Date(p.created_at),
-      createdBy: {
-        kind: p.created_by_kind,
-        organisationId: p.organisation_id,
-        actorId: p.created_by_id,
-        role: p.created_by_role,
-      },
+      createdBy: storedActor(p, "created_by"),
     }));
   }
 
@@ -162,119 +125,19 @@ export function protectionStore(sql: Sql): ProtectionStore {
   const ASSESSMENT_COLUMNS = "a.*, c.organisation_id";
 
   return {
-    async claimRequest(claim): Promise<EarlierRequest | undefined> {
-      const earlier = await claimRequestId<{ operation: string; fingerprint: string; entity_id: string }>(
-        sql,
-        "protection_requests",
-        {
-          organisationId: claim.organisationId,
-          requestId: claim.requestId,
-          values: { operation: claim.operation, fingerprint: claim.fingerprint, entity_id: claim.entityId },
-        },
-        ["operation", "fingerprint", "entity_id"],
-      );
-      return (
-        earlier && {
-          operation: earlier.operation,
-          fingerprint: earlier.fingerprint,
-          entityId: earlier.entity_id,
-        }
-      );
-    },
+    findCase: cases.find,
+    openCasesOf: cases.openOf,
+    casesServing: cases.serving,
 
-    async lockPerson(organisationId, beneficiaryRef) {
-      await sql.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-        `protection-person:${organisationId}:${beneficiaryRef}`,
-      ]);
-    },
+    insertCase: (s: ProtectionCaseState) => cases.insert(s, { case_type: s.caseType, ...teamColumns(s) }),
 
-    async findCase(organisationId, caseId, options = {}) {
-      const found = await cases(
-        "c.case_id = $1 AND c.organisation_id = $2",
-        [caseId, organisationId],
-        options.forUpdate ? "FOR UPDATE OF c" : "",
-      );
-      return found[0];
-    },
+    saveCase: (s: ProtectionCaseState) => cases.save(s, teamColumns(s)),
 
-    openCasesOf(organisationId, beneficiaryRef) {
-      return cases("c.organisation_id = $1 AND c.beneficiary_ref = $2 AND c.status = 1", [
-        organisationId,
-        beneficiaryRef,
-      ]);
-    },
-
-    casesServing(organisationId, referralId) {
-      return cases(
-        `c.organisation_id = $1 AND c.case_id IN
-           (SELECT case_id FROM protection_case_referrals WHERE referral_id = $2)`,
-        [organisationId, referralId],
-      );
-    },
-
-    async insertCase(s: ProtectionCaseState) {
-      await sql.query(
-        `INSERT INTO protection_cases (
-           case_id, organisation_id, case_type, restricted, status, beneficiary_ref, assigned_caseworker_id,
-           authorised_user_ids, risk_level, opened_at, opened_by, closed_at, closure_reason, closure_note,
-           updated_at, event_sequence, disaggregation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-        [
-          s.caseId,
-          s.organisationId,
-          s.caseType,
-          s.restricted,
-          s.status,
-          s.beneficiaryRef,
-          s.assignedCaseworkerId ?? null,
-          s.authorisedUserIds,
-          s.riskLevel,
-          s.openedAt,
-          s.openedBy ?? null,
-          s.closedAt ?? null,
-          s.closureReason,
-          s.closureNote ?? null,
-          s.updatedAt,
-          s.eventSequence,
-          Buffer.from(Disaggregation.encode(s.disaggregation).finish()),
-        ],
-      );
-    },
-
-    async saveCase(s: ProtectionCaseState) {
-      await sql.query(
-        `UPDATE protection_cases SET
-           restricted = $3, status = $4, assigned_caseworker_id = $5, authorised_user_ids = $6, risk_level = $7,
-           closed_at = $8, closure_reason = $9, closure_note = $10, updated_at = $11, event_sequence = $12
-         WHERE case_id = $1 AND organisation_id = $2`,
-        [
-          s.caseId,
-          s.organisationId,
-          s.restricted,
-          s.status,
-          s.assignedCaseworkerId ?? null,
-          s.authorisedUserIds,
-          s.riskLevel,
-          s.closedAt ?? null,
-          s.closureReason,
-          s.closureNote ?? null,
-          s.updatedAt,
-          s.eventSequence,
-        ],
-      );
-    },
-
-    async linkReferral(caseId, referralId, at) {
-      await sql.query(
-        `INSERT INTO protection_case_referrals (case_id, referral_id, linked_at) VALUES ($1, $2, $3)
-         ON CONFLICT (case_id, referral_id) DO NOTHING`,
-        [caseId, referralId, at],
-      );
-    },
+    linkReferral: cases.linkReferral,
 
     listCases(filter: CaseFilter) {
       // Visibility is the rule of domain/access.ts (canAccessCase), written as SQL so paging stays right.
-      return cases(
+      return cases.select(
         `c.organisation_id = $1
            AND (cardinality($2::int[]) = 0 OR c.case_type = ANY($2::int[]))
            AND (cardinality($3::int[]) = 0 OR c.status = ANY($3::int[]))
@@ -418,19 +281,6 @@ export function protectionStore(sql: Sql): ProtectionStore {
       return new Map(plans.map((p) => [p.caseId, p]));
     },
 
-    async audit(entry: AuditEntry) {
-      await appendAudit(
-        sql,
-        "protection_audit",
-        entry.caseIds.map((caseId) => ({
-          organisation_id: entry.caller.organisationId,
-          actor_id: entry.caller.actorId ?? null,
-          role: entry.caller.role ?? null,
-          action: entry.action,
-          case_id: caseId,
-          subject_id: entry.subjectId ?? null,
-        })),
-      );
-    },
+    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }

@@ -1,0 +1,69 @@
+import { appendAudit } from "@kopru/service-kit";
+import type { Sql } from "@kopru/storage";
+
+/** One entry of the service's append-only audit log: who did what to which record. */
+export interface AuditEntry {
+  organisationId: string;
+  actorId?: string | undefined;
+  role?: string | undefined;
+  action: string;
+  /** What the entry is about: `case`, `activity`, `enrolment`… */
+  entity: string;
+  entityId: string;
+  /** The assessment, item or referral the action concerned, when not the entity itself. */
+  subjectId?: string | undefined;
+  /** The business clock's time; the database's clock when absent. */
+  at?: Date | undefined;
+}
+
+/** Appends to the service's `casework_audit` table, in the caller's transaction, in one statement. */
+export async function recordAudit(sql: Sql, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
+  const list: readonly AuditEntry[] = Array.isArray(entries) ? entries : [entries as AuditEntry];
+  const withTime = list.filter((entry) => entry.at !== undefined);
+  // One statement needs the same columns in every row.
+  for (const group of [withTime, list.filter((entry) => entry.at === undefined)]) {
+    await appendAudit(
+      sql,
+      "casework_audit",
+      group.map((entry) => ({
+        ...(entry.at ? { at: entry.at } : {}),
+        organisation_id: entry.organisationId,
+        actor_id: entry.actorId ?? null,
+        role: entry.role ?? null,
+        action: entry.action,
+        entity: entry.entity,
+        entity_id: entry.entityId,
+        subject_id: entry.subjectId ?? null,
+      })),
+    );
+  }
+}
+
+/** The audit log as a port, for services that pass their adapters around as objects. */
+export interface AuditLog {
+  record(sql: Sql, entry: AuditEntry): Promise<void>;
+}
+
+export const auditLog: AuditLog = { record: recordAudit };
+
+/** An action on cases, one entry per case. */
+export interface CaseAuditEntry {
+  caller: { organisationId: string; actorId?: string | undefined; role?: string | undefined };
+  action: string;
+  caseIds: readonly string[];
+  /** The assessment, item, plan or referral the action was about, when not the case itself. */
+  subjectId?: string | undefined;
+}
+
+export function recordCaseAudit(sql: Sql, entry: CaseAuditEntry): Promise<void> {
+  return recordAudit(
+    sql,
+    entry.caseIds.map((caseId) => ({
+      ...entry.caller,
+      action: entry.action,
+      entity: "case",
+      entityId: caseId,
+      subjectId: entry.subjectId,
+    })),
+  );
+}

@@ -1,0 +1,17 @@
+// Pure parts of casework (no I/O), for a receiving service's domain code.
+export {
+  assertOpen,
+  type CaseState,
+  closeCaseState,
+  isOpen,
+  type NewCase,
+  openCaseState,
+} from "./case-state.js";
+export {
+  CASEWORK_ERRORS,
+  CaseAlreadyOpenError,
+  CaseClosedError,
+  type CaseworkErrorCode,
+  ReferralNotAcceptedError,
+} from "./errors.js";
+export { type SiteProfile, type SiteRow, siteFromRow, siteValues } from "./sites.js";

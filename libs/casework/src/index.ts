@@ -1,0 +1,64 @@
+export {
+  type AuditEntry,
+  type AuditLog,
+  auditLog,
+  type CaseAuditEntry,
+  recordAudit,
+  recordCaseAudit,
+} from "./audit.js";
+export { actorOfCaller, type Caller, callerOf } from "./caller.js";
+export {
+  checkOpenCase,
+  closeCaseInput,
+  NOTE_MAX,
+  openCaseInput,
+  ownOrganisation,
+  REF_MAX,
+} from "./case-commands.js";
+export {
+  type CaseCore,
+  type CaseRow,
+  caseCoreFromRow,
+  caseQueries,
+  optionalDate,
+  storedActor,
+} from "./case-records.js";
+export * from "./domain.js";
+export {
+  type CaseOpened,
+  type CaseOpening,
+  lockPerson,
+  openOrJoinCase,
+  type PersonKey,
+} from "./open-or-join.js";
+export {
+  type CaseOpeningPorts,
+  claimCommand,
+  newCaseFor,
+  personOfCase,
+  recordOpenedCase,
+  referralToServe,
+  SERVED_STATUSES,
+} from "./opening.js";
+export {
+  type ReceivedReferrals,
+  type ReferralForCase,
+  type ReferralLookup,
+  receivedReferral,
+  receivedReferrals,
+  referralForCase,
+  referralLookup,
+} from "./referrals.js";
+export { claimRequest, type RequestClaim, type RequestLog, requestLog } from "./requests.js";
+export {
+  caseworkMigrations,
+  migrateService,
+  type ReceivingConfig,
+  type ReceivingDomain,
+  type ReceivingServiceDefinition,
+  receivingErrorCatalogue,
+  receivingMigrations,
+  receivingServiceSpec,
+} from "./service.js";
+export { sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
+export { caseAggregate, caseClosedFacts, caseCoreView, siteView } from "./views.js";

@@ -1,0 +1,116 @@
+import { fileURLToPath } from "node:url";
+import { busMigrations, type EventConsumer } from "@kopru/bus";
+import { exitOnConfigError, loadConfig } from "@kopru/config";
+import { directoryMigrations } from "@kopru/directory";
+import { NETWORK_LAYOUT } from "@kopru/events";
+import {
+  type Acting,
+  REFERRAL_ERRORS,
+  type ReceivingParts,
+  type ReferralRecord,
+  receivingServiceParts,
+  referralMigrations,
+} from "@kopru/referral";
+import {
+  ErrorCatalogue,
+  type ErrorDeclarations,
+  type GrpcServiceBinding,
+  type ServiceConfig,
+  type ServiceContext,
+  type ServiceSpec,
+  type Worker,
+} from "@kopru/service-kit";
+import { type MigrationSource, migrate, openDatabase, type Sql } from "@kopru/storage";
+import { timerMigrations } from "@kopru/timers";
+import type { z } from "zod";
+import { CASEWORK_ERRORS } from "./errors.js";
+
+/** The casework tables (request ids, audit log). */
+export const caseworkMigrations: MigrationSource = {
+  name: "casework",
+  dir: fileURLToPath(new URL("../migrations", import.meta.url)),
+};
+
+/** Library tables first (bus, timers, directory replica, referrals, casework), then the service's own. */
+export function receivingMigrations(own: MigrationSource): MigrationSource[] {
+  return [busMigrations, timerMigrations, directoryMigrations, referralMigrations, caseworkMigrations, own];
+}
+
+/** A receiving service's error catalogue: the referral library's, casework's and its own errors. */
+export function receivingErrorCatalogue(own: ErrorDeclarations): ErrorCatalogue {
+  return new ErrorCatalogue(REFERRAL_ERRORS, CASEWORK_ERRORS, own);
+}
+
+/** The service's own domain, built on what the referral library and casework bring. */
+export interface ReceivingDomain {
+  grpc: GrpcServiceBinding[];
+  consumers?: EventConsumer[];
+  workers?: Worker[];
+  /** Runs inside the transaction that accepts a referral (typically `openOrJoinCase`). */
+  onAccepted?: (tx: Sql, record: ReferralRecord, acting: Acting) => Promise<void>;
+  /** Replaces the referral inbox's bindings, e.g. to withhold restricted sections. */
+  inbox?: (bindings: GrpcServiceBinding[]) => GrpcServiceBinding[];
+}
+
+export interface ReceivingServiceDefinition<S extends z.ZodObject> {
+  name: string;
+  envSchema: S;
+  /** The service's own migrations (after the libraries'). */
+  migrations: MigrationSource;
+  /** The service's own errors. */
+  errors: ErrorDeclarations;
+  build(
+    context: ServiceContext<z.output<S> & ReceivingConfig>,
+    receiving: ReceivingParts,
+  ): Promise<ReceivingDomain>;
+}
+
+export type ReceivingConfig = ServiceConfig & { HOSTED_ORGANISATIONS: string[] };
+
+/**
+ * The spec of a service that receives referrals (protection, ECM, community centres, municipalities):
+ * per hosted organisation the referral inbox, its consumers and deadline timers; the casework tables and
+ * errors; then the service's own domain, whose `onAccepted` joins the accepting transaction.
+ */
+export function receivingServiceSpec<S extends z.ZodObject>(
+  definition: ReceivingServiceDefinition<S>,
+): ServiceSpec<S, z.output<S> & ReceivingConfig> {
+  return {
+    name: definition.name,
+    envSchema: definition.envSchema,
+    migrations: receivingMigrations(definition.migrations),
+    layout: NETWORK_LAYOUT,
+    errors: receivingErrorCatalogue(definition.errors),
+    async build(context) {
+      let onAccepted: ReceivingDomain["onAccepted"];
+      const receiving = receivingServiceParts(context, {
+        organisations: context.config.HOSTED_ORGANISATIONS,
+        onAccepted: async (tx, record, acting) => {
+          await onAccepted?.(tx, record, acting);
+        },
+      });
+      const domain = await definition.build(context, receiving);
+      onAccepted = domain.onAccepted;
+      const inbox = domain.inbox ? domain.inbox(receiving.grpc) : receiving.grpc;
+      return {
+        grpc: [...inbox, ...domain.grpc],
+        consumers: [...receiving.consumers, ...(domain.consumers ?? [])],
+        workers: [...receiving.workers, ...(domain.workers ?? [])],
+      };
+    },
+  };
+}
+
+/** Entry point for `src/migrate.ts`: applies the service's migrations (libraries' first) and exits. */
+export async function migrateService<S extends z.ZodObject>(
+  spec: Pick<ServiceSpec<S>, "name" | "envSchema" | "migrations">,
+): Promise<void> {
+  const config = exitOnConfigError(() => loadConfig(spec.envSchema)) as ServiceConfig;
+  const db = await openDatabase({ service: spec.name, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  try {
+    const applied = await migrate(db, spec.migrations);
+    console.log(`[${spec.name}] ${applied.length} migration(s) applied on ${db.location}`);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,31 @@
+import type { Database, Sql } from "@kopru/storage";
+
+/** One transaction per command: everything inside commits together (events included), or nothing does. */
+export interface UnitOfWork<Tx> {
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A unit of work over the service's database: `portsFor` gives the ports of one transaction and is told
+ * how to report an event written to the outbox; after a commit that wrote events, the relay is woken.
+ */
+export function sqlUnitOfWork<Tx>(
+  db: Database,
+  portsFor: (sql: Sql, onEvent: () => void) => Tx,
+  wakeRelay: () => void,
+): UnitOfWork<Tx> {
+  return {
+    async run(work) {
+      let wroteEvents = false;
+      const result = await db.transaction((sql) =>
+        work(
+          portsFor(sql, () => {
+            wroteEvents = true;
+          }),
+        ),
+      );
+      if (wroteEvents) wakeRelay();
+      return result;
+    },
+  };
+}

@@ -1,1 +1,0 @@
-export { hasOneOfRoles, normaliseRole, staffRole } from "@kopru/service-kit/roles";
