@@ -1,4 +1,4 @@
-import { type ServiceError, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { PartnerKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CoordinationServiceClient,
@@ -9,6 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallContext } from "./caller.js";
 import { grpcClient } from "./client.js";
+import { NotFoundError } from "./errors.js";
 import { type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
 
 /** Raised by the test's mapError, so the test can tell it was applied. */
@@ -50,8 +51,9 @@ describe("grpcClient", () => {
                 ],
               }),
             ),
-            removeServiceOffering: (_call: unknown, callback: (error: Partial<ServiceError>) => void) =>
-              callback({ code: status.NOT_FOUND, details: "no such offering" }),
+            removeServiceOffering: unary(async (request: { serviceOfferingId: string }) => {
+              throw new NotFoundError("service offering", request.serviceOfferingId);
+            }),
           },
         },
       ],
