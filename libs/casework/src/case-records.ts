@@ -113,11 +113,7 @@ export function caseQueries<Row extends CaseRow, Case>(
         ...changing(s),
         ...extra,
       };
-      const columns = Object.keys(row).map(identifier);
-      await sql.query(
-        `INSERT INTO ${casesTable} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
-        Object.values(row),
-      );
+      await insertRow(sql, casesTable, row);
     },
     /** Writes what a case's life changes; what it was opened with is never rewritten. */
     async save(s: CaseState, extra: Readonly<Record<string, unknown>> = {}) {
@@ -175,4 +171,26 @@ export function storedActor(row: object & { organisation_id: string }, prefix: s
     actorId: column("id") as string,
     role: column("role") as number,
   };
+}
+
+/** `storedActor` the other way: the `<prefix>_kind`, `<prefix>_id` and `<prefix>_role` columns to write. */
+export function actorColumns(prefix: string, actor: Actor | undefined): Record<string, unknown> {
+  return {
+    [`${prefix}_kind`]: actor?.kind ?? 0,
+    [`${prefix}_id`]: actor?.actorId ?? "",
+    [`${prefix}_role`]: actor?.role ?? 0,
+  };
+}
+
+/** Inserts one row of a service's own table, given by column name (plain identifiers only). */
+export async function insertRow(
+  sql: Sql,
+  table: string,
+  row: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const columns = Object.keys(row).map(identifier);
+  await sql.query(
+    `INSERT INTO ${identifier(table)} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
+    Object.values(row),
+  );
 }

@@ -8,18 +8,23 @@ export {
 } from "./audit.js";
 export { actorOfCaller, type Caller, callerOf } from "./caller.js";
 export {
+  caseApiBinding,
   checkOpenCase,
+  closeCaseHandler,
   closeCaseInput,
   NOTE_MAX,
   openCaseInput,
   ownOrganisation,
   REF_MAX,
 } from "./case-commands.js";
+export { addCaseEntry, type CaseEntryPorts } from "./case-entries.js";
 export {
+  actorColumns,
   type CaseCore,
   type CaseRow,
   caseCoreFromRow,
   caseQueries,
+  insertRow,
   optionalDate,
   storedActor,
 } from "./case-records.js";
@@ -33,12 +38,14 @@ export {
 } from "./open-or-join.js";
 export {
   type CaseOpeningPorts,
+  type CaseOpeningStart,
   claimCommand,
   newCaseFor,
   personOfCase,
   recordOpenedCase,
   referralToServe,
   SERVED_STATUSES,
+  startCaseOpening,
 } from "./opening.js";
 export {
   type ReceivedReferrals,
