@@ -1,6 +1,12 @@
 import { CaseClosureReason } from "@kopru/contracts/common/v1/case";
-import { NotFoundError, type RequestValidator, validate } from "@kopru/service-kit";
-import type { Caller } from "./caller.js";
+import {
+  type GrpcServiceBinding,
+  NotFoundError,
+  type RequestValidator,
+  unary,
+  validate,
+} from "@kopru/service-kit";
+import { type Caller, callerOf } from "./caller.js";
 
 /** Longest staff id or person reference a receiving service stores. */
 export const REF_MAX = 200;
@@ -65,4 +71,29 @@ export function closeCaseInput(request: {
     reason: request.reason,
     internalNote: request.internalNote?.trim() || undefined,
   };
+}
+
+type CloseCaseRequest = Parameters<typeof closeCaseInput>[0];
+
+/**
+ * The CloseCase handler of every receiving API: the request checked by `closeCaseInput`, the case
+ * closed by the service's use case for the caller, the closed case answered through `respond`.
+ */
+export function closeCaseHandler<Closed, Res>(
+  hosted: readonly string[],
+  close: (caller: Caller, input: ReturnType<typeof closeCaseInput>) => Promise<Closed>,
+  respond: (closed: Closed) => Res,
+): ReturnType<typeof unary<CloseCaseRequest, Res>> {
+  return unary<CloseCaseRequest, Res>(async (request, context) =>
+    respond(await close(callerOf(context, hosted), closeCaseInput(request))),
+  );
+}
+
+/** A receiving service's case API as service-kit serves it; `implementation` is the generated server type. */
+export function caseApiBinding<Server extends object>(
+  name: string,
+  definition: GrpcServiceBinding["definition"],
+  implementation: Server,
+): GrpcServiceBinding {
+  return { name, definition, implementation: implementation as never };
 }

@@ -1,4 +1,4 @@
-import { callerOf, checkOpenCase, closeCaseInput, openCaseInput } from "@kopru/casework";
+import { callerOf, caseApiBinding, checkOpenCase, closeCaseHandler, openCaseInput } from "@kopru/casework";
 import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NeedSeverity } from "@kopru/contracts/ecm/v1/case";
@@ -150,15 +150,12 @@ export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
       return { assistanceItem: itemView(item) };
     }),
 
-    closeCase: handle(async (request, context) => {
-      const closed = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
-      return { ecmCase: caseView(closed) };
-    }),
+    closeCase: closeCaseHandler(
+      hosted,
+      (caller, input) => closeCase(deps, caller, input),
+      (closed) => ({ ecmCase: caseView(closed) }),
+    ),
   };
 
-  return {
-    name: "kopru.ecm.v1.EcmService",
-    definition: EcmServiceService,
-    implementation: implementation as never,
-  };
+  return caseApiBinding("kopru.ecm.v1.EcmService", EcmServiceService, implementation);
 }

@@ -1,4 +1,11 @@
-import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
+import {
+  callerOf,
+  caseApiBinding,
+  checkOpenCase,
+  closeCaseHandler,
+  openCaseInput,
+  ownOrganisation,
+} from "@kopru/casework";
 import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
@@ -158,15 +165,16 @@ export function municipalityBinding(
       return { directAssistance: assistanceView(assistance) };
     }),
 
-    closeCase: unary(async (request, context) => {
-      const record = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
-      return { municipalityCase: caseView(record) };
-    }),
+    closeCase: closeCaseHandler(
+      hosted,
+      (caller, input) => closeCase(deps, caller, input),
+      (closed) => ({ municipalityCase: caseView(closed) }),
+    ),
   };
 
-  return {
-    name: "kopru.municipality.v1.MunicipalityService",
-    definition: MunicipalityServiceService,
-    implementation: implementation as never,
-  };
+  return caseApiBinding(
+    "kopru.municipality.v1.MunicipalityService",
+    MunicipalityServiceService,
+    implementation,
+  );
 }

@@ -1,4 +1,11 @@
-import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
+import {
+  callerOf,
+  caseApiBinding,
+  checkOpenCase,
+  closeCaseHandler,
+  openCaseInput,
+  ownOrganisation,
+} from "@kopru/casework";
 import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
@@ -164,15 +171,12 @@ export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcSe
       return { safetyPlan: plan };
     }),
 
-    closeCase: handle(async (request, context) => {
-      const closed = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
-      return { protectionCase: caseView(closed) };
-    }),
+    closeCase: closeCaseHandler(
+      hosted,
+      (caller, input) => closeCase(deps, caller, input),
+      (closed) => ({ protectionCase: caseView(closed) }),
+    ),
   };
 
-  return {
-    name: "kopru.protection.v1.ProtectionService",
-    definition: ProtectionServiceService,
-    implementation: implementation as never,
-  };
+  return caseApiBinding("kopru.protection.v1.ProtectionService", ProtectionServiceService, implementation);
 }
