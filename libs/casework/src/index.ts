@@ -18,6 +18,7 @@ export {
   REF_MAX,
 } from "./case-commands.js";
 export { addCaseEntry, type CaseEntryPorts } from "./case-entries.js";
+export { caseEventOutbox, caseOpenedEvent } from "./case-events.js";
 export {
   actorColumns,
   type CaseCore,
