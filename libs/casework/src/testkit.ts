@@ -8,24 +8,87 @@ import {
   ReferralStatus,
   type ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
-import type {
-  GetReferralResponse,
+import {
+  type GetReferralResponse,
   ReferralInboxServiceClient,
 } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { presentDataCategories } from "@kopru/referral";
-import { call, publishReferral, startTestService } from "@kopru/referral/testkit";
-import type { ClientCaller, ServiceConfig, ServiceSpec } from "@kopru/service-kit";
+import { call, publishReferral, startTestService, type TestService } from "@kopru/referral/testkit";
+import {
+  type ClientCaller,
+  insecureCredentials,
+  type ServiceConfig,
+  type ServiceSpec,
+} from "@kopru/service-kit";
 import { type NatsTestConnection, waitFor } from "@kopru/testing";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 
 // Test support for the receiving services (`@kopru/casework/testkit`; never imported by service code).
 
-/** `startTestService` of `@kopru/referral/testkit` bound to one service's spec. */
-export function serviceUnderTest<S extends z.ZodObject, C extends ServiceConfig>(spec: ServiceSpec<S, C>) {
-  return (runName: string, env: Record<string, string>, options: { embedded?: boolean } = {}) =>
-    startTestService(spec, runName, env, options);
+type ApiClient = Parameters<typeof call>[0];
+
+/**
+ * One receiving service under test (`startTestService` of `@kopru/referral/testkit`: its own database,
+ * the real NATS), with two clients: the shared referral inbox's and the service's own API (`Api`).
+ * A test file calls `start` in its beforeAll and `stop` in its afterAll; `service`, `inbox`
+ * and `api` exist once started. `inboxCall` / `apiCall` call a method of either as `caller`, `receive`
+ * delivers a package (see `deliverReferral`).
+ */
+export function receivingTestService<S extends z.ZodObject, C extends ServiceConfig, Api extends ApiClient>(
+  spec: ServiceSpec<S, C>,
+  Api: new (address: string, credentials: ReturnType<typeof insecureCredentials>) => Api,
+  options: { runName: string; hostedOrganisations: readonly string[]; embedded?: boolean },
+) {
+  type Run = TestService<C>;
+  let running: { service: Run; inbox: ReferralInboxServiceClient; api: Api } | undefined;
+  const started = () => {
+    if (!running) throw new Error("the service under test is not started (call start in beforeAll)");
+    return running;
+  };
+  return {
+    get service(): Run {
+      return started().service;
+    },
+    get inbox(): ReferralInboxServiceClient {
+      return started().inbox;
+    },
+    get api(): Api {
+      return started().api;
+    },
+    start: async (): Promise<void> => {
+      const service = await startTestService(
+        spec,
+        options.runName,
+        { HOSTED_ORGANISATIONS: options.hostedOrganisations.join(",") },
+        { embedded: options.embedded },
+      );
+      running = {
+        service,
+        inbox: new ReferralInboxServiceClient(service.address, insecureCredentials()),
+        api: new Api(service.address, insecureCredentials()),
+      };
+    },
+    stop: async (): Promise<void> => {
+      running?.inbox.close();
+      running?.api.close();
+      await running?.service.stop();
+      running = undefined;
+    },
+    inboxCall: <Res>(method: keyof ReferralInboxServiceClient, request: unknown, caller: ClientCaller) => {
+      const { inbox } = started();
+      return call<unknown, Res>(inbox, inbox[method] as never, request, caller);
+    },
+    apiCall: <Res>(method: keyof Api, request: unknown, caller: ClientCaller) => {
+      const { api } = started();
+      return call<unknown, Res>(api, api[method] as never, request, caller);
+    },
+    receive: (pkg: ReferralPackage, caller: ClientCaller, timeoutMs?: number): Promise<string> => {
+      const { service, inbox } = started();
+      return deliverReferral(service, inbox, pkg, caller, timeoutMs);
+    },
+  };
 }
 
 /**
@@ -100,4 +163,21 @@ export function consentedTestPackage(
     ...extra,
   });
   return { ...pkg, sharedDataCategories: presentDataCategories(pkg) };
+}
+
+type PackageDefaults = Omit<Parameters<typeof consentedTestPackage>[0], "from" | "to" | "serviceType">;
+
+/**
+ * A service's maker of test packages: `consentedTestPackage` with the service's usual referrer,
+ * consent and person (`defaults`, or the defaults for a route when they name its ends), for a referral
+ * from `from` to `to`; anything else given replaces the defaults' part.
+ */
+export function testPackages(
+  defaults: PackageDefaults | ((route: { from: string; to: string }) => PackageDefaults),
+) {
+  return (input: { from: string; to: string; serviceType: ServiceType } & PackageFields): ReferralPackage => {
+    const { from, to, serviceType, ...extra } = input;
+    const usual = typeof defaults === "function" ? defaults({ from, to }) : defaults;
+    return consentedTestPackage({ from, to, serviceType, ...usual }, extra);
+  };
 }
