@@ -14,14 +14,32 @@ import {
 } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { presentDataCategories } from "@kopru/referral";
-import { call, publishReferral, startTestService, type TestService } from "@kopru/referral/testkit";
+import {
+  Api as CallerApi,
+  call,
+  deleteConsumersOf,
+  publishReferral,
+  type Referrer,
+  startReferrer,
+  startTestService,
+  type TestService,
+  tempDataDir,
+} from "@kopru/referral/testkit";
 import {
   type ClientCaller,
   insecureCredentials,
+  type RunningService,
   type ServiceConfig,
   type ServiceSpec,
+  startService,
 } from "@kopru/service-kit";
-import { type NatsTestConnection, waitFor } from "@kopru/testing";
+import {
+  connectNats,
+  createTestDatabase,
+  type NatsTestConnection,
+  type TestDatabase,
+  waitFor,
+} from "@kopru/testing";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 
@@ -87,6 +105,100 @@ export function receivingTestService<S extends z.ZodObject, C extends ServiceCon
     receive: (pkg: ReferralPackage, caller: ClientCaller, timeoutMs?: number): Promise<string> => {
       const { service, inbox } = started();
       return deliverReferral(service, inbox, pkg, caller, timeoutMs);
+    },
+  };
+}
+
+/**
+ * A receiving service as the network drives it, for one test file: the real NATS, a fresh PostgreSQL
+ * database of its own, a referring partner sending over the real bus (`startReferrer`) and the
+ * service hosting `hostedOrganisations`. `inbox` and `api` call as `caller` (`.as(other)` for anyone
+ * else). `start` in beforeAll, `stop` in afterAll (the run's consumers, named with `runId`, are
+ * deleted); `restart` starts the service again on the same database and data directory.
+ */
+export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, Client extends ApiClient>(
+  spec: ServiceSpec<S, C>,
+  ApiClient: new (address: string, credentials: ReturnType<typeof insecureCredentials>) => Client,
+  options: {
+    databasePrefix: string;
+    hostedOrganisations: readonly string[];
+    referrer: string;
+    runId: string;
+    caller: ClientCaller;
+  },
+) {
+  const dataDir = tempDataDir();
+  let nats: NatsTestConnection | undefined;
+  let database: TestDatabase | undefined;
+  let referrer: Referrer | undefined;
+  let running:
+    | { service: RunningService<C>; inbox: CallerApi<ReferralInboxServiceClient>; api: CallerApi<Client> }
+    | undefined;
+  const must = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test run is not started (call start in beforeAll)");
+    return value;
+  };
+  async function startServing(): Promise<void> {
+    const service = await startService(spec, {
+      DATABASE_URL: must(database).url,
+      NATS_URL: must(nats).url,
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: "0",
+      DATA_DIR: dataDir.dir,
+      LOG_LEVEL: "warn",
+      HOSTED_ORGANISATIONS: options.hostedOrganisations.join(","),
+    });
+    const address = service.grpc.address;
+    running = {
+      service,
+      inbox: new CallerApi(new ReferralInboxServiceClient(address, insecureCredentials()), options.caller),
+      api: new CallerApi(new ApiClient(address, insecureCredentials()), options.caller),
+    };
+  }
+  async function stopServing(): Promise<void> {
+    running?.inbox.client.close();
+    running?.api.client.close();
+    await running?.service.stop();
+    running = undefined;
+  }
+  return {
+    get nats(): NatsTestConnection {
+      return must(nats);
+    },
+    get database(): TestDatabase {
+      return must(database);
+    },
+    get referrer(): Referrer {
+      return must(referrer);
+    },
+    get service(): RunningService<C> {
+      return must(running).service;
+    },
+    get inbox(): CallerApi<ReferralInboxServiceClient> {
+      return must(running).inbox;
+    },
+    get api(): CallerApi<Client> {
+      return must(running).api;
+    },
+    start: async (): Promise<void> => {
+      nats = await connectNats();
+      database = await createTestDatabase({ prefix: options.databasePrefix });
+      await startServing();
+      referrer = await startReferrer(nats, options.referrer);
+    },
+    restart: async (): Promise<void> => {
+      await stopServing();
+      await startServing();
+    },
+    stop: async (): Promise<void> => {
+      await stopServing();
+      await referrer?.close();
+      if (nats) {
+        await deleteConsumersOf(nats, options.runId);
+        await nats.close();
+      }
+      await database?.drop();
+      dataDir.remove();
     },
   };
 }
