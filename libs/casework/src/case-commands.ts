@@ -1,4 +1,5 @@
-import { CaseClosureReason } from "@kopru/contracts/common/v1/case";
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import { nextPage, readPage } from "@kopru/referral";
 import {
   type GrpcServiceBinding,
   NotFoundError,
@@ -96,4 +97,68 @@ export function caseApiBinding<Server extends object>(
   implementation: Server,
 ): GrpcServiceBinding {
   return { name, definition, implementation: implementation as never };
+}
+
+/**
+ * One page of the caller's own cases, as every receiving API's ListCases answers it: the organisation
+ * asked for must be the caller's, `list` reads the page the request asks for, and the answer carries
+ * the next page's token.
+ */
+export async function ownCasePage<Case>(
+  caller: Caller,
+  request: { organisationId: string; page?: Parameters<typeof readPage>[0] },
+  list: (page: { limit: number; offset: number }) => Promise<Case[]>,
+): Promise<{ cases: Case[]; page: ReturnType<typeof nextPage> }> {
+  ownOrganisation(caller, request.organisationId);
+  const page = readPage(request.page);
+  const cases = await list(page);
+  return { cases, page: nextPage(cases.length, page) };
+}
+
+/** What every receiving API's ListCases filters on, and the page it reads. */
+export interface CaseListFilter {
+  statuses: number[];
+  assignedCaseworkerId: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+interface ListCasesRequest {
+  organisationId: string;
+  statuses: number[];
+  assignedCaseworkerId?: string | undefined;
+  page?: Parameters<typeof readPage>[0];
+}
+
+/**
+ * The ListCases handler of every receiving API: the organisation (the caller's own), statuses and
+ * assigned caseworker checked, with the service's own filters (`check`), then one page of the
+ * service's cases (`list`) answered through `respond` with the next page's token.
+ */
+export function listCasesHandler<Request extends ListCasesRequest, Case, Res>(
+  hosted: readonly string[],
+  spec: {
+    /** Longest assigned caseworker id the service stores. */
+    refMax?: number;
+    check?: (v: RequestValidator, request: Request) => RequestValidator;
+    list: (caller: Caller, filter: CaseListFilter, request: Request) => Promise<Case[]>;
+    respond: (cases: Case[], page: ReturnType<typeof nextPage>) => Res;
+  },
+): ReturnType<typeof unary<Request, Res>> {
+  return unary<Request, Res>(async (request, context) => {
+    const v = validate()
+      .organisationId(request.organisationId, "organisation_id")
+      .enumList(request.statuses, CaseStatus, "statuses")
+      .maxLength(request.assignedCaseworkerId, spec.refMax ?? REF_MAX, "assigned_caseworker_id");
+    (spec.check?.(v, request) ?? v).done();
+    const caller = callerOf(context, hosted);
+    const filter = {
+      statuses: request.statuses,
+      assignedCaseworkerId: request.assignedCaseworkerId || undefined,
+    };
+    const { cases, page } = await ownCasePage(caller, request, (range) =>
+      spec.list(caller, { ...filter, ...range }, request),
+    );
+    return spec.respond(cases, page);
+  });
 }

@@ -8,12 +8,15 @@ export {
 } from "./audit.js";
 export { actorOfCaller, type Caller, callerOf } from "./caller.js";
 export {
+  type CaseListFilter,
   caseApiBinding,
   checkOpenCase,
   closeCaseHandler,
   closeCaseInput,
+  listCasesHandler,
   NOTE_MAX,
   openCaseInput,
+  ownCasePage,
   ownOrganisation,
   REF_MAX,
 } from "./case-commands.js";
@@ -25,6 +28,7 @@ export {
   type CaseRow,
   caseCoreFromRow,
   caseQueries,
+  caseStore,
   insertRow,
   optionalDate,
   storedActor,
@@ -68,5 +72,5 @@ export {
   receivingMigrations,
   receivingServiceSpec,
 } from "./service.js";
-export { sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
+export { type CaseworkTx, type Clock, sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
 export { caseAggregate, caseClosedFacts, caseCoreView, siteView } from "./views.js";

@@ -3,7 +3,7 @@ import type { Money } from "@kopru/contracts/common/v1/money";
 import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import type { PaymentChannel } from "@kopru/contracts/referral/v1/package";
 import { NotFoundError } from "@kopru/service-kit";
-import { type AssistanceItemState, assertOpen, planAssistance } from "../domain/index.js";
+import { type AssistanceItemState, planAssistance } from "../domain/index.js";
 import type { Caller, EcmDeps } from "./ports.js";
 import { actorOf, callerCase } from "./shared.js";
 
@@ -29,11 +29,17 @@ export async function addAssistanceItem(
 ): Promise<AssistanceItemState> {
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
-    const command = { action: "add-assistance-item", entryName: "assistance item", record, request: input };
+    const command = {
+      action: "add-assistance-item",
+      entryName: "assistance item",
+      record,
+      request: input,
+      refusedWhenClosed: "no assistance can be planned",
+      at: deps.clock.now(),
+    };
     return addCaseEntry(tx, caller, command, {
       earlier: (id) => tx.store.findItem(caller.organisationId, id),
-      async add(assistanceItemId) {
-        assertOpen(record, "no assistance can be planned");
+      async add(assistanceItemId, now) {
         if (input.referralId && !record.referralIds.includes(input.referralId))
           throw new NotFoundError("referral", input.referralId);
         const item = planAssistance({
@@ -45,7 +51,7 @@ export async function addAssistanceItem(
           description: input.description,
           paymentChannel: input.paymentChannel,
           plannedBy: actorOf(caller),
-          at: deps.clock.now(),
+          at: now,
         });
         await tx.store.insertItem(item);
         return { entry: item, updated: { ...record, updatedAt: item.plannedAt } };

@@ -1,7 +1,6 @@
 import { addCaseEntry } from "@kopru/casework";
 import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import type { EcmAssessment, NeedSeverity } from "@kopru/contracts/ecm/v1/case";
-import { assertOpen } from "../domain/index.js";
 import type { Caller, EcmDeps } from "./ports.js";
 import { actorOf, callerCase } from "./shared.js";
 
@@ -21,12 +20,17 @@ export async function recordAssessment(
 ): Promise<EcmAssessment> {
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
-    const command = { action: "record-assessment", entryName: "assessment", record, request: input };
+    const command = {
+      action: "record-assessment",
+      entryName: "assessment",
+      record,
+      request: input,
+      refusedWhenClosed: "no assessment can be added",
+      at: deps.clock.now(),
+    };
     return addCaseEntry(tx, caller, command, {
       earlier: (id) => tx.store.assessment(record.caseId, id),
-      async add(assessmentId) {
-        assertOpen(record, "no assessment can be added");
-        const now = deps.clock.now();
+      async add(assessmentId, now) {
         const assessment: EcmAssessment = {
           assessmentId,
           caseId: record.caseId,

@@ -1,6 +1,5 @@
 import { addCaseEntry } from "@kopru/casework";
 import type { SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
-import { assertOpen } from "../domain/index.js";
 import type { Caller, ProtectionDeps } from "./ports.js";
 import { actorOf, inTransaction, visibleCase } from "./shared.js";
 
@@ -23,12 +22,17 @@ export async function addSafetyPlan(
 ): Promise<SafetyPlan> {
   return inTransaction(deps, caller, "add-safety-plan", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
-    const command = { action: "add-safety-plan", entryName: "safety plan", record, request: input };
+    const command = {
+      action: "add-safety-plan",
+      entryName: "safety plan",
+      record,
+      request: input,
+      refusedWhenClosed: "no safety plan can be added",
+      at: deps.clock.now(),
+    };
     return addCaseEntry(tx, caller, command, {
       earlier: (id) => tx.store.safetyPlan(record.caseId, id),
-      async add(safetyPlanId) {
-        assertOpen(record, "no safety plan can be added");
-        const now = deps.clock.now();
+      async add(safetyPlanId, now) {
         const plan: SafetyPlan = {
           safetyPlanId,
           caseId: record.caseId,

@@ -30,11 +30,11 @@ export async function recordRiskAssessment(
       entryName: "risk assessment",
       record,
       request: input,
+      at: deps.clock.now(),
     };
     return addCaseEntry(tx, caller, command, {
       earlier: (id) => tx.store.riskAssessment(record.caseId, id),
-      async add(assessmentId) {
-        const now = deps.clock.now();
+      async add(assessmentId, now) {
         const updated = recordRiskLevel(record, input.riskLevel, now);
         const assessment: RiskAssessment = {
           assessmentId,

@@ -1,11 +1,16 @@
-import { callerOf, caseApiBinding, checkOpenCase, closeCaseHandler, openCaseInput } from "@kopru/casework";
-import { CaseStatus } from "@kopru/contracts/common/v1/case";
+import {
+  callerOf,
+  caseApiBinding,
+  checkOpenCase,
+  closeCaseHandler,
+  listCasesHandler,
+  openCaseInput,
+} from "@kopru/casework";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NeedSeverity } from "@kopru/contracts/ecm/v1/case";
 import { type EcmServiceServer, EcmServiceService } from "@kopru/contracts/ecm/v1/ecm_service";
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
-import { nextPage, readPage } from "@kopru/referral";
-import { type GrpcServiceBinding, NotFoundError, unary, validate } from "@kopru/service-kit";
+import { type GrpcServiceBinding, unary, validate } from "@kopru/service-kit";
 import { addAssistanceItem } from "../../application/add-assistance-item.js";
 import { approveAssistanceItem } from "../../application/approve-assistance-item.js";
 import { cancelAssistanceItem } from "../../application/cancel-assistance-item.js";
@@ -19,8 +24,6 @@ import { recordAssessment } from "../../application/record-assessment.js";
 import { moneyProblems, planningProblems } from "../../domain/index.js";
 import { caseView, itemView } from "./views.js";
 
-const STAFF_ID_MAX = 200;
-const _BENEFICIARY_REF_MAX = 200;
 const FREE_TEXT_MAX = 4000;
 const NOTE_MAX = 2000;
 const DESCRIPTION_MAX = 500;
@@ -54,22 +57,9 @@ export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
       };
     }),
 
-    listCases: handle(async (request, context) => {
-      validate()
-        .organisationId(request.organisationId, "organisation_id")
-        .enumList(request.statuses, CaseStatus, "statuses")
-        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
-        .done();
-      const caller = callerOf(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
-      const page = readPage(request.page);
-      const cases = await listCases(deps, caller, {
-        statuses: request.statuses,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-        ...page,
-      });
-      return { ecmCases: cases.map(caseView), page: nextPage(cases.length, page) };
+    listCases: listCasesHandler(hosted, {
+      list: (caller, filter) => listCases(deps, caller, filter),
+      respond: (cases, page) => ({ ecmCases: cases.map(caseView), page }),
     }),
 
     recordAssessment: handle(async (request, context) => {

@@ -2,10 +2,9 @@ import {
   actorColumns,
   type CaseRow,
   caseCoreFromRow,
-  caseQueries,
+  caseStore,
   optionalDate as date,
   insertRow,
-  recordCaseAudit,
   storedActor,
 } from "@kopru/casework";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
@@ -112,7 +111,7 @@ function itemFromRow(row: ItemRow): AssistanceItemState {
 
 /** The ECM service's tables, through one connection or transaction. */
 export function ecmStore(sql: Sql): EcmStore {
-  const cases = caseQueries<CaseRow, EcmCaseRecord>(
+  const { cases, ...caseRecords } = caseStore<CaseRow, EcmCaseRecord, EcmCaseState>(
     sql,
     { cases: "ecm_cases", referrals: "ecm_case_referrals" },
     caseCoreFromRow,
@@ -145,19 +144,11 @@ export function ecmStore(sql: Sql): EcmStore {
   }
 
   return {
-    findCase: cases.find,
+    ...caseRecords,
 
     async openCaseOf(organisationId, beneficiaryRef) {
-      return (await cases.openOf(organisationId, beneficiaryRef))[0];
+      return (await caseRecords.openCasesOf(organisationId, beneficiaryRef))[0];
     },
-
-    casesServing: cases.serving,
-
-    insertCase: (s: EcmCaseState) => cases.insert(s),
-
-    saveCase: (s: EcmCaseState) => cases.save(s),
-
-    linkReferral: cases.linkReferral,
 
     listCases(filter) {
       return cases.select(
@@ -254,7 +245,5 @@ export function ecmStore(sql: Sql): EcmStore {
         ],
       );
     },
-
-    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }

@@ -3,10 +3,10 @@ import {
   caseApiBinding,
   checkOpenCase,
   closeCaseHandler,
+  listCasesHandler,
   openCaseInput,
   ownOrganisation,
 } from "@kopru/casework";
-import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CounsellingSessionType,
@@ -82,21 +82,10 @@ export function municipalityBinding(
       };
     }),
 
-    listCases: unary(async (request, context) => {
-      validate()
-        .organisationId(request.organisationId, "organisation_id")
-        .enumList(request.statuses, CaseStatus, "statuses")
-        .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
-        .done();
-      const caller = callerOf(context, hosted);
-      ownOrganisation(caller, request.organisationId);
-      const page = readPage(request.page);
-      const cases = await listCases(deps, caller, {
-        statuses: request.statuses,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-        ...page,
-      });
-      return { municipalityCases: cases.map(caseView), page: nextPage(cases.length, page) };
+    listCases: listCasesHandler(hosted, {
+      refMax: MAX_REF_LENGTH,
+      list: (caller, filter) => listCases(deps, caller, filter),
+      respond: (cases, page) => ({ municipalityCases: cases.map(caseView), page }),
     }),
 
     recordCounsellingSession: unary(async (request, context) => {

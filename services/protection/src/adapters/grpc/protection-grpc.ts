@@ -3,17 +3,16 @@ import {
   caseApiBinding,
   checkOpenCase,
   closeCaseHandler,
+  listCasesHandler,
   openCaseInput,
-  ownOrganisation,
 } from "@kopru/casework";
-import { CaseStatus } from "@kopru/contracts/common/v1/case";
 import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
 import {
+  type ListCasesRequest,
   type ProtectionServiceServer,
   ProtectionServiceService,
 } from "@kopru/contracts/protection/v1/protection_service";
-import { nextPage, readPage } from "@kopru/referral";
 import { type GrpcServiceBinding, type RequestValidator, unary, validate } from "@kopru/service-kit";
 import { addSafetyPlan } from "../../application/add-safety-plan.js";
 import { assignCase } from "../../application/assign-case.js";
@@ -88,25 +87,14 @@ export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcSe
       };
     }),
 
-    listCases: handle(async (request, context) => {
-      validate()
-        .organisationId(request.organisationId, "organisation_id")
-        .enumList(request.caseTypes, ProtectionCaseType, "case_types")
-        .enumList(request.statuses, CaseStatus, "statuses")
-        .enumList(request.riskLevels, RiskLevel, "risk_levels")
-        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
-        .done();
-      const caller = callerOf(context, hosted);
-      ownOrganisation(caller, request.organisationId);
-      const page = readPage(request.page);
-      const cases = await listCases(deps, caller, {
-        caseTypes: request.caseTypes,
-        statuses: request.statuses,
-        riskLevels: request.riskLevels,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-        ...page,
-      });
-      return { cases: cases.map(caseView), page: nextPage(cases.length, page) };
+    listCases: listCasesHandler(hosted, {
+      check: (v, request: ListCasesRequest) =>
+        v
+          .enumList(request.caseTypes, ProtectionCaseType, "case_types")
+          .enumList(request.riskLevels, RiskLevel, "risk_levels"),
+      list: (caller, filter, request) =>
+        listCases(deps, caller, { ...filter, caseTypes: request.caseTypes, riskLevels: request.riskLevels }),
+      respond: (cases, page) => ({ cases: cases.map(caseView), page }),
     }),
 
     assignCase: handle(async (request, context) => {

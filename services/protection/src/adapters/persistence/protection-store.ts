@@ -2,10 +2,9 @@ import {
   actorColumns,
   type CaseRow,
   caseCoreFromRow,
-  caseQueries,
+  caseStore,
   optionalDate as date,
   insertRow,
-  recordCaseAudit,
   storedActor,
 } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
@@ -88,10 +87,11 @@ function teamColumns(s: ProtectionCaseState): Record<string, unknown> {
 
 /** The protection service's tables, through one connection or transaction. */
 export function protectionStore(sql: Sql): ProtectionStore {
-  const cases = caseQueries<ProtectionCaseRow, ProtectionCaseRecord>(
+  const { cases, ...caseRecords } = caseStore<ProtectionCaseRow, ProtectionCaseRecord, ProtectionCaseState>(
     sql,
     { cases: "protection_cases", referrals: "protection_case_referrals" },
     caseFromRow,
+    { ownColumns: teamColumns, insertOnly: (s) => ({ case_type: s.caseType }) },
   );
 
   async function plansWithActions(plans: PlanRow[]): Promise<SafetyPlan[]> {
@@ -127,15 +127,7 @@ export function protectionStore(sql: Sql): ProtectionStore {
   const ASSESSMENT_COLUMNS = "a.*, c.organisation_id";
 
   return {
-    findCase: cases.find,
-    openCasesOf: cases.openOf,
-    casesServing: cases.serving,
-
-    insertCase: (s: ProtectionCaseState) => cases.insert(s, { case_type: s.caseType, ...teamColumns(s) }),
-
-    saveCase: (s: ProtectionCaseState) => cases.save(s, teamColumns(s)),
-
-    linkReferral: cases.linkReferral,
+    ...caseRecords,
 
     listCases(filter: CaseFilter) {
       // Visibility is the rule of domain/access.ts (canAccessCase), written as SQL so paging stays right.
@@ -265,7 +257,5 @@ export function protectionStore(sql: Sql): ProtectionStore {
       const plans = await plansWithActions(rows.rows);
       return new Map(plans.map((p) => [p.caseId, p]));
     },
-
-    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }
