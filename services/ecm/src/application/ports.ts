@@ -1,15 +1,14 @@
 import type {
-  Caller,
   CaseAuditEntry,
+  CaseworkTx,
   UnitOfWork as CaseworkUnitOfWork,
+  Clock,
   ReferralForCase,
-  ReferralLookup,
 } from "@kopru/casework";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
-import type { Sql } from "@kopru/storage";
 import type { ApprovalPolicy, AssistanceItemState, EcmCaseState } from "../domain/index.js";
 
-export type { Caller, ReferralForCase, ReferralLookup };
+export type { Caller, Clock, ReferralForCase, ReferralLookup } from "@kopru/casework";
 
 /** A case with the referrals it serves. */
 export interface EcmCaseRecord extends EcmCaseState {
@@ -65,19 +64,9 @@ export interface CaseEvents {
   closed(state: EcmCaseState): Promise<void>;
 }
 
-export interface Tx {
-  /** The transaction itself, for casework's rules (the person's lock). */
-  sql: Sql;
-  store: EcmStore;
-  referrals: ReferralLookup;
-  events: CaseEvents;
-}
+export type Tx = CaseworkTx<EcmStore, CaseEvents>;
 
 export type UnitOfWork = CaseworkUnitOfWork<Tx>;
-
-export interface Clock {
-  now(): Date;
-}
 
 export interface EcmDeps {
   uow: UnitOfWork;

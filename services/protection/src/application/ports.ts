@@ -1,15 +1,14 @@
 import type {
-  Caller,
   CaseAuditEntry,
+  CaseworkTx,
   UnitOfWork as CaseworkUnitOfWork,
+  Clock,
   ReferralForCase,
-  ReferralLookup,
 } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan } from "@kopru/contracts/protection/v1/case";
-import type { Sql } from "@kopru/storage";
 import type { AccessPolicy, ProtectionCaseState } from "../domain/index.js";
 
-export type { Caller, ReferralForCase, ReferralLookup };
+export type { Caller, Clock, ReferralForCase, ReferralLookup } from "@kopru/casework";
 
 /** A case with the referrals it serves. */
 export interface ProtectionCaseRecord extends ProtectionCaseState {
@@ -70,19 +69,9 @@ export interface CaseEvents {
   closed(state: ProtectionCaseState): Promise<void>;
 }
 
-export interface Tx {
-  /** The transaction itself, for casework's rules (the person's lock). */
-  sql: Sql;
-  store: ProtectionStore;
-  referrals: ReferralLookup;
-  events: CaseEvents;
-}
+export type Tx = CaseworkTx<ProtectionStore, CaseEvents>;
 
 export type UnitOfWork = CaseworkUnitOfWork<Tx>;
-
-export interface Clock {
-  now(): Date;
-}
 
 export interface ProtectionDeps {
   uow: UnitOfWork;
