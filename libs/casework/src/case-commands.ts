@@ -162,3 +162,43 @@ export function listCasesHandler<Request extends ListCasesRequest, Case, Res>(
     return spec.respond(cases, page);
   });
 }
+
+/**
+ * The handlers every receiving API has alike, for the organisations this process hosts: OpenCase
+ * (`checkOpenCase` plus the service's own fields, the caller's own organisation), GetCase, ListCases
+ * (`listCasesHandler`) and CloseCase (`closeCaseHandler`). Each takes the service's use case and how
+ * it answers.
+ */
+export function caseHandlers(hosted: readonly string[]) {
+  return {
+    openCase<Request extends OpenCaseRequest, Opened, Res>(spec: {
+      check?: (v: RequestValidator, request: Request) => RequestValidator;
+      open: (caller: Caller, input: ReturnType<typeof openCaseInput>, request: Request) => Promise<Opened>;
+      respond: (opened: Opened) => Res;
+    }): ReturnType<typeof unary<Request, Res>> {
+      return unary<Request, Res>(async (request, context) => {
+        const v = checkOpenCase(request);
+        (spec.check?.(v, request) ?? v).done();
+        const caller = callerOf(context, hosted);
+        ownOrganisation(caller, request.organisationId);
+        return spec.respond(await spec.open(caller, openCaseInput(request), request));
+      });
+    },
+    getCase<Details, Res>(
+      get: (caller: Caller, caseId: string) => Promise<Details>,
+      respond: (details: Details) => Res,
+    ): ReturnType<typeof unary<{ caseId: string }, Res>> {
+      return unary<{ caseId: string }, Res>(async (request, context) => {
+        validate().uuid(request.caseId, "case_id").done();
+        return respond(await get(callerOf(context, hosted), request.caseId));
+      });
+    },
+    listCases: <Request extends ListCasesRequest, Case, Res>(
+      spec: Parameters<typeof listCasesHandler<Request, Case, Res>>[1],
+    ): ReturnType<typeof unary<Request, Res>> => listCasesHandler<Request, Case, Res>(hosted, spec),
+    closeCase: <Closed, Res>(
+      close: (caller: Caller, input: ReturnType<typeof closeCaseInput>) => Promise<Closed>,
+      respond: (closed: Closed) => Res,
+    ): ReturnType<typeof unary<CloseCaseRequest, Res>> => closeCaseHandler(hosted, close, respond),
+  };
+}

@@ -39,3 +39,9 @@ export function caseOpenedEvent(
     occurredAt: state.openedAt,
   };
 }
+
+/** The case's PII-free events every receiving service announces, into the outbox of the same transaction. */
+export interface CaseLifeEvents<State> {
+  opened(state: State, referral: ReferralForCase | undefined): Promise<void>;
+  closed(state: State): Promise<void>;
+}

@@ -10,6 +10,7 @@ export { actorOfCaller, type Caller, callerOf } from "./caller.js";
 export {
   type CaseListFilter,
   caseApiBinding,
+  caseHandlers,
   checkOpenCase,
   closeCaseHandler,
   closeCaseInput,
@@ -21,7 +22,7 @@ export {
   REF_MAX,
 } from "./case-commands.js";
 export { addCaseEntry, type CaseEntryPorts } from "./case-entries.js";
-export { caseEventOutbox, caseOpenedEvent } from "./case-events.js";
+export { type CaseLifeEvents, caseEventOutbox, caseOpenedEvent } from "./case-events.js";
 export {
   actorColumns,
   type CaseCore,
@@ -72,5 +73,11 @@ export {
   receivingMigrations,
   receivingServiceSpec,
 } from "./service.js";
-export { type CaseworkTx, type Clock, sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
+export {
+  type CaseworkTx,
+  type Clock,
+  type ReceivingDeps,
+  sqlUnitOfWork,
+  type UnitOfWork,
+} from "./unit-of-work.js";
 export { caseAggregate, caseClosedFacts, caseCoreView, siteView } from "./views.js";

@@ -47,3 +47,9 @@ export interface CaseworkTx<Store, Events> {
 export interface Clock {
   now(): Date;
 }
+
+/** What every receiving service's use cases are given: one transaction per command, and the clock. */
+export interface ReceivingDeps<Tx> {
+  uow: UnitOfWork<Tx>;
+  clock: Clock;
+}

@@ -1,9 +1,9 @@
 import type {
   CaseAuditEntry,
+  CaseLifeEvents,
   CaseworkTx,
   UnitOfWork as CaseworkUnitOfWork,
-  Clock,
-  ReferralForCase,
+  ReceivingDeps,
 } from "@kopru/casework";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
 import type { ApprovalPolicy, AssistanceItemState, EcmCaseState } from "../domain/index.js";
@@ -57,19 +57,15 @@ export interface EcmStore {
   audit(entry: CaseAuditEntry): Promise<void>;
 }
 
-/** The case's PII-free events, written to the outbox of the same transaction. */
-export interface CaseEvents {
-  opened(state: EcmCaseState, referral: ReferralForCase | undefined): Promise<void>;
+/** The case's PII-free events (an assistance delivery besides casework's), in the same transaction. */
+export interface CaseEvents extends CaseLifeEvents<EcmCaseState> {
   delivered(state: EcmCaseState, item: AssistanceItemState): Promise<void>;
-  closed(state: EcmCaseState): Promise<void>;
 }
 
 export type Tx = CaseworkTx<EcmStore, CaseEvents>;
 
 export type UnitOfWork = CaseworkUnitOfWork<Tx>;
 
-export interface EcmDeps {
-  uow: UnitOfWork;
-  clock: Clock;
+export interface EcmDeps extends ReceivingDeps<Tx> {
   approval: ApprovalPolicy;
 }

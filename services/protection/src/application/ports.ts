@@ -1,9 +1,9 @@
 import type {
   CaseAuditEntry,
+  CaseLifeEvents,
   CaseworkTx,
   UnitOfWork as CaseworkUnitOfWork,
-  Clock,
-  ReferralForCase,
+  ReceivingDeps,
 } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan } from "@kopru/contracts/protection/v1/case";
 import type { AccessPolicy, ProtectionCaseState } from "../domain/index.js";
@@ -61,20 +61,13 @@ export interface ProtectionStore {
   audit(entry: CaseAuditEntry): Promise<void>;
 }
 
-/** The referral library's records of referrals this service received. */
-
 /** The case's PII-free events, written to the outbox of the same transaction. */
-export interface CaseEvents {
-  opened(state: ProtectionCaseState, referral: ReferralForCase | undefined): Promise<void>;
-  closed(state: ProtectionCaseState): Promise<void>;
-}
+export type CaseEvents = CaseLifeEvents<ProtectionCaseState>;
 
 export type Tx = CaseworkTx<ProtectionStore, CaseEvents>;
 
 export type UnitOfWork = CaseworkUnitOfWork<Tx>;
 
-export interface ProtectionDeps {
-  uow: UnitOfWork;
-  clock: Clock;
+export interface ProtectionDeps extends ReceivingDeps<Tx> {
   policy: AccessPolicy;
 }

@@ -1,11 +1,4 @@
-import {
-  callerOf,
-  caseApiBinding,
-  checkOpenCase,
-  closeCaseHandler,
-  listCasesHandler,
-  openCaseInput,
-} from "@kopru/casework";
+import { callerOf, caseApiBinding, caseHandlers } from "@kopru/casework";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NeedSeverity } from "@kopru/contracts/ecm/v1/case";
 import { type EcmServiceServer, EcmServiceService } from "@kopru/contracts/ecm/v1/ecm_service";
@@ -39,25 +32,24 @@ export interface EcmGrpcOptions {
 export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
   const handle = unary;
+  const cases = caseHandlers(hosted);
 
   const implementation: EcmServiceServer = {
-    openCase: handle(async (request, context) => {
-      checkOpenCase(request).done();
-      const opened = await openCase(deps, callerOf(context, hosted), openCaseInput(request));
-      return { ecmCase: caseView(opened) };
+    openCase: cases.openCase({
+      open: (caller, input) => openCase(deps, caller, input),
+      respond: (opened) => ({ ecmCase: caseView(opened) }),
     }),
 
-    getCase: handle(async (request, context) => {
-      validate().uuid(request.caseId, "case_id").done();
-      const details = await getCase(deps, callerOf(context, hosted), request.caseId);
-      return {
+    getCase: cases.getCase(
+      (caller, caseId) => getCase(deps, caller, caseId),
+      (details) => ({
         ecmCase: caseView(details),
         assessments: details.assessments,
         assistanceItems: details.items.map(itemView),
-      };
-    }),
+      }),
+    ),
 
-    listCases: listCasesHandler(hosted, {
+    listCases: cases.listCases({
       list: (caller, filter) => listCases(deps, caller, filter),
       respond: (cases, page) => ({ ecmCases: cases.map(caseView), page }),
     }),
@@ -140,8 +132,7 @@ export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
       return { assistanceItem: itemView(item) };
     }),
 
-    closeCase: closeCaseHandler(
-      hosted,
+    closeCase: cases.closeCase(
       (caller, input) => closeCase(deps, caller, input),
       (closed) => ({ ecmCase: caseView(closed) }),
     ),

@@ -1,12 +1,4 @@
-import {
-  callerOf,
-  caseApiBinding,
-  checkOpenCase,
-  closeCaseHandler,
-  listCasesHandler,
-  openCaseInput,
-  ownOrganisation,
-} from "@kopru/casework";
+import { callerOf, caseApiBinding, caseHandlers } from "@kopru/casework";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CounsellingSessionType,
@@ -52,6 +44,7 @@ export function municipalityBinding(
   options: { hostedOrganisations: readonly string[] },
 ): GrpcServiceBinding {
   const hosted = options.hostedOrganisations;
+  const cases = caseHandlers(hosted);
 
   const implementation: MunicipalityServiceServer = {
     listCentres: unary(async (request) => {
@@ -64,25 +57,21 @@ export function municipalityBinding(
       return { centres: centres.map(centreView), page: nextPage(centres.length, page) };
     }),
 
-    openCase: unary(async (request, context) => {
-      checkOpenCase(request).done();
-      const caller = callerOf(context, hosted);
-      ownOrganisation(caller, request.organisationId);
-      const record = await openCase(deps, caller, openCaseInput(request));
-      return { municipalityCase: caseView(record) };
+    openCase: cases.openCase({
+      open: (caller, input) => openCase(deps, caller, input),
+      respond: (record) => ({ municipalityCase: caseView(record) }),
     }),
 
-    getCase: unary(async (request, context) => {
-      validate().uuid(request.caseId, "case_id").done();
-      const result = await getCase(deps, callerOf(context, hosted), request.caseId);
-      return {
+    getCase: cases.getCase(
+      (caller, caseId) => getCase(deps, caller, caseId),
+      (result) => ({
         municipalityCase: caseView(result.record),
         counsellingSessions: result.sessions.map(sessionView),
         directAssistance: result.assistance.map(assistanceView),
-      };
-    }),
+      }),
+    ),
 
-    listCases: listCasesHandler(hosted, {
+    listCases: cases.listCases({
       refMax: MAX_REF_LENGTH,
       list: (caller, filter) => listCases(deps, caller, filter),
       respond: (cases, page) => ({ municipalityCases: cases.map(caseView), page }),
@@ -154,8 +143,7 @@ export function municipalityBinding(
       return { directAssistance: assistanceView(assistance) };
     }),
 
-    closeCase: closeCaseHandler(
-      hosted,
+    closeCase: cases.closeCase(
       (caller, input) => closeCase(deps, caller, input),
       (closed) => ({ municipalityCase: caseView(closed) }),
     ),

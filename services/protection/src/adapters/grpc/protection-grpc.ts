@@ -1,15 +1,9 @@
-import {
-  callerOf,
-  caseApiBinding,
-  checkOpenCase,
-  closeCaseHandler,
-  listCasesHandler,
-  openCaseInput,
-} from "@kopru/casework";
+import { callerOf, caseApiBinding, caseHandlers } from "@kopru/casework";
 import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
 import {
   type ListCasesRequest,
+  type OpenCaseRequest,
   type ProtectionServiceServer,
   ProtectionServiceService,
 } from "@kopru/contracts/protection/v1/protection_service";
@@ -62,32 +56,28 @@ function staffIds(v: RequestValidator, ids: readonly string[], field: string): R
 export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
   const handle = unary;
+  const cases = caseHandlers(hosted);
 
   const implementation: ProtectionServiceServer = {
-    openCase: handle(async (request, context) => {
-      checkOpenCase(request)
-        .enumValue(request.caseType, ProtectionCaseType, "case_type", {
+    openCase: cases.openCase({
+      check: (v, request: OpenCaseRequest) =>
+        v.enumValue(request.caseType, ProtectionCaseType, "case_type", {
           optional: Boolean(request.referralId),
-        })
-        .done();
-      const opened = await openCase(deps, callerOf(context, hosted), {
-        ...openCaseInput(request),
-        caseType: request.caseType,
-      });
-      return { protectionCase: caseView(opened) };
+        }),
+      open: (caller, input, request) => openCase(deps, caller, { ...input, caseType: request.caseType }),
+      respond: (opened) => ({ protectionCase: caseView(opened) }),
     }),
 
-    getCase: handle(async (request, context) => {
-      validate().uuid(request.caseId, "case_id").done();
-      const details = await getCase(deps, callerOf(context, hosted), request.caseId);
-      return {
+    getCase: cases.getCase(
+      (caller, caseId) => getCase(deps, caller, caseId),
+      (details) => ({
         protectionCase: caseView(details),
         riskAssessments: details.riskAssessments,
         safetyPlans: details.safetyPlans,
-      };
-    }),
+      }),
+    ),
 
-    listCases: listCasesHandler(hosted, {
+    listCases: cases.listCases({
       check: (v, request: ListCasesRequest) =>
         v
           .enumList(request.caseTypes, ProtectionCaseType, "case_types")
@@ -159,8 +149,7 @@ export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcSe
       return { safetyPlan: plan };
     }),
 
-    closeCase: closeCaseHandler(
-      hosted,
+    closeCase: cases.closeCase(
       (caller, input) => closeCase(deps, caller, input),
       (closed) => ({ protectionCase: caseView(closed) }),
     ),
