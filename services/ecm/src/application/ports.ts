@@ -1,10 +1,4 @@
-import type {
-  CaseAuditEntry,
-  CaseLifeEvents,
-  CaseworkTx,
-  UnitOfWork as CaseworkUnitOfWork,
-  ReceivingDeps,
-} from "@kopru/casework";
+import type { CaseAuditEntry, CaseLifeEvents, CaseworkTx, ReceivingDeps } from "@kopru/casework";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
 import type { ApprovalPolicy, AssistanceItemState, EcmCaseState } from "../domain/index.js";
 
@@ -63,8 +57,6 @@ export interface CaseEvents extends CaseLifeEvents<EcmCaseState> {
 }
 
 export type Tx = CaseworkTx<EcmStore, CaseEvents>;
-
-export type UnitOfWork = CaseworkUnitOfWork<Tx>;
 
 export interface EcmDeps extends ReceivingDeps<Tx> {
   approval: ApprovalPolicy;

@@ -1,10 +1,4 @@
-import type {
-  CaseAuditEntry,
-  CaseLifeEvents,
-  CaseworkTx,
-  UnitOfWork as CaseworkUnitOfWork,
-  ReceivingDeps,
-} from "@kopru/casework";
+import type { CaseAuditEntry, CaseLifeEvents, CaseworkTx, ReceivingDeps } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan } from "@kopru/contracts/protection/v1/case";
 import type { AccessPolicy, ProtectionCaseState } from "../domain/index.js";
 
@@ -65,8 +59,6 @@ export interface ProtectionStore {
 export type CaseEvents = CaseLifeEvents<ProtectionCaseState>;
 
 export type Tx = CaseworkTx<ProtectionStore, CaseEvents>;
-
-export type UnitOfWork = CaseworkUnitOfWork<Tx>;
 
 export interface ProtectionDeps extends ReceivingDeps<Tx> {
   policy: AccessPolicy;
