@@ -293,3 +293,38 @@ export function testPackages(
     return consentedTestPackage({ from, to, serviceType, ...usual }, extra);
   };
 }
+
+/**
+ * What a referring partner holds before it sends (its `source`, cut by the referral library on the
+ * way): a direct referral from `from` to `to` under the given consent, with every section of the
+ * person in `person`, restricted ones included.
+ */
+export function sourceTestPackage(
+  input: {
+    from: string;
+    to: string;
+    serviceType: ServiceType;
+    priority: Priority;
+    purpose: Purpose;
+    consent: { consentId: string; scope: PackageFields["consentScope"]; expiresAt: Date };
+    beneficiaryRef?: string;
+  },
+  person: PackageFields,
+): ReferralPackage {
+  const referralId = uuidv7();
+  return ReferralPackage.fromPartial({
+    referralId,
+    rootReferralId: referralId,
+    origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
+    beneficiaryRef: input.beneficiaryRef ?? uuidv7(),
+    referrer: { organisationId: input.from },
+    target: { organisationId: input.to },
+    serviceType: input.serviceType,
+    priority: input.priority,
+    purpose: input.purpose,
+    consentId: input.consent.consentId,
+    consentScope: input.consent.scope,
+    consentExpiresAt: input.consent.expiresAt,
+    ...person,
+  });
+}

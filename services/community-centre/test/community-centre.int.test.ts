@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { networkTestRun } from "@kopru/casework/testkit";
+import { networkTestRun, sourceTestPackage } from "@kopru/casework/testkit";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import {
   DataCategory,
@@ -8,7 +8,6 @@ import {
   PartnerKind,
   Priority,
   Purpose,
-  ReferralOrigin,
   ReferralStatus,
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
@@ -21,7 +20,7 @@ import {
 } from "@kopru/contracts/communitycentre/v1/activity";
 import { CommunityCentreServiceClient } from "@kopru/contracts/communitycentre/v1/communitycentre_service";
 import { ActivityCapacityChanged, EnrolmentCreated } from "@kopru/contracts/communitycentre/v1/events";
-import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { readSubject, refusal, statusEvents } from "@kopru/referral/testkit";
 import { waitFor } from "@kopru/testing";
@@ -57,32 +56,29 @@ const consent = {
 };
 
 function sourcePackage(target: string, serviceType: ServiceType): ReferralPackage {
-  const referralId = uuidv7();
-  return ReferralPackage.fromPartial({
-    referralId,
-    rootReferralId: referralId,
-    origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
-    beneficiaryRef: uuidv7(),
-    referrer: { organisationId: REFERRER },
-    target: { organisationId: target },
-    serviceType,
-    priority: Priority.PRIORITY_NORMAL,
-    purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-    consentId: consent.consentId,
-    consentScope: consent.scope,
-    consentExpiresAt: consent.expiresAt,
-    reasonForReferral: "Wants to learn Turkish to find work (synthetic).",
-    disaggregation: {
-      sex: Sex.SEX_FEMALE,
-      ageBand: AgeBand.AGE_BAND_25_49,
-      nationality: "SY",
-      provinceCode: "TUR027",
+  return sourceTestPackage(
+    {
+      from: REFERRER,
+      to: target,
+      serviceType,
+      priority: Priority.PRIORITY_NORMAL,
+      purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+      consent,
     },
-    identity: { givenName: "Amal", familyName: "Synthetic-Yusuf" },
-    contact: { phoneNumber: "+905550004321", safeToContact: true, preferredLanguage: "ar" },
-    demographics: { sex: Sex.SEX_FEMALE, birthYear: 1994, nationality: "SY" },
-    needs: { needsSummary: "synthetic" },
-  });
+    {
+      reasonForReferral: "Wants to learn Turkish to find work (synthetic).",
+      disaggregation: {
+        sex: Sex.SEX_FEMALE,
+        ageBand: AgeBand.AGE_BAND_25_49,
+        nationality: "SY",
+        provinceCode: "TUR027",
+      },
+      identity: { givenName: "Amal", familyName: "Synthetic-Yusuf" },
+      contact: { phoneNumber: "+905550004321", safeToContact: true, preferredLanguage: "ar" },
+      demographics: { sex: Sex.SEX_FEMALE, birthYear: 1994, nationality: "SY" },
+      needs: { needsSummary: "synthetic" },
+    },
+  );
 }
 
 const staffA = { organisationId: CC_A, actorId: "cc-a-coordinator", role: "caseworker" };

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { lockPerson } from "@kopru/casework";
-import { networkTestRun } from "@kopru/casework/testkit";
+import { networkTestRun, sourceTestPackage } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
@@ -72,36 +72,34 @@ const consent = {
 
 /** Everything the referrer holds about a (synthetic) person, restricted sections included. */
 function sourcePackage(target: string, beneficiaryRef = uuidv7()): ReferralPackage {
-  const referralId = uuidv7();
-  return ReferralPackage.fromPartial({
-    referralId,
-    rootReferralId: referralId,
-    origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
-    beneficiaryRef,
-    referrer: { organisationId: REFERRER },
-    target: { organisationId: target },
-    serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-    priority: Priority.PRIORITY_HIGH,
-    purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-    consentId: consent.consentId,
-    consentScope: consent.scope,
-    consentExpiresAt: consent.expiresAt,
-    reasonForReferral: "Needs counselling on social assistance and rent arrears (synthetic).",
-    disaggregation: {
-      sex: Sex.SEX_FEMALE,
-      ageBand: AgeBand.AGE_BAND_25_49,
-      nationality: "SY",
-      provinceCode: "TUR027",
+  return sourceTestPackage(
+    {
+      from: REFERRER,
+      to: target,
+      serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+      priority: Priority.PRIORITY_HIGH,
+      purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+      consent,
+      beneficiaryRef,
     },
-    identity: { givenName: "Leyla", familyName: "Synthetic-Hamdan" },
-    contact: { phoneNumber: "+905550009876", safeToContact: true, preferredLanguage: "ar" },
-    demographics: { sex: Sex.SEX_FEMALE, birthYear: 1990, nationality: "SY" },
-    household: { size: 5, childrenCount: 3, femaleHeaded: true },
-    needs: { needsSummary: "Rent arrears, three children (synthetic)." },
-    gbv: { survivorCentredNotes: "SYNTHETIC-GBV-NOTE must never reach an MMCC" },
-    childProtection: { caregiverPresent: false },
-    health: { conditionsSummary: "synthetic" },
-  });
+    {
+      reasonForReferral: "Needs counselling on social assistance and rent arrears (synthetic).",
+      disaggregation: {
+        sex: Sex.SEX_FEMALE,
+        ageBand: AgeBand.AGE_BAND_25_49,
+        nationality: "SY",
+        provinceCode: "TUR027",
+      },
+      identity: { givenName: "Leyla", familyName: "Synthetic-Hamdan" },
+      contact: { phoneNumber: "+905550009876", safeToContact: true, preferredLanguage: "ar" },
+      demographics: { sex: Sex.SEX_FEMALE, birthYear: 1990, nationality: "SY" },
+      household: { size: 5, childrenCount: 3, femaleHeaded: true },
+      needs: { needsSummary: "Rent arrears, three children (synthetic)." },
+      gbv: { survivorCentredNotes: "SYNTHETIC-GBV-NOTE must never reach an MMCC" },
+      childProtection: { caregiverPresent: false },
+      health: { conditionsSummary: "synthetic" },
+    },
+  );
 }
 
 const staffA = { organisationId: MMCC_A, actorId: "mmcc-a-counsellor", role: "caseworker" };
