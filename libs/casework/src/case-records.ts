@@ -1,6 +1,7 @@
 import { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { Sql } from "@kopru/storage";
+import { type CaseAuditEntry, recordCaseAudit } from "./audit.js";
 import type { CaseState } from "./case-state.js";
 
 /** The columns every receiving service's case table has (each service adds its own). */
@@ -113,11 +114,7 @@ export function caseQueries<Row extends CaseRow, Case>(
         ...changing(s),
         ...extra,
       };
-      const columns = Object.keys(row).map(identifier);
-      await sql.query(
-        `INSERT INTO ${casesTable} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
-        Object.values(row),
-      );
+      await insertRow(sql, casesTable, row);
     },
     /** Writes what a case's life changes; what it was opened with is never rewritten. */
     async save(s: CaseState, extra: Readonly<Record<string, unknown>> = {}) {
@@ -174,5 +171,56 @@ export function storedActor(row: object & { organisation_id: string }, prefix: s
     organisationId: row.organisation_id,
     actorId: column("id") as string,
     role: column("role") as number,
+  };
+}
+
+/** `storedActor` the other way: the `<prefix>_kind`, `<prefix>_id` and `<prefix>_role` columns to write. */
+export function actorColumns(prefix: string, actor: Actor | undefined): Record<string, unknown> {
+  return {
+    [`${prefix}_kind`]: actor?.kind ?? 0,
+    [`${prefix}_id`]: actor?.actorId ?? "",
+    [`${prefix}_role`]: actor?.role ?? 0,
+  };
+}
+
+/** Inserts one row of a service's own table, given by column name (plain identifiers only). */
+export async function insertRow(
+  sql: Sql,
+  table: string,
+  row: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const columns = Object.keys(row).map(identifier);
+  await sql.query(
+    `INSERT INTO ${identifier(table)} (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
+    Object.values(row),
+  );
+}
+
+/**
+ * The case half of a receiving service's store, over its own tables (see `caseQueries`): finding,
+ * storing and linking cases, and the audit log. `ownColumns` gives the service's own columns of a case
+ * that its life changes (written on insert and on save); `insertOnly` those written once.
+ */
+export function caseStore<Row extends CaseRow, Case, State extends CaseState>(
+  sql: Sql,
+  tables: { cases: string; referrals: string },
+  fromRow: (row: Row) => Case,
+  columns: {
+    ownColumns?: (s: State) => Record<string, unknown>;
+    insertOnly?: (s: State) => Record<string, unknown>;
+  } = {},
+) {
+  const cases = caseQueries<Row, Case>(sql, tables, fromRow);
+  const own = (s: State) => columns.ownColumns?.(s) ?? {};
+  return {
+    /** For the service's own case queries (`cases.select`). */
+    cases,
+    findCase: cases.find,
+    openCasesOf: cases.openOf,
+    casesServing: cases.serving,
+    insertCase: (s: State) => cases.insert(s, { ...columns.insertOnly?.(s), ...own(s) }),
+    saveCase: (s: State) => cases.save(s, own(s)),
+    linkReferral: cases.linkReferral,
+    audit: (entry: CaseAuditEntry) => recordCaseAudit(sql, entry),
   };
 }

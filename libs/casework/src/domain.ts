@@ -14,4 +14,11 @@ export {
   type CaseworkErrorCode,
   ReferralNotAcceptedError,
 } from "./errors.js";
-export { type SiteProfile, type SiteRow, siteFromRow, siteValues } from "./sites.js";
+export {
+  type KnownSite,
+  type SiteProfile,
+  type SiteRow,
+  siteDirectory,
+  siteFromRow,
+  siteValues,
+} from "./sites.js";

@@ -8,18 +8,29 @@ export {
 } from "./audit.js";
 export { actorOfCaller, type Caller, callerOf } from "./caller.js";
 export {
+  type CaseListFilter,
+  caseApiBinding,
+  caseHandlers,
   checkOpenCase,
+  closeCaseHandler,
   closeCaseInput,
+  listCasesHandler,
   NOTE_MAX,
   openCaseInput,
+  ownCasePage,
   ownOrganisation,
   REF_MAX,
 } from "./case-commands.js";
+export { addCaseEntry, type CaseEntryPorts } from "./case-entries.js";
+export { type CaseLifeEvents, caseEventOutbox, caseOpenedEvent } from "./case-events.js";
 export {
+  actorColumns,
   type CaseCore,
   type CaseRow,
   caseCoreFromRow,
   caseQueries,
+  caseStore,
+  insertRow,
   optionalDate,
   storedActor,
 } from "./case-records.js";
@@ -33,12 +44,14 @@ export {
 } from "./open-or-join.js";
 export {
   type CaseOpeningPorts,
+  type CaseOpeningStart,
   claimCommand,
   newCaseFor,
   personOfCase,
   recordOpenedCase,
   referralToServe,
   SERVED_STATUSES,
+  startCaseOpening,
 } from "./opening.js";
 export {
   type ReceivedReferrals,
@@ -60,5 +73,11 @@ export {
   receivingMigrations,
   receivingServiceSpec,
 } from "./service.js";
-export { sqlUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
+export {
+  type CaseworkTx,
+  type Clock,
+  type ReceivingDeps,
+  sqlUnitOfWork,
+  type UnitOfWork,
+} from "./unit-of-work.js";
 export { caseAggregate, caseClosedFacts, caseCoreView, siteView } from "./views.js";

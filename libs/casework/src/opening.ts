@@ -3,10 +3,12 @@ import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { statusName } from "@kopru/referral/domain";
 import { InvalidArgumentError, NotFoundError } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
+import { v7 as uuidv7 } from "uuid";
 import type { CaseAuditEntry } from "./audit.js";
 import type { Caller } from "./caller.js";
-import type { NewCase } from "./case-state.js";
+import { isOpen, type NewCase } from "./case-state.js";
 import { CaseAlreadyOpenError, ReferralNotAcceptedError } from "./errors.js";
+import { lockPerson } from "./open-or-join.js";
 import type { ReferralForCase, ReferralLookup } from "./referrals.js";
 import { claimRequest } from "./requests.js";
 
@@ -124,4 +126,45 @@ export function claimCommand(
     request,
     entityId,
   });
+}
+
+/** How an explicit "open case" command starts: a repeat of an earlier request, or a new case to open. */
+export type CaseOpeningStart =
+  | { repeatOf: string }
+  | {
+      repeatOf?: undefined;
+      caseId: string;
+      referral: ReferralForCase | undefined;
+      beneficiaryRef: string;
+    };
+
+/**
+ * The steps every receiving service's explicit "open case" command takes before its own
+ * one-open-case rule: claim the request id for a new case id (a retry names the case the first
+ * request opened), check the referral it serves (`referralToServe`), settle the person
+ * (`personOfCase`) and take the person's lock, so that a concurrent acceptance or open waits.
+ */
+export async function startCaseOpening(
+  tx: {
+    sql: Sql;
+    referrals: ReferralLookup;
+    store: {
+      casesServing(organisationId: string, referralId: string): Promise<{ caseId: string; status: number }[]>;
+    };
+  },
+  caller: Caller,
+  input: { requestId: string; referralId: string | undefined; beneficiaryRef: string | undefined },
+): Promise<CaseOpeningStart> {
+  const caseId = uuidv7();
+  const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
+  if (earlier) return { repeatOf: earlier };
+  const referralId = input.referralId;
+  const referral = referralId
+    ? await referralToServe(tx.referrals, caller, referralId, async () =>
+        (await tx.store.casesServing(caller.organisationId, referralId)).find(isOpen),
+      )
+    : undefined;
+  const beneficiaryRef = personOfCase(referral, input.beneficiaryRef);
+  await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
+  return { caseId, referral, beneficiaryRef };
 }

@@ -49,3 +49,40 @@ export function siteValues(site: SiteProfile): unknown[] {
     site.languages,
   ];
 }
+
+/** A site a service knows of, before it is bound to the hosted organisation's id. */
+export type KnownSite = Omit<SiteProfile, "organisationId">;
+
+/**
+ * The sites a service knows, by organisation id. `profileOf` gives a hosted organisation's site: the
+ * known one whose id it is, or starts with followed by a hyphen (test and demo runs suffix ids, e.g.
+ * `mmcc-kilis-3fa2`); otherwise a bare site named by `bare`, with no location.
+ */
+export function siteDirectory(
+  known: Readonly<Record<string, KnownSite>>,
+  bare: (organisationId: string) => Pick<SiteProfile, "name" | "languages">,
+) {
+  const sites = Object.freeze({ ...known });
+  const ids: readonly string[] = Object.freeze(Object.keys(sites));
+  const knownIdOf = (organisationId: string): string | undefined =>
+    ids.find((k) => organisationId === k || organisationId.startsWith(`${k}-`));
+  return {
+    known: sites,
+    ids,
+    /** The known site's id a hosted organisation's id is, or starts with followed by a hyphen. */
+    knownIdOf,
+    profileOf(organisationId: string): SiteProfile {
+      const key = knownIdOf(organisationId);
+      const site = key === undefined ? undefined : sites[key];
+      if (site) return { organisationId, ...site, languages: [...site.languages] };
+      return {
+        organisationId,
+        provinceCode: "",
+        provinceName: "",
+        districtCode: "",
+        districtName: undefined,
+        ...bare(organisationId),
+      };
+    },
+  };
+}

@@ -8,24 +8,199 @@ import {
   ReferralStatus,
   type ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
-import type {
-  GetReferralResponse,
+import {
+  type GetReferralResponse,
   ReferralInboxServiceClient,
 } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { presentDataCategories } from "@kopru/referral";
-import { call, publishReferral, startTestService } from "@kopru/referral/testkit";
-import type { ClientCaller, ServiceConfig, ServiceSpec } from "@kopru/service-kit";
-import { type NatsTestConnection, waitFor } from "@kopru/testing";
+import {
+  Api as CallerApi,
+  call,
+  deleteConsumersOf,
+  publishReferral,
+  type Referrer,
+  startReferrer,
+  startTestService,
+  type TestService,
+  tempDataDir,
+} from "@kopru/referral/testkit";
+import {
+  type ClientCaller,
+  insecureCredentials,
+  type RunningService,
+  type ServiceConfig,
+  type ServiceSpec,
+  startService,
+} from "@kopru/service-kit";
+import {
+  connectNats,
+  createTestDatabase,
+  type NatsTestConnection,
+  type TestDatabase,
+  waitFor,
+} from "@kopru/testing";
 import { v7 as uuidv7 } from "uuid";
 import type { z } from "zod";
 
 // Test support for the receiving services (`@kopru/casework/testkit`; never imported by service code).
 
-/** `startTestService` of `@kopru/referral/testkit` bound to one service's spec. */
-export function serviceUnderTest<S extends z.ZodObject, C extends ServiceConfig>(spec: ServiceSpec<S, C>) {
-  return (runName: string, env: Record<string, string>, options: { embedded?: boolean } = {}) =>
-    startTestService(spec, runName, env, options);
+type ApiClient = Parameters<typeof call>[0];
+
+/**
+ * One receiving service under test (`startTestService` of `@kopru/referral/testkit`: its own database,
+ * the real NATS), with two clients: the shared referral inbox's and the service's own API (`Api`).
+ * A test file calls `start` in its beforeAll and `stop` in its afterAll; `service`, `inbox`
+ * and `api` exist once started. `inboxCall` / `apiCall` call a method of either as `caller`, `receive`
+ * delivers a package (see `deliverReferral`).
+ */
+export function receivingTestService<S extends z.ZodObject, C extends ServiceConfig, Api extends ApiClient>(
+  spec: ServiceSpec<S, C>,
+  Api: new (address: string, credentials: ReturnType<typeof insecureCredentials>) => Api,
+  options: { runName: string; hostedOrganisations: readonly string[]; embedded?: boolean },
+) {
+  type Run = TestService<C>;
+  let running: { service: Run; inbox: ReferralInboxServiceClient; api: Api } | undefined;
+  const started = () => {
+    if (!running) throw new Error("the service under test is not started (call start in beforeAll)");
+    return running;
+  };
+  return {
+    get service(): Run {
+      return started().service;
+    },
+    get inbox(): ReferralInboxServiceClient {
+      return started().inbox;
+    },
+    get api(): Api {
+      return started().api;
+    },
+    start: async (): Promise<void> => {
+      const service = await startTestService(
+        spec,
+        options.runName,
+        { HOSTED_ORGANISATIONS: options.hostedOrganisations.join(",") },
+        { embedded: options.embedded },
+      );
+      running = {
+        service,
+        inbox: new ReferralInboxServiceClient(service.address, insecureCredentials()),
+        api: new Api(service.address, insecureCredentials()),
+      };
+    },
+    stop: async (): Promise<void> => {
+      running?.inbox.close();
+      running?.api.close();
+      await running?.service.stop();
+      running = undefined;
+    },
+    inboxCall: <Res>(method: keyof ReferralInboxServiceClient, request: unknown, caller: ClientCaller) => {
+      const { inbox } = started();
+      return call<unknown, Res>(inbox, inbox[method] as never, request, caller);
+    },
+    apiCall: <Res>(method: keyof Api, request: unknown, caller: ClientCaller) => {
+      const { api } = started();
+      return call<unknown, Res>(api, api[method] as never, request, caller);
+    },
+    receive: (pkg: ReferralPackage, caller: ClientCaller, timeoutMs?: number): Promise<string> => {
+      const { service, inbox } = started();
+      return deliverReferral(service, inbox, pkg, caller, timeoutMs);
+    },
+  };
+}
+
+/**
+ * A receiving service as the network drives it, for one test file: the real NATS, a fresh PostgreSQL
+ * database of its own, a referring partner sending over the real bus (`startReferrer`) and the
+ * service hosting `hostedOrganisations`. `inbox` and `api` call as `caller` (`.as(other)` for anyone
+ * else). `start` in beforeAll, `stop` in afterAll (the run's consumers, named with `runId`, are
+ * deleted); `restart` starts the service again on the same database and data directory.
+ */
+export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, Client extends ApiClient>(
+  spec: ServiceSpec<S, C>,
+  ApiClient: new (address: string, credentials: ReturnType<typeof insecureCredentials>) => Client,
+  options: {
+    databasePrefix: string;
+    hostedOrganisations: readonly string[];
+    referrer: string;
+    runId: string;
+    caller: ClientCaller;
+  },
+) {
+  const dataDir = tempDataDir();
+  let nats: NatsTestConnection | undefined;
+  let database: TestDatabase | undefined;
+  let referrer: Referrer | undefined;
+  let running:
+    | { service: RunningService<C>; inbox: CallerApi<ReferralInboxServiceClient>; api: CallerApi<Client> }
+    | undefined;
+  const must = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test run is not started (call start in beforeAll)");
+    return value;
+  };
+  async function startServing(): Promise<void> {
+    const service = await startService(spec, {
+      DATABASE_URL: must(database).url,
+      NATS_URL: must(nats).url,
+      GRPC_HOST: "127.0.0.1",
+      GRPC_PORT: "0",
+      DATA_DIR: dataDir.dir,
+      LOG_LEVEL: "warn",
+      HOSTED_ORGANISATIONS: options.hostedOrganisations.join(","),
+    });
+    const address = service.grpc.address;
+    running = {
+      service,
+      inbox: new CallerApi(new ReferralInboxServiceClient(address, insecureCredentials()), options.caller),
+      api: new CallerApi(new ApiClient(address, insecureCredentials()), options.caller),
+    };
+  }
+  async function stopServing(): Promise<void> {
+    running?.inbox.client.close();
+    running?.api.client.close();
+    await running?.service.stop();
+    running = undefined;
+  }
+  return {
+    get nats(): NatsTestConnection {
+      return must(nats);
+    },
+    get database(): TestDatabase {
+      return must(database);
+    },
+    get referrer(): Referrer {
+      return must(referrer);
+    },
+    get service(): RunningService<C> {
+      return must(running).service;
+    },
+    get inbox(): CallerApi<ReferralInboxServiceClient> {
+      return must(running).inbox;
+    },
+    get api(): CallerApi<Client> {
+      return must(running).api;
+    },
+    start: async (): Promise<void> => {
+      nats = await connectNats();
+      database = await createTestDatabase({ prefix: options.databasePrefix });
+      await startServing();
+      referrer = await startReferrer(nats, options.referrer);
+    },
+    restart: async (): Promise<void> => {
+      await stopServing();
+      await startServing();
+    },
+    stop: async (): Promise<void> => {
+      await stopServing();
+      await referrer?.close();
+      if (nats) {
+        await deleteConsumersOf(nats, options.runId);
+        await nats.close();
+      }
+      await database?.drop();
+      dataDir.remove();
+    },
+  };
 }
 
 /**
@@ -100,4 +275,56 @@ export function consentedTestPackage(
     ...extra,
   });
   return { ...pkg, sharedDataCategories: presentDataCategories(pkg) };
+}
+
+type PackageDefaults = Omit<Parameters<typeof consentedTestPackage>[0], "from" | "to" | "serviceType">;
+
+/**
+ * A service's maker of test packages: `consentedTestPackage` with the service's usual referrer,
+ * consent and person (`defaults`, or the defaults for a route when they name its ends), for a referral
+ * from `from` to `to`; anything else given replaces the defaults' part.
+ */
+export function testPackages(
+  defaults: PackageDefaults | ((route: { from: string; to: string }) => PackageDefaults),
+) {
+  return (input: { from: string; to: string; serviceType: ServiceType } & PackageFields): ReferralPackage => {
+    const { from, to, serviceType, ...extra } = input;
+    const usual = typeof defaults === "function" ? defaults({ from, to }) : defaults;
+    return consentedTestPackage({ from, to, serviceType, ...usual }, extra);
+  };
+}
+
+/**
+ * What a referring partner holds before it sends (its `source`, cut by the referral library on the
+ * way): a direct referral from `from` to `to` under the given consent, with every section of the
+ * person in `person`, restricted ones included.
+ */
+export function sourceTestPackage(
+  input: {
+    from: string;
+    to: string;
+    serviceType: ServiceType;
+    priority: Priority;
+    purpose: Purpose;
+    consent: { consentId: string; scope: PackageFields["consentScope"]; expiresAt: Date };
+    beneficiaryRef?: string;
+  },
+  person: PackageFields,
+): ReferralPackage {
+  const referralId = uuidv7();
+  return ReferralPackage.fromPartial({
+    referralId,
+    rootReferralId: referralId,
+    origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
+    beneficiaryRef: input.beneficiaryRef ?? uuidv7(),
+    referrer: { organisationId: input.from },
+    target: { organisationId: input.to },
+    serviceType: input.serviceType,
+    priority: input.priority,
+    purpose: input.purpose,
+    consentId: input.consent.consentId,
+    consentScope: input.consent.scope,
+    consentExpiresAt: input.consent.expiresAt,
+    ...person,
+  });
 }

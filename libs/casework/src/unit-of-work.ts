@@ -1,4 +1,5 @@
 import type { Database, Sql } from "@kopru/storage";
+import type { ReferralLookup } from "./referrals.js";
 
 /** One transaction per command: everything inside commits together (events included), or nothing does. */
 export interface UnitOfWork<Tx> {
@@ -28,4 +29,27 @@ export function sqlUnitOfWork<Tx>(
       return result;
     },
   };
+}
+
+/**
+ * The ports of one transaction of a receiving service: the transaction itself for casework's rules
+ * (the person's lock, request ids), the service's own tables, the referrals it received and its
+ * case events.
+ */
+export interface CaseworkTx<Store, Events> {
+  sql: Sql;
+  store: Store;
+  referrals: ReferralLookup;
+  events: Events;
+}
+
+/** The time a use case acts at (tests set it). */
+export interface Clock {
+  now(): Date;
+}
+
+/** What every receiving service's use cases are given: one transaction per command, and the clock. */
+export interface ReceivingDeps<Tx> {
+  uow: UnitOfWork<Tx>;
+  clock: Clock;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { networkTestRun, sourceTestPackage } from "@kopru/casework/testkit";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import {
   DataCategory,
@@ -7,7 +8,6 @@ import {
   PartnerKind,
   Priority,
   Purpose,
-  ReferralOrigin,
   ReferralStatus,
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
@@ -20,31 +20,13 @@ import {
 } from "@kopru/contracts/communitycentre/v1/activity";
 import { CommunityCentreServiceClient } from "@kopru/contracts/communitycentre/v1/communitycentre_service";
 import { ActivityCapacityChanged, EnrolmentCreated } from "@kopru/contracts/communitycentre/v1/events";
-import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
-import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
-import {
-  Api,
-  deleteConsumersOf,
-  type Referrer,
-  readSubject,
-  refusal,
-  startReferrer,
-  statusEvents,
-  tempDataDir,
-} from "@kopru/referral/testkit";
-import { insecureCredentials, type RunningService, startService } from "@kopru/service-kit";
-import {
-  connectNats,
-  createTestDatabase,
-  type NatsTestConnection,
-  type TestDatabase,
-  waitFor,
-} from "@kopru/testing";
+import { readSubject, refusal, statusEvents } from "@kopru/referral/testkit";
+import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
-import type { CommunityCentreConfig } from "../src/config.js";
 
 // The community-centre service as the network drives it: a partner sends referrals over the real
 // JetStream to two community centres hosted by one process on a real PostgreSQL database; centre
@@ -74,61 +56,41 @@ const consent = {
 };
 
 function sourcePackage(target: string, serviceType: ServiceType): ReferralPackage {
-  const referralId = uuidv7();
-  return ReferralPackage.fromPartial({
-    referralId,
-    rootReferralId: referralId,
-    origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
-    beneficiaryRef: uuidv7(),
-    referrer: { organisationId: REFERRER },
-    target: { organisationId: target },
-    serviceType,
-    priority: Priority.PRIORITY_NORMAL,
-    purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-    consentId: consent.consentId,
-    consentScope: consent.scope,
-    consentExpiresAt: consent.expiresAt,
-    reasonForReferral: "Wants to learn Turkish to find work (synthetic).",
-    disaggregation: {
-      sex: Sex.SEX_FEMALE,
-      ageBand: AgeBand.AGE_BAND_25_49,
-      nationality: "SY",
-      provinceCode: "TUR027",
+  return sourceTestPackage(
+    {
+      from: REFERRER,
+      to: target,
+      serviceType,
+      priority: Priority.PRIORITY_NORMAL,
+      purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+      consent,
     },
-    identity: { givenName: "Amal", familyName: "Synthetic-Yusuf" },
-    contact: { phoneNumber: "+905550004321", safeToContact: true, preferredLanguage: "ar" },
-    demographics: { sex: Sex.SEX_FEMALE, birthYear: 1994, nationality: "SY" },
-    needs: { needsSummary: "synthetic" },
-  });
+    {
+      reasonForReferral: "Wants to learn Turkish to find work (synthetic).",
+      disaggregation: {
+        sex: Sex.SEX_FEMALE,
+        ageBand: AgeBand.AGE_BAND_25_49,
+        nationality: "SY",
+        provinceCode: "TUR027",
+      },
+      identity: { givenName: "Amal", familyName: "Synthetic-Yusuf" },
+      contact: { phoneNumber: "+905550004321", safeToContact: true, preferredLanguage: "ar" },
+      demographics: { sex: Sex.SEX_FEMALE, birthYear: 1994, nationality: "SY" },
+      needs: { needsSummary: "synthetic" },
+    },
+  );
 }
-
-let nats: NatsTestConnection;
-let database: TestDatabase;
-let service: RunningService<CommunityCentreConfig>;
-let referrer: Referrer;
-let inbox: Api<ReferralInboxServiceClient>;
-let centres: Api<CommunityCentreServiceClient>;
-const dataDir = tempDataDir();
 
 const staffA = { organisationId: CC_A, actorId: "cc-a-coordinator", role: "caseworker" };
 const staffB = { organisationId: CC_B, actorId: "cc-b-coordinator", role: "caseworker" };
 
-function env() {
-  return {
-    DATABASE_URL: database.url,
-    NATS_URL: nats.url,
-    GRPC_HOST: "127.0.0.1",
-    GRPC_PORT: "0",
-    DATA_DIR: dataDir.dir,
-    LOG_LEVEL: "warn",
-    HOSTED_ORGANISATIONS: `${CC_A},${CC_B}`,
-  };
-}
-
-function connect() {
-  inbox = new Api(new ReferralInboxServiceClient(service.grpc.address, insecureCredentials()), staffA);
-  centres = new Api(new CommunityCentreServiceClient(service.grpc.address, insecureCredentials()), staffA);
-}
+const run = networkTestRun(spec, CommunityCentreServiceClient, {
+  databasePrefix: "community_centre",
+  hostedOrganisations: [CC_A, CC_B],
+  referrer: REFERRER,
+  runId: suffix,
+  caller: staffA,
+});
 
 /** A referral sent to `target` and accepted there (unless `accept` is false): its id. */
 async function referral(
@@ -136,14 +98,14 @@ async function referral(
   options: { accept?: boolean; serviceType?: ServiceType } = {},
 ): Promise<ReferralPackage> {
   const serviceType = options.serviceType ?? ServiceType.SERVICE_TYPE_LANGUAGE_COURSE_TURKISH;
-  const sent = await referrer.send({
+  const sent = await run.referrer.send({
     source: sourcePackage(target, serviceType),
     target: { organisationId: target, partnerKind: PartnerKind.PARTNER_KIND_COMMUNITY_CENTRE },
     serviceType,
     purpose: Purpose.PURPOSE_SERVICE_PROVISION,
     consent,
   });
-  const asTarget = inbox.as({ organisationId: target, actorId: "staff" });
+  const asTarget = run.inbox.as({ organisationId: target, actorId: "staff" });
   await waitFor(
     async () =>
       (await asTarget.call("getReferral", { referralId: sent.referralId }).catch(() => undefined))?.referral
@@ -155,9 +117,9 @@ async function referral(
 }
 
 async function activityOf(organisationId: string, title: string) {
-  const centre = (await centres.call("listCentres", { organisationIds: [organisationId], provinceCodes: [] }))
+  const centre = (await run.api.call("listCentres", { organisationIds: [organisationId], provinceCodes: [] }))
     .centres[0];
-  const listed = await centres.call("listActivities", {
+  const listed = await run.api.call("listActivities", {
     centreIds: [centre?.centreId ?? ""],
     kinds: [],
     serviceTypes: [],
@@ -198,30 +160,12 @@ function newActivity(centreId: string, capacity: number) {
   };
 }
 
-beforeAll(async () => {
-  nats = await connectNats();
-  database = await createTestDatabase({ prefix: "community_centre" });
-  service = await startService(spec, env());
-  referrer = await startReferrer(nats, REFERRER);
-  connect();
-}, 60_000);
-
-afterAll(async () => {
-  inbox?.client.close();
-  centres?.client.close();
-  await service?.stop();
-  await referrer?.close();
-  if (nats) {
-    await deleteConsumersOf(nats, suffix);
-    await nats.close();
-  }
-  await database?.drop();
-  dataDir.remove();
-});
+beforeAll(run.start, 60_000);
+afterAll(run.stop);
 
 describe("the community-centre service", () => {
   it("seeds each hosted centre with demo activities and announces their capacity", async () => {
-    const listed = await centres.as({}).call("listCentres", { organisationIds: [], provinceCodes: [] });
+    const listed = await run.api.as({}).call("listCentres", { organisationIds: [], provinceCodes: [] });
     expect(listed.centres.map((c) => [c.organisationId, c.name, c.location?.provinceCode])).toEqual([
       [CC_A, "Şahinbey Community Centre", "TUR027"],
       [CC_B, "Haliliye Community Centre", "TUR063"],
@@ -241,7 +185,7 @@ describe("the community-centre service", () => {
     const announced = await waitFor(
       async () => {
         const messages = await readSubject(
-          nats.js,
+          run.nats.js,
           STREAMS.case.name,
           `kopru.v1.case.communitycentre.activity-capacity.${CC_A}`,
         );
@@ -258,7 +202,7 @@ describe("the community-centre service", () => {
     const sent = await referral(CC_A);
     const turkish = await activityOf(CC_A, "Turkish A1");
     const request = { requestId: uuidv4(), activityId: turkish.activityId, referralId: sent.referralId };
-    const enrolled = await centres.call("enrolParticipant", request);
+    const enrolled = await run.api.call("enrolParticipant", request);
     expect(enrolled.enrolment).toMatchObject({
       activityId: turkish.activityId,
       referralId: sent.referralId,
@@ -268,26 +212,26 @@ describe("the community-centre service", () => {
     expect(enrolled.activity?.seatsTaken).toBe(1);
     const enrolmentId = enrolled.enrolment?.enrolmentId ?? "";
     // Enrolling moved the referral to IN_PROGRESS in the same transaction.
-    expect((await inbox.call("getReferral", { referralId: sent.referralId })).referral?.status).toBe(
+    expect((await run.inbox.call("getReferral", { referralId: sent.referralId })).referral?.status).toBe(
       ReferralStatus.REFERRAL_STATUS_IN_PROGRESS,
     );
     // A retried request returns the same enrolment and takes no second seat.
-    const retried = await centres.call("enrolParticipant", request);
+    const retried = await run.api.call("enrolParticipant", request);
     expect(retried.enrolment?.enrolmentId).toBe(enrolmentId);
     expect(retried.activity?.seatsTaken).toBe(1);
 
-    const roster = await centres.call("listEnrolments", { activityId: turkish.activityId, statuses: [] });
+    const roster = await run.api.call("listEnrolments", { activityId: turkish.activityId, statuses: [] });
     expect(roster.enrolments.map((e) => e.participantRef)).toEqual([sent.beneficiaryRef]);
 
     const sessionAt = new Date(Date.now() - HOUR);
-    const marked = await centres.call("recordAttendance", {
+    const marked = await run.api.call("recordAttendance", {
       activityId: turkish.activityId,
       sessionAt,
       marks: [{ enrolmentId, status: AttendanceStatus.ATTENDANCE_STATUS_PRESENT }],
     });
     expect(marked.enrolments[0]).toMatchObject({ sessionsAttended: 1, sessionsHeld: 1 });
     // Recording the same session again replaces its marks.
-    const corrected = await centres.call("recordAttendance", {
+    const corrected = await run.api.call("recordAttendance", {
       activityId: turkish.activityId,
       sessionAt,
       marks: [{ enrolmentId, status: AttendanceStatus.ATTENDANCE_STATUS_EXCUSED }],
@@ -295,7 +239,7 @@ describe("the community-centre service", () => {
     expect(corrected.enrolments[0]).toMatchObject({ sessionsAttended: 0, sessionsHeld: 1 });
     expect((await activityOf(CC_A, "Turkish A1")).status).toBe(ActivityStatus.ACTIVITY_STATUS_RUNNING);
 
-    const completed = await centres.call("completeEnrolment", {
+    const completed = await run.api.call("completeEnrolment", {
       enrolmentId,
       status: EnrolmentStatus.ENROLMENT_STATUS_COMPLETED,
       certificateIssued: true,
@@ -308,7 +252,7 @@ describe("the community-centre service", () => {
 
     const history = await waitFor(
       async () => {
-        const events = (await statusEvents(nats.js, REFERRER, CC_A)).filter(
+        const events = (await statusEvents(run.nats.js, REFERRER, CC_A)).filter(
           (e) => e.referralId === sent.referralId,
         );
         return events.some((e) => e.toStatus === ReferralStatus.REFERRAL_STATUS_COMPLETED) && events;
@@ -330,7 +274,7 @@ describe("the community-centre service", () => {
     // EnrolmentCreated (PII-free) and the activity's capacity, in its own sequence: seeded, taken, freed.
     const created = await waitFor(async () => {
       const messages = await readSubject(
-        nats.js,
+        run.nats.js,
         STREAMS.case.name,
         `kopru.v1.case.communitycentre.enrolment-created.${CC_A}`,
       );
@@ -344,7 +288,7 @@ describe("the community-centre service", () => {
     expect(Buffer.from(created.data).toString("latin1")).not.toContain(sent.beneficiaryRef);
     const capacity = await waitFor(async () => {
       const messages = await readSubject(
-        nats.js,
+        run.nats.js,
         STREAMS.case.name,
         `kopru.v1.case.communitycentre.activity-capacity.${CC_A}`,
       );
@@ -365,7 +309,7 @@ describe("the community-centre service", () => {
 
   it("refuses a full activity without writing anything; the inbox puts the next referral on hold until a seat opens", async () => {
     const centreId = (await activityOf(CC_A, "Turkish A1")).centreId;
-    const created = await centres.call("createActivity", newActivity(centreId, 1));
+    const created = await run.api.call("createActivity", newActivity(centreId, 1));
     const activityId = created.activity?.activityId ?? "";
     expect(created.activity).toMatchObject({
       capacity: 1,
@@ -374,45 +318,45 @@ describe("the community-centre service", () => {
     });
 
     const first = await referral(CC_A);
-    await centres.call("enrolParticipant", { requestId: uuidv4(), activityId, referralId: first.referralId });
+    await run.api.call("enrolParticipant", { requestId: uuidv4(), activityId, referralId: first.referralId });
     const second = await referral(CC_A);
     expect(
       await refusal(
-        centres.call("enrolParticipant", { requestId: uuidv4(), activityId, referralId: second.referralId }),
+        run.api.call("enrolParticipant", { requestId: uuidv4(), activityId, referralId: second.referralId }),
       ),
     ).toEqual({ status: "FAILED_PRECONDITION", code: "activity_full", fields: [] });
     // Nothing half-written: no seat, no enrolment, the referral still only accepted.
-    expect((await inbox.call("getReferral", { referralId: second.referralId })).referral?.status).toBe(
+    expect((await run.inbox.call("getReferral", { referralId: second.referralId })).referral?.status).toBe(
       ReferralStatus.REFERRAL_STATUS_ACCEPTED,
     );
-    const roster = await centres.call("listEnrolments", { activityId, statuses: [] });
+    const roster = await run.api.call("listEnrolments", { activityId, statuses: [] });
     expect(roster.enrolments.map((e) => e.referralId)).toEqual([first.referralId]);
 
     // A third person: the inbox waitlists the referral (capacity full) until capacity grows.
     const third = await referral(CC_A, { accept: false });
-    const held = await inbox.call("putReferralOnHold", {
+    const held = await run.inbox.call("putReferralOnHold", {
       referralId: third.referralId,
       reason: OnHoldReason.ON_HOLD_REASON_CAPACITY_FULL,
     });
     expect(held.referral?.status).toBe(ReferralStatus.REFERRAL_STATUS_ON_HOLD);
-    const grown = await centres.call("updateActivity", { activityId, capacity: 2, status: 0 });
+    const grown = await run.api.call("updateActivity", { activityId, capacity: 2, status: 0 });
     expect(grown.activity).toMatchObject({ capacity: 2, seatsTaken: 1 });
-    await inbox.call("acceptReferral", { referralId: third.referralId });
-    const seated = await centres.call("enrolParticipant", {
+    await run.inbox.call("acceptReferral", { referralId: third.referralId });
+    const seated = await run.api.call("enrolParticipant", {
       requestId: uuidv4(),
       activityId,
       referralId: third.referralId,
     });
     expect(seated.activity?.seatsTaken).toBe(2);
     expect(
-      await refusal(centres.call("updateActivity", { activityId, capacity: 1, status: 0 })),
+      await refusal(run.api.call("updateActivity", { activityId, capacity: 1, status: 0 })),
     ).toMatchObject({
       status: "FAILED_PRECONDITION",
       code: "capacity_below_seats_taken",
     });
     expect(
       await refusal(
-        centres.call("updateActivity", { activityId, status: ActivityStatus.ACTIVITY_STATUS_CANCELLED }),
+        run.api.call("updateActivity", { activityId, status: ActivityStatus.ACTIVITY_STATUS_CANCELLED }),
       ),
     ).toMatchObject({ code: "activity_has_participants" });
   });
@@ -422,7 +366,7 @@ describe("the community-centre service", () => {
     const received = await referral(CC_A, { accept: false });
     expect(
       await refusal(
-        centres.call("enrolParticipant", {
+        run.api.call("enrolParticipant", {
           requestId: uuidv4(),
           activityId: turkish.activityId,
           referralId: received.referralId,
@@ -432,7 +376,7 @@ describe("the community-centre service", () => {
     const vocational = await referral(CC_A, { serviceType: ServiceType.SERVICE_TYPE_VOCATIONAL_TRAINING });
     expect(
       await refusal(
-        centres.call("enrolParticipant", {
+        run.api.call("enrolParticipant", {
           requestId: uuidv4(),
           activityId: turkish.activityId,
           referralId: vocational.referralId,
@@ -440,7 +384,7 @@ describe("the community-centre service", () => {
       ),
     ).toMatchObject({ code: "service_type_mismatch" });
     const garment = await activityOf(CC_A, "Garment production skills");
-    const ok = await centres.call("enrolParticipant", {
+    const ok = await run.api.call("enrolParticipant", {
       requestId: uuidv4(),
       activityId: garment.activityId,
       referralId: vocational.referralId,
@@ -448,7 +392,7 @@ describe("the community-centre service", () => {
     expect(ok.enrolment?.status).toBe(EnrolmentStatus.ENROLMENT_STATUS_ENROLLED);
     expect(
       await refusal(
-        centres.call("enrolParticipant", {
+        run.api.call("enrolParticipant", {
           requestId: uuidv4(),
           activityId: garment.activityId,
           referralId: vocational.referralId,
@@ -460,7 +404,7 @@ describe("the community-centre service", () => {
   it("keeps each organisation's referrals, rosters and activities from the other", async () => {
     const sent = await referral(CC_A);
     const turkishA = await activityOf(CC_A, "Turkish A1");
-    const enrolled = await centres.call("enrolParticipant", {
+    const enrolled = await run.api.call("enrolParticipant", {
       requestId: uuidv4(),
       activityId: turkishA.activityId,
       referralId: sent.referralId,
@@ -468,10 +412,10 @@ describe("the community-centre service", () => {
     const enrolmentId = enrolled.enrolment?.enrolmentId ?? "";
     const activityB = await activityOf(CC_B, "Turkish A1 (women's group)");
 
-    const asB = centres.as(staffB);
+    const asB = run.api.as(staffB);
     const notFound = { status: "NOT_FOUND" };
     expect(
-      await refusal(inbox.as(staffB).call("getReferral", { referralId: sent.referralId })),
+      await refusal(run.inbox.as(staffB).call("getReferral", { referralId: sent.referralId })),
     ).toMatchObject(notFound);
     expect(
       await refusal(
@@ -520,20 +464,20 @@ describe("the community-centre service", () => {
     );
     expect(
       await refusal(
-        centres
+        run.api
           .as({ organisationId: "cc-elsewhere" })
           .call("listEnrolments", { activityId: turkishA.activityId, statuses: [] }),
       ),
     ).toMatchObject({ status: "PERMISSION_DENIED" });
 
     // Dropping out frees the seat and completes the referral with a partial outcome.
-    const dropped = await centres.call("completeEnrolment", {
+    const dropped = await run.api.call("completeEnrolment", {
       enrolmentId,
       status: EnrolmentStatus.ENROLMENT_STATUS_DROPPED_OUT,
       certificateIssued: false,
     });
     expect(dropped.enrolment?.status).toBe(EnrolmentStatus.ENROLMENT_STATUS_DROPPED_OUT);
-    const after = await inbox.call("getReferral", { referralId: sent.referralId });
+    const after = await run.inbox.call("getReferral", { referralId: sent.referralId });
     expect(after.referral).toMatchObject({
       status: ReferralStatus.REFERRAL_STATUS_COMPLETED,
       outcomeCodes: [
@@ -547,7 +491,7 @@ describe("the community-centre service", () => {
     const bad = newActivity("not-a-uuid", 0);
     expect(
       await refusal(
-        centres.call("createActivity", {
+        run.api.call("createActivity", {
           requestId: "x",
           activity: {
             ...bad.activity,
@@ -572,7 +516,7 @@ describe("the community-centre service", () => {
     });
     expect(
       await refusal(
-        centres.call("enrolParticipant", { requestId: "", activityId: "a", referralId: uuidv4() }),
+        run.api.call("enrolParticipant", { requestId: "", activityId: "a", referralId: uuidv4() }),
       ),
     ).toMatchObject({
       fields: ["request_id", "activity_id"],
@@ -580,7 +524,7 @@ describe("the community-centre service", () => {
     const enrolmentId = uuidv4();
     expect(
       await refusal(
-        centres.call("recordAttendance", {
+        run.api.call("recordAttendance", {
           activityId: uuidv4(),
           sessionAt: undefined,
           marks: [
@@ -592,36 +536,32 @@ describe("the community-centre service", () => {
     ).toMatchObject({ status: "INVALID_ARGUMENT", fields: ["session_at", "marks[1].enrolment_id"] });
     expect(
       await refusal(
-        centres.call("completeEnrolment", {
+        run.api.call("completeEnrolment", {
           enrolmentId,
           status: EnrolmentStatus.ENROLMENT_STATUS_ENROLLED,
           certificateIssued: false,
         }),
       ),
     ).toMatchObject({ fields: ["status"] });
-    expect(await refusal(centres.call("updateActivity", { activityId: uuidv4(), status: 0 }))).toMatchObject({
+    expect(await refusal(run.api.call("updateActivity", { activityId: uuidv4(), status: 0 }))).toMatchObject({
       fields: ["capacity"],
     });
   });
 
   it("starts again on the same database without seeding twice, and keeps serving the inbox", async () => {
     const before = await activityOf(CC_A, "Turkish A1");
-    inbox.client.close();
-    centres.client.close();
-    await service.stop();
-    service = await startService(spec, env());
-    connect();
+    await run.restart();
     const after = await activityOf(CC_A, "Turkish A1");
     expect(after).toEqual(before);
     const messages = await readSubject(
-      nats.js,
+      run.nats.js,
       STREAMS.case.name,
       `kopru.v1.case.communitycentre.activity-capacity.${CC_B}`,
     );
     expect(messages).toHaveLength(3);
     const sent = await referral(CC_B);
     expect(
-      (await inbox.as(staffB).call("getReferral", { referralId: sent.referralId })).referral?.status,
+      (await run.inbox.as(staffB).call("getReferral", { referralId: sent.referralId })).referral?.status,
     ).toBe(ReferralStatus.REFERRAL_STATUS_ACCEPTED);
   });
 });

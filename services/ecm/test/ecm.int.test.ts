@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { deliverReferral } from "@kopru/casework/testkit";
+import { receivingTestService } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import {
@@ -29,24 +29,15 @@ import {
 } from "@kopru/contracts/ecm/v1/ecm_service";
 import { AssistanceDelivered, EcmCaseClosed, EcmCaseOpened } from "@kopru/contracts/ecm/v1/events";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
-import {
-  type GetReferralResponse,
-  ReferralInboxServiceClient,
-} from "@kopru/contracts/referral/v1/inbox_service";
+import type { GetReferralResponse } from "@kopru/contracts/referral/v1/inbox_service";
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
-import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
+import { eventsOn, failure, runSuffix } from "@kopru/referral/testkit";
+import type { ClientCaller } from "@kopru/service-kit";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  call,
-  eventsOn,
-  failure,
-  runSuffix,
-  startTestService,
-  type TestService,
-  testReferralPackage,
-} from "./support.js";
+import { spec } from "../src/app.js";
+import { testReferralPackage } from "./support.js";
 
 // The ECM service as the network runs it: an MMCC refers a family facing eviction for emergency cash;
 // the unit accepts, assesses, plans, approves and pays, and the referrer learns the outcome.
@@ -56,19 +47,17 @@ const SISTER = `ecm-t-${suffix}-b`; // hosted by the same process: its callers m
 const REFERRER = `mmcc-t-${suffix}`;
 const DAY = 86_400_000;
 
+const harness = receivingTestService(spec, EcmServiceClient, {
+  runName: `ecm-t${suffix}`,
+  hostedOrganisations: [ECM, SISTER],
+});
+
 const caseworker: ClientCaller = { organisationId: ECM, actorId: "cw-deniz", role: "caseworker" };
 const otherCaseworker: ClientCaller = { organisationId: ECM, actorId: "cw-elif", role: "caseworker" };
 const supervisor: ClientCaller = { organisationId: ECM, actorId: "sv-kemal", role: "supervisor" };
 const sisterStaff: ClientCaller = { organisationId: SISTER, actorId: "sv-other", role: "supervisor" };
 
-let service: TestService;
-let inbox: ReferralInboxServiceClient;
-let ecm: EcmServiceClient;
-
-const inboxCall = <Res>(method: keyof ReferralInboxServiceClient, request: unknown, caller: ClientCaller) =>
-  call<unknown, Res>(inbox, inbox[method] as never, request, caller);
-const ecmCall = <Res>(method: keyof EcmServiceClient, request: unknown, caller: ClientCaller) =>
-  call<unknown, Res>(ecm, ecm[method] as never, request, caller);
+const { inboxCall, apiCall: ecmCall } = harness;
 
 async function receive(
   extra: Parameters<typeof testReferralPackage>[0] | undefined = undefined,
@@ -76,7 +65,7 @@ async function receive(
   const pkg = testReferralPackage(
     extra ?? { from: REFERRER, to: ECM, serviceType: ServiceType.SERVICE_TYPE_ECM_CASH },
   );
-  return deliverReferral(service, inbox, pkg, caseworker);
+  return harness.receive(pkg, caseworker);
 }
 
 async function listCases(caller: ClientCaller, request: Partial<ListCasesRequest> = {}) {
@@ -109,17 +98,8 @@ function cashItem(caseId: string, amountMinor: number, extra: Partial<AddAssista
 
 const deliveredSubject = () => `kopru.v1.case.ecm.assistance-delivered.${ECM}`;
 
-beforeAll(async () => {
-  service = await startTestService(`ecm-t${suffix}`, { HOSTED_ORGANISATIONS: `${ECM},${SISTER}` });
-  inbox = new ReferralInboxServiceClient(service.address, insecureCredentials());
-  ecm = new EcmServiceClient(service.address, insecureCredentials());
-});
-
-afterAll(async () => {
-  inbox?.close();
-  ecm?.close();
-  await service?.stop();
-});
+beforeAll(harness.start);
+afterAll(harness.stop);
 
 describe("an emergency cash referral through the ECM service", () => {
   let referralId: string;
@@ -138,7 +118,7 @@ describe("an emergency cash referral through the ECM service", () => {
       referralIds: [referralId],
     });
     const [event] = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.case.name,
       `kopru.v1.case.ecm.case-opened.${ECM}`,
       EcmCaseOpened,
@@ -244,7 +224,12 @@ describe("an emergency cash referral through the ECM service", () => {
     );
     expect(repeat.assistanceItem?.deliveredAt).toEqual(delivered.assistanceItem?.deliveredAt);
 
-    const events = await eventsOn(service.nats, STREAMS.case.name, deliveredSubject(), AssistanceDelivered);
+    const events = await eventsOn(
+      harness.service.nats,
+      STREAMS.case.name,
+      deliveredSubject(),
+      AssistanceDelivered,
+    );
     expect(events).toHaveLength(1);
     expect(events[0]?.payload).toEqual({
       assistanceItemId: cashId,
@@ -302,7 +287,7 @@ describe("an emergency cash referral through the ECM service", () => {
       caseworker,
     );
     const events = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.referral.name,
       `kopru.v1.referral.status.${REFERRER}.${ECM}`,
       ReferralStatusChanged,
@@ -343,7 +328,7 @@ describe("an emergency cash referral through the ECM service", () => {
     expect(closed.ecmCase).toMatchObject({ status: CaseStatus.CASE_STATUS_CLOSED });
     await ecmCall("closeCase", close, caseworker);
     const events = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.case.name,
       `kopru.v1.case.ecm.case-closed.${ECM}`,
       EcmCaseClosed,
@@ -518,7 +503,7 @@ describe("opening cases explicitly", () => {
     const { caseId, referralIds } = await caseOf(firstId);
     expect(referralIds).toEqual([firstId, secondId]);
     const opened = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.case.name,
       `kopru.v1.case.ecm.case-opened.${ECM}`,
       EcmCaseOpened,

@@ -1,4 +1,4 @@
-import { deliverReferral } from "@kopru/casework/testkit";
+import { receivingTestService } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AssistanceKind, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { AssistanceStatus } from "@kopru/contracts/ecm/v1/case";
@@ -11,20 +11,14 @@ import {
   MarkAssistanceDeliveredRequest,
 } from "@kopru/contracts/ecm/v1/ecm_service";
 import { AssistanceDelivered } from "@kopru/contracts/ecm/v1/events";
-import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
-import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
+import { eventsOn, runSuffix } from "@kopru/referral/testkit";
+import type { ClientCaller } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  call,
-  eventsOn,
-  runSuffix,
-  startTestService,
-  type TestService,
-  testReferralPackage,
-} from "./support.js";
+import { spec } from "../src/app.js";
+import { testReferralPackage } from "./support.js";
 
 // The embedded default (no DATABASE_URL): the same SQL on PGlite, money included.
 const suffix = runSuffix();
@@ -32,21 +26,15 @@ const ECM = `ecm-e-${suffix}`;
 const caseworker: ClientCaller = { organisationId: ECM, actorId: "cw-1", role: "caseworker" };
 const supervisor: ClientCaller = { organisationId: ECM, actorId: "sv-1", role: "supervisor" };
 
-let service: TestService;
-let inbox: ReferralInboxServiceClient;
-let ecm: EcmServiceClient;
-
-beforeAll(async () => {
-  service = await startTestService(`ecm-e${suffix}`, { HOSTED_ORGANISATIONS: ECM }, { embedded: true });
-  inbox = new ReferralInboxServiceClient(service.address, insecureCredentials());
-  ecm = new EcmServiceClient(service.address, insecureCredentials());
+const harness = receivingTestService(spec, EcmServiceClient, {
+  runName: `ecm-e${suffix}`,
+  hostedOrganisations: [ECM],
+  embedded: true,
 });
+const { inboxCall, apiCall: ecmCall } = harness;
 
-afterAll(async () => {
-  inbox?.close();
-  ecm?.close();
-  await service?.stop();
-});
+beforeAll(harness.start);
+afterAll(harness.stop);
 
 it("pays emergency cash end to end on the embedded PGlite database", async () => {
   const pkg = testReferralPackage({
@@ -54,11 +42,10 @@ it("pays emergency cash end to end on the embedded PGlite database", async () =>
     to: ECM,
     serviceType: ServiceType.SERVICE_TYPE_ECM_CASH,
   });
-  await deliverReferral(service, inbox, pkg, caseworker, 20_000);
-  await call(inbox, inbox.acceptReferral, { referralId: pkg.referralId }, caseworker);
-  const listed = await call<unknown, ListCasesResponse>(
-    ecm,
-    ecm.listCases,
+  await harness.receive(pkg, caseworker, 20_000);
+  await inboxCall("acceptReferral", { referralId: pkg.referralId }, caseworker);
+  const listed = await ecmCall<ListCasesResponse>(
+    "listCases",
     { organisationId: ECM, statuses: [] },
     caseworker,
   );
@@ -66,9 +53,8 @@ it("pays emergency cash end to end on the embedded PGlite database", async () =>
 
   // Far above 2^31 minor units: int8 all the way.
   const big = 3_000_000_000_00;
-  const planned = await call<unknown, AddAssistanceItemResponse>(
-    ecm,
-    ecm.addAssistanceItem,
+  const planned = await ecmCall<AddAssistanceItemResponse>(
+    "addAssistanceItem",
     AddAssistanceItemRequest.fromPartial({
       requestId: uuidv4(),
       caseId,
@@ -80,28 +66,26 @@ it("pays emergency cash end to end on the embedded PGlite database", async () =>
     caseworker,
   );
   const assistanceItemId = planned.assistanceItem?.assistanceItemId;
-  await call(ecm, ecm.approveAssistanceItem, { assistanceItemId }, supervisor);
-  await call(
-    ecm,
-    ecm.markAssistanceDelivered,
+  await ecmCall("approveAssistanceItem", { assistanceItemId }, supervisor);
+  await ecmCall(
+    "markAssistanceDelivered",
     MarkAssistanceDeliveredRequest.fromPartial({ assistanceItemId }),
     caseworker,
   );
-  await call(
-    ecm,
-    ecm.closeCase,
+  await ecmCall(
+    "closeCase",
     { caseId, reason: CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET },
     caseworker,
   );
 
-  const details = await call<unknown, GetCaseResponse>(ecm, ecm.getCase, { caseId }, caseworker);
+  const details = await ecmCall<GetCaseResponse>("getCase", { caseId }, caseworker);
   expect(details.ecmCase?.status).toBe(CaseStatus.CASE_STATUS_CLOSED);
   expect(details.assistanceItems[0]).toMatchObject({
     status: AssistanceStatus.ASSISTANCE_STATUS_DELIVERED,
     amount: { amountMinor: big, currency: "TRY" },
   });
   const [event] = await eventsOn(
-    service.nats,
+    harness.service.nats,
     STREAMS.case.name,
     `kopru.v1.case.ecm.assistance-delivered.${ECM}`,
     AssistanceDelivered,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { lockPerson } from "@kopru/casework";
+import { networkTestRun, sourceTestPackage } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
@@ -28,32 +29,14 @@ import {
 } from "@kopru/contracts/municipality/v1/events";
 import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
 import { ReferralRequested } from "@kopru/contracts/referral/v1/events";
-import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
-import {
-  Api,
-  deleteConsumersOf,
-  type Referrer,
-  readSubject,
-  refusal,
-  startReferrer,
-  statusEvents,
-  tempDataDir,
-} from "@kopru/referral/testkit";
-import { insecureCredentials, type RunningService, startService } from "@kopru/service-kit";
+import { readSubject, refusal, statusEvents } from "@kopru/referral/testkit";
 import { openDatabase } from "@kopru/storage";
-import {
-  connectNats,
-  createTestDatabase,
-  type NatsTestConnection,
-  type TestDatabase,
-  waitFor,
-} from "@kopru/testing";
+import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
-import type { MunicipalityConfig } from "../src/config.js";
 
 // The municipality service as the network drives it: a partner sends referrals over the real
 // JetStream to two MMCCs hosted by one process on a real PostgreSQL database; MMCC staff work them
@@ -89,51 +72,49 @@ const consent = {
 
 /** Everything the referrer holds about a (synthetic) person, restricted sections included. */
 function sourcePackage(target: string, beneficiaryRef = uuidv7()): ReferralPackage {
-  const referralId = uuidv7();
-  return ReferralPackage.fromPartial({
-    referralId,
-    rootReferralId: referralId,
-    origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
-    beneficiaryRef,
-    referrer: { organisationId: REFERRER },
-    target: { organisationId: target },
-    serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-    priority: Priority.PRIORITY_HIGH,
-    purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-    consentId: consent.consentId,
-    consentScope: consent.scope,
-    consentExpiresAt: consent.expiresAt,
-    reasonForReferral: "Needs counselling on social assistance and rent arrears (synthetic).",
-    disaggregation: {
-      sex: Sex.SEX_FEMALE,
-      ageBand: AgeBand.AGE_BAND_25_49,
-      nationality: "SY",
-      provinceCode: "TUR027",
+  return sourceTestPackage(
+    {
+      from: REFERRER,
+      to: target,
+      serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+      priority: Priority.PRIORITY_HIGH,
+      purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+      consent,
+      beneficiaryRef,
     },
-    identity: { givenName: "Leyla", familyName: "Synthetic-Hamdan" },
-    contact: { phoneNumber: "+905550009876", safeToContact: true, preferredLanguage: "ar" },
-    demographics: { sex: Sex.SEX_FEMALE, birthYear: 1990, nationality: "SY" },
-    household: { size: 5, childrenCount: 3, femaleHeaded: true },
-    needs: { needsSummary: "Rent arrears, three children (synthetic)." },
-    gbv: { survivorCentredNotes: "SYNTHETIC-GBV-NOTE must never reach an MMCC" },
-    childProtection: { caregiverPresent: false },
-    health: { conditionsSummary: "synthetic" },
-  });
+    {
+      reasonForReferral: "Needs counselling on social assistance and rent arrears (synthetic).",
+      disaggregation: {
+        sex: Sex.SEX_FEMALE,
+        ageBand: AgeBand.AGE_BAND_25_49,
+        nationality: "SY",
+        provinceCode: "TUR027",
+      },
+      identity: { givenName: "Leyla", familyName: "Synthetic-Hamdan" },
+      contact: { phoneNumber: "+905550009876", safeToContact: true, preferredLanguage: "ar" },
+      demographics: { sex: Sex.SEX_FEMALE, birthYear: 1990, nationality: "SY" },
+      household: { size: 5, childrenCount: 3, femaleHeaded: true },
+      needs: { needsSummary: "Rent arrears, three children (synthetic)." },
+      gbv: { survivorCentredNotes: "SYNTHETIC-GBV-NOTE must never reach an MMCC" },
+      childProtection: { caregiverPresent: false },
+      health: { conditionsSummary: "synthetic" },
+    },
+  );
 }
-
-let nats: NatsTestConnection;
-let database: TestDatabase;
-let service: RunningService<MunicipalityConfig>;
-let referrer: Referrer;
-let inbox: Api<ReferralInboxServiceClient>;
-let mmcc: Api<MunicipalityServiceClient>;
-const dataDir = tempDataDir();
 
 const staffA = { organisationId: MMCC_A, actorId: "mmcc-a-counsellor", role: "caseworker" };
 const staffB = { organisationId: MMCC_B, actorId: "mmcc-b-counsellor", role: "caseworker" };
 
+const run = networkTestRun(spec, MunicipalityServiceClient, {
+  databasePrefix: "municipality",
+  hostedOrganisations: [MMCC_A, MMCC_B],
+  referrer: REFERRER,
+  runId: suffix,
+  caller: staffA,
+});
+
 async function sendTo(target: string, beneficiaryRef?: string): Promise<ReferralPackage> {
-  return referrer.send({
+  return run.referrer.send({
     source: sourcePackage(target, beneficiaryRef),
     target: { organisationId: target, partnerKind: PartnerKind.PARTNER_KIND_MUNICIPALITY },
     serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
@@ -145,7 +126,7 @@ async function sendTo(target: string, beneficiaryRef?: string): Promise<Referral
 async function receivedBy(organisationId: string, referralId: string) {
   return waitFor(
     async () => {
-      const page = await inbox.as({ organisationId, actorId: "staff" }).call("listInbox", {
+      const page = await run.inbox.as({ organisationId, actorId: "staff" }).call("listInbox", {
         organisationId,
         statuses: [],
         serviceTypes: [],
@@ -160,45 +141,17 @@ async function receivedBy(organisationId: string, referralId: string) {
   );
 }
 
-beforeAll(async () => {
-  nats = await connectNats();
-  database = await createTestDatabase({ prefix: "municipality" });
-  service = await startService(spec, {
-    DATABASE_URL: database.url,
-    NATS_URL: nats.url,
-    GRPC_HOST: "127.0.0.1",
-    GRPC_PORT: "0",
-    DATA_DIR: dataDir.dir,
-    LOG_LEVEL: "warn",
-    HOSTED_ORGANISATIONS: `${MMCC_A},${MMCC_B}`,
-  });
-  referrer = await startReferrer(nats, REFERRER);
-  const address = service.grpc.address;
-  inbox = new Api(new ReferralInboxServiceClient(address, insecureCredentials()), staffA);
-  mmcc = new Api(new MunicipalityServiceClient(address, insecureCredentials()), staffA);
-}, 60_000);
-
-afterAll(async () => {
-  inbox?.client.close();
-  mmcc?.client.close();
-  await service?.stop();
-  await referrer?.close();
-  if (nats) {
-    await deleteConsumersOf(nats, suffix);
-    await nats.close();
-  }
-  await database?.drop();
-  dataDir.remove();
-});
+beforeAll(run.start, 60_000);
+afterAll(run.stop);
 
 describe("the municipality service", () => {
   it("lists the MMCCs it hosts, with their provinces", async () => {
-    const all = await mmcc.call("listCentres", { provinceCodes: [] });
+    const all = await run.api.call("listCentres", { provinceCodes: [] });
     expect(all.centres.map((c) => [c.organisationId, c.location?.provinceCode, c.active])).toEqual([
       [MMCC_A, "TUR027", true],
       [MMCC_B, "TUR079", true],
     ]);
-    const kilis = await mmcc.as({}).call("listCentres", { provinceCodes: ["TUR079"] });
+    const kilis = await run.api.as({}).call("listCentres", { provinceCodes: ["TUR079"] });
     expect(kilis.centres.map((c) => c.name)).toEqual(["Kilis Municipality MMCC"]);
   });
 
@@ -207,15 +160,15 @@ describe("the municipality service", () => {
     const id = sent.referralId;
     expect((await receivedBy(MMCC_A, id)).beneficiaryRef).toBe(sent.beneficiaryRef);
 
-    const read = await inbox.call("getReferral", { referralId: id });
+    const read = await run.inbox.call("getReferral", { referralId: id });
     expect(read.referralPackage?.identity?.givenName).toBe("Leyla");
     expect(read.referralPackage?.gbv).toBeUndefined();
 
-    const accepted = await inbox.call("acceptReferral", { referralId: id });
+    const accepted = await run.inbox.call("acceptReferral", { referralId: id });
     expect(accepted.referral?.status).toBe(ReferralStatus.REFERRAL_STATUS_ACCEPTED);
 
     // The case was opened in the acceptance's transaction.
-    const cases = await mmcc.call("listCases", { organisationId: MMCC_A, statuses: [] });
+    const cases = await run.api.call("listCases", { organisationId: MMCC_A, statuses: [] });
     const opened = cases.municipalityCases.find((c) => c.referralIds.includes(id));
     expect(opened).toMatchObject({
       organisationId: MMCC_A,
@@ -225,7 +178,7 @@ describe("the municipality service", () => {
     });
     const caseId = opened?.caseId ?? "";
 
-    await inbox.call("startReferral", { referralId: id });
+    await run.inbox.call("startReferral", { referralId: id });
     const sessionRequest = {
       requestId: uuidv4(),
       caseId,
@@ -240,7 +193,7 @@ describe("the municipality service", () => {
       durationMinutes: 50,
       notes: "SYNTHETIC-SESSION-NOTE stays in the municipality database",
     };
-    const session = await mmcc.call("recordCounsellingSession", sessionRequest);
+    const session = await run.api.call("recordCounsellingSession", sessionRequest);
     expect(session.counsellingSession).toMatchObject({
       caseId,
       interpreterUsed: true,
@@ -248,10 +201,10 @@ describe("the municipality service", () => {
       counsellor: { organisationId: MMCC_A, actorId: "mmcc-a-counsellor" },
     });
     // A retried request (same request_id) returns the same session and records nothing new.
-    const retried = await mmcc.call("recordCounsellingSession", sessionRequest);
+    const retried = await run.api.call("recordCounsellingSession", sessionRequest);
     expect(retried.counsellingSession?.sessionId).toBe(session.counsellingSession?.sessionId);
 
-    const assistance = await mmcc.call("recordDirectAssistance", {
+    const assistance = await run.api.call("recordDirectAssistance", {
       requestId: uuidv4(),
       caseId,
       referralId: id,
@@ -261,12 +214,12 @@ describe("the municipality service", () => {
     });
     expect(assistance.directAssistance?.amount).toEqual({ amountMinor: 150_000, currency: "TRY" });
 
-    const full = await mmcc.call("getCase", { caseId });
+    const full = await run.api.call("getCase", { caseId });
     expect(full.counsellingSessions).toHaveLength(1);
     expect(full.counsellingSessions[0]?.notes).toContain("SYNTHETIC-SESSION-NOTE");
     expect(full.directAssistance).toHaveLength(1);
 
-    const completed = await inbox.call("completeReferral", {
+    const completed = await run.inbox.call("completeReferral", {
       referralId: id,
       outcomeCodes: [
         OutcomeCode.OUTCOME_CODE_COUNSELLING_SESSIONS_HELD,
@@ -278,7 +231,7 @@ describe("the municipality service", () => {
     // The referrer learns every step on its addressed, PII-free subject.
     const history = await waitFor(
       async () => {
-        const events = (await statusEvents(nats.js, REFERRER, MMCC_A)).filter((e) => e.referralId === id);
+        const events = (await statusEvents(run.nats.js, REFERRER, MMCC_A)).filter((e) => e.referralId === id);
         return events.some((e) => e.toStatus === ReferralStatus.REFERRAL_STATUS_COMPLETED) && events;
       },
       { timeoutMs: 20_000, message: "ReferralStatusChanged COMPLETED on the status subject" },
@@ -296,7 +249,7 @@ describe("the municipality service", () => {
       ),
     );
 
-    const closed = await mmcc.call("closeCase", {
+    const closed = await run.api.call("closeCase", {
       caseId,
       reason: CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET,
       internalNote: "SYNTHETIC-CLOSURE-NOTE",
@@ -307,7 +260,7 @@ describe("the municipality service", () => {
     const facts = await waitFor(
       async () => {
         const messages = await readSubject(
-          nats.js,
+          run.nats.js,
           STREAMS.case.name,
           `kopru.v1.case.municipality.*.${MMCC_A}`,
         );
@@ -344,7 +297,7 @@ describe("the municipality service", () => {
 
     // A closed case takes no more sessions.
     expect(
-      await refusal(mmcc.call("recordCounsellingSession", { ...sessionRequest, requestId: uuidv4() })),
+      await refusal(run.api.call("recordCounsellingSession", { ...sessionRequest, requestId: uuidv4() })),
     ).toMatchObject({ status: "FAILED_PRECONDITION", code: "case_closed" });
   });
 
@@ -354,9 +307,9 @@ describe("the municipality service", () => {
     const second = await sendTo(MMCC_A, person);
     await receivedBy(MMCC_A, first.referralId);
     await receivedBy(MMCC_A, second.referralId);
-    await inbox.call("acceptReferral", { referralId: first.referralId });
-    await inbox.call("acceptReferral", { referralId: second.referralId });
-    const cases = await mmcc.call("listCases", {
+    await run.inbox.call("acceptReferral", { referralId: first.referralId });
+    await run.inbox.call("acceptReferral", { referralId: second.referralId });
+    const cases = await run.api.call("listCases", {
       organisationId: MMCC_A,
       statuses: [CaseStatus.CASE_STATUS_OPEN],
     });
@@ -372,7 +325,7 @@ describe("the municipality service", () => {
     await receivedBy(MMCC_A, first.referralId);
     await receivedBy(MMCC_A, second.referralId);
     // Hold the person's casework lock from outside, so both acceptances queue behind it together.
-    const probe = await openDatabase({ service: "lock-probe", url: database.url });
+    const probe = await openDatabase({ service: "lock-probe", url: run.database.url });
     try {
       let release = () => {};
       const released = new Promise<void>((resolve) => {
@@ -388,7 +341,9 @@ describe("the municipality service", () => {
         await released;
       });
       await holding;
-      const accepts = [first, second].map((r) => inbox.call("acceptReferral", { referralId: r.referralId }));
+      const accepts = [first, second].map((r) =>
+        run.inbox.call("acceptReferral", { referralId: r.referralId }),
+      );
       await waitFor(
         async () => {
           const waiting = await probe.query<{ n: number | string }>(
@@ -406,7 +361,7 @@ describe("the municipality service", () => {
     } finally {
       await probe.close();
     }
-    const cases = await mmcc.call("listCases", {
+    const cases = await run.api.call("listCases", {
       organisationId: MMCC_A,
       statuses: [CaseStatus.CASE_STATUS_OPEN],
     });
@@ -417,30 +372,30 @@ describe("the municipality service", () => {
 
   it("opens a walk-in case once per request and once per person", async () => {
     const request = { requestId: uuidv4(), organisationId: MMCC_B, beneficiaryRef: `walk-in-${uuidv7()}` };
-    const opened = await mmcc.as(staffB).call("openCase", request);
+    const opened = await run.api.as(staffB).call("openCase", request);
     expect(opened.municipalityCase).toMatchObject({ organisationId: MMCC_B, referralIds: [] });
-    const again = await mmcc.as(staffB).call("openCase", request);
+    const again = await run.api.as(staffB).call("openCase", request);
     expect(again.municipalityCase?.caseId).toBe(opened.municipalityCase?.caseId);
     expect(
-      await refusal(mmcc.as(staffB).call("openCase", { ...request, requestId: uuidv4() })),
+      await refusal(run.api.as(staffB).call("openCase", { ...request, requestId: uuidv4() })),
     ).toMatchObject({
       status: "FAILED_PRECONDITION",
       code: "case_already_open",
     });
     // The same person at another MMCC is another tenant's business.
-    const atA = await mmcc.call("openCase", { ...request, requestId: uuidv4(), organisationId: MMCC_A });
+    const atA = await run.api.call("openCase", { ...request, requestId: uuidv4(), organisationId: MMCC_A });
     expect(atA.municipalityCase?.organisationId).toBe(MMCC_A);
   });
 
   it("keeps each MMCC's referrals and cases from the other", async () => {
     const sent = await sendTo(MMCC_A);
     await receivedBy(MMCC_A, sent.referralId);
-    await inbox.call("acceptReferral", { referralId: sent.referralId });
-    const cases = await mmcc.call("listCases", { organisationId: MMCC_A, statuses: [] });
+    await run.inbox.call("acceptReferral", { referralId: sent.referralId });
+    const cases = await run.api.call("listCases", { organisationId: MMCC_A, statuses: [] });
     const caseId = cases.municipalityCases.find((c) => c.referralIds.includes(sent.referralId))?.caseId ?? "";
 
-    const asB = inbox.as(staffB);
-    const mmccB = mmcc.as(staffB);
+    const asB = run.inbox.as(staffB);
+    const mmccB = run.api.as(staffB);
     const notFound = { status: "NOT_FOUND" };
     expect(await refusal(asB.call("getReferral", { referralId: sent.referralId }))).toMatchObject(notFound);
     expect(await refusal(asB.call("startReferral", { referralId: sent.referralId }))).toMatchObject(notFound);
@@ -471,14 +426,14 @@ describe("the municipality service", () => {
     expect(listB.municipalityCases.every((c) => c.organisationId === MMCC_B)).toBe(true);
     // An organisation this service does not host is refused outright.
     expect(
-      await refusal(mmcc.as({ organisationId: "mmcc-elsewhere" }).call("getCase", { caseId })),
+      await refusal(run.api.as({ organisationId: "mmcc-elsewhere" }).call("getCase", { caseId })),
     ).toMatchObject({ status: "PERMISSION_DENIED" });
   });
 
   it("names every bad field (INVALID_ARGUMENT)", async () => {
     expect(
       await refusal(
-        mmcc.call("recordCounsellingSession", {
+        run.api.call("recordCounsellingSession", {
           requestId: "not-a-uuid",
           caseId: uuidv4(),
           sessionType: 0,
@@ -494,14 +449,14 @@ describe("the municipality service", () => {
       fields: ["request_id", "session_type", "topics", "interpreter_language", "duration_minutes"],
     });
     expect(
-      await refusal(mmcc.call("openCase", { requestId: uuidv4(), organisationId: MMCC_A })),
+      await refusal(run.api.call("openCase", { requestId: uuidv4(), organisationId: MMCC_A })),
     ).toMatchObject({
       status: "INVALID_ARGUMENT",
       fields: ["beneficiary_ref"],
     });
     expect(
       await refusal(
-        mmcc.call("recordDirectAssistance", {
+        run.api.call("recordDirectAssistance", {
           requestId: uuidv4(),
           caseId: uuidv4(),
           kind: AssistanceKind.ASSISTANCE_KIND_CASH,
@@ -509,10 +464,10 @@ describe("the municipality service", () => {
         }),
       ),
     ).toMatchObject({ status: "INVALID_ARGUMENT", fields: ["amount.currency"] });
-    expect(await refusal(mmcc.call("closeCase", { caseId: "x", reason: 0 }))).toMatchObject({
+    expect(await refusal(run.api.call("closeCase", { caseId: "x", reason: 0 }))).toMatchObject({
       fields: ["case_id", "reason"],
     });
-    expect(await refusal(mmcc.call("listCentres", { provinceCodes: ["Gaziantep"] }))).toMatchObject({
+    expect(await refusal(run.api.call("listCentres", { provinceCodes: ["Gaziantep"] }))).toMatchObject({
       fields: ["province_codes[0]"],
     });
   });
@@ -520,7 +475,7 @@ describe("the municipality service", () => {
   it("holds no protection-only data: no GBV or child-protection columns, and no such section in stored packages", async () => {
     const sent = await sendTo(MMCC_B);
     await receivedBy(MMCC_B, sent.referralId);
-    const columns = await service.context.db.query<{ table_name: string; column_name: string }>(
+    const columns = await run.service.context.db.query<{ table_name: string; column_name: string }>(
       "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
     );
     expect(columns.rows.length).toBeGreaterThan(50);
@@ -529,7 +484,7 @@ describe("the municipality service", () => {
     );
     expect(protectionOnly).toEqual([]);
 
-    const stored = await service.context.db.query<{ referral_id: string; package: Uint8Array }>(
+    const stored = await run.service.context.db.query<{ referral_id: string; package: Uint8Array }>(
       "SELECT referral_id, package FROM referrals WHERE role = 'target'",
     );
     expect(stored.rows.length).toBeGreaterThan(0);
@@ -555,16 +510,16 @@ describe("the municipality service", () => {
       active: true,
       updatedAt: new Date(),
     });
-    await service.context.db.query(
+    await run.service.context.db.query(
       `INSERT INTO directory_organisations (organisation_id, partner_kind, active, organisation, updated_at)
        VALUES ($1, $2, true, $3, now())`,
       [ECM, ecm.partnerKind, Buffer.from(Organisation.encode(ecm).finish())],
     );
     const sent = await sendTo(MMCC_A);
     await receivedBy(MMCC_A, sent.referralId);
-    await inbox.call("acceptReferral", { referralId: sent.referralId });
+    await run.inbox.call("acceptReferral", { referralId: sent.referralId });
 
-    const onward = await inbox.call("makeOnwardReferral", {
+    const onward = await run.inbox.call("makeOnwardReferral", {
       requestId: uuidv4(),
       consentId: consent.consentId,
       parentReferralId: sent.referralId,
@@ -587,7 +542,7 @@ describe("the municipality service", () => {
     const requested = await waitFor(
       async () => {
         const messages = await readSubject(
-          nats.js,
+          run.nats.js,
           STREAMS.referral.name,
           `kopru.v1.referral.requested.${ECM}`,
         );
@@ -606,7 +561,7 @@ describe("the municipality service", () => {
       organisationId: MMCC_A,
       service: "municipality",
     });
-    const parent = await inbox.call("getReferral", { referralId: sent.referralId });
+    const parent = await run.inbox.call("getReferral", { referralId: sent.referralId });
     expect(parent.referral?.status).toBe(ReferralStatus.REFERRAL_STATUS_ACCEPTED);
     expect(parent.referral?.childReferralIds).toContain(child?.referralId);
   });

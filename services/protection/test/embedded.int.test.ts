@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { deliverReferral } from "@kopru/casework/testkit";
+import { receivingTestService } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
@@ -11,43 +11,27 @@ import {
   ProtectionServiceClient,
   RecordRiskAssessmentRequest,
 } from "@kopru/contracts/protection/v1/protection_service";
-import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
-import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
+import { failure, runSuffix } from "@kopru/referral/testkit";
+import type { ClientCaller } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  call,
-  failure,
-  runSuffix,
-  startTestService,
-  type TestService,
-  testReferralPackage,
-} from "./support.js";
+import { spec } from "../src/app.js";
+import { testReferralPackage } from "./support.js";
 
 // The embedded default (no DATABASE_URL): the same SQL on PGlite, through a whole case.
 const suffix = runSuffix();
 const ORG = `prot-e-${suffix}`;
 const caseworker: ClientCaller = { organisationId: ORG, actorId: "cw-1", role: "caseworker" };
 
-let service: TestService;
-let inbox: ReferralInboxServiceClient;
-let cases: ProtectionServiceClient;
-
-beforeAll(async () => {
-  service = await startTestService(
-    `protection-e${suffix}`,
-    { HOSTED_ORGANISATIONS: ORG },
-    { embedded: true },
-  );
-  inbox = new ReferralInboxServiceClient(service.address, insecureCredentials());
-  cases = new ProtectionServiceClient(service.address, insecureCredentials());
+const harness = receivingTestService(spec, ProtectionServiceClient, {
+  runName: `protection-e${suffix}`,
+  hostedOrganisations: [ORG],
+  embedded: true,
 });
+const { inboxCall, apiCall: casesCall } = harness;
 
-afterAll(async () => {
-  inbox?.close();
-  cases?.close();
-  await service?.stop();
-});
+beforeAll(harness.start);
+afterAll(harness.stop);
 
 it("works a GBV case end to end on the embedded PGlite database", async () => {
   const pkg = testReferralPackage({
@@ -55,26 +39,23 @@ it("works a GBV case end to end on the embedded PGlite database", async () => {
     to: ORG,
     serviceType: ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
   });
-  await deliverReferral(service, inbox, pkg, caseworker, 20_000);
-  await call(inbox, inbox.acceptReferral, { referralId: pkg.referralId }, caseworker);
-  const listed = await call<unknown, ListCasesResponse>(
-    cases,
-    cases.listCases,
+  await harness.receive(pkg, caseworker, 20_000);
+  await inboxCall("acceptReferral", { referralId: pkg.referralId }, caseworker);
+  const listed = await casesCall<ListCasesResponse>(
+    "listCases",
     { organisationId: ORG, caseTypes: [], statuses: [], riskLevels: [] },
     caseworker,
   );
   const caseId = listed.cases[0]?.caseId as string;
   expect(listed.cases[0]).toMatchObject({ restricted: true, referralIds: [pkg.referralId] });
 
-  await call(
-    cases,
-    cases.assignCase,
+  await casesCall(
+    "assignCase",
     { caseId, assignedCaseworkerId: "cw-1", authorisedUserIds: ["cw-2", "cw-3"] },
     caseworker,
   );
-  await call(
-    cases,
-    cases.recordRiskAssessment,
+  await casesCall(
+    "recordRiskAssessment",
     RecordRiskAssessmentRequest.fromPartial({
       requestId: uuidv4(),
       caseId,
@@ -82,9 +63,8 @@ it("works a GBV case end to end on the embedded PGlite database", async () => {
     }),
     caseworker,
   );
-  const plan = await call<unknown, AddSafetyPlanResponse>(
-    cases,
-    cases.addSafetyPlan,
+  const plan = await casesCall<AddSafetyPlanResponse>(
+    "addSafetyPlan",
     {
       requestId: uuidv4(),
       caseId,
@@ -105,26 +85,20 @@ it("works a GBV case end to end on the embedded PGlite database", async () => {
     caseworker,
   );
   expect(plan.safetyPlan?.actions.map((a) => a.done)).toEqual([false, true]);
-  await call(
-    cases,
-    cases.closeCase,
+  await casesCall(
+    "closeCase",
     { caseId, reason: CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET },
     caseworker,
   );
 
-  const details = await call<unknown, GetCaseResponse>(
-    cases,
-    cases.getCase,
-    { caseId },
-    { ...caseworker, actorId: "cw-3" },
-  );
+  const details = await casesCall<GetCaseResponse>("getCase", { caseId }, { ...caseworker, actorId: "cw-3" });
   expect(details.protectionCase).toMatchObject({
     status: CaseStatus.CASE_STATUS_CLOSED,
     riskLevel: RiskLevel.RISK_LEVEL_CRITICAL,
     authorisedUserIds: ["cw-2", "cw-3"],
   });
   expect(details.safetyPlans[0]?.actions[0]?.dueAt).toBeInstanceOf(Date);
-  expect(
-    (await failure(call(cases, cases.getCase, { caseId }, { ...caseworker, actorId: "cw-9" }))).code,
-  ).toBe(status.NOT_FOUND);
+  expect((await failure(casesCall("getCase", { caseId }, { ...caseworker, actorId: "cw-9" }))).code).toBe(
+    status.NOT_FOUND,
+  );
 });

@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { deliverReferral } from "@kopru/casework/testkit";
+import { receivingTestService } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { GbvIncidentType, ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
@@ -31,25 +31,19 @@ import {
   type RecordRiskAssessmentResponse,
 } from "@kopru/contracts/protection/v1/protection_service";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
-import {
-  type GetReferralRequest,
-  type GetReferralResponse,
+import type {
+  GetReferralRequest,
+  GetReferralResponse,
   ReferralInboxServiceClient,
 } from "@kopru/contracts/referral/v1/inbox_service";
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
-import { type ClientCaller, insecureCredentials } from "@kopru/service-kit";
+import { eventsOn, failure, runSuffix } from "@kopru/referral/testkit";
+import type { ClientCaller } from "@kopru/service-kit";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  call,
-  eventsOn,
-  failure,
-  runSuffix,
-  startTestService,
-  type TestService,
-  testReferralPackage,
-} from "./support.js";
+import { spec } from "../src/app.js";
+import { testReferralPackage } from "./support.js";
 
 // The protection service as the network runs it: referrals arrive over JetStream, staff work them
 // through the shared inbox and the protection API, facts leave through the outbox.
@@ -59,30 +53,32 @@ const SISTER = `prot-t-${suffix}-b`; // hosted by the same process: its callers 
 const REFERRER = `ngo-t-${suffix}`;
 const DAY = 86_400_000;
 
+const harness = receivingTestService(spec, ProtectionServiceClient, {
+  runName: `protection-t${suffix}`,
+  hostedOrganisations: [ORG, SISTER],
+});
+
 const caseworkerA: ClientCaller = { organisationId: ORG, actorId: "cw-ayse", role: "caseworker" };
 const caseworkerB: ClientCaller = { organisationId: ORG, actorId: "cw-baran", role: "caseworker" };
 const supervisor: ClientCaller = { organisationId: ORG, actorId: "sv-selin", role: "supervisor" };
 const sisterStaff: ClientCaller = { organisationId: SISTER, actorId: "cw-other", role: "supervisor" };
 
-let service: TestService;
-let inbox: ReferralInboxServiceClient;
-let cases: ProtectionServiceClient;
-
 function referralPackage(serviceType: ServiceType, extra: Partial<ReferralPackage> = {}): ReferralPackage {
   return testReferralPackage({ from: REFERRER, to: ORG, serviceType, ...extra });
 }
 
+// Typed by request and response, so that each request literal is checked against its message.
 const inboxCall = <Req, Res>(method: keyof ReferralInboxServiceClient, request: Req, caller: ClientCaller) =>
-  call<Req, Res>(inbox, inbox[method] as never, request, caller);
+  harness.inboxCall<Res>(method, request, caller);
 const casesCall = <Req, Res>(method: keyof ProtectionServiceClient, request: Req, caller: ClientCaller) =>
-  call<Req, Res>(cases, cases[method] as never, request, caller);
+  harness.apiCall<Res>(method, request, caller);
 
 async function getReferral(referralId: string, caller: ClientCaller = caseworkerA) {
   return inboxCall<GetReferralRequest, GetReferralResponse>("getReferral", { referralId }, caller);
 }
 
 function receive(pkg: ReferralPackage): Promise<string> {
-  return deliverReferral(service, inbox, pkg, caseworkerA);
+  return harness.receive(pkg, caseworkerA);
 }
 
 async function accept(referralId: string, caller: ClientCaller = caseworkerA) {
@@ -115,17 +111,8 @@ async function getCase(caseId: string, caller: ClientCaller) {
   return casesCall<GetCaseRequest, GetCaseResponse>("getCase", { caseId }, caller);
 }
 
-beforeAll(async () => {
-  service = await startTestService(`protection-t${suffix}`, { HOSTED_ORGANISATIONS: `${ORG},${SISTER}` });
-  inbox = new ReferralInboxServiceClient(service.address, insecureCredentials());
-  cases = new ProtectionServiceClient(service.address, insecureCredentials());
-});
-
-afterAll(async () => {
-  inbox?.close();
-  cases?.close();
-  await service?.stop();
-});
+beforeAll(harness.start);
+afterAll(harness.stop);
 
 describe("a GBV referral through the protection service", () => {
   let referralId: string;
@@ -160,7 +147,7 @@ describe("a GBV referral through the protection service", () => {
     expect((await getReferral(referralId, caseworkerA)).referralPackage?.gbv).toBeDefined();
 
     const [event] = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.case.name,
       `kopru.v1.case.protection.case-opened.${ORG}`,
       ProtectionCaseOpened,
@@ -316,7 +303,7 @@ describe("a GBV referral through the protection service", () => {
       caseworkerA,
     );
     const events = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.referral.name,
       `kopru.v1.referral.status.${REFERRER}.${ORG}`,
       ReferralStatusChanged,
@@ -349,7 +336,7 @@ describe("a GBV referral through the protection service", () => {
     // A repeat answers the closed case and announces nothing more.
     await casesCall("closeCase", request, caseworkerA);
     const events = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.case.name,
       `kopru.v1.case.protection.case-closed.${ORG}`,
       ProtectionCaseClosed,
@@ -537,7 +524,7 @@ describe("opening cases explicitly", () => {
     expect(served.protectionCase?.referralIds).toEqual([firstId, secondId]);
     expect(served.protectionCase?.assignedCaseworkerId).toBe(caseworkerA.actorId);
     const opened = await eventsOn(
-      service.nats,
+      harness.service.nats,
       STREAMS.case.name,
       `kopru.v1.case.protection.case-opened.${ORG}`,
       ProtectionCaseOpened,

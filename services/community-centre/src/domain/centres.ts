@@ -1,4 +1,4 @@
-import type { SiteProfile } from "@kopru/casework/domain";
+import { type KnownSite, type SiteProfile, siteDirectory } from "@kopru/casework/domain";
 import { Sex } from "@kopru/contracts/common/v1/disaggregation";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { ActivityKind, Weekday } from "@kopru/contracts/communitycentre/v1/activity";
@@ -7,51 +7,36 @@ import { type ActivityDraft, DEFAULT_TIME_ZONE } from "./activity.js";
 /** A community centre run by a hosted organisation (casework's site). No personal data. */
 export type CentreProfile = SiteProfile;
 
-type Known = Omit<CentreProfile, "organisationId">;
+const centres = siteDirectory(
+  {
+    "cc-gaziantep-sahinbey": {
+      name: "Şahinbey Community Centre",
+      provinceCode: "TUR027",
+      provinceName: "Gaziantep",
+      districtCode: "",
+      districtName: "Şahinbey",
+      languages: ["tr", "ar"],
+    },
+    "cc-sanliurfa-haliliye": {
+      name: "Haliliye Community Centre",
+      provinceCode: "TUR063",
+      provinceName: "Şanlıurfa",
+      districtCode: "",
+      districtName: "Haliliye",
+      languages: ["tr", "ar", "ku"],
+    },
+  } satisfies Record<string, KnownSite>,
+  (organisationId) => ({ name: `Community centre ${organisationId}`, languages: ["tr", "ar"] }),
+);
 
-export const KNOWN_CENTRES: Readonly<Record<string, Known>> = Object.freeze({
-  "cc-gaziantep-sahinbey": {
-    name: "Şahinbey Community Centre",
-    provinceCode: "TUR027",
-    provinceName: "Gaziantep",
-    districtCode: "",
-    districtName: "Şahinbey",
-    languages: ["tr", "ar"],
-  },
-  "cc-sanliurfa-haliliye": {
-    name: "Haliliye Community Centre",
-    provinceCode: "TUR063",
-    provinceName: "Şanlıurfa",
-    districtCode: "",
-    districtName: "Haliliye",
-    languages: ["tr", "ar", "ku"],
-  },
-});
-
-export const DEFAULT_HOSTED_CENTRES: readonly string[] = Object.freeze(Object.keys(KNOWN_CENTRES));
-
-function knownKey(organisationId: string): string | undefined {
-  return Object.keys(KNOWN_CENTRES).find((k) => organisationId === k || organisationId.startsWith(`${k}-`));
-}
+export const KNOWN_CENTRES = centres.known;
+export const DEFAULT_HOSTED_CENTRES = centres.ids;
 
 /**
  * The centre of a hosted organisation: the known one whose id it is, or starts with followed by a
  * hyphen (test and demo runs suffix ids); otherwise a bare centre named after the id, with no location.
  */
-export function centreProfile(organisationId: string): CentreProfile {
-  const key = knownKey(organisationId);
-  const known = key === undefined ? undefined : KNOWN_CENTRES[key];
-  if (known) return { organisationId, ...known, languages: [...known.languages] };
-  return {
-    organisationId,
-    name: `Community centre ${organisationId}`,
-    provinceCode: "",
-    provinceName: "",
-    districtCode: "",
-    districtName: undefined,
-    languages: ["tr", "ar"],
-  };
-}
+export const centreProfile: (organisationId: string) => CentreProfile = centres.profileOf;
 
 /** A demo activity with a stable key, so seeding it again finds the one already there. */
 export interface DemoActivity extends ActivityDraft {
@@ -135,7 +120,7 @@ export function demoActivities(organisationId: string, now: Date): DemoActivity[
     sessionMinutes: 90,
     totalSessions: 24,
   });
-  if (knownKey(organisationId) === "cc-sanliurfa-haliliye") {
+  if (centres.knownIdOf(organisationId) === "cc-sanliurfa-haliliye") {
     return [
       { ...turkish, key: "turkish-a1-women", title: "Turkish A1 (women's group)", sexes: [Sex.SEX_FEMALE] },
       course(now, {

@@ -1,10 +1,9 @@
-import { claimCommand } from "@kopru/casework";
+import { addCaseEntry } from "@kopru/casework";
 import type { Money } from "@kopru/contracts/common/v1/money";
 import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import type { PaymentChannel } from "@kopru/contracts/referral/v1/package";
 import { NotFoundError } from "@kopru/service-kit";
-import { v7 as uuidv7 } from "uuid";
-import { type AssistanceItemState, assertOpen, planAssistance } from "../domain/index.js";
+import { type AssistanceItemState, planAssistance } from "../domain/index.js";
 import type { Caller, EcmDeps } from "./ports.js";
 import { actorOf, callerCase } from "./shared.js";
 
@@ -30,35 +29,33 @@ export async function addAssistanceItem(
 ): Promise<AssistanceItemState> {
   return deps.uow.run(async (tx) => {
     const record = await callerCase(tx, caller, input.caseId, { forUpdate: true });
-    const assistanceItemId = uuidv7();
-    const earlier = await claimCommand(tx.sql, caller, "add-assistance-item", input, assistanceItemId);
-    if (earlier) {
-      const first = await tx.store.findItem(caller.organisationId, earlier);
-      if (!first) throw new NotFoundError("assistance item", earlier);
-      return first;
-    }
-    assertOpen(record, "no assistance can be planned");
-    if (input.referralId && !record.referralIds.includes(input.referralId))
-      throw new NotFoundError("referral", input.referralId);
-    const item = planAssistance({
-      assistanceItemId,
-      caseId: record.caseId,
-      referralId: input.referralId,
-      kind: input.kind,
-      amount: input.amount,
-      description: input.description,
-      paymentChannel: input.paymentChannel,
-      plannedBy: actorOf(caller),
-      at: deps.clock.now(),
-    });
-    await tx.store.insertItem(item);
-    await tx.store.saveCase({ ...record, updatedAt: item.plannedAt });
-    await tx.store.audit({
-      caller,
+    const command = {
       action: "add-assistance-item",
-      caseIds: [record.caseId],
-      subjectId: assistanceItemId,
+      entryName: "assistance item",
+      record,
+      request: input,
+      refusedWhenClosed: "no assistance can be planned",
+      at: deps.clock.now(),
+    };
+    return addCaseEntry(tx, caller, command, {
+      earlier: (id) => tx.store.findItem(caller.organisationId, id),
+      async add(assistanceItemId, now) {
+        if (input.referralId && !record.referralIds.includes(input.referralId))
+          throw new NotFoundError("referral", input.referralId);
+        const item = planAssistance({
+          assistanceItemId,
+          caseId: record.caseId,
+          referralId: input.referralId,
+          kind: input.kind,
+          amount: input.amount,
+          description: input.description,
+          paymentChannel: input.paymentChannel,
+          plannedBy: actorOf(caller),
+          at: now,
+        });
+        await tx.store.insertItem(item);
+        return { entry: item, updated: { ...record, updatedAt: item.plannedAt } };
+      },
     });
-    return item;
   });
 }

@@ -1,14 +1,5 @@
-import {
-  claimCommand,
-  lockPerson,
-  newCaseFor,
-  ownOrganisation,
-  personOfCase,
-  recordOpenedCase,
-  referralToServe,
-} from "@kopru/casework";
-import { v7 as uuidv7 } from "uuid";
-import { CaseAlreadyOpenError, isOpen, openCase as newCase } from "../domain/index.js";
+import { newCaseFor, ownOrganisation, recordOpenedCase, startCaseOpening } from "@kopru/casework";
+import { CaseAlreadyOpenError, openCase as newCase } from "../domain/index.js";
 import type { Caller, CaseSummary, EcmDeps } from "./ports.js";
 import { callerCase, summary } from "./shared.js";
 
@@ -29,17 +20,9 @@ export interface OpenCaseInput {
 export async function openCase(deps: EcmDeps, caller: Caller, input: OpenCaseInput): Promise<CaseSummary> {
   ownOrganisation(caller, input.organisationId);
   return deps.uow.run(async (tx) => {
-    const caseId = uuidv7();
-    const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
-    if (earlier) return summary(tx, await callerCase(tx, caller, earlier));
-
-    const referral = input.referralId
-      ? await referralToServe(tx.referrals, caller, input.referralId, async () =>
-          (await tx.store.casesServing(caller.organisationId, input.referralId as string)).find(isOpen),
-        )
-      : undefined;
-    const beneficiaryRef = personOfCase(referral, input.beneficiaryRef);
-    await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
+    const start = await startCaseOpening(tx, caller, input);
+    if (start.repeatOf !== undefined) return summary(tx, await callerCase(tx, caller, start.repeatOf));
+    const { caseId, referral, beneficiaryRef } = start;
     const existing = await tx.store.openCaseOf(caller.organisationId, beneficiaryRef);
     if (existing) {
       throw new CaseAlreadyOpenError(

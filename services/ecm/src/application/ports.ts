@@ -1,15 +1,8 @@
-import type {
-  Caller,
-  CaseAuditEntry,
-  UnitOfWork as CaseworkUnitOfWork,
-  ReferralForCase,
-  ReferralLookup,
-} from "@kopru/casework";
+import type { CaseAuditEntry, CaseLifeEvents, CaseworkTx, ReceivingDeps } from "@kopru/casework";
 import type { EcmAssessment } from "@kopru/contracts/ecm/v1/case";
-import type { Sql } from "@kopru/storage";
 import type { ApprovalPolicy, AssistanceItemState, EcmCaseState } from "../domain/index.js";
 
-export type { Caller, ReferralForCase, ReferralLookup };
+export type { Caller, Clock, ReferralForCase, ReferralLookup } from "@kopru/casework";
 
 /** A case with the referrals it serves. */
 export interface EcmCaseRecord extends EcmCaseState {
@@ -58,29 +51,13 @@ export interface EcmStore {
   audit(entry: CaseAuditEntry): Promise<void>;
 }
 
-/** The case's PII-free events, written to the outbox of the same transaction. */
-export interface CaseEvents {
-  opened(state: EcmCaseState, referral: ReferralForCase | undefined): Promise<void>;
+/** The case's PII-free events (an assistance delivery besides casework's), in the same transaction. */
+export interface CaseEvents extends CaseLifeEvents<EcmCaseState> {
   delivered(state: EcmCaseState, item: AssistanceItemState): Promise<void>;
-  closed(state: EcmCaseState): Promise<void>;
 }
 
-export interface Tx {
-  /** The transaction itself, for casework's rules (the person's lock). */
-  sql: Sql;
-  store: EcmStore;
-  referrals: ReferralLookup;
-  events: CaseEvents;
-}
+export type Tx = CaseworkTx<EcmStore, CaseEvents>;
 
-export type UnitOfWork = CaseworkUnitOfWork<Tx>;
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface EcmDeps {
-  uow: UnitOfWork;
-  clock: Clock;
+export interface EcmDeps extends ReceivingDeps<Tx> {
   approval: ApprovalPolicy;
 }

@@ -1,20 +1,10 @@
-import {
-  claimCommand,
-  lockPerson,
-  newCaseFor,
-  ownOrganisation,
-  personOfCase,
-  recordOpenedCase,
-  referralToServe,
-} from "@kopru/casework";
+import { newCaseFor, ownOrganisation, recordOpenedCase, startCaseOpening } from "@kopru/casework";
 import { ProtectionCaseType } from "@kopru/contracts/protection/v1/case";
 import { NotFoundError } from "@kopru/service-kit";
-import { v7 as uuidv7 } from "uuid";
 import {
   CaseAlreadyOpenError,
   canAccessCase,
   caseTypeForService,
-  isOpen,
   openCase as newCase,
 } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionDeps, Tx } from "./ports.js";
@@ -44,19 +34,10 @@ export async function openCase(
 ): Promise<CaseSummary> {
   ownOrganisation(caller, input.organisationId);
   return deps.uow.run(async (tx) => {
-    const caseId = uuidv7();
-    const earlier = await claimCommand(tx.sql, caller, "open-case", input, caseId);
-    if (earlier) return repeated(tx, deps, caller, earlier);
-
-    const referral = input.referralId
-      ? await referralToServe(tx.referrals, caller, input.referralId, async () =>
-          (await tx.store.casesServing(caller.organisationId, input.referralId as string)).find(isOpen),
-        )
-      : undefined;
-    const beneficiaryRef = personOfCase(referral, input.beneficiaryRef);
+    const start = await startCaseOpening(tx, caller, input);
+    if (start.repeatOf !== undefined) return repeated(tx, deps, caller, start.repeatOf);
+    const { caseId, referral, beneficiaryRef } = start;
     const caseType = input.caseType || caseTypeForService(referral?.serviceType ?? 0);
-
-    await lockPerson(tx.sql, { organisationId: caller.organisationId, beneficiaryRef });
     const existing = (await tx.store.openCasesOf(caller.organisationId, beneficiaryRef)).find(
       (c) => c.caseType === caseType,
     );

@@ -1,15 +1,8 @@
-import type {
-  Caller,
-  CaseAuditEntry,
-  UnitOfWork as CaseworkUnitOfWork,
-  ReferralForCase,
-  ReferralLookup,
-} from "@kopru/casework";
+import type { CaseAuditEntry, CaseLifeEvents, CaseworkTx, ReceivingDeps } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan } from "@kopru/contracts/protection/v1/case";
-import type { Sql } from "@kopru/storage";
 import type { AccessPolicy, ProtectionCaseState } from "../domain/index.js";
 
-export type { Caller, ReferralForCase, ReferralLookup };
+export type { Caller, Clock, ReferralForCase, ReferralLookup } from "@kopru/casework";
 
 /** A case with the referrals it serves. */
 export interface ProtectionCaseRecord extends ProtectionCaseState {
@@ -62,30 +55,11 @@ export interface ProtectionStore {
   audit(entry: CaseAuditEntry): Promise<void>;
 }
 
-/** The referral library's records of referrals this service received. */
-
 /** The case's PII-free events, written to the outbox of the same transaction. */
-export interface CaseEvents {
-  opened(state: ProtectionCaseState, referral: ReferralForCase | undefined): Promise<void>;
-  closed(state: ProtectionCaseState): Promise<void>;
-}
+export type CaseEvents = CaseLifeEvents<ProtectionCaseState>;
 
-export interface Tx {
-  /** The transaction itself, for casework's rules (the person's lock). */
-  sql: Sql;
-  store: ProtectionStore;
-  referrals: ReferralLookup;
-  events: CaseEvents;
-}
+export type Tx = CaseworkTx<ProtectionStore, CaseEvents>;
 
-export type UnitOfWork = CaseworkUnitOfWork<Tx>;
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface ProtectionDeps {
-  uow: UnitOfWork;
-  clock: Clock;
+export interface ProtectionDeps extends ReceivingDeps<Tx> {
   policy: AccessPolicy;
 }

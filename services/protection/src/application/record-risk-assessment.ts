@@ -1,8 +1,6 @@
-import { claimCommand } from "@kopru/casework";
+import { addCaseEntry } from "@kopru/casework";
 import type { ProtectionConcern } from "@kopru/contracts/common/v1/needs";
 import type { RiskAssessment } from "@kopru/contracts/protection/v1/case";
-import { NotFoundError } from "@kopru/service-kit";
-import { v7 as uuidv7 } from "uuid";
 import { type AssessedRiskLevel, nextReviewAt, recordRiskLevel } from "../domain/index.js";
 import type { Caller, ProtectionDeps } from "./ports.js";
 import { actorOf, inTransaction, visibleCase } from "./shared.js";
@@ -27,33 +25,30 @@ export async function recordRiskAssessment(
 ): Promise<RiskAssessment> {
   return inTransaction(deps, caller, "record-risk-assessment", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
-    const assessmentId = uuidv7();
-    const earlier = await claimCommand(tx.sql, caller, "record-risk-assessment", input, assessmentId);
-    if (earlier) {
-      const first = await tx.store.riskAssessment(record.caseId, earlier);
-      if (!first) throw new NotFoundError("risk assessment", earlier);
-      return first;
-    }
-    const now = deps.clock.now();
-    const next = recordRiskLevel(record, input.riskLevel, now);
-    const assessment: RiskAssessment = {
-      assessmentId,
-      caseId: record.caseId,
-      riskLevel: input.riskLevel,
-      concerns: [...input.concerns],
-      summary: input.summary,
-      assessedAt: now,
-      assessedBy: actorOf(caller),
-      nextReviewAt: nextReviewAt(input.riskLevel, now, input.nextReviewAt),
-    };
-    await tx.store.insertRiskAssessment(assessment);
-    await tx.store.saveCase(next);
-    await tx.store.audit({
-      caller,
+    const command = {
       action: "record-risk-assessment",
-      caseIds: [record.caseId],
-      subjectId: assessmentId,
+      entryName: "risk assessment",
+      record,
+      request: input,
+      at: deps.clock.now(),
+    };
+    return addCaseEntry(tx, caller, command, {
+      earlier: (id) => tx.store.riskAssessment(record.caseId, id),
+      async add(assessmentId, now) {
+        const updated = recordRiskLevel(record, input.riskLevel, now);
+        const assessment: RiskAssessment = {
+          assessmentId,
+          caseId: record.caseId,
+          riskLevel: input.riskLevel,
+          concerns: [...input.concerns],
+          summary: input.summary,
+          assessedAt: now,
+          assessedBy: actorOf(caller),
+          nextReviewAt: nextReviewAt(input.riskLevel, now, input.nextReviewAt),
+        };
+        await tx.store.insertRiskAssessment(assessment);
+        return { entry: assessment, updated };
+      },
     });
-    return assessment;
   });
 }

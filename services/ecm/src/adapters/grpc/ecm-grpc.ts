@@ -1,11 +1,9 @@
-import { callerOf, checkOpenCase, closeCaseInput, openCaseInput } from "@kopru/casework";
-import { CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, caseApiBinding, caseHandlers } from "@kopru/casework";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NeedSeverity } from "@kopru/contracts/ecm/v1/case";
 import { type EcmServiceServer, EcmServiceService } from "@kopru/contracts/ecm/v1/ecm_service";
 import { PaymentChannel } from "@kopru/contracts/referral/v1/package";
-import { nextPage, readPage } from "@kopru/referral";
-import { type GrpcServiceBinding, NotFoundError, unary, validate } from "@kopru/service-kit";
+import { type GrpcServiceBinding, unary, validate } from "@kopru/service-kit";
 import { addAssistanceItem } from "../../application/add-assistance-item.js";
 import { approveAssistanceItem } from "../../application/approve-assistance-item.js";
 import { cancelAssistanceItem } from "../../application/cancel-assistance-item.js";
@@ -19,8 +17,6 @@ import { recordAssessment } from "../../application/record-assessment.js";
 import { moneyProblems, planningProblems } from "../../domain/index.js";
 import { caseView, itemView } from "./views.js";
 
-const STAFF_ID_MAX = 200;
-const _BENEFICIARY_REF_MAX = 200;
 const FREE_TEXT_MAX = 4000;
 const NOTE_MAX = 2000;
 const DESCRIPTION_MAX = 500;
@@ -36,40 +32,26 @@ export interface EcmGrpcOptions {
 export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
   const handle = unary;
+  const cases = caseHandlers(hosted);
 
   const implementation: EcmServiceServer = {
-    openCase: handle(async (request, context) => {
-      checkOpenCase(request).done();
-      const opened = await openCase(deps, callerOf(context, hosted), openCaseInput(request));
-      return { ecmCase: caseView(opened) };
+    openCase: cases.openCase({
+      open: (caller, input) => openCase(deps, caller, input),
+      respond: (opened) => ({ ecmCase: caseView(opened) }),
     }),
 
-    getCase: handle(async (request, context) => {
-      validate().uuid(request.caseId, "case_id").done();
-      const details = await getCase(deps, callerOf(context, hosted), request.caseId);
-      return {
+    getCase: cases.getCase(
+      (caller, caseId) => getCase(deps, caller, caseId),
+      (details) => ({
         ecmCase: caseView(details),
         assessments: details.assessments,
         assistanceItems: details.items.map(itemView),
-      };
-    }),
+      }),
+    ),
 
-    listCases: handle(async (request, context) => {
-      validate()
-        .organisationId(request.organisationId, "organisation_id")
-        .enumList(request.statuses, CaseStatus, "statuses")
-        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
-        .done();
-      const caller = callerOf(context, hosted);
-      if (request.organisationId !== caller.organisationId)
-        throw new NotFoundError("organisation", request.organisationId);
-      const page = readPage(request.page);
-      const cases = await listCases(deps, caller, {
-        statuses: request.statuses,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-        ...page,
-      });
-      return { ecmCases: cases.map(caseView), page: nextPage(cases.length, page) };
+    listCases: cases.listCases({
+      list: (caller, filter) => listCases(deps, caller, filter),
+      respond: (cases, page) => ({ ecmCases: cases.map(caseView), page }),
     }),
 
     recordAssessment: handle(async (request, context) => {
@@ -150,15 +132,11 @@ export function ecmServiceBinding(options: EcmGrpcOptions): GrpcServiceBinding {
       return { assistanceItem: itemView(item) };
     }),
 
-    closeCase: handle(async (request, context) => {
-      const closed = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
-      return { ecmCase: caseView(closed) };
-    }),
+    closeCase: cases.closeCase(
+      (caller, input) => closeCase(deps, caller, input),
+      (closed) => ({ ecmCase: caseView(closed) }),
+    ),
   };
 
-  return {
-    name: "kopru.ecm.v1.EcmService",
-    definition: EcmServiceService,
-    implementation: implementation as never,
-  };
+  return caseApiBinding("kopru.ecm.v1.EcmService", EcmServiceService, implementation);
 }

@@ -1,5 +1,4 @@
-import { appendToOutbox } from "@kopru/bus";
-import { caseAggregate, caseClosedFacts } from "@kopru/casework";
+import { caseClosedFacts, caseEventOutbox, caseOpenedEvent } from "@kopru/casework";
 import { EVENTS } from "@kopru/events";
 import type { Sql } from "@kopru/storage";
 import type { CaseEvents } from "../../application/ports.js";
@@ -15,27 +14,15 @@ export const CASE_AGGREGATE = "ecm-case";
  * the case. PII-free by contract: ids, codes, amounts, times and disaggregation; never payment details.
  */
 export function caseEvents(sql: Sql, service: string, onAppend: () => void): CaseEvents {
-  const producer = (organisationId: string) => ({ organisationId, service });
+  const append = caseEventOutbox(sql, service, CASE_AGGREGATE, onAppend);
   return {
     async opened(state, referral) {
-      await appendToOutbox(sql, producer(state.organisationId), {
-        definition: EVENTS.ecmCaseOpened,
-        payload: {
-          caseId: state.caseId,
-          organisationId: state.organisationId,
-          referralId: referral?.referralId,
-          openedAt: state.openedAt,
-          disaggregation: state.disaggregation,
-        },
-        correlationId: referral?.rootReferralId,
-        occurredAt: state.openedAt,
-        aggregate: caseAggregate(CASE_AGGREGATE, state),
-      });
-      onAppend();
+      const { facts, ...journey } = caseOpenedEvent(state, referral);
+      await append(state, { definition: EVENTS.ecmCaseOpened, payload: facts, ...journey });
     },
 
     async delivered(state, item) {
-      await appendToOutbox(sql, producer(state.organisationId), {
+      await append(state, {
         definition: EVENTS.assistanceDelivered,
         payload: {
           assistanceItemId: item.assistanceItemId,
@@ -48,21 +35,15 @@ export function caseEvents(sql: Sql, service: string, onAppend: () => void): Cas
           disaggregation: state.disaggregation,
         },
         occurredAt: item.deliveryRecordedAt,
-        aggregate: caseAggregate(CASE_AGGREGATE, state),
       });
-      onAppend();
     },
 
     async closed(state) {
-      await appendToOutbox(sql, producer(state.organisationId), {
+      await append(state, {
         definition: EVENTS.ecmCaseClosed,
-        payload: {
-          ...caseClosedFacts(state),
-        },
+        payload: caseClosedFacts(state),
         occurredAt: state.closedAt,
-        aggregate: caseAggregate(CASE_AGGREGATE, state),
       });
-      onAppend();
     },
   };
 }

@@ -1,9 +1,10 @@
 import {
+  actorColumns,
   type CaseRow,
   caseCoreFromRow,
-  caseQueries,
+  caseStore,
   optionalDate as date,
-  recordCaseAudit,
+  insertRow,
   storedActor,
 } from "@kopru/casework";
 import type { Actor } from "@kopru/contracts/common/v1/refs";
@@ -110,7 +111,7 @@ function itemFromRow(row: ItemRow): AssistanceItemState {
 
 /** The ECM service's tables, through one connection or transaction. */
 export function ecmStore(sql: Sql): EcmStore {
-  const cases = caseQueries<CaseRow, EcmCaseRecord>(
+  const { cases, ...caseRecords } = caseStore<CaseRow, EcmCaseRecord, EcmCaseState>(
     sql,
     { cases: "ecm_cases", referrals: "ecm_case_referrals" },
     caseCoreFromRow,
@@ -143,19 +144,11 @@ export function ecmStore(sql: Sql): EcmStore {
   }
 
   return {
-    findCase: cases.find,
+    ...caseRecords,
 
     async openCaseOf(organisationId, beneficiaryRef) {
-      return (await cases.openOf(organisationId, beneficiaryRef))[0];
+      return (await caseRecords.openCasesOf(organisationId, beneficiaryRef))[0];
     },
-
-    casesServing: cases.serving,
-
-    insertCase: (s: EcmCaseState) => cases.insert(s),
-
-    saveCase: (s: EcmCaseState) => cases.save(s),
-
-    linkReferral: cases.linkReferral,
 
     listCases(filter) {
       return cases.select(
@@ -173,25 +166,16 @@ export function ecmStore(sql: Sql): EcmStore {
       );
     },
 
-    async insertAssessment(a: EcmAssessment) {
-      await sql.query(
-        `INSERT INTO ecm_assessments (
-           assessment_id, case_id, needs_identified, severity, summary, assessed_at, assessed_by_kind,
-           assessed_by_id, assessed_by_role)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          a.assessmentId,
-          a.caseId,
-          a.needsIdentified,
-          a.severity,
-          a.summary ?? null,
-          a.assessedAt,
-          a.assessedBy?.kind ?? 0,
-          a.assessedBy?.actorId ?? "",
-          a.assessedBy?.role ?? 0,
-        ],
-      );
-    },
+    insertAssessment: (a: EcmAssessment) =>
+      insertRow(sql, "ecm_assessments", {
+        assessment_id: a.assessmentId,
+        case_id: a.caseId,
+        needs_identified: a.needsIdentified,
+        severity: a.severity,
+        summary: a.summary ?? null,
+        assessed_at: a.assessedAt,
+        ...actorColumns("assessed_by", a.assessedBy),
+      }),
 
     async assessment(caseId, assessmentId) {
       const rows = await assessments("a.case_id = $1 AND a.assessment_id = $2", [caseId, assessmentId]);
@@ -221,29 +205,20 @@ export function ecmStore(sql: Sql): EcmStore {
       return items("i.case_id = $1", [caseId], "ORDER BY i.planned_at DESC, i.assistance_item_id DESC");
     },
 
-    async insertItem(i: AssistanceItemState) {
-      await sql.query(
-        `INSERT INTO assistance_items (
-           assistance_item_id, case_id, referral_id, kind, amount_minor, currency, description, status,
-           payment_channel, planned_at, planned_by_kind, planned_by_id, planned_by_role)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          i.assistanceItemId,
-          i.caseId,
-          i.referralId ?? null,
-          i.kind,
-          i.amount.amountMinor,
-          i.amount.currency,
-          i.description ?? null,
-          i.status,
-          i.paymentChannel,
-          i.plannedAt,
-          i.plannedBy.kind,
-          i.plannedBy.actorId,
-          i.plannedBy.role,
-        ],
-      );
-    },
+    insertItem: (i: AssistanceItemState) =>
+      insertRow(sql, "assistance_items", {
+        assistance_item_id: i.assistanceItemId,
+        case_id: i.caseId,
+        referral_id: i.referralId ?? null,
+        kind: i.kind,
+        amount_minor: i.amount.amountMinor,
+        currency: i.amount.currency,
+        description: i.description ?? null,
+        status: i.status,
+        payment_channel: i.paymentChannel,
+        planned_at: i.plannedAt,
+        ...actorColumns("planned_by", i.plannedBy),
+      }),
 
     async saveItem(i: AssistanceItemState) {
       // Only the lifecycle moves; what was planned (kind, amount, channel) is never rewritten.
@@ -270,7 +245,5 @@ export function ecmStore(sql: Sql): EcmStore {
         ],
       );
     },
-
-    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }

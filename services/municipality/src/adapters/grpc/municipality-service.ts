@@ -1,5 +1,4 @@
-import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
-import { CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, caseApiBinding, caseHandlers } from "@kopru/casework";
 import { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CounsellingSessionType,
@@ -45,6 +44,7 @@ export function municipalityBinding(
   options: { hostedOrganisations: readonly string[] },
 ): GrpcServiceBinding {
   const hosted = options.hostedOrganisations;
+  const cases = caseHandlers(hosted);
 
   const implementation: MunicipalityServiceServer = {
     listCentres: unary(async (request) => {
@@ -57,39 +57,24 @@ export function municipalityBinding(
       return { centres: centres.map(centreView), page: nextPage(centres.length, page) };
     }),
 
-    openCase: unary(async (request, context) => {
-      checkOpenCase(request).done();
-      const caller = callerOf(context, hosted);
-      ownOrganisation(caller, request.organisationId);
-      const record = await openCase(deps, caller, openCaseInput(request));
-      return { municipalityCase: caseView(record) };
+    openCase: cases.openCase({
+      open: (caller, input) => openCase(deps, caller, input),
+      respond: (record) => ({ municipalityCase: caseView(record) }),
     }),
 
-    getCase: unary(async (request, context) => {
-      validate().uuid(request.caseId, "case_id").done();
-      const result = await getCase(deps, callerOf(context, hosted), request.caseId);
-      return {
+    getCase: cases.getCase(
+      (caller, caseId) => getCase(deps, caller, caseId),
+      (result) => ({
         municipalityCase: caseView(result.record),
         counsellingSessions: result.sessions.map(sessionView),
         directAssistance: result.assistance.map(assistanceView),
-      };
-    }),
+      }),
+    ),
 
-    listCases: unary(async (request, context) => {
-      validate()
-        .organisationId(request.organisationId, "organisation_id")
-        .enumList(request.statuses, CaseStatus, "statuses")
-        .maxLength(request.assignedCaseworkerId, MAX_REF_LENGTH, "assigned_caseworker_id")
-        .done();
-      const caller = callerOf(context, hosted);
-      ownOrganisation(caller, request.organisationId);
-      const page = readPage(request.page);
-      const cases = await listCases(deps, caller, {
-        statuses: request.statuses,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-        ...page,
-      });
-      return { municipalityCases: cases.map(caseView), page: nextPage(cases.length, page) };
+    listCases: cases.listCases({
+      refMax: MAX_REF_LENGTH,
+      list: (caller, filter) => listCases(deps, caller, filter),
+      respond: (cases, page) => ({ municipalityCases: cases.map(caseView), page }),
     }),
 
     recordCounsellingSession: unary(async (request, context) => {
@@ -158,15 +143,15 @@ export function municipalityBinding(
       return { directAssistance: assistanceView(assistance) };
     }),
 
-    closeCase: unary(async (request, context) => {
-      const record = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
-      return { municipalityCase: caseView(record) };
-    }),
+    closeCase: cases.closeCase(
+      (caller, input) => closeCase(deps, caller, input),
+      (closed) => ({ municipalityCase: caseView(closed) }),
+    ),
   };
 
-  return {
-    name: "kopru.municipality.v1.MunicipalityService",
-    definition: MunicipalityServiceService,
-    implementation: implementation as never,
-  };
+  return caseApiBinding(
+    "kopru.municipality.v1.MunicipalityService",
+    MunicipalityServiceService,
+    implementation,
+  );
 }

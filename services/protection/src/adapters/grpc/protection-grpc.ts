@@ -1,12 +1,12 @@
-import { callerOf, checkOpenCase, closeCaseInput, openCaseInput, ownOrganisation } from "@kopru/casework";
-import { CaseStatus } from "@kopru/contracts/common/v1/case";
+import { callerOf, caseApiBinding, caseHandlers } from "@kopru/casework";
 import { ProtectionConcern, RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { ProtectionCaseType, SafetyPlanResponsible } from "@kopru/contracts/protection/v1/case";
 import {
+  type ListCasesRequest,
+  type OpenCaseRequest,
   type ProtectionServiceServer,
   ProtectionServiceService,
 } from "@kopru/contracts/protection/v1/protection_service";
-import { nextPage, readPage } from "@kopru/referral";
 import { type GrpcServiceBinding, type RequestValidator, unary, validate } from "@kopru/service-kit";
 import { addSafetyPlan } from "../../application/add-safety-plan.js";
 import { assignCase } from "../../application/assign-case.js";
@@ -56,50 +56,35 @@ function staffIds(v: RequestValidator, ids: readonly string[], field: string): R
 export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcServiceBinding {
   const { deps, hostedOrganisations: hosted } = options;
   const handle = unary;
+  const cases = caseHandlers(hosted);
 
   const implementation: ProtectionServiceServer = {
-    openCase: handle(async (request, context) => {
-      checkOpenCase(request)
-        .enumValue(request.caseType, ProtectionCaseType, "case_type", {
+    openCase: cases.openCase({
+      check: (v, request: OpenCaseRequest) =>
+        v.enumValue(request.caseType, ProtectionCaseType, "case_type", {
           optional: Boolean(request.referralId),
-        })
-        .done();
-      const opened = await openCase(deps, callerOf(context, hosted), {
-        ...openCaseInput(request),
-        caseType: request.caseType,
-      });
-      return { protectionCase: caseView(opened) };
+        }),
+      open: (caller, input, request) => openCase(deps, caller, { ...input, caseType: request.caseType }),
+      respond: (opened) => ({ protectionCase: caseView(opened) }),
     }),
 
-    getCase: handle(async (request, context) => {
-      validate().uuid(request.caseId, "case_id").done();
-      const details = await getCase(deps, callerOf(context, hosted), request.caseId);
-      return {
+    getCase: cases.getCase(
+      (caller, caseId) => getCase(deps, caller, caseId),
+      (details) => ({
         protectionCase: caseView(details),
         riskAssessments: details.riskAssessments,
         safetyPlans: details.safetyPlans,
-      };
-    }),
+      }),
+    ),
 
-    listCases: handle(async (request, context) => {
-      validate()
-        .organisationId(request.organisationId, "organisation_id")
-        .enumList(request.caseTypes, ProtectionCaseType, "case_types")
-        .enumList(request.statuses, CaseStatus, "statuses")
-        .enumList(request.riskLevels, RiskLevel, "risk_levels")
-        .maxLength(request.assignedCaseworkerId, STAFF_ID_MAX, "assigned_caseworker_id")
-        .done();
-      const caller = callerOf(context, hosted);
-      ownOrganisation(caller, request.organisationId);
-      const page = readPage(request.page);
-      const cases = await listCases(deps, caller, {
-        caseTypes: request.caseTypes,
-        statuses: request.statuses,
-        riskLevels: request.riskLevels,
-        assignedCaseworkerId: request.assignedCaseworkerId || undefined,
-        ...page,
-      });
-      return { cases: cases.map(caseView), page: nextPage(cases.length, page) };
+    listCases: cases.listCases({
+      check: (v, request: ListCasesRequest) =>
+        v
+          .enumList(request.caseTypes, ProtectionCaseType, "case_types")
+          .enumList(request.riskLevels, RiskLevel, "risk_levels"),
+      list: (caller, filter, request) =>
+        listCases(deps, caller, { ...filter, caseTypes: request.caseTypes, riskLevels: request.riskLevels }),
+      respond: (cases, page) => ({ cases: cases.map(caseView), page }),
     }),
 
     assignCase: handle(async (request, context) => {
@@ -164,15 +149,11 @@ export function protectionServiceBinding(options: ProtectionGrpcOptions): GrpcSe
       return { safetyPlan: plan };
     }),
 
-    closeCase: handle(async (request, context) => {
-      const closed = await closeCase(deps, callerOf(context, hosted), closeCaseInput(request));
-      return { protectionCase: caseView(closed) };
-    }),
+    closeCase: cases.closeCase(
+      (caller, input) => closeCase(deps, caller, input),
+      (closed) => ({ protectionCase: caseView(closed) }),
+    ),
   };
 
-  return {
-    name: "kopru.protection.v1.ProtectionService",
-    definition: ProtectionServiceService,
-    implementation: implementation as never,
-  };
+  return caseApiBinding("kopru.protection.v1.ProtectionService", ProtectionServiceService, implementation);
 }

@@ -1,5 +1,4 @@
-import { appendToOutbox } from "@kopru/bus";
-import { caseAggregate, caseClosedFacts } from "@kopru/casework";
+import { caseClosedFacts, caseEventOutbox, caseOpenedEvent } from "@kopru/casework";
 import { EVENTS } from "@kopru/events";
 import type { Sql } from "@kopru/storage";
 import type { CaseEvents } from "../../application/ports.js";
@@ -13,44 +12,23 @@ export const CASE_AGGREGATE = "protection-case";
  * case. PII-free by contract: ids, codes, times and (trimmed for restricted cases) disaggregation.
  */
 export function caseEvents(sql: Sql, service: string, onAppend: () => void): CaseEvents {
+  const append = caseEventOutbox(sql, service, CASE_AGGREGATE, onAppend);
   return {
     async opened(state, referral) {
-      await appendToOutbox(
-        sql,
-        { organisationId: state.organisationId, service },
-        {
-          definition: EVENTS.protectionCaseOpened,
-          payload: {
-            caseId: state.caseId,
-            organisationId: state.organisationId,
-            referralId: referral?.referralId,
-            caseType: state.caseType,
-            openedAt: state.openedAt,
-            disaggregation: eventDisaggregation(state),
-          },
-          correlationId: referral?.rootReferralId,
-          occurredAt: state.openedAt,
-          aggregate: caseAggregate(CASE_AGGREGATE, state),
-        },
-      );
-      onAppend();
+      const { facts, ...journey } = caseOpenedEvent(state, referral);
+      await append(state, {
+        definition: EVENTS.protectionCaseOpened,
+        payload: { ...facts, caseType: state.caseType, disaggregation: eventDisaggregation(state) },
+        ...journey,
+      });
     },
 
     async closed(state) {
-      await appendToOutbox(
-        sql,
-        { organisationId: state.organisationId, service },
-        {
-          definition: EVENTS.protectionCaseClosed,
-          payload: {
-            ...caseClosedFacts(state),
-            caseType: state.caseType,
-          },
-          occurredAt: state.closedAt,
-          aggregate: caseAggregate(CASE_AGGREGATE, state),
-        },
-      );
-      onAppend();
+      await append(state, {
+        definition: EVENTS.protectionCaseClosed,
+        payload: { ...caseClosedFacts(state), caseType: state.caseType },
+        occurredAt: state.closedAt,
+      });
     },
   };
 }

@@ -1,9 +1,10 @@
 import {
+  actorColumns,
   type CaseRow,
   caseCoreFromRow,
-  caseQueries,
+  caseStore,
   optionalDate as date,
-  recordCaseAudit,
+  insertRow,
   storedActor,
 } from "@kopru/casework";
 import type { RiskAssessment, SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
@@ -86,10 +87,11 @@ function teamColumns(s: ProtectionCaseState): Record<string, unknown> {
 
 /** The protection service's tables, through one connection or transaction. */
 export function protectionStore(sql: Sql): ProtectionStore {
-  const cases = caseQueries<ProtectionCaseRow, ProtectionCaseRecord>(
+  const { cases, ...caseRecords } = caseStore<ProtectionCaseRow, ProtectionCaseRecord, ProtectionCaseState>(
     sql,
     { cases: "protection_cases", referrals: "protection_case_referrals" },
     caseFromRow,
+    { ownColumns: teamColumns, insertOnly: (s) => ({ case_type: s.caseType }) },
   );
 
   async function plansWithActions(plans: PlanRow[]): Promise<SafetyPlan[]> {
@@ -125,15 +127,7 @@ export function protectionStore(sql: Sql): ProtectionStore {
   const ASSESSMENT_COLUMNS = "a.*, c.organisation_id";
 
   return {
-    findCase: cases.find,
-    openCasesOf: cases.openOf,
-    casesServing: cases.serving,
-
-    insertCase: (s: ProtectionCaseState) => cases.insert(s, { case_type: s.caseType, ...teamColumns(s) }),
-
-    saveCase: (s: ProtectionCaseState) => cases.save(s, teamColumns(s)),
-
-    linkReferral: cases.linkReferral,
+    ...caseRecords,
 
     listCases(filter: CaseFilter) {
       // Visibility is the rule of domain/access.ts (canAccessCase), written as SQL so paging stays right.
@@ -160,26 +154,17 @@ export function protectionStore(sql: Sql): ProtectionStore {
       );
     },
 
-    async insertRiskAssessment(a: RiskAssessment) {
-      await sql.query(
-        `INSERT INTO risk_assessments (
-           assessment_id, case_id, risk_level, concerns, summary, assessed_at, assessed_by_kind, assessed_by_id,
-           assessed_by_role, next_review_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          a.assessmentId,
-          a.caseId,
-          a.riskLevel,
-          a.concerns,
-          a.summary ?? null,
-          a.assessedAt,
-          a.assessedBy?.kind ?? 0,
-          a.assessedBy?.actorId ?? "",
-          a.assessedBy?.role ?? 0,
-          a.nextReviewAt,
-        ],
-      );
-    },
+    insertRiskAssessment: (a: RiskAssessment) =>
+      insertRow(sql, "risk_assessments", {
+        assessment_id: a.assessmentId,
+        case_id: a.caseId,
+        risk_level: a.riskLevel,
+        concerns: a.concerns,
+        summary: a.summary ?? null,
+        assessed_at: a.assessedAt,
+        ...actorColumns("assessed_by", a.assessedBy),
+        next_review_at: a.nextReviewAt,
+      }),
 
     async riskAssessment(caseId, assessmentId) {
       const rows = await sql.query<AssessmentRow>(
@@ -219,23 +204,15 @@ export function protectionStore(sql: Sql): ProtectionStore {
     },
 
     async insertSafetyPlan(plan: SafetyPlan, version: number) {
-      await sql.query(
-        `INSERT INTO safety_plans (
-           safety_plan_id, case_id, version, notes, review_at, created_at, created_by_kind, created_by_id,
-           created_by_role)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          plan.safetyPlanId,
-          plan.caseId,
-          version,
-          plan.notes ?? null,
-          plan.reviewAt ?? null,
-          plan.createdAt,
-          plan.createdBy?.kind ?? 0,
-          plan.createdBy?.actorId ?? "",
-          plan.createdBy?.role ?? 0,
-        ],
-      );
+      await insertRow(sql, "safety_plans", {
+        safety_plan_id: plan.safetyPlanId,
+        case_id: plan.caseId,
+        version,
+        notes: plan.notes ?? null,
+        review_at: plan.reviewAt ?? null,
+        created_at: plan.createdAt,
+        ...actorColumns("created_by", plan.createdBy),
+      });
       await sql.query(
         `INSERT INTO safety_plan_actions (safety_plan_id, position, description, responsible, due_at, done)
          SELECT $1, a.position - 1, a.description, a.responsible, a.due_at, a.done
@@ -280,7 +257,5 @@ export function protectionStore(sql: Sql): ProtectionStore {
       const plans = await plansWithActions(rows.rows);
       return new Map(plans.map((p) => [p.caseId, p]));
     },
-
-    audit: (entry) => recordCaseAudit(sql, entry),
   };
 }
