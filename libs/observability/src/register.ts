@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { findPackageJSON, register } from "node:module";
 import { pathToFileURL } from "node:url";
 import { TELEMETRY_SHUTDOWN } from "./shutdown.js";
+import { ScrubbingSpanExporter } from "./span-scrub.js";
 
 const env = process.env;
 const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true";
@@ -51,7 +52,11 @@ if (!disabled) {
     // Without a collector: spans are still made (their ids reach log lines and the next
     // service), then dropped. Naming the processor stops NodeSDK from defaulting to an OTLP
     // exporter aimed at localhost:4318, which would fail and retry every few seconds.
-    ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()], metricReaders: [] }),
+    // With one: batched OTLP export of spans whose error texts are withheld (span-scrub.ts).
+    spanProcessors: exporting
+      ? [new tracing.BatchSpanProcessor(new ScrubbingSpanExporter(await otlpTraceExporter()))]
+      : [new tracing.NoopSpanProcessor()],
+    ...(exporting ? {} : { metricReaders: [] }),
     // Logs go to stdout through pino, already redacted; never through OTel.
     logRecordProcessors: [],
     instrumentations,
@@ -82,6 +87,16 @@ if (!disabled) {
       void shutdown().then(() => process.kill(process.pid, signal));
     });
   }
+}
+
+/** The OTLP exporter for the protocol the environment names (http/protobuf unless told otherwise). */
+async function otlpTraceExporter() {
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || "").trim();
+  if (protocol === "grpc")
+    return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter();
+  if (protocol === "http/json")
+    return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
+  return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter();
 }
 
 function namedByResourceAttributes(): boolean {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { type Database, isConnectionError, type MigrationSource, type Sql } from "@kopru/storage";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 
 export const timerMigrations: MigrationSource = {
   name: "timers",
@@ -136,7 +137,8 @@ export class TimerWorker {
           payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
           attempts: row.attempts,
         };
-        await this.options.handlers[row.kind]?.(tx, claimed);
+        const timer = claimed;
+        await inTimerSpan(row.kind, () => this.options.handlers[row.kind]?.(tx, timer));
         await tx.query("DELETE FROM kopru_timers WHERE id = $1", [row.id]);
         this.fired += 1;
         return "fired";
@@ -158,4 +160,25 @@ export class TimerWorker {
       return "failed";
     }
   }
+}
+
+/**
+ * A timer's effect runs in a span of its own, like a call or a message: what the handler logs
+ * carries a trace id, and the events it writes to the outbox start their trace here. Only a
+ * claimed timer gets one; the polling that finds nothing due makes no spans.
+ */
+function inTimerSpan<T>(kind: string, fire: () => T | Promise<T>): Promise<T> {
+  return trace
+    .getTracer("@kopru/timers")
+    .startActiveSpan(`timer ${kind}`, { attributes: { "kopru.timer.kind": kind } }, async (span) => {
+      try {
+        return await fire();
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
 }
