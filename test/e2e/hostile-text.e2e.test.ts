@@ -528,7 +528,9 @@ const ALWAYS_REFUSED = [
   "\ue000",
   "\uffff",
   "\ufdd0",
-  "\ud800",
+  // A lone high surrogate is followed by a letter: next to the lone low one below it would
+  // otherwise make a well-formed pair (U+103FF), which is text like any other.
+  "\ud800x",
   "\udfff",
   "\ufffd",
   "\u{e0041}",
