@@ -6,11 +6,16 @@ import {
   type ListOrganisationsRequest,
   type ListOrganisationsResponse,
 } from "@kopru/contracts/coordination/v1/coordination_service";
+import { startTestIssuer, type TestIssuer } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenVerifier } from "./auth.js";
 import type { CallContext } from "./caller.js";
-import { grpcClient } from "./client.js";
+import { type ClientCaller, type GrpcClientOptions, grpcClient } from "./client.js";
 import { NotFoundError } from "./errors.js";
 import { type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
+import { channelCredentials, serverCredentials } from "./tls.js";
+
+const AUDIENCE = "urn:kopru:coordination";
 
 /** Raised by the test's mapError, so the test can tell it was applied. */
 class CoordinationCallError extends Error {
@@ -27,8 +32,17 @@ class CoordinationCallError extends Error {
 // service would see it), the other refuses, so the client's metadata and error path are both seen.
 describe("grpcClient", () => {
   let server: HostedGrpcServer;
+  let issuer: TestIssuer;
+  let options: GrpcClientOptions;
+  const client = (caller: ClientCaller, extra: Partial<GrpcClientOptions> = {}) =>
+    grpcClient(CoordinationServiceClient, server.address, channelCredentials("plaintext"), caller, {
+      ...options,
+      ...extra,
+    });
 
   beforeAll(async () => {
+    issuer = await startTestIssuer();
+    options = { audience: AUDIENCE, tokens: issuer.tokens };
     server = await startGrpcServer(
       [
         {
@@ -57,18 +71,24 @@ describe("grpcClient", () => {
           },
         },
       ],
-      { host: "127.0.0.1", port: 0 },
+      {
+        host: "127.0.0.1",
+        port: 0,
+        credentials: serverCredentials("plaintext"),
+        verifier: new TokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE }),
+      },
     );
   });
 
   afterAll(async () => {
     await server?.shutdown(100);
+    await issuer?.close();
   });
 
   const listing = { partnerKinds: [], provinceCodes: [], includeInactive: false };
 
-  it("sends the caller with every call and decodes the typed response", async () => {
-    const api = grpcClient(CoordinationServiceClient, server.address, {
+  it("sends the caller's token with every call and decodes the typed response", async () => {
+    const api = client({
       organisationId: "ngo-hayat",
       actorId: "caseworker-1",
       role: "caseworker",
@@ -84,7 +104,7 @@ describe("grpcClient", () => {
   });
 
   it("calls as someone else over the same channel without changing the original", async () => {
-    const api = grpcClient(CoordinationServiceClient, server.address, { organisationId: "ngo-hayat" });
+    const api = client({ organisationId: "ngo-hayat" });
     try {
       const other = api.as({
         organisationId: "iom-coordination",
@@ -104,11 +124,9 @@ describe("grpcClient", () => {
   });
 
   it("rejects with the gRPC status, or with the caller's own error when it maps them", async () => {
-    const plain = grpcClient(CoordinationServiceClient, server.address);
-    const mapped = grpcClient(
-      CoordinationServiceClient,
-      server.address,
-      {},
+    const plain = client({ organisationId: "ngo-hayat" });
+    const mapped = client(
+      { organisationId: "ngo-hayat" },
       { mapError: (error, method) => new CoordinationCallError(method, (error as { code: number }).code) },
     );
     try {

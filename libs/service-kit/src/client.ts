@@ -1,20 +1,35 @@
-import { type CallOptions, type Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  type Client,
+  Metadata,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import { AUTHORIZATION_HEADER, ON_BEHALF_OF_HEADER } from "./auth.js";
 
 // Calling a Köprü service: one typed promise client over the generated grpc-js clients, used by the
-// command line, the demo seed and every test that speaks gRPC. The caller travels as metadata that
-// the server side reads back in `callContext` (caller.ts).
+// command line, the demo seed and every test that speaks gRPC. Each call carries an access token
+// for the called service's audience (ADR 0012); who the caller is lives in that token alone.
 
+/**
+ * Whom a token source should speak as. A source that holds one login (the CLI, a partner system)
+ * ignores it; one that holds several (the demo seed, a test issuer) picks or mints by it.
+ */
 export interface ClientCaller {
   organisationId?: string;
   actorId?: string;
   role?: string;
+  roles?: readonly string[];
 }
 
-export function callerMetadata(caller: ClientCaller = {}): Metadata {
+/** An access token for `audience`, as `caller`; undefined sends the call without one. */
+export type TokenSource = (caller: ClientCaller, audience: string) => Promise<string | undefined>;
+
+/** `authorization: Bearer <token>`, and the relayed user's token when a service acts for one. */
+export function authorizationMetadata(token: string | undefined, onBehalfOf?: string): Metadata {
   const metadata = new Metadata();
-  if (caller.organisationId) metadata.set("kopru-organisation-id", caller.organisationId);
-  if (caller.actorId) metadata.set("kopru-actor-id", caller.actorId);
-  if (caller.role) metadata.set("kopru-role", caller.role);
+  if (token !== undefined) metadata.set(AUTHORIZATION_HEADER, `Bearer ${token}`);
+  if (onBehalfOf !== undefined) metadata.set(ON_BEHALF_OF_HEADER, onBehalfOf);
   return metadata;
 }
 
@@ -31,26 +46,27 @@ export type MethodOf<C> = Exclude<keyof C & string, keyof Client>;
 export type RequestOf<M> = M extends UnaryMethod<infer Req, unknown> ? Req : never;
 export type ResponseOf<M> = M extends UnaryMethod<never, infer Res> ? Res : never;
 
-/** Calls one unary method of a generated client as a promise, with caller metadata and a deadline. */
+/** Calls one unary method of a generated client as a promise, with the given metadata and a deadline. */
 export function callUnary<Req, Res>(
   client: Client,
   method: UnaryMethod<Req, Res>,
   request: Req,
-  caller: ClientCaller = {},
+  metadata: Metadata,
   timeoutMs = 10_000,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method.call(
-      client,
-      request,
-      callerMetadata(caller),
-      { deadline: Date.now() + timeoutMs },
-      (error, response) => (error ? reject(error) : resolve(response)),
+    method.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (error, response) =>
+      error ? reject(error) : resolve(response),
     );
   });
 }
 
 export interface GrpcClientOptions {
+  /** The called service's audience, e.g. `urn:kopru:intake`. */
+  audience: string;
+  tokens: TokenSource;
+  /** A user's access token to relay (`kopru-on-behalf-of`) when a service calls for that user. */
+  onBehalfOf?: string;
   /** Deadline of each call. Default 20 s. */
   timeoutMs?: number;
   /** Turns a failed call's error into the caller's own (e.g. one naming the service and address). */
@@ -60,23 +76,24 @@ export interface GrpcClientOptions {
 /**
  * A generated grpc-js client bound to a caller: `await api.call("createReferral", request)` resolves
  * to that RPC's response type, with the request type checked against the contract. `as()` calls
- * over the same channel as another organisation, actor or role.
+ * over the same channel as another caller (another token from the same source).
  */
 export class GrpcClient<C extends Client> {
   constructor(
     readonly client: C,
-    readonly caller: ClientCaller = {},
-    readonly options: GrpcClientOptions = {},
+    readonly caller: ClientCaller,
+    readonly options: GrpcClientOptions,
   ) {}
 
   async call<K extends MethodOf<C>>(method: K, request: RequestOf<C[K]>): Promise<ResponseOf<C[K]>> {
     const unaryMethod = this.client[method] as unknown as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>;
     try {
+      const token = await this.options.tokens(this.caller, this.options.audience);
       return await callUnary(
         this.client,
         unaryMethod,
         request,
-        this.caller,
+        authorizationMetadata(token, this.options.onBehalfOf),
         this.options.timeoutMs ?? 20_000,
       );
     } catch (error) {
@@ -94,14 +111,18 @@ export class GrpcClient<C extends Client> {
   }
 }
 
-/** `grpcClient(IntakeServiceClient, "127.0.0.1:50051", caller)`: a plaintext channel to one service. */
+/** `grpcClient(IntakeServiceClient, "127.0.0.1:50051", channelCredentials(tls), caller, { audience, tokens })`. */
 export function grpcClient<C extends Client>(
-  ClientClass: new (address: string, channelCredentials: ReturnType<typeof credentials.createInsecure>) => C,
+  ClientClass: new (address: string, channelCredentials: ChannelCredentials) => C,
   address: string,
-  caller: ClientCaller = {},
-  options: GrpcClientOptions = {},
+  credentials: ChannelCredentials,
+  caller: ClientCaller,
+  options: GrpcClientOptions,
 ): GrpcClient<C> {
-  return new GrpcClient(new ClientClass(address, credentials.createInsecure()), caller, options);
+  return new GrpcClient(new ClientClass(address, credentials), caller, options);
 }
 
-export const insecureCredentials = credentials.createInsecure;
+/** The audience of a Köprü service's gRPC API. */
+export function serviceAudience(service: string): string {
+  return `urn:kopru:${service}`;
+}

@@ -65,6 +65,8 @@ export const GENERIC_ERRORS = {
   invalid_argument: { grpc: "INVALID_ARGUMENT", http: 400, title: "The request is invalid" },
   not_found: { grpc: "NOT_FOUND", http: 404, title: "Not found" },
   permission_denied: { grpc: "PERMISSION_DENIED", http: 403, title: "Not permitted" },
+  unauthenticated: { grpc: "UNAUTHENTICATED", http: 401, title: "Authentication required" },
+  unavailable: { grpc: "UNAVAILABLE", http: 503, title: "Not available yet" },
   internal: { grpc: "INTERNAL", http: 500, title: "Internal error" },
 } as const satisfies ErrorDeclarations;
 

@@ -5,17 +5,22 @@ import {
   IntakeServiceService,
   type RegisterBeneficiaryRequest,
 } from "@kopru/contracts/intake/v1/intake_service";
+import { startTestIssuer, type TestIssuer } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callUnary, insecureCredentials } from "./client.js";
+import { TokenVerifier } from "./auth.js";
+import { authorizationMetadata, callUnary } from "./client.js";
 import { type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
+import { channelCredentials, serverCredentials } from "./tls.js";
 
 // The edge check as a caller meets it: a real grpc-js server whose handler records what reached it.
 
 const reached: RegisterBeneficiaryRequest[] = [];
 let server: HostedGrpcServer;
 let client: IntakeServiceClient;
+let issuer: TestIssuer;
 
 beforeAll(async () => {
+  issuer = await startTestIssuer();
   server = await startGrpcServer(
     [
       {
@@ -29,36 +34,51 @@ beforeAll(async () => {
         },
       },
     ],
-    { host: "127.0.0.1", port: 0 },
+    {
+      host: "127.0.0.1",
+      port: 0,
+      credentials: serverCredentials("plaintext"),
+      verifier: new TokenVerifier({ issuer: issuer.issuer, audience: "urn:kopru:intake" }),
+    },
   );
-  client = new IntakeServiceClient(server.address, insecureCredentials());
+  client = new IntakeServiceClient(server.address, channelCredentials("plaintext"));
 });
 
 afterAll(async () => {
   client?.close();
   await server?.shutdown(1_000);
+  await issuer?.close();
 });
 
-function register(givenName: string, familyName: string) {
-  return callUnary(client, client.registerBeneficiary, {
-    requestId: randomUUID(),
-    organisationId: "ngo-hayat",
-    givenName,
-    familyName,
-    preferredName: undefined,
-    sex: 0,
-    birthYear: undefined,
-    nationality: "SY",
-    legalStatus: 0,
-    residence: undefined,
-    phoneNumber: undefined,
-    preferredLanguage: "ar",
-    interpreterNeeded: false,
-    interpreterLanguage: undefined,
-    safeToContact: true,
-    safeTimes: undefined,
-    preferredContactMethod: 0,
-  });
+async function register(givenName: string, familyName: string) {
+  const token = await issuer.mint(
+    { organisationId: "ngo-hayat", actorId: "u-1", role: "caseworker" },
+    "urn:kopru:intake",
+  );
+  return callUnary(
+    client,
+    client.registerBeneficiary,
+    {
+      requestId: randomUUID(),
+      organisationId: "ngo-hayat",
+      givenName,
+      familyName,
+      preferredName: undefined,
+      sex: 0,
+      birthYear: undefined,
+      nationality: "SY",
+      legalStatus: 0,
+      residence: undefined,
+      phoneNumber: undefined,
+      preferredLanguage: "ar",
+      interpreterNeeded: false,
+      interpreterLanguage: undefined,
+      safeToContact: true,
+      safeTimes: undefined,
+      preferredContactMethod: 0,
+    },
+    authorizationMetadata(token),
+  );
 }
 
 describe("unary() checks text before the handler", () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
   Server,
-  ServerCredentials,
+  type ServerCredentials,
   type ServerUnaryCall,
   type ServiceDefinition,
   type ServiceError,
@@ -13,6 +13,12 @@ import {
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import {
+  type AuthenticatedCall,
+  authenticateCall,
+  type TokenVerifier,
+  UnauthenticatedError,
+} from "./auth.js";
 import { type CallContext, callContext } from "./caller.js";
 import { ErrorCatalogue } from "./errors.js";
 import { normaliseRequestText } from "./text.js";
@@ -53,6 +59,10 @@ export async function startGrpcServer(
   options: {
     host: string;
     port: number;
+    /** TLS (with client certificates between services) or, only in development, plaintext: see `tls.ts`. */
+    credentials: ServerCredentials;
+    /** Verifies the bearer token of every call to the service's own handlers (health and reflection stay open). */
+    verifier: TokenVerifier;
     /** What the handlers' errors mean on the wire; the generic errors only when not given. */
     errors?: ErrorCatalogue;
     /** Told of every error that goes out as INTERNAL (it is not sent, so it must be logged). */
@@ -67,7 +77,10 @@ export async function startGrpcServer(
   const serve = (more: readonly GrpcServiceBinding[]) => {
     // grpc-js routes by method path at call time, so handlers may join a server already bound.
     for (const binding of more) {
-      server.addService(binding.definition, mapHandlerErrors(binding, errors, options.onInternalError));
+      server.addService(
+        binding.definition,
+        authenticatedHandlers(binding, options.verifier, errors, options.onInternalError),
+      );
       statuses[binding.name] = "SERVING";
       health.setStatus(binding.name, "SERVING");
     }
@@ -79,7 +92,7 @@ export async function startGrpcServer(
   reflection.addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${options.host}:${options.port}`, options.credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
@@ -108,12 +121,18 @@ export async function startGrpcServer(
   };
 }
 
+/** The verified caller of each call in flight, set before its handler runs. */
+const authenticatedCalls = new WeakMap<object, AuthenticatedCall>();
+
 /**
- * Every unary handler's failure goes through the service's error catalogue on its way out: the one
- * place where errors become gRPC statuses. Handlers pass the error they caught as it is.
+ * Every call to a service's own handlers is authenticated before the handler runs (a missing or
+ * invalid token never reaches domain code), and every failure goes through the service's error
+ * catalogue on its way out: the one place where errors become gRPC statuses. Streaming methods are
+ * refused: no Köprü service declares one, and one added later must not slip past authentication.
  */
-function mapHandlerErrors(
+function authenticatedHandlers(
   binding: GrpcServiceBinding,
+  verifier: TokenVerifier,
   errors: ErrorCatalogue,
   onInternalError: ((error: unknown) => void) | undefined,
 ): UntypedServiceImplementation {
@@ -121,17 +140,28 @@ function mapHandlerErrors(
   for (const [method, handle] of Object.entries(binding.implementation)) {
     const definition = binding.definition[method];
     if (!definition || definition.requestStream || definition.responseStream) {
-      mapped[method] = handle;
-      continue;
+      throw new Error(`${binding.name}.${method}: only unary methods can be served with authentication`);
     }
-    const unaryHandle = handle as (call: unknown, callback: sendUnaryData<unknown>) => void;
-    mapped[method] = ((call: unknown, callback: sendUnaryData<unknown>) =>
-      unaryHandle(call, (error, response) => {
-        if (!error) return callback(null, response);
-        const answer = errors.toServiceError(error);
-        if (answer.code === status.INTERNAL) onInternalError?.(error);
-        callback(answer as ServiceError);
-      })) as typeof handle;
+    const unaryHandle = handle as (
+      call: ServerUnaryCall<unknown, unknown>,
+      callback: sendUnaryData<unknown>,
+    ) => void;
+    const answer = (error: unknown, callback: sendUnaryData<unknown>) => {
+      const mappedError = errors.toServiceError(error);
+      if (mappedError.code === status.INTERNAL) onInternalError?.(error);
+      callback(mappedError as ServiceError);
+    };
+    mapped[method] = ((call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      authenticateCall(verifier, call.metadata).then(
+        (authenticated) => {
+          authenticatedCalls.set(call, authenticated);
+          unaryHandle(call, (error, response) =>
+            error ? answer(error, callback) : callback(null, response),
+          );
+        },
+        (error: unknown) => answer(error, callback),
+      );
+    }) as typeof handle;
   }
   return mapped;
 }
@@ -145,7 +175,12 @@ export function unary<Req, Res>(
   handler: (request: Req, context: CallContext) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
-    const answer = async () => handler(normaliseRequestText(call.request), callContext(call.metadata));
+    const answer = async () => {
+      const authenticated = authenticatedCalls.get(call);
+      // Only a server started without a verifier could get here; refuse rather than run unauthenticated.
+      if (!authenticated) throw new UnauthenticatedError("this call was not authenticated");
+      return handler(normaliseRequestText(call.request), callContext(authenticated, call.metadata));
+    };
     answer().then(
       (response) => callback(null, response),
       (error: unknown) => callback(error as ServiceError),

@@ -1,15 +1,33 @@
+export {
+  AUTHORIZATION_HEADER,
+  type AuthenticatedCall,
+  authenticateCall,
+  type CallerKind,
+  type ClaimMapping,
+  DEFAULT_ALGORITHMS,
+  DEFAULT_CLAIMS,
+  DiscoveryError,
+  discoverJwksUri,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  ON_BEHALF_OF_HEADER,
+  TokenVerifier,
+  type TokenVerifierOptions,
+  UnauthenticatedError,
+  type VerifiedIdentity,
+} from "./auth.js";
 export { type CallContext, callContext, hostedCallerOrganisation } from "./caller.js";
 export {
+  authorizationMetadata,
   type ClientCaller,
-  callerMetadata,
   callUnary,
   GrpcClient,
   type GrpcClientOptions,
   grpcClient,
-  insecureCredentials,
   type MethodOf,
   type RequestOf,
   type ResponseOf,
+  serviceAudience,
+  type TokenSource,
   type UnaryMethod,
 } from "./client.js";
 export { type Clock, offsetFileClock, systemClock } from "./clock.js";
@@ -42,7 +60,7 @@ export {
   type RequestClaim,
   requestFingerprint,
 } from "./records.js";
-export { actorOf, hasOneOfRoles, normaliseRole, staffRole } from "./roles.js";
+export { actorOf, hasOneOfRoles, normaliseRole, primaryStaffRole, ROLES, staffRole } from "./roles.js";
 export {
   type BuiltService,
   type RunningService,
@@ -52,7 +70,16 @@ export {
   type ServiceSpec,
   serviceEnv,
   startService,
+  tokenVerifierOf,
+  transportSecurityOf,
   type Worker,
 } from "./runtime.js";
 export { checkText, isFreeTextField, normaliseRequestText, type TextCheck, textViolations } from "./text.js";
+export {
+  channelCredentials,
+  serverCredentials,
+  type TlsFiles,
+  type TlsMaterial,
+  type TransportSecurity,
+} from "./tls.js";
 export { RequestValidator, validate } from "./validate.js";

@@ -5,22 +5,100 @@ import {
   provisionStreams,
   untilBrokerAnswers,
 } from "@kopru/bus";
-import { commonServiceEnv, exitOnConfigError, loadConfig, port } from "@kopru/config";
+import {
+  ConfigError,
+  commonServiceEnv,
+  exitOnConfigError,
+  loadConfig,
+  nonEmptyString,
+  port,
+  url,
+} from "@kopru/config";
 import { createLogger, type Logger, shutdownTelemetry } from "@kopru/observability";
 import { type Database, type MigrationSource, migrate, openDatabase } from "@kopru/storage";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import closeWithGrace from "close-with-grace";
-import type { z } from "zod";
+import { z } from "zod";
+import { type ClaimMapping, TokenVerifier } from "./auth.js";
+import { serviceAudience } from "./client.js";
 import { type Clock, offsetFileClock, systemClock } from "./clock.js";
 import type { ErrorCatalogue } from "./errors.js";
 import { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer } from "./grpc.js";
+import { serverCredentials, type TransportSecurity } from "./tls.js";
 
-/** Every service's environment: the common variables plus its gRPC port and clock source. */
+/**
+ * Every service's environment: the common variables, its gRPC port, how its callers are verified
+ * (the token issuer and claim mapping), its TLS files and its own NATS user (ADR 0012).
+ */
 export function serviceEnv(defaultPort: number) {
   return commonServiceEnv.extend({
     GRPC_PORT: port({ allowEphemeral: true }).default(defaultPort),
+    /** The access-token issuer, e.g. the identity service, or an external OIDC issuer. */
+    AUTH_ISSUER: url({ protocols: ["http", "https"] }),
+    /** Where the issuer's signing keys are; default: its discovery document's `jwks_uri`. */
+    AUTH_JWKS_URI: url({ protocols: ["http", "https"] }).optional(),
+    /** The audience this service's tokens must carry; default `urn:kopru:<service>`. */
+    AUTH_AUDIENCE: nonEmptyString().optional(),
+    AUTH_ORGANISATION_CLAIM: nonEmptyString().default("kopru_org"),
+    AUTH_ROLES_CLAIM: nonEmptyString().default("roles"),
+    AUTH_KIND_CLAIM: nonEmptyString().default("kopru_kind"),
+    /** PEM files: the network's CA, this service's certificate and its key (mutual TLS). */
+    GRPC_TLS_CA_FILE: nonEmptyString().optional(),
+    GRPC_TLS_CERT_FILE: nonEmptyString().optional(),
+    GRPC_TLS_KEY_FILE: nonEmptyString().optional(),
+    /** `development` serves gRPC without TLS; nothing else does. */
+    GRPC_PLAINTEXT: z.enum(["development"]).optional(),
+    /** This service's own NATS user (each service has one, with only the subjects its role needs). */
+    NATS_USER: nonEmptyString().optional(),
+    NATS_PASSWORD: nonEmptyString().optional(),
+  });
+}
+
+/** TLS from the three files, or plaintext only when asked for by name; anything else names what is missing. */
+export function transportSecurityOf(config: ServiceConfig): TransportSecurity {
+  const files = {
+    GRPC_TLS_CA_FILE: config.GRPC_TLS_CA_FILE,
+    GRPC_TLS_CERT_FILE: config.GRPC_TLS_CERT_FILE,
+    GRPC_TLS_KEY_FILE: config.GRPC_TLS_KEY_FILE,
+  };
+  const given = Object.entries(files).filter(([, value]) => value !== undefined);
+  if (config.GRPC_PLAINTEXT === "development") {
+    if (given.length > 0)
+      throw new ConfigError([
+        { variable: "GRPC_PLAINTEXT", message: "cannot be set together with GRPC_TLS_* files; choose one" },
+      ]);
+    return "plaintext";
+  }
+  const missing = Object.entries(files).filter(([, value]) => value === undefined);
+  if (missing.length > 0)
+    throw new ConfigError(
+      missing.map(([variable]) => ({
+        variable,
+        message:
+          "required: gRPC runs over mutual TLS (or set GRPC_PLAINTEXT=development for local development)",
+      })),
+    );
+  return {
+    caFile: files.GRPC_TLS_CA_FILE as string,
+    certFile: files.GRPC_TLS_CERT_FILE as string,
+    keyFile: files.GRPC_TLS_KEY_FILE as string,
+  };
+}
+
+/** The verifier of this service's callers, from its configuration. */
+export function tokenVerifierOf(name: string, config: ServiceConfig): TokenVerifier {
+  const claims: ClaimMapping = {
+    organisation: config.AUTH_ORGANISATION_CLAIM,
+    roles: config.AUTH_ROLES_CLAIM,
+    kind: config.AUTH_KIND_CLAIM,
+  };
+  return new TokenVerifier({
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE ?? serviceAudience(name),
+    jwksUri: config.AUTH_JWKS_URI,
+    claims,
   });
 }
 
@@ -79,6 +157,8 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<C>> {
   const config = loadConfig(spec.envSchema, env) as unknown as C;
+  const security = transportSecurityOf(config);
+  const verifier = tokenVerifierOf(spec.name, config);
   const logger = createLogger({ service: spec.name, level: config.LOG_LEVEL });
   const clock = env.KOPRU_CLOCK_OFFSET_FILE ? offsetFileClock(env.KOPRU_CLOCK_OFFSET_FILE) : systemClock;
 
@@ -86,6 +166,8 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
   const grpc = await startGrpcServer([], {
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
+    credentials: serverCredentials(security),
+    verifier,
     errors: spec.errors,
     // Name and code only: the message of an unexpected error may carry personal data.
     onInternalError: (error) =>
@@ -97,7 +179,10 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
         "call failed unexpectedly",
       ),
   });
-  logger.info({ grpc: grpc.address }, "gRPC bound; NOT_SERVING until ready");
+  logger.info(
+    { grpc: grpc.address, tls: security === "plaintext" ? "off (development)" : "mutual" },
+    "gRPC bound; NOT_SERVING until ready",
+  );
   let db: Database | undefined;
   let nats: NatsConnection | undefined;
   try {
@@ -109,6 +194,10 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
     nats = await connect({
       servers: config.NATS_URL,
       name: spec.name,
+      ...(config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? "" } : {}),
+      // Replies (publish acks, fetched messages) come to this service's own inboxes, which its NATS
+      // user alone may subscribe to.
+      inboxPrefix: `_INBOX_${spec.name}`,
       maxReconnectAttempts: -1,
       waitOnFirstConnect: true,
     });

@@ -8,6 +8,7 @@ export {
   TestDatabaseError,
   WaitForTimeoutError,
 } from "./errors.js";
+export { type MintOptions, startTestIssuer, type TestCaller, type TestIssuer } from "./issuer.js";
 export {
   type NatsProblem,
   natsUnavailableMessage,

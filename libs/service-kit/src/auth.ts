@@ -1,0 +1,252 @@
+import type { Metadata } from "@grpc/grpc-js";
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from "jose";
+import { PermissionDeniedError } from "./errors.js";
+
+// Who is calling is what a verified access token says, and nothing else: the kit never reads an
+// identity the caller sets itself. Tokens follow RFC 9068 (`typ: at+jwt`) with Köprü's claims
+// (ADR 0012): `kopru_kind`, `kopru_org`, `roles`, `kopru_service`, `client_id`.
+
+export type CallerKind = "staff" | "partner-system" | "service";
+
+/** What one verified access token says about its holder. */
+export interface VerifiedIdentity {
+  /** `sub`: the staff user's id, or the client id for a client-credentials token. */
+  subject: string;
+  clientId: string;
+  kind: CallerKind;
+  organisationId: string | undefined;
+  roles: readonly string[];
+  /** The service's name, for a service identity. */
+  service: string | undefined;
+  tokenId: string | undefined;
+  /** `exp`, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** No token, or one that does not verify: gRPC UNAUTHENTICATED, HTTP 401. */
+export class UnauthenticatedError extends Error {
+  override readonly name = "UnauthenticatedError";
+  readonly code = "unauthenticated";
+}
+
+/** How an issuer's claims map onto Köprü's, so an external issuer (Keycloak, Entra ID) can be used. */
+export interface ClaimMapping {
+  /** Claim holding the organisation id (dotted path allowed). Default `kopru_org`. */
+  organisation: string;
+  /** Claim holding the roles array (dotted path, e.g. `realm_access.roles`). Default `roles`. */
+  roles: string;
+  /** Claim holding the caller kind. Default `kopru_kind`; absent → staff unless `sub` is the client. */
+  kind: string;
+}
+
+export const DEFAULT_CLAIMS: ClaimMapping = { organisation: "kopru_org", roles: "roles", kind: "kopru_kind" };
+
+/** Asymmetric algorithms only: an HS256 token "signed" with a public key must never verify. */
+export const DEFAULT_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
+
+/** Longest lifetime an access token may claim (`exp` − `iat`), plus the clock skew allowed. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 600;
+
+export interface TokenVerifierOptions {
+  issuer: string;
+  /** The audience this API accepts, e.g. `urn:kopru:intake`. */
+  audience: string;
+  /** Where the signing keys are; default: `jwks_uri` from the issuer's discovery document. */
+  jwksUri?: string | undefined;
+  algorithms?: readonly string[];
+  clockToleranceSeconds?: number;
+  claims?: Partial<ClaimMapping>;
+  /** A key set held in memory instead of a remote JWKS (a test issuer's). */
+  keys?: JWTVerifyGetKey;
+}
+
+function claimAt(payload: JWTPayload, path: string): unknown {
+  let value: unknown = payload;
+  for (const part of path.split(".")) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+const KINDS: readonly CallerKind[] = ["staff", "partner-system", "service"];
+
+/** Why a token was refused, in words safe to send back (never the token or its claims). */
+function refusal(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return "the access token has expired";
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf" || error.claim === "iat") return "the access token is not valid yet";
+    return `the access token's ${error.claim} claim is not accepted`;
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return "the access token's algorithm is not accepted";
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return "the access token was not signed by a known key";
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return "the access token's signature does not verify";
+  if (error instanceof UnauthenticatedError) return error.message;
+  return "the access token is malformed or cannot be verified";
+}
+
+/**
+ * Verifies access tokens for one API: signature against the issuer's JWKS (cached by jose and
+ * fetched again when a token names a key it has not seen, which is how a rotated key is picked
+ * up), `typ`, `iss`, `aud`, `exp`/`nbf` with a small clock skew, a bounded lifetime and an
+ * algorithm allow-list.
+ */
+export class TokenVerifier {
+  readonly #options: TokenVerifierOptions;
+  readonly #claims: ClaimMapping;
+  #keys: Promise<JWTVerifyGetKey> | undefined;
+
+  constructor(options: TokenVerifierOptions) {
+    this.#options = options;
+    this.#claims = { ...DEFAULT_CLAIMS, ...options.claims };
+    if (options.keys) this.#keys = Promise.resolve(options.keys);
+  }
+
+  get audience(): string {
+    return this.#options.audience;
+  }
+
+  async verify(token: string): Promise<VerifiedIdentity> {
+    const options = this.#options;
+    let payload: JWTPayload;
+    try {
+      const keys = await this.#keySet();
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
+        clockTolerance: options.clockToleranceSeconds ?? 30,
+        typ: "at+jwt",
+        requiredClaims: ["exp", "iat", "sub"],
+        maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS + (options.clockToleranceSeconds ?? 30),
+      }));
+      if (typeof payload.exp === "number" && typeof payload.iat === "number") {
+        if (payload.exp - payload.iat > MAX_TOKEN_LIFETIME_SECONDS)
+          throw new UnauthenticatedError("the access token lives longer than this network accepts");
+      }
+    } catch (error) {
+      if (error instanceof DiscoveryError) throw error;
+      throw new UnauthenticatedError(refusal(error));
+    }
+    return this.#identity(payload);
+  }
+
+  #identity(payload: JWTPayload): VerifiedIdentity {
+    const subject = payload.sub as string;
+    const clientId = text(payload.client_id) ?? text(payload.azp) ?? subject;
+    const claimedKind = text(claimAt(payload, this.#claims.kind));
+    let kind: CallerKind;
+    if (claimedKind === undefined) kind = subject === clientId ? "partner-system" : "staff";
+    else if ((KINDS as readonly string[]).includes(claimedKind)) kind = claimedKind as CallerKind;
+    else throw new UnauthenticatedError(`the access token's caller kind ${claimedKind} is not known`);
+    const roles = claimAt(payload, this.#claims.roles);
+    return {
+      subject,
+      clientId,
+      kind,
+      organisationId: text(claimAt(payload, this.#claims.organisation)),
+      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : [],
+      service: kind === "service" ? text(payload.kopru_service) : undefined,
+      tokenId: text(payload.jti),
+      expiresAt: payload.exp as number,
+    };
+  }
+
+  #keySet(): Promise<JWTVerifyGetKey> {
+    this.#keys ??= this.#remoteKeySet().catch((error: unknown) => {
+      // A discovery that failed (issuer not up yet) is tried again on the next call.
+      this.#keys = undefined;
+      throw error;
+    });
+    return this.#keys;
+  }
+
+  async #remoteKeySet(): Promise<JWTVerifyGetKey> {
+    const jwksUri = this.#options.jwksUri ?? (await discoverJwksUri(this.#options.issuer));
+    // Refetch on an unknown kid at most every 5 s: a rotation is seen at once, a flood of tokens
+    // naming made-up kids cannot turn into a flood of requests to the issuer.
+    return createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 });
+  }
+}
+
+/** The issuer's discovery document could not be read: the service cannot verify anything yet. */
+export class DiscoveryError extends Error {
+  override readonly name = "DiscoveryError";
+  readonly code = "unavailable";
+}
+
+export async function discoverJwksUri(issuer: string): Promise<string> {
+  const where = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
+  let document: { issuer?: unknown; jwks_uri?: unknown };
+  try {
+    const response = await fetch(where, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    document = (await response.json()) as typeof document;
+  } catch (error) {
+    throw new DiscoveryError(
+      `cannot read the issuer's discovery document at ${where}: ${(error as Error).message}`,
+    );
+  }
+  if (document.issuer !== issuer) {
+    throw new DiscoveryError(`the discovery document at ${where} names issuer ${String(document.issuer)}`);
+  }
+  if (typeof document.jwks_uri !== "string") throw new DiscoveryError(`no jwks_uri in ${where}`);
+  return document.jwks_uri;
+}
+
+/** The identity a call runs as, and who relayed it when a service acts for a user. */
+export interface AuthenticatedCall {
+  /** Whose rights apply: the bearer, or the user a service acts for. */
+  identity: VerifiedIdentity;
+  /** The bearer's client when it relayed another identity (`kopru-on-behalf-of`). */
+  via: VerifiedIdentity | undefined;
+}
+
+export const AUTHORIZATION_HEADER = "authorization";
+export const ON_BEHALF_OF_HEADER = "kopru-on-behalf-of";
+
+function bearer(metadata: Metadata, key: string, scheme: boolean): string | undefined {
+  const values = metadata.get(key);
+  if (values.length === 0) return undefined;
+  if (values.length > 1) throw new UnauthenticatedError(`only one ${key} value is accepted`);
+  const value = values[0];
+  if (typeof value !== "string") throw new UnauthenticatedError(`${key} must be text`);
+  if (!scheme) return value;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(value);
+  if (!match) throw new UnauthenticatedError(`${key} must be "Bearer <access token>"`);
+  return match[1];
+}
+
+/**
+ * The identity of one call: the bearer token, and — only when the bearer is a service — the user
+ * it acts for, whose own token travels beside it and is verified just the same, so a service
+ * cannot be talked into using its rights for someone else (no confused deputy).
+ */
+export async function authenticateCall(
+  verifier: TokenVerifier,
+  metadata: Metadata,
+): Promise<AuthenticatedCall> {
+  const token = bearer(metadata, AUTHORIZATION_HEADER, true);
+  if (token === undefined)
+    throw new UnauthenticatedError("an access token is required (authorization: Bearer …)");
+  const identity = await verifier.verify(token);
+  const relayed = bearer(metadata, ON_BEHALF_OF_HEADER, false);
+  if (relayed === undefined) return { identity, via: undefined };
+  if (identity.kind !== "service")
+    throw new PermissionDeniedError("only a service may act on behalf of another caller");
+  const user = await verifier.verify(relayed);
+  if (user.kind === "service")
+    throw new PermissionDeniedError("a service cannot act on behalf of another service");
+  return { identity: user, via: identity };
+}
