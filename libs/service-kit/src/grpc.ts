@@ -167,6 +167,17 @@ function authenticatedHandlers(
 }
 
 /**
+ * The verified caller of a call that the server authenticated: for a handler that wraps another
+ * handler (e.g. to filter its answer) rather than going through `unary()`.
+ */
+export function authenticatedCallContext(call: ServerUnaryCall<unknown, unknown>): CallContext {
+  const authenticated = authenticatedCalls.get(call);
+  // Only a server started without a verifier could get here; refuse rather than run unauthenticated.
+  if (!authenticated) throw new UnauthenticatedError("this call was not authenticated");
+  return callContext(authenticated, call.metadata);
+}
+
+/**
  * Adapts an async handler to grpc-js: every request's text is normalised and checked at the edge
  * first (`normaliseRequestText`, ADR 0011); resolved values are sent; a thrown error is handed on
  * as it is, for the server to map through the service's error catalogue.
@@ -175,12 +186,11 @@ export function unary<Req, Res>(
   handler: (request: Req, context: CallContext) => Promise<Res>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
-    const answer = async () => {
-      const authenticated = authenticatedCalls.get(call);
-      // Only a server started without a verifier could get here; refuse rather than run unauthenticated.
-      if (!authenticated) throw new UnauthenticatedError("this call was not authenticated");
-      return handler(normaliseRequestText(call.request), callContext(authenticated, call.metadata));
-    };
+    const answer = async () =>
+      handler(
+        normaliseRequestText(call.request),
+        authenticatedCallContext(call as ServerUnaryCall<unknown, unknown>),
+      );
     answer().then(
       (response) => callback(null, response),
       (error: unknown) => callback(error as ServiceError),

@@ -45,7 +45,13 @@ export {
   PROBLEM_TYPE_PREFIX,
   type ProblemDetails,
 } from "./errors.js";
-export { type GrpcServiceBinding, type HostedGrpcServer, startGrpcServer, unary } from "./grpc.js";
+export {
+  authenticatedCallContext,
+  type GrpcServiceBinding,
+  type HostedGrpcServer,
+  startGrpcServer,
+  unary,
+} from "./grpc.js";
 export {
   checkHealth,
   type HealthStatus,
