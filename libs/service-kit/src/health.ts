@@ -1,4 +1,5 @@
 import {
+  type ChannelCredentials,
   type Client,
   credentials,
   makeClientConstructor,
@@ -35,14 +36,22 @@ const HealthClientConstructor = makeClientConstructor(
   "grpc.health.v1.Health",
 ) as unknown as new (
   address: string,
-  creds: ReturnType<typeof credentials.createInsecure>,
+  creds: ChannelCredentials,
 ) => HealthClient;
 
 const NOT_FOUND = 5;
 
-/** One `grpc.health.v1.Health/Check` call: the status of `service` ("" = the whole server). */
-export function checkHealth(address: string, service = "", timeoutMs = 2_000): Promise<HealthStatus> {
-  const client = new HealthClientConstructor(address, credentials.createInsecure());
+/**
+ * One `grpc.health.v1.Health/Check` call: the status of `service` ("" = the whole server). Health
+ * needs no token, but the listener still wants TLS with a client certificate (`channelCredentials`).
+ */
+export function checkHealth(
+  address: string,
+  service = "",
+  timeoutMs = 2_000,
+  channel: ChannelCredentials = credentials.createInsecure(),
+): Promise<HealthStatus> {
+  const client = new HealthClientConstructor(address, channel);
   return new Promise<HealthStatus>((resolve) => {
     client.check({ service }, { deadline: Date.now() + timeoutMs }, (error, response) => {
       client.close();
@@ -59,6 +68,8 @@ export interface WaitUntilServingOptions {
   intervalMs?: number;
   /** Gives up at once (rejecting with the reason), e.g. when the process being waited for died. */
   signal?: AbortSignal;
+  /** The TLS credentials the listener wants; plaintext when not given. */
+  credentials?: ChannelCredentials;
 }
 
 /**
@@ -76,7 +87,12 @@ export async function waitUntilServing(
   let last: HealthStatus = "UNREACHABLE";
   for (;;) {
     options.signal?.throwIfAborted();
-    last = await checkHealth(address, "", Math.min(2_000, Math.max(100, deadline - Date.now())));
+    last = await checkHealth(
+      address,
+      "",
+      Math.min(2_000, Math.max(100, deadline - Date.now())),
+      options.credentials,
+    );
     if (last === "SERVING") return;
     options.signal?.throwIfAborted();
     if (Date.now() + intervalMs > deadline) throw new NotServingError(address, last, timeoutMs);
