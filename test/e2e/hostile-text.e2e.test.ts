@@ -17,8 +17,14 @@ import {
 } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { fc } from "@fast-check/vitest";
-import { Client, credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { type ClientCaller, callerMetadata, checkText, isFreeTextField } from "@kopru/service-kit";
+import { Client, type ServiceError, status } from "@grpc/grpc-js";
+import {
+  authorizationMetadata,
+  type ClientCaller,
+  checkText,
+  isFreeTextField,
+  serviceAudience,
+} from "@kopru/service-kit";
 import { waitFor } from "@kopru/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -136,17 +142,18 @@ let network: TestNetwork;
 const clients = new Map<ServiceName, Client>();
 const callers = new Map<ServiceName, ClientCaller>();
 
-function call(host: ServiceName, method: DescMethod, request: JsonObject): Promise<Answer> {
+async function call(host: ServiceName, method: DescMethod, request: JsonObject): Promise<Answer> {
   const client = clients.get(host);
   if (!client) throw new Error(`${host} has no client`);
   const bytes = Buffer.from(toBinary(method.input, fromJson(method.input, request)));
+  const token = await network.tokens(callers.get(host) ?? {}, serviceAudience(host));
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       `/${method.parent.typeName}/${method.name}`,
       (b: Buffer) => b,
       (b: Buffer) => b,
       bytes,
-      callerMetadata(callers.get(host)),
+      authorizationMetadata(token),
       { deadline: Date.now() + 20_000 },
       (error: ServiceError | null, response?: Buffer) => {
         if (error) resolve({ ok: false, code: error.code, details: error.details });
@@ -208,8 +215,7 @@ beforeAll(async () => {
   network = await TestNetwork.create();
   await network.start(...ALL_SERVICES);
   const o = network.orgs;
-  const insecure = credentials.createInsecure();
-  for (const name of ALL_SERVICES) clients.set(name, new Client(network.address(name), insecure));
+  for (const name of ALL_SERVICES) clients.set(name, new Client(network.address(name), network.channel()));
   callers.set("coordination", {
     organisationId: "iom-coordination",
     actorId: "coordinator-1",

@@ -8,7 +8,7 @@ import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
 import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consent";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
-import { type GrpcClient, grpcClient } from "@kopru/service-kit";
+import type { GrpcClient } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import type { Organisations, TestNetwork } from "./network.js";
 
@@ -17,33 +17,33 @@ export function clientsFor(network: TestNetwork) {
   const o = network.orgs;
   return {
     intake: () =>
-      grpcClient(IntakeServiceClient, network.address("intake"), {
+      network.client(IntakeServiceClient, "intake", {
         organisationId: o.ngo,
         actorId: "caseworker-1",
       }),
     coordination: () =>
-      grpcClient(CoordinationServiceClient, network.address("coordination"), {
+      network.client(CoordinationServiceClient, "coordination", {
         organisationId: "iom-coordination",
         actorId: "coordinator-1",
         role: "coordinator",
       }),
     municipalityInbox: (org = o.mmccGaziantep, actorId = "mmcc-staff-1") =>
-      grpcClient(ReferralInboxServiceClient, network.address("municipality"), {
+      network.client(ReferralInboxServiceClient, "municipality", {
         organisationId: org,
         actorId,
       }),
     municipality: (org = o.mmccGaziantep) =>
-      grpcClient(MunicipalityServiceClient, network.address("municipality"), {
+      network.client(MunicipalityServiceClient, "municipality", {
         organisationId: org,
         actorId: "mmcc-staff-1",
       }),
     ecmInbox: () =>
-      grpcClient(ReferralInboxServiceClient, network.address("ecm"), {
+      network.client(ReferralInboxServiceClient, "ecm", {
         organisationId: o.ecm,
         actorId: "ecm-staff-1",
       }),
     ecm: () =>
-      grpcClient(EcmServiceClient, network.address("ecm"), {
+      network.client(EcmServiceClient, "ecm", {
         organisationId: o.ecm,
         actorId: "ecm-staff-1",
         role: "supervisor",

@@ -3,13 +3,25 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ChannelCredentials, Client } from "@grpc/grpc-js";
+import {
+  type ClientCaller,
+  channelCredentials,
+  type GrpcClient,
+  type GrpcClientOptions,
+  grpcClient,
+  serviceAudience,
+  type TokenSource,
+} from "@kopru/service-kit";
 import {
   createTestDatabase,
   type NatsServerProcess,
   type SpawnedProcess,
   spawnNodeProcess,
   startNatsServer,
+  startTestIssuer,
   type TestDatabase,
+  type TestIssuer,
 } from "@kopru/testing";
 
 export type ServiceName =
@@ -26,11 +38,27 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export function organisations(suffix = randomBytes(3).toString("hex")) {
   return {
     ngo: `ngo-hayat-${suffix}`,
+    ngoOther: `ngo-umut-${suffix}`,
     mmccGaziantep: `mmcc-gaziantep-${suffix}`,
     mmccKilis: `mmcc-kilis-${suffix}`,
     ecm: `ecm-unit-${suffix}`,
+    ecmOther: `ecm-north-${suffix}`,
     protection: `protection-partner-${suffix}`,
+    protectionOther: `protection-south-${suffix}`,
     centre: `cc-gaziantep-sahinbey-${suffix}`,
+    centreOther: `cc-sanliurfa-haliliye-${suffix}`,
+  };
+}
+
+/** Which organisations each service hosts in a test network: two each, so one can try the other's data. */
+export function hostedBy(orgs: Organisations): Record<ServiceName, string[]> {
+  return {
+    intake: [orgs.ngo, orgs.ngoOther],
+    protection: [orgs.protection, orgs.protectionOther],
+    ecm: [orgs.ecm, orgs.ecmOther],
+    "community-centre": [orgs.centre, orgs.centreOther],
+    municipality: [orgs.mmccGaziantep, orgs.mmccKilis],
+    coordination: [],
   };
 }
 export type Organisations = ReturnType<typeof organisations>;
@@ -55,6 +83,7 @@ export class TestNetwork {
 
   private constructor(
     readonly nats: NatsServerProcess,
+    private readonly issuer: TestIssuer,
     readonly orgs: Organisations,
     private readonly extraEnv: Record<string, string>,
   ) {
@@ -68,7 +97,31 @@ export class TestNetwork {
     orgs: Organisations = organisations(),
     env: Record<string, string> = {},
   ): Promise<TestNetwork> {
-    return new TestNetwork(await startNatsServer({ jetstream: true }), orgs, env);
+    return new TestNetwork(await startNatsServer({ jetstream: true }), await startTestIssuer(), orgs, env);
+  }
+
+  /** Access tokens from the network's issuer, for whichever caller a scenario plays. */
+  get tokens(): TokenSource {
+    return this.issuer.tokens;
+  }
+
+  /** The transport credentials a tool calling the services uses. */
+  channel(): ChannelCredentials {
+    return channelCredentials("plaintext");
+  }
+
+  /** A typed client of one service's API, acting as `caller`. */
+  client<C extends Client>(
+    ClientClass: new (address: string, credentials: ChannelCredentials) => C,
+    service: ServiceName,
+    caller: ClientCaller,
+    options: Partial<GrpcClientOptions> = {},
+  ): GrpcClient<C> {
+    return grpcClient(ClientClass, this.address(service), this.channel(), caller, {
+      audience: serviceAudience(service),
+      tokens: this.tokens,
+      ...options,
+    });
   }
 
   /** Moves the services' business clock (deadlines, timers) forward by `ms`. */
@@ -90,13 +143,9 @@ export class TestNetwork {
 
   private environment(name: ServiceName, database: TestDatabase): Record<string, string> {
     const { orgs } = this;
-    const hosted: Partial<Record<ServiceName, string>> = {
-      protection: orgs.protection,
-      ecm: orgs.ecm,
-      "community-centre": orgs.centre,
-      municipality: `${orgs.mmccGaziantep},${orgs.mmccKilis}`,
-    };
+    const hosted = hostedBy(orgs);
     return {
+      ...this.issuer.serviceEnv(),
       NATS_URL: this.nats.url,
       DATABASE_URL: database.url,
       DATA_DIR: join(this.dataDir, name),
@@ -104,8 +153,10 @@ export class TestNetwork {
       GRPC_PORT: "0",
       LOG_LEVEL: "warn",
       KOPRU_CLOCK_OFFSET_FILE: this.clockFile,
-      INTAKE_ORGANISATIONS: orgs.ngo,
-      ...(hosted[name] ? { HOSTED_ORGANISATIONS: hosted[name] } : {}),
+      INTAKE_ORGANISATIONS: hosted.intake.join(","),
+      ...(name !== "intake" && hosted[name].length > 0
+        ? { HOSTED_ORGANISATIONS: hosted[name].join(",") }
+        : {}),
       ...this.extraEnv,
     };
   }
@@ -147,6 +198,7 @@ export class TestNetwork {
     for (const name of [...this.running.keys()]) await this.stop(name);
     for (const database of this.databases.values()) await database.drop().catch(() => {});
     await this.nats.close();
+    await this.issuer.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
