@@ -197,7 +197,7 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
       ...(config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? "" } : {}),
       // Replies (publish acks, fetched messages) come to this service's own inboxes, which its NATS
       // user alone may subscribe to.
-      inboxPrefix: `_INBOX_${spec.name}`,
+      inboxPrefix: `_INBOX_${config.NATS_USER ?? spec.name}`,
       maxReconnectAttempts: -1,
       waitOnFirstConnect: true,
     });
