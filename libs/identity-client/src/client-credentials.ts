@@ -62,5 +62,10 @@ export function tokenError(error: unknown, message: string): Error {
   if (error instanceof oauth.ResponseBodyError) {
     return new TokenRequestError(`${message}: ${error.error}`, error.error, { cause: error });
   }
+  // A 401 (invalid_client) arrives as a WWW-Authenticate challenge rather than a body.
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const code = error.cause.map((challenge) => challenge.parameters.error).find(Boolean);
+    return new TokenRequestError(`${message}: ${code ?? `status ${error.status}`}`, code, { cause: error });
+  }
   return new TokenRequestError(message, undefined, { cause: error });
 }

@@ -3,7 +3,7 @@ import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import type { Logger } from "@kopru/observability";
 import { type Database, migrate } from "@kopru/storage";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type Provider from "oidc-provider";
 import { interactionRoutes } from "./adapters/http/interactions.js";
 import { buildProvider } from "./adapters/http/provider.js";
@@ -94,7 +94,7 @@ export async function buildIdentityApp({ config, db, logger }: IdentityAppOption
   const http = Fastify({
     loggerInstance: logger,
     // Request lines would carry query strings (user codes, states); the hook below logs without them.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
@@ -131,7 +131,7 @@ export async function buildIdentityApp({ config, db, logger }: IdentityAppOption
   await http.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
-    const handOver = async (request: import("fastify").FastifyRequest, reply: import("fastify").FastifyReply) => {
+    const handOver = async (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
       await current.callback(request.raw, reply.raw);
     };
