@@ -38,6 +38,8 @@ export class CookieJar {
         url.pathname === cookie.path ||
         url.pathname.startsWith(cookie.path.endsWith("/") ? cookie.path : `${cookie.path}/`),
     );
-    return matching.length ? matching.map((cookie) => `${cookie.name}=${cookie.value}`).join("; ") : undefined;
+    return matching.length
+      ? matching.map((cookie) => `${cookie.name}=${cookie.value}`).join("; ")
+      : undefined;
   }
 }

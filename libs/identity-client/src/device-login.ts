@@ -34,7 +34,13 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<UserToke
   const { as, requestOptions } = context;
   const client: oauth.Client = { client_id: options.clientId, id_token_signed_response_alg: "ES256" };
   const parameters = [["scope", USER_SCOPE], ...options.audiences.map((audience) => ["resource", audience])];
-  const authorization = await oauth.deviceAuthorizationRequest(as, client, oauth.None(), parameters, requestOptions);
+  const authorization = await oauth.deviceAuthorizationRequest(
+    as,
+    client,
+    oauth.None(),
+    parameters,
+    requestOptions,
+  );
   throwIfRateLimited(authorization, "device authorization");
   let device: oauth.DeviceAuthorizationResponse;
   try {
@@ -44,7 +50,9 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<UserToke
   }
   await options.onPrompt({
     verificationUri: device.verification_uri,
-    ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
+    ...(device.verification_uri_complete
+      ? { verificationUriComplete: device.verification_uri_complete }
+      : {}),
     userCode: device.user_code,
     expiresInSeconds: device.expires_in,
   });
@@ -103,7 +111,7 @@ export async function approveDeviceLogin(options: ApproveDeviceLoginOptions): Pr
   if (step.page && isLoginPage(step.page)) {
     step = await browser.logIn(step.page, options.username, options.password);
   }
-  if (!step.page || step.page.status !== 200 || /<form\b/i.test(step.page.html)) {
+  if (step.page?.status !== 200 || /<form\b/i.test(step.page.html)) {
     throw new LoginFlowError(`the device confirmation did not succeed (status ${step.page?.status})`);
   }
 }

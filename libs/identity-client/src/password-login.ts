@@ -47,7 +47,9 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<User
   let step = await browser.go(authorize, {}, toRedirectUri);
   if (step.page) {
     if (!isLoginPage(step.page)) {
-      throw new LoginFlowError(`expected the login form, got status ${step.page.status} at ${step.page.url.pathname}`);
+      throw new LoginFlowError(
+        `expected the login form, got status ${step.page.status} at ${step.page.url.pathname}`,
+      );
     }
     step = await browser.logIn(step.page, options.username, options.password, toRedirectUri);
   }
@@ -61,10 +63,18 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<User
   } catch (error) {
     throw tokenError(error, "the authorization was refused");
   }
-  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, redirectUri, verifier, {
-    ...requestOptions,
-    additionalParameters: { resource: firstAudience },
-  });
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    callback,
+    redirectUri,
+    verifier,
+    {
+      ...requestOptions,
+      additionalParameters: { resource: firstAudience },
+    },
+  );
   throwIfRateLimited(response, "code exchange");
   let tokens: oauth.TokenEndpointResponse;
   try {

@@ -28,13 +28,10 @@ export function userTokenSource(
   const source = cachingTokenSource((audience) => {
     const run = queue.then(async () => {
       if (!refreshToken) throw new TokenRequestError("the login gave no refresh token; log in again");
-      const response = await oauth.refreshTokenGrantRequest(
-        context.as,
-        client,
-        oauth.None(),
-        refreshToken,
-        { ...context.requestOptions, additionalParameters: { resource: audience } },
-      );
+      const response = await oauth.refreshTokenGrantRequest(context.as, client, oauth.None(), refreshToken, {
+        ...context.requestOptions,
+        additionalParameters: { resource: audience },
+      });
       throwIfRateLimited(response, "refresh");
       let result: oauth.TokenEndpointResponse;
       try {

@@ -3,7 +3,12 @@ import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import type { Logger } from "@kopru/observability";
 import { type Database, migrate } from "@kopru/storage";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type Provider from "oidc-provider";
 import { interactionRoutes } from "./adapters/http/interactions.js";
 import { buildProvider } from "./adapters/http/provider.js";

@@ -16,6 +16,12 @@ export {
 export { type RotationResult, rotateSigningKeys } from "./application/signing-keys.js";
 export { type IdentityConfig, identityEnv, loadIdentityConfig } from "./config.js";
 export { InvalidProvisioningSpecError, SigningKeysUnavailableError } from "./domain/errors.js";
-export { API_SERVICES, AUDIENCES, type ClientKind, STAFF_ROLES, type StaffRole } from "./domain/token-claims.js";
+export {
+  API_SERVICES,
+  AUDIENCES,
+  type ClientKind,
+  STAFF_ROLES,
+  type StaffRole,
+} from "./domain/token-claims.js";
 export { identityMigrations } from "./migrate-sources.js";
 export { type RunningIdentity, startIdentity } from "./start.js";

@@ -16,7 +16,9 @@ try {
   const result = await rotateSigningKeys(db, {
     accessTokenTtlSeconds: config.accessTokenTtlSeconds + KEY_RELOAD_SECONDS,
   });
-  console.log(`[identity] signing with ${result.current}; staged ${result.next}; retired ${result.retired ?? "none"}`);
+  console.log(
+    `[identity] signing with ${result.current}; staged ${result.next}; retired ${result.retired ?? "none"}`,
+  );
 } finally {
   await db.close();
 }

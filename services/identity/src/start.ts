@@ -14,7 +14,11 @@ export interface RunningIdentity {
 /** Opens the database, builds the app, listens and starts the background work. */
 export async function startIdentity(config: IdentityConfig, logger?: Logger): Promise<RunningIdentity> {
   const log = logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
-  const db = await openDatabase({ service: SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({
+    service: SERVICE_NAME,
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+  });
   try {
     const app = await buildIdentityApp({ config, db, logger: log });
     const address = await app.http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

@@ -1,4 +1,4 @@
-import { checkEnvExampleFile, ConfigError } from "@kopru/config";
+import { ConfigError, checkEnvExampleFile } from "@kopru/config";
 import { describe, expect, it } from "vitest";
 import { identityEnv, loadIdentityConfig } from "../src/config.js";
 
@@ -14,7 +14,8 @@ describe("identity configuration", () => {
     expect(config.accessTokenTtlSeconds).toBe(300);
     expect(config.cookieKeys).toHaveLength(1);
     expect(
-      loadIdentityConfig({ HTTP_TLS_CERT_FILE: "a.crt", HTTP_TLS_KEY_FILE: "a.key", HTTP_PORT: "9443" }).issuer,
+      loadIdentityConfig({ HTTP_TLS_CERT_FILE: "a.crt", HTTP_TLS_KEY_FILE: "a.key", HTTP_PORT: "9443" })
+        .issuer,
     ).toBe("https://127.0.0.1:9443");
     expect(loadIdentityConfig({ ISSUER: "https://id.example.org/" }).issuer).toBe("https://id.example.org");
   });
@@ -37,7 +38,9 @@ describe("identity configuration", () => {
   });
 
   it("refuses production without cookie keys, TLS with half a pair, and short cookie keys, hiding the secret", () => {
-    expect(() => loadIdentityConfig({ NODE_ENV: "production" })).toThrow(/COOKIE_KEYS: required in production/);
+    expect(() => loadIdentityConfig({ NODE_ENV: "production" })).toThrow(
+      /COOKIE_KEYS: required in production/,
+    );
     expect(() => loadIdentityConfig({ HTTP_TLS_CERT_FILE: "a.crt" })).toThrow(/HTTP_TLS_KEY_FILE/);
     let message = "";
     try {

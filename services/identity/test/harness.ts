@@ -103,7 +103,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         organisationId: "ngo-hayat",
         clientSecret: secret("partner-hayat"),
       },
-      { clientId: "service-intake", kind: "service" as const, serviceName: "intake", clientSecret: secret("service-intake") },
+      {
+        clientId: "service-intake",
+        kind: "service" as const,
+        serviceName: "intake",
+        clientSecret: secret("service-intake"),
+      },
       { clientId: CLI_CLIENT, kind: "first-party" as const, redirectUris: [REDIRECT_URI] },
     ],
   } satisfies ProvisioningSpec;

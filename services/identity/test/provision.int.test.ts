@@ -21,31 +21,38 @@ describe("provisioning", () => {
           TOKEN_RATE_LIMIT: 10,
         },
       });
+      const user = {
+        id: "u1",
+        organisationId: "ngo-a",
+        username: "user.one",
+        displayName: "One",
+        password: "a-long-demo-password",
+        roles: ["caseworker" as const],
+      };
       const spec = {
         organisations: [{ id: "ngo-a", name: "A (synthetic)" }],
-        users: [
-          {
-            id: "u1",
-            organisationId: "ngo-a",
-            username: "user.one",
-            displayName: "One",
-            password: "a-long-demo-password",
-            roles: ["caseworker" as const],
-          },
-        ],
+        users: [user],
         clients: [
-          { clientId: "partner-a", kind: "partner-system" as const, organisationId: "ngo-a", clientSecret: "s".repeat(40) },
+          {
+            clientId: "partner-a",
+            kind: "partner-system" as const,
+            organisationId: "ngo-a",
+            clientSecret: "s".repeat(40),
+          },
         ],
       };
       await provisionIdentities(db, spec);
       const hash = async () =>
-        (await db.query<{ password_hash: string }>("SELECT password_hash FROM staff_users WHERE id = 'u1'")).rows[0]
-          ?.password_hash;
+        (await db.query<{ password_hash: string }>("SELECT password_hash FROM staff_users WHERE id = 'u1'"))
+          .rows[0]?.password_hash;
       const first = await hash();
       expect(first).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       await provisionIdentities(db, spec);
       expect(await hash()).toBe(first);
-      await provisionIdentities(db, { ...spec, users: [{ ...spec.users[0]!, password: "another-long-password" }] });
+      await provisionIdentities(db, {
+        ...spec,
+        users: [{ ...user, password: "another-long-password" }],
+      });
       expect(await hash()).not.toBe(first);
       const counts = await db.query<{ n: number }>(
         "SELECT (SELECT count(*) FROM staff_users) + (SELECT count(*) FROM oauth_clients) AS n",
@@ -53,7 +60,7 @@ describe("provisioning", () => {
       expect(counts.rows[0]?.n).toBe(2);
 
       await expect(
-        provisionIdentities(db, { users: [{ ...spec.users[0]!, roles: ["root" as never] }] }),
+        provisionIdentities(db, { users: [{ ...user, roles: ["root" as never] }] }),
       ).rejects.toBeInstanceOf(InvalidProvisioningSpecError);
       await expect(
         provisionIdentities(db, {

@@ -122,12 +122,17 @@ describe("signing key rotation under load", () => {
     }
 
     // Once the last token a retired key signed has expired, the key leaves the JWKS.
-    await h.db.query("UPDATE signing_keys SET retire_after = now() - interval '1 second' WHERE kid = $1", [k1]);
+    await h.db.query("UPDATE signing_keys SET retire_after = now() - interval '1 second' WHERE kid = $1", [
+      k1,
+    ]);
     expect(await h.app.reloadSigningKeys()).toBe(true);
     expect(await publishedKids()).not.toContain(k1);
     const afterRetirement = createRemoteJWKSet(new URL(`${h.issuer}/jwks`));
     await expect(
-      jwtVerify(firstToken.get(k1 as string) as string, afterRetirement, { issuer: h.issuer, audience: AUDIENCE }),
+      jwtVerify(firstToken.get(k1 as string) as string, afterRetirement, {
+        issuer: h.issuer,
+        audience: AUDIENCE,
+      }),
     ).rejects.toThrow();
   });
 

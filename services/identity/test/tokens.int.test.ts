@@ -101,7 +101,10 @@ describe.each(["postgres", "pglite"] as const)("tokens from the identity service
       clientId: "partner-hayat",
       clientSecret: "x".repeat(40),
     });
-    await expect(wrong.token(INTAKE)).rejects.toMatchObject({ name: "TokenRequestError", error: "invalid_client" });
+    await expect(wrong.token(INTAKE)).rejects.toMatchObject({
+      name: "TokenRequestError",
+      error: "invalid_client",
+    });
     const right = clientCredentials({
       issuer: h.issuer,
       clientId: "partner-hayat",
@@ -132,7 +135,11 @@ describe.each(["postgres", "pglite"] as const)("tokens from the identity service
       privateKeyJwk: { ...(await exportJWK(privateKey)), kid: "partner-umut-1", alg: "ES256" },
     });
     const payload = await verify(h, await source.token(INTAKE), INTAKE);
-    expect(payload).toMatchObject({ kopru_kind: "partner-system", kopru_org: "ngo-umut", client_id: "partner-umut" });
+    expect(payload).toMatchObject({
+      kopru_kind: "partner-system",
+      kopru_org: "ngo-umut",
+      client_id: "partner-umut",
+    });
   });
 
   it("logs a staff user in through the login form and gives a token per audience with the user's organisation and roles", async () => {
@@ -174,9 +181,13 @@ describe("logins, limits and logs", () => {
 
   it("locks an account after five wrong passwords; the right one then fails with the same answer", async () => {
     for (let attempt = 1; attempt <= 5; attempt++) {
-      await expect(login("lockout.target", `wrong-password-${attempt}`)).rejects.toBeInstanceOf(LoginFailedError);
+      await expect(login("lockout.target", `wrong-password-${attempt}`)).rejects.toBeInstanceOf(
+        LoginFailedError,
+      );
     }
-    await expect(login("lockout.target", h.password("lockout.target"))).rejects.toBeInstanceOf(LoginFailedError);
+    await expect(login("lockout.target", h.password("lockout.target"))).rejects.toBeInstanceOf(
+      LoginFailedError,
+    );
     // The same page for an unknown user: the form does not tell which usernames exist.
     await expect(login("nobody.here", "whatever-password")).rejects.toBeInstanceOf(LoginFailedError);
     const { rows } = await h.db.query<{ locked_until: Date }>(
@@ -187,7 +198,9 @@ describe("logins, limits and logs", () => {
     expect(lockedFor).toBeLessThanOrEqual(15 * 60_000);
 
     // Once the lockout has passed, the right password works and the count starts again.
-    await h.db.query("UPDATE staff_users SET locked_until = now() - interval '1 second' WHERE id = 'u-locked'");
+    await h.db.query(
+      "UPDATE staff_users SET locked_until = now() - interval '1 second' WHERE id = 'u-locked'",
+    );
     const session = await login("lockout.target", h.password("lockout.target"));
     expect((await verify(h, await session.token(INTAKE), INTAKE)).kopru_org).toBe("mmcc-kilis");
   });

@@ -25,9 +25,7 @@ const keyAuth = z.object({ authMethod: z.literal("private_key_jwt"), jwks: publi
 const machineAuth = z.union([keyAuth, secretAuth]);
 
 const clientSpec = z.union([
-  z
-    .object({ ...common, kind: z.literal("partner-system"), organisationId: slug })
-    .and(machineAuth),
+  z.object({ ...common, kind: z.literal("partner-system"), organisationId: slug }).and(machineAuth),
   z.object({ ...common, kind: z.literal("service"), serviceName: slug }).and(machineAuth),
   z.object({
     ...common,
@@ -70,7 +68,10 @@ export interface ProvisioningResult {
  * (idempotent: a second run changes nothing; a password is re-hashed only when it changed, and a
  * changed password clears a lockout). Nothing not named in the spec is removed.
  */
-export async function provisionIdentities(db: Database, input: ProvisioningSpec): Promise<ProvisioningResult> {
+export async function provisionIdentities(
+  db: Database,
+  input: ProvisioningSpec,
+): Promise<ProvisioningResult> {
   const parsed = provisioningSpec.safeParse(input);
   if (!parsed.success) {
     throw new InvalidProvisioningSpecError(

@@ -32,7 +32,7 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
     const clientId = String(details.params.client_id);
     const client = await provider.Client.find(clientId);
     const accountId = details.session?.accountId;
-    if (!client || client.kopru_kind !== "first-party" || !accountId) {
+    if (client?.kopru_kind !== "first-party" || !accountId) {
       const to = await provider.interactionResult(request.raw, reply.raw, {
         error: "access_denied",
         error_description: "only first-party clients act for staff",
@@ -72,7 +72,9 @@ export async function interactionRoutes(app: FastifyInstance, options: Interacti
       const username = typeof request.body?.username === "string" ? request.body.username.trim() : "";
       const password = typeof request.body?.password === "string" ? request.body.password : "";
       const result =
-        username && password ? await authenticate(db, username, password) : { ok: false as const, reason: "invalid" };
+        username && password
+          ? await authenticate(db, username, password)
+          : { ok: false as const, reason: "invalid" };
       if (!result.ok) {
         // The reason, never the username or password: a username typed into the password field
         // would otherwise end up in the log.

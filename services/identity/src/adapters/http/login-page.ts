@@ -10,9 +10,7 @@ export interface LoginPageOptions {
 /** A plain form: no script, no external assets, labels tied to inputs, the error announced. */
 export function loginPage({ uid, error, username = "" }: LoginPageOptions): string {
   const action = `/interaction/${encodeURIComponent(uid)}/login`;
-  const alert = error
-    ? `<p id="login-error" role="alert" class="error">${escapeHtml(error)}</p>`
-    : "";
+  const alert = error ? `<p id="login-error" role="alert" class="error">${escapeHtml(error)}</p>` : "";
   const described = error ? ' aria-describedby="login-error" aria-invalid="true"' : "";
   return `<!doctype html>
 <html lang="en">

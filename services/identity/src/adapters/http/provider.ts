@@ -69,7 +69,10 @@ ${form}
           );
         },
         async successSource(ctx) {
-          ctx.body = page("Device connected", "<p>You are signed in on your device. You can close this page.</p>");
+          ctx.body = page(
+            "Device connected",
+            "<p>You are signed in on your device. You can close this page.</p>",
+          );
         },
       },
       revocation: { enabled: true },

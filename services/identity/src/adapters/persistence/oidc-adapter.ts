@@ -35,7 +35,15 @@ export class PostgresAdapter implements Adapter {
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at,
          grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code, uid = EXCLUDED.uid`,
-      [this.model, id, JSON.stringify(payload), expiresAt, grantId, payload.userCode ?? null, payload.uid ?? null],
+      [
+        this.model,
+        id,
+        JSON.stringify(payload),
+        expiresAt,
+        grantId,
+        payload.userCode ?? null,
+        payload.uid ?? null,
+      ],
     );
   }
 

@@ -45,7 +45,10 @@ export async function findUserById(sql: Sql, id: string): Promise<StaffUser | un
 }
 
 /** With a row lock, so two concurrent wrong passwords both count. */
-export async function findUserByUsernameForUpdate(sql: Sql, username: string): Promise<StaffUser | undefined> {
+export async function findUserByUsernameForUpdate(
+  sql: Sql,
+  username: string,
+): Promise<StaffUser | undefined> {
   const { rows } = await sql.query<UserRow>(
     `SELECT ${COLUMNS} FROM staff_users WHERE username = $1 FOR UPDATE`,
     [username],
