@@ -37,6 +37,8 @@ export function buildProvider(options: ProviderOptions): Provider {
     cookies: { keys: options.cookieKeys },
     clientDefaults: { id_token_signed_response_alg: SIGNING_ALG, grant_types: [], response_types: [] },
     extraClientMetadata: { properties: ["kopru_kind", "kopru_org", "kopru_service"] },
+    // Authorization code only: no implicit or hybrid flows, which put tokens in browser URLs.
+    responseTypes: ["code"],
     scopes: ["openid", "offline_access", API_SCOPE],
     claims: { openid: ["sub"], profile: ["name"] },
     async findAccount(_ctx, sub) {
