@@ -29,7 +29,9 @@ describe("CookieJar", () => {
     const base = new URL("http://127.0.0.1/auth");
     jar.store(response("_session=s1; path=/; httponly", "_interaction=i1; path=/interaction/abc"), base);
     expect(jar.header(new URL("http://127.0.0.1/token"))).toBe("_session=s1");
-    expect(jar.header(new URL("http://127.0.0.1/interaction/abc/login"))).toBe("_session=s1; _interaction=i1");
+    expect(jar.header(new URL("http://127.0.0.1/interaction/abc/login"))).toBe(
+      "_session=s1; _interaction=i1",
+    );
     expect(jar.header(new URL("http://127.0.0.1/interaction/abcdef"))).toBe("_session=s1");
     jar.store(response("_interaction=; path=/interaction/abc; expires=Thu, 01 Jan 1970 00:00:00 GMT"), base);
     expect(jar.header(new URL("http://127.0.0.1/interaction/abc"))).toBe("_session=s1");
