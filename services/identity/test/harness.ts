@@ -24,6 +24,8 @@ export interface Harness {
 export interface HarnessOptions {
   storage: "postgres" | "pglite";
   config?: Partial<IdentityAppConfig>;
+  /** Listen with HTTPS (the issuer is then https://). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 const random = (bytes = 18) => randomBytes(bytes).toString("base64url");
@@ -47,7 +49,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const logger = createLogger({ service: "identity", level: "debug", destination });
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const app = await buildIdentityApp({
     db,
     logger,
@@ -58,6 +60,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       SIGNING_KEY_ROTATION_DAYS: 0,
       LOGIN_RATE_LIMIT: 1000,
       TOKEN_RATE_LIMIT: 10_000,
+      ...(options.tls
+        ? { HTTP_TLS_CERT_FILE: options.tls.certFile, HTTP_TLS_KEY_FILE: options.tls.keyFile }
+        : {}),
       ...options.config,
     },
   });
