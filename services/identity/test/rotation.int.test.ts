@@ -136,18 +136,46 @@ describe("signing key rotation under load", () => {
     ).rejects.toThrow();
   });
 
-  it("keeps a login that began before a rotation going after it (state lives in the database)", async () => {
+  it("keeps logins and sessions going while the keys rotate underneath them (state lives in the database)", async () => {
     const { passwordLogin } = await import("@kopru/identity-client");
-    const before = await passwordLogin({
+    const session = await passwordLogin({
       issuer: h.issuer,
       clientId: "kopru-cli",
       username: "ayse.caseworker",
       password: h.password("ayse.caseworker"),
       audiences: [AUDIENCE, "urn:kopru:intake"],
     });
-    await h.app.rotateSigningKeys();
-    const token = await before.token("urn:kopru:intake");
-    const { kid } = decodeProtectedHeader(token);
-    expect((await publishedKids())[0]).toBe(kid);
+    let rotations = 0;
+    let rotating = true;
+    const rotator = (async () => {
+      while (rotating) {
+        await h.app.rotateSigningKeys();
+        rotations++;
+      }
+    })();
+    let logins = 0;
+    try {
+      // Each login's interaction, code and grant outlive several provider rebuilds.
+      await waitFor(
+        async () => {
+          await passwordLogin({
+            issuer: h.issuer,
+            clientId: "kopru-cli",
+            username: "ayse.caseworker",
+            password: h.password("ayse.caseworker"),
+            audiences: [AUDIENCE],
+          });
+          logins++;
+          return logins >= 3 && rotations >= 6;
+        },
+        { timeoutMs: 30_000, intervalMs: 1, message: "logins across rotations" },
+      );
+    } finally {
+      rotating = false;
+      await rotator;
+    }
+    // The session from before the rotations still refreshes, now signed with the newest key.
+    const token = await session.token("urn:kopru:intake");
+    expect((await publishedKids())[0]).toBe(decodeProtectedHeader(token).kid);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { publishedKeys, rotationDue, type SigningKey } from "../src/application/signing-keys.js";
 import { afterFailure, isLocked, LOCKOUT_MS, MAX_FAILED_ATTEMPTS } from "../src/domain/lockout.js";
 import { kopruClaims } from "../src/domain/token-claims.js";
 
@@ -35,5 +36,36 @@ describe("token claims", () => {
       kopru_service: "intake",
       roles: [],
     });
+  });
+});
+
+describe("signing keys", () => {
+  const key = (kid: string, state: SigningKey["state"], extra: Partial<SigningKey> = {}): SigningKey => ({
+    kid,
+    privateJwk: {},
+    state,
+    createdAt: new Date("2026-01-01T00:00:00Z"),
+    activatedAt: null,
+    retireAfter: null,
+    ...extra,
+  });
+  const now = new Date("2026-02-01T00:00:00Z");
+
+  it("publishes the signing key first, then the staged one, then retired keys still needed", () => {
+    const keys = [
+      key("old", "retired", { retireAfter: new Date(now.getTime() - 1) }),
+      key("recent", "retired", { retireAfter: new Date(now.getTime() + 60_000) }),
+      key("n", "next"),
+      key("c", "current"),
+    ];
+    expect(publishedKeys(keys, now).map((k) => k.kid)).toEqual(["c", "n", "recent"]);
+    expect(() => publishedKeys([key("n", "next")], now)).toThrow(/no current signing key/);
+  });
+
+  it("is due for rotation when the current key has signed for the configured days, never when off", () => {
+    const current = key("c", "current", { activatedAt: new Date(now.getTime() - 30 * 86_400_000) });
+    expect(rotationDue([current], 30, now)).toBe(true);
+    expect(rotationDue([current], 31, now)).toBe(false);
+    expect(rotationDue([current], 0, now)).toBe(false);
   });
 });
