@@ -143,6 +143,12 @@ export async function buildIdentityApp({ config, db, logger }: IdentityAppOption
     const tokenLimit = { config: { rateLimit: { max: config.TOKEN_RATE_LIMIT, timeWindow: 60_000 } } };
     scope.post("/token", tokenLimit, handOver);
     scope.post("/device/auth", tokenLimit, handOver);
+    // Typing user codes is guessing them when done in bulk: the login form's limit applies.
+    scope.post(
+      "/device",
+      { config: { rateLimit: { max: config.LOGIN_RATE_LIMIT, timeWindow: 60_000 } } },
+      handOver,
+    );
     scope.all("/*", handOver);
   });
 

@@ -1,6 +1,6 @@
 import type { Logger } from "@kopru/observability";
 import type { Database } from "@kopru/storage";
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, { type Configuration, errors } from "oidc-provider";
 import { SIGNING_ALG, type SigningKey } from "../../application/signing-keys.js";
 import { isAudience, kopruClaims, MAX_ACCESS_TOKEN_TTL_SECONDS } from "../../domain/token-claims.js";
 import { findClient } from "../persistence/clients.js";
@@ -116,7 +116,7 @@ ${form}
     // First-party public clients (CLI, console) get a refresh token without asking for
     // offline_access: it is how one login yields a token for each API.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    async extraTokenClaims(ctx: KoaContextWithOIDC, token) {
+    async extraTokenClaims(_ctx, token) {
       if (token.kind === "ClientCredentials") {
         const client = token.clientId ? await findClient(db, token.clientId) : undefined;
         if (client?.kind === "partner-system" && client.organisationId) {
@@ -130,7 +130,6 @@ ${form}
       if (!token.accountId) return undefined;
       const user = await findUserById(db, token.accountId);
       if (!user) throw new errors.InvalidGrant("the account no longer exists");
-      void ctx;
       return { ...kopruClaims({ kind: "staff", organisationId: user.organisationId, roles: user.roles }) };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
