@@ -51,7 +51,7 @@ export const identityEnv = z.object({
     .default(300_000),
   /** Promote the staged signing key this often; unset or 0: only when asked (`rotate-keys`). */
   SIGNING_KEY_ROTATION_DAYS: integer({ min: 0, max: 3650 }).default(0),
-  /** Login form submissions per client IP per minute. */
+  /** Login form and device code submissions per client IP per minute. */
   LOGIN_RATE_LIMIT: integer({ min: 1 }).default(10),
   /** Token endpoint requests per client IP per minute. */
   TOKEN_RATE_LIMIT: integer({ min: 1 }).default(120),
