@@ -62,6 +62,11 @@ export interface TokenVerifierOptions {
   algorithms?: readonly string[];
   clockToleranceSeconds?: number;
   claims?: Partial<ClaimMapping>;
+  /**
+   * Accepted `typ` headers. Default only `at+jwt` (RFC 9068), so an ID token cannot pass for an
+   * access token; an external issuer that writes `JWT` (Keycloak, Entra ID) is allowed explicitly.
+   */
+  tokenTypes?: readonly string[];
   /** A key set held in memory instead of a remote JWKS (a test issuer's). */
   keys?: JWTVerifyGetKey;
 }
@@ -73,6 +78,11 @@ function claimAt(payload: JWTPayload, path: string): unknown {
     value = (value as Record<string, unknown>)[part];
   }
   return value;
+}
+
+/** `application/at+jwt` and `at+jwt` are the same type (RFC 8725 §3.11), in any case. */
+function mediaType(typ: string): string {
+  return typ.toLowerCase().replace(/^application\//, "");
 }
 
 function text(value: unknown): string | undefined {
@@ -122,15 +132,18 @@ export class TokenVerifier {
     let payload: JWTPayload;
     try {
       const keys = await this.#keySet();
-      ({ payload } = await jwtVerify(token, keys, {
+      let protectedHeader: { typ?: string | undefined };
+      ({ payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
         clockTolerance: options.clockToleranceSeconds ?? 30,
-        typ: "at+jwt",
         requiredClaims: ["exp", "iat", "sub"],
         maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS + (options.clockToleranceSeconds ?? 30),
       }));
+      const accepted = (options.tokenTypes ?? ["at+jwt"]).map(mediaType);
+      if (!accepted.includes(mediaType(protectedHeader.typ ?? "")))
+        throw new UnauthenticatedError("the token is not an access token (typ)");
       if (typeof payload.exp === "number" && typeof payload.iat === "number") {
         if (payload.exp - payload.iat > MAX_TOKEN_LIFETIME_SECONDS)
           throw new UnauthenticatedError("the access token lives longer than this network accepts");

@@ -8,6 +8,7 @@ import {
 import {
   ConfigError,
   commonServiceEnv,
+  csv,
   exitOnConfigError,
   loadConfig,
   nonEmptyString,
@@ -44,6 +45,8 @@ export function serviceEnv(defaultPort: number) {
     AUTH_ORGANISATION_CLAIM: nonEmptyString().default("kopru_org"),
     AUTH_ROLES_CLAIM: nonEmptyString().default("roles"),
     AUTH_KIND_CLAIM: nonEmptyString().default("kopru_kind"),
+    /** Accepted `typ` headers; `at+jwt,JWT` for an external issuer that does not follow RFC 9068. */
+    AUTH_TOKEN_TYPES: csv().default(["at+jwt"]),
     /** PEM files: the network's CA, this service's certificate and its key (mutual TLS). */
     GRPC_TLS_CA_FILE: nonEmptyString().optional(),
     GRPC_TLS_CERT_FILE: nonEmptyString().optional(),
@@ -99,6 +102,7 @@ export function tokenVerifierOf(name: string, config: ServiceConfig): TokenVerif
     audience: config.AUTH_AUDIENCE ?? serviceAudience(name),
     jwksUri: config.AUTH_JWKS_URI,
     claims,
+    tokenTypes: config.AUTH_TOKEN_TYPES,
   });
 }
 
