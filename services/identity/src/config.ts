@@ -55,6 +55,12 @@ export const identityEnv = z.object({
   LOGIN_RATE_LIMIT: integer({ min: 1 }).default(10),
   /** Token endpoint requests per client IP per minute. */
   TOKEN_RATE_LIMIT: integer({ min: 1 }).default(120),
+  /**
+   * A provisioning spec (JSON) applied at every start, before the provider serves: how the launcher
+   * and the end-to-end tests bring organisations, users and clients (an upsert, so a re-start is
+   * harmless). The file holds secrets: keep it mode 0600.
+   */
+  PROVISION_FILE: nonEmptyString().optional(),
 });
 
 export type IdentityEnv = z.output<typeof identityEnv>;

@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
 import { createLogger, type Logger } from "@kopru/observability";
-import { openDatabase } from "@kopru/storage";
+import { migrate, openDatabase } from "@kopru/storage";
 import { buildIdentityApp, type IdentityApp, SERVICE_NAME } from "./app.js";
+import { provisionIdentities } from "./application/provision.js";
 import type { IdentityConfig } from "./config.js";
+import { identityMigrations } from "./migrate-sources.js";
 
 export interface RunningIdentity {
   app: IdentityApp;
@@ -20,6 +23,14 @@ export async function startIdentity(config: IdentityConfig, logger?: Logger): Pr
     dataDir: config.DATA_DIR,
   });
   try {
+    if (config.PROVISION_FILE) {
+      await migrate(db, [identityMigrations]);
+      const result = await provisionIdentities(db, JSON.parse(readFileSync(config.PROVISION_FILE, "utf8")));
+      log.info(
+        { organisations: result.organisations, users: result.users, clients: result.clients },
+        "provisioned from PROVISION_FILE",
+      );
+    }
     const app = await buildIdentityApp({ config, db, logger: log });
     const address = await app.http.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
     app.startBackgroundWork();
