@@ -21,5 +21,6 @@ export {
 } from "./errors.js";
 export type { IssuerOptions } from "./http.js";
 export { type PasswordLoginOptions, passwordLogin } from "./password-login.js";
+export { type ResumeLoginOptions, resumeLogin } from "./resume-login.js";
 export type { TokenSource } from "./token-source.js";
 export type { UserTokenSource } from "./user-session.js";

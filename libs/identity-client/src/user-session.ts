@@ -10,6 +10,8 @@ export const USER_SCOPE = "openid api";
 export interface UserTokenSource extends TokenSource {
   /** The staff user's id (`sub`). */
   readonly subject: string;
+  /** The latest refresh token (it changes at each use), for a tool that keeps the login between runs. */
+  refreshToken(): string | undefined;
 }
 
 /**
@@ -20,10 +22,14 @@ export interface UserTokenSource extends TokenSource {
 export function userTokenSource(
   context: IssuerContext,
   client: oauth.Client,
-  first: { audience: string; response: oauth.TokenEndpointResponse },
+  first:
+    | { audience: string; response: oauth.TokenEndpointResponse }
+    | { refreshToken: string; subject: string; onRefreshToken?: (refreshToken: string) => void },
 ): UserTokenSource {
-  let refreshToken = first.response.refresh_token;
-  const subject = String(oauth.getValidatedIdTokenClaims(first.response)?.sub ?? "");
+  let refreshToken = "response" in first ? first.response.refresh_token : first.refreshToken;
+  const onRefreshToken = "response" in first ? undefined : first.onRefreshToken;
+  const subject =
+    "response" in first ? String(oauth.getValidatedIdTokenClaims(first.response)?.sub ?? "") : first.subject;
   let queue: Promise<unknown> = Promise.resolve();
   const source = cachingTokenSource((audience) => {
     const run = queue.then(async () => {
@@ -39,12 +45,15 @@ export function userTokenSource(
       } catch (error) {
         throw tokenError(error, `no token for ${audience}`);
       }
-      if (result.refresh_token) refreshToken = result.refresh_token;
+      if (result.refresh_token) {
+        refreshToken = result.refresh_token;
+        onRefreshToken?.(refreshToken);
+      }
       return result;
     });
     queue = run.catch(() => undefined);
     return run;
   });
-  source.remember(first.audience, first.response);
-  return { subject, token: (audience) => source.token(audience) };
+  if ("response" in first) source.remember(first.audience, first.response);
+  return { subject, token: (audience) => source.token(audience), refreshToken: () => refreshToken };
 }
