@@ -45,7 +45,9 @@ export interface ServiceBusOptions {
  * intake's and coordination's messaging adapters); tests beside them fail when the two drift.
  */
 export function serviceBusAccess(service: NetworkService, options: ServiceBusOptions): BusAccess {
-  const organisations = [...new Set(options.organisations)].map((org) => subjectToken(org, "organisation id"));
+  const organisations = [...new Set(options.organisations)].map((org) =>
+    subjectToken(org, "organisation id"),
+  );
   const prefix = subjectToken(options.durablePrefix ?? service, "durable prefix");
   const consumers: ConsumerGrant[] = [];
   const publish: string[] = [];
@@ -78,7 +80,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     if (service === "intake") {
       // Every status event (PII-free), for the timelines of the chains intake started.
       consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
-      for (const org of organisations) consumer(`${org}-reroute`, STREAMS.coordination.name, SUBJECTS.reRouteFor(org));
+      for (const org of organisations)
+        consumer(`${org}-reroute`, STREAMS.coordination.name, SUBJECTS.reRouteFor(org));
       // Cancellations and consent withdrawals are addressed to the other party.
       publish.push(EVENTS.referralCancelled.subjectPattern, EVENTS.consentWithdrawn.subjectPattern);
     } else {

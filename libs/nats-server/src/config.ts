@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
-import { type BusAccess, inboxPrefix, NatsConfigError, type NatsPermissions, natsPermissions } from "./permissions.js";
+import {
+  type BusAccess,
+  inboxPrefix,
+  NatsConfigError,
+  type NatsPermissions,
+  natsPermissions,
+} from "./permissions.js";
 
 /** A NATS user's name and password, and the inbox prefix its connection must use. */
 export interface NatsCredential {
@@ -65,7 +71,8 @@ export function natsServerConfig(options: NatsServerConfigOptions): string {
   const users: string[] = [userEntry(options.credentials.admin, cost, undefined)];
   const declared = new Set<string>();
   for (const access of options.access) {
-    if (declared.has(access.user)) throw new NatsConfigError(`bus access of ${access.user} is declared twice`);
+    if (declared.has(access.user))
+      throw new NatsConfigError(`bus access of ${access.user} is declared twice`);
     declared.add(access.user);
     const credential = options.credentials.services[access.user];
     if (!credential) throw new NatsConfigError(`no credential for NATS user ${access.user}`);
@@ -87,7 +94,11 @@ export function natsServerConfig(options: NatsServerConfigOptions): string {
   ].join("\n");
 }
 
-function userEntry(credential: NatsCredential, cost: number, permissions: NatsPermissions | undefined): string {
+function userEntry(
+  credential: NatsCredential,
+  cost: number,
+  permissions: NatsPermissions | undefined,
+): string {
   const lines = [
     "    {",
     `      user: ${quote(credential.user)}`,

@@ -36,7 +36,9 @@ export interface ConfinedNatsServer extends NatsServerProcess {
  * Starts a nats-server of the test's own (free port, store in a temp dir, reaped with the test
  * process) whose only users are the admin and the given services, each confined to its bus access.
  */
-export async function startConfinedNatsServer(options: StartConfinedNatsServerOptions): Promise<ConfinedNatsServer> {
+export async function startConfinedNatsServer(
+  options: StartConfinedNatsServerOptions,
+): Promise<ConfinedNatsServer> {
   const credentials = options.credentials ?? generateNatsCredentials(options.access.map((a) => a.user));
   const configDir = mkdtempSync(join(tmpdir(), "kopru-nats-conf-"));
   const forgetDir = removeOnExit(configDir);
