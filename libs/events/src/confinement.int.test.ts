@@ -182,7 +182,9 @@ describe("a municipality's NATS user", () => {
       "_INBOX_protection.>",
     ]) {
       municipality.subscribe(subject, {
-        callback: (_err, msg) => msg && seen.push(new TextDecoder().decode(msg.data)),
+        callback: (_err, msg) => {
+          if (msg) seen.push(msg.string());
+        },
       });
     }
     const municipalityJsm = await jetstreamManager(municipality, { checkAPI: false });
