@@ -17,7 +17,12 @@ export {
   type Producer,
   type ReceivedEvent,
 } from "./envelope.js";
-export { BusLayoutError, type DeadLetterReason, InvalidEventError } from "./errors.js";
+export {
+  BusLayoutError,
+  type DeadLetterReason,
+  InvalidEventError,
+  StreamsNotProvisionedError,
+} from "./errors.js";
 export {
   type BusLayout,
   type Codec,
@@ -38,7 +43,9 @@ export {
 } from "./outbox.js";
 export {
   type BrokerRetryOptions,
+  isPermissionError,
   isTransientBrokerError,
+  type ProvisionOptions,
   provisionStreams,
   untilBrokerAnswers,
 } from "./provision.js";
