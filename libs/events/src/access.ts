@@ -1,5 +1,5 @@
 import { subjectToken } from "@kopru/bus";
-import type { BusAccess, ConsumerGrant } from "@kopru/nats-server";
+import { type BusAccess, type ConsumerGrant, mayPublish, natsPermissions } from "@kopru/nats-server";
 import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "./layout.js";
 
 /** The network's service processes, each with a NATS user of its own. */
@@ -118,4 +118,41 @@ export function networkBusAccess(
       ...(durablePrefix ? { durablePrefix } : {}),
     });
   });
+}
+
+/** What a consumer reads and writes, as `EventConsumer` reports it (`name`, `subjects`). */
+export interface ConsumerUse {
+  readonly name: string;
+  readonly subjects: { stream: string; filterSubject: string; deadLetterSubject: string };
+}
+
+/**
+ * Compares what a service really does with its declared access: `refused` lists what its NATS user
+ * would be refused (a consumer not granted with exactly this stream and filter, a subject it may not
+ * publish to), `unused` the consumer grants nothing uses (permissions wider than needed).
+ */
+export function checkBusAccess(
+  access: BusAccess,
+  use: { consumers: readonly ConsumerUse[]; publishes?: readonly string[] },
+): { refused: string[]; unused: string[] } {
+  const permissions = natsPermissions(access);
+  const refused: string[] = [];
+  for (const consumer of use.consumers) {
+    const { stream, filterSubject, deadLetterSubject } = consumer.subjects;
+    const grant = access.consumers.find((g) => g.durable === consumer.name);
+    if (!grant) refused.push(`consumer ${consumer.name}: not granted`);
+    else if (grant.stream !== stream || grant.filterSubject !== filterSubject) {
+      refused.push(
+        `consumer ${consumer.name}: reads ${stream} ${filterSubject}, granted ${grant.stream} ${grant.filterSubject}`,
+      );
+    }
+    if (!mayPublish(permissions, deadLetterSubject))
+      refused.push(`dead letters of ${consumer.name} on ${deadLetterSubject}`);
+  }
+  for (const subject of use.publishes ?? []) {
+    if (!mayPublish(permissions, subject)) refused.push(`publish to ${subject}`);
+  }
+  const used = new Set(use.consumers.map((c) => c.name));
+  const unused = access.consumers.filter((g) => !used.has(g.durable)).map((g) => `consumer ${g.durable}`);
+  return { refused, unused };
 }

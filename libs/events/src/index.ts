@@ -1,4 +1,6 @@
 export {
+  type ConsumerUse,
+  checkBusAccess,
   NETWORK_SERVICES,
   type NetworkService,
   networkBusAccess,
