@@ -18,7 +18,7 @@ const unused = new Proxy(
 describe("intake's NATS user", () => {
   it.each(["intake", "intake-blue"])("permits every consumer it builds with durable prefix %s", (prefix) => {
     const organisations = ["ngo-hayat", "ngo-umut"];
-    const consumers = intakeConsumers(prefix, organisations, { lifecycle: unused } as IntakeDeps, {
+    const consumers = intakeConsumers(prefix, organisations, { lifecycle: unused } as unknown as IntakeDeps, {
       db: unused,
       js: unused,
       jsm: unused,
