@@ -269,7 +269,7 @@ describe("each service's NATS user does its real work", () => {
         const consumer = await js.consumers.get(grant.stream, grant.durable);
         await waitFor(
           async () => {
-            const batch = await consumer.fetch({ max_messages: 100, expires: 1_000 });
+            const batch = await consumer.fetch({ max_messages: 1, expires: 2_000 });
             let found = false;
             for await (const msg of batch) {
               await msg.ackAck();
