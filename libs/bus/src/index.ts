@@ -29,6 +29,7 @@ export {
   defineEvent,
   type EventDefinition,
   findEventForSubject,
+  patternsOverlap,
   type StreamDefinition,
   subjectMatches,
   subjectToken,

@@ -1,4 +1,4 @@
-import { provisionStreams } from "@kopru/bus";
+import { patternsOverlap, provisionStreams } from "@kopru/bus";
 import { type BusAccess, type ConsumerGrant, natsPermissions } from "@kopru/nats-server";
 import { type ConfinedNatsServer, startConfinedNatsServer, waitFor } from "@kopru/testing";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -289,7 +289,7 @@ describe("each service's NATS user does its real work", () => {
     const coordination = access("coordination");
     for (const grant of coordination.consumers) {
       const events = NETWORK_LAYOUT.events.filter((e) =>
-        subjectsIntersect(e.subjectPattern, grant.filterSubject),
+        patternsOverlap(e.subjectPattern, grant.filterSubject),
       );
       expect(events.length).toBeGreaterThan(0);
       expect(events.filter((e) => e.personalData).map((e) => e.type)).toEqual([]);
@@ -298,14 +298,3 @@ describe("each service's NATS user does its real work", () => {
     expect(permissions.subscribe.allow).toEqual(["_INBOX_coordination.>"]);
   });
 });
-
-function subjectsIntersect(a: string, b: string): boolean {
-  const x = a.split(".");
-  const y = b.split(".");
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if (x[i] === undefined || y[i] === undefined) return false;
-    if (x[i] === ">" || y[i] === ">") return true;
-    if (x[i] !== "*" && y[i] !== "*" && x[i] !== y[i]) return false;
-  }
-  return true;
-}
