@@ -1,6 +1,7 @@
-import { natsPermissions } from "@kopru/nats-server";
+import { mayPublish, natsPermissions } from "@kopru/nats-server";
 import { describe, expect, it } from "vitest";
-import { networkBusAccess, serviceBusAccess } from "./access.js";
+import { NETWORK_SERVICES, networkBusAccess, serviceBusAccess } from "./access.js";
+import { EVENTS, NETWORK_LAYOUT } from "./layout.js";
 
 // What each service's NATS user may do, spelled out: a change here is a change of who may read what.
 
@@ -87,5 +88,27 @@ describe("serviceBusAccess", () => {
     expect(all.map((a) => natsPermissions(a).subscribe.allow)).toEqual(
       all.map((a) => [`_INBOX_${a.user}.>`]),
     );
+  });
+
+  it("lets some service publish every event of the layout, a case fact only its own service", () => {
+    const users = NETWORK_SERVICES.map((service) => ({
+      service,
+      permissions: natsPermissions(serviceBusAccess(service, { organisations: ["org-a"] })),
+    }));
+    // In the layout and the contract, but no service sends it yet: its user gets no grant for it
+    // until one does (and this list shrinks).
+    const unpublished = [EVENTS.referralOutcomeReported.type];
+    for (const event of NETWORK_LAYOUT.events) {
+      const subject = event.subjectPattern.replaceAll("*", "org-a");
+      const publishers = users.filter((u) => mayPublish(u.permissions, subject)).map((u) => u.service);
+      if (unpublished.includes(event.type)) expect(publishers, event.type).toEqual([]);
+      else expect(publishers.length, event.type).toBeGreaterThan(0);
+      const area = /^kopru\.v1\.case\.([a-z]+)\./.exec(event.subjectPattern)?.[1];
+      if (area)
+        expect(
+          publishers.map((p) => p.replace("-", "")),
+          event.type,
+        ).toEqual([area]);
+    }
   });
 });
