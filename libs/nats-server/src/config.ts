@@ -47,6 +47,14 @@ export function natsConnectOptions(credential: NatsCredential): {
   return { user: credential.user, pass: credential.password, inboxPrefix: credential.inboxPrefix };
 }
 
+/**
+ * The environment a service reads its NATS user from (`NATS_USER`, `NATS_PASSWORD`); its inbox
+ * prefix follows from the user (`inboxPrefix(NATS_USER)`).
+ */
+export function natsCredentialEnv(credential: NatsCredential): { NATS_USER: string; NATS_PASSWORD: string } {
+  return { NATS_USER: credential.user, NATS_PASSWORD: credential.password };
+}
+
 export interface NatsServerConfigOptions {
   /** Default 127.0.0.1; the command line (`-a`) wins over it. */
   host?: string;

@@ -11,6 +11,7 @@ export {
   type NatsCredentials,
   type NatsServerConfigOptions,
   natsConnectOptions,
+  natsCredentialEnv,
   natsServerConfig,
   writeNatsServerConfig,
 } from "./config.js";

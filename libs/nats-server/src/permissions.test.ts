@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN_USER, generateNatsCredentials, natsServerConfig } from "./config.js";
+import {
+  ADMIN_USER,
+  generateNatsCredentials,
+  natsConnectOptions,
+  natsCredentialEnv,
+  natsServerConfig,
+} from "./config.js";
 import {
   type BusAccess,
   mayPublish,
@@ -123,6 +129,17 @@ describe("natsServerConfig", () => {
     const again = generateNatsCredentials(["municipality"]);
     expect(again.services.municipality?.password).not.toBe(credentials.services.municipality?.password);
     expect(credentials.admin.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(credentials.services.municipality?.inboxPrefix).toBe("_INBOX_municipality");
+    const municipality = credentials.services.municipality;
+    expect(municipality?.inboxPrefix).toBe("_INBOX_municipality");
+    if (!municipality) return;
+    expect(natsCredentialEnv(municipality)).toEqual({
+      NATS_USER: "municipality",
+      NATS_PASSWORD: municipality.password,
+    });
+    expect(natsConnectOptions(municipality)).toEqual({
+      user: "municipality",
+      pass: municipality.password,
+      inboxPrefix: "_INBOX_municipality",
+    });
   });
 });
