@@ -123,6 +123,7 @@ interface Held {
 }
 
 const DEFAULT_BACKOFF_MS = [30_000, 60_000, 120_000, 300_000];
+const DEAD_LETTER_PREFIX = "kopru.dlq";
 
 /**
  * Lifetime of each pull request. A closed pull stays registered on the server until it expires
@@ -182,6 +183,16 @@ export class EventConsumer {
 
   get name(): string {
     return this.options.name;
+  }
+
+  /** The stream, filter and dead-letter subject it reads and writes: what its NATS user must be allowed. */
+  get subjects(): { stream: string; filterSubject: string; deadLetterSubject: string } {
+    const { stream, filterSubject, deadLetterSubjectPrefix, name } = this.options;
+    return {
+      stream,
+      filterSubject,
+      deadLetterSubject: `${deadLetterSubjectPrefix ?? DEAD_LETTER_PREFIX}.${name}`,
+    };
   }
 
   /**
@@ -765,7 +776,7 @@ export class EventConsumer {
     const { msg } = item;
     try {
       await deadLetter(this.options.js, {
-        subjectPrefix: this.options.deadLetterSubjectPrefix ?? "kopru.dlq",
+        subjectPrefix: this.options.deadLetterSubjectPrefix ?? DEAD_LETTER_PREFIX,
         consumer: this.name,
         msg,
         reason: rejected.reason,

@@ -37,3 +37,15 @@ export class RejectedMessageError extends Error {
     super(message, options);
   }
 }
+
+/** A NATS user that may not manage streams waited in vain for them to be provisioned as declared. */
+export class StreamsNotProvisionedError extends Error {
+  override readonly name = "StreamsNotProvisionedError";
+  constructor(
+    message: string,
+    /** The streams missing or differing from their definition. */
+    readonly streams: readonly string[],
+  ) {
+    super(message);
+  }
+}

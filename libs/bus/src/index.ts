@@ -17,13 +17,19 @@ export {
   type Producer,
   type ReceivedEvent,
 } from "./envelope.js";
-export { BusLayoutError, type DeadLetterReason, InvalidEventError } from "./errors.js";
+export {
+  BusLayoutError,
+  type DeadLetterReason,
+  InvalidEventError,
+  StreamsNotProvisionedError,
+} from "./errors.js";
 export {
   type BusLayout,
   type Codec,
   defineEvent,
   type EventDefinition,
   findEventForSubject,
+  patternsOverlap,
   type StreamDefinition,
   subjectMatches,
   subjectToken,
@@ -38,7 +44,9 @@ export {
 } from "./outbox.js";
 export {
   type BrokerRetryOptions,
+  isPermissionError,
   isTransientBrokerError,
+  type ProvisionOptions,
   provisionStreams,
   untilBrokerAnswers,
 } from "./provision.js";

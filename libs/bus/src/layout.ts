@@ -69,7 +69,7 @@ export function subjectMatches(pattern: string, subject: string): boolean {
 }
 
 /** Two patterns overlap when some subject matches both. */
-function patternsOverlap(a: string, b: string): boolean {
+export function patternsOverlap(a: string, b: string): boolean {
   const x = a.split(".");
   const y = b.split(".");
   for (let i = 0; i < Math.max(x.length, y.length); i++) {

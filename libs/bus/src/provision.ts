@@ -8,10 +8,19 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { ConnectionError, NoRespondersError, nanos, RequestError, TimeoutError } from "@nats-io/nats-core";
+import {
+  ConnectionError,
+  NoRespondersError,
+  nanos,
+  PermissionViolationError,
+  RequestError,
+  TimeoutError,
+} from "@nats-io/nats-core";
 import pRetry from "p-retry";
+import { StreamsNotProvisionedError } from "./errors.js";
 import { type BusLayout, type StreamDefinition, validateLayout } from "./layout.js";
 import type { RelayLogger } from "./outbox.js";
+import { sleep } from "./retry.js";
 
 /**
  * Whether a broker answer means "not now" rather than "no": a JetStream API request that timed
@@ -92,38 +101,145 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamIn
   }
 }
 
-async function provisionStream(jsm: JetStreamManager, definition: StreamDefinition): Promise<void> {
+/** Where a stream differs from its definition, in words; empty when it is as declared. */
+function differences(current: StreamConfig, expected: Partial<StreamConfig>): string[] {
+  const found: string[] = [];
+  if (current.max_age !== expected.max_age)
+    found.push(`max_age ${current.max_age} ns, expected ${expected.max_age} ns`);
+  if (current.duplicate_window !== expected.duplicate_window) {
+    found.push(`duplicate_window ${current.duplicate_window} ns, expected ${expected.duplicate_window} ns`);
+  }
+  if (current.subjects.join(",") !== expected.subjects?.join(",")) {
+    found.push(`subjects ${current.subjects.join(",")}, expected ${expected.subjects?.join(",")}`);
+  }
+  return found;
+}
+
+/** Whether the broker refused a request because this NATS user may not send it. */
+export function isPermissionError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof PermissionViolationError) return true;
+  }
+  return false;
+}
+
+/** Created or updated it; "refused" when this user may not manage streams. */
+async function provisionStream(
+  jsm: JetStreamManager,
+  definition: StreamDefinition,
+): Promise<"ready" | "refused"> {
   const config = streamConfig(definition);
   const existing = await streamInfo(jsm, definition.name);
-  if (!existing) {
-    try {
-      await jsm.streams.add(config);
-    } catch (error) {
-      // Another instance created it between our look and our add.
-      if (isTransientBrokerError(error) || !(await streamInfo(jsm, definition.name))) throw error;
+  try {
+    if (!existing) {
+      try {
+        await jsm.streams.add(config);
+      } catch (error) {
+        // Another instance created it between our look and our add.
+        if (
+          isPermissionError(error) ||
+          isTransientBrokerError(error) ||
+          !(await streamInfo(jsm, definition.name))
+        )
+          throw error;
+      }
+      return "ready";
     }
-    return;
+    if (differences(existing.config, config).length > 0) await jsm.streams.update(definition.name, config);
+    return "ready";
+  } catch (error) {
+    if (isPermissionError(error)) return "refused";
+    throw error;
   }
-  const current = existing.config;
-  const changed =
-    current.max_age !== config.max_age ||
-    current.duplicate_window !== config.duplicate_window ||
-    current.subjects.join(",") !== config.subjects?.join(",");
-  if (changed) await jsm.streams.update(definition.name, config);
+}
+
+export interface ProvisionOptions extends BrokerRetryOptions {
+  /**
+   * How long a NATS user that may not manage streams (a service confined to its subjects, ADR 0013)
+   * waits for someone with the right (the admin: launcher, deploy job) to provision them. Default 120 s.
+   */
+  awaitProvisionedMs?: number;
+  /** Pause between two looks while waiting. Default 500 ms. */
+  pollMs?: number;
 }
 
 /**
  * Creates or updates every stream of the layout. Idempotent: every service may call it at every
  * start, in any order. A broker that does not answer yet (starting, restarting, overloaded) is
- * waited for; only a refusal fails.
+ * waited for; only a refusal fails. A user the broker does not let manage streams (a confined
+ * service) instead waits, up to `awaitProvisionedMs`, until every stream exists as declared, and
+ * then fails with `StreamsNotProvisionedError`.
  */
 export async function provisionStreams(
   jsm: JetStreamManager,
   layout: BusLayout,
-  options: BrokerRetryOptions = {},
+  options: ProvisionOptions = {},
 ): Promise<void> {
   validateLayout(layout);
+  const refused: StreamDefinition[] = [];
   for (const definition of [...layout.streams, layout.deadLetterStream]) {
-    await untilBrokerAnswers(`stream ${definition.name}`, () => provisionStream(jsm, definition), options);
+    const outcome = await untilBrokerAnswers(
+      `stream ${definition.name}`,
+      () => provisionStream(jsm, definition),
+      options,
+    );
+    if (outcome === "refused") refused.push(definition);
+  }
+  if (refused.length > 0) await awaitProvisioned(jsm, refused, options);
+}
+
+async function awaitProvisioned(
+  jsm: JetStreamManager,
+  definitions: readonly StreamDefinition[],
+  options: ProvisionOptions,
+): Promise<void> {
+  const waitMs = options.awaitProvisionedMs ?? 120_000;
+  const pollMs = options.pollMs ?? 500;
+  const deadline = Date.now() + waitMs;
+  options.logger?.warn(
+    { streams: definitions.map((d) => d.name), waitMs },
+    "this NATS user may not create or update streams; waiting for the admin to provision them as declared",
+  );
+  let pending = [...definitions];
+  let why = new Map<string, string>();
+  for (;;) {
+    const stillPending: StreamDefinition[] = [];
+    why = new Map();
+    for (const definition of pending) {
+      let info: StreamInfo | undefined;
+      try {
+        info = await streamInfo(jsm, definition.name);
+      } catch (error) {
+        if (!isTransientBrokerError(error)) throw error;
+        why.set(definition.name, `the broker did not answer (${String(error)})`);
+        stillPending.push(definition);
+        continue;
+      }
+      const found = info ? differences(info.config, streamConfig(definition)) : ["it does not exist"];
+      if (found.length > 0) {
+        why.set(definition.name, found.join("; "));
+        stillPending.push(definition);
+      }
+    }
+    pending = stillPending;
+    if (pending.length === 0) {
+      options.logger?.info(
+        { streams: definitions.map((d) => d.name) },
+        "streams provisioned by the admin are ready",
+      );
+      return;
+    }
+    options.signal?.throwIfAborted();
+    if (Date.now() + pollMs > deadline) {
+      throw new StreamsNotProvisionedError(
+        `streams not provisioned as declared after ${waitMs} ms, and this NATS user may not provision them: ${[
+          ...why,
+        ]
+          .map(([name, reason]) => `${name} (${reason})`)
+          .join(", ")}. Provision them with the admin user (the launcher or the deploy job does).`,
+        [...why.keys()],
+      );
+    }
+    await sleep(pollMs, options.signal);
   }
 }

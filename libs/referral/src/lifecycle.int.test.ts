@@ -16,7 +16,7 @@ import {
 } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { directoryMigrations } from "@kopru/directory";
-import { NETWORK_LAYOUT } from "@kopru/events";
+import { checkBusAccess, NETWORK_LAYOUT, serviceBusAccess } from "@kopru/events";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
 import { connectNats, createTestDatabase, type NatsTestConnection, waitFor } from "@kopru/testing";
 import { TimerWorker, timerMigrations } from "@kopru/timers";
@@ -292,5 +292,20 @@ describe("a referral between two parties over JetStream", () => {
       },
     );
     expect(await statusAt(target, id, "target")).toBe(ReferralStatus.REFERRAL_STATUS_CANCELLED);
+  });
+
+  it("published only what the referrer's and the target's NATS users may publish (ADR 0013)", async () => {
+    const subjects = async (party: Party) =>
+      (await party.db.query<{ subject: string }>("SELECT DISTINCT subject FROM kopru_outbox")).rows.map(
+        (r) => r.subject,
+      );
+    const sent = await subjects(referrer);
+    const answered = await subjects(target);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(answered.length).toBeGreaterThan(0);
+    const asIntake = serviceBusAccess("intake", { organisations: [REFERRER] });
+    const asReceiver = serviceBusAccess("municipality", { organisations: [TARGET] });
+    expect(checkBusAccess(asIntake, { consumers: [], publishes: sent }).refused).toEqual([]);
+    expect(checkBusAccess(asReceiver, { consumers: [], publishes: answered }).refused).toEqual([]);
   });
 });

@@ -1,6 +1,11 @@
 // Public surface of @kopru/testing: a real NATS JetStream and a fresh PostgreSQL database for each
 // test, never a mock, plus the process and timing helpers outage tests need.
 export {
+  type ConfinedNatsServer,
+  type StartConfinedNatsServerOptions,
+  startConfinedNatsServer,
+} from "./confined-nats.js";
+export {
   NatsServerStartError,
   NatsUnavailableError,
   PostgresUnavailableError,

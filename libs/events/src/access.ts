@@ -1,0 +1,158 @@
+import { subjectToken } from "@kopru/bus";
+import { type BusAccess, type ConsumerGrant, mayPublish, natsPermissions } from "@kopru/nats-server";
+import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "./layout.js";
+
+/** The network's service processes, each with a NATS user of its own. */
+export const NETWORK_SERVICES = [
+  "intake",
+  "protection",
+  "ecm",
+  "community-centre",
+  "municipality",
+  "coordination",
+] as const;
+export type NetworkService = (typeof NETWORK_SERVICES)[number];
+
+/** The services that receive referrals, one set of consumers per hosted organisation. */
+export const RECEIVING_SERVICES = ["protection", "ecm", "community-centre", "municipality"] as const;
+
+/** The `<area>` token of the case facts each service publishes (`kopru.v1.case.<area>.<fact>.<org>`). */
+const CASE_AREA: Record<Exclude<NetworkService, "coordination">, string> = {
+  intake: "intake",
+  protection: "protection",
+  ecm: "ecm",
+  "community-centre": "communitycentre",
+  municipality: "municipality",
+};
+
+export interface ServiceBusOptions {
+  /**
+   * The organisations the process serves (`HOSTED_ORGANISATIONS`; intake's `INTAKE_ORGANISATIONS`).
+   * Every addressed consumer and every addressed publish names one of them.
+   */
+  organisations: readonly string[];
+  /**
+   * First token of its durable names: the service name, except intake's `INTAKE_DURABLE_PREFIX` and
+   * a coordination whose tracking consumer has another name (`<prefix>-status`).
+   */
+  durablePrefix?: string;
+}
+
+/**
+ * What one service does on the bus — the events it publishes and the durable consumers it reads —
+ * as the declaration its NATS user's permissions are generated from (`natsPermissions` of
+ * `@kopru/nats-server`). It mirrors the consumers the services build (libs/referral, libs/directory,
+ * intake's and coordination's messaging adapters); tests beside them fail when the two drift.
+ */
+export function serviceBusAccess(service: NetworkService, options: ServiceBusOptions): BusAccess {
+  const organisations = [...new Set(options.organisations)].map((org) =>
+    subjectToken(org, "organisation id"),
+  );
+  const prefix = subjectToken(options.durablePrefix ?? service, "durable prefix");
+  const consumers: ConsumerGrant[] = [];
+  const publish: string[] = [];
+  const consumer = (name: string, stream: string, filterSubject: string) =>
+    consumers.push({ stream, durable: `${prefix}-${name}`, filterSubject });
+
+  if (service === "coordination") {
+    // Only PII-free subjects: the status of every referral (ADR 0002).
+    consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
+    publish.push(
+      ...[
+        EVENTS.organisationUpserted,
+        EVENTS.serviceOfferingUpserted,
+        EVENTS.serviceOfferingCapacityChanged,
+        EVENTS.serviceOfferingRemoved,
+      ].map((event) => event.subjectPattern),
+      // Re-routes go to the referrer, whichever organisation it is.
+      EVENTS.referralReRouteRequested.subjectPattern,
+    );
+  } else {
+    consumer("directory", STREAMS.directory.name, SUBJECTS.directory);
+    // Referrals go to any organisation of the directory; the referrer is in the payload, not the
+    // subject, so only the target's token is there to pin, and it is another organisation's.
+    publish.push(EVENTS.referralRequested.subjectPattern);
+    for (const org of organisations) {
+      // As referrer: `status.<referrer>.<target>`.
+      publish.push(`kopru.v1.referral.status.${org}.*`);
+      publish.push(`kopru.v1.case.${CASE_AREA[service]}.*.${org}`);
+    }
+    if (service === "intake") {
+      // Every status event (PII-free), for the timelines of the chains intake started.
+      consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
+      for (const org of organisations)
+        consumer(`${org}-reroute`, STREAMS.coordination.name, SUBJECTS.reRouteFor(org));
+      // Cancellations and consent withdrawals are addressed to the other party.
+      publish.push(EVENTS.referralCancelled.subjectPattern, EVENTS.consentWithdrawn.subjectPattern);
+    } else {
+      for (const org of organisations) {
+        consumer(`${org}-requested`, STREAMS.referral.name, SUBJECTS.requestedFor(org));
+        consumer(`${org}-cancelled`, STREAMS.referral.name, SUBJECTS.cancelledFor(org));
+        consumer(`${org}-status`, STREAMS.referral.name, `kopru.v1.referral.status.${org}.*`);
+        // As target: `status.<referrer>.<target>`.
+        publish.push(`kopru.v1.referral.status.*.${org}`);
+      }
+    }
+  }
+  // Each consumer parks what it cannot apply under its own name, and nowhere else.
+  const deadLetterPrefix = NETWORK_LAYOUT.deadLetterStream.subjects[0]?.replace(/\.>$/, "") ?? "kopru.dlq";
+  publish.push(...consumers.map((c) => `${deadLetterPrefix}.${c.durable}`));
+  return {
+    user: service,
+    publish: [...new Set(publish)],
+    consumers,
+    // All of them: a confined service waits until each stream of the layout exists as declared.
+    streams: [...NETWORK_LAYOUT.streams, NETWORK_LAYOUT.deadLetterStream].map((s) => s.name),
+  };
+}
+
+/** The bus access of every service of a network, from the organisations each serves. */
+export function networkBusAccess(
+  organisations: Readonly<Record<NetworkService, readonly string[]>>,
+  durablePrefixes: Partial<Record<NetworkService, string>> = {},
+): BusAccess[] {
+  return NETWORK_SERVICES.map((service) => {
+    const durablePrefix = durablePrefixes[service];
+    return serviceBusAccess(service, {
+      organisations: organisations[service],
+      ...(durablePrefix ? { durablePrefix } : {}),
+    });
+  });
+}
+
+/** What a consumer reads and writes, as `EventConsumer` reports it (`name`, `subjects`). */
+export interface ConsumerUse {
+  readonly name: string;
+  readonly subjects: { stream: string; filterSubject: string; deadLetterSubject: string };
+}
+
+/**
+ * Compares what a service really does with its declared access: `refused` lists what its NATS user
+ * would be refused (a consumer not granted with exactly this stream and filter, a subject it may not
+ * publish to), `unused` the consumer grants nothing uses (permissions wider than needed).
+ */
+export function checkBusAccess(
+  access: BusAccess,
+  use: { consumers: readonly ConsumerUse[]; publishes?: readonly string[] },
+): { refused: string[]; unused: string[] } {
+  const permissions = natsPermissions(access);
+  const refused: string[] = [];
+  for (const consumer of use.consumers) {
+    const { stream, filterSubject, deadLetterSubject } = consumer.subjects;
+    const grant = access.consumers.find((g) => g.durable === consumer.name);
+    if (!grant) refused.push(`consumer ${consumer.name}: not granted`);
+    else if (grant.stream !== stream || grant.filterSubject !== filterSubject) {
+      refused.push(
+        `consumer ${consumer.name}: reads ${stream} ${filterSubject}, granted ${grant.stream} ${grant.filterSubject}`,
+      );
+    }
+    if (!mayPublish(permissions, deadLetterSubject))
+      refused.push(`dead letters of ${consumer.name} on ${deadLetterSubject}`);
+  }
+  for (const subject of use.publishes ?? []) {
+    if (!mayPublish(permissions, subject)) refused.push(`publish to ${subject}`);
+  }
+  const used = new Set(use.consumers.map((c) => c.name));
+  const unused = access.consumers.filter((g) => !used.has(g.durable)).map((g) => `consumer ${g.durable}`);
+  return { refused, unused };
+}
