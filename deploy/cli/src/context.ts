@@ -20,8 +20,6 @@ export interface CliIo {
 
 export interface GlobalOptions {
   as?: string;
-  actor?: string;
-  role?: string;
   via?: string;
   json?: boolean;
 }
@@ -46,22 +44,29 @@ export class CommandContext {
     return this.global.json === true;
   }
 
-  /** The acting organisation (`--as`), required for everything but coordination's read-only views. */
+  /**
+   * The acting organisation: the one `--as` names (an organisation, or one of your logins), else the
+   * organisation of your current login. Who you are comes from your login's token, never from here.
+   */
   get organisation(): string {
-    const as = this.global.as?.trim();
-    if (!as) throw new CliUsageError("--as <organisation-id> is required: the organisation you act for");
-    return as;
+    const acting = this.gateway.acting(this.global.as?.trim() || undefined);
+    if (!acting) {
+      throw new CliUsageError(
+        "log in first (pnpm kopru login --user <username>), or pass --as <organisation-id | username>",
+      );
+    }
+    return acting.organisationId;
   }
 
+  /** Which login a call goes out with: the one `--as` names, else one of `defaults.organisationId`'s. */
   caller(defaults: { organisationId?: string; role?: string } = {}): ClientCaller {
-    const organisationId = this.global.as?.trim() || defaults.organisationId;
-    if (!organisationId) {
-      throw new CliUsageError("--as <organisation-id> is required: the organisation you act for");
-    }
+    const as = this.global.as?.trim() || undefined;
+    const acting = as ? this.gateway.acting(as) : undefined;
+    const organisationId = acting?.organisationId ?? defaults.organisationId ?? this.organisation;
     return {
       organisationId,
-      actorId: this.global.actor ?? "cli",
-      role: this.global.role ?? defaults.role ?? "caseworker",
+      ...(acting?.username ? { actorId: acting.username } : {}),
+      ...(defaults.role ? { role: defaults.role } : {}),
     };
   }
 

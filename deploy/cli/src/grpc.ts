@@ -1,4 +1,4 @@
-import { type Client, credentials } from "@grpc/grpc-js";
+import type { ChannelCredentials, Client } from "@grpc/grpc-js";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
@@ -8,9 +8,11 @@ import {
   type MethodOf,
   type RequestOf,
   type ResponseOf,
+  serviceAudience,
+  type TokenSource,
 } from "@kopru/service-kit";
 import { GrpcCallError, isServiceError } from "./errors.js";
-import { type ReceivingService, type ServiceName, serviceAddress } from "./services.js";
+import type { ReceivingService, ServiceName } from "./services.js";
 
 export type { MethodOf, RequestOf, ResponseOf };
 
@@ -30,9 +32,12 @@ export class GrpcApi<C extends Client> extends GrpcClient<C> implements Api<C> {
     readonly service: ServiceName,
     readonly address: string,
     caller: ClientCaller,
+    readonly tokens: TokenSource,
     readonly timeoutMs = 20_000,
   ) {
     super(client, caller, {
+      audience: serviceAudience(service),
+      tokens,
       timeoutMs,
       mapError: (error, method) =>
         isServiceError(error)
@@ -42,22 +47,35 @@ export class GrpcApi<C extends Client> extends GrpcClient<C> implements Api<C> {
   }
 
   override as(caller: ClientCaller): GrpcApi<C> {
-    return new GrpcApi(this.client, this.service, this.address, caller, this.timeoutMs);
+    return new GrpcApi(this.client, this.service, this.address, caller, this.tokens, this.timeoutMs);
   }
 }
 
 /** How commands reach the network; tests pass a recording fake. */
 export interface Gateway {
+  /**
+   * Whom `--as` (an organisation id or a login's username) stands for; without it, the current
+   * login. Undefined when nothing is known.
+   */
+  acting(as: string | undefined): { organisationId: string; username?: string } | undefined;
   intake(caller: ClientCaller): Api<IntakeServiceClient>;
   coordination(caller: ClientCaller): Api<CoordinationServiceClient>;
   inbox(service: ReceivingService, caller: ClientCaller): Api<ReferralInboxServiceClient>;
   close(): void;
 }
 
-/** The real gateway: one lazily-made insecure channel per service, addresses from the environment. */
-export function grpcGateway(env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): Gateway {
+/** How the gateway connects: mutual TLS credentials, tokens, and where each service listens. */
+export interface Connection {
+  credentials: ChannelCredentials;
+  tokens: TokenSource;
+  address(service: ServiceName): string;
+  acting: Gateway["acting"];
+}
+
+/** The real gateway: one lazily-made channel per service, over the connection's TLS and tokens. */
+export function grpcGateway(connection: Connection, timeoutMs = 20_000): Gateway {
   const open = new Map<ServiceName, GrpcApi<Client>>();
-  const insecure = credentials.createInsecure();
+  const secure = connection.credentials;
   function get<C extends Client>(
     service: ServiceName,
     make: (address: string) => C,
@@ -65,16 +83,17 @@ export function grpcGateway(env: NodeJS.ProcessEnv = process.env, timeoutMs = 20
   ): GrpcApi<C> {
     let api = open.get(service) as GrpcApi<C> | undefined;
     if (!api) {
-      const address = serviceAddress(service, env);
-      api = new GrpcApi(make(address), service, address, caller, timeoutMs);
+      const address = connection.address(service);
+      api = new GrpcApi(make(address), service, address, caller, connection.tokens, timeoutMs);
       open.set(service, api as unknown as GrpcApi<Client>);
     }
     return api.as(caller);
   }
   return {
-    intake: (caller) => get("intake", (a) => new IntakeServiceClient(a, insecure), caller),
-    coordination: (caller) => get("coordination", (a) => new CoordinationServiceClient(a, insecure), caller),
-    inbox: (service, caller) => get(service, (a) => new ReferralInboxServiceClient(a, insecure), caller),
+    acting: connection.acting,
+    intake: (caller) => get("intake", (a) => new IntakeServiceClient(a, secure), caller),
+    coordination: (caller) => get("coordination", (a) => new CoordinationServiceClient(a, secure), caller),
+    inbox: (service, caller) => get(service, (a) => new ReferralInboxServiceClient(a, secure), caller),
     close() {
       for (const api of open.values()) api.close();
       open.clear();

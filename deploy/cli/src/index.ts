@@ -14,6 +14,7 @@ export {
 export { CliUsageError, type FormattedError, formatError, GrpcCallError, statusName } from "./errors.js";
 export {
   type Api,
+  type Connection,
   type Gateway,
   GrpcApi,
   grpcGateway,
@@ -21,6 +22,7 @@ export {
   type RequestOf,
   type ResponseOf,
 } from "./grpc.js";
+export { NETWORK_FILE, type NetworkFile } from "./network-file.js";
 export { buildProgram, runCli } from "./program.js";
 export { PROVINCES, provinceLabel, provinceName } from "./provinces.js";
 export {

@@ -2,13 +2,16 @@ import { Command, CommanderError } from "commander";
 import { registerCoordinationCommands } from "./commands/coordination.js";
 import { registerInboxCommands } from "./commands/inbox.js";
 import { registerIntakeCommands } from "./commands/intake.js";
+import { type Logins, registerLoginCommands } from "./commands/login.js";
 import type { CliIo } from "./context.js";
 import { formatError } from "./errors.js";
 import type { Gateway } from "./grpc.js";
 import { addressVariable, RECEIVING_SERVICES, SERVICE_NAMES } from "./services.js";
 
 const EXAMPLES = `
-Examples (the demo network of \`pnpm start\`):
+Examples (the demo network of \`pnpm start\`, which prints the demo logins):
+  kopru login --user caseworker@mmcc-gaziantep
+  kopru whoami
   kopru inbox list --as mmcc-gaziantep
   kopru inbox list --as ecm-unit --status completed --json
   kopru referral list --as ngo-hayat --status declined
@@ -21,16 +24,14 @@ Addresses: ${SERVICE_NAMES.map((s) => addressVariable(s)).join(", ")} (default 1
 Enum values take their short lowercase names (mmcc_counselling, temporary_protection, ...); a
 wrong value lists the valid ones.`;
 
-/** The whole command tree; `gateway` and `io` are injected so tests can run it without a network. */
-export function buildProgram(gateway: Gateway, io: CliIo): Command {
+/** The whole command tree; `gateway`, `logins` and `io` are injected so tests can run it without a network. */
+export function buildProgram(gateway: Gateway, io: CliIo, logins: () => Logins = noLogins): Command {
   const program = new Command("kopru")
     .description("Köprü command-line client: act for one organisation of the referral network over gRPC")
     .option(
-      "--as <organisation-id>",
-      "the organisation you act for, e.g. ngo-hayat, mmcc-gaziantep, ecm-unit",
+      "--as <organisation-id | username>",
+      "which of your logins acts: an organisation you are logged in for, or the username (default: the current login)",
     )
-    .option("--actor <id>", "your (pseudonymous) staff id, recorded on what you do", "cli")
-    .option("--role <role>", "your role: caseworker | supervisor | coordinator | admin")
     .option(
       "--via <service>",
       `service hosting your inbox: ${RECEIVING_SERVICES.join(" | ")} (default: from --as)`,
@@ -44,6 +45,7 @@ export function buildProgram(gateway: Gateway, io: CliIo): Command {
     })
     .exitOverride();
 
+  registerLoginCommands(program, logins, io);
   const { referral } = registerIntakeCommands(program, gateway, io);
   registerInboxCommands(program, referral, gateway, io);
   registerCoordinationCommands(program, gateway, io);
@@ -65,8 +67,13 @@ export function buildProgram(gateway: Gateway, io: CliIo): Command {
  * Runs one command line (without the `node script` prefix) and returns the exit code: 0 on success,
  * 1 when a call failed, 2 for a wrong command line. Failures are printed as one line, never a stack.
  */
-export async function runCli(args: readonly string[], gateway: Gateway, io: CliIo): Promise<number> {
-  const program = buildProgram(gateway, io);
+export async function runCli(
+  args: readonly string[],
+  gateway: Gateway,
+  io: CliIo,
+  logins: () => Logins = noLogins,
+): Promise<number> {
+  const program = buildProgram(gateway, io, logins);
   try {
     if (args.length === 0) {
       program.outputHelp();
@@ -89,4 +96,8 @@ export async function runCli(args: readonly string[], gateway: Gateway, io: CliI
   } finally {
     gateway.close();
   }
+}
+
+function noLogins(): Logins {
+  throw new Error("this command line was built without logins");
 }

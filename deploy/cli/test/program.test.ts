@@ -58,6 +58,8 @@ function fakeGateway(answers: Record<string, unknown> = {}) {
     intake: (caller: ClientCaller) => api("intake", caller),
     coordination: (caller: ClientCaller) => api("coordination", caller),
     inbox: (service: ServiceName, caller: ClientCaller) => api(service, caller),
+    // As the real gateway does with no kept login for the organisation: --as names it.
+    acting: (as: string | undefined) => (as ? { organisationId: as } : undefined),
     close() {},
   } as unknown as Gateway;
   return { gateway, calls };
@@ -85,7 +87,7 @@ describe("kopru command line", () => {
         service: "municipality",
         method: "acceptReferral",
         request: { referralId: REFERRAL.referralId },
-        caller: { organisationId: "mmcc-gaziantep", actorId: "cli", role: "caseworker" },
+        caller: { organisationId: "mmcc-gaziantep" },
       },
     ]);
     expect(mmcc.out).toBe(`Referral ${REFERRAL.referralId}: accepted`);
@@ -160,7 +162,7 @@ describe("kopru command line", () => {
   it("fails with exit 2 and no call for a wrong command line", async () => {
     const noAs = await run(`referral accept ${REFERRAL.referralId}`);
     expect(noAs.code).toBe(2);
-    expect(noAs.err).toContain("--as <organisation-id> is required");
+    expect(noAs.err).toContain("log in first (pnpm kopru login --user <username>)");
     expect(noAs.calls).toEqual([]);
 
     const bad = await run("inbox list --as mmcc-gaziantep --status finished");
@@ -169,6 +171,15 @@ describe("kopru command line", () => {
 
     const unknown = await run("referral fly");
     expect(unknown.code).toBe(2);
+  });
+
+  it("has no options to claim an actor or a role: who acts comes from the login's token", async () => {
+    const claimed = await run(
+      `referral accept ${REFERRAL.referralId} --as mmcc-gaziantep --role coordinator`,
+    );
+    expect(claimed.code).toBe(2);
+    expect(claimed.err).toContain("unknown option '--role'");
+    expect(claimed.calls).toEqual([]);
   });
 
   it("prints the status and message of a failed call, exit 1", async () => {

@@ -31,8 +31,23 @@ export interface ServicePlan {
   env: Record<string, string | undefined>;
 }
 
+/** The identity service: the network's OpenID provider, over HTTPS from the local CA. */
+export interface IdentityPlan {
+  host: string;
+  port: number;
+  /** `https://host:port`: the `iss` of every token and every service's AUTH_ISSUER. */
+  issuer: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  entry: string;
+}
+
+export const IDENTITY_ADDRESS_VARIABLE = "KOPRU_IDENTITY_ADDR";
+export const DEFAULT_IDENTITY_PORT = 7443;
+
 export interface LauncherConfig {
   dataDir: string;
+  identity: IdentityPlan;
   /** An external NATS (`NATS_URL`); unset, the launcher runs its own nats-server under DATA_DIR/nats. */
   natsUrl: string | undefined;
   services: ServicePlan[];
@@ -99,7 +114,22 @@ export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: bool
       },
     };
   });
-  return { dataDir, natsUrl, services, verbose };
+  let identityAddress: { host: string; port: number };
+  try {
+    identityAddress = splitAddress(
+      env[IDENTITY_ADDRESS_VARIABLE]?.trim() || `127.0.0.1:${DEFAULT_IDENTITY_PORT}`,
+    );
+  } catch (error) {
+    throw new LauncherConfigError(`${IDENTITY_ADDRESS_VARIABLE}: ${(error as Error).message}`);
+  }
+  const identity: IdentityPlan = {
+    ...identityAddress,
+    issuer: `https://${identityAddress.host}:${identityAddress.port}`,
+    dataDir: resolve(dataDir, "identity"),
+    databaseUrl: env.KOPRU_IDENTITY_DATABASE_URL?.trim() || undefined,
+    entry: resolve(REPO_ROOT, "services", "identity", "src", "main.ts"),
+  };
+  return { dataDir, identity, natsUrl, services, verbose };
 }
 
 /** Whether the configured ports are the defaults (then the CLI needs no address variables). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { ProvisioningSpec } from "@kopru/identity";
 import { type ServiceName, serviceForOrganisation } from "@kopru/cli";
+import type { ProvisioningSpec } from "@kopru/identity";
 
 // Who can log in to the demo network: a few staff per organisation with the roles their work needs,
 // one partner system per NGO, one identity per service, and the CLI as a first-party client. Pure:
@@ -38,7 +38,8 @@ function staffFor(organisationId: string): { prefix: string; roles: string[] }[]
     { prefix: "caseworker", roles: ["caseworker"] },
     { prefix: "supervisor", roles: ["supervisor"] },
   ];
-  if (service === "protection") staff.push({ prefix: "restricted", roles: ["caseworker", "protection-restricted"] });
+  if (service === "protection")
+    staff.push({ prefix: "restricted", roles: ["caseworker", "protection-restricted"] });
   if (service === "ecm") staff.push({ prefix: "approver", roles: ["supervisor", "ecm-approver"] });
   return staff;
 }

@@ -1,25 +1,32 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { addressVariable } from "@kopru/cli";
-import { isPortOpen } from "@kopru/nats-server";
-import { waitUntilServing } from "@kopru/service-kit";
+import { addressVariable, NETWORK_FILE, type NetworkFile, SERVICE_NAMES, serviceAddress } from "@kopru/cli";
+import { freePort, isPortOpen, natsConnectOptions, natsCredentialEnv } from "@kopru/nats-server";
+import { channelCredentials, waitUntilServing } from "@kopru/service-kit";
 import {
   assertSafeToWipe,
+  hostedOrganisations,
+  IDENTITY_ADDRESS_VARIABLE,
   type LauncherConfig,
   REPO_ROOT,
   type ServicePlan,
   usesDefaultAddresses,
 } from "./config.js";
+import { CLI_CLIENT_ID } from "./identities.js";
+import { waitUntilIdentityServes } from "./identity-health.js";
 import {
   type NatsHandle,
+  provisionNetworkStreams,
   removeNetworkStreams,
   startOwnNats,
   stopLeftoverNats,
   useExternalNats,
 } from "./nats.js";
+import { NGOS, ORGANISATIONS } from "./network.js";
 import { type ManagedChild, nodeSourceArgs, spawnManaged } from "./processes.js";
 import { seedDemo } from "./seed.js";
 import { DEMO_SEED, planSeed, SEED_MARKER } from "./seed-plan.js";
+import { type NetworkTrust, prepareTrust } from "./trust.js";
 
 export class LaunchError extends Error {
   override readonly name = "LaunchError";
@@ -102,6 +109,9 @@ function seconds(ms: number): string {
  */
 export class Launcher {
   private nats: NatsHandle | undefined;
+  private trust: NetworkTrust | undefined;
+  /** Whether the services' NATS users are confined (the launcher's own nats-server) or not (NATS_URL). */
+  private confined = false;
   private readonly children = new Map<string, ManagedChild>();
   private stopping: Promise<void> | undefined;
   private unexpectedExit: ((service: string, child: ManagedChild) => void) | undefined;
@@ -152,9 +162,33 @@ export class Launcher {
       );
     }
 
+    if (await isPortOpen(config.identity.host, config.identity.port, 500)) {
+      throw new LaunchError(
+        `port ${config.identity.host}:${config.identity.port} (identity) is already in use. ` +
+          `Stop what listens there, or choose another with ${IDENTITY_ADDRESS_VARIABLE}.`,
+      );
+    }
+
+    const natsPort = await freePort();
+    const hosted = { ...hostedOrganisations(), intake: [...NGOS] };
+    const trust = await prepareTrust({
+      dir: join(config.dataDir, "trust"),
+      organisations: ORGANISATIONS.map((o) => ({ id: o.id, name: o.name })),
+      hosted,
+      partnerOrganisations: NGOS,
+      nats: { host: "127.0.0.1", port: natsPort, storeDir: natsStore },
+    });
+    this.trust = trust;
+    out(
+      `Trust: local CA, certificates, NATS users and demo logins under ${this.display(trust.dir)} (private)`,
+    );
+
     if (config.natsUrl) {
       this.nats = await useExternalNats(config.natsUrl);
       out(`NATS: using the external server at ${config.natsUrl} (NATS_URL)`);
+      out(
+        "  its own users apply: the services connect without the per-service users of the launcher's server",
+      );
       if (options.fresh) {
         // The fresh databases must not replay what earlier runs left in the network's streams.
         const removed = await removeNetworkStreams(config.natsUrl);
@@ -165,9 +199,18 @@ export class Launcher {
         );
       }
     } else {
-      this.nats = await startOwnNats(natsStore, out);
-      out(`NATS: started nats-server -js at ${this.nats.url} (store ${this.display(natsStore)})`);
+      this.nats = await startOwnNats(natsStore, out, { configFile: trust.natsConfigFile, port: natsPort });
+      this.confined = true;
+      out(
+        `NATS: started nats-server -js at ${this.nats.url} (store ${this.display(natsStore)}), one user per service`,
+      );
+      // The services' users may only look streams up; the admin makes them first.
+      await provisionNetworkStreams(this.nats.url, natsConnectOptions(trust.nats.admin));
     }
+
+    const t0identity = Date.now();
+    await this.startIdentity(trust);
+    out(`  identity serving at ${config.identity.issuer} (${seconds(Date.now() - t0identity)})`);
 
     // Coordination first: it owns the directory every other service replicates.
     const [coordination, ...others] = [
@@ -184,7 +227,8 @@ export class Launcher {
         out(`  ${s.name} serving (${seconds(Date.now() - t)})`);
       }),
     );
-    out(`All ${config.services.length} services are up in ${seconds(Date.now() - started)}.`);
+    out(`All ${config.services.length + 1} services are up in ${seconds(Date.now() - started)}.`);
+    this.writeNetworkFile(trust);
 
     if (!options.seed) {
       out("Demo data: skipped (--no-seed).");
@@ -241,7 +285,11 @@ export class Launcher {
       if (!this.stopping && this.unexpectedExit) this.unexpectedExit(plan.name, child);
     });
     try {
-      await waitUntilServing(plan.address, { timeoutMs: START_TIMEOUT_MS, signal: gone.signal });
+      await waitUntilServing(plan.address, {
+        timeoutMs: START_TIMEOUT_MS,
+        signal: gone.signal,
+        credentials: channelCredentials(this.requireTrust().operatorTls),
+      });
     } catch (error) {
       if (gone.signal.aborted) throw gone.signal.reason;
       throw new LaunchError(
@@ -255,9 +303,97 @@ export class Launcher {
     }
   }
 
-  private childEnv(plan: ServicePlan): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: this.nats?.url };
+  private requireTrust(): NetworkTrust {
+    if (!this.trust) throw new LaunchError("the network's trust is not prepared yet");
+    return this.trust;
+  }
+
+  /**
+   * The identity service first: every other service verifies its callers' tokens against its keys.
+   * It applies the demo provisioning (organisations, logins, clients) at start.
+   */
+  private async startIdentity(trust: NetworkTrust): Promise<void> {
+    const plan = this.config.identity;
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.DATABASE_URL;
+    Object.assign(env, {
+      DATA_DIR: this.config.dataDir,
+      HTTP_HOST: plan.host,
+      HTTP_PORT: String(plan.port),
+      ISSUER: plan.issuer,
+      HTTP_TLS_CERT_FILE: trust.identityTls.certFile,
+      HTTP_TLS_KEY_FILE: trust.identityTls.keyFile,
+      COOKIE_KEYS: trust.cookieKeys.join(","),
+      PROVISION_FILE: trust.provisionFile,
+      LOG_LEVEL: this.config.verbose ? process.env.LOG_LEVEL || "info" : "warn",
+      // Everything local (the seed, the CLI, every service) comes from one loopback address.
+      LOGIN_RATE_LIMIT: "600",
+      TOKEN_RATE_LIMIT: "6000",
+    });
+    if (plan.databaseUrl) env.DATABASE_URL = plan.databaseUrl;
+    const child = spawnManaged({
+      name: "identity",
+      command: process.execPath,
+      args: nodeSourceArgs(plan.entry),
+      cwd: join(REPO_ROOT, "services", "identity"),
+      env,
+      onLine: (line) => {
+        if (!this.config.verbose && /OpenID provider .* listening on/.test(line)) return;
+        this.options.out(relayLine("identity", line));
+      },
+    });
+    this.children.set("identity", child);
+    const gone = new AbortController();
+    void child.exited.then(({ code, signal }) => {
+      gone.abort(
+        new LaunchError(
+          `identity exited (code ${code}${signal ? `, signal ${signal}` : ""}) before it was ready. Last output:\n${child
+            .tail()
+            .slice(-15)
+            .map((l) => `    ${l}`)
+            .join("\n")}`,
+        ),
+      );
+      if (!this.stopping && this.unexpectedExit) this.unexpectedExit("identity", child);
+    });
+    try {
+      await waitUntilIdentityServes(plan.issuer, trust.caFile, {
+        timeoutMs: START_TIMEOUT_MS,
+        signal: gone.signal,
+      });
+    } catch (error) {
+      if (gone.signal.aborted) throw gone.signal.reason;
+      throw error;
+    }
+  }
+
+  /** How the CLI (and anyone on this machine) reaches this network: `.data/network.json`. */
+  private writeNetworkFile(trust: NetworkTrust): void {
+    const file: NetworkFile = {
+      issuer: this.config.identity.issuer,
+      cliClientId: CLI_CLIENT_ID,
+      tls: trust.operatorTls,
+      addresses: Object.fromEntries(SERVICE_NAMES.map((s) => [s, this.addresses()[s] ?? serviceAddress(s)])),
+    };
+    writeFileSync(join(this.config.dataDir, NETWORK_FILE), `${JSON.stringify(file, null, 2)}\n`);
+  }
+
+  private childEnv(plan: ServicePlan): NodeJS.ProcessEnv {
+    const trust = this.requireTrust();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NATS_URL: this.nats?.url,
+      AUTH_ISSUER: this.config.identity.issuer,
+      // The issuer's keys are fetched over HTTPS from a certificate of the local CA.
+      NODE_EXTRA_CA_CERTS: trust.caFile,
+      GRPC_TLS_CA_FILE: trust.serviceTls[plan.name].caFile,
+      GRPC_TLS_CERT_FILE: trust.serviceTls[plan.name].certFile,
+      GRPC_TLS_KEY_FILE: trust.serviceTls[plan.name].keyFile,
+    };
+    const natsUser = trust.nats.services[plan.name];
+    if (this.confined && natsUser) Object.assign(env, natsCredentialEnv(natsUser));
+    delete env.DATABASE_URL;
+    delete env.GRPC_PLAINTEXT;
     for (const [key, value] of Object.entries(plan.env)) {
       if (value === undefined) delete env[key];
       else env[key] = value;

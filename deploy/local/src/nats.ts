@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { provisionStreams } from "@kopru/bus";
 import { NETWORK_LAYOUT } from "@kopru/events";
-import { findNatsServerBinary, freePort } from "@kopru/nats-server";
+import { findNatsServerBinary } from "@kopru/nats-server";
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { ChildStartError, type ManagedChild, spawnManaged } from "./processes.js";
@@ -62,7 +63,11 @@ export async function stopLeftoverNats(storeDir: string, log: (line: string) => 
  * `storeDir` (the data directory), so a second start finds the same streams and nothing else on the
  * machine (another demo, a test run) shares them.
  */
-export async function startOwnNats(storeDir: string, log: (line: string) => void): Promise<NatsHandle> {
+export async function startOwnNats(
+  storeDir: string,
+  log: (line: string) => void,
+  confined: { configFile: string; port: number },
+): Promise<NatsHandle> {
   const { binary, searched } = findNatsServerBinary();
   if (!binary) {
     throw new NatsUnavailableError(
@@ -74,11 +79,25 @@ export async function startOwnNats(storeDir: string, log: (line: string) => void
   mkdirSync(storeDir, { recursive: true });
   await stopLeftoverNats(storeDir, log);
   rmSync(pidFile(storeDir), { force: true });
-  const port = await freePort();
+  const port = confined.port;
   const child = spawnManaged({
     name: "nats",
     command: binary,
-    args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir, "-P", pidFile(storeDir)],
+    // The configuration file holds each service's user and permissions (ADR 0013); the command line
+    // repeats where it listens and stores, so the pid file and the store are the launcher's to find.
+    args: [
+      "-c",
+      confined.configFile,
+      "-js",
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-sd",
+      storeDir,
+      "-P",
+      pidFile(storeDir),
+    ],
     cwd: storeDir,
     env: process.env,
     onLine: (line) => {
@@ -125,8 +144,11 @@ export function networkStreamNames(): string[] {
  * consumer on them, so the fresh services replay nothing that an earlier demo or a test run left.
  * Returns the streams that were there.
  */
-export async function removeNetworkStreams(url: string): Promise<string[]> {
-  const nc = await connect({ servers: url, timeout: 3_000, reconnect: false });
+export async function removeNetworkStreams(
+  url: string,
+  admin: { user: string; pass: string } | undefined = undefined,
+): Promise<string[]> {
+  const nc = await connect({ servers: url, timeout: 3_000, reconnect: false, ...admin });
   try {
     const jsm = await jetstreamManager(nc);
     const removed: string[] = [];
@@ -140,6 +162,22 @@ export async function removeNetworkStreams(url: string): Promise<string[]> {
       }
     }
     return removed;
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Creates or updates the network's streams as the admin user: the services' own NATS users may
+ * only look streams up (ADR 0013), so they wait for these.
+ */
+export async function provisionNetworkStreams(
+  url: string,
+  admin: { user: string; pass: string },
+): Promise<void> {
+  const nc = await connect({ servers: url, timeout: 5_000, reconnect: false, ...admin });
+  try {
+    await provisionStreams(await jetstreamManager(nc), NETWORK_LAYOUT);
   } finally {
     await nc.close();
   }

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ServiceName, SERVICE_NAMES } from "@kopru/cli";
+import { SERVICE_NAMES, type ServiceName } from "@kopru/cli";
 import { networkBusAccess } from "@kopru/events";
 import { generateNatsCredentials, type NatsCredentials, writeNatsServerConfig } from "@kopru/nats-server";
 import { createCertificateAuthority, issueCertificate } from "@kopru/pki";
@@ -93,7 +93,10 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
   const logins = demoLogins(plan.organisations, stored?.logins);
   const clientSecrets: ClientSecrets = {
     services: Object.fromEntries(
-      SERVICE_NAMES.map((s) => [serviceClientId(s), stored?.clientSecrets.services[serviceClientId(s)] ?? generateSecret()]),
+      SERVICE_NAMES.map((s) => [
+        serviceClientId(s),
+        stored?.clientSecrets.services[serviceClientId(s)] ?? generateSecret(),
+      ]),
     ),
     partners: Object.fromEntries(
       plan.partnerOrganisations.map((o) => [
