@@ -12,6 +12,7 @@ import {
   type ServicePlan,
   usesDefaultAddresses,
 } from "./config.js";
+import { demoTokens } from "./demo-tokens.js";
 import { CLI_CLIENT_ID } from "./identities.js";
 import { waitUntilIdentityServes } from "./identity-health.js";
 import {
@@ -176,7 +177,7 @@ export class Launcher {
       organisations: ORGANISATIONS.map((o) => ({ id: o.id, name: o.name })),
       hosted,
       partnerOrganisations: NGOS,
-      nats: { host: "127.0.0.1", port: natsPort, storeDir: natsStore },
+      nats: { host: "127.0.0.1", port: natsPort },
     });
     this.trust = trust;
     out(
@@ -416,8 +417,18 @@ export class Launcher {
       `Seeding the demo network and ${plan.length} referrals (fixed seed ${DEMO_SEED}, ${options.concurrency} at a time)...`,
     );
     const step = Math.max(1, Math.round(plan.length / 10));
+    const trust = this.requireTrust();
     const report = await seedDemo({
       addresses: this.addresses(),
+      connection: {
+        credentials: channelCredentials(trust.operatorTls),
+        tokens: demoTokens({
+          issuer: config.identity.issuer,
+          ca: readFileSync(trust.caFile),
+          clientId: CLI_CLIENT_ID,
+          logins: trust.logins,
+        }),
+      },
       plan,
       concurrency: options.concurrency,
       signal: options.signal,
@@ -471,6 +482,13 @@ export class Launcher {
       `  ${"NATS".padEnd(17)}${natsUrl.padEnd(width + 2)}${
         this.nats?.child ? this.display(join(config.dataDir, "nats")) : "(external server, not managed here)"
       }`,
+      `  ${"identity".padEnd(17)}${config.identity.issuer.replace("https://", "").padEnd(width + 2)}${
+        config.identity.databaseUrl
+          ? "PostgreSQL (KOPRU_IDENTITY_DATABASE_URL)"
+          : this.display(config.identity.dataDir)
+      }  OpenID provider ${config.identity.issuer}`,
+      "",
+      ...this.loginLines(),
       "",
       "Try, in another terminal:",
     ];
@@ -478,16 +496,39 @@ export class Launcher {
       for (const s of config.services) lines.push(`  export ${addressVariable(s.name)}=${s.address}`);
     }
     lines.push(
+      "  pnpm kopru login --user caseworker@mmcc-gaziantep      (asks for the password above)",
       "  pnpm kopru inbox list --as mmcc-gaziantep",
+      "  pnpm kopru login --user caseworker@ngo-hayat",
       "  pnpm kopru referral list --as ngo-hayat --status completed",
-      "  pnpm kopru inbox list --as ecm-unit --status completed",
+      "  pnpm kopru login --user coordinator@coordination",
       "  pnpm kopru coordination figures --by organisation,service_type",
       "  pnpm kopru coordination overdue",
+      "  pnpm kopru whoami",
       "  pnpm kopru --help",
       "",
       "Ctrl-C stops everything; the data stays for the next start (pnpm start --fresh wipes it).",
     );
     for (const line of lines) out(line);
+  }
+
+  /** The demo logins people start with; every login (and partner client secret) is in the trust directory. */
+  private loginLines(): string[] {
+    const trust = this.trust;
+    if (!trust) return [];
+    const shown = [
+      "caseworker@mmcc-gaziantep",
+      "caseworker@ngo-hayat",
+      "restricted@protection-partner",
+      "approver@ecm-unit",
+      "coordinator@coordination",
+    ];
+    const logins = trust.logins.filter((l) => shown.includes(l.username));
+    const width = Math.max(...logins.map((l) => l.username.length));
+    return [
+      "Demo logins (generated for this machine; all of them, and the partner systems' client secrets,",
+      `are in ${this.display(join(trust.dir, "secrets.json"))}, readable only by you):`,
+      ...logins.map((l) => `  ${l.username.padEnd(width + 2)}password ${l.password}   roles ${l.roles.join(", ")}`),
+    ];
   }
 
   /** Stops the services (in parallel, each SIGTERM then SIGKILL after a grace period), then NATS. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Client, credentials, status } from "@grpc/grpc-js";
+import { type ChannelCredentials, type Client, status } from "@grpc/grpc-js";
 import {
   type Api,
   GrpcApi,
@@ -14,6 +14,7 @@ import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coor
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import type { Referral } from "@kopru/contracts/referral/v1/referral";
+import type { TokenSource } from "@kopru/service-kit";
 import { v5 as uuidv5 } from "uuid";
 import {
   DEMO_NAMESPACE,
@@ -38,6 +39,8 @@ export class SeedError extends Error {
 
 export interface SeedOptions {
   addresses: Readonly<Record<ServiceName, string>>;
+  /** Mutual TLS as an operator tool, and the demo logins' tokens. */
+  connection: { credentials: ChannelCredentials; tokens: TokenSource };
   plan: readonly PlannedReferral[];
   concurrency?: number;
   log?: (line: string) => void;
@@ -68,13 +71,18 @@ interface Clients {
   close(): void;
 }
 
-function connect(addresses: Readonly<Record<ServiceName, string>>): Clients {
-  const insecure = credentials.createInsecure();
+function connect(
+  addresses: Readonly<Record<ServiceName, string>>,
+  connection: SeedOptions["connection"],
+): Clients {
   const open: Client[] = [];
-  const make = <C extends Client>(service: ServiceName, ctor: new (a: string, c: typeof insecure) => C) => {
-    const client = new ctor(addresses[service], insecure);
+  const make = <C extends Client>(
+    service: ServiceName,
+    ctor: new (a: string, c: ChannelCredentials) => C,
+  ) => {
+    const client = new ctor(addresses[service], connection.credentials);
     open.push(client);
-    return new GrpcApi(client, service, addresses[service], {}, 30_000);
+    return new GrpcApi(client, service, addresses[service], {}, connection.tokens, 30_000);
   };
   return {
     coordination: make("coordination", CoordinationServiceClient),
@@ -501,7 +509,7 @@ class ReferralDriver {
 export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
   const log = options.log ?? (() => {});
   const timeoutMs = options.propagationTimeoutMs ?? 60_000;
-  const c = connect(options.addresses);
+  const c = connect(options.addresses, options.connection);
   try {
     const started = Date.now();
     log(`directory: ${ORGANISATIONS.length} organisations, ${OFFERINGS.length} service offerings`);

@@ -31,8 +31,8 @@ export interface TrustPlan {
   hosted: Readonly<Record<ServiceName, readonly string[]>>;
   /** Organisations that get a partner-system client (the NGOs). */
   partnerOrganisations: readonly string[];
-  /** nats-server listen address and store, written into its configuration. */
-  nats: { host: string; port: number; storeDir: string };
+  /** nats-server listen address, written into its configuration (the store stays on its command line). */
+  nats: { host: string; port: number };
 }
 
 export interface NetworkTrust {
@@ -122,7 +122,6 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
   const natsConfigFile = writeNatsServerConfig(join(plan.dir, "nats"), {
     host: plan.nats.host,
     port: plan.nats.port,
-    storeDir: plan.nats.storeDir,
     credentials: nats,
     access: networkBusAccess(plan.hosted),
   });
