@@ -254,7 +254,8 @@ describe("the referral network, end to end", () => {
     });
     const intakeDb = network.database("intake").url;
     const outboxBefore = await query<{ n: string }>(intakeDb, "SELECT count(*) AS n FROM kopru_outbox");
-    const nats = await connectNats({ url: network.nats.url });
+    // Reading a stream directly is the admin's alone: no service's NATS user may (ADR 0013).
+    const nats = await connectNats(network.adminNats());
     const subject = `kopru.v1.referral.requested.${orgs.ecm}`;
     const messagesFor = async () =>
       (await nats.jsm.streams.info("KOPRU_REFERRAL", { subjects_filter: subject })).state.subjects?.[

@@ -4,6 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChannelCredentials, Client } from "@grpc/grpc-js";
+import { provisionStreams } from "@kopru/bus";
+import { NETWORK_LAYOUT, networkBusAccess } from "@kopru/events";
+import { type NetworkPki, preparePki } from "@kopru/local";
+import { generateNatsCredentials, natsCredentialEnv } from "@kopru/nats-server";
 import {
   type ClientCaller,
   channelCredentials,
@@ -14,15 +18,15 @@ import {
   type TokenSource,
 } from "@kopru/service-kit";
 import {
+  type ConfinedNatsServer,
+  connectNats,
   createTestDatabase,
-  type NatsServerProcess,
   type SpawnedProcess,
   spawnNodeProcess,
-  startNatsServer,
-  startTestIssuer,
+  startConfinedNatsServer,
   type TestDatabase,
-  type TestIssuer,
 } from "@kopru/testing";
+import { type IdentityUnderTest, startIdentity } from "./identity.js";
 
 export type ServiceName =
   | "intake"
@@ -33,6 +37,14 @@ export type ServiceName =
   | "coordination";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const ALL_SERVICES: ServiceName[] = [
+  "intake",
+  "protection",
+  "ecm",
+  "community-centre",
+  "municipality",
+  "coordination",
+];
 
 /** Organisation ids unique to one run, so nothing collides with another run's data. */
 export function organisations(suffix = randomBytes(3).toString("hex")) {
@@ -71,23 +83,25 @@ export interface RunningService {
 }
 
 /**
- * A Köprü network for one test file: its own nats-server (so durable consumers of other runs never
- * interfere), one fresh PostgreSQL database per service, each service a separate Node process.
- * Services can be stopped, killed and started again on the same database.
+ * A Köprü network for one test file, trusted as the launcher's is: its own nats-server with one
+ * confined user per service (so durable consumers of other runs never interfere, and no service
+ * reads what is not addressed to it), a local CA with mutual TLS on every gRPC port, the real
+ * identity service issuing every token, one fresh PostgreSQL database per service, each service a
+ * separate Node process. Services can be stopped, killed and started again on the same database.
  */
 export class TestNetwork {
   readonly clockFile: string;
-  private readonly dataDir: string;
   private readonly running = new Map<ServiceName, RunningService>();
   private readonly databases = new Map<ServiceName, TestDatabase>();
 
   private constructor(
-    readonly nats: NatsServerProcess,
-    private readonly issuer: TestIssuer,
+    private readonly dataDir: string,
+    readonly pki: NetworkPki,
+    readonly nats: ConfinedNatsServer,
+    readonly identity: IdentityUnderTest,
     readonly orgs: Organisations,
     private readonly extraEnv: Record<string, string>,
   ) {
-    this.dataDir = mkdtempSync(join(tmpdir(), "kopru-e2e-"));
     this.clockFile = join(this.dataDir, "clock-offset-ms");
     writeFileSync(this.clockFile, "0");
   }
@@ -97,17 +111,42 @@ export class TestNetwork {
     orgs: Organisations = organisations(),
     env: Record<string, string> = {},
   ): Promise<TestNetwork> {
-    return new TestNetwork(await startNatsServer({ jetstream: true }), await startTestIssuer(), orgs, env);
+    const dataDir = mkdtempSync(join(tmpdir(), "kopru-e2e-"));
+    const pki = await preparePki(join(dataDir, "pki"));
+    const hosted = hostedBy(orgs);
+    const nats = await startConfinedNatsServer({
+      access: networkBusAccess(hosted),
+      credentials: generateNatsCredentials(ALL_SERVICES),
+    });
+    // The services' users may only look streams up: the admin provisions them, as the launcher does.
+    const admin = await connectNats({ url: nats.url, ...nats.connectOptions("admin") });
+    try {
+      await provisionStreams(admin.jsm, NETWORK_LAYOUT);
+    } finally {
+      await admin.close();
+    }
+    const identity = await startIdentity({
+      repoRoot,
+      tls: { caFile: pki.caFile, ...pki.identityTls },
+      dataDir: join(dataDir, "identity"),
+    });
+    return new TestNetwork(dataDir, pki, nats, identity, orgs, env);
   }
 
-  /** Access tokens from the network's issuer, for whichever caller a scenario plays. */
+  /** Access tokens from the network's identity service, for whichever caller a scenario plays. */
   get tokens(): TokenSource {
-    return this.issuer.tokens;
+    return this.identity.tokens;
   }
 
-  /** The transport credentials a tool calling the services uses. */
+  /** The transport credentials a tool calling the services uses: the operator's certificate. */
   channel(): ChannelCredentials {
-    return channelCredentials("plaintext");
+    return channelCredentials(this.pki.operatorTls);
+  }
+
+  /** `connect()` options for the NATS admin (the only user that may read streams directly). */
+  adminNats(): { url: string; user: string; pass: string; inboxPrefix: string } {
+    const { servers, ...credentials } = this.nats.connectOptions("admin");
+    return { url: servers, ...credentials };
   }
 
   /** A typed client of one service's API, acting as `caller`. */
@@ -144,8 +183,14 @@ export class TestNetwork {
   private environment(name: ServiceName, database: TestDatabase): Record<string, string> {
     const { orgs } = this;
     const hosted = hostedBy(orgs);
+    const tls = this.pki.serviceTls[name];
     return {
-      ...this.issuer.serviceEnv(),
+      AUTH_ISSUER: this.identity.issuer,
+      NODE_EXTRA_CA_CERTS: this.pki.caFile,
+      GRPC_TLS_CA_FILE: tls.caFile,
+      GRPC_TLS_CERT_FILE: tls.certFile,
+      GRPC_TLS_KEY_FILE: tls.keyFile,
+      ...natsCredentialEnv(this.nats.credential(name)),
       NATS_URL: this.nats.url,
       DATABASE_URL: database.url,
       DATA_DIR: join(this.dataDir, name),
@@ -198,7 +243,7 @@ export class TestNetwork {
     for (const name of [...this.running.keys()]) await this.stop(name);
     for (const database of this.databases.values()) await database.drop().catch(() => {});
     await this.nats.close();
-    await this.issuer.close();
+    await this.identity.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

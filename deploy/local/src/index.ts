@@ -15,3 +15,14 @@ export { NatsUnavailableError } from "./nats.js";
 export * from "./network.js";
 export { pool, SeedError, type SeedOptions, type SeedReport, seedDemo } from "./seed.js";
 export * from "./seed-plan.js";
+export { demoTokens } from "./demo-tokens.js";
+export { waitUntilIdentityServes } from "./identity-health.js";
+export {
+  CLI_CLIENT_ID,
+  CLI_REDIRECT_URI,
+  type DemoLogin,
+  generatePassword,
+  generateSecret,
+  partnerClientId,
+} from "./identities.js";
+export { type NetworkPki, type NetworkTrust, preparePki, prepareTrust, type TrustPlan } from "./trust.js";

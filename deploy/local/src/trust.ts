@@ -35,8 +35,8 @@ export interface TrustPlan {
   nats: { host: string; port: number };
 }
 
-export interface NetworkTrust {
-  dir: string;
+/** The local CA and the certificates made from it. */
+export interface NetworkPki {
   caFile: string;
   /** Each service's certificate (server and client). */
   serviceTls: Record<ServiceName, TlsFiles>;
@@ -44,6 +44,10 @@ export interface NetworkTrust {
   identityTls: { certFile: string; keyFile: string };
   /** Operator tools: the CLI, the demo seed, the tests. */
   operatorTls: TlsFiles;
+}
+
+export interface NetworkTrust extends NetworkPki {
+  dir: string;
   nats: NatsCredentials;
   natsConfigFile: string;
   logins: DemoLogin[];
@@ -74,11 +78,12 @@ interface StoredSecrets {
  * across starts; NATS passwords are new at every start (the nats-server configuration is rewritten
  * and every service is given its own at once).
  */
-export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
-  mkdirSync(plan.dir, { recursive: true, mode: 0o700 });
-  chmodSync(plan.dir, 0o700);
-  const pkiDir = join(plan.dir, "pki");
-  const ca = await createCertificateAuthority(pkiDir);
+/**
+ * The local CA under `dir` (reused when there) and fresh certificates from it: one per service for
+ * mutual TLS on gRPC, one for the identity service's HTTPS, one for operator tools. All for loopback.
+ */
+export async function preparePki(dir: string): Promise<NetworkPki> {
+  const ca = await createCertificateAuthority(dir);
   const loopback = { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"] };
   const serviceTls = {} as Record<ServiceName, TlsFiles>;
   for (const service of SERVICE_NAMES) {
@@ -87,6 +92,18 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
   }
   const identity = await issueCertificate(ca, { name: "identity", usage: "server+client", ...loopback });
   const operator = await issueCertificate(ca, { name: "operator", usage: "client" });
+  return {
+    caFile: ca.certPath,
+    serviceTls,
+    identityTls: { certFile: identity.certPath, keyFile: identity.keyPath },
+    operatorTls: { caFile: operator.caPath, certFile: operator.certPath, keyFile: operator.keyPath },
+  };
+}
+
+export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
+  mkdirSync(plan.dir, { recursive: true, mode: 0o700 });
+  chmodSync(plan.dir, 0o700);
+  const pki = await preparePki(join(plan.dir, "pki"));
 
   const secretsFile = join(plan.dir, "secrets.json");
   const stored = readJson<StoredSecrets>(secretsFile);
@@ -128,10 +145,7 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
 
   return {
     dir: plan.dir,
-    caFile: ca.certPath,
-    serviceTls,
-    identityTls: { certFile: identity.certPath, keyFile: identity.keyPath },
-    operatorTls: { caFile: operator.caPath, certFile: operator.certPath, keyFile: operator.keyPath },
+    ...pki,
     nats,
     natsConfigFile,
     logins,

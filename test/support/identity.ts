@@ -1,0 +1,139 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { provisionIdentities } from "@kopru/identity";
+import { clientCredentials, type TokenSource as IssuerTokens, passwordLogin } from "@kopru/identity-client";
+import {
+  CLI_CLIENT_ID,
+  CLI_REDIRECT_URI,
+  generatePassword,
+  generateSecret,
+  partnerClientId,
+} from "@kopru/local";
+import { freePort } from "@kopru/nats-server";
+import { type ClientCaller, serviceAudience, type TokenSource } from "@kopru/service-kit";
+import { type Database, openDatabase } from "@kopru/storage";
+import { createTestDatabase, type SpawnedProcess, spawnNodeProcess, type TestDatabase } from "@kopru/testing";
+
+// The network's real identity service, as a process of its own on its own PostgreSQL database, for
+// the end-to-end tests: every token a scenario uses comes from it, through its real login (staff:
+// authorization code with PKCE over its login form) or client credentials (partner systems).
+// Whoever a scenario plays is provisioned on first use, straight into the identity database — the
+// way an operator's provisioning would, not a way around the provider.
+
+const API_AUDIENCES = ["intake", "protection", "ecm", "community-centre", "municipality", "coordination"].map(
+  serviceAudience,
+);
+
+export interface IdentityUnderTest {
+  issuer: string;
+  process: SpawnedProcess;
+  /** Tokens for any caller: staff (with an actor id) or the organisation's partner system. */
+  tokens: TokenSource;
+  close(): Promise<void>;
+}
+
+export async function startIdentity(options: {
+  repoRoot: string;
+  tls: { caFile: string; certFile: string; keyFile: string };
+  dataDir: string;
+}): Promise<IdentityUnderTest> {
+  const database: TestDatabase = await createTestDatabase({ prefix: "e2e_identity" });
+  const port = await freePort();
+  const issuer = `https://127.0.0.1:${port}`;
+  const serviceDir = join(options.repoRoot, "services", "identity");
+  const child = spawnNodeProcess(join(serviceDir, "src/main.ts"), {
+    env: {
+      DATABASE_URL: database.url,
+      DATA_DIR: options.dataDir,
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: String(port),
+      ISSUER: issuer,
+      HTTP_TLS_CERT_FILE: options.tls.certFile,
+      HTTP_TLS_KEY_FILE: options.tls.keyFile,
+      COOKIE_KEYS: generateSecret(),
+      LOG_LEVEL: "warn",
+      // Every scenario's callers come from one loopback address.
+      LOGIN_RATE_LIMIT: "100000",
+      TOKEN_RATE_LIMIT: "1000000",
+    },
+    cwd: serviceDir,
+    nodeArgs: ["--import", "@kopru/observability/register"],
+  });
+  await child.waitForLine(/OpenID provider .* listening on/, { timeoutMs: 90_000 });
+
+  const db: Database = await openDatabase({ service: "identity", url: database.url });
+  await provisionIdentities(db, {
+    clients: [{ clientId: CLI_CLIENT_ID, kind: "first-party", redirectUris: [CLI_REDIRECT_URI] }],
+  });
+  const ca = readFileSync(options.tls.caFile);
+  const sources = new Map<string, Promise<IssuerTokens>>();
+
+  const staff = async (caller: ClientCaller & { organisationId: string; actorId: string }) => {
+    const roles = [...(caller.roles ?? (caller.role ? [caller.role] : ["caseworker"]))].sort();
+    const id = `${caller.actorId}@${caller.organisationId}`;
+    const key = `${id}#${roles.join(",")}`;
+    let source = sources.get(key);
+    if (!source) {
+      source = (async () => {
+        const password = generatePassword();
+        await provisionIdentities(db, {
+          organisations: [{ id: caller.organisationId, name: caller.organisationId }],
+          users: [
+            {
+              id,
+              organisationId: caller.organisationId,
+              username: id,
+              displayName: caller.actorId,
+              password,
+              roles: roles as never,
+            },
+          ],
+        });
+        return passwordLogin({
+          issuer,
+          ca,
+          clientId: CLI_CLIENT_ID,
+          username: id,
+          password,
+          audiences: API_AUDIENCES,
+        });
+      })();
+      sources.set(key, source);
+    }
+    return source;
+  };
+
+  const partner = async (organisationId: string) => {
+    const clientId = partnerClientId(organisationId);
+    let source = sources.get(clientId);
+    if (!source) {
+      source = (async () => {
+        const clientSecret = generateSecret();
+        await provisionIdentities(db, {
+          organisations: [{ id: organisationId, name: organisationId }],
+          clients: [{ clientId, kind: "partner-system", organisationId, clientSecret }],
+        });
+        return clientCredentials({ issuer, ca, clientId, clientSecret });
+      })();
+      sources.set(clientId, source);
+    }
+    return source;
+  };
+
+  return {
+    issuer,
+    process: child,
+    async tokens(caller, audience) {
+      if (!caller.organisationId) return undefined;
+      const source = caller.actorId
+        ? await staff({ ...caller, organisationId: caller.organisationId, actorId: caller.actorId })
+        : await partner(caller.organisationId);
+      return source.token(audience);
+    },
+    async close() {
+      await child.kill("SIGTERM");
+      await db.close();
+      await database.drop().catch(() => {});
+    },
+  };
+}
