@@ -10,13 +10,7 @@ export {
   REPO_ROOT,
   type ServicePlan,
 } from "./config.js";
-export { LaunchError, Launcher, markerPath, readMarker, relayLine } from "./launcher.js";
-export { NatsUnavailableError } from "./nats.js";
-export * from "./network.js";
-export { pool, SeedError, type SeedOptions, type SeedReport, seedDemo } from "./seed.js";
-export * from "./seed-plan.js";
 export { demoTokens } from "./demo-tokens.js";
-export { waitUntilIdentityServes } from "./identity-health.js";
 export {
   CLI_CLIENT_ID,
   CLI_REDIRECT_URI,
@@ -25,4 +19,10 @@ export {
   generateSecret,
   partnerClientId,
 } from "./identities.js";
+export { waitUntilIdentityServes } from "./identity-health.js";
+export { LaunchError, Launcher, markerPath, readMarker, relayLine } from "./launcher.js";
+export { NatsUnavailableError } from "./nats.js";
+export * from "./network.js";
+export { pool, SeedError, type SeedOptions, type SeedReport, seedDemo } from "./seed.js";
+export * from "./seed-plan.js";
 export { type NetworkPki, type NetworkTrust, preparePki, prepareTrust, type TrustPlan } from "./trust.js";

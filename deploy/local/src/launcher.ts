@@ -527,7 +527,9 @@ export class Launcher {
     return [
       "Demo logins (generated for this machine; all of them, and the partner systems' client secrets,",
       `are in ${this.display(join(trust.dir, "secrets.json"))}, readable only by you):`,
-      ...logins.map((l) => `  ${l.username.padEnd(width + 2)}password ${l.password}   roles ${l.roles.join(", ")}`),
+      ...logins.map(
+        (l) => `  ${l.username.padEnd(width + 2)}password ${l.password}   roles ${l.roles.join(", ")}`,
+      ),
     ];
   }
 

@@ -82,15 +82,25 @@ interface StoredSecrets {
  * The local CA under `dir` (reused when there) and fresh certificates from it: one per service for
  * mutual TLS on gRPC, one for the identity service's HTTPS, one for operator tools. All for loopback.
  */
-export async function preparePki(dir: string): Promise<NetworkPki> {
+export async function preparePki(
+  dir: string,
+  options: {
+    /** Names a party's certificate is valid for; default loopback only. */
+    hostNames?: (party: ServiceName | "identity") => { dnsNames: string[]; ipAddresses: string[] };
+  } = {},
+): Promise<NetworkPki> {
   const ca = await createCertificateAuthority(dir);
-  const loopback = { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"] };
+  const names = options.hostNames ?? (() => ({ dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"] }));
   const serviceTls = {} as Record<ServiceName, TlsFiles>;
   for (const service of SERVICE_NAMES) {
-    const issued = await issueCertificate(ca, { name: service, usage: "server+client", ...loopback });
+    const issued = await issueCertificate(ca, { name: service, usage: "server+client", ...names(service) });
     serviceTls[service] = { caFile: issued.caPath, certFile: issued.certPath, keyFile: issued.keyPath };
   }
-  const identity = await issueCertificate(ca, { name: "identity", usage: "server+client", ...loopback });
+  const identity = await issueCertificate(ca, {
+    name: "identity",
+    usage: "server+client",
+    ...names("identity"),
+  });
   const operator = await issueCertificate(ca, { name: "operator", usage: "client" });
   return {
     caFile: ca.certPath,

@@ -48,6 +48,7 @@ export {
   isTransientBrokerError,
   type ProvisionOptions,
   provisionStreams,
+  streamConfig,
   untilBrokerAnswers,
 } from "./provision.js";
 export { backoffDelay, sleep } from "./retry.js";

@@ -77,7 +77,8 @@ export function untilBrokerAnswers<T>(
   });
 }
 
-function streamConfig(definition: StreamDefinition): Partial<StreamConfig> & { name: string } {
+/** A stream's JetStream configuration, as provisioning creates it (also written out for `nats stream add --config`). */
+export function streamConfig(definition: StreamDefinition): Partial<StreamConfig> & { name: string } {
   return {
     name: definition.name,
     subjects: [...definition.subjects],

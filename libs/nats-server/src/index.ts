@@ -10,6 +10,7 @@ export {
   type NatsCredential,
   type NatsCredentials,
   type NatsServerConfigOptions,
+  natsAuthorizationConfig,
   natsConnectOptions,
   natsCredentialEnv,
   natsServerConfig,
