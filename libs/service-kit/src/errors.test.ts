@@ -105,6 +105,8 @@ describe("ErrorCatalogue", () => {
       "invalid_argument",
       "not_found",
       "permission_denied",
+      "unauthenticated",
+      "unavailable",
     ]);
   });
 });
