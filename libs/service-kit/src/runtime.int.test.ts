@@ -62,6 +62,9 @@ describe("startService readiness", () => {
         GRPC_HOST: "127.0.0.1",
         GRPC_PORT: String(port),
         LOG_LEVEL: "silent",
+        // Keys are fetched on the first call only: readiness needs no issuer that answers.
+        AUTH_ISSUER: "http://127.0.0.1:9",
+        GRPC_PLAINTEXT: "development",
       },
     ).then(
       (started) => {

@@ -10,12 +10,12 @@ describe("ecm configuration", () => {
     expect(checkEnvExampleFile(ecmEnv, new URL("../.env.example", import.meta.url))).toEqual([]);
   });
 
-  it("hosts ecm-unit and needs a supervisor above 5,000 TRY by default", () => {
+  it("hosts ecm-unit and needs an ECM approver above 5,000 TRY by default", () => {
     const config = loadConfig(ecmEnv, AUTH);
     expect(config.GRPC_PORT).toBe(50053);
     expect(config.HOSTED_ORGANISATIONS).toEqual(["ecm-unit"]);
     expect(config.ECM_APPROVAL_THRESHOLD_MINOR).toBe(500_000);
-    expect(config.ECM_SUPERVISOR_ROLES).toEqual(["supervisor"]);
+    expect(config.ECM_APPROVER_ROLES).toEqual(["ecm-approver"]);
   });
 
   it("takes the approval threshold as whole minor units only", () => {

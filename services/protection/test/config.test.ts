@@ -10,11 +10,11 @@ describe("protection configuration", () => {
     expect(checkEnvExampleFile(protectionEnv, new URL("../.env.example", import.meta.url))).toEqual([]);
   });
 
-  it("hosts protection-partner and lets supervisors see restricted cases by default", () => {
+  it("hosts protection-partner and lets protection-restricted staff see restricted cases by default", () => {
     const config = loadConfig(protectionEnv, AUTH);
     expect(config.GRPC_PORT).toBe(50052);
     expect(config.HOSTED_ORGANISATIONS).toEqual(["protection-partner"]);
-    expect(config.RESTRICTED_CASE_ROLES).toEqual(["supervisor"]);
+    expect(config.RESTRICTED_CASE_ROLES).toEqual(["protection-restricted"]);
   });
 
   it("refuses organisation ids that cannot be subject tokens, and an empty list", () => {
