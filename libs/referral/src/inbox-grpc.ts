@@ -48,7 +48,7 @@ export interface InboxDependencies {
 
 /**
  * The ReferralInboxService served by every receiving service. Every call is scoped to the caller's
- * organisation (request metadata `kopru-organisation-id`), which must be one this service hosts;
+ * organisation (the verified token's `kopru_org`), which must be one this service hosts;
  * another organisation's referral answers NOT_FOUND, as an unknown one does.
  */
 export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBinding {

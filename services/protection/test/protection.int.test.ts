@@ -221,6 +221,13 @@ describe("a GBV referral through the protection service", () => {
     const direct = { actor_id: "sv-selin", subject: "sv-selin", client_id: "kopru-test-console" };
     expect(reads.rows).toContainEqual({ action: "read-case", ...direct, via_client_id: null });
     expect(reads.rows.at(-1)).toEqual({ action: "read-case", ...direct, via_client_id: "service-gateway" });
+    // The shared inbox records package reads the same way.
+    const packageReads = await running.context.db.query<Record<string, string | null>>(
+      `SELECT actor_id, subject, client_id FROM referral_audit
+        WHERE referral_id = $1 AND action = 'read-package' ORDER BY id`,
+      [referralId],
+    );
+    expect(packageReads.rows).toContainEqual(direct);
     // The caseworker refused the restricted case is recorded by her own token too.
     expect(reads.rows).toContainEqual({
       action: "refused:read-case",
