@@ -62,8 +62,8 @@ describe("startService readiness", () => {
         GRPC_HOST: "127.0.0.1",
         GRPC_PORT: String(port),
         LOG_LEVEL: "silent",
-        // Never fetched: nothing calls this service's own handlers here.
-        AUTH_ISSUER: "http://127.0.0.1:9/",
+        // Keys are fetched on the first call only: readiness needs no issuer that answers.
+        AUTH_ISSUER: "http://127.0.0.1:9",
         GRPC_PLAINTEXT: "development",
       },
     ).then(

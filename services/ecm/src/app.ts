@@ -1,4 +1,10 @@
-import { receivingServiceSpec, referralForCase, referralLookup, sqlUnitOfWork } from "@kopru/casework";
+import {
+  callerOfActing,
+  receivingServiceSpec,
+  referralForCase,
+  referralLookup,
+  sqlUnitOfWork,
+} from "@kopru/casework";
 import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { ecmServiceBinding } from "./adapters/grpc/ecm-grpc.js";
 import { caseEvents } from "./adapters/messaging/case-events.js";
@@ -41,7 +47,7 @@ export const spec = receivingServiceSpec({
       approval: {
         thresholdMinor: config.ECM_APPROVAL_THRESHOLD_MINOR,
         currency: DEFAULT_CURRENCY,
-        supervisorRoles: config.ECM_SUPERVISOR_ROLES,
+        approverRoles: config.ECM_APPROVER_ROLES,
       },
     };
     return {
@@ -51,7 +57,7 @@ export const spec = receivingServiceSpec({
         openCaseForAcceptedReferral(
           portsFor(tx, name),
           referralForCase(record),
-          { organisationId: record.targetOrganisationId, actorId: acting.actorId, role: undefined },
+          callerOfActing(record.targetOrganisationId, acting),
           clock.now(),
         ),
     };

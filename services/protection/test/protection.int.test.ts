@@ -39,7 +39,7 @@ import type {
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { eventsOn, failure, runSuffix } from "@kopru/referral/testkit";
-import type { ClientCaller } from "@kopru/service-kit";
+import { authorizationMetadata, type ClientCaller, callUnary } from "@kopru/service-kit";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
@@ -58,10 +58,21 @@ const harness = receivingTestService(spec, ProtectionServiceClient, {
   hostedOrganisations: [ORG, SISTER],
 });
 
-const caseworkerA: ClientCaller = { organisationId: ORG, actorId: "cw-ayse", role: "caseworker" };
-const caseworkerB: ClientCaller = { organisationId: ORG, actorId: "cw-baran", role: "caseworker" };
-const supervisor: ClientCaller = { organisationId: ORG, actorId: "sv-selin", role: "supervisor" };
-const sisterStaff: ClientCaller = { organisationId: SISTER, actorId: "cw-other", role: "supervisor" };
+const caseworkerA: ClientCaller = { organisationId: ORG, actorId: "cw-ayse", roles: ["caseworker"] };
+const caseworkerB: ClientCaller = { organisationId: ORG, actorId: "cw-baran", roles: ["caseworker"] };
+// The one who opens every restricted case of the organisation (RESTRICTED_CASE_ROLES).
+const supervisor: ClientCaller = {
+  organisationId: ORG,
+  actorId: "sv-selin",
+  roles: ["supervisor", "protection-restricted"],
+};
+// A supervisor without the restricted role: a title opens nothing.
+const plainSupervisor: ClientCaller = { organisationId: ORG, actorId: "sv-kaan", roles: ["supervisor"] };
+const sisterStaff: ClientCaller = {
+  organisationId: SISTER,
+  actorId: "cw-other",
+  roles: ["supervisor", "protection-restricted"],
+};
 
 function referralPackage(serviceType: ServiceType, extra: Partial<ReferralPackage> = {}): ReferralPackage {
   return testReferralPackage({ from: REFERRER, to: ORG, serviceType, ...extra });
@@ -129,6 +140,12 @@ describe("a GBV referral through the protection service", () => {
     expect(forCaseworker.referralPackage?.gbv).toBeUndefined();
     expect(forCaseworker.referralPackage?.identity?.givenName).toBe("Test");
     expect(forCaseworker.withheldDataCategories).toEqual([DataCategory.DATA_CATEGORY_GBV]);
+    const forPlainSupervisor = await getReferral(referralId, plainSupervisor);
+    expect(forPlainSupervisor.referralPackage?.gbv).toBeUndefined();
+    expect(forPlainSupervisor.withheldDataCategories).toEqual([DataCategory.DATA_CATEGORY_GBV]);
+    // A partner system's token names no user: it never reads the restricted sections.
+    const forSystem = await getReferral(referralId, { organisationId: ORG });
+    expect(forSystem.referralPackage?.gbv).toBeUndefined();
   });
 
   it("opens a restricted case, assigned to whoever accepted, when the referral is accepted", async () => {
@@ -176,6 +193,7 @@ describe("a GBV referral through the protection service", () => {
     expect((await failure(getCase(caseId, caseworkerB))).code).toBe(status.NOT_FOUND);
     expect((await listCases(caseworkerB)).map((c) => c.caseId)).not.toContain(caseId);
     expect((await getCase(caseId, supervisor)).protectionCase?.caseId).toBe(caseId);
+    expect((await failure(getCase(caseId, plainSupervisor))).code).toBe(status.NOT_FOUND);
     const denied = await failure(
       casesCall(
         "assignCase",
@@ -184,6 +202,40 @@ describe("a GBV referral through the protection service", () => {
       ),
     );
     expect(denied.code).toBe(status.NOT_FOUND);
+  });
+
+  it("records on every audit row the token's subject and client, and the client of a relaying service", async () => {
+    const { issuer, auth, running } = harness.service;
+    // The gateway calls for the supervisor: its own token, and the supervisor's beside it.
+    const relayed = authorizationMetadata(
+      await issuer.mintService("gateway", auth.audience),
+      await issuer.mint(supervisor, auth.audience),
+    );
+    const { api } = harness;
+    await callUnary(api, api.getCase, { caseId }, relayed);
+    const reads = await running.context.db.query<Record<string, string | null>>(
+      `SELECT action, actor_id, subject, client_id, via_client_id FROM casework_audit
+        WHERE entity = 'case' AND entity_id = $1 AND action IN ('read-case', 'refused:read-case') ORDER BY id`,
+      [caseId],
+    );
+    const direct = { actor_id: "sv-selin", subject: "sv-selin", client_id: "kopru-test-console" };
+    expect(reads.rows).toContainEqual({ action: "read-case", ...direct, via_client_id: null });
+    expect(reads.rows.at(-1)).toEqual({ action: "read-case", ...direct, via_client_id: "service-gateway" });
+    // The shared inbox records package reads the same way.
+    const packageReads = await running.context.db.query<Record<string, string | null>>(
+      `SELECT actor_id, subject, client_id FROM referral_audit
+        WHERE referral_id = $1 AND action = 'read-package' ORDER BY id`,
+      [referralId],
+    );
+    expect(packageReads.rows).toContainEqual(direct);
+    // The caseworker refused the restricted case is recorded by her own token too.
+    expect(reads.rows).toContainEqual({
+      action: "refused:read-case",
+      actor_id: "cw-baran",
+      subject: "cw-baran",
+      client_id: "kopru-test-console",
+      via_client_id: null,
+    });
   });
 
   it("lets a supervisor widen the team; the new member then sees the case", async () => {
@@ -386,7 +438,7 @@ describe("scoping and validation", () => {
     ).toBe(status.NOT_FOUND);
     expect((await listCases(sisterStaff)).map((c) => c.caseId)).not.toContain(caseId);
     expect((await failure(listCases(sisterStaff, { organisationId: ORG }))).code).toBe(status.NOT_FOUND);
-    const stranger = { organisationId: `nowhere-${suffix}`, actorId: "x", role: "supervisor" };
+    const stranger = { organisationId: `nowhere-${suffix}`, actorId: "x", roles: ["protection-restricted"] };
     expect((await failure(getCase(caseId, stranger))).code).toBe(status.PERMISSION_DENIED);
     // An unrestricted case is open to the whole organisation.
     expect((await getCase(caseId, caseworkerB)).protectionCase?.restricted).toBe(false);
