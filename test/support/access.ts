@@ -124,7 +124,7 @@ export function offeringsOf(o: Organisations): [string, string, string][] {
 }
 
 export function offeringId(organisationId: string, serviceType: string): string {
-  return `${organisationId}-${serviceType.replace("SERVICE_TYPE_", "").toLowerCase()}`;
+  return `${organisationId}-${serviceType.replace("SERVICE_TYPE_", "").toLowerCase().replaceAll("_", "-")}`;
 }
 
 export function offering(organisationId: string, serviceType: string): JsonObject {
@@ -256,15 +256,24 @@ export async function sendReferral(
   );
 }
 
-/** Waits until `host`'s inbox shows the referral to its target. */
+/** Waits until `host`'s inbox lists the referral for the caller's organisation. */
 export async function waitForInbox(
   api: RawApi,
   host: ServiceName,
   referralId: string,
   caller: ClientCaller,
 ): Promise<void> {
-  await waitFor(async () => (await api.call(host, R, "GetReferral", { referralId }, caller)).ok, {
-    timeoutMs: 30_000,
-    message: `referral ${referralId} in the inbox of ${host}`,
-  });
+  await waitFor(
+    async () => {
+      const answer = await api.call(
+        host,
+        R,
+        "ListInbox",
+        { organisationId: caller.organisationId ?? "", page: { pageSize: 200 } },
+        caller,
+      );
+      return answer.ok && JSON.stringify(answer.response).includes(referralId);
+    },
+    { timeoutMs: 30_000, message: `referral ${referralId} in the inbox of ${host}` },
+  );
 }
