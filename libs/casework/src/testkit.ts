@@ -22,22 +22,26 @@ import {
   type Referrer,
   startReferrer,
   startTestService,
+  type TestAuth,
   type TestService,
   tempDataDir,
 } from "@kopru/referral/testkit";
 import {
   type ClientCaller,
-  insecureCredentials,
+  channelCredentials,
   type RunningService,
   type ServiceConfig,
   type ServiceSpec,
+  serviceAudience,
   startService,
 } from "@kopru/service-kit";
 import {
   connectNats,
   createTestDatabase,
   type NatsTestConnection,
+  startTestIssuer,
   type TestDatabase,
+  type TestIssuer,
   waitFor,
 } from "@kopru/testing";
 import { v7 as uuidv7 } from "uuid";
@@ -56,7 +60,7 @@ type ApiClient = Parameters<typeof call>[0];
  */
 export function receivingTestService<S extends z.ZodObject, C extends ServiceConfig, Api extends ApiClient>(
   spec: ServiceSpec<S, C>,
-  Api: new (address: string, credentials: ReturnType<typeof insecureCredentials>) => Api,
+  Api: new (address: string, credentials: ReturnType<typeof channelCredentials>) => Api,
   options: { runName: string; hostedOrganisations: readonly string[]; embedded?: boolean },
 ) {
   type Run = TestService<C>;
@@ -75,6 +79,10 @@ export function receivingTestService<S extends z.ZodObject, C extends ServiceCon
     get api(): Api {
       return started().api;
     },
+    /** The issuer the service trusts, to mint a token for any caller a test plays. */
+    get issuer(): TestIssuer {
+      return started().service.issuer;
+    },
     start: async (): Promise<void> => {
       const service = await startTestService(
         spec,
@@ -84,8 +92,8 @@ export function receivingTestService<S extends z.ZodObject, C extends ServiceCon
       );
       running = {
         service,
-        inbox: new ReferralInboxServiceClient(service.address, insecureCredentials()),
-        api: new Api(service.address, insecureCredentials()),
+        inbox: new ReferralInboxServiceClient(service.address, channelCredentials("plaintext")),
+        api: new Api(service.address, channelCredentials("plaintext")),
       };
     },
     stop: async (): Promise<void> => {
@@ -95,12 +103,12 @@ export function receivingTestService<S extends z.ZodObject, C extends ServiceCon
       running = undefined;
     },
     inboxCall: <Res>(method: keyof ReferralInboxServiceClient, request: unknown, caller: ClientCaller) => {
-      const { inbox } = started();
-      return call<unknown, Res>(inbox, inbox[method] as never, request, caller);
+      const { inbox, service } = started();
+      return call<unknown, Res>(inbox, inbox[method] as never, request, caller, service.auth);
     },
     apiCall: <Res>(method: keyof Api, request: unknown, caller: ClientCaller) => {
-      const { api } = started();
-      return call<unknown, Res>(api, api[method] as never, request, caller);
+      const { api, service } = started();
+      return call<unknown, Res>(api, api[method] as never, request, caller, service.auth);
     },
     receive: (pkg: ReferralPackage, caller: ClientCaller, timeoutMs?: number): Promise<string> => {
       const { service, inbox } = started();
@@ -118,7 +126,7 @@ export function receivingTestService<S extends z.ZodObject, C extends ServiceCon
  */
 export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, Client extends ApiClient>(
   spec: ServiceSpec<S, C>,
-  ApiClient: new (address: string, credentials: ReturnType<typeof insecureCredentials>) => Client,
+  ApiClient: new (address: string, credentials: ReturnType<typeof channelCredentials>) => Client,
   options: {
     databasePrefix: string;
     hostedOrganisations: readonly string[];
@@ -131,6 +139,8 @@ export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, C
   let nats: NatsTestConnection | undefined;
   let database: TestDatabase | undefined;
   let referrer: Referrer | undefined;
+  let issuer: TestIssuer | undefined;
+  const audience = serviceAudience(spec.name);
   let running:
     | { service: RunningService<C>; inbox: CallerApi<ReferralInboxServiceClient>; api: CallerApi<Client> }
     | undefined;
@@ -147,12 +157,16 @@ export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, C
       DATA_DIR: dataDir.dir,
       LOG_LEVEL: "warn",
       HOSTED_ORGANISATIONS: options.hostedOrganisations.join(","),
+      ...must(issuer).serviceEnv(),
+      AUTH_AUDIENCE: audience,
     });
     const address = service.grpc.address;
+    const plaintext = channelCredentials("plaintext");
+    const auth = { audience, tokens: must(issuer).tokens };
     running = {
       service,
-      inbox: new CallerApi(new ReferralInboxServiceClient(address, insecureCredentials()), options.caller),
-      api: new CallerApi(new ApiClient(address, insecureCredentials()), options.caller),
+      inbox: new CallerApi(new ReferralInboxServiceClient(address, plaintext), options.caller, auth),
+      api: new CallerApi(new ApiClient(address, plaintext), options.caller, auth),
     };
   }
   async function stopServing(): Promise<void> {
@@ -171,6 +185,10 @@ export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, C
     get referrer(): Referrer {
       return must(referrer);
     },
+    /** The issuer the service trusts, to mint a token for any caller a test plays. */
+    get issuer(): TestIssuer {
+      return must(issuer);
+    },
     get service(): RunningService<C> {
       return must(running).service;
     },
@@ -181,6 +199,7 @@ export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, C
       return must(running).api;
     },
     start: async (): Promise<void> => {
+      issuer = await startTestIssuer();
       nats = await connectNats();
       database = await createTestDatabase({ prefix: options.databasePrefix });
       await startServing();
@@ -198,6 +217,7 @@ export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, C
         await nats.close();
       }
       await database?.drop();
+      await issuer?.close();
       dataDir.remove();
     },
   };
@@ -208,7 +228,7 @@ export function networkTestRun<S extends z.ZodObject, C extends ServiceConfig, C
  * service's inbox shows it RECEIVED to `caller`. Returns the referral id.
  */
 export async function deliverReferral(
-  service: { nats: NatsTestConnection },
+  service: { nats: NatsTestConnection; auth: TestAuth },
   inbox: ReferralInboxServiceClient,
   pkg: ReferralPackage,
   caller: ClientCaller,
@@ -223,6 +243,7 @@ export async function deliverReferral(
           inbox.getReferral,
           { referralId: pkg.referralId },
           caller,
+          service.auth,
         )
       ).referral?.status === ReferralStatus.REFERRAL_STATUS_RECEIVED,
     { timeoutMs, message: "the referral never reached RECEIVED" },

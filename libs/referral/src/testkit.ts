@@ -13,13 +13,16 @@ import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { directoryMigrations } from "@kopru/directory";
 import { EVENTS, STREAMS } from "@kopru/events";
 import {
+  authorizationMetadata,
   type ClientCaller,
   callUnary,
   type RunningService,
   type ServiceConfig,
   type ServiceSpec,
+  serviceAudience,
   startService,
   systemClock,
+  type TokenSource,
   type UnaryMethod,
 } from "@kopru/service-kit";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
@@ -27,7 +30,9 @@ import {
   connectNats,
   createTestDatabase,
   type NatsTestConnection,
+  startTestIssuer,
   type TestDatabase,
+  type TestIssuer,
   waitFor,
 } from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
@@ -47,20 +52,31 @@ export function runSuffix(): string {
   return randomBytes(4).toString("hex");
 }
 
+/** How a test's calls get their access tokens: whom the service trusts and which audience it is. */
+export interface TestAuth {
+  tokens: TokenSource;
+  audience: string;
+}
+
 export interface TestService<C extends ServiceConfig> {
   running: RunningService<C>;
   address: string;
   nats: NatsTestConnection;
   /** Absent when the service runs on its embedded PGlite database. */
   database: TestDatabase | undefined;
+  /** The issuer the service trusts: tests mint their callers' tokens with it. */
+  issuer: TestIssuer;
+  /** Tokens from `issuer` for the service's audience, for `call`. */
+  auth: TestAuth;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the service in this process as the network would run it: its own fresh PostgreSQL database
  * (or, `embedded`, its PGlite database in a temporary DATA_DIR), the real NATS JetStream, an
- * ephemeral gRPC port. The spec is renamed for the run, so its durable
- * consumers (the directory's included) are this run's alone and can be deleted afterwards.
+ * ephemeral gRPC port, and a test issuer of its own whose tokens it verifies for its usual audience.
+ * The spec is renamed for the run, so its durable consumers (the directory's included) are this
+ * run's alone and can be deleted afterwards.
  */
 export async function startTestService<S extends z.ZodObject, C extends ServiceConfig>(
   spec: ServiceSpec<S, C>,
@@ -68,6 +84,8 @@ export async function startTestService<S extends z.ZodObject, C extends ServiceC
   env: Record<string, string>,
   options: { embedded?: boolean } = {},
 ): Promise<TestService<C>> {
+  const issuer = await startTestIssuer();
+  const audience = serviceAudience(spec.name);
   const nats = await connectNats();
   const database = options.embedded
     ? undefined
@@ -82,6 +100,8 @@ export async function startTestService<S extends z.ZodObject, C extends ServiceC
       GRPC_HOST: "127.0.0.1",
       GRPC_PORT: "0",
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+      ...issuer.serviceEnv(),
+      AUTH_AUDIENCE: audience,
       ...env,
     },
   );
@@ -90,6 +110,8 @@ export async function startTestService<S extends z.ZodObject, C extends ServiceC
     address: running.grpc.address,
     nats,
     database,
+    issuer,
+    auth: { tokens: issuer.tokens, audience },
     async stop() {
       await running.stop();
       for (const stream of [STREAMS.referral.name, STREAMS.directory.name]) {
@@ -100,6 +122,7 @@ export async function startTestService<S extends z.ZodObject, C extends ServiceC
       }
       await nats.close();
       await database?.drop();
+      await issuer.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -154,14 +177,21 @@ export async function eventsOn<T>(
   );
 }
 
-/** A typed unary call with caller metadata. */
-export function call<Req, Res>(
+/** A typed unary call as `caller`, with an access token from `auth` for the service's audience. */
+export async function call<Req, Res>(
   client: Client,
   method: (...args: never[]) => unknown,
   request: Req,
   caller: ClientCaller,
+  auth: TestAuth,
 ): Promise<Res> {
-  return callUnary<Req, Res>(client, method as unknown as UnaryMethod<Req, Res>, request, caller);
+  const token = await auth.tokens(caller, auth.audience);
+  return callUnary<Req, Res>(
+    client,
+    method as unknown as UnaryMethod<Req, Res>,
+    request,
+    authorizationMetadata(token),
+  );
 }
 
 export interface CallFailure {

@@ -62,8 +62,8 @@ describe("startService readiness", () => {
         GRPC_HOST: "127.0.0.1",
         GRPC_PORT: String(port),
         LOG_LEVEL: "silent",
-        // Never fetched: nothing calls this service's own handlers here.
-        AUTH_ISSUER: "http://127.0.0.1:9/",
+        // Keys are fetched on the first call only: readiness needs no issuer that answers.
+        AUTH_ISSUER: "http://127.0.0.1:9",
         GRPC_PLAINTEXT: "development",
       },
     ).then(
@@ -90,47 +90,5 @@ describe("startService readiness", () => {
 
     await running?.stop();
     expect(await checkHealth(address, "", 500)).toBe("UNREACHABLE");
-  });
-});
-
-describe("startService transport security", () => {
-  const base = { AUTH_ISSUER: "http://127.0.0.1:9/", GRPC_PORT: "0", LOG_LEVEL: "silent" };
-  const spec = {
-    name: "tls-check",
-    envSchema: serviceEnv(0),
-    migrations: [],
-    layout: layoutFor("TLS_CHECK"),
-    errors: new ErrorCatalogue(),
-    build: async () => ({ grpc: [] }),
-  };
-
-  it("refuses to serve without TLS files unless plaintext is asked for by name, naming each file", async () => {
-    const error = await startService(spec, base).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: "ConfigError" });
-    const message = (error as Error).message;
-    for (const variable of ["GRPC_TLS_CA_FILE", "GRPC_TLS_CERT_FILE", "GRPC_TLS_KEY_FILE"])
-      expect(message).toContain(variable);
-  });
-
-  it("refuses a plaintext flag other than development, and the flag together with TLS files", async () => {
-    expect(
-      await startService(spec, { ...base, GRPC_PLAINTEXT: "yes" }).catch((e: Error) => e.message),
-    ).toContain("GRPC_PLAINTEXT");
-    const both = await startService(spec, {
-      ...base,
-      GRPC_PLAINTEXT: "development",
-      GRPC_TLS_CA_FILE: "/ca.pem",
-      GRPC_TLS_CERT_FILE: "/c.pem",
-      GRPC_TLS_KEY_FILE: "/k.pem",
-    }).catch((e: Error) => e.message);
-    expect(both).toContain("cannot be set together with GRPC_TLS_* files");
-  });
-
-  it("names AUTH_ISSUER when it is missing", async () => {
-    const { AUTH_ISSUER: _, ...withoutIssuer } = base;
-    const message = await startService(spec, { ...withoutIssuer, GRPC_PLAINTEXT: "development" }).catch(
-      (e: Error) => e.message,
-    );
-    expect(message).toMatch(/AUTH_ISSUER: required/);
   });
 });

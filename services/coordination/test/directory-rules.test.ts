@@ -1,7 +1,13 @@
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { ReRouteReason } from "@kopru/contracts/coordination/v1/tracking";
 import { describe, expect, it } from "vitest";
-import { mayManageDirectoryOf, parseRole, trackingScope } from "../src/domain/access.js";
+import {
+  accessFor,
+  mayAddOrganisations,
+  mayManageDirectoryOf,
+  mayRequestReRoute,
+  trackingScope,
+} from "../src/domain/access.js";
 import { isDirectoryId, slugCandidates, slugFromName } from "../src/domain/ids.js";
 import { excludedOrganisations, reRouteRefusal } from "../src/domain/reroute.js";
 
@@ -23,27 +29,46 @@ describe("organisation ids from names", () => {
 });
 
 describe("access", () => {
-  it("reads roles as StaffRole names, in any spelling", () => {
-    expect(parseRole("coordinator")).toEqual({ coordinator: true, admin: false });
-    expect(parseRole("STAFF_ROLE_ADMIN")).toEqual({ coordinator: false, admin: true });
-    expect(parseRole(undefined)).toEqual({ coordinator: false, admin: false });
+  const access = (organisationId: string, ...roles: string[]) => accessFor(organisationId, roles);
+
+  it("reads every role of the token, in any spelling", () => {
+    expect(access("iom", "caseworker", "COORDINATOR")).toEqual({
+      organisationId: "iom",
+      coordinator: true,
+      networkAdmin: false,
+      supervisor: false,
+    });
+    expect(access("ngo-a", "network_admin", "supervisor")).toMatchObject({
+      networkAdmin: true,
+      supervisor: true,
+      coordinator: false,
+    });
+    expect(access("ngo-a")).toMatchObject({ coordinator: false, networkAdmin: false, supervisor: false });
   });
 
-  it("lets coordinators manage every entry and admins only their own organisation's", () => {
-    const admin = { organisationId: "mmcc-adana", coordinator: false, admin: true };
-    expect(mayManageDirectoryOf(admin, "mmcc-adana")).toBe(true);
-    expect(mayManageDirectoryOf(admin, "mmcc-kilis")).toBe(false);
-    expect(
-      mayManageDirectoryOf({ organisationId: "iom", coordinator: true, admin: false }, "mmcc-kilis"),
-    ).toBe(true);
-    expect(
-      mayManageDirectoryOf({ organisationId: "mmcc-adana", coordinator: false, admin: false }, "mmcc-adana"),
-    ).toBe(false);
+  it("lets coordinators and network admins manage every entry, supervisors only their own organisation's", () => {
+    expect(mayManageDirectoryOf(access("iom", "coordinator"), "mmcc-kilis")).toBe(true);
+    expect(mayManageDirectoryOf(access("kopru", "network-admin"), "mmcc-kilis")).toBe(true);
+    const supervisor = access("mmcc-adana", "caseworker", "supervisor");
+    expect(mayManageDirectoryOf(supervisor, "mmcc-adana")).toBe(true);
+    expect(mayManageDirectoryOf(supervisor, "mmcc-kilis")).toBe(false);
+    expect(mayManageDirectoryOf(access("mmcc-adana", "caseworker"), "mmcc-adana")).toBe(false);
+    expect(mayManageDirectoryOf(access("mmcc-adana"), "mmcc-adana")).toBe(false);
   });
 
-  it("limits tracking to the caller's organisation unless it is a coordinator", () => {
-    expect(trackingScope({ organisationId: "iom", coordinator: true, admin: false })).toBeUndefined();
-    expect(trackingScope({ organisationId: "ngo-a", coordinator: false, admin: true })).toBe("ngo-a");
+  it("lets only coordinators and network admins add organisations", () => {
+    expect(mayAddOrganisations(access("iom", "coordinator"))).toBe(true);
+    expect(mayAddOrganisations(access("kopru", "network-admin"))).toBe(true);
+    expect(mayAddOrganisations(access("mmcc-adana", "supervisor"))).toBe(false);
+  });
+
+  it("tracks the whole network and asks for re-routes only as a coordinator", () => {
+    expect(trackingScope(access("iom", "caseworker", "coordinator"))).toBeUndefined();
+    expect(mayRequestReRoute(access("iom", "coordinator"))).toBe(true);
+    for (const other of [access("kopru", "network-admin"), access("ngo-a", "supervisor"), access("ngo-a")]) {
+      expect(trackingScope(other)).toBe(other.organisationId);
+      expect(mayRequestReRoute(other)).toBe(false);
+    }
   });
 });
 

@@ -9,7 +9,6 @@ import {
   type ServiceOffering,
 } from "@kopru/contracts/coordination/v1/directory";
 import { EVENTS, STREAMS } from "@kopru/events";
-import { callUnary } from "@kopru/service-kit";
 import { waitFor } from "@kopru/testing";
 import type { StoredMsg } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,11 +25,11 @@ import {
 // PGlite default alike.
 describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (engine) => {
   let h: Harness;
-  let coordinator: { organisationId: string; role: string };
+  let coordinator: { organisationId: string; actorId: string; roles: string[] };
 
   beforeAll(async () => {
     h = await startCoordination({}, engine);
-    coordinator = { organisationId: `iom-${h.suffix}`, role: "coordinator" };
+    coordinator = { organisationId: `iom-${h.suffix}`, actorId: "coordinator-1", roles: ["coordinator"] };
   });
 
   afterAll(async () => {
@@ -38,29 +37,27 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
     // KOPRU_DIRECTORY is shared and kept forever (replicas replay it): leave this run's entries
     // inactive, so no replica ever routes to them. They also sit in a province that does not exist.
     try {
-      const organisations = await callUnary(h.client, h.client.listOrganisations, {
+      const organisations = await h.call(h.client.listOrganisations, {
         partnerKinds: [],
         provinceCodes: [],
         includeInactive: false,
         page: { pageSize: 500, pageToken: "" },
       });
       for (const organisation of organisations.organisations) {
-        const offerings = await callUnary(h.client, h.client.listServiceOfferings, {
+        const offerings = await h.call(h.client.listServiceOfferings, {
           organisationIds: [organisation.organisationId],
           serviceTypes: [],
           capacityStatuses: [],
           includeInactive: false,
         });
         for (const o of offerings.serviceOfferings) {
-          await callUnary(
-            h.client,
+          await h.call(
             h.client.removeServiceOffering,
             { serviceOfferingId: o.serviceOfferingId },
             coordinator,
           );
         }
-        await callUnary(
-          h.client,
+        await h.call(
           h.client.upsertOrganisation,
           { organisation: { ...organisation, active: false } },
           coordinator,
@@ -121,8 +118,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
 
     it("creates an organisation with an id derived from its name and publishes it in the same step", async () => {
       const before = await lastDirectorySeq();
-      const { organisation } = await callUnary(
-        h.client,
+      const { organisation } = await h.call(
         h.client.upsertOrganisation,
         {
           organisation: {
@@ -159,8 +155,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
     it("publishes nothing when the same state is upserted again (seeding twice is harmless)", async () => {
       await outboxDrained();
       const before = await lastDirectorySeq();
-      const again = await callUnary(
-        h.client,
+      const again = await h.call(
         h.client.upsertOrganisation,
         {
           organisation: {
@@ -182,8 +177,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
 
     it("versions an offering's events: upsert 1, capacity 2 + 3, removal 4 + 5", async () => {
       const before = await lastDirectorySeq();
-      const created = await callUnary(
-        h.client,
+      const created = await h.call(
         h.client.upsertServiceOffering,
         { serviceOffering: offering(organisationId) },
         coordinator,
@@ -191,24 +185,17 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
       const id = created.serviceOffering?.serviceOfferingId ?? "";
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
-      const limited = await callUnary(
-        h.client,
+      const limited = await h.call(
         h.client.setCapacityStatus,
         { serviceOfferingId: id, capacityStatus: CapacityStatus.CAPACITY_STATUS_LIMITED },
-        // An organisation's own admin may change its entries.
-        { organisationId, role: "admin" },
+        // An organisation's own supervisor may change its entries.
+        { organisationId, actorId: "supervisor-1", roles: ["caseworker", "supervisor"] },
       );
       expect(limited.serviceOffering?.capacityStatus).toBe(CapacityStatus.CAPACITY_STATUS_LIMITED);
 
-      const removed = await callUnary(
-        h.client,
-        h.client.removeServiceOffering,
-        { serviceOfferingId: id },
-        coordinator,
-      );
+      const removed = await h.call(h.client.removeServiceOffering, { serviceOfferingId: id }, coordinator);
       expect(removed.removedAt).toBeInstanceOf(Date);
-      const removedAgain = await callUnary(
-        h.client,
+      const removedAgain = await h.call(
         h.client.removeServiceOffering,
         { serviceOfferingId: id },
         coordinator,
@@ -235,14 +222,14 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
       ).toBe(false);
 
       // Removed: out of the default listing, still there with include_inactive.
-      const listed = await callUnary(h.client, h.client.listServiceOfferings, {
+      const listed = await h.call(h.client.listServiceOfferings, {
         organisationIds: [organisationId],
         serviceTypes: [],
         capacityStatuses: [],
         includeInactive: false,
       });
       expect(listed.serviceOfferings.map((o) => o.serviceOfferingId)).not.toContain(id);
-      const all = await callUnary(h.client, h.client.listServiceOfferings, {
+      const all = await h.call(h.client.listServiceOfferings, {
         organisationIds: [organisationId],
         serviceTypes: [],
         capacityStatuses: [],
@@ -252,8 +239,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
 
       // A removed offering takes no capacity change.
       const err = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.setCapacityStatus,
           { serviceOfferingId: id, capacityStatus: CapacityStatus.CAPACITY_STATUS_FULL },
           coordinator,
@@ -264,7 +250,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
 
     it("searches offerings with the routing ranking, best first", async () => {
       const upsert = (o: ServiceOffering) =>
-        callUnary(h.client, h.client.upsertServiceOffering, { serviceOffering: o }, coordinator);
+        h.call(h.client.upsertServiceOffering, { serviceOffering: o }, coordinator);
       const arabic = await upsert(offering(organisationId, { serviceOfferingId: `ar-${h.suffix}` }));
       await upsert(
         offering(organisationId, {
@@ -289,7 +275,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
       expect(arabic.serviceOffering?.serviceOfferingId).toBe(`ar-${h.suffix}`);
 
       const search = (extra: object = {}) =>
-        callUnary(h.client, h.client.searchServices, {
+        h.call(h.client.searchServices, {
           serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
           provinceCode: "TUR098",
           districtCode: "TUR098004",
@@ -321,7 +307,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
     });
 
     it("lists organisations by partner kind and province", async () => {
-      const page = await callUnary(h.client, h.client.listOrganisations, {
+      const page = await h.call(h.client.listOrganisations, {
         partnerKinds: [PartnerKind.PARTNER_KIND_MUNICIPALITY],
         provinceCodes: ["TUR098"],
         includeInactive: false,
@@ -329,7 +315,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
       });
       expect(page.organisations.map((o) => o.organisationId)).toContain(organisationId);
       expect(page.page?.totalSize).toBe(1);
-      const none = await callUnary(h.client, h.client.listOrganisations, {
+      const none = await h.call(h.client.listOrganisations, {
         partnerKinds: [],
         provinceCodes: ["TUR097"],
         includeInactive: true,
@@ -341,8 +327,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
   describe("directory rules", () => {
     it("names every bad field of an offering (INVALID_ARGUMENT)", async () => {
       const err = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.upsertServiceOffering,
           {
             serviceOffering: offering("Not A Slug", {
@@ -373,8 +358,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
 
     it("refuses sensitive categories outside the service type's data contract", async () => {
       const err = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.upsertServiceOffering,
           {
             serviceOffering: offering(`any-${h.suffix}`, {
@@ -394,8 +378,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
 
     it("names the organisation fields at fault", async () => {
       const err = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.upsertOrganisation,
           {
             organisation: {
@@ -416,14 +399,13 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
         "organisation.partner_kind",
         "organisation.locations[0].province_code",
       ]);
-      const missing = await failure(callUnary(h.client, h.client.upsertOrganisation, {}, coordinator));
+      const missing = await failure(h.call(h.client.upsertOrganisation, {}, coordinator));
       expect(invalidFields(missing)).toEqual(["organisation"]);
     });
 
     it("answers NOT_FOUND for an unknown organisation or offering", async () => {
       const unknownOrg = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.upsertServiceOffering,
           { serviceOffering: offering(`nobody-${h.suffix}`) },
           coordinator,
@@ -431,8 +413,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
       );
       expect(unknownOrg.code).toBe(status.NOT_FOUND);
       const unknownOffering = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.setCapacityStatus,
           { serviceOfferingId: `nothing-${h.suffix}`, capacityStatus: CapacityStatus.CAPACITY_STATUS_FULL },
           coordinator,
@@ -441,7 +422,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
       expect(unknownOffering.code).toBe(status.NOT_FOUND);
     });
 
-    it("lets only coordinators add organisations, and admins change only their own", async () => {
+    it("lets only coordinators add organisations, and supervisors change only their own", async () => {
       const organisation = {
         organisationId: `ngo-${h.suffix}`,
         name: "Synthetic NGO",
@@ -449,31 +430,28 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
         locations: [],
         active: true,
       };
-      const anonymous = await failure(callUnary(h.client, h.client.upsertOrganisation, { organisation }));
+      const anonymous = await failure(h.call(h.client.upsertOrganisation, { organisation }));
       expect(anonymous.code).toBe(status.PERMISSION_DENIED);
       const admin = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.upsertOrganisation,
           { organisation },
-          { organisationId: organisation.organisationId, role: "admin" },
+          { organisationId: organisation.organisationId, actorId: "supervisor-1", roles: ["supervisor"] },
         ),
       );
       expect(admin.code).toBe(status.PERMISSION_DENIED);
-      await callUnary(h.client, h.client.upsertOrganisation, { organisation }, coordinator);
-      const ownAdmin = await callUnary(
-        h.client,
+      await h.call(h.client.upsertOrganisation, { organisation }, coordinator);
+      const ownAdmin = await h.call(
         h.client.upsertOrganisation,
         { organisation: { ...organisation, shortName: "SN" } },
-        { organisationId: organisation.organisationId, role: "admin" },
+        { organisationId: organisation.organisationId, actorId: "supervisor-1", roles: ["supervisor"] },
       );
       expect(ownAdmin.organisation?.shortName).toBe("SN");
       const otherAdmin = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.upsertServiceOffering,
           { serviceOffering: offering(organisation.organisationId) },
-          { organisationId: `someone-else-${h.suffix}`, role: "admin" },
+          { organisationId: `someone-else-${h.suffix}`, actorId: "supervisor-2", roles: ["supervisor"] },
         ),
       );
       expect(otherAdmin.code).toBe(status.PERMISSION_DENIED);

@@ -26,9 +26,25 @@ import {
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
-import { insecureCredentials, type RunningService, startService } from "@kopru/service-kit";
+import {
+  authorizationMetadata,
+  type ClientCaller,
+  callUnary,
+  channelCredentials,
+  type RunningService,
+  serviceAudience,
+  startService,
+  type UnaryMethod,
+} from "@kopru/service-kit";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
-import { connectNats, createTestDatabase, type NatsTestConnection, type TestDatabase } from "@kopru/testing";
+import {
+  connectNats,
+  createTestDatabase,
+  type NatsTestConnection,
+  startTestIssuer,
+  type TestDatabase,
+  type TestIssuer,
+} from "@kopru/testing";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { v7 as uuidv7 } from "uuid";
 import { coordinationSpec } from "../src/app.js";
@@ -47,6 +63,13 @@ export interface Harness {
   service: RunningService<CoordinationConfig>;
   client: CoordinationServiceClient;
   database: TestDatabase | undefined;
+  /** The issuer coordination trusts in this run. */
+  issuer: TestIssuer;
+  /**
+   * Calls one method as `caller`, with a token from the run's issuer. The default caller is a
+   * client whose token names no organisation (what a caller without one could always do).
+   */
+  call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, caller?: ClientCaller): Promise<Res>;
   /** Moves the service's business clock ahead by `ms` (KOPRU_CLOCK_OFFSET_FILE). */
   setClockOffset(ms: number): Promise<void>;
   stop(): Promise<void>;
@@ -62,6 +85,8 @@ export async function startCoordination(
   engine: Engine = "postgres",
 ): Promise<Harness> {
   const suffix = randomBytes(4).toString("hex");
+  const issuer = await startTestIssuer();
+  const audience = serviceAudience("coordination");
   const nats = await connectNats();
   await provisionStreams(nats.jsm, NETWORK_LAYOUT);
   const consumerName = `coordination-status-t-${suffix}`;
@@ -84,10 +109,11 @@ export async function startCoordination(
       GRPC_PORT: "0",
       LOG_LEVEL: "silent",
       KOPRU_CLOCK_OFFSET_FILE: clockFile,
+      ...issuer.serviceEnv(),
       ...env,
     },
   );
-  const client = new CoordinationServiceClient(service.grpc.address, insecureCredentials());
+  const client = new CoordinationServiceClient(service.grpc.address, channelCredentials("plaintext"));
   return {
     suffix,
     engine,
@@ -95,6 +121,11 @@ export async function startCoordination(
     service,
     client,
     database,
+    issuer,
+    async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, caller: ClientCaller = {}) {
+      const token = await issuer.mint(caller, audience);
+      return callUnary(client, method, request, authorizationMetadata(token));
+    },
     setClockOffset: (ms) => writeFile(clockFile, String(ms)),
     async stop() {
       client.close();
@@ -102,6 +133,7 @@ export async function startCoordination(
       await nats.jsm.consumers.delete(STREAMS.referral.name, consumerName).catch(() => {});
       await nats.close();
       await database?.drop();
+      await issuer.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

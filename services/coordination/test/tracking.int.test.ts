@@ -18,7 +18,6 @@ import {
   ReRouteReason,
 } from "@kopru/contracts/coordination/v1/tracking";
 import { EVENTS, STREAMS } from "@kopru/events";
-import { callUnary } from "@kopru/service-kit";
 import { waitFor } from "@kopru/testing";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,7 +45,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
   let h: Harness;
   let partner: Publisher;
   let s: string;
-  let coordinator: { organisationId: string; role: string };
+  let coordinator: { organisationId: string; actorId: string; roles: string[] };
 
   const T0 = new Date(Date.now() - 10 * DAY);
   const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -67,7 +66,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
     // Groups of one referral are withheld; groups of two and more are published.
     h = await startCoordination({ FIGURES_MIN_CELL_SIZE: "2" }, engine);
     s = h.suffix;
-    coordinator = { organisationId: `iom-${s}`, role: "coordinator" };
+    coordinator = { organisationId: `iom-${s}`, actorId: "coordinator-1", roles: ["coordinator"] };
     REFERRER = `ngo-${s}`;
     MMCC = `mmcc-${s}`;
     CC = `cc-${s}`;
@@ -203,7 +202,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
   }
 
   function figures(partial: Partial<FigureFilter>, groupBy: FigureDimension[] = [], caller = coordinator) {
-    return callUnary(h.client, h.client.getReferralFigures, { filter: filter(partial), groupBy }, caller);
+    return h.call(h.client.getReferralFigures, { filter: filter(partial), groupBy }, caller);
   }
 
   async function waitForTimeline(
@@ -212,8 +211,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
   ) {
     return waitFor(
       async () => {
-        const timeline = await callUnary(
-          h.client,
+        const timeline = await h.call(
           h.client.getReferralTimeline,
           { referralId, includeChain: true },
           coordinator,
@@ -339,14 +337,17 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
     });
 
     it("counts only its own referrals for a caller who is not a coordinator", async () => {
-      const mine = await figures({}, [], { organisationId: MMCC, role: "supervisor" });
+      const mine = await figures({}, [], {
+        organisationId: MMCC,
+        actorId: "supervisor-1",
+        roles: ["supervisor"],
+      });
       expect(mine.total?.requested).toBe(3);
     });
 
     it("names the bad fields of a figures request", async () => {
       const err = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.getReferralFigures,
           {
             filter: filter({
@@ -367,15 +368,14 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
         "group_by[2]",
         "group_by[1]",
       ]);
-      const anonymous = await failure(callUnary(h.client, h.client.getReferralFigures, { groupBy: [] }));
+      const anonymous = await failure(h.call(h.client.getReferralFigures, { groupBy: [] }));
       expect(anonymous.code).toBe(status.PERMISSION_DENIED);
     });
   });
 
   describe("timelines", () => {
     it("returns a referral with every transition in time order", async () => {
-      const { referrals, transitions } = await callUnary(
-        h.client,
+      const { referrals, transitions } = await h.call(
         h.client.getReferralTimeline,
         { referralId: ids.a1, includeChain: false },
         coordinator,
@@ -414,8 +414,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
 
     it("answers NOT_FOUND to an organisation that neither sent nor received the referral", async () => {
       const outsider = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.getReferralTimeline,
           { referralId: ids.a1, includeChain: true },
           {
@@ -424,29 +423,18 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
         ),
       );
       expect(outsider.code).toBe(status.NOT_FOUND);
-      const target = await callUnary(
-        h.client,
+      const target = await h.call(
         h.client.getReferralTimeline,
         { referralId: ids.a1, includeChain: true },
         { organisationId: MMCC },
       );
       expect(target.referrals).toHaveLength(1);
       const unknown = await failure(
-        callUnary(
-          h.client,
-          h.client.getReferralTimeline,
-          { referralId: uuidv7(), includeChain: false },
-          coordinator,
-        ),
+        h.call(h.client.getReferralTimeline, { referralId: uuidv7(), includeChain: false }, coordinator),
       );
       expect(unknown.code).toBe(status.NOT_FOUND);
       const bad = await failure(
-        callUnary(
-          h.client,
-          h.client.getReferralTimeline,
-          { referralId: "a1", includeChain: false },
-          coordinator,
-        ),
+        h.call(h.client.getReferralTimeline, { referralId: "a1", includeChain: false }, coordinator),
       );
       expect(invalidFields(bad)).toEqual(["referral_id"]);
     });
@@ -454,8 +442,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
 
   describe("overdue referrals", () => {
     it("lists referrals past their answer deadline, most overdue first, and expired ones on request", async () => {
-      const overdue = await callUnary(
-        h.client,
+      const overdue = await h.call(
         h.client.listOverdueReferrals,
         {
           targetOrganisationIds: [],
@@ -472,8 +459,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       expect(c2?.overdueSeconds).toBeGreaterThanOrEqual(4 * 86_400 - 60);
       expect(c2?.rerouteRequested).toBe(false);
 
-      const withExpired = await callUnary(
-        h.client,
+      const withExpired = await h.call(
         h.client.listOverdueReferrals,
         {
           targetOrganisationIds: [],
@@ -506,8 +492,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       );
       await waitForTimeline(d1, (_, transitions) => transitions === 2);
       const list = () =>
-        callUnary(
-          h.client,
+        h.call(
           h.client.listOverdueReferrals,
           {
             targetOrganisationIds: [late],
@@ -536,8 +521,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
     let requestedAt: Date | undefined;
 
     it("publishes ReferralReRouteRequested to the referrer, excluding every target tried", async () => {
-      const response = await callUnary(
-        h.client,
+      const response = await h.call(
         h.client.requestReRoute,
         {
           referralId: ids.a3,
@@ -580,8 +564,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       });
 
       // Asking again changes nothing and publishes nothing.
-      const again = await callUnary(
-        h.client,
+      const again = await h.call(
         h.client.requestReRoute,
         { referralId: ids.a3, reason: ReRouteReason.RE_ROUTE_REASON_EXPIRED, excludedOrganisationIds: [] },
         coordinator,
@@ -594,8 +577,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       const last = await h.nats.jsm.streams.getMessage(STREAMS.coordination.name, { last_by_subj: subject });
       expect(last?.seq).toBe(stored.seq);
 
-      const listed = await callUnary(
-        h.client,
+      const listed = await h.call(
         h.client.listOverdueReferrals,
         {
           targetOrganisationIds: [MMCC],
@@ -614,24 +596,21 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
 
     it("refuses what cannot be re-routed, and callers who are not coordinators", async () => {
       const accepted = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.requestReRoute,
           { referralId: ids.a2, reason: ReRouteReason.RE_ROUTE_REASON_EXPIRED, excludedOrganisationIds: [] },
           coordinator,
         ),
       );
       expect(accepted.code).toBe(status.FAILED_PRECONDITION);
-      const declined = await callUnary(
-        h.client,
+      const declined = await h.call(
         h.client.requestReRoute,
         { referralId: ids.c1, reason: ReRouteReason.RE_ROUTE_REASON_DECLINED, excludedOrganisationIds: [] },
         coordinator,
       );
       expect(declined.requestedAt).toBeInstanceOf(Date);
       const unknown = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.requestReRoute,
           {
             referralId: uuidv7(),
@@ -643,17 +622,15 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       );
       expect(unknown.code).toBe(status.NOT_FOUND);
       const partnerStaff = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.requestReRoute,
           { referralId: ids.c2, reason: ReRouteReason.RE_ROUTE_REASON_EXPIRED, excludedOrganisationIds: [] },
-          { organisationId: REFERRER, role: "caseworker" },
+          { organisationId: REFERRER, actorId: "caseworker-1", roles: ["caseworker"] },
         ),
       );
       expect(partnerStaff.code).toBe(status.PERMISSION_DENIED);
       const bad = await failure(
-        callUnary(
-          h.client,
+        h.call(
           h.client.requestReRoute,
           {
             referralId: "x",
@@ -733,8 +710,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       ]);
 
       // Re-routed now: no longer in the expired list, and not re-routable again.
-      const listed = await callUnary(
-        h.client,
+      const listed = await h.call(
         h.client.listOverdueReferrals,
         {
           targetOrganisationIds: [MMCC],

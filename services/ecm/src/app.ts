@@ -41,7 +41,7 @@ export const spec = receivingServiceSpec({
       approval: {
         thresholdMinor: config.ECM_APPROVAL_THRESHOLD_MINOR,
         currency: DEFAULT_CURRENCY,
-        supervisorRoles: config.ECM_SUPERVISOR_ROLES,
+        approverRoles: config.ECM_APPROVER_ROLES,
       },
     };
     return {

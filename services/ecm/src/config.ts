@@ -14,10 +14,10 @@ export const ecmEnv = serviceEnv(50053).extend({
   HOSTED_ORGANISATIONS: csv(organisationId())
     .refine((ids) => ids.length > 0, "expected at least one organisation id")
     .default(["ecm-unit"]),
-  /** Above this amount (TRY minor units, kuruş) an assistance item needs a supervisor's approval. */
+  /** Above this amount (TRY minor units, kuruş) an assistance item needs an approver's approval. */
   ECM_APPROVAL_THRESHOLD_MINOR: integer({ min: 0 }).default(500_000),
-  /** Roles (`kopru-role`) that approve assistance above the threshold. */
-  ECM_SUPERVISOR_ROLES: csv()
+  /** Token roles that approve assistance above the threshold (someone else must have planned it). */
+  ECM_APPROVER_ROLES: csv()
     .refine((roles) => roles.length > 0, "expected at least one role")
-    .default(["supervisor"]),
+    .default(["ecm-approver"]),
 });

@@ -2,33 +2,40 @@ import { checkEnvExampleFile, loadConfig } from "@kopru/config";
 import { describe, expect, it } from "vitest";
 import { ecmEnv } from "../src/config.js";
 
+// Every service needs an issuer to verify its callers; the rest is what these tests are about.
+const AUTH = { AUTH_ISSUER: "https://127.0.0.1:7443" };
+
 describe("ecm configuration", () => {
   it("documents every variable in .env.example with values the schema accepts", () => {
     expect(checkEnvExampleFile(ecmEnv, new URL("../.env.example", import.meta.url))).toEqual([]);
   });
 
-  it("hosts ecm-unit and needs a supervisor above 5,000 TRY by default", () => {
-    const config = loadConfig(ecmEnv, {});
+  it("hosts ecm-unit and needs an ECM approver above 5,000 TRY by default", () => {
+    const config = loadConfig(ecmEnv, AUTH);
     expect(config.GRPC_PORT).toBe(50053);
     expect(config.HOSTED_ORGANISATIONS).toEqual(["ecm-unit"]);
     expect(config.ECM_APPROVAL_THRESHOLD_MINOR).toBe(500_000);
-    expect(config.ECM_SUPERVISOR_ROLES).toEqual(["supervisor"]);
+    expect(config.ECM_APPROVER_ROLES).toEqual(["ecm-approver"]);
   });
 
   it("takes the approval threshold as whole minor units only", () => {
-    expect(loadConfig(ecmEnv, { ECM_APPROVAL_THRESHOLD_MINOR: "250000" }).ECM_APPROVAL_THRESHOLD_MINOR).toBe(
-      250_000,
-    );
-    expect(() => loadConfig(ecmEnv, { ECM_APPROVAL_THRESHOLD_MINOR: "5000.50" })).toThrow(
+    expect(
+      loadConfig(ecmEnv, { ...AUTH, ECM_APPROVAL_THRESHOLD_MINOR: "250000" }).ECM_APPROVAL_THRESHOLD_MINOR,
+    ).toBe(250_000);
+    expect(() => loadConfig(ecmEnv, { ...AUTH, ECM_APPROVAL_THRESHOLD_MINOR: "5000.50" })).toThrow(
       /ECM_APPROVAL_THRESHOLD_MINOR/,
     );
-    expect(() => loadConfig(ecmEnv, { ECM_APPROVAL_THRESHOLD_MINOR: "-1" })).toThrow(
+    expect(() => loadConfig(ecmEnv, { ...AUTH, ECM_APPROVAL_THRESHOLD_MINOR: "-1" })).toThrow(
       /ECM_APPROVAL_THRESHOLD_MINOR/,
     );
   });
 
   it("refuses organisation ids that cannot be subject tokens, and an empty list", () => {
-    expect(() => loadConfig(ecmEnv, { HOSTED_ORGANISATIONS: "ECM Unit" })).toThrow(/HOSTED_ORGANISATIONS/);
-    expect(() => loadConfig(ecmEnv, { HOSTED_ORGANISATIONS: " , " })).toThrow(/HOSTED_ORGANISATIONS/);
+    expect(() => loadConfig(ecmEnv, { ...AUTH, HOSTED_ORGANISATIONS: "ECM Unit" })).toThrow(
+      /HOSTED_ORGANISATIONS/,
+    );
+    expect(() => loadConfig(ecmEnv, { ...AUTH, HOSTED_ORGANISATIONS: " , " })).toThrow(
+      /HOSTED_ORGANISATIONS/,
+    );
   });
 });

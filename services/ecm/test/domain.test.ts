@@ -16,13 +16,13 @@ import {
   formatMoney,
   isPending,
   moneyProblems,
-  needsSupervisor,
+  needsApprover,
   openCase,
   planAssistance,
   planningProblems,
 } from "../src/domain/index.js";
 
-const policy: ApprovalPolicy = { thresholdMinor: 500_000, currency: "TRY", supervisorRoles: ["supervisor"] };
+const policy: ApprovalPolicy = { thresholdMinor: 500_000, currency: "TRY", approverRoles: ["ecm-approver"] };
 const t0 = new Date("2026-11-25T09:00:00Z");
 const t1 = new Date("2026-11-25T10:00:00Z");
 const t2 = new Date("2026-11-25T11:00:00Z");
@@ -33,8 +33,11 @@ const staff = (actorId: string, role = StaffRole.STAFF_ROLE_CASEWORKER): Actor =
   actorId,
   role,
 });
-const caseworker = { actor: staff("cw-1"), role: "caseworker" };
-const supervisor = { actor: staff("sv-1", StaffRole.STAFF_ROLE_SUPERVISOR), role: "supervisor" };
+const caseworker = { actor: staff("cw-1"), roles: ["caseworker"] };
+const supervisor = {
+  actor: staff("sv-1", StaffRole.STAFF_ROLE_SUPERVISOR),
+  roles: ["supervisor", "ecm-approver"],
+};
 
 function cash(amountMinor: number, currency = "TRY"): AssistanceItemState {
   return planAssistance({
@@ -115,26 +118,38 @@ describe("approval", () => {
     expect(item).toMatchObject({ status: AssistanceStatus.ASSISTANCE_STATUS_APPROVED, approvedAt: t1 });
   });
 
-  it("needs a supervisor above the threshold, and one who did not plan it", () => {
+  it("needs an ECM approver above the threshold, and one who did not plan it", () => {
     expect(() => approveAssistance(cash(500_001), caseworker, t1, policy)).toThrow(/above 5,000.00 TRY/);
+    // The planner holding the approver role still cannot approve their own plan.
     expect(() =>
       approveAssistance(
         cash(500_001),
-        { actor: staff("cw-1", StaffRole.STAFF_ROLE_SUPERVISOR), role: "supervisor" },
+        { actor: staff("cw-1", StaffRole.STAFF_ROLE_SUPERVISOR), roles: ["supervisor", "ecm-approver"] },
         t1,
         policy,
       ),
-    ).toThrow(expect.objectContaining({ code: "approval_forbidden" }));
+    ).toThrow(
+      expect.objectContaining({ code: "approval_forbidden", message: expect.stringMatching(/planned/) }),
+    );
     expect(approveAssistance(cash(500_001), supervisor, t1, policy).item.approvedBy?.actorId).toBe("sv-1");
   });
 
-  it("needs a supervisor for any amount in another currency", () => {
-    expect(needsSupervisor({ amountMinor: 1, currency: "USD" }, policy)).toBe(true);
+  it("reads the approver role among all of the token's roles; a supervisor title is not enough", () => {
+    const titleOnly = { actor: staff("sv-2", StaffRole.STAFF_ROLE_SUPERVISOR), roles: ["supervisor"] };
+    expect(() => approveAssistance(cash(500_001), titleOnly, t1, policy)).toThrow(
+      expect.objectContaining({ code: "approval_forbidden" }),
+    );
+    const approver = { actor: staff("ap-1"), roles: ["caseworker", "ECM_APPROVER"] };
+    expect(approveAssistance(cash(500_001), approver, t1, policy).item.approvedBy?.actorId).toBe("ap-1");
+  });
+
+  it("needs an ECM approver for any amount in another currency", () => {
+    expect(needsApprover({ amountMinor: 1, currency: "USD" }, policy)).toBe(true);
     expect(() => approveAssistance(cash(1, "USD"), caseworker, t1, policy)).toThrow(/in USD/);
   });
 
   it("is a human act: a partner system cannot approve", () => {
-    const system = { actor: { ...staff(""), kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT }, role: undefined };
+    const system = { actor: { ...staff(""), kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT }, roles: [] };
     expect(() => approveAssistance(cash(100), system, t1, policy)).toThrow(/named staff member/);
   });
 

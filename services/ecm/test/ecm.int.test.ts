@@ -52,10 +52,18 @@ const harness = receivingTestService(spec, EcmServiceClient, {
   hostedOrganisations: [ECM, SISTER],
 });
 
-const caseworker: ClientCaller = { organisationId: ECM, actorId: "cw-deniz", role: "caseworker" };
-const otherCaseworker: ClientCaller = { organisationId: ECM, actorId: "cw-elif", role: "caseworker" };
-const supervisor: ClientCaller = { organisationId: ECM, actorId: "sv-kemal", role: "supervisor" };
-const sisterStaff: ClientCaller = { organisationId: SISTER, actorId: "sv-other", role: "supervisor" };
+const caseworker: ClientCaller = { organisationId: ECM, actorId: "cw-deniz", roles: ["caseworker"] };
+const otherCaseworker: ClientCaller = { organisationId: ECM, actorId: "cw-elif", roles: ["caseworker"] };
+const supervisor: ClientCaller = {
+  organisationId: ECM,
+  actorId: "sv-kemal",
+  roles: ["supervisor", "ecm-approver"],
+};
+const sisterStaff: ClientCaller = {
+  organisationId: SISTER,
+  actorId: "sv-other",
+  roles: ["supervisor", "ecm-approver"],
+};
 
 const { inboxCall, apiCall: ecmCall } = harness;
 
@@ -180,10 +188,19 @@ describe("an emergency cash referral through the ECM service", () => {
     expect(reused).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["request_id"] });
   });
 
-  it("needs a supervisor's approval above the threshold", async () => {
+  it("needs an ECM approver's approval above the threshold, never the planner's own", async () => {
     const refused = await failure(ecmCall("approveAssistanceItem", { assistanceItemId: cashId }, caseworker));
     expect(refused).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: "approval_forbidden" });
     expect(refused.details).toContain("5,000.00 TRY");
+    const ownPlan = await failure(
+      ecmCall(
+        "approveAssistanceItem",
+        { assistanceItemId: cashId },
+        { ...caseworker, roles: ["caseworker", "ecm-approver"] },
+      ),
+    );
+    expect(ownPlan).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: "approval_forbidden" });
+    expect(ownPlan.details).toContain("planned");
     const early = await failure(
       ecmCall(
         "markAssistanceDelivered",
@@ -366,7 +383,7 @@ describe("scoping and validation", () => {
     );
     expect((await failure(listCases(sisterStaff, { organisationId: ECM }))).code).toBe(status.NOT_FOUND);
     expect((await listCases(sisterStaff)).map((c) => c.caseId)).not.toContain(caseId);
-    const stranger = { organisationId: `nowhere-${suffix}`, actorId: "x", role: "supervisor" };
+    const stranger = { organisationId: `nowhere-${suffix}`, actorId: "x", roles: ["ecm-approver"] };
     expect((await failure(ecmCall("getCase", { caseId }, stranger))).code).toBe(status.PERMISSION_DENIED);
     // The item is untouched.
     const details = await ecmCall<GetCaseResponse>("getCase", { caseId }, caseworker);

@@ -24,7 +24,11 @@ import { testReferralPackage } from "./support.js";
 const suffix = runSuffix();
 const ECM = `ecm-e-${suffix}`;
 const caseworker: ClientCaller = { organisationId: ECM, actorId: "cw-1", role: "caseworker" };
-const supervisor: ClientCaller = { organisationId: ECM, actorId: "sv-1", role: "supervisor" };
+const supervisor: ClientCaller = {
+  organisationId: ECM,
+  actorId: "sv-1",
+  roles: ["supervisor", "ecm-approver"],
+};
 
 const harness = receivingTestService(spec, EcmServiceClient, {
   runName: `ecm-e${suffix}`,

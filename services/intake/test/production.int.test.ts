@@ -105,6 +105,9 @@ describe("intake deployed with pnpm deploy --prod", () => {
           LOG_LEVEL: "info",
           INTAKE_ORGANISATIONS: "ngo-prod-check",
           INTAKE_DURABLE_PREFIX: prefix,
+          // Health answers without a token; the issuer is asked only when a call comes.
+          AUTH_ISSUER: "http://127.0.0.1:9",
+          GRPC_PLAINTEXT: "development",
         },
       },
     );

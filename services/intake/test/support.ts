@@ -24,13 +24,22 @@ import { ConsentGiver, ConsentMethod, type ConsentScope } from "@kopru/contracts
 import { directoryMigrations } from "@kopru/directory";
 import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
 import { ReferralLifecycle, receivingConsumers, referralMigrations } from "@kopru/referral";
-import { type GrpcClient, grpcClient, type RunningService, startService } from "@kopru/service-kit";
+import {
+  channelCredentials,
+  type GrpcClient,
+  grpcClient,
+  type RunningService,
+  serviceAudience,
+  startService,
+} from "@kopru/service-kit";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
 import {
   connectNats,
   createTestDatabase,
   type NatsTestConnection,
+  startTestIssuer,
   type TestDatabase,
+  type TestIssuer,
   waitFor,
 } from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
@@ -62,6 +71,8 @@ export type IntakeApi = GrpcClient<IntakeServiceClient>;
 export interface IntakeUnderTest {
   running: IntakeRunning;
   database: TestDatabase;
+  /** The issuer intake trusts in this run: `api.as(caller)` mints with it. */
+  issuer: TestIssuer;
   api: IntakeApi;
   setClockOffset(ms: number): void;
   stop(): Promise<void>;
@@ -73,6 +84,7 @@ export async function startIntake(
   nats: NatsTestConnection,
   options: { embedded?: boolean } = {},
 ): Promise<IntakeUnderTest> {
+  const issuer = await startTestIssuer();
   const database = await createTestDatabase({ prefix: "intake" });
   const dir = mkdtempSync(join(tmpdir(), "kopru-intake-"));
   const clockFile = join(dir, "clock-offset-ms");
@@ -89,15 +101,19 @@ export async function startIntake(
     INTAKE_ORGANISATIONS: `${ids.ngo},${ids.otherNgo}`,
     INTAKE_DURABLE_PREFIX: prefix,
     KOPRU_CLOCK_OFFSET_FILE: clockFile,
+    ...issuer.serviceEnv(),
   });
-  const api = grpcClient(IntakeServiceClient, running.grpc.address, {
-    organisationId: ids.ngo,
-    actorId: "caseworker-1",
-    role: "caseworker",
-  });
+  const api = grpcClient(
+    IntakeServiceClient,
+    running.grpc.address,
+    channelCredentials("plaintext"),
+    { organisationId: ids.ngo, actorId: "caseworker-1", roles: ["caseworker"] },
+    { audience: serviceAudience("intake"), tokens: issuer.tokens },
+  );
   return {
     running,
     database,
+    issuer,
     api,
     setClockOffset: (ms) => writeFileSync(clockFile, String(ms)),
     async stop() {
@@ -113,6 +129,7 @@ export async function startIntake(
           .catch(() => {});
       }
       await database.drop();
+      await issuer.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

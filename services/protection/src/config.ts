@@ -14,8 +14,8 @@ export const protectionEnv = serviceEnv(50052).extend({
   HOSTED_ORGANISATIONS: csv(organisationId())
     .refine((ids) => ids.length > 0, "expected at least one organisation id")
     .default(["protection-partner"]),
-  /** Roles (`kopru-role`) that may see every restricted (GBV, child-protection) case of their organisation. */
+  /** Token roles that may see every restricted (GBV, child-protection) case of their organisation. */
   RESTRICTED_CASE_ROLES: csv()
     .refine((roles) => roles.length > 0, "expected at least one role")
-    .default(["supervisor"]),
+    .default(["protection-restricted"]),
 });

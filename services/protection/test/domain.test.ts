@@ -13,6 +13,7 @@ import {
   caseTypeForService,
   closeCase,
   eventDisaggregation,
+  hasRestrictedRole,
   nextReviewAt,
   normaliseRole,
   openCase,
@@ -24,7 +25,7 @@ import {
 
 const T = ProtectionCaseType;
 const at = new Date("2026-11-25T10:00:00Z");
-const policy = { restrictedRoles: ["supervisor", "gbv-focal-point"] };
+const policy = { restrictedRoles: ["protection-restricted", "gbv-focal-point"] };
 
 function aCase(overrides: Partial<Parameters<typeof openCase>[0]> = {}): ProtectionCaseState {
   return openCase({
@@ -91,25 +92,44 @@ describe("who may see and change a case", () => {
 
   it("shows an unrestricted case to anyone of the organisation", () => {
     expect(canAccessCase(aCase(), {}, policy)).toBe(true);
-    expect(canAccessCase(aCase(), { actorId: "someone", role: "caseworker" }, policy)).toBe(true);
+    expect(canAccessCase(aCase(), { actorId: "someone", roles: ["caseworker"] }, policy)).toBe(true);
   });
 
   it("shows a restricted case only to restricted roles, its caseworker and its authorised users", () => {
-    expect(canAccessCase(withTeam, { actorId: "cw-ayse", role: "caseworker" }, policy)).toBe(true);
-    expect(canAccessCase(withTeam, { actorId: "cw-mehmet", role: "caseworker" }, policy)).toBe(true);
-    expect(canAccessCase(withTeam, { actorId: "sv-1", role: "Supervisor" }, policy)).toBe(true);
-    expect(canAccessCase(withTeam, { actorId: "fp-1", role: "gbv-focal-point" }, policy)).toBe(true);
-    expect(canAccessCase(withTeam, { actorId: "cw-other", role: "caseworker" }, policy)).toBe(false);
-    expect(canAccessCase(withTeam, { role: "caseworker" }, policy)).toBe(false);
+    expect(canAccessCase(withTeam, { actorId: "cw-ayse", roles: ["caseworker"] }, policy)).toBe(true);
+    expect(canAccessCase(withTeam, { actorId: "cw-mehmet", roles: ["caseworker"] }, policy)).toBe(true);
+    expect(
+      canAccessCase(withTeam, { actorId: "sv-1", roles: ["supervisor", "Protection_Restricted"] }, policy),
+    ).toBe(true);
+    expect(canAccessCase(withTeam, { actorId: "fp-1", roles: ["gbv-focal-point"] }, policy)).toBe(true);
+    expect(canAccessCase(withTeam, { actorId: "cw-other", roles: ["caseworker"] }, policy)).toBe(false);
+    expect(canAccessCase(withTeam, { roles: ["caseworker"] }, policy)).toBe(false);
     expect(canAccessCase(withTeam, {}, policy)).toBe(false);
     expect(canAccessCase({ ...withTeam, assignedCaseworkerId: undefined }, { actorId: "" }, policy)).toBe(
       false,
     );
   });
 
+  it("opens restricted cases by the protection-restricted role alone: a supervisor is not enough", () => {
+    const supervisor = { actorId: "sv-1", roles: ["supervisor", "ecm-approver", "coordinator"] };
+    expect(hasRestrictedRole(supervisor, policy)).toBe(false);
+    expect(canAccessCase(withTeam, supervisor, policy)).toBe(false);
+    expect(
+      hasRestrictedRole({ actorId: "sv-1", roles: ["caseworker", "protection-restricted"] }, policy),
+    ).toBe(true);
+  });
+
+  it("never opens restricted cases to a caller without a staff user, whatever roles it names", () => {
+    const system = { roles: ["protection-restricted"] };
+    expect(hasRestrictedRole(system, policy)).toBe(false);
+    expect(canAccessCase(withTeam, system, policy)).toBe(false);
+    expect(canChangeTeam(withTeam, system, policy)).toBe(false);
+  });
+
   it("lets only a restricted role or the assigned caseworker change a restricted case's team", () => {
     expect(canChangeTeam(withTeam, { actorId: "cw-ayse" }, policy)).toBe(true);
-    expect(canChangeTeam(withTeam, { actorId: "sv-1", role: "STAFF_ROLE_SUPERVISOR" }, policy)).toBe(true);
+    expect(canChangeTeam(withTeam, { actorId: "sv-1", roles: ["PROTECTION_RESTRICTED"] }, policy)).toBe(true);
+    expect(canChangeTeam(withTeam, { actorId: "sv-2", roles: ["supervisor"] }, policy)).toBe(false);
     expect(canChangeTeam(withTeam, { actorId: "cw-mehmet" }, policy)).toBe(false);
     expect(canChangeTeam(aCase(), { actorId: "cw-mehmet" }, policy)).toBe(true);
   });

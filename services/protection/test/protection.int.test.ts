@@ -58,10 +58,21 @@ const harness = receivingTestService(spec, ProtectionServiceClient, {
   hostedOrganisations: [ORG, SISTER],
 });
 
-const caseworkerA: ClientCaller = { organisationId: ORG, actorId: "cw-ayse", role: "caseworker" };
-const caseworkerB: ClientCaller = { organisationId: ORG, actorId: "cw-baran", role: "caseworker" };
-const supervisor: ClientCaller = { organisationId: ORG, actorId: "sv-selin", role: "supervisor" };
-const sisterStaff: ClientCaller = { organisationId: SISTER, actorId: "cw-other", role: "supervisor" };
+const caseworkerA: ClientCaller = { organisationId: ORG, actorId: "cw-ayse", roles: ["caseworker"] };
+const caseworkerB: ClientCaller = { organisationId: ORG, actorId: "cw-baran", roles: ["caseworker"] };
+// The one who opens every restricted case of the organisation (RESTRICTED_CASE_ROLES).
+const supervisor: ClientCaller = {
+  organisationId: ORG,
+  actorId: "sv-selin",
+  roles: ["supervisor", "protection-restricted"],
+};
+// A supervisor without the restricted role: a title opens nothing.
+const plainSupervisor: ClientCaller = { organisationId: ORG, actorId: "sv-kaan", roles: ["supervisor"] };
+const sisterStaff: ClientCaller = {
+  organisationId: SISTER,
+  actorId: "cw-other",
+  roles: ["supervisor", "protection-restricted"],
+};
 
 function referralPackage(serviceType: ServiceType, extra: Partial<ReferralPackage> = {}): ReferralPackage {
   return testReferralPackage({ from: REFERRER, to: ORG, serviceType, ...extra });
@@ -129,6 +140,12 @@ describe("a GBV referral through the protection service", () => {
     expect(forCaseworker.referralPackage?.gbv).toBeUndefined();
     expect(forCaseworker.referralPackage?.identity?.givenName).toBe("Test");
     expect(forCaseworker.withheldDataCategories).toEqual([DataCategory.DATA_CATEGORY_GBV]);
+    const forPlainSupervisor = await getReferral(referralId, plainSupervisor);
+    expect(forPlainSupervisor.referralPackage?.gbv).toBeUndefined();
+    expect(forPlainSupervisor.withheldDataCategories).toEqual([DataCategory.DATA_CATEGORY_GBV]);
+    // A partner system's token names no user: it never reads the restricted sections.
+    const forSystem = await getReferral(referralId, { organisationId: ORG });
+    expect(forSystem.referralPackage?.gbv).toBeUndefined();
   });
 
   it("opens a restricted case, assigned to whoever accepted, when the referral is accepted", async () => {
@@ -176,6 +193,7 @@ describe("a GBV referral through the protection service", () => {
     expect((await failure(getCase(caseId, caseworkerB))).code).toBe(status.NOT_FOUND);
     expect((await listCases(caseworkerB)).map((c) => c.caseId)).not.toContain(caseId);
     expect((await getCase(caseId, supervisor)).protectionCase?.caseId).toBe(caseId);
+    expect((await failure(getCase(caseId, plainSupervisor))).code).toBe(status.NOT_FOUND);
     const denied = await failure(
       casesCall(
         "assignCase",
@@ -386,7 +404,7 @@ describe("scoping and validation", () => {
     ).toBe(status.NOT_FOUND);
     expect((await listCases(sisterStaff)).map((c) => c.caseId)).not.toContain(caseId);
     expect((await failure(listCases(sisterStaff, { organisationId: ORG }))).code).toBe(status.NOT_FOUND);
-    const stranger = { organisationId: `nowhere-${suffix}`, actorId: "x", role: "supervisor" };
+    const stranger = { organisationId: `nowhere-${suffix}`, actorId: "x", roles: ["protection-restricted"] };
     expect((await failure(getCase(caseId, stranger))).code).toBe(status.PERMISSION_DENIED);
     // An unrestricted case is open to the whole organisation.
     expect((await getCase(caseId, caseworkerB)).protectionCase?.restricted).toBe(false);

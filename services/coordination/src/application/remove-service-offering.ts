@@ -19,7 +19,7 @@ export async function removeServiceOffering(
     if (!existing) throw new NotFoundError("service offering", input.serviceOfferingId);
     if (!mayManageDirectoryOf(access, existing.offering.organisationId)) {
       throw new PermissionDeniedError(
-        `only coordinators and admins of ${existing.offering.organisationId} may remove its offerings`,
+        `only coordinators, network admins and supervisors of ${existing.offering.organisationId} may remove its offerings`,
       );
     }
     if (existing.removedAt) return { removedAt: existing.removedAt, changed: false };

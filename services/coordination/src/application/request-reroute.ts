@@ -5,7 +5,7 @@ import type { ReRouteReason } from "@kopru/contracts/coordination/v1/tracking";
 import { EVENTS } from "@kopru/events";
 import { NotFoundError, PermissionDeniedError } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
-import type { Access } from "../domain/access.js";
+import { type Access, mayRequestReRoute } from "../domain/access.js";
 import {
   AlreadyReroutedError,
   NotReroutableError,
@@ -52,7 +52,7 @@ export async function requestReRoute(
   input: ReRouteInput,
   access: Access,
 ): Promise<Date> {
-  if (!access.coordinator) throw new PermissionDeniedError("only coordinators may ask for a re-route");
+  if (!mayRequestReRoute(access)) throw new PermissionDeniedError("only coordinators may ask for a re-route");
   const outcome = await deps.db.transaction(async (tx) => {
     const referral = await deps.tracking.referral(tx, input.referralId, { forUpdate: true });
     if (!referral) throw new NotFoundError("referral", input.referralId);

@@ -20,7 +20,7 @@ export async function setCapacityStatus(
     const current = existing.offering;
     if (!mayManageDirectoryOf(access, current.organisationId)) {
       throw new PermissionDeniedError(
-        `only coordinators and admins of ${current.organisationId} may change its offerings`,
+        `only coordinators, network admins and supervisors of ${current.organisationId} may change its offerings`,
       );
     }
     if (existing.removedAt) {

@@ -2,7 +2,7 @@ import type { Organisation } from "@kopru/contracts/coordination/v1/directory";
 import { PermissionDeniedError } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
-import { type Access, mayManageDirectoryOf } from "../domain/access.js";
+import { type Access, mayAddOrganisations, mayManageDirectoryOf } from "../domain/access.js";
 import { slugCandidates, slugFromName } from "../domain/ids.js";
 import { type CoordinationDeps, notBefore, producerFor } from "./deps.js";
 import { organisationUpserted, sameOrganisation } from "./directory-writes.js";
@@ -19,7 +19,7 @@ export async function upsertOrganisation(
 ): Promise<Organisation> {
   if (input.organisationId !== "" && !mayManageDirectoryOf(access, input.organisationId)) {
     throw new PermissionDeniedError(
-      `only coordinators and admins of ${input.organisationId} may change this organisation`,
+      `only coordinators, network admins and supervisors of ${input.organisationId} may change this organisation`,
     );
   }
   const outcome = await deps.db.transaction(async (tx) => {
@@ -27,8 +27,10 @@ export async function upsertOrganisation(
     const existing = input.organisationId
       ? await deps.directory.organisation(tx, input.organisationId, { forUpdate: true })
       : undefined;
-    if (!existing && !access.coordinator) {
-      throw new PermissionDeniedError("only coordinators may add organisations to the directory");
+    if (!existing && !mayAddOrganisations(access)) {
+      throw new PermissionDeniedError(
+        "only coordinators and network admins may add organisations to the directory",
+      );
     }
     const organisationId = input.organisationId || (await newOrganisationId(deps, tx, input.name));
     const next: Organisation = {

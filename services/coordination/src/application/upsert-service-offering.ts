@@ -18,7 +18,7 @@ export async function upsertServiceOffering(
 ): Promise<ServiceOffering> {
   if (!mayManageDirectoryOf(access, input.organisationId)) {
     throw new PermissionDeniedError(
-      `only coordinators and admins of ${input.organisationId} may change its offerings`,
+      `only coordinators, network admins and supervisors of ${input.organisationId} may change its offerings`,
     );
   }
   const outcome = await deps.db.transaction(async (tx) => {

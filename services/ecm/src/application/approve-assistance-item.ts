@@ -4,7 +4,7 @@ import { actorOf, callerItem } from "./shared.js";
 
 /**
  * PLANNED → APPROVED. Amounts above ECM_APPROVAL_THRESHOLD_MINOR (or in another currency than TRY)
- * need a supervisor who did not plan the item. Approving again changes nothing.
+ * need an ECM approver who did not plan the item. Approving again changes nothing.
  */
 export async function approveAssistanceItem(
   deps: EcmDeps,
@@ -16,7 +16,7 @@ export async function approveAssistanceItem(
     const now = deps.clock.now();
     const approved = approveAssistance(
       item,
-      { actor: actorOf(caller), role: caller.role },
+      { actor: actorOf(caller), roles: caller.roles ?? [] },
       now,
       deps.approval,
     );

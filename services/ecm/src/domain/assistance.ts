@@ -32,18 +32,19 @@ export interface AssistanceItemState {
   cancelNote: string | undefined;
 }
 
-/** Who may approve what: amounts above the threshold (or in another currency) need a supervisor. */
+/** Who may approve what: amounts above the threshold (or in another currency) need an approver. */
 export interface ApprovalPolicy {
-  /** In minor units of `currency`; an amount above it needs one of `supervisorRoles`. */
+  /** In minor units of `currency`; an amount above it needs one of `approverRoles`. */
   thresholdMinor: number;
   currency: string;
-  supervisorRoles: readonly string[];
+  /** Token roles that approve above the threshold (default `ecm-approver`). */
+  approverRoles: readonly string[];
 }
 
-/** Who approves, with the role from the call (approvals are human acts: a partner system cannot approve). */
+/** Who approves, with every role of the call's token (approvals are human acts: a partner system cannot approve). */
 export interface Approver {
   actor: Actor;
-  role: string | undefined;
+  roles: readonly string[];
 }
 
 /** What is wrong with a planned item: its amount, and a payment channel for cash and only for cash. */
@@ -97,8 +98,8 @@ export function planAssistance(input: {
   };
 }
 
-/** Whether approving `amount` needs a supervisor: above the threshold, or not in the threshold's currency. */
-export function needsSupervisor(amount: Money, policy: ApprovalPolicy): boolean {
+/** Whether approving `amount` needs an approver: above the threshold, or not in the threshold's currency. */
+export function needsApprover(amount: Money, policy: ApprovalPolicy): boolean {
   return amount.currency !== policy.currency || amount.amountMinor > policy.thresholdMinor;
 }
 
@@ -119,7 +120,8 @@ function refuse(item: AssistanceItemState, step: string): never {
 
 /**
  * PLANNED → APPROVED. Approving an approved item again changes nothing. Above the threshold the
- * approver must hold a supervisor role and must not be who planned the item (four eyes on money).
+ * approver must hold an approver role (`ecm-approver`) and must not be who planned the item (four
+ * eyes on money): holding the role does not let anyone approve their own plan.
  */
 export function approveAssistance(
   item: AssistanceItemState,
@@ -131,19 +133,19 @@ export function approveAssistance(
   if (item.status !== AssistanceStatus.ASSISTANCE_STATUS_PLANNED) refuse(item, "approved");
   if (approver.actor.kind !== ActorKind.ACTOR_KIND_STAFF || approver.actor.actorId === "")
     throw new ApprovalForbiddenError(item.assistanceItemId, "assistance is approved by a named staff member");
-  if (needsSupervisor(item.amount, policy)) {
-    if (!hasOneOfRoles(approver.role, policy.supervisorRoles)) {
+  if (needsApprover(item.amount, policy)) {
+    if (!hasOneOfRoles(approver.roles, policy.approverRoles)) {
       throw new ApprovalForbiddenError(
         item.assistanceItemId,
         item.amount.currency === policy.currency
-          ? `amounts above ${formatMoney({ amountMinor: policy.thresholdMinor, currency: policy.currency })} need a supervisor's approval`
-          : `amounts in ${item.amount.currency} need a supervisor's approval`,
+          ? `amounts above ${formatMoney({ amountMinor: policy.thresholdMinor, currency: policy.currency })} need an ECM approver's approval`
+          : `amounts in ${item.amount.currency} need an ECM approver's approval`,
       );
     }
     if (item.plannedBy.actorId !== "" && item.plannedBy.actorId === approver.actor.actorId) {
       throw new ApprovalForbiddenError(
         item.assistanceItemId,
-        "an amount that needs a supervisor is approved by someone other than who planned it",
+        "an amount that needs an approver is approved by someone other than who planned it",
       );
     }
   }

@@ -70,7 +70,7 @@ export class AssistanceAmountError extends EcmDomainError {
   }
 }
 
-/** The caller may not approve this item (a supervisor is needed, or it was their own plan). */
+/** The caller may not approve this item (an ECM approver is needed, or it was their own plan). */
 export class ApprovalForbiddenError extends EcmDomainError {
   override readonly name = "ApprovalForbiddenError";
   readonly code: EcmErrorCode = "approval_forbidden";

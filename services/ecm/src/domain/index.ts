@@ -10,7 +10,7 @@ export {
   cancelAssistance,
   deliverAssistance,
   isPending,
-  needsSupervisor,
+  needsApprover,
   planAssistance,
   planningProblems,
 } from "./assistance.js";

@@ -2,10 +2,14 @@ import { hasOneOfRoles } from "@kopru/service-kit/roles";
 
 export { normaliseRole, staffRole } from "@kopru/service-kit/roles";
 
-/** Who is looking: the staff user id and role from the call (either may be absent, e.g. a partner system). */
+/**
+ * Who is looking: the staff user id and every role of the caller's token (either may be absent, e.g.
+ * a partner system). The organisation was checked before: only cases of the caller's own
+ * organisation are ever looked at.
+ */
 export interface Viewer {
   actorId?: string | undefined;
-  role?: string | undefined;
+  roles?: readonly string[] | undefined;
 }
 
 /** The part of a case that decides who may see it. */
@@ -16,12 +20,17 @@ export interface CaseTeam {
 }
 
 export interface AccessPolicy {
-  /** Roles (`kopru-role`) that may see every restricted case of their organisation. */
+  /** Roles that open every restricted case of the organisation (default `protection-restricted`). */
   restrictedRoles: readonly string[];
 }
 
+/**
+ * A named staff user holding a restricted-case role. A partner system holds no roles, and a token
+ * without a user never opens GBV or child-protection data, whatever it claims.
+ */
 export function hasRestrictedRole(viewer: Viewer, policy: AccessPolicy): boolean {
-  return hasOneOfRoles(viewer.role, policy.restrictedRoles);
+  if (!viewer.actorId) return false;
+  return hasOneOfRoles(viewer.roles ?? [], policy.restrictedRoles);
 }
 
 /** The viewer is the case's assigned caseworker or one of its authorised users. */

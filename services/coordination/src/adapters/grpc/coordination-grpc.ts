@@ -26,7 +26,7 @@ import { searchServices } from "../../application/search-services.js";
 import { setCapacityStatus } from "../../application/set-capacity-status.js";
 import { upsertOrganisation } from "../../application/upsert-organisation.js";
 import { upsertServiceOffering } from "../../application/upsert-service-offering.js";
-import { type Access, parseRole } from "../../domain/access.js";
+import { type Access, accessFor } from "../../domain/access.js";
 import * as check from "./validation.js";
 import { pageResponse, trackedReferralView } from "./views.js";
 
@@ -44,12 +44,12 @@ const COLUMN_OF: Readonly<Record<number, FigureColumn>> = {
   [FigureDimension.FIGURE_DIMENSION_NATIONALITY]: "nationality",
 };
 
-/** The caller as request metadata names it; tracking and directory writes need an organisation. */
+/** The caller as its token names it; tracking and directory writes need an organisation. */
 function accessOf(context: CallContext): Access {
   if (!context.organisationId) {
-    throw new PermissionDeniedError("the caller's organisation (metadata kopru-organisation-id) is required");
+    throw new PermissionDeniedError("the caller's token names no organisation");
   }
-  return { organisationId: context.organisationId, ...parseRole(context.role) };
+  return accessFor(context.organisationId, context.roles);
 }
 
 function trackingFilter(filter: FigureFilter | undefined): TrackingFilter {

@@ -1,9 +1,9 @@
-import type { handleUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js";
+import type { handleUnaryCall, ServerUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js";
 import { callerOf } from "@kopru/casework";
 import type { DataCategory } from "@kopru/contracts/common/v1/vocabulary";
 import type { GetReferralRequest, GetReferralResponse } from "@kopru/contracts/referral/v1/inbox_service";
 import { minimiseSections, presentDataCategories } from "@kopru/referral";
-import { type CallContext, callContext, type GrpcServiceBinding } from "@kopru/service-kit";
+import { authenticatedCallContext, type CallContext, type GrpcServiceBinding } from "@kopru/service-kit";
 import type { ProtectionDeps } from "../../application/ports.js";
 import { maySeeRestrictedData } from "../../application/restricted-data.js";
 import { RESTRICTED_DATA_CATEGORIES } from "../../domain/index.js";
@@ -33,7 +33,7 @@ export function withholdRestrictedSections(
           (callback as sendUnaryData<GetReferralResponse>)(error, response);
           return;
         }
-        filter(response, callContext(call.metadata)).then(
+        filter(response, authenticatedCallContext(call as ServerUnaryCall<unknown, unknown>)).then(
           (filtered) => callback(null, filtered),
           // Mapped through the error catalogue by the server, like every handler's failure.
           (failure: unknown) => callback(failure as ServiceError),
