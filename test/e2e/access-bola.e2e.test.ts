@@ -346,7 +346,7 @@ beforeAll(async () => {
   const safety = {
     requestId: randomUUID(),
     caseId: protectionCase,
-    actions: [{ description: "Call the hotline." }],
+    actions: [{ description: "Call the hotline.", responsible: "SAFETY_PLAN_RESPONSIBLE_BENEFICIARY" }],
     notes: `Agreed signals ${planText}`,
     reviewAt: hoursFromNow(7 * 24),
   };
@@ -380,6 +380,7 @@ beforeAll(async () => {
     requestId: randomUUID(),
     caseId: mmccCase,
     sessionType: "COUNSELLING_SESSION_TYPE_INDIVIDUAL",
+    topics: ["COUNSELLING_TOPIC_LEGAL_STATUS_DOCUMENTATION"],
     modality: "SESSION_MODALITY_IN_PERSON",
     durationMinutes: 45,
     heldAt: hoursFromNow(-1),
@@ -437,7 +438,17 @@ beforeAll(async () => {
   const enrolments: string[] = [];
   const enrolable: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const referralId = await refer(o.centre, "SERVICE_TYPE_LANGUAGE_COURSE_TURKISH");
+    // One seat per person: each enrolment is of another person.
+    const learner = await register("Nour", `Learner ${canary()}`);
+    const learnerConsent = await consent(learner);
+    seeded("intake", learner, learnerConsent);
+    const referralId = await sendReferral(api, ngo, {
+      beneficiaryId: learner,
+      consentId: learnerConsent,
+      target: o.centre,
+      serviceType: "SERVICE_TYPE_LANGUAGE_COURSE_TURKISH",
+      reason: `Wants to learn Turkish ${reason}`,
+    });
     await waitForInbox(api, "community-centre", referralId, ccOwner);
     await api.must("community-centre", R, "AcceptReferral", { referralId }, ccOwner);
     seeded("community-centre", referralId);

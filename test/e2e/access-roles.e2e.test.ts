@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { GbvIncidentType, ProtectionConcern, TimeSinceIncident } from "@kopru/contracts/common/v1/needs";
+import { Sex } from "@kopru/contracts/common/v1/disaggregation";
+import {
+  GbvIncidentType,
+  ProtectionConcern,
+  RiskLevel,
+  TimeSinceIncident,
+} from "@kopru/contracts/common/v1/needs";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import {
   DataCategory,
@@ -8,9 +14,7 @@ import {
   Priority,
   Purpose,
   ReferralOrigin,
-  RiskLevel,
   ServiceType,
-  Sex,
 } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { presentDataCategories } from "@kopru/referral/domain";
@@ -28,6 +32,7 @@ import {
   hoursFromNow,
   I,
   offering,
+  offeringId,
   organisationEntry,
   P,
   partnerSystem,
@@ -387,14 +392,12 @@ describe("coordination: network-wide calls only for a coordinator", () => {
 
   it("lets only a coordinator write another organisation's directory entries", async () => {
     const entry = offering(o.ecm, "SERVICE_TYPE_ECM_CASH");
+    const serviceOfferingId = offeringId(o.ecm, "SERVICE_TYPE_ECM_CASH");
     const writes: [string, JsonObject][] = [
       ["UpsertOrganisation", organisationEntry(o.ecm, "PARTNER_KIND_ECM_UNIT")],
       ["UpsertServiceOffering", { serviceOffering: { ...entry, name: "Taken over" } }],
-      [
-        "SetCapacityStatus",
-        { serviceOfferingId: entry.serviceOfferingId, capacityStatus: "CAPACITY_STATUS_FULL" },
-      ],
-      ["RemoveServiceOffering", { serviceOfferingId: entry.serviceOfferingId }],
+      ["SetCapacityStatus", { serviceOfferingId, capacityStatus: "CAPACITY_STATUS_FULL" }],
+      ["RemoveServiceOffering", { serviceOfferingId }],
     ];
     for (const [name, request] of writes) {
       for (const [who, caller] of [
