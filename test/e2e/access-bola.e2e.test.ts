@@ -266,7 +266,10 @@ beforeAll(async () => {
   const cancellable = await refer(o.mmccKilis, "SERVICE_TYPE_MMCC_COUNSELLING");
   const routable = await refer(o.mmccKilis, "SERVICE_TYPE_MMCC_COUNSELLING");
   const reroutable = await refer(o.mmccKilis, "SERVICE_TYPE_MMCC_COUNSELLING");
-  seeded("intake", cancellable, routable, reroutable);
+  // The cancelled referral settles at intake after the target confirms: kept out of the snapshot,
+  // where that later step of the victim's own call would look like an attacker's change.
+  seeded("intake", routable, reroutable);
+  secrets.add(cancellable);
 
   // ECM: a case with an assessment and assistance planned by one member of staff.
   const ecmOwner = owner("ecm");
@@ -807,13 +810,20 @@ async function ownRead(host: ServiceName, service: string, name: string, request
   const response: Record<string, JsonValue> = { ...answer.response };
   if (name.startsWith("List") && host !== "coordination") {
     for (const [key, value] of Object.entries(response)) {
-      if (Array.isArray(value)) {
-        response[key] = value.filter((item) => [...ids].some((id) => JSON.stringify(item).includes(id)));
-      }
+      if (Array.isArray(value)) response[key] = value.filter((item) => ids.has(ownId(item)));
       if (key === "page") delete response[key];
     }
   }
   return { [name]: response };
+}
+
+/** A listed object's own id (not the ids it refers to, such as its person's). */
+function ownId(item: JsonValue): string {
+  const record = (item ?? {}) as Record<string, JsonValue>;
+  for (const key of ["referralId", "caseId", "enrolmentId", "activityId"]) {
+    if (typeof record[key] === "string") return record[key];
+  }
+  return "";
 }
 
 async function snapshot(host: ServiceName): Promise<unknown[]> {

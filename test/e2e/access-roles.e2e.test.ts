@@ -256,11 +256,23 @@ describe("ECM: assistance approved only by an ecm-approver who did not plan it",
 
   it("refuses the planner, a caseworker, a supervisor without the role, a partner system and the other unit", async () => {
     const item = await plannedItem("900000");
-    refusedWith(await approve(item, planner()), ["PERMISSION_DENIED"]);
-    refusedWith(await approve(item, staff(o.ecm, "ecm-caseworker", "caseworker")), ["PERMISSION_DENIED"]);
-    refusedWith(await approve(item, staff(o.ecm, "ecm-supervisor", "supervisor")), ["PERMISSION_DENIED"]);
-    refusedWith(await approve(item, partnerSystem(o.ecm)), ["PERMISSION_DENIED"]);
-    refusedWith(await approve(item, staff(o.ecmOther, "ecm-north-approver", "ecm-approver")), ["NOT_FOUND"]);
+    refusedWith(await approve(item, planner()), ["PERMISSION_DENIED"], "the planner");
+    refusedWith(
+      await approve(item, staff(o.ecm, "ecm-caseworker", "caseworker")),
+      ["PERMISSION_DENIED"],
+      "a caseworker",
+    );
+    refusedWith(
+      await approve(item, staff(o.ecm, "ecm-supervisor", "supervisor")),
+      ["PERMISSION_DENIED"],
+      "a supervisor without ecm-approver",
+    );
+    refusedWith(await approve(item, partnerSystem(o.ecm)), ["PERMISSION_DENIED"], "a partner system");
+    refusedWith(
+      await approve(item, staff(o.ecmOther, "ecm-north-approver", "ecm-approver")),
+      ["NOT_FOUND"],
+      "an ecm-approver of the other ECM unit",
+    );
 
     const approved = await approve(item, staff(o.ecm, "ecm-approver-2", "ecm-approver"));
     expect(codeName(approved), approved.ok ? "" : approved.details).toBe("OK");
@@ -269,8 +281,12 @@ describe("ECM: assistance approved only by an ecm-approver who did not plan it",
 
   it("asks for an ecm-approver whatever the amount", async () => {
     const item = await plannedItem("10000");
-    refusedWith(await approve(item, staff(o.ecm, "ecm-caseworker", "caseworker")), ["PERMISSION_DENIED"]);
-    refusedWith(await approve(item, planner()), ["PERMISSION_DENIED"]);
+    refusedWith(
+      await approve(item, staff(o.ecm, "ecm-caseworker", "caseworker")),
+      ["PERMISSION_DENIED"],
+      "a caseworker (small amount)",
+    );
+    refusedWith(await approve(item, planner()), ["PERMISSION_DENIED"], "the planner (small amount)");
     expect(codeName(await approve(item, staff(o.ecm, "ecm-approver-2", "ecm-approver")))).toBe("OK");
   });
 });
