@@ -880,6 +880,8 @@ interface Tally {
 const tally: Tally = { tried: 0, refused: 0, refusedAlike: 0, okClean: 0, forged: 0, findings: [] };
 const covered = new Set<string>();
 const ownerAnswers: string[] = [];
+/** Secrets the victims' own calls got back: shows the search for them finds what is there. */
+const seenByVictims = new Set<string>();
 
 /** The request with every victim object id in it replaced by an id nobody holds. */
 function withUnknownIds(request: JsonObject): JsonObject {
@@ -974,6 +976,7 @@ describe("broken object-level authorisation: every RPC against another organisat
     await attack(false);
     const own = await api.call(target.host, target.service, target.method.name, request, owner);
     ownerAnswers.push(`${target.label}: ${codeName(own)}`);
+    for (const secret of leaked(own)) seenByVictims.add(secret);
     if (own.ok && PUBLIC_READS.has(`${target.service}/${target.method.name}`)) {
       for (const id of JSON.stringify(own.response).match(UUID) ?? []) {
         publicIds.add(id);
@@ -1008,6 +1011,13 @@ describe("broken object-level authorisation: every RPC against another organisat
       ].join("\n"),
     );
     expect(covered.size).toBe(expected);
+    const canaries = [...secrets].filter((secret) => secret.startsWith("Kanarya"));
+    const seenCanaries = canaries.filter((c) => seenByVictims.has(c));
+    console.log(
+      `  canaries seeded: ${canaries.length}, returned to the victims themselves: ${seenCanaries.length}`,
+    );
+    expect(seenCanaries).toEqual(canaries);
+    expect(seenByVictims.size).toBeGreaterThanOrEqual(40);
     expect(tally.tried).toBe(expected * 6);
   });
 });
