@@ -6,6 +6,13 @@ export interface AuditEntry {
   organisationId: string;
   actorId?: string | undefined;
   role?: string | undefined;
+  /**
+   * The verified token's subject and client, and the client of a service that relayed the call:
+   * from the call's context only. Absent when the service acted by itself (an event consumer).
+   */
+  subject?: string | undefined;
+  clientId?: string | undefined;
+  via?: string | undefined;
   action: string;
   /** What the entry is about: `case`, `activity`, `enrolment`… */
   entity: string;
@@ -30,6 +37,9 @@ export async function recordAudit(sql: Sql, entries: AuditEntry | readonly Audit
         organisation_id: entry.organisationId,
         actor_id: entry.actorId ?? null,
         role: entry.role ?? null,
+        subject: entry.subject ?? null,
+        client_id: entry.clientId ?? null,
+        via_client_id: entry.via ?? null,
         action: entry.action,
         entity: entry.entity,
         entity_id: entry.entityId,
@@ -37,6 +47,20 @@ export async function recordAudit(sql: Sql, entries: AuditEntry | readonly Audit
       })),
     );
   }
+}
+
+/** Who an audit entry names, from the caller: its organisation and user, and its token's subject and client. */
+export function auditCaller(
+  caller: Pick<AuditEntry, "organisationId" | "actorId" | "role" | "subject" | "clientId" | "via">,
+): Pick<AuditEntry, "organisationId" | "actorId" | "role" | "subject" | "clientId" | "via"> {
+  return {
+    organisationId: caller.organisationId,
+    actorId: caller.actorId,
+    role: caller.role,
+    subject: caller.subject,
+    clientId: caller.clientId,
+    via: caller.via,
+  };
 }
 
 /** The audit log as a port, for services that pass their adapters around as objects. */
@@ -48,7 +72,7 @@ export const auditLog: AuditLog = { record: recordAudit };
 
 /** An action on cases, one entry per case. */
 export interface CaseAuditEntry {
-  caller: { organisationId: string; actorId?: string | undefined; role?: string | undefined };
+  caller: Pick<AuditEntry, "organisationId" | "actorId" | "role" | "subject" | "clientId" | "via">;
   action: string;
   caseIds: readonly string[];
   /** The assessment, item, plan or referral the action was about, when not the case itself. */
@@ -59,7 +83,7 @@ export function recordCaseAudit(sql: Sql, entry: CaseAuditEntry): Promise<void> 
   return recordAudit(
     sql,
     entry.caseIds.map((caseId) => ({
-      ...entry.caller,
+      ...auditCaller(entry.caller),
       action: entry.action,
       entity: "case",
       entityId: caseId,

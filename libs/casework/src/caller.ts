@@ -1,4 +1,5 @@
 import type { Actor } from "@kopru/contracts/common/v1/refs";
+import type { TokenCaller } from "@kopru/referral";
 import { actorOf, type CallContext, hostedCallerOrganisation } from "@kopru/service-kit";
 
 /**
@@ -39,6 +40,24 @@ export function callerOf(
     subject: context.subject,
     clientId: context.clientId,
     via: context.via,
+  };
+}
+
+/**
+ * The caller behind a referral transition (e.g. the acceptance that opens a case): the staff user
+ * and the token's subject and client the inbox recorded, for the organisation the referral targets.
+ */
+export function callerOfActing(
+  organisationId: string,
+  acting: { actorId?: string | undefined; token?: TokenCaller | undefined },
+): Caller {
+  return {
+    organisationId,
+    actorId: acting.actorId,
+    role: undefined,
+    subject: acting.token?.subject,
+    clientId: acting.token?.clientId,
+    via: acting.token?.via,
   };
 }
 

@@ -201,6 +201,9 @@ describe("recordAudit", () => {
         organisationId: "ecm-unit",
         actorId: "cw-1",
         role: "caseworker",
+        subject: "cw-1",
+        clientId: "kopru-console",
+        via: "service-gateway",
         action: "read-case",
         entity: "case",
         entityId: caseId,
@@ -216,12 +219,27 @@ describe("recordAudit", () => {
     await db.query("UPDATE casework_audit SET action = 'nothing' WHERE entity_id = $1", [caseId]);
     await db.query("DELETE FROM casework_audit WHERE entity_id = $1", [caseId]);
     const rows = await db.query<{ action: string; actor_id: string | null; role: string | null }>(
-      "SELECT action, actor_id, role FROM casework_audit WHERE entity_id = $1 ORDER BY action",
+      `SELECT action, actor_id, role, subject, client_id, via_client_id
+         FROM casework_audit WHERE entity_id = $1 ORDER BY action`,
       [caseId],
     );
     expect(rows.rows).toEqual([
-      { action: "open-case", actor_id: null, role: null },
-      { action: "read-case", actor_id: "cw-1", role: "caseworker" },
+      {
+        action: "open-case",
+        actor_id: null,
+        role: null,
+        subject: null,
+        client_id: null,
+        via_client_id: null,
+      },
+      {
+        action: "read-case",
+        actor_id: "cw-1",
+        role: "caseworker",
+        subject: "cw-1",
+        client_id: "kopru-console",
+        via_client_id: "service-gateway",
+      },
     ]);
   });
 });

@@ -1,12 +1,13 @@
 export {
   type AuditEntry,
   type AuditLog,
+  auditCaller,
   auditLog,
   type CaseAuditEntry,
   recordAudit,
   recordCaseAudit,
 } from "./audit.js";
-export { actorOfCaller, type Caller, callerOf } from "./caller.js";
+export { actorOfCaller, type Caller, callerOf, callerOfActing } from "./caller.js";
 export {
   type CaseListFilter,
   caseApiBinding,

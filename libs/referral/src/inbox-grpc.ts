@@ -28,7 +28,7 @@ import type { Database, Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import { OutcomeUpdateNotSupportedError } from "./errors.js";
-import type { Acting, ReferralLifecycle, TargetRef } from "./lifecycle.js";
+import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
 import { nextPage, readPage, referralView } from "./views.js";
 
@@ -48,14 +48,13 @@ export interface InboxDependencies {
 
 /**
  * The ReferralInboxService served by every receiving service. Every call is scoped to the caller's
- * organisation (request metadata `kopru-organisation-id`), which must be one this service hosts;
+ * organisation (the verified token's `kopru_org`), which must be one this service hosts;
  * another organisation's referral answers NOT_FOUND, as an unknown one does.
  */
 export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBinding {
   async function scopeOf(context: CallContext): Promise<{ organisationId: string; acting: Acting }> {
     const organisationId = context.organisationId;
-    if (!organisationId)
-      throw new PermissionDeniedError("the caller's organisation (kopru-organisation-id) is required");
+    if (!organisationId) throw new PermissionDeniedError("the caller's token names no organisation");
     const hosted = await deps.hostedOrganisations();
     if (!hosted.includes(organisationId)) {
       throw new PermissionDeniedError(`organisation ${organisationId} is not served by this service`);
@@ -69,6 +68,7 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
           organisationId,
         },
         actorId: context.actorId,
+        token: tokenCallerOf(context),
       },
     };
   }
@@ -135,6 +135,7 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
           action: "read-package",
           organisationId: scope.organisationId,
           actorId: scope.acting.actorId,
+          token: scope.acting.token,
         });
         return found;
       });

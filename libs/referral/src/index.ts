@@ -17,6 +17,8 @@ export {
   ReferralLifecycle,
   statusChangedEvent,
   type TargetRef,
+  type TokenCaller,
+  tokenCallerOf,
 } from "./lifecycle.js";
 export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
 export {

@@ -54,9 +54,30 @@ export interface LifecycleClock {
 }
 
 /** Who acts, as the referral library needs to know it (staff ids stay in this service). */
+/**
+ * Who called, as the verified access token says: its subject and client, and the client of a
+ * service that relayed the call. Audit rows record it; nothing the caller sends in a request does.
+ */
+export interface TokenCaller {
+  subject: string;
+  clientId: string;
+  via?: string | undefined;
+}
+
+/** The token part of a call's context, as audit rows record it. */
+export function tokenCallerOf(context: {
+  subject: string;
+  clientId: string;
+  via?: string | undefined;
+}): TokenCaller {
+  return { subject: context.subject, clientId: context.clientId, via: context.via };
+}
+
 export interface Acting {
   actor: TransitionActor;
   actorId?: string | undefined;
+  /** Absent when the service acts by itself (an event consumer, a timer). */
+  token?: TokenCaller | undefined;
 }
 
 export interface TargetRef {
@@ -194,6 +215,7 @@ export class ReferralLifecycle {
       action: "send",
       organisationId: referrerId,
       actorId: acting.actorId,
+      token: acting.token,
     });
     const producer = this.producerFor(referrerId);
     const common = {
@@ -232,6 +254,7 @@ export class ReferralLifecycle {
       action: "request-cancellation",
       organisationId: record.referrerOrganisationId,
       actorId: input.acting.actorId,
+      token: input.acting.token,
     });
     await appendToOutbox(tx, this.producerFor(record.referrerOrganisationId), {
       definition: EVENTS.referralCancelled,
@@ -593,6 +616,7 @@ export class ReferralLifecycle {
       action: command.type,
       organisationId: acting.actor.organisationId,
       actorId: acting.actorId,
+      token: acting.token,
     });
     const next: ReferralRecord = { ...record, ...state };
     await appendToOutbox(tx, this.producerFor(record.targetOrganisationId), {

@@ -12,6 +12,7 @@ import type {
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import type { MigrationSource, Sql } from "@kopru/storage";
 import type { ReferralState, StatusChange } from "./domain/index.js";
+import type { TokenCaller } from "./lifecycle.js";
 
 export const referralMigrations: MigrationSource = {
   name: "referral",
@@ -360,11 +361,27 @@ export const referralStore = {
 
   async audit(
     sql: Sql,
-    entry: { referralId: string; action: string; organisationId: string; actorId?: string | undefined },
+    entry: {
+      referralId: string;
+      action: string;
+      organisationId: string;
+      actorId?: string | undefined;
+      /** The verified token's subject and client; absent when the service acted by itself. */
+      token?: TokenCaller | undefined;
+    },
   ): Promise<void> {
     await sql.query(
-      "INSERT INTO referral_audit (referral_id, action, actor_organisation_id, actor_id) VALUES ($1, $2, $3, $4)",
-      [entry.referralId, entry.action, entry.organisationId, entry.actorId ?? null],
+      `INSERT INTO referral_audit (referral_id, action, actor_organisation_id, actor_id, subject, client_id, via_client_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        entry.referralId,
+        entry.action,
+        entry.organisationId,
+        entry.actorId ?? null,
+        entry.token?.subject ?? null,
+        entry.token?.clientId ?? null,
+        entry.token?.via ?? null,
+      ],
     );
   },
 

@@ -91,20 +91,30 @@ export async function startTestService<S extends z.ZodObject, C extends ServiceC
     ? undefined
     : await createTestDatabase({ prefix: runName.replace(/-/g, "_") });
   const dataDir = mkdtempSync(join(tmpdir(), `kopru-${runName}-`));
-  const running = await startService(
-    { ...spec, name: runName },
-    {
-      NATS_URL: nats.url,
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      DATA_DIR: dataDir,
-      GRPC_HOST: "127.0.0.1",
-      GRPC_PORT: "0",
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-      ...issuer.serviceEnv(),
-      AUTH_AUDIENCE: audience,
-      ...env,
-    },
-  );
+  let running: RunningService<C>;
+  try {
+    running = await startService(
+      { ...spec, name: runName },
+      {
+        NATS_URL: nats.url,
+        ...(database ? { DATABASE_URL: database.url } : {}),
+        DATA_DIR: dataDir,
+        GRPC_HOST: "127.0.0.1",
+        GRPC_PORT: "0",
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+        ...issuer.serviceEnv(),
+        AUTH_AUDIENCE: audience,
+        ...env,
+      },
+    );
+  } catch (error) {
+    // A service that did not start leaves no issuer listening and no connection open behind it.
+    await nats.close();
+    await database?.drop();
+    await issuer.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     running,
     address: running.grpc.address,

@@ -222,6 +222,26 @@ describe("the community-centre service", () => {
 
     const roster = await run.api.call("listEnrolments", { activityId: turkish.activityId, statuses: [] });
     expect(roster.enrolments.map((e) => e.participantRef)).toEqual([sent.beneficiaryRef]);
+    // The enrolment and the roster read are audited under the caller's token, and the referral's
+    // move to IN_PROGRESS under the same token in the inbox's audit.
+    const audited = await run.service.context.db.query<Record<string, string | null>>(
+      `SELECT action, actor_id, subject, client_id FROM casework_audit
+        WHERE (entity = 'enrolment' AND entity_id = $1) OR (entity = 'activity' AND entity_id = $2)
+        ORDER BY id`,
+      [enrolmentId, turkish.activityId],
+    );
+    const token = { actor_id: staffA.actorId, subject: staffA.actorId, client_id: "kopru-test-console" };
+    expect(audited.rows).toEqual(
+      expect.arrayContaining([
+        { action: "enrol-participant", ...token },
+        { action: "read-roster", ...token },
+      ]),
+    );
+    const started = await run.service.context.db.query<Record<string, string | null>>(
+      "SELECT subject, client_id FROM referral_audit WHERE referral_id = $1 AND action = 'start'",
+      [sent.referralId],
+    );
+    expect(started.rows).toEqual([{ subject: staffA.actorId, client_id: "kopru-test-console" }]);
 
     const sessionAt = new Date(Date.now() - HOUR);
     const marked = await run.api.call("recordAttendance", {

@@ -455,6 +455,48 @@ describe.each<Engine>(["postgres", "pglite"])("coordination directory on %s", (e
         ),
       );
       expect(otherAdmin.code).toBe(status.PERMISSION_DENIED);
+      // A caseworker of the organisation holds no directory right; a title is read from roles only.
+      const caseworker = await failure(
+        h.call(
+          h.client.upsertOrganisation,
+          { organisation: { ...organisation, shortName: "CW" } },
+          { organisationId: organisation.organisationId, actorId: "caseworker-1", roles: ["caseworker"] },
+        ),
+      );
+      expect(caseworker.code).toBe(status.PERMISSION_DENIED);
+    });
+
+    it("lets a network admin maintain every organisation's entries and add organisations", async () => {
+      const networkAdmin = {
+        organisationId: `kopru-ops-${h.suffix}`,
+        actorId: "network-admin-1",
+        roles: ["caseworker", "network-admin"],
+      };
+      const { organisation } = await h.call(
+        h.client.upsertOrganisation,
+        {
+          organisation: {
+            organisationId: `ngo-b-${h.suffix}`,
+            name: "Second synthetic NGO",
+            partnerKind: PartnerKind.PARTNER_KIND_NATIONAL_NGO,
+            locations: [],
+            active: true,
+          },
+        },
+        networkAdmin,
+      );
+      expect(organisation?.organisationId).toBe(`ngo-b-${h.suffix}`);
+      const created = await h.call(
+        h.client.upsertServiceOffering,
+        { serviceOffering: offering(`ngo-b-${h.suffix}`) },
+        networkAdmin,
+      );
+      expect(created.serviceOffering?.organisationId).toBe(`ngo-b-${h.suffix}`);
+      await h.call(
+        h.client.removeServiceOffering,
+        { serviceOfferingId: created.serviceOffering?.serviceOfferingId ?? "" },
+        networkAdmin,
+      );
     });
   });
 

@@ -343,6 +343,13 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
         roles: ["supervisor"],
       });
       expect(mine.total?.requested).toBe(3);
+      // Directory maintenance is not network-wide tracking: a network admin counts its own only.
+      const admin = await figures({}, [], {
+        organisationId: MMCC,
+        actorId: "admin-1",
+        roles: ["network-admin"],
+      });
+      expect(admin.total?.requested).toBe(3);
     });
 
     it("names the bad fields of a figures request", async () => {

@@ -1,4 +1,10 @@
-import { receivingServiceSpec, referralForCase, referralLookup, sqlUnitOfWork } from "@kopru/casework";
+import {
+  callerOfActing,
+  receivingServiceSpec,
+  referralForCase,
+  referralLookup,
+  sqlUnitOfWork,
+} from "@kopru/casework";
 import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { ecmServiceBinding } from "./adapters/grpc/ecm-grpc.js";
 import { caseEvents } from "./adapters/messaging/case-events.js";
@@ -51,7 +57,7 @@ export const spec = receivingServiceSpec({
         openCaseForAcceptedReferral(
           portsFor(tx, name),
           referralForCase(record),
-          { organisationId: record.targetOrganisationId, actorId: acting.actorId, role: undefined },
+          callerOfActing(record.targetOrganisationId, acting),
           clock.now(),
         ),
     };

@@ -15,7 +15,7 @@ const organisationId = () =>
 export const intakeEnv = serviceEnv(50051).extend({
   /**
    * The partner organisations intake acts for (seeded into `partner_organisations` at start): a
-   * caller's `kopru-organisation-id` must be one of them, and each gets its own re-route consumer.
+   * caller's token organisation (`kopru_org`) must be one of them, and each gets its own re-route consumer.
    */
   INTAKE_ORGANISATIONS: csv(organisationId()).default(["ngo-hayat", "ngo-umut", "ngo-kopru-relief"]),
   /**

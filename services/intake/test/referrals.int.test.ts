@@ -5,6 +5,7 @@ import {
   WashingtonGroupSeverity,
 } from "@kopru/contracts/common/v1/disaggregation";
 import { VulnerabilityFlag } from "@kopru/contracts/common/v1/needs";
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import {
   DataCategory,
   PartnerKind,
@@ -242,11 +243,24 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
 
     const got = await intake.api.call("getReferral", { referralId: referral?.referralId ?? "" });
     expect(got.referralPackage?.identity?.givenName).toBe("Amal");
-    const audit = await intake.running.context.db.query<{ action: string }>(
-      "SELECT action FROM referral_audit WHERE referral_id = $1 ORDER BY id",
-      [referral?.referralId],
-    );
-    expect(audit.rows.map((r) => r.action)).toEqual(["send", "read-package"]);
+    const audit = await intake.running.context.db.query<{
+      action: string;
+      actor_id: string | null;
+      subject: string | null;
+      client_id: string | null;
+    }>("SELECT action, actor_id, subject, client_id FROM referral_audit WHERE referral_id = $1 ORDER BY id", [
+      referral?.referralId,
+    ]);
+    // Both rows name the caller as its token did: the staff user's subject and the client it used.
+    expect(audit.rows).toEqual([
+      { action: "send", actor_id: "caseworker-1", subject: "caseworker-1", client_id: "kopru-test-console" },
+      {
+        action: "read-package",
+        actor_id: "caseworker-1",
+        subject: "caseworker-1",
+        client_id: "kopru-test-console",
+      },
+    ]);
   });
 
   it("sends the categories asked for, and refuses one the service type does not take, publishing nothing", async () => {
@@ -572,6 +586,35 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
       [beneficiaryId],
     );
     expect(audit.rows.map((r) => r.action)).toEqual(["register", "read"]);
+
+    // A partner system's read is recorded as its client: the token's subject and client_id.
+    await intake.api.as({ organisationId: ids.ngo }).call("getBeneficiary", { beneficiaryId });
+    const tokens = await intake.running.context.db.query<{
+      action: string;
+      actor_kind: number;
+      actor_id: string | null;
+      subject: string | null;
+      client_id: string | null;
+      via_client_id: string | null;
+    }>(
+      `SELECT action, actor_kind, actor_id, subject, client_id, via_client_id
+         FROM intake_audit WHERE entity_id = $1 ORDER BY id`,
+      [beneficiaryId],
+    );
+    const staff = { subject: "caseworker-1", client_id: "kopru-test-console", via_client_id: null };
+    const partner = `partner-${ids.ngo}`;
+    expect(tokens.rows).toEqual([
+      { action: "register", actor_kind: ActorKind.ACTOR_KIND_STAFF, actor_id: "caseworker-1", ...staff },
+      { action: "read", actor_kind: ActorKind.ACTOR_KIND_STAFF, actor_id: "caseworker-1", ...staff },
+      {
+        action: "read",
+        actor_kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT,
+        actor_id: null,
+        subject: partner,
+        client_id: partner,
+        via_client_id: null,
+      },
+    ]);
   });
 
   it("refuses network-wide erasure honestly until the network supports it", async () => {

@@ -1,4 +1,10 @@
-import { receivingServiceSpec, referralForCase, referralLookup, sqlUnitOfWork } from "@kopru/casework";
+import {
+  callerOfActing,
+  receivingServiceSpec,
+  referralForCase,
+  referralLookup,
+  sqlUnitOfWork,
+} from "@kopru/casework";
 import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { protectionServiceBinding } from "./adapters/grpc/protection-grpc.js";
 import { withholdRestrictedSections } from "./adapters/grpc/restricted-package.js";
@@ -47,11 +53,12 @@ export const spec = receivingServiceSpec({
       inbox: (bindings) => withholdRestrictedSections(bindings, deps, organisations),
       // Accepting a referral opens (or extends) a case in the same transaction.
       onAccepted: (tx, record, acting) =>
-        openCaseForAcceptedReferral(portsFor(tx, name), clock, referralForCase(record), {
-          organisationId: record.targetOrganisationId,
-          actorId: acting.actorId,
-          role: undefined,
-        }),
+        openCaseForAcceptedReferral(
+          portsFor(tx, name),
+          clock,
+          referralForCase(record),
+          callerOfActing(record.targetOrganisationId, acting),
+        ),
     };
   },
 });

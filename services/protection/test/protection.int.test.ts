@@ -39,7 +39,7 @@ import type {
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { eventsOn, failure, runSuffix } from "@kopru/referral/testkit";
-import type { ClientCaller } from "@kopru/service-kit";
+import { authorizationMetadata, type ClientCaller, callUnary } from "@kopru/service-kit";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
@@ -202,6 +202,40 @@ describe("a GBV referral through the protection service", () => {
       ),
     );
     expect(denied.code).toBe(status.NOT_FOUND);
+  });
+
+  it("records on every audit row the token's subject and client, and the client of a relaying service", async () => {
+    const { issuer, auth, running } = harness.service;
+    // The gateway calls for the supervisor: its own token, and the supervisor's beside it.
+    const relayed = authorizationMetadata(
+      await issuer.mintService("gateway", auth.audience),
+      await issuer.mint(supervisor, auth.audience),
+    );
+    const { api } = harness;
+    await callUnary(api, api.getCase, { caseId }, relayed);
+    const reads = await running.context.db.query<Record<string, string | null>>(
+      `SELECT action, actor_id, subject, client_id, via_client_id FROM casework_audit
+        WHERE entity = 'case' AND entity_id = $1 AND action IN ('read-case', 'refused:read-case') ORDER BY id`,
+      [caseId],
+    );
+    const direct = { actor_id: "sv-selin", subject: "sv-selin", client_id: "kopru-test-console" };
+    expect(reads.rows).toContainEqual({ action: "read-case", ...direct, via_client_id: null });
+    expect(reads.rows.at(-1)).toEqual({ action: "read-case", ...direct, via_client_id: "service-gateway" });
+    // The shared inbox records package reads the same way.
+    const packageReads = await running.context.db.query<Record<string, string | null>>(
+      `SELECT actor_id, subject, client_id FROM referral_audit
+        WHERE referral_id = $1 AND action = 'read-package' ORDER BY id`,
+      [referralId],
+    );
+    expect(packageReads.rows).toContainEqual(direct);
+    // The caseworker refused the restricted case is recorded by her own token too.
+    expect(reads.rows).toContainEqual({
+      action: "refused:read-case",
+      actor_id: "cw-baran",
+      subject: "cw-baran",
+      client_id: "kopru-test-console",
+      via_client_id: null,
+    });
   });
 
   it("lets a supervisor widen the team; the new member then sees the case", async () => {

@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import type { EnrolmentStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import { NotFoundError } from "@kopru/service-kit";
@@ -40,8 +41,7 @@ export async function completeEnrolment(
       await deps.progress.complete(tx, caller, referral.referralId, referralOutcomes(input.status));
     await deps.audit.record(tx, {
       at: now,
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "complete-enrolment",
       entity: "enrolment",
       entityId: current.enrolmentId,

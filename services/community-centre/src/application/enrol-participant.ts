@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { EnrolmentStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import { NotFoundError } from "@kopru/service-kit";
@@ -61,8 +62,7 @@ export async function enrolParticipant(
       await deps.progress.start(tx, caller, referral.referralId);
     await deps.audit.record(tx, {
       at: now,
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "enrol-participant",
       entity: "enrolment",
       entityId: enrolmentId,

@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import type { EnrolmentStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import type { Caller, CentreDeps, EnrolmentRecord, Page } from "./ports.js";
 import { ownActivity } from "./shared.js";
@@ -13,8 +14,7 @@ export function listEnrolments(
     const enrolments = await deps.enrolments.list(tx, filter);
     await deps.audit.record(tx, {
       at: deps.clock.now(),
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "read-roster",
       entity: "activity",
       entityId: filter.activityId,

@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import type { AttendanceStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import { NotFoundError } from "@kopru/service-kit";
 import { assertEnrolled, attendanceViolations, statusAfterAttendance } from "../domain/index.js";
@@ -42,8 +43,7 @@ export async function recordAttendance(
     for (const id of ids)
       await deps.audit.record(tx, {
         at: now,
-        organisationId: caller.organisationId,
-        actorId: caller.actorId,
+        ...auditCaller(caller),
         action: "record-attendance",
         entity: "enrolment",
         entityId: id,

@@ -1,13 +1,17 @@
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import { tokenCallerOf } from "@kopru/referral";
 import { staffRole } from "@kopru/service-kit/roles";
 import { OrganisationNotServedError } from "../domain/errors.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 
-/** Who the request metadata says is calling (kopru-organisation-id, kopru-actor-id, kopru-role). */
+/** Who the verified access token says is calling (its organisation, staff user, roles, subject and client). */
 export interface Principal {
   organisationId: string | undefined;
   actorId: string | undefined;
   role: string | undefined;
+  subject: string;
+  clientId: string;
+  via?: string | undefined;
 }
 
 /**
@@ -25,10 +29,12 @@ export async function resolveCaller(
   }
   const kind = principal.actorId ? ActorKind.ACTOR_KIND_STAFF : ActorKind.ACTOR_KIND_PARTNER_CLIENT;
   const role = kind === ActorKind.ACTOR_KIND_STAFF ? staffRole(principal.role) : 0;
+  const token = tokenCallerOf(principal);
   return {
     organisationId,
     actor: { kind, organisationId, actorId: principal.actorId ?? "", role },
-    acting: { actor: { party: "referrer", kind, organisationId }, actorId: principal.actorId },
+    acting: { actor: { party: "referrer", kind, organisationId }, actorId: principal.actorId, token },
+    token,
   };
 }
 

@@ -19,6 +19,7 @@ export async function getBeneficiary(
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
+      token: caller.token,
       action: "read",
       entityType: "beneficiary",
       entityId: person.beneficiaryId,

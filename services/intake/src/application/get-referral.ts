@@ -29,6 +29,7 @@ export async function getReferral(
       action: "read-package",
       organisationId: caller.organisationId,
       actorId: caller.actor.actorId || undefined,
+      token: caller.token,
     });
     return { referral: referralView(record), referralPackage: record.package };
   });

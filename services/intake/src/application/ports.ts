@@ -3,7 +3,7 @@ import type { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
 import type { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
-import type { Acting, ReferralLifecycle } from "@kopru/referral";
+import type { Acting, ReferralLifecycle, TokenCaller } from "@kopru/referral";
 import type { Database, Sql } from "@kopru/storage";
 import type { BeneficiaryRecord, ConsentRecordStored, ScreeningRecord } from "../domain/records.js";
 
@@ -17,6 +17,8 @@ export interface Caller {
   actor: Actor;
   /** As the referral library needs it (the referrer party). */
   acting: Acting;
+  /** The verified token's subject and client, for the audit log; absent when intake acts by itself. */
+  token?: TokenCaller | undefined;
 }
 
 export interface BeneficiaryRepository {
@@ -94,6 +96,7 @@ export interface AuditEntry {
   action: string;
   entityType: "beneficiary" | "consent" | "screening";
   entityId: string;
+  token: TokenCaller | undefined;
 }
 
 export interface AuditLog {

@@ -82,6 +82,7 @@ export async function recordConsent(
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
+      token: caller.token,
       action: "record",
       entityType: "consent",
       entityId: stored.consentId,

@@ -69,6 +69,7 @@ export async function registerBeneficiary(
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
+      token: caller.token,
       action: "register",
       entityType: "beneficiary",
       entityId: registered.beneficiaryId,

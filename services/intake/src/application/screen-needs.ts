@@ -84,6 +84,7 @@ export async function screenNeeds(
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
+      token: caller.token,
       action: "screen",
       entityType: "screening",
       entityId: recorded.screeningId,

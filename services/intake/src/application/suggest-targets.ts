@@ -35,6 +35,7 @@ export async function suggestTargets(
       await deps.repos.audit.record(tx, {
         organisationId: caller.organisationId,
         actor: caller.actor,
+        token: caller.token,
         action: "read-for-routing",
         entityType: "beneficiary",
         entityId: person.beneficiaryId,

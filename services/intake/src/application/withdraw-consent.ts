@@ -93,6 +93,7 @@ export async function withdrawConsent(
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
+      token: caller.token,
       action: "withdraw",
       entityType: "consent",
       entityId: consent.consentId,

@@ -122,7 +122,7 @@ export class OrganisationNotServedError extends Error {
     super(
       organisationId
         ? `organisation ${organisationId} is not served by intake`
-        : "the caller's organisation (kopru-organisation-id) is required",
+        : "the caller's token names no organisation",
     );
   }
 }

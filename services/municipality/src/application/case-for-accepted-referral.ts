@@ -1,4 +1,4 @@
-import { openOrJoinCase } from "@kopru/casework";
+import { auditCaller, callerOfActing, openOrJoinCase } from "@kopru/casework";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import type { Acting, ReferralRecord } from "@kopru/referral";
 import type { Sql } from "@kopru/storage";
@@ -22,8 +22,7 @@ export async function caseForAcceptedReferralUseCase(
   const audit = (action: string, caseId: string) =>
     deps.audit.record(tx, {
       at: now,
-      organisationId,
-      actorId: acting.actorId,
+      ...auditCaller(callerOfActing(organisationId, acting)),
       action,
       entity: "case",
       entityId: caseId,

@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import type { CaseClosureReason } from "@kopru/contracts/common/v1/case";
 import { NotFoundError } from "@kopru/service-kit";
 import { closeCase as closeCaseRule } from "../domain/index.js";
@@ -26,8 +27,7 @@ export async function closeCase(
     await deps.cases.save(tx, record);
     await deps.audit.record(tx, {
       at: now,
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "close-case",
       entity: "case",
       entityId: record.caseId,

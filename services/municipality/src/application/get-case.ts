@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import { NotFoundError } from "@kopru/service-kit";
 import type {
   Caller,
@@ -26,8 +27,7 @@ export async function getCase(
     const assistance = await deps.assistance.listForCase(tx, caseId);
     await deps.audit.record(tx, {
       at: deps.clock.now(),
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "read-case",
       entity: "case",
       entityId: caseId,

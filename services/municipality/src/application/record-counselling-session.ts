@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import type {
   CounsellingSessionType,
   CounsellingTopic,
@@ -74,8 +75,7 @@ export async function recordCounsellingSession(
     await deps.cases.save(tx, record);
     await deps.audit.record(tx, {
       at: now,
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "record-counselling-session",
       entity: "counselling-session",
       entityId: sessionId,

@@ -1,3 +1,4 @@
+import { auditCaller } from "@kopru/casework";
 import type { AssistanceKind } from "@kopru/contracts/common/v1/vocabulary";
 import { NotFoundError } from "@kopru/service-kit";
 import {
@@ -73,8 +74,7 @@ export async function recordDirectAssistance(
     await deps.cases.save(tx, record);
     await deps.audit.record(tx, {
       at: now,
-      organisationId: caller.organisationId,
-      actorId: caller.actorId,
+      ...auditCaller(caller),
       action: "record-direct-assistance",
       entity: "direct-assistance",
       entityId: id,

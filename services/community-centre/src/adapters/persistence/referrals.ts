@@ -7,6 +7,10 @@ export function referralProgress(lifecycle: ReferralLifecycle): ReferralProgress
   const acting = (caller: Caller): Acting => ({
     actor: { party: "target", kind: actorOf(caller).kind, organisationId: caller.organisationId },
     actorId: caller.actorId,
+    token:
+      caller.subject && caller.clientId
+        ? { subject: caller.subject, clientId: caller.clientId, via: caller.via }
+        : undefined,
   });
   return {
     async start(sql, caller, referralId) {

@@ -4,8 +4,9 @@ import type { AuditLog } from "../../application/ports.js";
 export const auditLog: AuditLog = {
   async record(tx, entry) {
     await tx.query(
-      `INSERT INTO intake_audit (organisation_id, actor_kind, actor_id, action, entity_type, entity_id)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO intake_audit (organisation_id, actor_kind, actor_id, action, entity_type, entity_id,
+                                 subject, client_id, via_client_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         entry.organisationId,
         entry.actor.kind,
@@ -13,6 +14,9 @@ export const auditLog: AuditLog = {
         entry.action,
         entry.entityType,
         entry.entityId,
+        entry.token?.subject ?? null,
+        entry.token?.clientId ?? null,
+        entry.token?.via ?? null,
       ],
     );
   },
