@@ -220,8 +220,9 @@ beforeAll(async () => {
   };
   await api.must("intake", I, "ScreenNeeds", screening, ngo);
   const erasable = await register("Amal", `Haddad ${canary()}`);
-  // Network-wide erasure is refused in this release (FAILED_PRECONDITION), so no erasure request
-  // exists: the victim's GetErasureRequest meets NOT_FOUND like everyone else's.
+  // Network-wide erasure is refused in this release (FAILED_PRECONDITION, RequestErasure and
+  // GetErasureRequest alike), so no erasure request exists; once it is, the victim's
+  // GetErasureRequest of this id meets NOT_FOUND, still not a reason to skip the attackers.
   const erasureRequestId = randomUUID();
   seeded("intake", beneficiaryId, consentId, withdrawable, erasable);
 
