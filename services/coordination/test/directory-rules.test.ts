@@ -46,6 +46,16 @@ describe("access", () => {
     expect(access("ngo-a")).toMatchObject({ coordinator: false, networkAdmin: false, supervisor: false });
   });
 
+  it("grants roles to staff users only: a partner system's token listing roles gets none", () => {
+    expect(accessFor("iom", ["coordinator", "network-admin"], "partner-system")).toEqual({
+      organisationId: "iom",
+      coordinator: false,
+      networkAdmin: false,
+      supervisor: false,
+    });
+    expect(accessFor("iom", ["coordinator"], "staff").coordinator).toBe(true);
+  });
+
   it("lets coordinators and network admins manage every entry, supervisors only their own organisation's", () => {
     expect(mayManageDirectoryOf(access("iom", "coordinator"), "mmcc-kilis")).toBe(true);
     expect(mayManageDirectoryOf(access("kopru", "network-admin"), "mmcc-kilis")).toBe(true);

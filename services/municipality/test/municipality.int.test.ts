@@ -177,6 +177,15 @@ describe("the municipality service", () => {
       assignedCaseworkerId: "mmcc-a-counsellor",
     });
     const caseId = opened?.caseId ?? "";
+    // Opening the case on acceptance is audited under the token that accepted.
+    const openedBy = await run.service.context.db.query<Record<string, string | null>>(
+      `SELECT actor_id, subject, client_id FROM casework_audit
+        WHERE entity = 'case' AND entity_id = $1 AND action = 'open-case'`,
+      [caseId],
+    );
+    expect(openedBy.rows).toEqual([
+      { actor_id: staffA.actorId, subject: staffA.actorId, client_id: "kopru-test-console" },
+    ]);
 
     await run.inbox.call("startReferral", { referralId: id });
     const sessionRequest = {

@@ -17,8 +17,16 @@ export interface Access {
   supervisor: boolean;
 }
 
-/** The access a caller of `organisationId` holding `roles` has; roles are compared normalised. */
-export function accessFor(organisationId: string, roles: readonly string[]): Access {
+/**
+ * The access a caller of `organisationId` holding `roles` has; roles are compared normalised. Roles
+ * are a staff user's: a partner system's or a service's token grants none here, whatever it lists.
+ */
+export function accessFor(
+  organisationId: string,
+  held: readonly string[],
+  kind: "staff" | "partner-system" | "service" = "staff",
+): Access {
+  const roles = kind === "staff" ? held : [];
   return {
     organisationId,
     coordinator: hasOneOfRoles(roles, [ROLES.coordinator]),

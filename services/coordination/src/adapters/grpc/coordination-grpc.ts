@@ -49,7 +49,7 @@ function accessOf(context: CallContext): Access {
   if (!context.organisationId) {
     throw new PermissionDeniedError("the caller's token names no organisation");
   }
-  return accessFor(context.organisationId, context.roles);
+  return accessFor(context.organisationId, context.roles, context.kind);
 }
 
 function trackingFilter(filter: FigureFilter | undefined): TrackingFilter {
