@@ -1,12 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import {
-  createFileRegistry,
   type DescField,
   type DescMessage,
   type DescMethod,
-  type DescService,
   fromBinary,
   fromJson,
   type JsonObject,
@@ -15,7 +11,6 @@ import {
   toBinary,
   toJson,
 } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { fc } from "@fast-check/vitest";
 import { Client, type ServiceError, status } from "@grpc/grpc-js";
 import {
@@ -29,40 +24,17 @@ import { waitFor } from "@kopru/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServiceName, TestNetwork } from "../support/network.js";
+import { ALL_SERVICES, HOSTS, services } from "../support/rpc.js";
 
 // Every gRPC command of every service, driven with generated text against the real services (each a
 // separate process on its own PostgreSQL database and this file's own NATS server): no answer may be
 // INTERNAL or UNKNOWN, text that breaks the edge rules (ADR 0011) is refused with INVALID_ARGUMENT
 // naming the field, and nothing of a refused call is written anywhere. The commands are read from the
 // contracts' descriptor set, so a new method or service is driven without touching this file (a new
-// service must only be placed on a process below, or the test fails).
+// service must only be placed on a process in test/support/rpc.ts, or the test fails).
 
-const HOSTS: Record<string, ServiceName[]> = {
-  "kopru.intake.v1.IntakeService": ["intake"],
-  "kopru.coordination.v1.CoordinationService": ["coordination"],
-  "kopru.ecm.v1.EcmService": ["ecm"],
-  "kopru.protection.v1.ProtectionService": ["protection"],
-  "kopru.municipality.v1.MunicipalityService": ["municipality"],
-  "kopru.communitycentre.v1.CommunityCentreService": ["community-centre"],
-  "kopru.referral.v1.ReferralInboxService": ["ecm", "protection", "municipality", "community-centre"],
-};
-const ALL_SERVICES: ServiceName[] = [
-  "coordination",
-  "intake",
-  "ecm",
-  "protection",
-  "municipality",
-  "community-centre",
-];
 const RUNS_PER_COMMAND = 10;
 const PROVINCE = "TUR027";
-
-const require = createRequire(import.meta.url);
-const registry = createFileRegistry(
-  fromBinary(FileDescriptorSetSchema, readFileSync(require.resolve("@kopru/contracts/descriptor-set"))),
-);
-const services: DescService[] = [];
-for (const type of registry) if (type.kind === "service") services.push(type);
 
 /** One place a string can stand in a request: the JSON keys to reach it and its proto path. */
 interface StringSlot {
