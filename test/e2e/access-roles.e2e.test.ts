@@ -131,9 +131,10 @@ describe("protection: restricted sections and cases only for protection-restrict
         survivorCentredNotes: `Speak to her alone ${notes}`,
       },
     });
-    // A referrer's outbox relay publishes the package: intake holds no GBV data, so none of its
-    // referrals could carry a GBV section.
-    const nats = await connectNats({ url: network.nats.url });
+    // A referrer's outbox relay publishes the package, with intake's NATS user (which may address a
+    // referral to any organisation): intake holds no GBV data, so none of its own referrals could
+    // carry a GBV section.
+    const nats = await connectNats(network.natsAs("intake"));
     try {
       await publishReferral(nats, { ...pkg, sharedDataCategories: presentDataCategories(pkg) });
     } finally {

@@ -145,7 +145,12 @@ export class TestNetwork {
 
   /** `connect()` options for the NATS admin (the only user that may read streams directly). */
   adminNats(): { url: string; user: string; pass: string; inboxPrefix: string } {
-    const { servers, ...credentials } = this.nats.connectOptions("admin");
+    return this.natsAs("admin");
+  }
+
+  /** `connect()` options for one service's NATS user, with exactly that service's permissions. */
+  natsAs(user: ServiceName | "admin"): { url: string; user: string; pass: string; inboxPrefix: string } {
+    const { servers, ...credentials } = this.nats.connectOptions(user);
     return { url: servers, ...credentials };
   }
 
