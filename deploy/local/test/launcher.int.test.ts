@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { encodeEvent, provisionStreams } from "@kopru/bus";
-import { addressVariable, SERVICE_NAMES } from "@kopru/cli";
+import { addressVariable, type NetworkFile, SERVICE_NAMES } from "@kopru/cli";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import { Priority, ReferralOrigin, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
-import { callUnary, insecureCredentials } from "@kopru/service-kit";
+import { passwordLogin } from "@kopru/identity-client";
+import { authorizationMetadata, callUnary, channelCredentials, serviceAudience } from "@kopru/service-kit";
 import {
   connectNats,
   freePort,
@@ -21,6 +22,7 @@ import {
   waitFor,
 } from "@kopru/testing";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
 
 // The launcher as a person runs it: its own nats-server (or the external one NATS_URL names), the six
@@ -40,7 +42,37 @@ function scratchDir(): string {
 async function freeAddresses(): Promise<Record<string, string>> {
   const addresses: Record<string, string> = {};
   for (const service of SERVICE_NAMES) addresses[addressVariable(service)] = `127.0.0.1:${await freePort()}`;
+  addresses.KOPRU_IDENTITY_ADDR = `127.0.0.1:${await freePort()}`;
   return addresses;
+}
+
+interface Trust {
+  network: NetworkFile;
+  logins: { username: string; password: string; organisationId: string; roles: string[] }[];
+}
+
+/** What the launcher left for tools on this machine: the network file and the demo logins. */
+function trustOf(dataDir: string): Trust {
+  return {
+    network: JSON.parse(readFileSync(join(dataDir, "network.json"), "utf8")) as NetworkFile,
+    logins: (JSON.parse(readFileSync(join(dataDir, "trust", "secrets.json"), "utf8")) as Trust).logins,
+  };
+}
+
+function password(trust: Trust, username: string): string {
+  const login = trust.logins.find((l) => l.username === username);
+  if (!login) throw new Error(`no demo login ${username}`);
+  return login.password;
+}
+
+/** The command-line client, as `pnpm kopru` runs it, against the launcher's network file. */
+async function kopru(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  const cli = spawnNodeProcess(new URL("../../cli/src/main.ts", import.meta.url), {
+    args,
+    env: { KOPRU_NETWORK_FILE: join(dataDir, "network.json"), ...env },
+  });
+  const exit = await cli.exited;
+  return { exit, stdout: cli.stdout().join("\n"), stderr: cli.stderr().join("\n") };
 }
 
 function launch(args: string[], env: Record<string, string | undefined>): SpawnedProcess {
@@ -65,9 +97,10 @@ describe("pnpm start", () => {
     for (const service of SERVICE_NAMES)
       await launcher.waitForLine(addresses[addressVariable(service)] as string);
     const output = launcher.stdout().join("\n");
-    const started = /^NATS: started nats-server -js at nats:\/\/127\.0\.0\.1:(\d+) \(store (.+)\)$/m.exec(
-      output,
-    );
+    const started =
+      /^NATS: started nats-server -js at nats:\/\/127\.0\.0\.1:(\d+) \(store (.+)\), one user per service$/m.exec(
+        output,
+      );
     expect(started?.[2]).toBe(join(dataDir, "nats"));
     const natsPort = Number(started?.[1]);
     expect(natsPort).not.toBe(4222);
@@ -77,6 +110,45 @@ describe("pnpm start", () => {
       expect(await isPortOpen(host as string, Number(port))).toBe(true);
     }
     expect(output).toContain("Demo data: skipped (--no-seed).");
+    expect(output).toMatch(/^ {2}identity serving at https:\/\/127\.0\.0\.1:\d+ /m);
+
+    // What the network trusts is private to whoever started it.
+    expect(statSync(join(dataDir, "trust")).mode & 0o777).toBe(0o700);
+    for (const secret of [
+      "secrets.json",
+      "identities.json",
+      "pki/ca.key",
+      "pki/operator.key",
+      "nats/nats-server.conf",
+    ])
+      expect(statSync(join(dataDir, "trust", secret)).mode & 0o777, secret).toBe(0o600);
+    // A NATS connection without a user of the network is refused.
+    const anonymous = await connect({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false }).then(
+      async (nc) => {
+        await nc.close();
+        return "connected";
+      },
+      (error: Error) => error.message,
+    );
+    expect(anonymous).toMatch(/Authorization Violation/i);
+
+    // The command-line client: nothing without a login, then a demo login and a call as its organisation.
+    const loggedOut = await kopru(dataDir, ["inbox", "list", "--as", "mmcc-gaziantep"]);
+    expect(loggedOut.exit.code).toBe(2);
+    expect(loggedOut.stderr).toContain("not logged in as mmcc-gaziantep");
+    const trust = trustOf(dataDir);
+    const login = await kopru(dataDir, ["login", "--user", "caseworker@mmcc-gaziantep", "--password-stdin"], {
+      KOPRU_PASSWORD: password(trust, "caseworker@mmcc-gaziantep"),
+    });
+    expect(login.stdout).toContain("Logged in as caseworker@mmcc-gaziantep (mmcc-gaziantep; caseworker)");
+    expect(statSync(join(dataDir, "cli", "sessions.json")).mode & 0o777).toBe(0o600);
+    const inbox = await kopru(dataDir, ["inbox", "list", "--json"]);
+    expect(inbox.exit.code, inbox.stderr).toBe(0);
+    expect(JSON.parse(inbox.stdout)).toMatchObject({ referrals: [] });
+    // A login is for its own organisation: asking for another's inbox is refused by the service.
+    const other = await kopru(dataDir, ["inbox", "list", "--as", "mmcc-kilis"]);
+    expect(other.exit.code).toBe(2);
+    expect(other.stderr).toContain("not logged in as mmcc-kilis");
 
     const exit = await launcher.kill("SIGINT");
     expect(exit).toEqual({ code: 0, signal: null });
@@ -117,14 +189,27 @@ describe("pnpm start", () => {
       statuses: Record<string, number>;
     };
     expect(seeded.referrals).toBeGreaterThanOrEqual(24);
+    const trust = trustOf(dataDir);
     const coordination = new CoordinationServiceClient(
       addresses[addressVariable("coordination")] as string,
-      insecureCredentials(),
+      channelCredentials(trust.network.tls),
     );
     cleanup.push(() => coordination.close());
-    const coordinator = { organisationId: "coordination", actorId: "launcher-test", role: "coordinator" };
-    const figures = () =>
-      callUnary(coordination, coordination.getReferralFigures, { groupBy: [] }, coordinator);
+    const coordinator = await passwordLogin({
+      issuer: trust.network.issuer,
+      ca: readFileSync(trust.network.tls.caFile),
+      clientId: trust.network.cliClientId,
+      username: "coordinator@coordination",
+      password: password(trust, "coordinator@coordination"),
+      audiences: [serviceAudience("coordination")],
+    });
+    const figures = async () =>
+      callUnary(
+        coordination,
+        coordination.getReferralFigures,
+        { groupBy: [] },
+        authorizationMetadata(await coordinator.token(serviceAudience("coordination"))),
+      );
     const expected = {
       completed: seeded.statuses.completed ?? 0,
       not_completed: seeded.statuses.not_completed ?? 0,
