@@ -12,7 +12,7 @@ import { ecmStore } from "./adapters/persistence/ecm-store.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
 import type { EcmDeps, Tx } from "./application/ports.js";
 import { ecmEnv } from "./config.js";
-import { DEFAULT_CURRENCY, ECM_ERRORS } from "./domain/index.js";
+import { ECM_ERRORS } from "./domain/index.js";
 
 /** The ports of one transaction (also used inside the referral library's accepting transaction). */
 function portsFor(sql: Sql, service: string, onEvent: () => void = () => {}): Tx {
@@ -44,11 +44,7 @@ export const spec = receivingServiceSpec({
         () => relay.wake(),
       ),
       clock,
-      approval: {
-        thresholdMinor: config.ECM_APPROVAL_THRESHOLD_MINOR,
-        currency: DEFAULT_CURRENCY,
-        approverRoles: config.ECM_APPROVER_ROLES,
-      },
+      approval: { approverRoles: config.ECM_APPROVER_ROLES },
     };
     return {
       grpc: [ecmServiceBinding({ deps, hostedOrganisations: config.HOSTED_ORGANISATIONS })],

@@ -1,4 +1,4 @@
-import { csv, envField, integer } from "@kopru/config";
+import { csv, envField } from "@kopru/config";
 import { serviceEnv } from "@kopru/service-kit";
 
 const ORGANISATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -14,9 +14,7 @@ export const ecmEnv = serviceEnv(50053).extend({
   HOSTED_ORGANISATIONS: csv(organisationId())
     .refine((ids) => ids.length > 0, "expected at least one organisation id")
     .default(["ecm-unit"]),
-  /** Above this amount (TRY minor units, kuruş) an assistance item needs an approver's approval. */
-  ECM_APPROVAL_THRESHOLD_MINOR: integer({ min: 0 }).default(500_000),
-  /** Token roles that approve assistance above the threshold (someone else must have planned it). */
+  /** Token roles that approve assistance of any amount (someone else must have planned it). */
   ECM_APPROVER_ROLES: csv()
     .refine((roles) => roles.length > 0, "expected at least one role")
     .default(["ecm-approver"]),

@@ -10,24 +10,19 @@ describe("ecm configuration", () => {
     expect(checkEnvExampleFile(ecmEnv, new URL("../.env.example", import.meta.url))).toEqual([]);
   });
 
-  it("hosts ecm-unit and needs an ECM approver above 5,000 TRY by default", () => {
+  it("hosts ecm-unit and has assistance approved by an ecm-approver by default", () => {
     const config = loadConfig(ecmEnv, AUTH);
     expect(config.GRPC_PORT).toBe(50053);
     expect(config.HOSTED_ORGANISATIONS).toEqual(["ecm-unit"]);
-    expect(config.ECM_APPROVAL_THRESHOLD_MINOR).toBe(500_000);
     expect(config.ECM_APPROVER_ROLES).toEqual(["ecm-approver"]);
+    expect(config).not.toHaveProperty("ECM_APPROVAL_THRESHOLD_MINOR");
   });
 
-  it("takes the approval threshold as whole minor units only", () => {
+  it("takes the approver roles as a non-empty list", () => {
     expect(
-      loadConfig(ecmEnv, { ...AUTH, ECM_APPROVAL_THRESHOLD_MINOR: "250000" }).ECM_APPROVAL_THRESHOLD_MINOR,
-    ).toBe(250_000);
-    expect(() => loadConfig(ecmEnv, { ...AUTH, ECM_APPROVAL_THRESHOLD_MINOR: "5000.50" })).toThrow(
-      /ECM_APPROVAL_THRESHOLD_MINOR/,
-    );
-    expect(() => loadConfig(ecmEnv, { ...AUTH, ECM_APPROVAL_THRESHOLD_MINOR: "-1" })).toThrow(
-      /ECM_APPROVAL_THRESHOLD_MINOR/,
-    );
+      loadConfig(ecmEnv, { ...AUTH, ECM_APPROVER_ROLES: "ecm-approver,finance-approver" }).ECM_APPROVER_ROLES,
+    ).toEqual(["ecm-approver", "finance-approver"]);
+    expect(() => loadConfig(ecmEnv, { ...AUTH, ECM_APPROVER_ROLES: " , " })).toThrow(/ECM_APPROVER_ROLES/);
   });
 
   it("refuses organisation ids that cannot be subject tokens, and an empty list", () => {

@@ -16,13 +16,12 @@ import {
   formatMoney,
   isPending,
   moneyProblems,
-  needsApprover,
   openCase,
   planAssistance,
   planningProblems,
 } from "../src/domain/index.js";
 
-const policy: ApprovalPolicy = { thresholdMinor: 500_000, currency: "TRY", approverRoles: ["ecm-approver"] };
+const policy: ApprovalPolicy = { approverRoles: ["ecm-approver"] };
 const t0 = new Date("2026-11-25T09:00:00Z");
 const t1 = new Date("2026-11-25T10:00:00Z");
 const t2 = new Date("2026-11-25T11:00:00Z");
@@ -112,63 +111,68 @@ describe("planning", () => {
 });
 
 describe("approval", () => {
-  it("lets any staff member approve up to the threshold", () => {
-    const { item, changed } = approveAssistance(cash(500_000), caseworker, t1, policy);
-    expect(changed).toBe(true);
-    expect(item).toMatchObject({ status: AssistanceStatus.ASSISTANCE_STATUS_APPROVED, approvedAt: t1 });
-  });
-
-  it("needs an ECM approver above the threshold, and one who did not plan it", () => {
-    expect(() => approveAssistance(cash(500_001), caseworker, t1, policy)).toThrow(/above 5,000.00 TRY/);
+  it("needs an ECM approver who did not plan the item, even for the smallest amount", () => {
+    expect(() => approveAssistance(cash(1), caseworker, t1, policy)).toThrow(
+      expect.objectContaining({ code: "approval_forbidden", message: expect.stringMatching(/ECM approver/) }),
+    );
     // The planner holding the approver role still cannot approve their own plan.
-    expect(() =>
-      approveAssistance(
-        cash(500_001),
-        { actor: staff("cw-1", StaffRole.STAFF_ROLE_SUPERVISOR), roles: ["supervisor", "ecm-approver"] },
-        t1,
-        policy,
-      ),
-    ).toThrow(
+    const plannerApprover = {
+      actor: staff("cw-1", StaffRole.STAFF_ROLE_SUPERVISOR),
+      roles: ["supervisor", "ecm-approver"],
+    };
+    expect(() => approveAssistance(cash(100), plannerApprover, t1, policy)).toThrow(
       expect.objectContaining({ code: "approval_forbidden", message: expect.stringMatching(/planned/) }),
     );
-    expect(approveAssistance(cash(500_001), supervisor, t1, policy).item.approvedBy?.actorId).toBe("sv-1");
+    const { item, changed } = approveAssistance(cash(100), supervisor, t1, policy);
+    expect(changed).toBe(true);
+    expect(item).toMatchObject({
+      status: AssistanceStatus.ASSISTANCE_STATUS_APPROVED,
+      approvedAt: t1,
+      approvedBy: { actorId: "sv-1" },
+    });
   });
 
   it("reads the approver role among all of the token's roles; a supervisor title is not enough", () => {
     const titleOnly = { actor: staff("sv-2", StaffRole.STAFF_ROLE_SUPERVISOR), roles: ["supervisor"] };
-    expect(() => approveAssistance(cash(500_001), titleOnly, t1, policy)).toThrow(
+    expect(() => approveAssistance(cash(100), titleOnly, t1, policy)).toThrow(
       expect.objectContaining({ code: "approval_forbidden" }),
     );
     const approver = { actor: staff("ap-1"), roles: ["caseworker", "ECM_APPROVER"] };
-    expect(approveAssistance(cash(500_001), approver, t1, policy).item.approvedBy?.actorId).toBe("ap-1");
+    expect(approveAssistance(cash(100), approver, t1, policy).item.approvedBy?.actorId).toBe("ap-1");
   });
 
-  it("needs an ECM approver for any amount in another currency", () => {
-    expect(needsApprover({ amountMinor: 1, currency: "USD" }, policy)).toBe(true);
-    expect(() => approveAssistance(cash(1, "USD"), caseworker, t1, policy)).toThrow(/in USD/);
+  it("applies the same rule in any currency", () => {
+    expect(() => approveAssistance(cash(1, "USD"), caseworker, t1, policy)).toThrow(/ECM approver/);
+    expect(approveAssistance(cash(1, "USD"), supervisor, t1, policy).changed).toBe(true);
   });
 
-  it("is a human act: a partner system cannot approve", () => {
-    const system = { actor: { ...staff(""), kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT }, roles: [] };
+  it("is a human act: a partner system cannot approve, whatever roles its token holds", () => {
+    const system = {
+      actor: { ...staff(""), kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT },
+      roles: ["ecm-approver"],
+    };
     expect(() => approveAssistance(cash(100), system, t1, policy)).toThrow(/named staff member/);
   });
 
   it("is a no-op when repeated and refused once delivered or cancelled", () => {
-    const approved = approveAssistance(cash(100), caseworker, t1, policy).item;
-    expect(approveAssistance(approved, caseworker, t2, policy)).toEqual({ item: approved, changed: false });
+    const approved = approveAssistance(cash(100), supervisor, t1, policy).item;
+    expect(approveAssistance(approved, supervisor, t2, policy)).toEqual({ item: approved, changed: false });
     const cancelled = cancelAssistance(cash(100), { at: t1, by: "cw-1", note: undefined }).item;
     expect(() => approveAssistance(cancelled, supervisor, t2, policy)).toThrow(
       expect.objectContaining({ code: "assistance_status" }),
     );
   });
 
-  test.prop([fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 })])(
-    "a caseworker's approval succeeds exactly when the amount is within the threshold",
-    (amount, threshold) => {
-      const attempt = () =>
-        approveAssistance(cash(amount), caseworker, t1, { ...policy, thresholdMinor: threshold });
-      if (amount <= threshold) expect(attempt().changed).toBe(true);
-      else expect(attempt).toThrow();
+  test.prop([
+    fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    fc.constantFrom("cw-1", "sv-1"),
+    fc.subarray(["caseworker", "supervisor", "ecm-approver"]),
+  ])(
+    "an approval succeeds exactly when an ECM approver other than the planner gives it, whatever the amount",
+    (amount, actorId, roles) => {
+      const attempt = () => approveAssistance(cash(amount), { actor: staff(actorId), roles }, t1, policy);
+      if (roles.includes("ecm-approver") && actorId !== "cw-1") expect(attempt().changed).toBe(true);
+      else expect(attempt).toThrow(expect.objectContaining({ code: "approval_forbidden" }));
     },
   );
 });

@@ -188,10 +188,10 @@ describe("an emergency cash referral through the ECM service", () => {
     expect(reused).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["request_id"] });
   });
 
-  it("needs an ECM approver's approval above the threshold, never the planner's own", async () => {
+  it("needs an ECM approver's approval, never the planner's own", async () => {
     const refused = await failure(ecmCall("approveAssistanceItem", { assistanceItemId: cashId }, caseworker));
     expect(refused).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: "approval_forbidden" });
-    expect(refused.details).toContain("5,000.00 TRY");
+    expect(refused.details).toContain("ECM approver");
     const ownPlan = await failure(
       ecmCall(
         "approveAssistanceItem",
@@ -278,7 +278,7 @@ describe("an emergency cash referral through the ECM service", () => {
       caseworker,
     );
     const id = nfi.assistanceItem?.assistanceItemId as string;
-    await ecmCall("approveAssistanceItem", { assistanceItemId: id }, caseworker);
+    await ecmCall("approveAssistanceItem", { assistanceItemId: id }, supervisor);
     const cancelled = await ecmCall<CancelAssistanceItemResponse>(
       "cancelAssistanceItem",
       { assistanceItemId: id, internalNote: "Family received kits from the MMCC." },
@@ -353,6 +353,46 @@ describe("an emergency cash referral through the ECM service", () => {
     expect(events.map((e) => [e.payload.caseId, e.envelope.aggregateSequence])).toEqual([[caseId, 3]]);
     const afterClose = await failure(ecmCall("addAssistanceItem", cashItem(caseId, 100), caseworker));
     expect(afterClose).toMatchObject({ code: status.FAILED_PRECONDITION, errorCode: "case_closed" });
+  });
+});
+
+describe("four eyes on every approval", () => {
+  it("refuses the planner (even an ECM approver) and a caseworker at a small amount; another approver approves", async () => {
+    const referralId = await receive();
+    await inboxCall("acceptReferral", { referralId }, caseworker);
+    const { caseId } = await caseOf(referralId);
+    const planned = await ecmCall<AddAssistanceItemResponse>("addAssistanceItem", cashItem(caseId, 10_000), {
+      ...caseworker,
+      roles: ["caseworker", "ecm-approver"],
+    });
+    const assistanceItemId = planned.assistanceItem?.assistanceItemId;
+
+    const ownPlan = await failure(
+      ecmCall(
+        "approveAssistanceItem",
+        { assistanceItemId },
+        { ...caseworker, roles: ["caseworker", "ecm-approver"] },
+      ),
+    );
+    expect(ownPlan).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: "approval_forbidden" });
+    expect(ownPlan.details).toContain("planned");
+    const notApprover = await failure(
+      ecmCall("approveAssistanceItem", { assistanceItemId }, otherCaseworker),
+    );
+    expect(notApprover).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: "approval_forbidden" });
+    expect(notApprover.details).toContain("ECM approver");
+
+    const approved = await ecmCall<ApproveAssistanceItemResponse>(
+      "approveAssistanceItem",
+      { assistanceItemId },
+      supervisor,
+    );
+    expect(approved.assistanceItem).toMatchObject({
+      status: AssistanceStatus.ASSISTANCE_STATUS_APPROVED,
+      amount: { amountMinor: 10_000, currency: "TRY" },
+      plannedBy: { actorId: caseworker.actorId },
+      approvedBy: { actorId: supervisor.actorId },
+    });
   });
 });
 

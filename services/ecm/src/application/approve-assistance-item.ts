@@ -3,8 +3,8 @@ import type { Caller, EcmDeps } from "./ports.js";
 import { actorOf, callerItem } from "./shared.js";
 
 /**
- * PLANNED → APPROVED. Amounts above ECM_APPROVAL_THRESHOLD_MINOR (or in another currency than TRY)
- * need an ECM approver who did not plan the item. Approving again changes nothing.
+ * PLANNED → APPROVED by an ECM approver (ECM_APPROVER_ROLES) who did not plan the item, whatever
+ * the amount. Approving again changes nothing.
  */
 export async function approveAssistanceItem(
   deps: EcmDeps,

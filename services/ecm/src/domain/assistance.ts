@@ -32,12 +32,9 @@ export interface AssistanceItemState {
   cancelNote: string | undefined;
 }
 
-/** Who may approve what: amounts above the threshold (or in another currency) need an approver. */
+/** Who may approve: a staff user holding one of `approverRoles` who did not plan the item. */
 export interface ApprovalPolicy {
-  /** In minor units of `currency`; an amount above it needs one of `approverRoles`. */
-  thresholdMinor: number;
-  currency: string;
-  /** Token roles that approve above the threshold (default `ecm-approver`). */
+  /** Token roles that approve assistance of any amount (default `ecm-approver`). */
   approverRoles: readonly string[];
 }
 
@@ -98,11 +95,6 @@ export function planAssistance(input: {
   };
 }
 
-/** Whether approving `amount` needs an approver: above the threshold, or not in the threshold's currency. */
-export function needsApprover(amount: Money, policy: ApprovalPolicy): boolean {
-  return amount.currency !== policy.currency || amount.amountMinor > policy.thresholdMinor;
-}
-
 const STATUS_WORD: Record<number, string> = {
   [AssistanceStatus.ASSISTANCE_STATUS_PLANNED]: "planned",
   [AssistanceStatus.ASSISTANCE_STATUS_APPROVED]: "approved",
@@ -119,9 +111,10 @@ function refuse(item: AssistanceItemState, step: string): never {
 }
 
 /**
- * PLANNED → APPROVED. Approving an approved item again changes nothing. Above the threshold the
+ * PLANNED → APPROVED. Approving an approved item again changes nothing. Whatever the amount, the
  * approver must hold an approver role (`ecm-approver`) and must not be who planned the item (four
- * eyes on money): holding the role does not let anyone approve their own plan.
+ * eyes on every payment: a threshold would let one plan be split into items below it). Holding
+ * the role does not let anyone approve their own plan.
  */
 export function approveAssistance(
   item: AssistanceItemState,
@@ -133,21 +126,13 @@ export function approveAssistance(
   if (item.status !== AssistanceStatus.ASSISTANCE_STATUS_PLANNED) refuse(item, "approved");
   if (approver.actor.kind !== ActorKind.ACTOR_KIND_STAFF || approver.actor.actorId === "")
     throw new ApprovalForbiddenError(item.assistanceItemId, "assistance is approved by a named staff member");
-  if (needsApprover(item.amount, policy)) {
-    if (!hasOneOfRoles(approver.roles, policy.approverRoles)) {
-      throw new ApprovalForbiddenError(
-        item.assistanceItemId,
-        item.amount.currency === policy.currency
-          ? `amounts above ${formatMoney({ amountMinor: policy.thresholdMinor, currency: policy.currency })} need an ECM approver's approval`
-          : `amounts in ${item.amount.currency} need an ECM approver's approval`,
-      );
-    }
-    if (item.plannedBy.actorId !== "" && item.plannedBy.actorId === approver.actor.actorId) {
-      throw new ApprovalForbiddenError(
-        item.assistanceItemId,
-        "an amount that needs an approver is approved by someone other than who planned it",
-      );
-    }
+  if (!hasOneOfRoles(approver.roles, policy.approverRoles))
+    throw new ApprovalForbiddenError(item.assistanceItemId, "assistance is approved by an ECM approver");
+  if (item.plannedBy.actorId !== "" && item.plannedBy.actorId === approver.actor.actorId) {
+    throw new ApprovalForbiddenError(
+      item.assistanceItemId,
+      "assistance is approved by someone other than who planned it",
+    );
   }
   return {
     item: {

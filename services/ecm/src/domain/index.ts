@@ -10,7 +10,6 @@ export {
   cancelAssistance,
   deliverAssistance,
   isPending,
-  needsApprover,
   planAssistance,
   planningProblems,
 } from "./assistance.js";
@@ -35,4 +34,4 @@ export {
   type EcmErrorCode,
   ReferralNotAcceptedError,
 } from "./errors.js";
-export { DEFAULT_CURRENCY, formatMoney, moneyProblems, sameMoney, type Violation } from "./money.js";
+export { formatMoney, moneyProblems, sameMoney, type Violation } from "./money.js";

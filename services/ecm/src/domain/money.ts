@@ -1,8 +1,5 @@
 import type { Money } from "@kopru/contracts/common/v1/money";
 
-/** The currency assistance is paid in by default in Türkiye. */
-export const DEFAULT_CURRENCY = "TRY";
-
 const CURRENCY = /^[A-Z]{3}$/;
 
 export interface Violation {
