@@ -27,6 +27,8 @@ const API_AUDIENCES = ["intake", "protection", "ecm", "community-centre", "munic
 export interface IdentityUnderTest {
   issuer: string;
   process: SpawnedProcess;
+  /** Registers a service's own OAuth client (`service-<name>`) and returns what the service is given. */
+  serviceClient(service: string): Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>;
   /** Tokens for any caller: staff (with an actor id) or the organisation's partner system. */
   tokens: TokenSource;
   close(): Promise<void>;
@@ -120,9 +122,25 @@ export async function startIdentity(options: {
     return source;
   };
 
+  const serviceClients = new Map<string, Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>>();
   return {
     issuer,
     process: child,
+    serviceClient(service) {
+      let client = serviceClients.get(service);
+      if (!client) {
+        client = (async () => {
+          const clientId = `service-${service}`;
+          const clientSecret = generateSecret();
+          await provisionIdentities(db, {
+            clients: [{ clientId, kind: "service", serviceName: service, clientSecret }],
+          });
+          return { AUTH_CLIENT_ID: clientId, AUTH_CLIENT_SECRET: clientSecret };
+        })();
+        serviceClients.set(service, client);
+      }
+      return client;
+    },
     async tokens(caller, audience) {
       if (!caller.organisationId) return undefined;
       const source = caller.actorId

@@ -185,7 +185,7 @@ export class TestNetwork {
     return database;
   }
 
-  private environment(name: ServiceName, database: TestDatabase): Record<string, string> {
+  private async environment(name: ServiceName, database: TestDatabase): Promise<Record<string, string>> {
     const { orgs } = this;
     const hosted = hostedBy(orgs);
     const tls = this.pki.serviceTls[name];
@@ -196,6 +196,7 @@ export class TestNetwork {
       GRPC_TLS_CERT_FILE: tls.certFile,
       GRPC_TLS_KEY_FILE: tls.keyFile,
       ...natsCredentialEnv(this.nats.credential(name)),
+      ...(await this.identity.serviceClient(name)),
       NATS_URL: this.nats.url,
       DATABASE_URL: database.url,
       DATA_DIR: join(this.dataDir, name),
@@ -222,7 +223,7 @@ export class TestNetwork {
         // As its start script runs it: from its own package, telemetry loaded before its code.
         const serviceDir = join(repoRoot, "services", name);
         const child = spawnNodeProcess(join(serviceDir, "src/main.ts"), {
-          env: this.environment(name, database),
+          env: await this.environment(name, database),
           cwd: serviceDir,
           nodeArgs: ["--import", "@kopru/observability/register"],
         });

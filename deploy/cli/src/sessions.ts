@@ -166,7 +166,10 @@ export function claimsOf(token: string): { subject: string; organisationId: stri
 export function sessionTokens(profile: NetworkProfile, store: SessionStore): TokenSource {
   const resumed = new Map<string, Promise<UserTokenSource>>();
   return async (caller: ClientCaller, audience: string) => {
-    const session = store.select(caller.actorId) ?? store.select(caller.organisationId);
+    // Never the current login for another organisation: that call would go out as someone else.
+    const session =
+      (caller.actorId ? store.select(caller.actorId) : undefined) ??
+      (caller.organisationId ? store.select(caller.organisationId) : store.current);
     if (!session) {
       const who = caller.actorId ?? caller.organisationId;
       throw new CliUsageError(

@@ -69,10 +69,15 @@ for (const stream of [...NETWORK_LAYOUT.streams, NETWORK_LAYOUT.deadLetterStream
   );
 }
 mkdirSync(join(dir, "env"), { recursive: true, mode: 0o700 });
+const serviceSecrets = Object.fromEntries(SERVICE_NAMES.map((service) => [service, generateSecret()]));
 for (const service of SERVICE_NAMES) {
   const credential = nats.services[service];
   if (!credential) continue;
-  const env = natsCredentialEnv(credential);
+  const env = {
+    ...natsCredentialEnv(credential),
+    AUTH_CLIENT_ID: serviceClientId(service),
+    AUTH_CLIENT_SECRET: serviceSecrets[service] as string,
+  };
   writePrivate(
     join(dir, "env", `${service}.env`),
     Object.entries(env)
@@ -112,7 +117,7 @@ writePrivate(
           clientId: serviceClientId(service),
           kind: "service",
           serviceName: service,
-          clientSecret: generateSecret(),
+          clientSecret: serviceSecrets[service],
         })),
       ],
     },

@@ -13,7 +13,7 @@ import {
   usesDefaultAddresses,
 } from "./config.js";
 import { demoTokens } from "./demo-tokens.js";
-import { CLI_CLIENT_ID } from "./identities.js";
+import { CLI_CLIENT_ID, serviceClientId } from "./identities.js";
 import { waitUntilIdentityServes } from "./identity-health.js";
 import {
   type NatsHandle,
@@ -390,6 +390,8 @@ export class Launcher {
       GRPC_TLS_CA_FILE: trust.serviceTls[plan.name].caFile,
       GRPC_TLS_CERT_FILE: trust.serviceTls[plan.name].certFile,
       GRPC_TLS_KEY_FILE: trust.serviceTls[plan.name].keyFile,
+      AUTH_CLIENT_ID: serviceClientId(plan.name),
+      AUTH_CLIENT_SECRET: trust.clientSecrets.services[serviceClientId(plan.name)],
     };
     const natsUser = trust.nats.services[plan.name];
     if (this.confined && natsUser) Object.assign(env, natsCredentialEnv(natsUser));

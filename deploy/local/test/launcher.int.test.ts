@@ -144,7 +144,8 @@ describe("pnpm start", () => {
     expect(statSync(join(dataDir, "cli", "sessions.json")).mode & 0o777).toBe(0o600);
     const inbox = await kopru(dataDir, ["inbox", "list", "--json"]);
     expect(inbox.exit.code, inbox.stderr).toBe(0);
-    expect(JSON.parse(inbox.stdout)).toMatchObject({ referrals: [] });
+    // proto3 JSON leaves an empty list out: nothing was seeded (--no-seed).
+    expect((JSON.parse(inbox.stdout) as { referrals?: unknown[] }).referrals ?? []).toEqual([]);
     // A login is for its own organisation: asking for another's inbox is refused by the service.
     const other = await kopru(dataDir, ["inbox", "list", "--as", "mmcc-kilis"]);
     expect(other.exit.code).toBe(2);

@@ -75,6 +75,7 @@ export {
   type ServiceContext,
   type ServiceSpec,
   serviceEnv,
+  serviceTokensOf,
   startService,
   tokenVerifierOf,
   transportSecurityOf,

@@ -15,6 +15,7 @@ import {
   port,
   url,
 } from "@kopru/config";
+import { clientCredentials } from "@kopru/identity-client";
 import { createLogger, type Logger, shutdownTelemetry } from "@kopru/observability";
 import { type Database, type MigrationSource, migrate, openDatabase } from "@kopru/storage";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -53,6 +54,12 @@ export function serviceEnv(defaultPort: number) {
     GRPC_TLS_KEY_FILE: nonEmptyString().optional(),
     /** `development` serves gRPC without TLS; nothing else does. */
     GRPC_PLAINTEXT: z.enum(["development"]).optional(),
+    /**
+     * This service's own OAuth client (client credentials), for the calls it makes to other services:
+     * each carries the service's token, and the user's own token when it acts for one (ADR 0012).
+     */
+    AUTH_CLIENT_ID: nonEmptyString().optional(),
+    AUTH_CLIENT_SECRET: nonEmptyString().optional(),
     /** This service's own NATS user (each service has one, with only the subjects its role needs). */
     NATS_USER: nonEmptyString().optional(),
     NATS_PASSWORD: nonEmptyString().optional(),
@@ -90,6 +97,21 @@ export function transportSecurityOf(config: ServiceConfig): TransportSecurity {
   };
 }
 
+/** The service's own client-credentials tokens, when it has a client of its own. */
+export function serviceTokensOf(config: ServiceConfig): ServiceContext<ServiceConfig>["serviceTokens"] {
+  if (!config.AUTH_CLIENT_ID) return undefined;
+  if (!config.AUTH_CLIENT_SECRET)
+    throw new ConfigError([
+      { variable: "AUTH_CLIENT_SECRET", message: "required when AUTH_CLIENT_ID is set" },
+    ]);
+  const source = clientCredentials({
+    issuer: config.AUTH_ISSUER,
+    clientId: config.AUTH_CLIENT_ID,
+    clientSecret: config.AUTH_CLIENT_SECRET,
+  });
+  return (audience) => source.token(audience);
+}
+
 /** The verifier of this service's callers, from its configuration. */
 export function tokenVerifierOf(name: string, config: ServiceConfig): TokenVerifier {
   const claims: ClaimMapping = {
@@ -117,6 +139,11 @@ export interface Worker {
 export interface ServiceContext<C extends ServiceConfig> {
   name: string;
   config: C;
+  /**
+   * Access tokens of the service's own identity, by audience, for calling another service; undefined
+   * without AUTH_CLIENT_ID/AUTH_CLIENT_SECRET. A call made for a user relays the user's token too.
+   */
+  serviceTokens: ((audience: string) => Promise<string>) | undefined;
   db: Database;
   nats: NatsConnection;
   js: JetStreamClient;
@@ -211,7 +238,18 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
     await provisionStreams(jsm, spec.layout, { logger });
 
     const relay = new OutboxRelay({ db, js, logger });
-    const context: ServiceContext<C> = { name: spec.name, config, db, nats, js, jsm, relay, logger, clock };
+    const context: ServiceContext<C> = {
+      name: spec.name,
+      config,
+      serviceTokens: serviceTokensOf(config),
+      db,
+      nats,
+      js,
+      jsm,
+      relay,
+      logger,
+      clock,
+    };
     const built = await spec.build(context);
 
     relay.start();

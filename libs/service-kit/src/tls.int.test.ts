@@ -71,8 +71,17 @@ afterAll(async () => {
 async function list(credentials: ReturnType<typeof channelCredentials>) {
   const client = new CoordinationServiceClient(server.address, credentials);
   try {
-    const token = await issuer.mint({ organisationId: "coordination", actorId: "c-1", role: "coordinator" }, AUDIENCE);
-    return await callUnary(client, client.listOrganisations, listing, authorizationMetadata(token), 5_000).then(
+    const token = await issuer.mint(
+      { organisationId: "coordination", actorId: "c-1", role: "coordinator" },
+      AUDIENCE,
+    );
+    return await callUnary(
+      client,
+      client.listOrganisations,
+      listing,
+      authorizationMetadata(token),
+      5_000,
+    ).then(
       () => "OK",
       (error: ServiceError) => status[error.code],
     );
