@@ -65,7 +65,7 @@ export function cliLogins(env: NodeJS.ProcessEnv = process.env): Logins {
       } else {
         source = await deviceLogin({
           ...common,
-          onPrompt: (p) => onPrompt(p.verificationUriComplete ?? p.verificationUri, p.userCode),
+          onPrompt: (p) => onPrompt(p.verificationUri, p.userCode),
         });
       }
       const claims = claimsOf(await source.token(AUDIENCES[0] as string));

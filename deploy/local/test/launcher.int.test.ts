@@ -9,7 +9,7 @@ import { Priority, ReferralOrigin, ReferralStatus, ServiceType } from "@kopru/co
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
-import { passwordLogin } from "@kopru/identity-client";
+import { approveDeviceLogin, passwordLogin } from "@kopru/identity-client";
 import { authorizationMetadata, callUnary, channelCredentials, serviceAudience } from "@kopru/service-kit";
 import {
   connectNats,
@@ -146,6 +146,28 @@ describe("pnpm start", () => {
     expect(inbox.exit.code, inbox.stderr).toBe(0);
     // proto3 JSON leaves an empty list out: nothing was seeded (--no-seed).
     expect((JSON.parse(inbox.stdout) as { referrals?: unknown[] }).referrals ?? []).toEqual([]);
+    // The device authorization grant: the CLI shows a code, the person enters it at the issuer.
+    const device = spawnNodeProcess(new URL("../../cli/src/main.ts", import.meta.url), {
+      args: ["login"],
+      env: { KOPRU_NETWORK_FILE: join(dataDir, "network.json") },
+    });
+    cleanup.push(() => device.kill("SIGKILL"));
+    const [, verificationUri, userCode] = await device.waitForLine(/^Open (\S+) and enter the code (\S+) /, {
+      timeoutMs: 30_000,
+    });
+    await approveDeviceLogin({
+      issuer: trust.network.issuer,
+      ca: readFileSync(trust.network.tls.caFile),
+      verificationUri: verificationUri as string,
+      userCode: userCode as string,
+      username: "caseworker@ngo-hayat",
+      password: password(trust, "caseworker@ngo-hayat"),
+    });
+    await device.waitForLine(/^Logged in as staff-caseworker-at-ngo-hayat \(ngo-hayat; caseworker\)\.$/, {
+      timeoutMs: 30_000,
+    });
+    expect((await device.exited).code).toBe(0);
+
     // A login is for its own organisation: asking for another's inbox is refused by the service.
     const other = await kopru(dataDir, ["inbox", "list", "--as", "mmcc-kilis"]);
     expect(other.exit.code).toBe(2);
