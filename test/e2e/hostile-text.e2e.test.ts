@@ -3,16 +3,11 @@ import {
   type DescField,
   type DescMessage,
   type DescMethod,
-  fromBinary,
-  fromJson,
   type JsonObject,
-  type JsonValue,
   ScalarType,
-  toBinary,
-  toJson,
 } from "@bufbuild/protobuf";
 import { fc } from "@fast-check/vitest";
-import { Client, type ServiceError, status } from "@grpc/grpc-js";
+import { Client, status } from "@grpc/grpc-js";
 import {
   authorizationMetadata,
   type ClientCaller,
@@ -24,7 +19,7 @@ import { waitFor } from "@kopru/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServiceName, TestNetwork } from "../support/network.js";
-import { ALL_SERVICES, HOSTS, services } from "../support/rpc.js";
+import { ALL_SERVICES, type Answer, dig, findMethod, HOSTS, services, unaryCall } from "../support/rpc.js";
 
 // Every gRPC command of every service, driven with generated text against the real services (each a
 // separate process on its own PostgreSQL database and this file's own NATS server): no answer may be
@@ -108,8 +103,6 @@ function onTheWire(value: string): string {
   return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
-type Answer = { ok: true; response: JsonObject } | { ok: false; code: status; details: string };
-
 let network: TestNetwork;
 const clients = new Map<ServiceName, Client>();
 const callers = new Map<ServiceName, ClientCaller>();
@@ -117,48 +110,14 @@ const callers = new Map<ServiceName, ClientCaller>();
 async function call(host: ServiceName, method: DescMethod, request: JsonObject): Promise<Answer> {
   const client = clients.get(host);
   if (!client) throw new Error(`${host} has no client`);
-  const bytes = Buffer.from(toBinary(method.input, fromJson(method.input, request)));
   const token = await network.tokens(callers.get(host) ?? {}, serviceAudience(host));
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      `/${method.parent.typeName}/${method.name}`,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      bytes,
-      authorizationMetadata(token),
-      { deadline: Date.now() + 20_000 },
-      (error: ServiceError | null, response?: Buffer) => {
-        if (error) resolve({ ok: false, code: error.code, details: error.details });
-        else
-          resolve({
-            ok: true,
-            response: toJson(
-              method.output,
-              fromBinary(method.output, response ?? Buffer.alloc(0)),
-            ) as JsonObject,
-          });
-      },
-    );
-  });
-}
-
-function method(service: string, name: string): DescMethod {
-  const found = services.find((s) => s.typeName === service)?.methods.find((m) => m.name === name);
-  if (!found) throw new Error(`no method ${service}/${name}`);
-  return found;
+  return unaryCall(client, method, request, authorizationMetadata(token));
 }
 
 async function must(host: ServiceName, service: string, name: string, request: JsonObject) {
-  const answer = await call(host, method(service, name), request);
+  const answer = await call(host, findMethod(service, name), request);
   if (!answer.ok) throw new Error(`${name} failed: ${status[answer.code]} ${answer.details}`);
   return answer.response;
-}
-
-function dig(value: JsonValue | undefined, ...path: (string | number)[]): string {
-  let node: JsonValue | undefined = value;
-  for (const key of path) node = (node as Record<string | number, JsonValue> | undefined)?.[key];
-  if (typeof node !== "string" || node === "") throw new Error(`nothing at ${path.join(".")}`);
-  return node;
 }
 
 /** Valid requests the generated text is put into, so calls reach the database and not just a validator. */
@@ -308,7 +267,7 @@ beforeAll(async () => {
   };
   const referralId = await waitFor(
     async () => {
-      const answer = await call("intake", method(I, "CreateReferral"), {
+      const answer = await call("intake", findMethod(I, "CreateReferral"), {
         ...referralRequest,
         requestId: randomUUID(),
       });
@@ -343,7 +302,7 @@ beforeAll(async () => {
 
   // The referral reaches the ECM unit's inbox: its commands work on a real referral.
   const R = "kopru.referral.v1.ReferralInboxService";
-  await waitFor(async () => (await call("ecm", method(R, "GetReferral"), { referralId })).ok, {
+  await waitFor(async () => (await call("ecm", findMethod(R, "GetReferral"), { referralId })).ok, {
     timeoutMs: 30_000,
     message: "the referral in the ECM unit's inbox",
   });
@@ -383,7 +342,10 @@ beforeAll(async () => {
     paymentChannel: "PAYMENT_CHANNEL_BANK_ACCOUNT",
   };
   base(E, "AddAssistanceItem", assistance);
-  const item = await call("ecm", method(E, "AddAssistanceItem"), { ...assistance, requestId: randomUUID() });
+  const item = await call("ecm", findMethod(E, "AddAssistanceItem"), {
+    ...assistance,
+    requestId: randomUUID(),
+  });
   if (item.ok) {
     const assistanceItemId = dig(item.response, "assistanceItem", "assistanceItemId");
     base(E, "CancelAssistanceItem", { assistanceItemId, internalNote: "Duplicate." });

@@ -3,19 +3,14 @@
  * launcher (`@kopru/local`) starts them from this table and the CLI finds them with it, so both agree
  * on where everything listens.
  */
-export const SERVICE_NAMES = [
-  "intake",
-  "protection",
-  "ecm",
-  "community-centre",
-  "municipality",
-  "coordination",
-] as const;
+import { NETWORK_SERVICES, type NetworkService, RECEIVING_SERVICES } from "@kopru/events";
 
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** The network's service processes: one list for the launcher, the CLI and the NATS users. */
+export const SERVICE_NAMES = NETWORK_SERVICES;
+export type ServiceName = NetworkService;
 
 /** Services that receive referrals and serve `kopru.referral.v1.ReferralInboxService`. */
-export const RECEIVING_SERVICES = ["protection", "ecm", "community-centre", "municipality"] as const;
+export { RECEIVING_SERVICES };
 export type ReceivingService = (typeof RECEIVING_SERVICES)[number];
 
 export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freeze({
