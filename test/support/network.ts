@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChannelCredentials, Client } from "@grpc/grpc-js";
 import { provisionStreams } from "@kopru/bus";
-import { NETWORK_LAYOUT, networkBusAccess } from "@kopru/events";
+import { NETWORK_LAYOUT, NETWORK_SERVICES, type NetworkService, networkBusAccess } from "@kopru/events";
 import { type NetworkPki, preparePki } from "@kopru/local";
 import { generateNatsCredentials, natsCredentialEnv } from "@kopru/nats-server";
 import {
@@ -28,23 +28,9 @@ import {
 } from "@kopru/testing";
 import { type IdentityUnderTest, startIdentity } from "./identity.js";
 
-export type ServiceName =
-  | "intake"
-  | "protection"
-  | "ecm"
-  | "community-centre"
-  | "municipality"
-  | "coordination";
+export type ServiceName = NetworkService;
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const ALL_SERVICES: ServiceName[] = [
-  "intake",
-  "protection",
-  "ecm",
-  "community-centre",
-  "municipality",
-  "coordination",
-];
 
 /** Organisation ids unique to one run, so nothing collides with another run's data. */
 export function organisations(suffix = randomBytes(3).toString("hex")) {
@@ -116,7 +102,7 @@ export class TestNetwork {
     const hosted = hostedBy(orgs);
     const nats = await startConfinedNatsServer({
       access: networkBusAccess(hosted),
-      credentials: generateNatsCredentials(ALL_SERVICES),
+      credentials: generateNatsCredentials([...NETWORK_SERVICES]),
     });
     // The services' users may only look streams up: the admin provisions them, as the launcher does.
     const admin = await connectNats({ url: nats.url, ...nats.connectOptions("admin") });
