@@ -262,3 +262,28 @@ describe("identity comes from the token alone", () => {
     expect(seen.at(-1)).toMatchObject({ kind: "service", organisationId: undefined, actorId: undefined });
   });
 });
+
+describe("a token already verified", () => {
+  it("is answered from memory while it lives, and refused once it has expired", async () => {
+    let now = Date.now();
+    const verifier = new TokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, now: () => now });
+    const token = await issuer.mint(kilisCaseworker, AUDIENCE, { lifetimeSeconds: 60 });
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first);
+    now += 60_000 + 28_000;
+    expect((await verifier.verify(token)).subject).toBe("user-kilis-1");
+    // Seconds past exp + skew, whatever part of a second the token was minted in.
+    now += 4_000;
+    await expect(verifier.verify(token)).rejects.toThrow("the access token has expired");
+    // Not remembered as good any more: a fresh verifier at that time refuses it too, by signature check.
+    const fresh = new TokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE, now: () => now });
+    await expect(fresh.verify(token)).rejects.toThrow("the access token has expired");
+  });
+
+  it("remembers nothing of a refused token", async () => {
+    const verifier = new TokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE });
+    const wrongAudience = await issuer.mint(kilisCaseworker, "urn:kopru:protection");
+    await expect(verifier.verify(wrongAudience)).rejects.toThrow("aud");
+    await expect(verifier.verify(wrongAudience)).rejects.toThrow("aud");
+  });
+});

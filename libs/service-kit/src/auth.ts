@@ -69,7 +69,12 @@ export interface TokenVerifierOptions {
   tokenTypes?: readonly string[];
   /** A key set held in memory instead of a remote JWKS (a test issuer's). */
   keys?: JWTVerifyGetKey;
+  /** Milliseconds since the epoch; the system clock when not given (tests move it). */
+  now?: () => number;
 }
+
+/** How many verified tokens are remembered at once (a caller reuses its token for minutes). */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 function claimAt(payload: JWTPayload, path: string): unknown {
   let value: unknown = payload;
@@ -116,6 +121,12 @@ export class TokenVerifier {
   readonly #options: TokenVerifierOptions;
   readonly #claims: ClaimMapping;
   #keys: Promise<JWTVerifyGetKey> | undefined;
+  /**
+   * Tokens already verified, by their exact text: a caller sends the same token on every call until
+   * it renews it, and checking its signature again proves nothing new. Only time can change the
+   * answer, so a remembered token is still refused once it expires (`exp` plus the skew).
+   */
+  readonly #verified = new Map<string, VerifiedIdentity>();
 
   constructor(options: TokenVerifierOptions) {
     this.#options = options;
@@ -129,6 +140,14 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<VerifiedIdentity> {
     const options = this.#options;
+    const now = options.now?.() ?? Date.now();
+    const skew = options.clockToleranceSeconds ?? 30;
+    const known = this.#verified.get(token);
+    if (known) {
+      if (known.expiresAt + skew > now / 1000) return known;
+      this.#verified.delete(token);
+      throw new UnauthenticatedError("the access token has expired");
+    }
     let payload: JWTPayload;
     try {
       const keys = await this.#keySet();
@@ -137,7 +156,8 @@ export class TokenVerifier {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
-        clockTolerance: options.clockToleranceSeconds ?? 30,
+        clockTolerance: skew,
+        currentDate: new Date(now),
         requiredClaims: ["exp", "iat", "sub"],
         maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS + (options.clockToleranceSeconds ?? 30),
       }));
@@ -152,7 +172,14 @@ export class TokenVerifier {
       if (error instanceof DiscoveryError) throw error;
       throw new UnauthenticatedError(refusal(error));
     }
-    return this.#identity(payload);
+    const identity = this.#identity(payload);
+    // Oldest first out: a Map keeps insertion order.
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    this.#verified.set(token, identity);
+    return identity;
   }
 
   #identity(payload: JWTPayload): VerifiedIdentity {
