@@ -55,8 +55,9 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     consumers.push({ stream, durable: `${prefix}-${name}`, filterSubject });
 
   if (service === "coordination") {
-    // Only PII-free subjects: the status of every referral (ADR 0002).
+    // Only PII-free subjects: the status and the outcome of every referral (ADR 0002).
     consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
+    consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
     publish.push(
       ...[
         EVENTS.organisationUpserted,
@@ -80,8 +81,11 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     if (service === "intake") {
       // Every status event (PII-free), for the timelines of the chains intake started.
       consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
-      for (const org of organisations)
+      for (const org of organisations) {
         consumer(`${org}-reroute`, STREAMS.coordination.name, SUBJECTS.reRouteFor(org));
+        // Outcome reports of the referrals it made (`outcome.<referrer>.<target>`).
+        consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
+      }
       // Cancellations and consent withdrawals are addressed to the other party.
       publish.push(EVENTS.referralCancelled.subjectPattern, EVENTS.consentWithdrawn.subjectPattern);
     } else {
@@ -89,8 +93,9 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
         consumer(`${org}-requested`, STREAMS.referral.name, SUBJECTS.requestedFor(org));
         consumer(`${org}-cancelled`, STREAMS.referral.name, SUBJECTS.cancelledFor(org));
         consumer(`${org}-status`, STREAMS.referral.name, `kopru.v1.referral.status.${org}.*`);
-        // As target: `status.<referrer>.<target>`.
-        publish.push(`kopru.v1.referral.status.*.${org}`);
+        consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
+        // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.
+        publish.push(`kopru.v1.referral.status.*.${org}`, `kopru.v1.referral.outcome.*.${org}`);
       }
     }
   }

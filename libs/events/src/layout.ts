@@ -289,6 +289,10 @@ export const SUBJECTS = {
     `kopru.v1.consent.withdrawn.${subjectToken(organisationId, "organisation id")}`,
   reRouteFor: (organisationId: string) =>
     `kopru.v1.coordination.reroute.${subjectToken(organisationId, "organisation id")}`,
+  /** Outcome reports of the referrals an organisation made (`outcome.<referrer>.<target>`). */
+  outcomeFor: (referrerOrganisationId: string) =>
+    `kopru.v1.referral.outcome.${subjectToken(referrerOrganisationId, "organisation id")}.*`,
   allStatus: "kopru.v1.referral.status.>",
+  allOutcome: "kopru.v1.referral.outcome.>",
   directory: "kopru.v1.directory.>",
 } as const;

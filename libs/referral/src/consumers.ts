@@ -8,7 +8,8 @@ type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
 /**
  * The durable consumers a receiving organisation needs, one set per hosted organisation so that
  * each consumer's subject names that organisation (NATS permissions can enforce it):
- * referrals addressed to it, cancellations addressed to it, and the status of referrals it sent.
+ * referrals addressed to it, cancellations addressed to it, and the status and outcome reports of
+ * referrals it sent (onward referrals and redirects).
  */
 export function receivingConsumers(
   service: string,
@@ -41,7 +42,30 @@ export function receivingConsumers(
       lifecycle,
       base,
     ),
+    referrerOutcomeConsumer(
+      `${service}-${organisationId}-outcome`,
+      SUBJECTS.outcomeFor(organisationId),
+      lifecycle,
+      base,
+    ),
   ];
+}
+
+/** Outcome reports of referrals this service made, applied in each referral's report order. */
+export function referrerOutcomeConsumer(
+  name: string,
+  filterSubject: string,
+  lifecycle: ReferralLifecycle,
+  base: ConsumerBase,
+): EventConsumer {
+  return new EventConsumer({
+    ...base,
+    name,
+    stream: STREAMS.referral.name,
+    filterSubject,
+    ordered: true,
+    handlers: [on(EVENTS.referralOutcomeReported, (tx, event) => lifecycle.applyOutcomeEvent(tx, event))],
+  });
 }
 
 /** Status events of referrals this service made, applied in each referral's sequence. */

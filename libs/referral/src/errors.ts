@@ -18,11 +18,6 @@ export const REFERRAL_ERRORS = {
     http: 409,
     title: "The service needs data that cannot be sent",
   },
-  outcome_update_not_supported: {
-    grpc: "FAILED_PRECONDITION",
-    http: 409,
-    title: "Outcomes are reported when completing",
-  },
   parent_referral_closed: {
     grpc: "FAILED_PRECONDITION",
     http: 409,
@@ -87,15 +82,6 @@ export class ReferralNotFoundError extends Error {
   readonly code = "not_found";
   constructor(readonly referralId: string) {
     super(`referral ${referralId} not found`);
-  }
-}
-
-/** Outcomes are reported with the completion; updating them after closure is not offered yet. */
-export class OutcomeUpdateNotSupportedError extends Error {
-  override readonly name = "OutcomeUpdateNotSupportedError";
-  readonly code: ReferralLibraryErrorCode = "outcome_update_not_supported";
-  constructor() {
-    super("outcome updates after closure are not supported yet; report outcomes when completing");
   }
 }
 

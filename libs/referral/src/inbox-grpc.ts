@@ -27,7 +27,6 @@ import {
 import type { Database, Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
-import { OutcomeUpdateNotSupportedError } from "./errors.js";
 import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
 import { nextPage, readPage, referralView } from "./views.js";
@@ -211,11 +210,22 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       );
     }),
 
-    reportOutcome: unary(async (request) => {
+    reportOutcome: unary(async (request, context) => {
       referralId(validate(), request.referralId)
         .enumList(request.outcomeCodes, OutcomeCode, "outcome_codes", { min: 1 })
         .done();
-      throw new OutcomeUpdateNotSupportedError();
+      const scope = await scopeOf(context);
+      const result = await deps.db.transaction((tx) =>
+        deps.lifecycle.reportOutcome(tx, {
+          referralId: request.referralId,
+          scope: [scope.organisationId],
+          outcomes: request.outcomeCodes,
+          completedAt: request.completedAt,
+          acting: scope.acting,
+        }),
+      );
+      if (result.changed) deps.afterCommit();
+      return { referral: referralView(result.record) };
     }),
 
     redirectReferral: unary(async (request, context) => {

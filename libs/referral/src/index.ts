@@ -1,9 +1,13 @@
-export { deadlineTimerHandler, receivingConsumers, referrerStatusConsumer } from "./consumers.js";
+export {
+  deadlineTimerHandler,
+  receivingConsumers,
+  referrerOutcomeConsumer,
+  referrerStatusConsumer,
+} from "./consumers.js";
 export * from "./domain/index.js";
 export {
   ConsentRefusedError,
   DataContractUnmetError,
-  OutcomeUpdateNotSupportedError,
   ParentReferralClosedError,
   REFERRAL_ERRORS,
   ReferralNotFoundError,
@@ -13,6 +17,7 @@ export {
   type Acting,
   DEADLINE_TIMER,
   type LifecycleClock,
+  outcomeReportedEvent,
   preparePackage,
   ReferralLifecycle,
   statusChangedEvent,

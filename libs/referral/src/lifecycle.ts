@@ -2,6 +2,7 @@ import { appendToOutbox, type Producer, type ReceivedEvent } from "@kopru/bus";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import {
   type DataCategory,
+  type OutcomeCode,
   type PartnerKind,
   type Priority,
   type Purpose,
@@ -12,6 +13,7 @@ import {
 } from "@kopru/contracts/common/v1/vocabulary";
 import type {
   ReferralCancelled,
+  ReferralOutcomeReported,
   ReferralRequested,
   ReferralStatusChanged,
 } from "@kopru/contracts/referral/v1/events";
@@ -33,6 +35,7 @@ import {
   newReferralState,
   presentDataCategories,
   type ReferralState,
+  reportOutcome,
   type StatusChange,
   selectPackageCategories,
   type TransitionActor,
@@ -158,6 +161,31 @@ export function statusChangedEvent(record: ReferralRecord, change: StatusChange)
     sequence: change.sequence,
     disaggregation: record.disaggregation,
   };
+}
+
+/** Aggregate of the outcome reports of one referral: numbered 1, 2, … (report 1 is the closure). */
+const OUTCOME_AGGREGATE = "referral-outcome";
+
+export function outcomeReportedEvent(
+  record: ReferralRecord,
+  completedAt: Date | undefined,
+): ReferralOutcomeReported {
+  return {
+    referralId: record.referralId,
+    rootReferralId: record.rootReferralId,
+    referrerOrganisationId: record.referrerOrganisationId,
+    targetOrganisationId: record.targetOrganisationId,
+    serviceType: record.serviceType,
+    outcomeCodes: [...record.outcomes],
+    completedAt: completedAt ?? record.closedAt,
+    sequence: record.sequence,
+  };
+}
+
+function sameOutcomes(a: readonly OutcomeCode[], b: readonly OutcomeCode[]): boolean {
+  const x = [...new Set(a)].sort((p, q) => p - q);
+  const y = [...new Set(b)].sort((p, q) => p - q);
+  return x.length === y.length && x.every((code, i) => code === y[i]);
 }
 
 /**
@@ -305,7 +333,12 @@ export class ReferralLifecycle {
       notCompletedReason: status.notCompletedReason,
       cancelReason: status.cancelReason,
       redirectReason: status.redirectReason,
-      outcomes: status.outcomeCodes.length > 0 ? status.outcomeCodes : copy.outcomes,
+      // A later outcome report (applied already) wins over the codes of the closing transition.
+      outcomes:
+        status.outcomeCodes.length > 0 &&
+        (await referralStore.outcomeVersion(tx, copy.referralId, "referrer")) === 0
+          ? status.outcomeCodes
+          : copy.outcomes,
       childReferralIds: status.childReferralId
         ? [...copy.childReferralIds, status.childReferralId]
         : copy.childReferralIds,
@@ -412,6 +445,57 @@ export class ReferralLifecycle {
     if (isRepeatedCommand(record, input.command)) return { record, changed: false };
     const next = await this.applyAsTarget(tx, record, input.command, input.acting, input.internalNote);
     return { record: next, changed: true };
+  }
+
+  /**
+   * Replaces the outcome codes of a COMPLETED or NOT_COMPLETED referral without a status change, and
+   * publishes the full new set (ReferralOutcomeReported) to the referrer and coordination. Reporting
+   * the codes it already has changes nothing and publishes nothing.
+   */
+  async reportOutcome(
+    tx: Sql,
+    input: {
+      referralId: string;
+      scope: readonly string[];
+      outcomes: readonly OutcomeCode[];
+      completedAt?: Date | undefined;
+      acting: Acting;
+    },
+  ): Promise<{ record: ReferralRecord; changed: boolean }> {
+    const record = await this.load(tx, input.referralId, "target", input.scope);
+    const state = reportOutcome(record, input.outcomes, input.acting.actor);
+    if (sameOutcomes(state.outcomes, record.outcomes)) return { record, changed: false };
+    const now = this.clock.now();
+    const version = (await referralStore.outcomeVersion(tx, record.referralId, "target")) + 1;
+    const next: ReferralRecord = { ...record, outcomes: [...state.outcomes], updatedAt: now };
+    await referralStore.saveOutcome(tx, "target", {
+      referralId: record.referralId,
+      outcomes: next.outcomes,
+      version,
+      at: now,
+    });
+    await referralStore.audit(tx, {
+      referralId: record.referralId,
+      action: "reportOutcome",
+      organisationId: input.acting.actor.organisationId,
+      actorId: input.acting.actorId,
+      token: input.acting.token,
+    });
+    await this.publishOutcome(tx, next, version, input.completedAt);
+    return { record: next, changed: true };
+  }
+
+  /** The referrer's copy takes the target's latest outcome report (applied in report order). */
+  async applyOutcomeEvent(tx: Sql, event: ReceivedEvent<ReferralOutcomeReported>): Promise<void> {
+    const report = event.payload;
+    const copy = await referralStore.find(tx, report.referralId, "referrer", { forUpdate: true });
+    if (!copy || copy.targetOrganisationId !== report.targetOrganisationId) return;
+    await referralStore.saveOutcome(tx, "referrer", {
+      referralId: report.referralId,
+      outcomes: report.outcomeCodes,
+      version: event.aggregate.sequence,
+      at: event.occurredAt,
+    });
   }
 
   /** Timer handler: the answer deadline passed; expire the referral if it is still unanswered. */
@@ -601,6 +685,20 @@ export class ReferralLifecycle {
     return record;
   }
 
+  private async publishOutcome(
+    tx: Sql,
+    record: ReferralRecord,
+    version: number,
+    completedAt: Date | undefined,
+  ): Promise<void> {
+    await appendToOutbox(tx, this.producerFor(record.targetOrganisationId), {
+      definition: EVENTS.referralOutcomeReported,
+      payload: outcomeReportedEvent(record, completedAt),
+      correlationId: record.rootReferralId,
+      aggregate: { type: OUTCOME_AGGREGATE, id: record.referralId, sequence: version },
+    });
+  }
+
   private async applyAsTarget(
     tx: Sql,
     record: ReferralRecord,
@@ -625,6 +723,15 @@ export class ReferralLifecycle {
       correlationId: record.rootReferralId,
       aggregate: { type: AGGREGATE, id: record.referralId, sequence: change.sequence },
     });
+    if (command.type === "complete" || command.type === "notComplete") {
+      await referralStore.saveOutcome(tx, "target", {
+        referralId: record.referralId,
+        outcomes: next.outcomes,
+        version: 1,
+        at: change.at,
+      });
+      await this.publishOutcome(tx, next, 1, undefined);
+    }
     if (!isAwaitingAnswer(state.status)) await cancelTimer(tx, DEADLINE_TIMER, record.referralId);
     return next;
   }

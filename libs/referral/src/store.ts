@@ -207,6 +207,28 @@ export const referralStore = {
     return result.rowCount === 1;
   },
 
+  /** How many outcome reports this copy has published (target) or applied (referrer). */
+  async outcomeVersion(sql: Sql, referralId: string, role: ReferralRole): Promise<number> {
+    const result = await sql.query<{ outcome_version: number }>(
+      "SELECT outcome_version FROM referrals WHERE referral_id = $1 AND role = $2",
+      [referralId, role],
+    );
+    return Number(result.rows[0]?.outcome_version ?? 0);
+  },
+
+  /** Replaces the outcome codes (no status change) and records the number of the report. */
+  async saveOutcome(
+    sql: Sql,
+    role: ReferralRole,
+    input: { referralId: string; outcomes: readonly OutcomeCode[]; version: number; at: Date },
+  ): Promise<void> {
+    await sql.query(
+      `UPDATE referrals SET outcome_codes = $3, outcome_version = $4, updated_at = $5
+        WHERE referral_id = $1 AND role = $2`,
+      [input.referralId, role, [...input.outcomes], input.version, input.at],
+    );
+  },
+
   async markCancellationRequested(sql: Sql, referralId: string, at: Date): Promise<void> {
     await sql.query(
       "UPDATE referrals SET cancellation_requested_at = $2 WHERE referral_id = $1 AND role = 'referrer'",
