@@ -181,6 +181,78 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
   }
 
   describe(`following referrals up (${options.embedded ? "PGlite" : "PostgreSQL"})`, () => {
+    it("shows the outcome the target reports after closure, each report replacing the last", async () => {
+      const person = await personWithConsent();
+      const referralId = await send(person, ids.mmcc);
+      await targetHas(mmcc, referralId);
+      await answer(
+        mmcc,
+        referralId,
+        { type: "accept" },
+        { type: "start" },
+        { type: "complete", outcomes: [OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE] },
+      );
+      const closed = await intakeSees(referralId, S.REFERRAL_STATUS_COMPLETED);
+      expect(closed.outcomeCodes).toEqual([OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE]);
+
+      const report = (outcomes: OutcomeCode[]) =>
+        mmcc.db.transaction((tx) =>
+          mmcc.lifecycle.reportOutcome(tx, {
+            referralId,
+            scope: [ids.mmcc],
+            outcomes,
+            acting: mmcc.acting,
+          }),
+        );
+      const first = await report([
+        OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE,
+        OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED,
+      ]);
+      expect(first.changed).toBe(true);
+      // The same set again changes nothing and publishes nothing.
+      expect(
+        (
+          await report([
+            OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED,
+            OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE,
+          ])
+        ).changed,
+      ).toBe(false);
+      await report([OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL]);
+      mmcc.relay.wake();
+      const seen = await waitFor(
+        async () => {
+          const got = await intake.api.call("getReferral", { referralId });
+          return got.referral?.outcomeCodes.join() ===
+            String(OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL)
+            ? got.referral
+            : undefined;
+        },
+        { timeoutMs: 20_000, message: "intake never saw the reported outcome" },
+      );
+      expect(seen.status).toBe(S.REFERRAL_STATUS_COMPLETED);
+      const listed = await intake.api.call("listReferrals", {
+        referrerOrganisationId: ids.ngo,
+        statuses: [],
+        serviceTypes: [],
+        beneficiaryId: person.beneficiaryId,
+      });
+      expect(listed.referrals.find((r) => r.referralId === referralId)?.outcomeCodes).toEqual([
+        OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL,
+      ]);
+      // Report 1 (the completion) and the two changes, addressed to the referrer and the target.
+      const reports = await eventsOn(
+        nats,
+        EVENTS.referralOutcomeReported,
+        `kopru.v1.referral.outcome.${ids.ngo}.${ids.mmcc}`,
+      );
+      expect(reports.filter((r) => r.referralId === referralId).map((r) => r.outcomeCodes)).toEqual([
+        [OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE],
+        [OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE, OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED],
+        [OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL],
+      ]);
+    });
+
     it("shows the target's answers and an onward referral's outcome: NGO → MMCC → ECM cash", async () => {
       const person = await personWithConsent();
       const referralId = await send(person, ids.mmcc);

@@ -1,7 +1,7 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { directoryReplicaConsumer } from "@kopru/directory";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
-import { referrerStatusConsumer } from "@kopru/referral";
+import { referrerOutcomeConsumer, referrerStatusConsumer } from "@kopru/referral";
 import { handleReRouteRequested } from "../../application/handle-reroute-request.js";
 import type { IntakeDeps } from "../../application/ports.js";
 
@@ -14,7 +14,9 @@ type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
  *   own referrals, and kept (PII-free) for every referral of a chain intake started, so onward
  *   referrals between other partners show in its timelines;
  * - `<prefix>-<org>-reroute`, one per served organisation: coordination's re-route requests
- *   addressed to that organisation.
+ *   addressed to that organisation;
+ * - `<prefix>-<org>-outcome`, one per served organisation: the outcome reports
+ *   (ReferralOutcomeReported) of the referrals that organisation made, applied in report order.
  */
 export function intakeConsumers(
   prefix: string,
@@ -25,21 +27,26 @@ export function intakeConsumers(
   return [
     directoryReplicaConsumer(prefix, base),
     referrerStatusConsumer(`${prefix}-status`, SUBJECTS.allStatus, deps.lifecycle, base),
-    ...organisations.map(
-      (organisationId) =>
-        new EventConsumer({
-          ...base,
-          name: `${prefix}-${organisationId}-reroute`,
-          stream: STREAMS.coordination.name,
-          filterSubject: SUBJECTS.reRouteFor(organisationId),
-          handlers: [
-            on(EVENTS.referralReRouteRequested, (tx, event) =>
-              handleReRouteRequested(tx, deps, organisationId, event),
-            ),
-          ],
-          // A re-route's referral and its events are in the outbox of the committed transaction.
-          afterCommit: () => deps.afterCommit(),
-        }),
-    ),
+    ...organisations.flatMap((organisationId) => [
+      new EventConsumer({
+        ...base,
+        name: `${prefix}-${organisationId}-reroute`,
+        stream: STREAMS.coordination.name,
+        filterSubject: SUBJECTS.reRouteFor(organisationId),
+        handlers: [
+          on(EVENTS.referralReRouteRequested, (tx, event) =>
+            handleReRouteRequested(tx, deps, organisationId, event),
+          ),
+        ],
+        // A re-route's referral and its events are in the outbox of the committed transaction.
+        afterCommit: () => deps.afterCommit(),
+      }),
+      referrerOutcomeConsumer(
+        `${prefix}-${organisationId}-outcome`,
+        SUBJECTS.outcomeFor(organisationId),
+        deps.lifecycle,
+        base,
+      ),
+    ]),
   ];
 }
