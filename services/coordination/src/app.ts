@@ -1,7 +1,12 @@
 import { NETWORK_LAYOUT } from "@kopru/events";
 import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
-import { TRACKING_CONSUMER, trackingConsumer } from "./adapters/messaging/status-consumer.js";
+import {
+  outcomeConsumer,
+  outcomeConsumerName,
+  TRACKING_CONSUMER,
+  trackingConsumer,
+} from "./adapters/messaging/status-consumer.js";
 import { directoryStore } from "./adapters/persistence/directory-store.js";
 import { trackingStore } from "./adapters/persistence/tracking-store.js";
 import { type CoordinationDeps, SERVICE_NAME } from "./application/deps.js";
@@ -43,6 +48,12 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
             options.trackingConsumerName ?? TRACKING_CONSUMER,
+            options.trackingStartsNow ? "now" : "beginning",
+          ),
+          outcomeConsumer(
+            trackingStore,
+            { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
+            outcomeConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
             options.trackingStartsNow ? "now" : "beginning",
           ),
         ],

@@ -24,7 +24,7 @@ import {
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
-import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type { ReferralOutcomeReported, ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
 import {
   authorizationMetadata,
@@ -131,6 +131,7 @@ export async function startCoordination(
       client.close();
       await service.stop();
       await nats.jsm.consumers.delete(STREAMS.referral.name, consumerName).catch(() => {});
+      await nats.jsm.consumers.delete(STREAMS.referral.name, `${consumerName}-outcome`).catch(() => {});
       await nats.close();
       await database?.drop();
       await issuer.close();
@@ -143,6 +144,8 @@ export async function startCoordination(
 export interface Publisher {
   db: Database;
   publish(changes: readonly ReferralStatusChanged[]): Promise<void>;
+  /** One outcome report of a referral, numbered as its target numbers them (1 = the closure). */
+  publishOutcome(report: ReferralOutcomeReported, version: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -170,6 +173,21 @@ export async function startPublisher(nats: NatsTestConnection): Promise<Publishe
           ),
         );
       }
+      relay.wake();
+    },
+    async publishOutcome(report, version) {
+      await db.transaction((tx) =>
+        appendToOutbox(
+          tx,
+          { organisationId: report.targetOrganisationId, service: "partner-test" },
+          {
+            definition: EVENTS.referralOutcomeReported,
+            payload: report,
+            aggregate: { type: "referral-outcome", id: report.referralId, sequence: version },
+            correlationId: report.rootReferralId,
+          },
+        ),
+      );
       relay.wake();
     },
     async stop() {
@@ -202,6 +220,7 @@ export interface Step {
   onHoldReason?: number;
   redirectReason?: number;
   childReferralId?: string;
+  notCompletedReason?: number;
   outcomeCodes?: OutcomeCode[];
 }
 
@@ -240,7 +259,7 @@ export function statusEvents(spec: ReferralSpec, steps: readonly Step[]): Referr
       fromStatus: from,
       toStatus: step.to,
       declineReason: step.declineReason ?? 0,
-      notCompletedReason: 0,
+      notCompletedReason: step.notCompletedReason ?? 0,
       cancelReason: 0,
       onHoldReason: step.onHoldReason ?? 0,
       redirectReason: step.redirectReason ?? 0,

@@ -738,7 +738,7 @@ describe.each<Engine>(["postgres", "pglite"])("coordination tracking on %s", (en
       const columns = await h.service.context.db.query<{ table_name: string; column_name: string }>(
         `SELECT table_name, column_name FROM information_schema.columns
           WHERE table_schema = 'public'
-            AND table_name IN ('organisations', 'service_offerings', 'tracked_referrals', 'tracked_events')`,
+            AND table_name IN ('organisations', 'service_offerings', 'tracked_referrals', 'tracked_events', 'tracked_outcomes')`,
       );
       expect(columns.rows.length).toBeGreaterThan(50);
       const suspicious = columns.rows.filter((c) =>

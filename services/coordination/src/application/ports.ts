@@ -1,6 +1,6 @@
 import type { PageRequest } from "@kopru/contracts/common/v1/refs";
 import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
-import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type { ReferralOutcomeReported, ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import type { Sql } from "@kopru/storage";
 import type { FigureCounts } from "../domain/figures.js";
 
@@ -164,6 +164,13 @@ export interface TrackingRepository {
     sql: Sql,
     eventId: string,
     change: ReferralStatusChanged,
+    occurredAt: Date,
+  ): Promise<void>;
+  /** Keeps a referral's outcome report unless a later one (higher version) is kept already. */
+  applyOutcomeReport(
+    sql: Sql,
+    report: ReferralOutcomeReported,
+    version: number,
     occurredAt: Date,
   ): Promise<void>;
   referral(

@@ -1,3 +1,4 @@
+import type { NotCompletedReason } from "@kopru/contracts/common/v1/vocabulary";
 import type { DurationStats, FigureKey, FigureRow } from "@kopru/contracts/coordination/v1/tracking";
 
 /** Percentiles of one duration over a group, in whole seconds (unset without samples). */
@@ -22,6 +23,12 @@ export interface FigureCounts {
   expired: number;
   open: number;
   overdue: number;
+  /** Closed referrals by their latest outcome codes: each in exactly one of the three. */
+  outcomeReceived: number;
+  outcomePartlyReceived: number;
+  outcomeNotReceived: number;
+  /** `outcomeNotReceived` by reason, the reasons counted only. */
+  notReceivedReasons: { reason: NotCompletedReason; count: number }[];
   timeToAccept: DurationSample;
   timeToComplete: DurationSample;
 }
@@ -64,6 +71,10 @@ export function figureRow(key: FigureKey, counts: FigureCounts): FigureRow {
     expiryRate: rate(counts.expired, counts.requested),
     timeToAccept: durationStats(counts.timeToAccept),
     timeToComplete: durationStats(counts.timeToComplete),
+    outcomeReceived: counts.outcomeReceived,
+    outcomePartlyReceived: counts.outcomePartlyReceived,
+    outcomeNotReceived: counts.outcomeNotReceived,
+    notReceivedReasons: counts.notReceivedReasons.map((entry) => ({ ...entry })),
   };
 }
 
@@ -86,6 +97,10 @@ export function suppressedRow(row: FigureRow): FigureRow {
     overdue: 0,
     timeToAccept: { sampleCount: 0 },
     timeToComplete: { sampleCount: 0 },
+    outcomeReceived: 0,
+    outcomePartlyReceived: 0,
+    outcomeNotReceived: 0,
+    notReceivedReasons: [],
   };
 }
 

@@ -1,5 +1,6 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import { applyOutcomeReport } from "../../application/apply-outcome-report.js";
 import { applyStatusChange } from "../../application/apply-status-change.js";
 import type { TrackingRepository } from "../../application/ports.js";
 
@@ -24,5 +25,31 @@ export function trackingConsumer(
     filterSubject: SUBJECTS.allStatus,
     ordered: true,
     handlers: [on(EVENTS.referralStatusChanged, (tx, event) => applyStatusChange(tracking, tx, event))],
+  });
+}
+
+/** The outcome consumer's name beside a tracking consumer's: `<prefix>-status` → `<prefix>-outcome`. */
+export function outcomeConsumerName(trackingConsumerName: string): string {
+  return `${trackingConsumerName.replace(/-status$/, "")}-outcome`;
+}
+
+/**
+ * The durable consumer that keeps every referral's latest outcome report
+ * (`kopru.v1.referral.outcome.>`, PII-free by contract), applied in each referral's report order.
+ */
+export function outcomeConsumer(
+  tracking: TrackingRepository,
+  base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
+  name: string = outcomeConsumerName(TRACKING_CONSUMER),
+  startAt: "beginning" | "now" = "beginning",
+): EventConsumer {
+  return new EventConsumer({
+    ...base,
+    name,
+    startAt,
+    stream: STREAMS.referral.name,
+    filterSubject: SUBJECTS.allOutcome,
+    ordered: true,
+    handlers: [on(EVENTS.referralOutcomeReported, (tx, event) => applyOutcomeReport(tracking, tx, event))],
   });
 }

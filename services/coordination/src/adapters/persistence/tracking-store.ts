@@ -1,4 +1,8 @@
-import { ReferralStatus as S } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  NotCompletedReason,
+  OutcomeCode as O,
+  ReferralStatus as S,
+} from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { isKnownPriority, isTerminal, respondBy } from "@kopru/referral/domain";
 import type {
@@ -82,7 +86,8 @@ SELECT t.*,
   ARRAY(SELECT c.referral_id FROM tracked_referrals c
          WHERE c.parent_referral_id = t.referral_id ORDER BY c.requested_at, c.referral_id) AS children,
   (SELECT c.referral_id FROM tracked_referrals c
-    WHERE c.parent_referral_id = t.referral_id AND c.origin = 4 ORDER BY c.requested_at LIMIT 1) AS rerouted_as
+    WHERE c.parent_referral_id = t.referral_id AND c.origin = 4 ORDER BY c.requested_at LIMIT 1) AS rerouted_as,
+  (SELECT o.outcome_codes FROM tracked_outcomes o WHERE o.referral_id = t.referral_id) AS reported_outcome_codes
 FROM tracked_referrals t`;
 
 interface ReferralRow {
@@ -124,6 +129,7 @@ interface ReferralRow {
   reroute_reason: number | null;
   children: string[] | null;
   rerouted_as: string | null;
+  reported_outcome_codes: number[] | null;
 }
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
@@ -149,7 +155,7 @@ function toRecord(row: ReferralRow): TrackedReferralRecord {
     cancelReason: row.cancel_reason,
     onHoldReason: row.on_hold_reason,
     redirectReason: row.redirect_reason,
-    outcomeCodes: row.outcome_codes ?? [],
+    outcomeCodes: row.reported_outcome_codes ?? row.outcome_codes ?? [],
     requestedAt: row.requested_at,
     respondBy: row.respond_by,
     receivedAt: orUndefined(row.received_at),
@@ -233,6 +239,21 @@ function percentiles(prefix: string, seconds: string): string {
     )
     .join(",\n  ");
 }
+
+/** The latest outcome codes of a referral: its last outcome report, else the closing transition's. */
+const OUTCOME_CODES = "COALESCE(o.outcome_codes, t.outcome_codes)";
+const CLOSED = `t.status IN (${S.REFERRAL_STATUS_COMPLETED}, ${S.REFERRAL_STATUS_NOT_COMPLETED})`;
+/** Nothing received: NO_SERVICE_PROVIDED, or not completed with no codes at all. */
+const NOT_RECEIVED = `(${CLOSED} AND (${OUTCOME_CODES} @> ARRAY[${O.OUTCOME_CODE_NO_SERVICE_PROVIDED}]::integer[]
+  OR (t.status = ${S.REFERRAL_STATUS_NOT_COMPLETED} AND cardinality(${OUTCOME_CODES}) = 0)))`;
+/** Partly received: SERVICE_PROVIDED_PARTIAL, or not completed with some service given. */
+const PARTLY_RECEIVED = `(${CLOSED} AND NOT ${NOT_RECEIVED} AND (${OUTCOME_CODES} @> ARRAY[${O.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL}]::integer[]
+  OR t.status = ${S.REFERRAL_STATUS_NOT_COMPLETED}))`;
+const RECEIVED = `(t.status = ${S.REFERRAL_STATUS_COMPLETED} AND NOT ${NOT_RECEIVED} AND NOT ${PARTLY_RECEIVED})`;
+/** Every reason a referral can end without the service, as one count column each. */
+const NOT_RECEIVED_REASONS = Object.values(NotCompletedReason).filter(
+  (reason): reason is NotCompletedReason => typeof reason === "number" && reason >= 0,
+);
 
 interface FigureSqlRow {
   requested: number;
@@ -321,6 +342,18 @@ export const trackingStore: TrackingRepository = {
     ]);
   },
 
+  async applyOutcomeReport(sql, report, version, occurredAt) {
+    await sql.query(
+      `INSERT INTO tracked_outcomes AS o (referral_id, outcome_codes, version, completed_at, reported_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         outcome_codes = EXCLUDED.outcome_codes, version = EXCLUDED.version,
+         completed_at = EXCLUDED.completed_at, reported_at = EXCLUDED.reported_at
+       WHERE o.version < EXCLUDED.version`,
+      [report.referralId, [...report.outcomeCodes], version, report.completedAt ?? null, occurredAt],
+    );
+  },
+
   async referral(sql, referralId, options = {}) {
     const result = await sql.query<ReferralRow>(
       `${REFERRAL_SELECT} WHERE t.referral_id = $1 ${options.forUpdate ? "FOR UPDATE OF t" : ""}`,
@@ -380,11 +413,19 @@ export const trackingStore: TrackingRepository = {
   count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_EXPIRED}) AS expired,
   count(*) FILTER (WHERE ${OPEN}) AS open,
   count(*) FILTER (WHERE ${AWAITING_ANSWER} AND t.respond_by < ${nowParam}) AS overdue,
+  count(*) FILTER (WHERE ${RECEIVED}) AS outcome_received,
+  count(*) FILTER (WHERE ${PARTLY_RECEIVED}) AS outcome_partly_received,
+  count(*) FILTER (WHERE ${NOT_RECEIVED}) AS outcome_not_received,
+  ${NOT_RECEIVED_REASONS.map(
+    (reason) =>
+      `count(*) FILTER (WHERE ${NOT_RECEIVED} AND t.not_completed_reason = ${reason}) AS not_received_${reason}`,
+  ).join(",\n  ")},
   count(${SECONDS_TO_ACCEPT}) AS accept_samples,
   ${percentiles("accept", SECONDS_TO_ACCEPT)},
   count(${SECONDS_TO_COMPLETE}) AS complete_samples,
   ${percentiles("complete", SECONDS_TO_COMPLETE)}
 FROM tracked_referrals t
+LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
 ${where}
 ${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join(", ")}` : ""}`,
       where.params,
@@ -413,6 +454,13 @@ ${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join("
           expired: row.expired,
           open: row.open,
           overdue: row.overdue,
+          outcomeReceived: Number(row.outcome_received),
+          outcomePartlyReceived: Number(row.outcome_partly_received),
+          outcomeNotReceived: Number(row.outcome_not_received),
+          notReceivedReasons: NOT_RECEIVED_REASONS.map((reason) => ({
+            reason,
+            count: Number(row[`not_received_${reason}`] ?? 0),
+          })).filter((entry) => entry.count > 0),
           timeToAccept: sample("accept"),
           timeToComplete: sample("complete"),
         },

@@ -291,7 +291,35 @@ export interface FigureRow {
     | DurationStats
     | undefined;
   /** requested_at → COMPLETED. */
-  timeToComplete?: DurationStats | undefined;
+  timeToComplete?:
+    | DurationStats
+    | undefined;
+  /**
+   * Outcomes of the closed referrals (COMPLETED or NOT_COMPLETED), by their latest outcome
+   * codes (the last ReferralOutcomeReported, else the codes of the closing transition).
+   * Each closed referral counts in exactly one of the three.
+   * Services received: completed with neither SERVICE_PROVIDED_PARTIAL nor
+   * NO_SERVICE_PROVIDED.
+   */
+  outcomeReceived: number;
+  /**
+   * Services partly received: SERVICE_PROVIDED_PARTIAL, or not completed with some service
+   * given (codes other than NO_SERVICE_PROVIDED).
+   */
+  outcomePartlyReceived: number;
+  /** Services not received: NO_SERVICE_PROVIDED (a referral not completed without other codes). */
+  outcomeNotReceived: number;
+  /**
+   * outcome_not_received by why (the NotCompletedReason of the closing transition), one entry
+   * per reason counted, in reason order; empty when suppressed.
+   */
+  notReceivedReasons: NotReceivedReasonCount[];
+}
+
+/** NotReceivedReasonCount is how many referrals ended with no service for one reason. */
+export interface NotReceivedReasonCount {
+  reason: NotCompletedReason;
+  count: number;
 }
 
 /**
@@ -1056,6 +1084,10 @@ function createBaseFigureRow(): FigureRow {
     expiryRate: undefined,
     timeToAccept: undefined,
     timeToComplete: undefined,
+    outcomeReceived: 0,
+    outcomePartlyReceived: 0,
+    outcomeNotReceived: 0,
+    notReceivedReasons: [],
   };
 }
 
@@ -1120,6 +1152,18 @@ export const FigureRow: MessageFns<FigureRow> = {
     }
     if (message.timeToComplete !== undefined) {
       DurationStats.encode(message.timeToComplete, writer.uint32(162).fork()).join();
+    }
+    if (message.outcomeReceived !== 0) {
+      writer.uint32(168).uint64(message.outcomeReceived);
+    }
+    if (message.outcomePartlyReceived !== 0) {
+      writer.uint32(176).uint64(message.outcomePartlyReceived);
+    }
+    if (message.outcomeNotReceived !== 0) {
+      writer.uint32(184).uint64(message.outcomeNotReceived);
+    }
+    for (const v of message.notReceivedReasons) {
+      NotReceivedReasonCount.encode(v!, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -1297,6 +1341,38 @@ export const FigureRow: MessageFns<FigureRow> = {
             message.timeToComplete = DurationStats.decode(reader, reader.uint32());
             continue;
           }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.outcomeReceived = longToNumber(reader.uint64());
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.outcomePartlyReceived = longToNumber(reader.uint64());
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.outcomeNotReceived = longToNumber(reader.uint64());
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.notReceivedReasons.push(NotReceivedReasonCount.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1363,6 +1439,26 @@ export const FigureRow: MessageFns<FigureRow> = {
         : isSet(object.time_to_complete)
         ? DurationStats.fromJSON(object.time_to_complete)
         : undefined,
+      outcomeReceived: isSet(object.outcomeReceived)
+        ? globalThis.Number(object.outcomeReceived)
+        : isSet(object.outcome_received)
+        ? globalThis.Number(object.outcome_received)
+        : 0,
+      outcomePartlyReceived: isSet(object.outcomePartlyReceived)
+        ? globalThis.Number(object.outcomePartlyReceived)
+        : isSet(object.outcome_partly_received)
+        ? globalThis.Number(object.outcome_partly_received)
+        : 0,
+      outcomeNotReceived: isSet(object.outcomeNotReceived)
+        ? globalThis.Number(object.outcomeNotReceived)
+        : isSet(object.outcome_not_received)
+        ? globalThis.Number(object.outcome_not_received)
+        : 0,
+      notReceivedReasons: globalThis.Array.isArray(object?.notReceivedReasons)
+        ? object.notReceivedReasons.map((e: any) => NotReceivedReasonCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.not_received_reasons)
+        ? object.not_received_reasons.map((e: any) => NotReceivedReasonCount.fromJSON(e))
+        : [],
     };
   },
 
@@ -1428,6 +1524,18 @@ export const FigureRow: MessageFns<FigureRow> = {
     if (message.timeToComplete !== undefined) {
       obj.timeToComplete = DurationStats.toJSON(message.timeToComplete);
     }
+    if (message.outcomeReceived !== 0) {
+      obj.outcomeReceived = Math.round(message.outcomeReceived);
+    }
+    if (message.outcomePartlyReceived !== 0) {
+      obj.outcomePartlyReceived = Math.round(message.outcomePartlyReceived);
+    }
+    if (message.outcomeNotReceived !== 0) {
+      obj.outcomeNotReceived = Math.round(message.outcomeNotReceived);
+    }
+    if (message.notReceivedReasons?.length) {
+      obj.notReceivedReasons = message.notReceivedReasons.map((e) => NotReceivedReasonCount.toJSON(e));
+    }
     return obj;
   },
 
@@ -1460,6 +1568,95 @@ export const FigureRow: MessageFns<FigureRow> = {
     message.timeToComplete = (object.timeToComplete !== undefined && object.timeToComplete !== null)
       ? DurationStats.fromPartial(object.timeToComplete)
       : undefined;
+    message.outcomeReceived = object.outcomeReceived ?? 0;
+    message.outcomePartlyReceived = object.outcomePartlyReceived ?? 0;
+    message.outcomeNotReceived = object.outcomeNotReceived ?? 0;
+    message.notReceivedReasons = object.notReceivedReasons?.map((e) => NotReceivedReasonCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNotReceivedReasonCount(): NotReceivedReasonCount {
+  return { reason: 0, count: 0 };
+}
+
+export const NotReceivedReasonCount: MessageFns<NotReceivedReasonCount> = {
+  encode(message: NotReceivedReasonCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== 0) {
+      writer.uint32(8).int32(message.reason);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).uint64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotReceivedReasonCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotReceivedReasonCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NotReceivedReasonCount {
+    return {
+      reason: isSet(object.reason) ? notCompletedReasonFromJSON(object.reason) : 0,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: NotReceivedReasonCount): unknown {
+    const obj: any = {};
+    if (message.reason !== 0) {
+      obj.reason = notCompletedReasonToJSON(message.reason);
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NotReceivedReasonCount>): NotReceivedReasonCount {
+    return NotReceivedReasonCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NotReceivedReasonCount>): NotReceivedReasonCount {
+    const message = createBaseNotReceivedReasonCount();
+    message.reason = object.reason ?? 0;
+    message.count = object.count ?? 0;
     return message;
   },
 };
