@@ -28,7 +28,7 @@ import {
   MunicipalityCaseOpened,
 } from "@kopru/contracts/municipality/v1/events";
 import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
-import { ReferralRequested } from "@kopru/contracts/referral/v1/events";
+import { ReferralOutcomeReported, ReferralRequested } from "@kopru/contracts/referral/v1/events";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { readSubject, refusal, statusEvents } from "@kopru/referral/testkit";
@@ -394,6 +394,82 @@ describe("the municipality service", () => {
     // The same person at another MMCC is another tenant's business.
     const atA = await run.api.call("openCase", { ...request, requestId: uuidv4(), organisationId: MMCC_A });
     expect(atA.municipalityCase?.organisationId).toBe(MMCC_A);
+  });
+
+  it("reports the outcome of a closed referral later, to the referrer only, each report replacing the last", async () => {
+    const sent = await sendTo(MMCC_A);
+    const id = sent.referralId;
+    await receivedBy(MMCC_A, id);
+    await run.inbox.call("acceptReferral", { referralId: id });
+    const codes = [OutcomeCode.OUTCOME_CODE_COUNSELLING_SESSIONS_HELD];
+    // Not yet closed: refused, naming the state.
+    expect(
+      await refusal(run.inbox.call("reportOutcome", { referralId: id, outcomeCodes: codes })),
+    ).toMatchObject({
+      status: "FAILED_PRECONDITION",
+    });
+    await run.inbox.call("startReferral", { referralId: id });
+    await run.inbox.call("completeReferral", { referralId: id, outcomeCodes: codes });
+    // Another MMCC's staff: the referral does not exist for them.
+    expect(
+      await refusal(run.inbox.as(staffB).call("reportOutcome", { referralId: id, outcomeCodes: codes })),
+    ).toMatchObject({ status: "NOT_FOUND" });
+
+    const partial = [OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL];
+    const reported = await run.inbox.call("reportOutcome", { referralId: id, outcomeCodes: partial });
+    expect(reported.referral).toMatchObject({
+      status: ReferralStatus.REFERRAL_STATUS_COMPLETED,
+      outcomeCodes: partial,
+    });
+    // The same set again changes nothing.
+    await run.inbox.call("reportOutcome", { referralId: id, outcomeCodes: partial });
+    const full = [OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_FULL];
+    await run.inbox.call("reportOutcome", { referralId: id, outcomeCodes: full });
+    expect((await run.inbox.call("getReferral", { referralId: id })).referral?.outcomeCodes).toEqual(full);
+    // No service provided has no place in a completed referral.
+    expect(
+      await refusal(
+        run.inbox.call("reportOutcome", {
+          referralId: id,
+          outcomeCodes: [OutcomeCode.OUTCOME_CODE_NO_SERVICE_PROVIDED],
+        }),
+      ),
+    ).toMatchObject({ status: "INVALID_ARGUMENT" });
+
+    const audited = await run.service.context.db.query<{ action: string; subject: string | null }>(
+      "SELECT action, subject FROM referral_audit WHERE referral_id = $1 AND action = 'reportOutcome'",
+      [id],
+    );
+    expect(audited.rows).toEqual([
+      { action: "reportOutcome", subject: staffA.actorId },
+      { action: "reportOutcome", subject: staffA.actorId },
+    ]);
+
+    // Report 1 with the completion, then the two changes, on the subject addressed to the referrer.
+    const reports = await waitFor(
+      async () => {
+        const messages = await readSubject(
+          run.nats.js,
+          STREAMS.referral.name,
+          `kopru.v1.referral.outcome.${REFERRER}.${MMCC_A}`,
+        );
+        const mine = messages.filter((m) => m.envelope.aggregateId === id);
+        return mine.length === 3 && mine;
+      },
+      { timeoutMs: 15_000, message: "three outcome reports of the referral on JetStream" },
+    );
+    expect(
+      reports.map((m) => [
+        m.envelope.aggregateSequence,
+        ReferralOutcomeReported.decode(m.envelope.payload as Uint8Array).outcomeCodes,
+      ]),
+    ).toEqual([
+      [1, codes],
+      [2, partial],
+      [3, full],
+    ]);
+    const published = Buffer.concat(reports.map((m) => m.data)).toString("latin1");
+    for (const secret of ["Leyla", "+90555", sent.beneficiaryRef]) expect(published).not.toContain(secret);
   });
 
   it("keeps each MMCC's referrals and cases from the other", async () => {
