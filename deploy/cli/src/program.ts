@@ -17,6 +17,7 @@ Examples (the demo network of \`pnpm start\`, which prints the demo logins):
   kopru referral list --as ngo-hayat --status declined
   kopru referral accept <referral-id> --as mmcc-gaziantep
   kopru referral complete <referral-id> --as ecm-unit --outcome cash_transferred
+  kopru referral outcome <referral-id> --as cc-gaziantep-sahinbey --outcome enrolled_in_course,course_completed
   kopru coordination figures --by organisation,service_type
   kopru coordination overdue
 

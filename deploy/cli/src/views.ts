@@ -90,6 +90,13 @@ export function referralFields(
     ["referral", r.referralId],
     ["status", enumName(ENUMS.status, r.status)],
     ["reason/outcome", reasonOf(r)],
+    // The outcome codes, when the line above shows a reason instead (e.g. not completed, then reported).
+    [
+      "outcome",
+      r.outcomeCodes.length > 0 && reasonOf(r) !== names(ENUMS.outcome, r.outcomeCodes)
+        ? names(ENUMS.outcome, r.outcomeCodes)
+        : undefined,
+    ],
     ["service", enumName(ENUMS.serviceType, r.serviceType)],
     ["priority", enumName(ENUMS.priority, r.priority)],
     ["purpose", enumName(ENUMS.purpose, r.purpose)],

@@ -1,5 +1,10 @@
 import { status } from "@grpc/grpc-js";
-import { ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  NotCompletedReason,
+  OutcomeCode,
+  ReferralStatus,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
 import type { ClientCaller } from "@kopru/service-kit";
 import { describe, expect, it } from "vitest";
 import { GrpcCallError } from "../src/errors.js";
@@ -117,6 +122,54 @@ describe("kopru command line", () => {
         routing: { $case: "explicitTarget", value: { organisationId: "mmcc-gaziantep" } },
       },
     });
+  });
+
+  it("reports the outcome of a closed referral at the target's inbox, and the referrer's show prints it", async () => {
+    const completed = {
+      ...REFERRAL,
+      status: ReferralStatus.REFERRAL_STATUS_COMPLETED,
+      outcomeCodes: [OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE, OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED],
+    };
+    const reported = await run(
+      `referral outcome ${REFERRAL.referralId} --as cc-gaziantep-sahinbey --outcome enrolled_in_course,course_completed`,
+      { reportOutcome: { referral: completed } },
+    );
+    expect(reported.code).toBe(0);
+    expect(reported.calls).toEqual([
+      {
+        service: "community-centre",
+        method: "reportOutcome",
+        request: {
+          referralId: REFERRAL.referralId,
+          outcomeCodes: [
+            OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE,
+            OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED,
+          ],
+          completedAt: undefined,
+        },
+        caller: { organisationId: "cc-gaziantep-sahinbey" },
+      },
+    ]);
+    expect(reported.out).toBe(
+      `Referral ${REFERRAL.referralId}: completed (enrolled_in_course,course_completed)`,
+    );
+
+    const notCompleted = {
+      ...REFERRAL,
+      status: ReferralStatus.REFERRAL_STATUS_NOT_COMPLETED,
+      notCompletedReason: NotCompletedReason.NOT_COMPLETED_REASON_BENEFICIARY_UNREACHABLE,
+      outcomeCodes: [OutcomeCode.OUTCOME_CODE_ONWARD_REFERRAL_MADE],
+    };
+    const shown = await run(`referral show ${REFERRAL.referralId} --as ngo-hayat`, {
+      getReferral: { referral: notCompleted },
+    });
+    expect(shown.calls[0]).toMatchObject({ service: "intake", method: "getReferral" });
+    expect(shown.out).toMatch(/reason\/outcome:\s+beneficiary_unreachable/);
+    expect(shown.out).toMatch(/\noutcome:\s+onward_referral_made/);
+
+    const refused = await run(`referral outcome ${REFERRAL.referralId} --as cc-gaziantep-sahinbey`);
+    expect(refused.code).toBe(2);
+    expect(refused.calls).toEqual([]);
   });
 
   it("takes redirect's consent from the referral when none is given", async () => {

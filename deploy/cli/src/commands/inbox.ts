@@ -10,6 +10,7 @@ import {
   PutReferralOnHoldResponse,
   RedirectReferralResponse,
   ReportNotCompletedResponse,
+  ReportOutcomeResponse,
   StartReferralResponse,
 } from "@kopru/contracts/referral/v1/inbox_service";
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
@@ -212,6 +213,28 @@ export function registerInboxCommands(
         c,
         ReportNotCompletedResponse,
         await inboxOf(c).call("reportNotCompleted", { referralId, reason, internalNote: o.note }),
+      );
+    });
+
+  referral
+    .command("outcome <referral-id>")
+    .description(
+      "target: replace the outcome codes of a completed or not completed referral (the referrer is told)",
+    )
+    .requiredOption(
+      "--outcome <codes>",
+      "the full new set, e.g. enrolled_in_course,course_completed",
+      collect,
+    )
+    .option("--completed-at <date>", "when the service was completed or the outcome reached")
+    .action(async (referralId: string, o: { outcome?: string[]; completedAt?: string }, command: Command) => {
+      const c = ctx(command);
+      const outcomeCodes = parseEnumList(ENUMS.outcome, o.outcome, "--outcome");
+      const completedAt = o.completedAt ? date(o.completedAt, "--completed-at") : undefined;
+      done(
+        c,
+        ReportOutcomeResponse,
+        await inboxOf(c).call("reportOutcome", { referralId, outcomeCodes, completedAt }),
       );
     });
 
