@@ -4,13 +4,13 @@
 // deploy/compose/nats.conf), each service's NATS password, the identity service's provisioning
 // (the CLI client, a client per service, one network administrator) and its cookie key. Run again
 // to renew certificates and NATS passwords; the administrator's password is kept.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { streamConfig } from "@kopru/bus";
 import { SERVICE_NAMES } from "@kopru/cli";
 import { NETWORK_LAYOUT, networkBusAccess } from "@kopru/events";
 import { generateNatsCredentials, natsAuthorizationConfig, natsCredentialEnv } from "@kopru/nats-server";
-import { REPO_ROOT } from "./config.js";
+import { networkHosting, REPO_ROOT } from "./config.js";
 import {
   CLI_CLIENT_ID,
   CLI_REDIRECT_URI,
@@ -18,40 +18,26 @@ import {
   generateSecret,
   serviceClientId,
 } from "./identities.js";
-import { NGOS } from "./network.js";
-import { preparePki } from "./trust.js";
+import { preparePki, writePrivate } from "./trust.js";
 
 const dir = resolve(REPO_ROOT, process.argv[2] ?? "deploy/compose/.trust");
 const split = (value: string | undefined, fallback: string[]) =>
   value?.trim() ? value.split(",").map((s) => s.trim()) : fallback;
-
-function writePrivate(path: string, content: string): void {
-  writeFileSync(path, content, { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
 
 mkdirSync(dir, { recursive: true, mode: 0o700 });
 const pki = await preparePki(join(dir, "pki"), {
   hostNames: (party) => ({ dnsNames: [party, "localhost"], ipAddresses: ["127.0.0.1"] }),
 });
 
-// Who each service hosts: the same variables compose.yaml passes to the services.
+// Who each service hosts: the same variables compose.yaml passes to the services, whose defaults
+// are the demo network's organisations.
+const demo = networkHosting();
 const hosted = {
-  intake: split(process.env.KOPRU_INTAKE_ORGANISATIONS, [...NGOS]),
-  protection: split(process.env.KOPRU_PROTECTION_ORGANISATIONS, ["protection-partner"]),
-  ecm: split(process.env.KOPRU_ECM_ORGANISATIONS, ["ecm-unit"]),
-  "community-centre": split(process.env.KOPRU_COMMUNITY_CENTRE_ORGANISATIONS, [
-    "cc-gaziantep-sahinbey",
-    "cc-sanliurfa-haliliye",
-  ]),
-  municipality: split(process.env.KOPRU_MUNICIPALITY_ORGANISATIONS, [
-    "mmcc-adana",
-    "mmcc-gaziantep",
-    "mmcc-kecioren",
-    "mmcc-kilis",
-    "mmcc-mersin",
-    "mmcc-sanliurfa",
-  ]),
+  intake: split(process.env.KOPRU_INTAKE_ORGANISATIONS, demo.intake),
+  protection: split(process.env.KOPRU_PROTECTION_ORGANISATIONS, demo.protection),
+  ecm: split(process.env.KOPRU_ECM_ORGANISATIONS, demo.ecm),
+  "community-centre": split(process.env.KOPRU_COMMUNITY_CENTRE_ORGANISATIONS, demo["community-centre"]),
+  municipality: split(process.env.KOPRU_MUNICIPALITY_ORGANISATIONS, demo.municipality),
   coordination: [],
 };
 const nats = generateNatsCredentials([...SERVICE_NAMES]);

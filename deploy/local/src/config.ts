@@ -67,6 +67,11 @@ export function hostedOrganisations(): Record<ServiceName, string[]> {
   return hosted;
 }
 
+/** Every service's organisations, intake's partner NGOs included: what their NATS users are granted. */
+export function networkHosting(): Record<ServiceName, string[]> {
+  return { ...hostedOrganisations(), intake: [...NGOS] };
+}
+
 /** `KOPRU_COMMUNITY_CENTRE_DATABASE_URL` for `community-centre`: a real PostgreSQL for one service. */
 export function databaseVariable(service: ServiceName): string {
   return `KOPRU_${service.toUpperCase().replaceAll("-", "_")}_DATABASE_URL`;

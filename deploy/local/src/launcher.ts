@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { addressVariable, NETWORK_FILE, type NetworkFile, SERVICE_NAMES, serviceAddress } from "@kopru/cli";
+import { addressVariable, NETWORK_FILE, type NetworkFile } from "@kopru/cli";
 import { freePort, isPortOpen, natsConnectOptions, natsCredentialEnv } from "@kopru/nats-server";
 import { channelCredentials, waitUntilServing } from "@kopru/service-kit";
 import {
   assertSafeToWipe,
-  hostedOrganisations,
   IDENTITY_ADDRESS_VARIABLE,
   type LauncherConfig,
+  networkHosting,
   REPO_ROOT,
   type ServicePlan,
   usesDefaultAddresses,
@@ -171,11 +171,10 @@ export class Launcher {
     }
 
     const natsPort = await freePort();
-    const hosted = { ...hostedOrganisations(), intake: [...NGOS] };
     const trust = await prepareTrust({
       dir: join(config.dataDir, "trust"),
       organisations: ORGANISATIONS.map((o) => ({ id: o.id, name: o.name })),
-      hosted,
+      hosted: networkHosting(),
       partnerOrganisations: NGOS,
       nats: { host: "127.0.0.1", port: natsPort },
     });
@@ -259,48 +258,64 @@ export class Launcher {
    * Fails if it exits first or is not SERVING within the start timeout.
    */
   private async startService(plan: ServicePlan): Promise<void> {
+    const child = this.spawnChild(plan.name, plan.entry, this.childEnv(plan), /gRPC listening on/);
+    await this.untilReady(plan.name, child, (signal) =>
+      waitUntilServing(plan.address, {
+        timeoutMs: START_TIMEOUT_MS,
+        signal,
+        credentials: channelCredentials(this.requireTrust().operatorTls),
+      }),
+    );
+  }
+
+  /** A child process from its package's source, its output relayed (but for the line the launcher reports itself). */
+  private spawnChild(name: string, entry: string, env: NodeJS.ProcessEnv, quiet: RegExp): ManagedChild {
     const child = spawnManaged({
-      name: plan.name,
+      name,
       command: process.execPath,
-      args: nodeSourceArgs(plan.entry),
-      cwd: join(REPO_ROOT, "services", plan.name),
-      env: this.childEnv(plan),
+      args: nodeSourceArgs(entry),
+      cwd: join(REPO_ROOT, "services", name),
+      env,
       onLine: (line) => {
-        // The listening line is reported by the launcher itself.
-        if (!this.config.verbose && /gRPC listening on/.test(line)) return;
-        this.options.out(relayLine(plan.name, line));
+        if (!this.config.verbose && quiet.test(line)) return;
+        this.options.out(relayLine(name, line));
       },
     });
-    this.children.set(plan.name, child);
+    this.children.set(name, child);
+    return child;
+  }
+
+  /**
+   * Resolves once `ready` does; fails at once if the child exits first, and with the child's last
+   * output if it is not ready in time.
+   */
+  private async untilReady(
+    name: string,
+    child: ManagedChild,
+    ready: (signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    const lastOutput = () =>
+      child
+        .tail()
+        .slice(-15)
+        .map((l) => `    ${l}`)
+        .join("\n");
     const gone = new AbortController();
     void child.exited.then(({ code, signal }) => {
       gone.abort(
         new LaunchError(
-          `${plan.name} exited (code ${code}${signal ? `, signal ${signal}` : ""}) before it was ready. Last output:\n${child
-            .tail()
-            .slice(-15)
-            .map((l) => `    ${l}`)
-            .join("\n")}`,
+          `${name} exited (code ${code}${signal ? `, signal ${signal}` : ""}) before it was ready. Last output:\n${lastOutput()}`,
         ),
       );
-      if (!this.stopping && this.unexpectedExit) this.unexpectedExit(plan.name, child);
+      if (!this.stopping && this.unexpectedExit) this.unexpectedExit(name, child);
     });
     try {
-      await waitUntilServing(plan.address, {
-        timeoutMs: START_TIMEOUT_MS,
-        signal: gone.signal,
-        credentials: channelCredentials(this.requireTrust().operatorTls),
-      });
+      await ready(gone.signal);
     } catch (error) {
       if (gone.signal.aborted) throw gone.signal.reason;
-      throw new LaunchError(
-        `${(error as Error).message}. Last output of ${plan.name}:\n${child
-          .tail()
-          .slice(-15)
-          .map((l) => `    ${l}`)
-          .join("\n")}`,
-        { cause: error },
-      );
+      throw new LaunchError(`${(error as Error).message}. Last output of ${name}:\n${lastOutput()}`, {
+        cause: error,
+      });
     }
   }
 
@@ -332,40 +347,10 @@ export class Launcher {
       TOKEN_RATE_LIMIT: "6000",
     });
     if (plan.databaseUrl) env.DATABASE_URL = plan.databaseUrl;
-    const child = spawnManaged({
-      name: "identity",
-      command: process.execPath,
-      args: nodeSourceArgs(plan.entry),
-      cwd: join(REPO_ROOT, "services", "identity"),
-      env,
-      onLine: (line) => {
-        if (!this.config.verbose && /OpenID provider .* listening on/.test(line)) return;
-        this.options.out(relayLine("identity", line));
-      },
-    });
-    this.children.set("identity", child);
-    const gone = new AbortController();
-    void child.exited.then(({ code, signal }) => {
-      gone.abort(
-        new LaunchError(
-          `identity exited (code ${code}${signal ? `, signal ${signal}` : ""}) before it was ready. Last output:\n${child
-            .tail()
-            .slice(-15)
-            .map((l) => `    ${l}`)
-            .join("\n")}`,
-        ),
-      );
-      if (!this.stopping && this.unexpectedExit) this.unexpectedExit("identity", child);
-    });
-    try {
-      await waitUntilIdentityServes(plan.issuer, trust.caFile, {
-        timeoutMs: START_TIMEOUT_MS,
-        signal: gone.signal,
-      });
-    } catch (error) {
-      if (gone.signal.aborted) throw gone.signal.reason;
-      throw error;
-    }
+    const child = this.spawnChild("identity", plan.entry, env, /OpenID provider .* listening on/);
+    await this.untilReady("identity", child, (signal) =>
+      waitUntilIdentityServes(plan.issuer, trust.caFile, { timeoutMs: START_TIMEOUT_MS, signal }),
+    );
   }
 
   /** How the CLI (and anyone on this machine) reaches this network: `.data/network.json`. */
@@ -374,7 +359,7 @@ export class Launcher {
       issuer: this.config.identity.issuer,
       cliClientId: CLI_CLIENT_ID,
       tls: trust.operatorTls,
-      addresses: Object.fromEntries(SERVICE_NAMES.map((s) => [s, this.addresses()[s] ?? serviceAddress(s)])),
+      addresses: this.addresses(),
     };
     writeFileSync(join(this.config.dataDir, NETWORK_FILE), `${JSON.stringify(file, null, 2)}\n`);
   }

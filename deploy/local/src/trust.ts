@@ -57,7 +57,8 @@ export interface NetworkTrust extends NetworkPki {
   cookieKeys: string[];
 }
 
-function writePrivate(path: string, content: string): void {
+/** Writes a file only its owner may read (0600, also when it was already there with other modes). */
+export function writePrivate(path: string, content: string): void {
   writeFileSync(path, content, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
