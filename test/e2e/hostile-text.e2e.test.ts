@@ -18,6 +18,7 @@ import {
 import { waitFor } from "@kopru/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hoursFromNow, location, registration } from "../support/access.js";
 import { type ServiceName, TestNetwork } from "../support/network.js";
 import { ALL_SERVICES, type Answer, dig, findMethod, HOSTS, services, unaryCall } from "../support/rpc.js";
 
@@ -29,7 +30,6 @@ import { ALL_SERVICES, type Answer, dig, findMethod, HOSTS, services, unaryCall 
 // service must only be placed on a process in test/support/rpc.ts, or the test fails).
 
 const RUNS_PER_COMMAND = 10;
-const PROVINCE = "TUR027";
 
 /** One place a string can stand in a request: the JSON keys to reach it and its proto path. */
 interface StringSlot {
@@ -126,12 +126,6 @@ function base(service: string, methodName: string, request: JsonObject): void {
   bases.set(`${service}/${methodName}`, request);
 }
 
-const location = { provinceCode: PROVINCE, provinceName: "Gaziantep" };
-
-function hoursFromNow(hours: number): string {
-  return new Date(Date.now() + hours * 3_600_000).toISOString();
-}
-
 /** Opens a case in a receiving service; its case commands then work on that case. */
 async function openCase(host: ServiceName, service: string, caseKey: string, open: JsonObject) {
   const caseId = dig(await must(host, service, "OpenCase", open), caseKey, "caseId");
@@ -204,20 +198,7 @@ beforeAll(async () => {
   base(C, "UpsertServiceOffering", { serviceOffering: offering });
 
   const I = "kopru.intake.v1.IntakeService";
-  const person = {
-    requestId: randomUUID(),
-    organisationId: o.ngo,
-    givenName: "Zeynep",
-    familyName: "Synthetic-Kaya",
-    sex: "SEX_FEMALE",
-    birthYear: 1991,
-    nationality: "SY",
-    legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-    residence: location,
-    phoneNumber: "+905550001234",
-    preferredLanguage: "ar",
-    safeToContact: true,
-  };
+  const person = registration(o.ngo, "Zeynep", "Synthetic-Kaya");
   const beneficiaryId = dig(
     await must("intake", I, "RegisterBeneficiary", person),
     "beneficiary",

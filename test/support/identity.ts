@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { NETWORK_SERVICES } from "@kopru/events";
 import { provisionIdentities } from "@kopru/identity";
 import { clientCredentials, type TokenSource as IssuerTokens, passwordLogin } from "@kopru/identity-client";
 import {
@@ -20,9 +21,7 @@ import { createTestDatabase, type SpawnedProcess, spawnNodeProcess, type TestDat
 // Whoever a scenario plays is provisioned on first use, straight into the identity database — the
 // way an operator's provisioning would, not a way around the provider.
 
-const API_AUDIENCES = ["intake", "protection", "ecm", "community-centre", "municipality", "coordination"].map(
-  serviceAudience,
-);
+const API_AUDIENCES = NETWORK_SERVICES.map(serviceAudience);
 
 export interface IdentityUnderTest {
   issuer: string;
