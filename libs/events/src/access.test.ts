@@ -37,8 +37,10 @@ describe("serviceBusAccess", () => {
       "kopru.v1.referral.requested.*",
       "kopru.v1.referral.status.mmcc-a.*",
       "kopru.v1.case.municipality.*.mmcc-a",
+      "kopru.v1.notice.mmcc-a",
       "kopru.v1.referral.status.mmcc-b.*",
       "kopru.v1.case.municipality.*.mmcc-b",
+      "kopru.v1.notice.mmcc-b",
       "kopru.v1.referral.status.*.mmcc-a",
       "kopru.v1.referral.outcome.*.mmcc-a",
       "kopru.v1.referral.status.*.mmcc-b",
@@ -59,6 +61,7 @@ describe("serviceBusAccess", () => {
       "kopru.v1.referral.requested.*",
       "kopru.v1.referral.status.ngo-hayat.*",
       "kopru.v1.case.intake.*.ngo-hayat",
+      "kopru.v1.notice.ngo-hayat",
       "kopru.v1.referral.cancelled.*",
       "kopru.v1.consent.withdrawn.*",
     ]);

@@ -77,6 +77,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       // As referrer: `status.<referrer>.<target>`.
       publish.push(`kopru.v1.referral.status.${org}.*`);
       publish.push(`kopru.v1.case.${CASE_AREA[service]}.*.${org}`);
+      // Notices to its own staff.
+      publish.push(SUBJECTS.noticeFor(org));
     }
     if (service === "intake") {
       // Every status event (PII-free), for the timelines of the chains intake started.

@@ -22,6 +22,7 @@ import {
   MunicipalityCaseClosed,
   MunicipalityCaseOpened,
 } from "@kopru/contracts/municipality/v1/events";
+import { StaffNotice } from "@kopru/contracts/notification/v1/events";
 import { ProtectionCaseClosed, ProtectionCaseOpened } from "@kopru/contracts/protection/v1/events";
 import {
   ConsentWithdrawn,
@@ -67,6 +68,13 @@ export const STREAMS = {
   case: {
     name: "KOPRU_CASE",
     subjects: ["kopru.v1.case.>"],
+    maxAgeMs: 30 * DAY,
+    duplicateWindowMs: DUPLICATE_WINDOW,
+  },
+  // Notices for staff (ids and codes only), read by the notification service.
+  notice: {
+    name: "KOPRU_NOTICE",
+    subjects: ["kopru.v1.notice.>"],
     maxAgeMs: 30 * DAY,
     duplicateWindowMs: DUPLICATE_WINDOW,
   },
@@ -256,6 +264,16 @@ export const EVENTS = {
     DirectAssistanceProvided,
     "municipality.assistance-provided",
   ),
+
+  // Notices for staff of one organisation (any service publishes them; see notification/v1).
+  staffNotice: addressed(
+    "kopru.notification.v1.StaffNotice",
+    StaffNotice,
+    STREAMS.notice,
+    "kopru.v1.notice",
+    (e) => [e.organisationId],
+    false,
+  ),
 } as const;
 
 function caseFact<T extends { organisationId: string }>(
@@ -274,7 +292,14 @@ function singleAddressee(ids: readonly string[], field: string): string {
 
 /** The whole network's layout; every service provisions it at start (idempotently). */
 export const NETWORK_LAYOUT: BusLayout = {
-  streams: [STREAMS.referral, STREAMS.consent, STREAMS.directory, STREAMS.coordination, STREAMS.case],
+  streams: [
+    STREAMS.referral,
+    STREAMS.consent,
+    STREAMS.directory,
+    STREAMS.coordination,
+    STREAMS.case,
+    STREAMS.notice,
+  ],
   events: Object.values(EVENTS) as EventDefinition[],
   deadLetterStream: STREAMS.deadLetter,
 };
@@ -292,6 +317,9 @@ export const SUBJECTS = {
   /** Outcome reports of the referrals an organisation made (`outcome.<referrer>.<target>`). */
   outcomeFor: (referrerOrganisationId: string) =>
     `kopru.v1.referral.outcome.${subjectToken(referrerOrganisationId, "organisation id")}.*`,
+  noticeFor: (organisationId: string) =>
+    `kopru.v1.notice.${subjectToken(organisationId, "organisation id")}`,
+  allNotices: "kopru.v1.notice.>",
   allStatus: "kopru.v1.referral.status.>",
   allOutcome: "kopru.v1.referral.outcome.>",
   directory: "kopru.v1.directory.>",
