@@ -212,6 +212,35 @@ describe("kopru command line", () => {
     expect(calls[0]?.request).toMatchObject({ groupBy: [1] });
   });
 
+  it("shows what people received: outcome columns and why services were not received", async () => {
+    const row = {
+      requested: 9,
+      accepted: 7,
+      completed: 4,
+      notCompleted: 2,
+      outcomeReceived: 3,
+      outcomePartlyReceived: 1,
+      outcomeNotReceived: 2,
+      notReceivedReasons: [
+        { reason: NotCompletedReason.NOT_COMPLETED_REASON_BENEFICIARY_UNREACHABLE, count: 2 },
+      ],
+      suppressed: false,
+    };
+    const { out, code } = await run("coordination figures", {
+      getReferralFigures: { rows: [], total: row, minCellSize: 5 },
+    });
+    expect(code).toBe(0);
+    const [header, , total] = out.split("\n");
+    expect(header).toMatch(/received\s+partly\s+not recv\./);
+    expect(
+      total
+        ?.trim()
+        .split(/\s{2,}/)
+        .slice(11, 14),
+    ).toEqual(["3", "1", "2"]);
+    expect(out).toContain("not received: beneficiary unreachable 2");
+  });
+
   it("fails with exit 2 and no call for a wrong command line", async () => {
     const noAs = await run(`referral accept ${REFERRAL.referralId}`);
     expect(noAs.code).toBe(2);

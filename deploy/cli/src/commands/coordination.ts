@@ -63,6 +63,9 @@ const COUNTS = [
   "expired",
   "open",
   "overdue",
+  "received",
+  "partly",
+  "not recv.",
 ];
 
 function countCells(row: FigureRow): string[] {
@@ -79,6 +82,9 @@ function countCells(row: FigureRow): string[] {
     row.expired,
     row.open,
     row.overdue,
+    row.outcomeReceived,
+    row.outcomePartlyReceived,
+    row.outcomeNotReceived,
   ]
     .map(String)
     .concat([
@@ -87,6 +93,14 @@ function countCells(row: FigureRow): string[] {
       seconds(row.timeToAccept?.p50Seconds),
       seconds(row.timeToComplete?.p50Seconds),
     ]);
+}
+
+/** Why services were not received, over the whole selection: "not received: unreachable 3, …". */
+function notReceivedWhy(total: FigureRow | undefined): string {
+  const reasons = total?.notReceivedReasons ?? [];
+  if (reasons.length === 0) return "";
+  const parts = reasons.map((r) => `${enumName(ENUMS.notCompletedReason, r.reason)} ${r.count}`);
+  return `not received: ${parts.join(", ")}`;
 }
 
 export function figuresTable(
@@ -108,6 +122,7 @@ export function figuresTable(
   const notes = [
     `as of ${time(response.asOf)}; groups smaller than ${response.minCellSize} are suppressed (·)`,
     suppressed > 0 ? `${suppressed} group(s) suppressed` : "",
+    notReceivedWhy(response.total),
   ].filter(Boolean);
   return `${table(headers, rows)}\n${notes.join("; ")}`;
 }
