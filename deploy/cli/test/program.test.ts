@@ -238,7 +238,7 @@ describe("kopru command line", () => {
         .split(/\s{2,}/)
         .slice(11, 14),
     ).toEqual(["3", "1", "2"]);
-    expect(out).toContain("not received: beneficiary unreachable 2");
+    expect(out).toContain("not received: beneficiary_unreachable 2");
   });
 
   it("fails with exit 2 and no call for a wrong command line", async () => {
