@@ -27,6 +27,7 @@ import { NGOS, ORGANISATIONS } from "./network.js";
 import { type ManagedChild, nodeSourceArgs, spawnManaged } from "./processes.js";
 import { seedDemo } from "./seed.js";
 import { DEMO_SEED, planSeed, SEED_MARKER } from "./seed-plan.js";
+import { clockOffsetFile, SEED_DAYS, setNetworkClock } from "./seed-timeline.js";
 import { type NetworkTrust, prepareTrust } from "./trust.js";
 
 export class LaunchError extends Error {
@@ -146,6 +147,8 @@ export class Launcher {
       out(`Wiped ${this.display(config.dataDir)} (--fresh).`);
     }
     mkdirSync(config.dataDir, { recursive: true });
+    // A seed interrupted mid-history left the clock in the past; the network starts at real time.
+    setNetworkClock(clockOffsetFile(config.dataDir), 0);
 
     const missing = config.services.filter((s) => !existsSync(s.entry));
     if (missing.length > 0) {
@@ -377,6 +380,8 @@ export class Launcher {
       GRPC_TLS_KEY_FILE: trust.serviceTls[plan.name].keyFile,
       AUTH_CLIENT_ID: serviceClientId(plan.name),
       AUTH_CLIENT_SECRET: trust.clientSecrets.services[serviceClientId(plan.name)],
+      // One business clock for the whole network; the seed winds it back through its history.
+      KOPRU_CLOCK_OFFSET_FILE: clockOffsetFile(this.config.dataDir),
     };
     const natsUser = trust.nats.services[plan.name];
     if (this.confined && natsUser) Object.assign(env, natsCredentialEnv(natsUser));
@@ -417,6 +422,7 @@ export class Launcher {
         }),
       },
       plan,
+      clockFile: clockOffsetFile(config.dataDir),
       concurrency: options.concurrency,
       signal: options.signal,
       log: (line) => out(`  ${line}`),
@@ -435,7 +441,10 @@ export class Launcher {
         `${report.referrals} referrals ${seconds(report.referralsMs)} (incl. redirect and onward children).`,
     );
     out(`  final statuses: ${statuses}`);
-    out("  no referral is expired yet: expiry needs the answer deadline (24 h for emergency) to pass.");
+    out(
+      `  history: ${SEED_DAYS} days, the network's clock moved a day at a time; ` +
+        `${report.expired} unanswered referrals expired by the targets' own deadline timers.`,
+    );
     writeFileSync(
       markerPath(config.dataDir),
       `${JSON.stringify(

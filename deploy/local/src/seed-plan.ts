@@ -95,7 +95,9 @@ export const SEEDED_SERVICE_WEIGHTS: readonly { value: ServiceType; weight: numb
 
 /** Where the referrals end up (the final status of the referral intake made), as shares. */
 export const FINAL_STATE_SHARES = {
-  received: 0.16,
+  received: 0.08,
+  // Never answered: made early in the seed's history, expired by the targets' own deadline timers.
+  expired: 0.08,
   accepted: 0.1,
   in_progress: 0.12,
   completed: 0.22,
@@ -528,6 +530,7 @@ function stepsFor(rng: Rng, state: FinalState, serviceType: ServiceType, waitlis
   const hold: Step[] = viaHold ? [{ do: "hold", reason: OnHoldReason.ON_HOLD_REASON_CAPACITY_FULL }] : [];
   switch (state) {
     case "received":
+    case "expired":
       return [];
     case "accepted":
       return [...hold, { do: "accept" }];

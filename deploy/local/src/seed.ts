@@ -26,6 +26,14 @@ import {
   province,
 } from "./network.js";
 import { type PlannedReferral, type Step, statusAfter } from "./seed-plan.js";
+import {
+  nextDay,
+  offsetOfDay,
+  SEED_DAYS,
+  SeedTimeline,
+  setNetworkClock,
+  startDayOf,
+} from "./seed-timeline.js";
 
 // Replays the seed plan through the services' public gRPC APIs, as the partners themselves would:
 // the directory through coordination, registrations, consents, screenings and referrals through
@@ -49,6 +57,11 @@ export interface SeedOptions {
   signal?: AbortSignal;
   /** How long to wait for an event to travel (directory replica, a referral reaching its target). */
   propagationTimeoutMs?: number;
+  /**
+   * The services' business clock offset file (KOPRU_CLOCK_OFFSET_FILE). The seed moves it through
+   * the last SEED_DAYS days and leaves it at real time.
+   */
+  clockFile: string;
 }
 
 export interface SeedReport {
@@ -57,6 +70,8 @@ export interface SeedReport {
   referrals: number;
   /** Final status of every referral made (including redirect children and onward referrals). */
   statuses: Record<string, number>;
+  /** Referrals the targets' deadline timers expired while the seed's days went by. */
+  expired: number;
   directoryMs: number;
   referralsMs: number;
 }
@@ -221,14 +236,50 @@ function idempotencyKey(key: string, what: string): string {
   return uuidv5(`${key}/${what}`, DEMO_NAMESPACE);
 }
 
+/** At most `limit` calls at once; the rest wait their turn in order. */
+class CallLimit {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(action: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.active += 1;
+    try {
+      return await action();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+}
+
 class ReferralDriver {
   readonly statuses = new Map<string, ReferralStatus>();
 
+  /** Referrals left unanswered (planned so, or a redirect's child), with their answer deadline. */
+  readonly unanswered: { referralId: string; target: string; respondBy: Date | undefined }[] = [];
+
   constructor(
     private readonly c: Clients,
+    private readonly timeline: SeedTimeline,
     private readonly timeoutMs: number,
     private readonly signal?: AbortSignal,
+    private readonly calls = new CallLimit(8),
   ) {}
+
+  /** `retrying`, with at most the seed's concurrency of calls in flight across every referral. */
+  private retry<T>(
+    what: string,
+    action: () => Promise<T>,
+    retryable: (error: unknown) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return retrying(what, () => this.calls.run(action), retryable, timeoutMs, signal);
+  }
 
   private inboxFor(organisationId: string): Api<ReferralInboxServiceClient> {
     const service = serviceForOrganisation(organisationId);
@@ -240,7 +291,7 @@ class ReferralDriver {
 
   /** Waits until the target has consumed the referral and returns the target's view of it. */
   private arrived(organisationId: string, referralId: string): Promise<Referral> {
-    return retrying(
+    return this.retry(
       `referral ${referralId} reaching ${organisationId}`,
       async () => {
         const found = await this.inboxFor(organisationId).call("getReferral", { referralId });
@@ -254,10 +305,12 @@ class ReferralDriver {
   }
 
   async run(p: PlannedReferral): Promise<void> {
+    const day = startDayOf(p);
+    await this.timeline.reach(day);
     const caller = { organisationId: p.referrer, actorId: `${SEED_ACTOR}-${p.referrer}`, role: "caseworker" };
     const intake = this.c.intake.as(caller);
     const call = <T>(what: string, action: () => Promise<T>) =>
-      retrying(`${p.key} ${what}`, action, transient, this.timeoutMs, this.signal);
+      this.retry(`${p.key} ${what}`, action, transient, this.timeoutMs, this.signal);
 
     const registered = await call("register", () =>
       intake.call("registerBeneficiary", {
@@ -351,7 +404,33 @@ class ReferralDriver {
     const referral = created.referral;
     const target = referral?.target?.organisationId;
     if (!referral || !target) throw new SeedError(`${p.key}: createReferral returned no referral or target`);
-    await this.drive(p, referral.referralId, target, p.steps, consentId, p.key);
+    await this.drive(p, referral.referralId, target, p.steps, consentId, p.key, day);
+  }
+
+  /**
+   * Waits until every referral left unanswered past its deadline has been expired by its target's
+   * deadline timer; returns how many.
+   */
+  async expiredByTimers(now: Date): Promise<number> {
+    const due = this.unanswered.filter((u) => u.respondBy && u.respondBy.getTime() <= now.getTime());
+    for (const { referralId, target } of due) {
+      const inbox = this.inboxFor(target);
+      const found = await this.retry(
+        `referral ${referralId} expiring at ${target}`,
+        async () => {
+          const { referral } = await inbox.call("getReferral", { referralId });
+          if (referral?.status !== ReferralStatus.REFERRAL_STATUS_EXPIRED) {
+            throw new SeedError(`still ${ReferralStatus[referral?.status ?? 0]}`);
+          }
+          return referral;
+        },
+        (error) => error instanceof SeedError || transient(error),
+        this.timeoutMs,
+        this.signal,
+      );
+      this.statuses.set(referralId, found.status);
+    }
+    return due.length;
   }
 
   /** Applies `steps` to a referral at its target, skipping those already applied (a resumed seed). */
@@ -362,24 +441,28 @@ class ReferralDriver {
     steps: readonly Step[],
     consentId: string,
     key: string,
+    startDay: number,
   ): Promise<void> {
     const inbox = this.inboxFor(target);
+    let day = startDay;
     let current = await this.arrived(target, referralId);
     const reached = steps.map(statusAfter);
     const position = reached.lastIndexOf(current.status);
     const call = <T>(what: string, action: () => Promise<T>) =>
-      retrying(`${key} ${what}`, action, transient, this.timeoutMs, this.signal);
+      this.retry(`${key} ${what}`, action, transient, this.timeoutMs, this.signal);
 
     for (const [i, step] of steps.entries()) {
       if (i <= position) {
         // Already applied; a redirect or onward child may still need its own steps.
         if (step.do === "redirect" && current.childReferralIds.length > 0) {
           const child = current.childReferralIds[current.childReferralIds.length - 1] as string;
-          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/redirect`);
+          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/redirect`, day);
         }
         continue;
       }
       const at = `${key} step ${i + 1} (${step.do})`;
+      day = nextDay(day, step, at, i === 0);
+      await this.timeline.reach(day);
       switch (step.do) {
         case "accept":
           current = await this.answer(at, () => inbox.call("acceptReferral", { referralId }));
@@ -427,7 +510,7 @@ class ReferralDriver {
           );
           if (!response.referral) throw new SeedError(`${at}: no referral in the answer`);
           // The target applies the cancellation when intake's event reaches it: wait for that.
-          current = await retrying(
+          current = await this.retry(
             `${at}: cancellation reaching ${target}`,
             async () => {
               const found = await inbox.call("getReferral", { referralId });
@@ -443,7 +526,7 @@ class ReferralDriver {
           break;
         }
         case "redirect": {
-          const response = await retrying(
+          const response = await this.retry(
             at,
             () =>
               inbox.call("redirectReferral", {
@@ -463,11 +546,11 @@ class ReferralDriver {
           if (response.referral) current = response.referral;
           const child = response.childReferral?.referralId;
           if (!child) throw new SeedError(`${at}: no child referral`);
-          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/redirect`);
+          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/redirect`, day);
           break;
         }
         case "onward": {
-          const response = await retrying(
+          const response = await this.retry(
             at,
             () =>
               inbox.call("makeOnwardReferral", {
@@ -487,19 +570,24 @@ class ReferralDriver {
           );
           const child = response.referral?.referralId;
           if (!child) throw new SeedError(`${at}: no onward referral`);
-          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/onward`);
+          await this.drive(p, child, step.to, step.childSteps, consentId, `${key}/onward`, day);
           break;
         }
       }
     }
     this.statuses.set(referralId, current.status);
+    if (
+      current.status === ReferralStatus.REFERRAL_STATUS_RECEIVED ||
+      current.status === ReferralStatus.REFERRAL_STATUS_REQUESTED
+    )
+      this.unanswered.push({ referralId, target, respondBy: current.respondBy });
   }
 
   private async answer(
     what: string,
     action: () => Promise<{ referral?: Referral | undefined }>,
   ): Promise<Referral> {
-    const response = await retrying(what, action, transient, this.timeoutMs, this.signal);
+    const response = await this.retry(what, action, transient, this.timeoutMs, this.signal);
     if (!response.referral) throw new SeedError(`${what}: no referral in the answer`);
     return response.referral;
   }
@@ -517,23 +605,43 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
     await awaitIntakeDirectory(c, timeoutMs, options.signal);
     const directoryMs = Date.now() - started;
 
-    const driver = new ReferralDriver(c, timeoutMs, options.signal);
+    // The referrals are made over the last SEED_DAYS days of the network's clock (seed-timeline.ts).
+    const timeline = new SeedTimeline(SEED_DAYS, (day) =>
+      setNetworkClock(options.clockFile, offsetOfDay(day)),
+    );
+    const driver = new ReferralDriver(
+      c,
+      timeline,
+      timeoutMs,
+      options.signal,
+      new CallLimit(options.concurrency ?? 8),
+    );
     const total = options.plan.length;
     let done = 0;
     const referralsStarted = Date.now();
-    await pool(options.plan, options.concurrency ?? 8, async (p) => {
-      options.signal?.throwIfAborted();
-      try {
-        await driver.run(p);
-      } catch (error) {
-        if (error instanceof GrpcCallError) {
-          throw new SeedError(`${p.key} (${p.finalState}): ${error.message}`, { cause: error });
+    const tasks = options.plan.map((p) =>
+      timeline.task(async () => {
+        options.signal?.throwIfAborted();
+        try {
+          await driver.run(p);
+        } catch (error) {
+          if (error instanceof GrpcCallError) {
+            throw new SeedError(`${p.key} (${p.finalState}): ${error.message}`, { cause: error });
+          }
+          throw error;
         }
-        throw error;
-      }
-      done += 1;
-      options.progress?.(done, total);
-    });
+        done += 1;
+        options.progress?.(done, total);
+      }),
+    );
+    try {
+      await timeline.run(() => options.signal?.throwIfAborted());
+    } finally {
+      // Whatever happened, the network goes on at real time.
+      setNetworkClock(options.clockFile, 0);
+    }
+    await Promise.all(tasks);
+    const expired = await driver.expiredByTimers(new Date());
     const statuses: Record<string, number> = {};
     for (const s of driver.statuses.values()) {
       const name = ReferralStatus[s].replace("REFERRAL_STATUS_", "").toLowerCase();
@@ -544,6 +652,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
       offerings: OFFERINGS.length,
       referrals: driver.statuses.size,
       statuses,
+      expired,
       directoryMs,
       referralsMs: Date.now() - referralsStarted,
     };

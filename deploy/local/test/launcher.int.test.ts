@@ -240,6 +240,8 @@ describe("pnpm start", () => {
       on_hold: seeded.statuses.on_hold ?? 0,
       cancelled: seeded.statuses.cancelled ?? 0,
       redirected: seeded.statuses.redirected ?? 0,
+      // Expired by the targets' deadline timers while the seed moved the network's clock on.
+      expired: seeded.statuses.expired ?? 0,
     };
     type Total = NonNullable<Awaited<ReturnType<typeof figures>>["total"]>;
     const outcomes = (row: Total) => ({
@@ -249,6 +251,7 @@ describe("pnpm start", () => {
       on_hold: row.onHold,
       cancelled: row.cancelled,
       redirected: row.redirected,
+      expired: row.expired,
     });
     // The read model is built from the streams asynchronously, and a seeded referral's later
     // answers (a cancellation, say) arrive after its request: wait until coordination has counted
