@@ -115,6 +115,8 @@ export type Step =
   | { do: "decline"; reason: DeclineReason }
   | { do: "hold"; reason: OnHoldReason }
   | { do: "complete"; outcomes: OutcomeCode[] }
+  /** A later outcome of a completed referral (e.g. the course finished after enrolment). */
+  | { do: "outcome"; outcomes: OutcomeCode[] }
   | { do: "notComplete"; reason: NotCompletedReason }
   /** By the referrer, through intake. */
   | { do: "cancel"; reason: CancelReason }
@@ -148,6 +150,7 @@ export function statusAfter(step: Step): ReferralStatus | undefined {
     case "redirect":
       return ReferralStatus.REFERRAL_STATUS_REDIRECTED;
     case "onward":
+    case "outcome":
       return undefined;
   }
 }
@@ -240,10 +243,7 @@ const OUTCOMES: Partial<Record<ServiceType, OutcomeCode[]>> = {
   [S.SERVICE_TYPE_LEGAL_COUNSELLING]: [OutcomeCode.OUTCOME_CODE_LEGAL_ASSISTANCE_PROVIDED],
   [S.SERVICE_TYPE_MHPSS_GROUP]: [OutcomeCode.OUTCOME_CODE_COUNSELLING_SESSIONS_HELD],
   [S.SERVICE_TYPE_PSYCHOLOGICAL_FIRST_AID]: [OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_FULL],
-  [S.SERVICE_TYPE_LANGUAGE_COURSE_TURKISH]: [
-    OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE,
-    OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED,
-  ],
+  [S.SERVICE_TYPE_LANGUAGE_COURSE_TURKISH]: [OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE],
   [S.SERVICE_TYPE_VOCATIONAL_TRAINING]: [OutcomeCode.OUTCOME_CODE_ENROLLED_IN_COURSE],
   [S.SERVICE_TYPE_COMMUNITY_ACTIVITIES]: [OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_FULL],
 };
@@ -523,6 +523,12 @@ const HOST_COMMUNITY_SERVICES = new Set<ServiceType>([
   S.SERVICE_TYPE_MHPSS_GROUP,
 ]);
 
+/** Service types whose completion is an enrolment, with a later "course completed" outcome. */
+const COURSES: ReadonlySet<ServiceType> = new Set([
+  S.SERVICE_TYPE_LANGUAGE_COURSE_TURKISH,
+  S.SERVICE_TYPE_VOCATIONAL_TRAINING,
+]);
+
 function stepsFor(rng: Rng, state: FinalState, serviceType: ServiceType, waitlisted: boolean): Step[] {
   const { f } = rng;
   const outcomes = OUTCOMES[serviceType] ?? [OutcomeCode.OUTCOME_CODE_SERVICE_PROVIDED_FULL];
@@ -536,8 +542,13 @@ function stepsFor(rng: Rng, state: FinalState, serviceType: ServiceType, waitlis
       return [...hold, { do: "accept" }];
     case "in_progress":
       return [...hold, { do: "accept" }, { do: "start" }];
-    case "completed":
-      return [...hold, { do: "accept" }, { do: "start" }, { do: "complete", outcomes }];
+    case "completed": {
+      const steps: Step[] = [...hold, { do: "accept" }, { do: "start" }, { do: "complete", outcomes }];
+      // A course is completed on enrolment; weeks later most learners finish it, and the outcome says so.
+      if (COURSES.has(serviceType) && f.datatype.boolean(0.7))
+        steps.push({ do: "outcome", outcomes: [...outcomes, OutcomeCode.OUTCOME_CODE_COURSE_COMPLETED] });
+      return steps;
+    }
     case "not_completed": {
       const started = f.datatype.boolean(0.5);
       return [

@@ -77,6 +77,8 @@ export function daysBefore(step: Step, key: string, first = false): number {
       return first ? 0 : spread(key, 0, 6);
     case "onward":
       return spread(key, 0, 2);
+    case "outcome":
+      return spread(key, 5, 20);
   }
 }
 

@@ -494,6 +494,11 @@ class ReferralDriver {
             }),
           );
           break;
+        case "outcome":
+          current = await this.answer(at, () =>
+            inbox.call("reportOutcome", { referralId, outcomeCodes: step.outcomes, completedAt: undefined }),
+          );
+          break;
         case "notComplete":
           current = await this.answer(at, () =>
             inbox.call("reportNotCompleted", { referralId, reason: step.reason, internalNote: "demo seed" }),
