@@ -63,6 +63,16 @@ export {
   referralForCase,
   referralLookup,
 } from "./referrals.js";
+export {
+  closureReasonFor,
+  type EndedWork,
+  endCasesServing,
+  type LateEndCause,
+  publishReferralClosedNotices,
+  type ReferralEndedAfterAcceptance,
+  type ReferralEndedHandler,
+  systemCaller,
+} from "./late-end.js";
 export { claimRequest, type RequestClaim, type RequestLog, requestLog } from "./requests.js";
 export {
   caseworkMigrations,

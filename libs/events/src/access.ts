@@ -94,6 +94,7 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       for (const org of organisations) {
         consumer(`${org}-requested`, STREAMS.referral.name, SUBJECTS.requestedFor(org));
         consumer(`${org}-cancelled`, STREAMS.referral.name, SUBJECTS.cancelledFor(org));
+        consumer(`${org}-consent`, STREAMS.consent.name, SUBJECTS.consentWithdrawnFor(org));
         consumer(`${org}-status`, STREAMS.referral.name, `kopru.v1.referral.status.${org}.*`);
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
         // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.

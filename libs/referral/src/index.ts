@@ -1,4 +1,5 @@
 export {
+  consentExpiryTimerHandler,
   deadlineTimerHandler,
   receivingConsumers,
   referrerOutcomeConsumer,
@@ -25,6 +26,15 @@ export {
   type TokenCaller,
   tokenCallerOf,
 } from "./lifecycle.js";
+export {
+  ACCEPTED_STATUSES,
+  CONSENT_EXPIRY_TIMER,
+  type LateEndCause,
+  type LifecycleHooks,
+  openReferralsUnderConsent,
+  type ReferralEndedAfterAcceptance,
+  type ReferralEndedHook,
+} from "./late-end.js";
 export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
 export {
   type ReferralRecord,
