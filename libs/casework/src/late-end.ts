@@ -56,7 +56,12 @@ export function systemCaller(organisationId: string): Caller {
  * services agree under the same race: the referrals are read in the transaction that ended this one.
  */
 export async function endCasesServing<
-  C extends { caseId: string; status: number; referralIds: readonly string[]; assignedCaseworkerId?: string | undefined },
+  C extends {
+    caseId: string;
+    status: number;
+    referralIds: readonly string[];
+    assignedCaseworkerId?: string | undefined;
+  },
 >(
   tx: Sql,
   ended: ReferralEndedAfterAcceptance,

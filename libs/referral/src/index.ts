@@ -15,6 +15,15 @@ export {
 } from "./errors.js";
 export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 export {
+  ACCEPTED_STATUSES,
+  CONSENT_EXPIRY_TIMER,
+  type LateEndCause,
+  type LifecycleHooks,
+  openReferralsUnderConsent,
+  type ReferralEndedAfterAcceptance,
+  type ReferralEndedHook,
+} from "./late-end.js";
+export {
   type Acting,
   DEADLINE_TIMER,
   type LifecycleClock,
@@ -26,15 +35,6 @@ export {
   type TokenCaller,
   tokenCallerOf,
 } from "./lifecycle.js";
-export {
-  ACCEPTED_STATUSES,
-  CONSENT_EXPIRY_TIMER,
-  type LateEndCause,
-  type LifecycleHooks,
-  openReferralsUnderConsent,
-  type ReferralEndedAfterAcceptance,
-  type ReferralEndedHook,
-} from "./late-end.js";
 export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
 export {
   type ReferralRecord,

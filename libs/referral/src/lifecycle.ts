@@ -569,7 +569,12 @@ export class ReferralLifecycle {
       withdrawal.referralIds,
     );
     for (const referralId of ids)
-      await this.cancelByKopru(tx, referralId, CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN, "consent-withdrawn");
+      await this.cancelByKopru(
+        tx,
+        referralId,
+        CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN,
+        "consent-withdrawn",
+      );
   }
 
   /** Timer handler: the consent a received referral was made under expired; end it if still open. */

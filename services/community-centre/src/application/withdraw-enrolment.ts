@@ -1,4 +1,9 @@
-import { auditCaller, type EndedWork, type ReferralEndedAfterAcceptance, systemCaller } from "@kopru/casework";
+import {
+  auditCaller,
+  type EndedWork,
+  type ReferralEndedAfterAcceptance,
+  systemCaller,
+} from "@kopru/casework";
 import { EnrolmentStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import type { Sql } from "@kopru/storage";
 import { freeSeat } from "../domain/index.js";
@@ -20,7 +25,9 @@ export async function withdrawEnrolmentForReferral(
   const found = await deps.enrolments.currentForReferral(tx, ended.organisationId, ended.referralId);
   if (!found) return [];
   const activity = await deps.activities.find(tx, found.activityId, { forUpdate: true });
-  const current = await deps.enrolments.find(tx, ended.organisationId, found.enrolmentId, { forUpdate: true });
+  const current = await deps.enrolments.find(tx, ended.organisationId, found.enrolmentId, {
+    forUpdate: true,
+  });
   if (!activity || current?.status !== EnrolmentStatus.ENROLMENT_STATUS_ENROLLED) return [];
   await deps.enrolments.save(tx, {
     ...current,

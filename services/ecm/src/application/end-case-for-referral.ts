@@ -13,10 +13,7 @@ import type { Tx } from "./ports.js";
  * referral has its pending assistance cancelled — nothing more is paid — and is closed with the reason
  * (EcmCaseClosed); a case still serving another referral stays open and records the end.
  */
-export async function endCaseForReferral(
-  tx: Tx,
-  ended: ReferralEndedAfterAcceptance,
-): Promise<EndedWork[]> {
+export async function endCaseForReferral(tx: Tx, ended: ReferralEndedAfterAcceptance): Promise<EndedWork[]> {
   const caller = systemCaller(ended.organisationId);
   const note = `referral ${ended.referralId} ended: ${ended.cause}`;
   return endCasesServing(tx.sql, ended, {
@@ -36,7 +33,12 @@ export async function endCaseForReferral(
       if (!changed) return;
       await tx.store.saveCase(state);
       await tx.events.closed(state);
-      await tx.store.audit({ caller, action: "close-case", caseIds: [found.caseId], subjectId: ended.referralId });
+      await tx.store.audit({
+        caller,
+        action: "close-case",
+        caseIds: [found.caseId],
+        subjectId: ended.referralId,
+      });
     },
     async keep(found) {
       await tx.store.saveCase({ ...found, updatedAt: ended.at });

@@ -34,7 +34,9 @@ export async function endCaseForReferral(
     async serving(): Promise<CaseRecord[]> {
       const referral = await deps.referrals.find(tx, organisationId, referralId);
       if (!referral) return [];
-      const open = await deps.cases.findOpenFor(tx, organisationId, referral.beneficiaryRef, { forUpdate: true });
+      const open = await deps.cases.findOpenFor(tx, organisationId, referral.beneficiaryRef, {
+        forUpdate: true,
+      });
       return open?.referralIds.includes(referralId) ? [open] : [];
     },
     async close(found, reason) {
