@@ -22,6 +22,11 @@ describe("serviceBusAccess", () => {
           filterSubject: `kopru.v1.referral.cancelled.${org}`,
         },
         {
+          stream: "KOPRU_CONSENT",
+          durable: `municipality-${org}-consent`,
+          filterSubject: `kopru.v1.consent.withdrawn.${org}`,
+        },
+        {
           stream: "KOPRU_REFERRAL",
           durable: `municipality-${org}-status`,
           filterSubject: `kopru.v1.referral.status.${org}.*`,
