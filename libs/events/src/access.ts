@@ -58,6 +58,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     // Only PII-free subjects: the status and the outcome of every referral (ADR 0002).
     consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
     consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
+    // Community centres' seat counts (PII-free): the directory's free places of their offerings.
+    consumer("seats", STREAMS.case.name, EVENTS.activityCapacityChanged.subjectPattern);
     publish.push(
       ...[
         EVENTS.organisationUpserted,

@@ -386,11 +386,7 @@ describe("refused transitions", () => {
   it.each<[Step, Party, string]>([
     ["accept", "referrer", "a referral can be accepted only by the target, not by the referrer"],
     ["decline", "system", "a referral can be declined only by the target, not by the system"],
-    [
-      "cancel",
-      "target",
-      "a referral can be cancelled only by the referrer or the system, not by the target",
-    ],
+    ["cancel", "target", "a referral can be cancelled only by the referrer or the system, not by the target"],
     ["expire", "target", "a referral can be expired only by the system, not by the target"],
     [
       "receive",
