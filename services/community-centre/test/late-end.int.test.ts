@@ -47,6 +47,8 @@ const consent = {
   },
   expiresAt: new Date(Date.now() + 365 * DAY),
 };
+// A unique name no capacity event, status event or notice may ever carry.
+const CANARY = `Canary${randomBytes(4).toString("hex")}`;
 const staff = { organisationId: CC, actorId: "cc-coordinator", role: "caseworker" };
 const run = networkTestRun(spec, CommunityCentreServiceClient, {
   databasePrefix: "community_centre",
@@ -74,7 +76,7 @@ async function seatedReferral(consentId: string) {
       },
       {
         reasonForReferral: "Wants to learn Turkish (synthetic).",
-        identity: { givenName: "Test", familyName: "Synthetic-Learner" },
+        identity: { givenName: CANARY, familyName: "Synthetic-Learner" },
         contact: { phoneNumber: "+905550004321", safeToContact: true },
         demographics: { birthYear: 1994, nationality: "SY" },
         needs: { needsSummary: "synthetic" },
@@ -177,6 +179,32 @@ describe("late events at a community centre", () => {
       caseId: enrolmentId,
       status: ReferralStatus.REFERRAL_STATUS_CANCELLED,
     });
+  });
+
+  it("puts no personal data in the seat counts, status events or notices the late end sent", async () => {
+    const { sent, activityId } = await seatedReferral(uuidv7());
+    await publishCancellation(run.nats, { referralId: sent.referralId, referrer: REFERRER, target: CC });
+    await withdrawnSeat(activityId);
+    await noticesFor(run.nats, CC, (n) => n.some((x) => x.referralId === sent.referralId));
+    // The package itself (addressed to the centre) does carry the canary: the scan would see it.
+    const requested = await readSubject(
+      run.nats.js,
+      STREAMS.referral.name,
+      `kopru.v1.referral.requested.${CC}`,
+    );
+    expect(Buffer.concat(requested.map((m) => Buffer.from(m.data))).toString("utf8")).toContain(CANARY);
+    for (const [stream, subject] of [
+      [STREAMS.case.name, `kopru.v1.case.communitycentre.>`],
+      [STREAMS.referral.name, `kopru.v1.referral.status.>`],
+      [STREAMS.notice.name, `kopru.v1.notice.${CC}`],
+    ] as const) {
+      const text = Buffer.concat(
+        (await readSubject(run.nats.js, stream, subject)).map((m) => Buffer.from(m.data)),
+      ).toString("utf8");
+      expect(text.length).toBeGreaterThan(0);
+      expect(text).not.toContain(CANARY);
+      expect(text).not.toContain(sent.beneficiaryRef);
+    }
   });
 
   it("withdraws the enrolment when the consent is withdrawn", async () => {
