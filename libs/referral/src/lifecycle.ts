@@ -548,7 +548,10 @@ export class ReferralLifecycle {
       { type: "cancel", cancelReason: request.reason },
       { actor },
     );
-    await this.endedAfterAcceptance(tx, record, next, "cancelled");
+    // A referrer cancelling because the person withdrew consent ends the work for that reason.
+    const cause =
+      request.reason === CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN ? "consent-withdrawn" : "cancelled";
+    await this.endedAfterAcceptance(tx, record, next, cause);
   }
 
   /**

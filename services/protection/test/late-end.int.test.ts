@@ -5,7 +5,7 @@ import {
   receivingTestService,
 } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
-import { ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { CancelReason, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { NoticeKind } from "@kopru/contracts/notification/v1/events";
 import {
   type GetCaseResponse,
@@ -94,6 +94,19 @@ describe("late events at a protection organisation", () => {
       holder: ORG,
       referralIds: [],
       from: REFERRER,
+    });
+    expect((await closedCase(caseId)).closureReason).toBe(
+      CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN,
+    );
+  });
+
+  it("closes the case as consent withdrawn when the referrer cancels because consent was withdrawn", async () => {
+    const { pkg, caseId } = await acceptedCase();
+    await publishCancellation(harness.service.nats, {
+      referralId: pkg.referralId,
+      referrer: REFERRER,
+      target: ORG,
+      reason: CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN,
     });
     expect((await closedCase(caseId)).closureReason).toBe(
       CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN,
