@@ -1,0 +1,129 @@
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import {
+  CancelReason,
+  Priority,
+  Purpose,
+  ReferralStatus,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import { CapacityStatus, MatchReason } from "@kopru/contracts/coordination/v1/directory";
+import { waitFor } from "@kopru/testing";
+import { v4 as uuidv4 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientsFor, GAZIANTEP, registerWithConsent, seedDirectory } from "../support/clients.js";
+import { TestNetwork } from "../support/network.js";
+
+// Live capacity and a late cancellation across the network (ADR 0016): the Gaziantep MMCC counts one
+// counselling place with a waitlist. Accepting a referral takes it (coordination announces no free
+// place, intake offers the waitlist); the NGO then cancels the referral: the MMCC's case closes with
+// the reason, the place is free again, and intake sees the referral cancelled.
+const COUNSELLING = ServiceType.SERVICE_TYPE_MMCC_COUNSELLING;
+let network: TestNetwork;
+let api: ReturnType<typeof clientsFor>;
+let offeringId: string;
+
+beforeAll(async () => {
+  network = await TestNetwork.create();
+  await network.start("coordination");
+  await network.start("intake", "municipality");
+  api = clientsFor(network);
+  await seedDirectory(api.coordination(), network.orgs);
+  offeringId = `${network.orgs.mmccGaziantep}-${COUNSELLING}`;
+  const listed = await api.coordination().call("listServiceOfferings", {
+    organisationIds: [network.orgs.mmccGaziantep],
+    serviceTypes: [COUNSELLING],
+    capacityStatuses: [],
+    includeInactive: false,
+  });
+  const current = listed.serviceOfferings.find((o) => o.serviceOfferingId === offeringId);
+  if (!current) throw new Error("the seeded MMCC offering is missing");
+  await api.coordination().call("upsertServiceOffering", {
+    serviceOffering: { ...current, totalPlaces: 1, waitlist: true },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await network?.close();
+});
+
+/** The MMCC offering as intake's replica ranks it for a person in Gaziantep. */
+async function suggested() {
+  const answer = await api.intake().call("suggestTargets", {
+    serviceType: COUNSELLING,
+    criteria: {
+      location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
+      partnerKinds: [],
+      allowWaitlist: false,
+      excludedOrganisationIds: [network.orgs.mmccKilis],
+    },
+    limit: 5,
+  });
+  return answer.candidates.find((c) => c.serviceOffering?.serviceOfferingId === offeringId);
+}
+
+describe("late events and live capacity, end to end", () => {
+  it("takes the place on acceptance, offers the waitlist, and frees it when the referrer cancels", async () => {
+    await waitFor(async () => (await suggested())?.serviceOffering?.freePlaces === 1, {
+      timeoutMs: 30_000,
+      message: "intake never saw the MMCC's one free place",
+    });
+    const { beneficiaryId, consentId } = await registerWithConsent(api.intake(), network.orgs);
+    const created = await api.intake().call("createReferral", {
+      requestId: uuidv4(),
+      beneficiaryId,
+      serviceType: COUNSELLING,
+      priority: Priority.PRIORITY_HIGH,
+      purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+      reasonForReferral: "Needs counselling (synthetic).",
+      consentId,
+      routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
+      dataCategories: [],
+    });
+    const referralId = created.referral?.referralId ?? "";
+    const mmcc = api.municipalityInbox();
+    await waitFor(
+      async () =>
+        (await mmcc.call("getReferral", { referralId }).catch(() => undefined))?.referral?.status ===
+        ReferralStatus.REFERRAL_STATUS_RECEIVED,
+      { timeoutMs: 30_000, message: "the MMCC never received the referral" },
+    );
+    await mmcc.call("acceptReferral", { referralId });
+
+    const full = await waitFor(
+      async () => {
+        const match = await suggested();
+        return match?.serviceOffering?.freePlaces === 0 ? match : undefined;
+      },
+      { timeoutMs: 30_000, message: "the accepted referral never took the place" },
+    );
+    expect(full.serviceOffering?.capacityStatus).toBe(CapacityStatus.CAPACITY_STATUS_WAITLIST);
+    expect(full.reasons).toContain(MatchReason.MATCH_REASON_WAITLIST_OFFERED);
+
+    await api.intake().call("cancelReferral", {
+      referralId,
+      reason: CancelReason.CANCEL_REASON_NEED_RESOLVED,
+    });
+    await waitFor(
+      async () =>
+        (await api.intake().call("getReferral", { referralId })).referral?.status ===
+        ReferralStatus.REFERRAL_STATUS_CANCELLED,
+      { timeoutMs: 30_000, message: "intake never saw the referral cancelled" },
+    );
+    const closed = await waitFor(
+      async () => {
+        const cases = await api.municipality().call("listCases", {
+          organisationId: network.orgs.mmccGaziantep,
+          statuses: [],
+        });
+        const found = cases.municipalityCases.find((c) => c.referralIds.includes(referralId));
+        return found?.status === CaseStatus.CASE_STATUS_CLOSED ? found : undefined;
+      },
+      { timeoutMs: 30_000, message: "the MMCC's case never closed" },
+    );
+    expect(closed.closureReason).toBe(CaseClosureReason.CASE_CLOSURE_REASON_REFERRAL_CANCELLED);
+    await waitFor(async () => (await suggested())?.serviceOffering?.freePlaces === 1, {
+      timeoutMs: 30_000,
+      message: "the cancelled referral never freed the place",
+    });
+  });
+});
