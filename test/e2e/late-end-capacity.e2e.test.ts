@@ -1,6 +1,7 @@
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import {
   CancelReason,
+  PartnerKind,
   Priority,
   Purpose,
   ReferralStatus,
@@ -25,7 +26,7 @@ let offeringId: string;
 beforeAll(async () => {
   network = await TestNetwork.create();
   await network.start("coordination");
-  await network.start("intake", "municipality");
+  await network.start("intake", "municipality", "community-centre");
   api = clientsFor(network);
   await seedDirectory(api.coordination(), network.orgs);
   offeringId = `${network.orgs.mmccGaziantep}-${COUNSELLING}`;
@@ -125,5 +126,56 @@ describe("late events and live capacity, end to end", () => {
       timeoutMs: 30_000,
       message: "the cancelled referral never freed the place",
     });
+  });
+
+  it("counts a community centre's course seats as the free places of its offering", async () => {
+    const centre = network.orgs.centre;
+    const coordination = api.coordination();
+    await coordination.call("upsertOrganisation", {
+      organisation: {
+        organisationId: centre,
+        name: "Şahinbey Community Centre (test)",
+        partnerKind: PartnerKind.PARTNER_KIND_COMMUNITY_CENTRE,
+        locations: [
+          { provinceCode: GAZIANTEP, districtCode: "", provinceName: "Gaziantep", districtName: "" },
+        ],
+        active: true,
+      },
+    });
+    const serviceOfferingId = `${centre}-turkish`;
+    await coordination.call("upsertServiceOffering", {
+      serviceOffering: {
+        serviceOfferingId,
+        organisationId: centre,
+        serviceType: ServiceType.SERVICE_TYPE_LANGUAGE_COURSE_TURKISH,
+        name: "Turkish courses (test)",
+        coverage: [
+          { provinceCode: GAZIANTEP, districtCode: "", provinceName: "Gaziantep", districtName: "" },
+        ],
+        languages: ["tr"],
+        eligibility: { sexes: [], nationalities: [], legalStatuses: [] },
+        capacityStatus: CapacityStatus.CAPACITY_STATUS_AVAILABLE,
+        requiredDataCategories: [],
+        acceptedDataCategories: [],
+        active: true,
+      },
+    });
+    // The centre announced its seeded courses' seats when it started; coordination's seats consumer
+    // (its own NATS user, PII-free subjects only) made them the offering's places.
+    const counted = await waitFor(
+      async () => {
+        const listed = await coordination.call("listServiceOfferings", {
+          organisationIds: [centre],
+          serviceTypes: [],
+          capacityStatuses: [],
+          includeInactive: false,
+        });
+        const found = listed.serviceOfferings.find((o) => o.serviceOfferingId === serviceOfferingId);
+        return found?.totalPlaces ? found : undefined;
+      },
+      { timeoutMs: 30_000, message: "the course seats never became the offering's places" },
+    );
+    expect(counted.freePlaces).toBe(counted.totalPlaces);
+    expect(counted.capacityStatus).toBe(CapacityStatus.CAPACITY_STATUS_AVAILABLE);
   });
 });
