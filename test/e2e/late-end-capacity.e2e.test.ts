@@ -8,10 +8,16 @@ import {
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import { CapacityStatus, MatchReason } from "@kopru/contracts/coordination/v1/directory";
-import { waitFor } from "@kopru/testing";
+import { connectNats, waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsFor, GAZIANTEP, registerWithConsent, seedDirectory } from "../support/clients.js";
+import {
+  clientsFor,
+  GAZIANTEP,
+  registerWithConsent,
+  SYNTHETIC_PERSON,
+  seedDirectory,
+} from "../support/clients.js";
 import { TestNetwork } from "../support/network.js";
 
 // Live capacity and a late cancellation across the network (ADR 0016): the Gaziantep MMCC counts one
@@ -126,6 +132,38 @@ describe("late events and live capacity, end to end", () => {
       timeoutMs: 30_000,
       message: "the cancelled referral never freed the place",
     });
+
+    // The capacity check carries no personal data: the directory stream, which every service
+    // replicates, holds counts only (read as the admin; no service's NATS user may read a stream).
+    const nats = await connectNats(network.adminNats());
+    try {
+      const consumer = await nats.js.consumers.get("KOPRU_DIRECTORY", {
+        filter_subjects: "kopru.v1.directory.>",
+      });
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const batch = await consumer.fetch({ max_messages: 256, expires: 1_000 });
+        let received = 0;
+        for await (const message of batch) {
+          received += 1;
+          chunks.push(Buffer.from(message.data));
+        }
+        if (received === 0) break;
+      }
+      await consumer.delete().catch(() => {});
+      const text = Buffer.concat(chunks).toString("utf8");
+      expect(text).toContain(offeringId);
+      for (const secret of [
+        SYNTHETIC_PERSON.givenName,
+        SYNTHETIC_PERSON.familyName,
+        SYNTHETIC_PERSON.phoneNumber,
+        beneficiaryId,
+        referralId,
+      ])
+        expect(text).not.toContain(secret);
+    } finally {
+      await nats.close();
+    }
   });
 
   it("counts a community centre's course seats as the free places of its offering", async () => {
