@@ -154,7 +154,7 @@ describe("late events at the ECM unit", () => {
     expect(details.ecmCase?.closureReason).toBe(CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_EXPIRED);
   });
 
-  it("keeps a case open while it still serves another accepted referral of the person", async () => {
+  it("keeps a case open while it still serves another accepted referral of the person, cancelling only the ended referral's assistance", async () => {
     const first = await acceptedCase();
     const second = testReferralPackage({
       from: REFERRER,
@@ -168,12 +168,33 @@ describe("late events at the ECM unit", () => {
       timeoutMs: 10_000,
       message: "the second referral never joined the case",
     });
+    const item = (referralId: string) =>
+      apiCall<AddAssistanceItemResponse>(
+        "addAssistanceItem",
+        {
+          requestId: uuidv4(),
+          caseId: first.caseId,
+          referralId,
+          kind: AssistanceKind.ASSISTANCE_KIND_CASH,
+          amount: { amountMinor: 100_000, currency: "TRY" },
+          description: "Rent",
+          paymentChannel: PaymentChannel.PAYMENT_CHANNEL_BANK_ACCOUNT,
+        },
+        caseworker,
+      );
+    const forFirst = (await item(first.pkg.referralId)).assistanceItem?.assistanceItemId;
+    const forSecond = (await item(second.referralId)).assistanceItem?.assistanceItemId;
     await publishCancellation(harness.service.nats, {
       referralId: first.pkg.referralId,
       referrer: REFERRER,
       target: ECM,
     });
     await noticesFor(harness.service.nats, ECM, (n) => n.some((x) => x.referralId === first.pkg.referralId));
-    expect((await caseOf(first.caseId)).ecmCase?.status).toBe(CaseStatus.CASE_STATUS_OPEN);
+    const details = await caseOf(first.caseId);
+    expect(details.ecmCase?.status).toBe(CaseStatus.CASE_STATUS_OPEN);
+    const statusOf = (id: string | undefined) =>
+      details.assistanceItems.find((i) => i.assistanceItemId === id)?.status;
+    expect(statusOf(forFirst)).toBe(AssistanceStatus.ASSISTANCE_STATUS_CANCELLED);
+    expect(statusOf(forSecond)).toBe(AssistanceStatus.ASSISTANCE_STATUS_PLANNED);
   });
 });
