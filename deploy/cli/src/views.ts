@@ -156,3 +156,11 @@ export function trackedTable(referrals: readonly TrackedReferral[], now: Date): 
     ]),
   );
 }
+
+/** An offering's places as `free/total` (e.g. `3/20`), or `-` when it does not count them. */
+export function placesText(
+  offering: { totalPlaces?: number | undefined; freePlaces?: number | undefined } | undefined,
+): string {
+  if (offering?.totalPlaces === undefined) return "-";
+  return `${offering.freePlaces ?? 0}/${offering.totalPlaces}`;
+}

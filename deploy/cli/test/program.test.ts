@@ -277,4 +277,49 @@ describe("kopru command line", () => {
     expect(code).toBe(1);
     expect(err).toBe("FAILED_PRECONDITION: referral is completed; it cannot be accepted");
   });
+
+  it("shows each offering's free places and lets a coordinator count an offering's places", async () => {
+    const offering = {
+      serviceOfferingId: "o-1",
+      organisationId: "mmcc-gaziantep",
+      serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+      name: "Counselling",
+      coverage: [{ provinceCode: "TUR027", districtCode: "" }],
+      languages: ["ar"],
+      capacityStatus: 2,
+      requiredDataCategories: [],
+      acceptedDataCategories: [],
+      active: true,
+      totalPlaces: 20,
+      freePlaces: 2,
+      waitlist: true,
+    };
+    const listed = await run("coordination offerings", {
+      listServiceOfferings: { serviceOfferings: [offering] },
+    });
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain("2/20");
+    expect(listed.out).toContain("(waitlist)");
+
+    const set = await run("coordination places o-1 25 --no-waitlist", {
+      listServiceOfferings: { serviceOfferings: [offering] },
+      upsertServiceOffering: {
+        serviceOffering: { ...offering, totalPlaces: 25, freePlaces: 7, waitlist: false },
+      },
+    });
+    expect(set.code).toBe(0);
+    expect(set.calls[1]).toMatchObject({
+      method: "upsertServiceOffering",
+      request: {
+        serviceOffering: {
+          serviceOfferingId: "o-1",
+          totalPlaces: 25,
+          freePlaces: undefined,
+          waitlist: false,
+        },
+      },
+    });
+    expect(set.out).toContain("7/25 free");
+    expect((await run("coordination places o-1 many")).code).not.toBe(0);
+  });
 });

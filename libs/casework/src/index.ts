@@ -37,6 +37,16 @@ export {
 } from "./case-records.js";
 export * from "./domain.js";
 export {
+  closureReasonFor,
+  type EndedWork,
+  endCasesServing,
+  type LateEndCause,
+  publishReferralClosedNotices,
+  type ReferralEndedAfterAcceptance,
+  type ReferralEndedHandler,
+  systemCaller,
+} from "./late-end.js";
+export {
   type CaseOpened,
   type CaseOpening,
   lockPerson,

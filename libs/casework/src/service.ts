@@ -24,6 +24,7 @@ import { type MigrationSource, migrate, openDatabase, type Sql } from "@kopru/st
 import { timerMigrations } from "@kopru/timers";
 import type { z } from "zod";
 import { CASEWORK_ERRORS } from "./errors.js";
+import { publishReferralClosedNotices, type ReferralEndedHandler } from "./late-end.js";
 
 /** The casework tables (request ids, audit log). */
 export const caseworkMigrations: MigrationSource = {
@@ -48,6 +49,13 @@ export interface ReceivingDomain {
   workers?: Worker[];
   /** Runs inside the transaction that accepts a referral (typically `openOrJoinCase`). */
   onAccepted?: (tx: Sql, record: ReferralRecord, acting: Acting) => Promise<void>;
+  /**
+   * Runs inside the transaction that ends a referral the organisation had accepted, by a late
+   * cancellation, consent withdrawal or consent expiry: close or suspend what `onAccepted` (or staff)
+   * opened for it, with the reason, and say what was done. Casework then tells whoever holds it
+   * (StaffNotice REFERRAL_CLOSED); the referrer learns it from the referral's status event.
+   */
+  onReferralEnded?: ReferralEndedHandler;
   /** Replaces the referral inbox's bindings, e.g. to withhold restricted sections. */
   inbox?: (bindings: GrpcServiceBinding[]) => GrpcServiceBinding[];
 }
@@ -83,14 +91,20 @@ export function receivingServiceSpec<S extends z.ZodObject>(
     errors: receivingErrorCatalogue(definition.errors),
     async build(context) {
       let onAccepted: ReceivingDomain["onAccepted"];
+      let onReferralEnded: ReceivingDomain["onReferralEnded"];
       const receiving = receivingServiceParts(context, {
         organisations: context.config.HOSTED_ORGANISATIONS,
         onAccepted: async (tx, record, acting) => {
           await onAccepted?.(tx, record, acting);
         },
+        onEndedAfterAcceptance: async (tx, ended) => {
+          const work = (await onReferralEnded?.(tx, ended)) ?? [];
+          await publishReferralClosedNotices(tx, definition.name, ended, work);
+        },
       });
       const domain = await definition.build(context, receiving);
       onAccepted = domain.onAccepted;
+      onReferralEnded = domain.onReferralEnded;
       const inbox = domain.inbox ? domain.inbox(receiving.grpc) : receiving.grpc;
       return {
         grpc: [...inbox, ...domain.grpc],

@@ -1,5 +1,6 @@
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import {
+  CancelReason,
   type DataCategory,
   type PartnerKind,
   type Priority,
@@ -8,16 +9,20 @@ import {
   ReferralStatus,
   type ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
+import { StaffNotice } from "@kopru/contracts/notification/v1/events";
 import {
   type GetReferralResponse,
   ReferralInboxServiceClient,
 } from "@kopru/contracts/referral/v1/inbox_service";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import { presentDataCategories } from "@kopru/referral";
 import {
   Api as CallerApi,
   call,
   deleteConsumersOf,
+  eventsOn,
+  publishAs,
   publishReferral,
   type Referrer,
   startReferrer,
@@ -348,4 +353,62 @@ export function sourceTestPackage(
     consentExpiresAt: input.consent.expiresAt,
     ...person,
   });
+}
+
+/** The referrer asks the target to cancel an accepted referral (as intake's outbox would). */
+export function publishCancellation(
+  nats: NatsTestConnection,
+  input: { referralId: string; referrer: string; target: string; reason?: CancelReason },
+): Promise<void> {
+  return publishAs(
+    nats,
+    EVENTS.referralCancelled,
+    {
+      referralId: input.referralId,
+      rootReferralId: input.referralId,
+      referrerOrganisationId: input.referrer,
+      targetOrganisationId: input.target,
+      reason: input.reason ?? CancelReason.CANCEL_REASON_NEED_RESOLVED,
+      cancelledAt: new Date(),
+    },
+    { organisationId: input.referrer, service: "intake" },
+    { type: "referral", id: input.referralId, sequence: 3 },
+  );
+}
+
+/** Intake tells a holder that the person withdrew the consent a package was shared under. */
+export function publishConsentWithdrawal(
+  nats: NatsTestConnection,
+  input: { consentId: string; beneficiaryRef: string; holder: string; referralIds: string[]; from: string },
+): Promise<void> {
+  return publishAs(
+    nats,
+    EVENTS.consentWithdrawn,
+    {
+      consentId: input.consentId,
+      beneficiaryRef: input.beneficiaryRef,
+      organisationIds: [input.holder],
+      referralIds: input.referralIds,
+      reason: 1,
+      withdrawnAt: new Date(),
+    },
+    { organisationId: input.from, service: "intake" },
+    { type: "consent", id: input.consentId, sequence: 2 },
+  );
+}
+
+/** The staff notices published for an organisation so far, once `until` holds for them. */
+export async function noticesFor(
+  nats: NatsTestConnection,
+  organisationId: string,
+  until: (notices: StaffNotice[]) => boolean,
+): Promise<StaffNotice[]> {
+  const events = await eventsOn(
+    nats,
+    STREAMS.notice.name,
+    SUBJECTS.noticeFor(organisationId),
+    StaffNotice,
+    (found) => until(found.map((e) => e.payload)),
+  );
+  return events.map((e) => e.payload);
 }

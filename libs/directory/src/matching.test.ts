@@ -96,4 +96,31 @@ describe("rankOfferings", () => {
       rankOfferings([syriansUnderTp], orgs, { ...woman, excludeOrganisationIds: ["mmcc-c"] }),
     ).toHaveLength(0);
   });
+
+  it("ranks offerings that count places by how many are free, and says when one takes a waitlist", () => {
+    const person = { serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING, provinceCode: GAZIANTEP };
+    const matches = rankOfferings(
+      [
+        offering("o-one", "mmcc-a", { totalPlaces: 10, freePlaces: 1 }),
+        offering("o-many", "mmcc-b", { totalPlaces: 20, freePlaces: 8 }),
+        offering("o-wait", "mmcc-c", {
+          totalPlaces: 5,
+          freePlaces: 0,
+          waitlist: true,
+          capacityStatus: CapacityStatus.CAPACITY_STATUS_WAITLIST,
+        }),
+        offering("o-full", "mmcc-c", {
+          totalPlaces: 5,
+          freePlaces: 0,
+          capacityStatus: CapacityStatus.CAPACITY_STATUS_FULL,
+        }),
+      ],
+      orgs,
+      person,
+    );
+    expect(matches.map((m) => m.serviceOffering?.serviceOfferingId)).toEqual(["o-many", "o-one", "o-wait"]);
+    expect(matches[0]?.reasons).toContain(MatchReason.MATCH_REASON_PLACES_FREE);
+    expect(matches[2]?.reasons).toContain(MatchReason.MATCH_REASON_WAITLIST_OFFERED);
+    expect(matches[2]?.reasons).not.toContain(MatchReason.MATCH_REASON_PLACES_FREE);
+  });
 });

@@ -28,8 +28,9 @@ const UNAVAILABLE = new Set([CapacityStatus.CAPACITY_STATUS_FULL, CapacityStatus
 /**
  * Ranks directory offerings for a need: only offerings of the service type, active, covering the
  * person's province and whose eligibility the person does not fail; then by place (district before
- * province), language, and capacity. Used by intake to route and by coordination to search, so
- * both give the same answer.
+ * province), language, capacity status and, where the offering counts them, its free places (a
+ * waitlisted offering says so). Used by intake to route and by coordination to search, so both give
+ * the same answer.
  */
 export function rankOfferings(
   offerings: readonly ServiceOffering[],
@@ -89,6 +90,15 @@ export function rankOfferings(
     } else {
       score += 10;
       reasons.push(MatchReason.MATCH_REASON_CAPACITY_CONSTRAINED);
+      if (offering.capacityStatus === CapacityStatus.CAPACITY_STATUS_WAITLIST)
+        reasons.push(MatchReason.MATCH_REASON_WAITLIST_OFFERED);
+    }
+    // Live capacity: among otherwise equal offerings, more free places rank higher (at most +10, so
+    // places never outweigh the capacity status, place or language).
+    const free = offering.freePlaces;
+    if (free !== undefined && free > 0 && !UNAVAILABLE.has(offering.capacityStatus)) {
+      score += Math.min(10, free);
+      reasons.push(MatchReason.MATCH_REASON_PLACES_FREE);
     }
     scored.push({ offering, organisation, score, reasons });
   }

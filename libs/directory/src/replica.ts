@@ -83,6 +83,9 @@ export function directoryReplicaConsumer(
         if (!row) return;
         const offering = ServiceOffering.decode(row.offering);
         offering.capacityStatus = event.payload.toStatus;
+        // Live capacity: the counts travel with the change (absent when places are not counted).
+        offering.totalPlaces = event.payload.totalPlaces;
+        offering.freePlaces = event.payload.freePlaces;
         offering.updatedAt = event.payload.changedAt ?? event.occurredAt;
         await upsertOffering(tx, offering);
       }),

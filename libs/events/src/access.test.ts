@@ -22,6 +22,11 @@ describe("serviceBusAccess", () => {
           filterSubject: `kopru.v1.referral.cancelled.${org}`,
         },
         {
+          stream: "KOPRU_CONSENT",
+          durable: `municipality-${org}-consent`,
+          filterSubject: `kopru.v1.consent.withdrawn.${org}`,
+        },
+        {
           stream: "KOPRU_REFERRAL",
           durable: `municipality-${org}-status`,
           filterSubject: `kopru.v1.referral.status.${org}.*`,
@@ -67,11 +72,12 @@ describe("serviceBusAccess", () => {
     ]);
   });
 
-  it("gives coordination the status and outcome of every referral and the directory to publish", () => {
+  it("gives coordination the status and outcome of every referral, the course seats and the directory to publish", () => {
     const access = serviceBusAccess("coordination", { organisations: [] });
     expect(access.consumers.map((c) => [c.durable, c.filterSubject])).toEqual([
       ["coordination-status", "kopru.v1.referral.status.>"],
       ["coordination-outcome", "kopru.v1.referral.outcome.>"],
+      ["coordination-seats", "kopru.v1.case.communitycentre.activity-capacity.*"],
     ]);
     expect(access.publish).toEqual([
       "kopru.v1.directory.organisation.upserted",
@@ -81,6 +87,7 @@ describe("serviceBusAccess", () => {
       "kopru.v1.coordination.reroute.*",
       "kopru.dlq.coordination-status",
       "kopru.dlq.coordination-outcome",
+      "kopru.dlq.coordination-seats",
     ]);
   });
 

@@ -58,6 +58,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     // Only PII-free subjects: the status and the outcome of every referral (ADR 0002).
     consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
     consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
+    // Community centres' seat counts (PII-free): the directory's free places of their offerings.
+    consumer("seats", STREAMS.case.name, EVENTS.activityCapacityChanged.subjectPattern);
     publish.push(
       ...[
         EVENTS.organisationUpserted,
@@ -94,6 +96,7 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       for (const org of organisations) {
         consumer(`${org}-requested`, STREAMS.referral.name, SUBJECTS.requestedFor(org));
         consumer(`${org}-cancelled`, STREAMS.referral.name, SUBJECTS.cancelledFor(org));
+        consumer(`${org}-consent`, STREAMS.consent.name, SUBJECTS.consentWithdrawnFor(org));
         consumer(`${org}-status`, STREAMS.referral.name, `kopru.v1.referral.status.${org}.*`);
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
         // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.

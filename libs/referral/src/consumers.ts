@@ -8,8 +8,8 @@ type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
 /**
  * The durable consumers a receiving organisation needs, one set per hosted organisation so that
  * each consumer's subject names that organisation (NATS permissions can enforce it):
- * referrals addressed to it, cancellations addressed to it, and the status and outcome reports of
- * referrals it sent (onward referrals and redirects).
+ * referrals addressed to it, cancellations and consent withdrawals addressed to it, and the status
+ * and outcome reports of referrals it sent (onward referrals and redirects).
  */
 export function receivingConsumers(
   service: string,
@@ -35,6 +35,18 @@ export function receivingConsumers(
       stream: STREAMS.referral.name,
       filterSubject: SUBJECTS.cancelledFor(organisationId),
       handlers: [on(EVENTS.referralCancelled, (tx, event) => lifecycle.applyCancellation(tx, event))],
+    }),
+    // Consent withdrawn for data this organisation received: its open referrals under it end.
+    new EventConsumer({
+      ...base,
+      name: `${service}-${organisationId}-consent`,
+      stream: STREAMS.consent.name,
+      filterSubject: SUBJECTS.consentWithdrawnFor(organisationId),
+      handlers: [
+        on(EVENTS.consentWithdrawn, (tx, event) =>
+          lifecycle.applyConsentWithdrawal(tx, organisationId, event),
+        ),
+      ],
     }),
     referrerStatusConsumer(
       `${service}-${organisationId}-status`,
@@ -88,4 +100,9 @@ export function referrerStatusConsumer(
 /** The durable deadline timer's handler: expire unanswered referrals. */
 export function deadlineTimerHandler(lifecycle: ReferralLifecycle): TimerHandler {
   return (tx, timer) => lifecycle.expireIfUnanswered(tx, timer.key);
+}
+
+/** The consent-expiry timer's handler: end a received referral whose consent expired. */
+export function consentExpiryTimerHandler(lifecycle: ReferralLifecycle): TimerHandler {
+  return (tx, timer) => lifecycle.expireConsent(tx, timer.key);
 }

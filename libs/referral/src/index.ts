@@ -1,4 +1,5 @@
 export {
+  consentExpiryTimerHandler,
   deadlineTimerHandler,
   receivingConsumers,
   referrerOutcomeConsumer,
@@ -13,6 +14,15 @@ export {
   ReferralNotFoundError,
 } from "./errors.js";
 export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
+export {
+  ACCEPTED_STATUSES,
+  CONSENT_EXPIRY_TIMER,
+  type LateEndCause,
+  type LifecycleHooks,
+  openReferralsUnderConsent,
+  type ReferralEndedAfterAcceptance,
+  type ReferralEndedHook,
+} from "./late-end.js";
 export {
   type Acting,
   DEADLINE_TIMER,

@@ -1,6 +1,7 @@
 import { appendToOutbox, type Producer, type ReceivedEvent } from "@kopru/bus";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import {
+  CancelReason,
   type DataCategory,
   type OutcomeCode,
   type PartnerKind,
@@ -12,6 +13,7 @@ import {
   type ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import type {
+  ConsentWithdrawn,
   ReferralCancelled,
   ReferralOutcomeReported,
   ReferralRequested,
@@ -47,6 +49,13 @@ import {
   ParentReferralClosedError,
   ReferralNotFoundError,
 } from "./errors.js";
+import {
+  ACCEPTED_STATUSES,
+  CONSENT_EXPIRY_TIMER,
+  type LateEndCause,
+  type LifecycleHooks,
+  openReferralsUnderConsent,
+} from "./late-end.js";
 import { type ReferralRecord, type ReferralRole, referralStore } from "./store.js";
 
 export const DEADLINE_TIMER = "referral-deadline";
@@ -199,6 +208,7 @@ export class ReferralLifecycle {
   constructor(
     private readonly producer: Producer,
     private readonly clock: LifecycleClock,
+    private readonly hooks: LifecycleHooks = {},
   ) {}
 
   private producerFor(organisationId: string): Producer {
@@ -427,6 +437,13 @@ export class ReferralLifecycle {
     });
     if (!late)
       await scheduleTimer(tx, { kind: DEADLINE_TIMER, key: record.referralId, dueAt: record.respondBy });
+    // The consent it was made under may expire while it is served: the referral ends then.
+    if (pkg.consentExpiresAt)
+      await scheduleTimer(tx, {
+        kind: CONSENT_EXPIRY_TIMER,
+        key: record.referralId,
+        dueAt: pkg.consentExpiresAt,
+      });
     return result;
   }
 
@@ -525,7 +542,47 @@ export class ReferralLifecycle {
       kind: ActorKind.ACTOR_KIND_PARTNER_CLIENT,
       organisationId: request.referrerOrganisationId,
     };
-    await this.applyAsTarget(tx, record, { type: "cancel", cancelReason: request.reason }, { actor });
+    const next = await this.applyAsTarget(
+      tx,
+      record,
+      { type: "cancel", cancelReason: request.reason },
+      { actor },
+    );
+    // A referrer cancelling because the person withdrew consent ends the work for that reason.
+    const cause =
+      request.reason === CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN ? "consent-withdrawn" : "cancelled";
+    await this.endedAfterAcceptance(tx, record, next, cause);
+  }
+
+  /**
+   * The person withdrew a consent: every open referral `organisationId` received under it is
+   * cancelled (CONSENT_WITHDRAWN) by Köprü at the target, and work already accepted is closed
+   * through the late-end hook.
+   */
+  async applyConsentWithdrawal(
+    tx: Sql,
+    organisationId: string,
+    event: ReceivedEvent<ConsentWithdrawn>,
+  ): Promise<void> {
+    const withdrawal = event.payload;
+    const ids = await openReferralsUnderConsent(
+      tx,
+      organisationId,
+      withdrawal.consentId,
+      withdrawal.referralIds,
+    );
+    for (const referralId of ids)
+      await this.cancelByKopru(
+        tx,
+        referralId,
+        CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN,
+        "consent-withdrawn",
+      );
+  }
+
+  /** Timer handler: the consent a received referral was made under expired; end it if still open. */
+  async expireConsent(tx: Sql, referralId: string): Promise<void> {
+    await this.cancelByKopru(tx, referralId, CancelReason.CANCEL_REASON_CONSENT_EXPIRED, "consent-expired");
   }
 
   /**
@@ -617,6 +674,42 @@ export class ReferralLifecycle {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Cancels an open received referral as Köprü itself (a consent rule, not a person's decision). */
+  private async cancelByKopru(
+    tx: Sql,
+    referralId: string,
+    cancelReason: CancelReason,
+    cause: LateEndCause,
+  ): Promise<void> {
+    const record = await referralStore.find(tx, referralId, "target", { forUpdate: true });
+    if (!record || isTerminal(record.status)) return;
+    const actor: TransitionActor = {
+      party: "system",
+      kind: ActorKind.ACTOR_KIND_SYSTEM,
+      organisationId: record.targetOrganisationId,
+    };
+    const next = await this.applyAsTarget(tx, record, { type: "cancel", cancelReason }, { actor });
+    await this.endedAfterAcceptance(tx, record, next, cause);
+  }
+
+  /** Runs the late-end hook when the referral had been accepted (or started) before it ended. */
+  private async endedAfterAcceptance(
+    tx: Sql,
+    before: ReferralRecord,
+    after: ReferralRecord,
+    cause: LateEndCause,
+  ): Promise<void> {
+    await cancelTimer(tx, CONSENT_EXPIRY_TIMER, before.referralId);
+    if (!ACCEPTED_STATUSES.includes(before.status) || !this.hooks.onEndedAfterAcceptance) return;
+    await this.hooks.onEndedAfterAcceptance(tx, {
+      cause,
+      referralId: after.referralId,
+      organisationId: after.targetOrganisationId,
+      previousStatus: before.status,
+      at: after.updatedAt,
+    });
+  }
 
   private childPackage(
     source: ReferralRecord,

@@ -3,8 +3,9 @@ import { DirectoryReplica, directoryReplicaConsumer } from "@kopru/directory";
 import type { GrpcServiceBinding, ServiceConfig, ServiceContext, Worker } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import { TimerWorker } from "@kopru/timers";
-import { deadlineTimerHandler, receivingConsumers } from "./consumers.js";
+import { consentExpiryTimerHandler, deadlineTimerHandler, receivingConsumers } from "./consumers.js";
 import { referralInboxBinding } from "./inbox-grpc.js";
+import { CONSENT_EXPIRY_TIMER, type ReferralEndedHook } from "./late-end.js";
 import { type Acting, DEADLINE_TIMER, ReferralLifecycle } from "./lifecycle.js";
 import type { ReferralRecord } from "./store.js";
 
@@ -18,19 +19,24 @@ export interface ReceivingParts {
 
 /**
  * Everything a service that receives referrals shares (protection, ECM, community centres,
- * municipalities): per hosted organisation the consumers of referrals, cancellations and statuses
- * addressed to it; the directory replica; the deadline timers; and the ReferralInboxService. The
- * service adds its own case model, e.g. opening a case in `onAccepted`, in the same transaction.
+ * municipalities): per hosted organisation the consumers of referrals, cancellations, consent
+ * withdrawals and statuses addressed to it; the directory replica; the deadline and consent-expiry
+ * timers; and the ReferralInboxService. The service adds its own case model, e.g. opening a case in
+ * `onAccepted` and closing it in `onEndedAfterAcceptance`, in the same transaction.
  */
 export function receivingServiceParts(
   context: ServiceContext<ServiceConfig>,
   options: {
     organisations: readonly string[];
     onAccepted?: (tx: Sql, record: ReferralRecord, acting: Acting) => Promise<void>;
+    /** A referral it had accepted ended by a late cancellation or consent change (same transaction). */
+    onEndedAfterAcceptance?: ReferralEndedHook;
   },
 ): ReceivingParts {
   const { db, js, jsm, logger, clock, relay, name } = context;
-  const lifecycle = new ReferralLifecycle({ organisationId: "", service: name }, clock);
+  const lifecycle = new ReferralLifecycle({ organisationId: "", service: name }, clock, {
+    onEndedAfterAcceptance: options.onEndedAfterAcceptance,
+  });
   const directory = new DirectoryReplica(db);
   const base = { db, js, jsm, logger };
   const consumers = [
@@ -41,7 +47,10 @@ export function receivingServiceParts(
     db,
     clock,
     logger,
-    handlers: { [DEADLINE_TIMER]: deadlineTimerHandler(lifecycle) },
+    handlers: {
+      [DEADLINE_TIMER]: deadlineTimerHandler(lifecycle),
+      [CONSENT_EXPIRY_TIMER]: consentExpiryTimerHandler(lifecycle),
+    },
     // The expiry's status event committed with the timer: let it leave now, not at the next poll.
     afterFire: () => relay.wake(),
   });

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client, ServiceError } from "@grpc/grpc-js";
-import { busMigrations, type Codec, encodeEvent, HEADER, OutboxRelay } from "@kopru/bus";
+import {
+  busMigrations,
+  type Codec,
+  type EventDefinition,
+  encodeEvent,
+  HEADER,
+  OutboxRelay,
+} from "@kopru/bus";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import type { PartnerKind, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
@@ -140,15 +147,26 @@ export async function startTestService<S extends z.ZodObject, C extends ServiceC
 
 /** Publishes a ReferralRequested for `pkg` the way a referrer's outbox relay would. */
 export async function publishReferral(nats: NatsTestConnection, pkg: ReferralPackage): Promise<void> {
-  const encoded = encodeEvent(
-    {
-      definition: EVENTS.referralRequested,
-      payload: { referralPackage: pkg },
-      correlationId: pkg.rootReferralId || pkg.referralId,
-      aggregate: { type: "referral", id: pkg.referralId, sequence: 1 },
-    },
+  await publishAs(
+    nats,
+    EVENTS.referralRequested,
+    { referralPackage: pkg },
     { organisationId: pkg.referrer?.organisationId ?? "", service: "intake" },
+    { type: "referral", id: pkg.referralId, sequence: 1 },
+    pkg.rootReferralId || pkg.referralId,
   );
+}
+
+/** Publishes any event the way another service's outbox relay would (a referrer, intake). */
+export async function publishAs<T>(
+  nats: NatsTestConnection,
+  definition: EventDefinition<T>,
+  payload: T,
+  producer: { organisationId: string; service: string },
+  aggregate: { type: string; id: string; sequence: number },
+  correlationId?: string,
+): Promise<void> {
+  const encoded = encodeEvent({ definition, payload, correlationId, aggregate }, producer);
   const h = headers();
   h.set(HEADER.messageId, encoded.eventId);
   h.set(HEADER.eventType, encoded.type);

@@ -10,6 +10,7 @@ import { enrolmentRepository } from "./adapters/persistence/enrolments.js";
 import { referralProgress } from "./adapters/persistence/referrals.js";
 import type { CentreDeps } from "./application/ports.js";
 import { syncCentres } from "./application/sync-centres.js";
+import { withdrawEnrolmentForReferral } from "./application/withdraw-enrolment.js";
 import { communityCentreEnv } from "./config.js";
 import { COMMUNITY_CENTRE_ERRORS } from "./domain/index.js";
 
@@ -46,6 +47,10 @@ export const spec = receivingServiceSpec({
       stableId: (name) => uuidv5(name, SEED_NAMESPACE),
     };
     await syncCentres(deps, organisations);
-    return { grpc: [communityCentreBinding(deps, { hostedOrganisations: organisations })] };
+    return {
+      grpc: [communityCentreBinding(deps, { hostedOrganisations: organisations })],
+      // A referral it accepted ended late: the person's seat is withdrawn and freed.
+      onReferralEnded: (tx, ended) => withdrawEnrolmentForReferral(deps, tx, ended),
+    };
   },
 });

@@ -2,12 +2,15 @@ import { NETWORK_LAYOUT } from "@kopru/events";
 import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
 import {
+  activitySeatsConsumer,
   outcomeConsumer,
   outcomeConsumerName,
+  seatsConsumerName,
   TRACKING_CONSUMER,
   trackingConsumer,
 } from "./adapters/messaging/status-consumer.js";
 import { directoryStore } from "./adapters/persistence/directory-store.js";
+import { placesStore } from "./adapters/persistence/places-store.js";
 import { trackingStore } from "./adapters/persistence/tracking-store.js";
 import { type CoordinationDeps, SERVICE_NAME } from "./application/deps.js";
 import { coordinationEnv } from "./config.js";
@@ -38,6 +41,7 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
         clock: context.clock,
         directory: directoryStore,
         tracking: trackingStore,
+        places: placesStore,
         afterCommit: () => context.relay.wake(),
         minCellSize: context.config.FIGURES_MIN_CELL_SIZE,
       };
@@ -48,6 +52,13 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
             options.trackingConsumerName ?? TRACKING_CONSUMER,
+            options.trackingStartsNow ? "now" : "beginning",
+            deps,
+          ),
+          activitySeatsConsumer(
+            deps,
+            { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
+            seatsConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
             options.trackingStartsNow ? "now" : "beginning",
           ),
           outcomeConsumer(

@@ -132,6 +132,7 @@ export async function startCoordination(
       await service.stop();
       await nats.jsm.consumers.delete(STREAMS.referral.name, consumerName).catch(() => {});
       await nats.jsm.consumers.delete(STREAMS.referral.name, `${consumerName}-outcome`).catch(() => {});
+      await nats.jsm.consumers.delete(STREAMS.case.name, `${consumerName}-seats`).catch(() => {});
       await nats.close();
       await database?.drop();
       await issuer.close();

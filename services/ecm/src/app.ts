@@ -9,6 +9,7 @@ import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/sto
 import { ecmServiceBinding } from "./adapters/grpc/ecm-grpc.js";
 import { caseEvents } from "./adapters/messaging/case-events.js";
 import { ecmStore } from "./adapters/persistence/ecm-store.js";
+import { endCaseForReferral } from "./application/end-case-for-referral.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
 import type { EcmDeps, Tx } from "./application/ports.js";
 import { ecmEnv } from "./config.js";
@@ -56,6 +57,8 @@ export const spec = receivingServiceSpec({
           callerOfActing(record.targetOrganisationId, acting),
           clock.now(),
         ),
+      // A referral it accepted ended late: its case closes (pending assistance cancelled) or records it.
+      onReferralEnded: (tx, ended) => endCaseForReferral(portsFor(tx, name), ended),
     };
   },
 });

@@ -23,6 +23,7 @@ import { chainTimeline } from "../src/domain/chain.js";
 import { NoCandidateError } from "../src/domain/errors.js";
 import { rerouteExclusions, rerouteVerdict } from "../src/domain/reroute.js";
 import {
+  candidatesOrWaitlist,
   consentCoversCandidate,
   firstAccepted,
   matchCriteria,
@@ -332,5 +333,37 @@ describe("the chain timeline", () => {
       event(2, S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED, 9),
     ]);
     expect(skewed.transitions.map((x) => x.sequence)).toEqual([1, 2]);
+  });
+});
+
+describe("live capacity in routing", () => {
+  it("offers the waitlists when no offering has a free place, and ranks by free places otherwise", () => {
+    const full = [
+      offering("o-full", "mmcc-a", {
+        totalPlaces: 3,
+        freePlaces: 0,
+        capacityStatus: CapacityStatus.CAPACITY_STATUS_FULL,
+      }),
+      offering("o-wait", "mmcc-w", {
+        totalPlaces: 3,
+        freePlaces: 0,
+        waitlist: true,
+        capacityStatus: CapacityStatus.CAPACITY_STATUS_WAITLIST,
+      }),
+    ];
+    const request = { serviceType: COUNSELLING, criteria: undefined, person: person(), at: NOW };
+    expect(rankCandidates(full, organisations, request)).toEqual([]);
+    const offered = candidatesOrWaitlist(full, organisations, request);
+    expect(offered.map((m) => m.serviceOffering?.serviceOfferingId)).toEqual(["o-wait"]);
+    expect(offered[0]?.reasons).toContain(MatchReason.MATCH_REASON_WAITLIST_OFFERED);
+
+    const roomy = [
+      offering("o-few", "mmcc-a", { totalPlaces: 10, freePlaces: 2 }),
+      offering("o-lots", "mmcc-b", { totalPlaces: 10, freePlaces: 9, languages: ["ar", "tr"] }),
+      ...full,
+    ];
+    expect(
+      candidatesOrWaitlist(roomy, organisations, request).map((m) => m.serviceOffering?.serviceOfferingId),
+    ).toEqual(["o-lots", "o-few"]);
   });
 });

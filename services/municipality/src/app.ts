@@ -8,6 +8,7 @@ import { caseRepository } from "./adapters/persistence/cases.js";
 import { centreRepository } from "./adapters/persistence/centres.js";
 import { sessionRepository } from "./adapters/persistence/sessions.js";
 import { caseForAcceptedReferralUseCase } from "./application/case-for-accepted-referral.js";
+import { endCaseForReferral } from "./application/end-case-for-referral.js";
 import type { MunicipalityDeps } from "./application/ports.js";
 import { syncCentres } from "./application/sync-centres.js";
 import { municipalityEnv } from "./config.js";
@@ -46,6 +47,8 @@ export const spec = receivingServiceSpec({
       async onAccepted(tx, record, acting) {
         await caseForAcceptedReferralUseCase(deps, tx, record, acting);
       },
+      // A referral it accepted ended late: its case closes with the reason, or records the end.
+      onReferralEnded: (tx, ended) => endCaseForReferral(deps, tx, ended),
     };
   },
 });

@@ -10,6 +10,7 @@ import { protectionServiceBinding } from "./adapters/grpc/protection-grpc.js";
 import { withholdRestrictedSections } from "./adapters/grpc/restricted-package.js";
 import { caseEvents } from "./adapters/messaging/case-events.js";
 import { protectionStore } from "./adapters/persistence/protection-store.js";
+import { endCaseForReferral } from "./application/end-case-for-referral.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
 import type { ProtectionDeps, Tx } from "./application/ports.js";
 import { protectionEnv } from "./config.js";
@@ -59,6 +60,8 @@ export const spec = receivingServiceSpec({
           referralForCase(record),
           callerOfActing(record.targetOrganisationId, acting),
         ),
+      // A referral it accepted ended late: its case closes with the reason, or records the end.
+      onReferralEnded: (tx, ended) => endCaseForReferral(portsFor(tx, name), ended),
     };
   },
 });

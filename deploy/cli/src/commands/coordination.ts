@@ -5,11 +5,13 @@ import {
   ListOverdueReferralsResponse,
   ListServiceOfferingsResponse,
   SetCapacityStatusResponse,
+  UpsertServiceOfferingResponse,
 } from "@kopru/contracts/coordination/v1/coordination_service";
 import { FigureDimension, type FigureKey, type FigureRow } from "@kopru/contracts/coordination/v1/tracking";
 import type { Command } from "commander";
 import { type CliIo, CommandContext, collect } from "../context.js";
 import { enumName, parseEnum, parseEnumList, splitList } from "../enums.js";
+import { CliUsageError } from "../errors.js";
 import { duration, percent, seconds, table, time } from "../format.js";
 import type { Gateway } from "../grpc.js";
 import { provinceLabel } from "../provinces.js";
@@ -20,7 +22,7 @@ import {
   type OverdueOptions,
   overdueRequest,
 } from "../requests.js";
-import { reasonOf, trackedTable } from "../views.js";
+import { placesText, reasonOf, trackedTable } from "../views.js";
 
 /** Coordination calls act as the coordination office unless --as names another organisation. */
 const COORDINATOR = { organisationId: "coordination", role: "coordinator" };
@@ -276,12 +278,22 @@ export function registerCoordinationCommands(program: Command, gateway: Gateway,
         });
         c.print(ListServiceOfferingsResponse, response, () =>
           table(
-            ["offering", "organisation", "service", "capacity", "provinces", "languages", "ages"],
+            [
+              "offering",
+              "organisation",
+              "service",
+              "capacity",
+              "free/total",
+              "provinces",
+              "languages",
+              "ages",
+            ],
             response.serviceOfferings.map((s) => [
               s.serviceOfferingId,
               s.organisationId,
               enumName(ENUMS.serviceType, s.serviceType),
-              enumName(ENUMS.capacity, s.capacityStatus),
+              enumName(ENUMS.capacity, s.capacityStatus) + (s.waitlist ? " (waitlist)" : ""),
+              placesText(s),
               s.coverage.map((l) => l.provinceCode).join(",") || "-",
               s.languages.join(",") || "-",
               s.eligibility?.minAge !== undefined || s.eligibility?.maxAge !== undefined
@@ -307,6 +319,45 @@ export function registerCoordinationCommands(program: Command, gateway: Gateway,
         response,
         () =>
           `Offering ${serviceOfferingId}: ${enumName(ENUMS.capacity, response.serviceOffering?.capacityStatus)}`,
+      );
+    });
+
+  coordination
+    .command("places <offering-id> <total>")
+    .description(
+      "count an offering's places (caseload, slots): free places then follow acceptances and closures; 'none' stops counting",
+    )
+    .option("--waitlist", "keep a waitlist when no place is free (WAITLIST instead of FULL)")
+    .option("--no-waitlist", "no waitlist: FULL when no place is free")
+    .action(async (serviceOfferingId: string, total: string, o: { waitlist?: boolean }, command: Command) => {
+      const c = ctx(command);
+      const totalPlaces = total === "none" ? undefined : Number(total);
+      if (totalPlaces !== undefined && !(Number.isInteger(totalPlaces) && totalPlaces >= 0))
+        throw new CliUsageError(`places must be a whole number or 'none', got ${total}`);
+      const api = c.gateway.coordination(c.caller(COORDINATOR));
+      const listed = await api.call("listServiceOfferings", {
+        organisationIds: [],
+        serviceTypes: [],
+        capacityStatuses: [],
+        includeInactive: true,
+        page: { pageSize: 500, pageToken: "" },
+      });
+      const current = listed.serviceOfferings.find((s) => s.serviceOfferingId === serviceOfferingId);
+      if (!current) throw new CliUsageError(`no offering ${serviceOfferingId} in the directory`);
+      const response = await api.call("upsertServiceOffering", {
+        serviceOffering: {
+          ...current,
+          totalPlaces,
+          freePlaces: undefined,
+          waitlist: o.waitlist ?? current.waitlist,
+        },
+      });
+      const stored = response.serviceOffering;
+      c.print(
+        UpsertServiceOfferingResponse,
+        response,
+        () =>
+          `Offering ${serviceOfferingId}: ${placesText(stored)} free, ${enumName(ENUMS.capacity, stored?.capacityStatus)}${stored?.waitlist ? " (waitlist)" : ""}`,
       );
     });
 }

@@ -33,7 +33,7 @@ import {
   submitRequest,
   suggestRequest,
 } from "../requests.js";
-import { disaggregationText, referralFields, sentTable, transitionsTable } from "../views.js";
+import { disaggregationText, placesText, referralFields, sentTable, transitionsTable } from "../views.js";
 
 const ROUTING_HELP = "routing, when no --to is given";
 
@@ -282,12 +282,13 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
       response.candidates.length === 0
         ? "(no candidates)"
         : table(
-            ["rank", "organisation", "offering", "capacity", "score", "reasons"],
+            ["rank", "organisation", "offering", "capacity", "free/total", "score", "reasons"],
             response.candidates.map((m) => [
               String(m.rank),
               m.organisation?.organisationId ?? "-",
               m.serviceOffering?.serviceOfferingId ?? "-",
               enumName(ENUMS.capacity, m.serviceOffering?.capacityStatus),
+              placesText(m.serviceOffering),
               m.score.toFixed(2),
               names(MatchReason, m.reasons),
             ]),

@@ -386,7 +386,7 @@ describe("refused transitions", () => {
   it.each<[Step, Party, string]>([
     ["accept", "referrer", "a referral can be accepted only by the target, not by the referrer"],
     ["decline", "system", "a referral can be declined only by the target, not by the system"],
-    ["cancel", "target", "a referral can be cancelled only by the referrer, not by the target"],
+    ["cancel", "target", "a referral can be cancelled only by the referrer or the system, not by the target"],
     ["expire", "target", "a referral can be expired only by the system, not by the target"],
     [
       "receive",
@@ -797,7 +797,9 @@ describe("allowedTransitions", () => {
     expect(allowedTransitions(S.REFERRAL_STATUS_RECEIVED, "referrer")).toEqual([
       { command: "cancel", to: S.REFERRAL_STATUS_CANCELLED },
     ]);
+    // The system cancels when the consent is withdrawn or expires, and expires unanswered referrals.
     expect(allowedTransitions(S.REFERRAL_STATUS_RECEIVED, "system")).toEqual([
+      { command: "cancel", to: S.REFERRAL_STATUS_CANCELLED },
       { command: "expire", to: S.REFERRAL_STATUS_EXPIRED },
     ]);
     expect(allowedTransitions(S.REFERRAL_STATUS_COMPLETED, "target")).toEqual([]);

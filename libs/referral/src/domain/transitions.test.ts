@@ -25,11 +25,11 @@ accepted    start        in_progress    target
 accepted    notComplete  not_completed  target
 in_progress complete     completed      target
 in_progress notComplete  not_completed  target
-requested   cancel       cancelled      referrer
-received    cancel       cancelled      referrer
-on_hold     cancel       cancelled      referrer
-accepted    cancel       cancelled      referrer
-in_progress cancel       cancelled      referrer
+requested   cancel       cancelled      referrer,system
+received    cancel       cancelled      referrer,system
+on_hold     cancel       cancelled      referrer,system
+accepted    cancel       cancelled      referrer,system
+in_progress cancel       cancelled      referrer,system
 requested   expire       expired        system
 received    expire       expired        system
 `;

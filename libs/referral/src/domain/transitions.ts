@@ -94,7 +94,8 @@ export const TRANSITION_RULES: Readonly<Record<CommandType, TransitionRule>> = O
       S.REFERRAL_STATUS_ACCEPTED,
       S.REFERRAL_STATUS_IN_PROGRESS,
     ],
-    parties: ["referrer"],
+    // The system: Köprü at the target, when the consent was withdrawn or expired.
+    parties: ["referrer", "system"],
     verb: "cancelled",
   },
   expire: {

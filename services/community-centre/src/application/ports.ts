@@ -108,6 +108,12 @@ export interface EnrolmentRepository {
     options?: { forUpdate?: boolean },
   ): Promise<EnrolmentRecord | undefined>;
   findInActivity(sql: Sql, activityId: string, enrolmentIds: readonly string[]): Promise<EnrolmentRecord[]>;
+  /** The referral's current (ENROLLED) enrolment at the organisation, if any. */
+  currentForReferral(
+    sql: Sql,
+    organisationId: string,
+    referralId: string,
+  ): Promise<EnrolmentRecord | undefined>;
   /** Writes status, ended_at and certificate_issued. */
   save(sql: Sql, record: EnrolmentRecord): Promise<void>;
   list(

@@ -2,7 +2,7 @@ import type { Producer } from "@kopru/bus";
 import type { Clock } from "@kopru/service-kit";
 import type { Database } from "@kopru/storage";
 import type { Access } from "../domain/access.js";
-import type { DirectoryRepository, TrackingRepository } from "./ports.js";
+import type { DirectoryRepository, PlacesRepository, TrackingRepository } from "./ports.js";
 
 export const SERVICE_NAME = "coordination";
 
@@ -12,6 +12,8 @@ export interface CoordinationDeps {
   clock: Clock;
   directory: DirectoryRepository;
   tracking: TrackingRepository;
+  /** Live capacity counts (free places of the offerings). */
+  places: PlacesRepository;
   /** Wakes the outbox relay after a commit that wrote events, so they leave at once. */
   afterCommit(): void;
   /** Figures for groups smaller than this are withheld. */

@@ -54,6 +54,9 @@ export async function offeringCapacityChanged(
       fromStatus,
       toStatus: offering.capacityStatus,
       changedAt: offering.updatedAt,
+      // Counts only: never which referral or person took or freed a place.
+      totalPlaces: offering.totalPlaces,
+      freePlaces: offering.freePlaces,
     },
     aggregate: { type: OFFERING_AGGREGATE, id: offering.serviceOfferingId, sequence },
     occurredAt: offering.updatedAt,

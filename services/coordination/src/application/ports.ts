@@ -195,3 +195,30 @@ export interface TrackingRepository {
   ): Promise<Page<TrackedReferralRecord>>;
   markReRouteRequested(sql: Sql, referralId: string, at: Date, reason: number): Promise<void>;
 }
+
+/** Live capacity counts (PII-free): referrals holding a place per offering, community-centre seats. */
+export interface PlacesRepository {
+  /** Adds `delta` (+1 / -1) to the places an offering's referrals hold (never below 0). */
+  addPlaces(sql: Sql, serviceOfferingId: string, delta: number, at: Date): Promise<void>;
+  placesTaken(sql: Sql, serviceOfferingId: string): Promise<number>;
+  /** Keeps an activity's latest seats; false when an older report arrived after a newer one. */
+  saveActivitySeats(
+    sql: Sql,
+    seats: {
+      activityId: string;
+      organisationId: string;
+      serviceType: number;
+      capacity: number;
+      seatsTaken: number;
+      changedAt: Date;
+    },
+  ): Promise<boolean>;
+  /** The summed seats of an organisation's activities of a service type, if it reported any. */
+  seatsOf(
+    sql: Sql,
+    organisationId: string,
+    serviceType: number,
+  ): Promise<{ capacity: number; seatsTaken: number } | undefined>;
+  /** The organisation's offerings of a service type still in the directory. */
+  offeringsOf(sql: Sql, organisationId: string, serviceType: number): Promise<string[]>;
+}

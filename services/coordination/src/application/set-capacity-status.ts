@@ -4,9 +4,11 @@ import { type Access, mayManageDirectoryOf } from "../domain/access.js";
 import { OfferingRemovedError } from "../domain/errors.js";
 import { type CoordinationDeps, notBefore, producerFor } from "./deps.js";
 import { offeringCapacityChanged, offeringUpserted } from "./directory-writes.js";
+import { withCountedPlaces } from "./live-capacity.js";
 
 /**
- * Changes only an offering's capacity: the row, a ServiceOfferingUpserted with the full new state
+ * Changes only an offering's capacity status (for an offering that counts places, only to or from
+ * SUSPENDED: otherwise its free places decide): the row, a ServiceOfferingUpserted with the full new state
  * and a ServiceOfferingCapacityChanged commit together. Setting the current status again is a no-op.
  */
 export async function setCapacityStatus(
@@ -27,11 +29,13 @@ export async function setCapacityStatus(
       throw new OfferingRemovedError(input.serviceOfferingId);
     }
     if (current.capacityStatus === input.capacityStatus) return { offering: current, changed: false };
-    const next: ServiceOffering = {
+    // An offering that counts its places takes its status from them; by hand only SUSPENDED (and back).
+    const next: ServiceOffering = await withCountedPlaces(deps, tx, {
       ...current,
       capacityStatus: input.capacityStatus,
       updatedAt: notBefore(deps.clock.now(), current.updatedAt),
-    };
+    });
+    if (next.capacityStatus === current.capacityStatus) return { offering: current, changed: false };
     const producer = producerFor(access);
     await offeringUpserted(tx, producer, next, existing.version + 1);
     await offeringCapacityChanged(tx, producer, next, current.capacityStatus, existing.version + 2);

@@ -5,6 +5,7 @@ import { type Access, mayManageDirectoryOf } from "../domain/access.js";
 import { OfferingOwnerChangeError } from "../domain/errors.js";
 import { type CoordinationDeps, notBefore, producerFor } from "./deps.js";
 import { offeringCapacityChanged, offeringUpserted, sameOffering } from "./directory-writes.js";
+import { withCountedPlaces } from "./live-capacity.js";
 
 /**
  * Creates or replaces a service offering (its full state) and announces it, in one transaction:
@@ -31,11 +32,12 @@ export async function upsertServiceOffering(
     if (existing && existing.offering.organisationId !== input.organisationId) {
       throw new OfferingOwnerChangeError(input.serviceOfferingId, existing.offering.organisationId);
     }
-    const next: ServiceOffering = {
+    // Free places (and, when places are counted, the capacity status) come from the counts.
+    const next: ServiceOffering = await withCountedPlaces(deps, tx, {
       ...input,
       serviceOfferingId: input.serviceOfferingId || uuidv7(),
       updatedAt: notBefore(now, existing?.offering.updatedAt),
-    };
+    });
     if (existing && !existing.removedAt && sameOffering(existing.offering, next)) {
       return { offering: existing.offering, changed: false };
     }
@@ -43,7 +45,12 @@ export async function upsertServiceOffering(
     let version = existing?.version ?? 0;
     await offeringUpserted(tx, producer, next, ++version);
     const previousCapacity = existing?.offering.capacityStatus;
-    if (previousCapacity !== undefined && previousCapacity !== next.capacityStatus) {
+    if (
+      previousCapacity !== undefined &&
+      (previousCapacity !== next.capacityStatus ||
+        existing?.offering.freePlaces !== next.freePlaces ||
+        existing?.offering.totalPlaces !== next.totalPlaces)
+    ) {
       await offeringCapacityChanged(tx, producer, next, previousCapacity, ++version);
     }
     await deps.directory.saveOffering(

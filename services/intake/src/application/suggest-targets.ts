@@ -5,9 +5,9 @@ import type {
 import { InvalidArgumentError } from "@kopru/service-kit";
 import type { BeneficiaryRecord, ConsentRecordStored } from "../domain/records.js";
 import {
+  candidatesOrWaitlist,
   consentCoversCandidate,
   directoryAsOf,
-  rankCandidates,
   routingLocation,
   withConsentReason,
 } from "../domain/routing.js";
@@ -17,7 +17,8 @@ import type { Caller, IntakeDeps } from "./ports.js";
 const DEFAULT_LIMIT = 10;
 
 /**
- * Ranked candidates for a need from intake's replica of the directory, with the reasons; when a person
+ * Ranked candidates for a need from intake's replica of the directory, with the reasons (free places
+ * counted; offerings with a waitlist offered when none has room); when a person
  * is named their place, language, age, sex, nationality and legal status are matched (and the read
  * is audited); when a consent is named each candidate says whether it covers it.
  */
@@ -58,7 +59,8 @@ export async function suggestTargets(
   const directory = deps.directory(deps.db);
   const offerings = await directory.offerings({ serviceType: request.serviceType });
   const organisations = new Map((await directory.organisations()).map((o) => [o.organisationId, o]));
-  const ranked = rankCandidates(offerings, organisations, {
+  // Ranked by place, language, eligibility, capacity and free places; the waitlists when all are full.
+  const ranked = candidatesOrWaitlist(offerings, organisations, {
     serviceType: request.serviceType,
     criteria: request.criteria,
     person,

@@ -7,7 +7,7 @@ import {
   type ServiceMatch,
   type ServiceOffering,
 } from "@kopru/contracts/coordination/v1/directory";
-import type { RoutingCriteria } from "@kopru/contracts/intake/v1/intake_service";
+import { RoutingCriteria } from "@kopru/contracts/intake/v1/intake_service";
 import { type MatchCriteria, rankOfferings } from "@kopru/directory";
 import { type ConsentForCheck, consentCovers, dataContractFor } from "@kopru/referral/domain";
 import { ageAt } from "./disaggregation.js";
@@ -75,6 +75,24 @@ export function rankCandidates(
   );
   if (request.preferredOfferingId && preferred > 0) ranked.unshift(...ranked.splice(preferred, 1));
   return ranked.slice(0, request.limit || ranked.length).map((match, i) => ({ ...match, rank: i + 1 }));
+}
+
+/**
+ * `rankCandidates`, and when no offering has room and the criteria did not accept a waitlist, the
+ * offerings that keep a waitlist instead (their reasons say MATCH_REASON_WAITLIST_OFFERED): staff see
+ * that the person can wait for a place rather than "no candidate".
+ */
+export function candidatesOrWaitlist(
+  offerings: readonly ServiceOffering[],
+  organisations: ReadonlyMap<string, Organisation>,
+  request: RoutingRequest,
+): ServiceMatch[] {
+  const ranked = rankCandidates(offerings, organisations, request);
+  if (ranked.length > 0 || request.criteria?.allowWaitlist) return ranked;
+  return rankCandidates(offerings, organisations, {
+    ...request,
+    criteria: { ...RoutingCriteria.fromPartial(request.criteria ?? {}), allowWaitlist: true },
+  });
 }
 
 /**

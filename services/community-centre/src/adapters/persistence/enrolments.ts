@@ -87,6 +87,14 @@ export const enrolmentRepository: EnrolmentRepository = {
     return rows.rows.map(fromRow);
   },
 
+  async currentForReferral(sql, organisationId, referralId) {
+    const rows = await sql.query<EnrolmentRow>(
+      `${SELECT} WHERE e.referral_id = $1 AND e.organisation_id = $2 AND e.status = 1`,
+      [referralId, organisationId],
+    );
+    return rows.rows[0] ? fromRow(rows.rows[0]) : undefined;
+  },
+
   async save(sql, e) {
     await sql.query(
       "UPDATE enrolments SET status = $2, ended_at = $3, certificate_issued = $4 WHERE enrolment_id = $1",

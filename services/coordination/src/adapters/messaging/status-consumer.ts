@@ -2,7 +2,8 @@ import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import { applyOutcomeReport } from "../../application/apply-outcome-report.js";
 import { applyStatusChange } from "../../application/apply-status-change.js";
-import type { TrackingRepository } from "../../application/ports.js";
+import { applyActivitySeats, applyReferralPlaces } from "../../application/live-capacity.js";
+import type { DirectoryRepository, PlacesRepository, TrackingRepository } from "../../application/ports.js";
 
 export const TRACKING_CONSUMER = "coordination-status";
 
@@ -16,6 +17,7 @@ export function trackingConsumer(
   base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
   name: string = TRACKING_CONSUMER,
   startAt: "beginning" | "now" = "beginning",
+  places?: { directory: DirectoryRepository; places: PlacesRepository },
 ): EventConsumer {
   return new EventConsumer({
     ...base,
@@ -24,7 +26,13 @@ export function trackingConsumer(
     stream: STREAMS.referral.name,
     filterSubject: SUBJECTS.allStatus,
     ordered: true,
-    handlers: [on(EVENTS.referralStatusChanged, (tx, event) => applyStatusChange(tracking, tx, event))],
+    handlers: [
+      on(EVENTS.referralStatusChanged, async (tx, event) => {
+        await applyStatusChange(tracking, tx, event);
+        // Accepting takes a place of the offering, the referral's end frees it (live capacity).
+        if (places) await applyReferralPlaces(places, tx, event);
+      }),
+    ],
   });
 }
 
@@ -51,5 +59,35 @@ export function outcomeConsumer(
     filterSubject: SUBJECTS.allOutcome,
     ordered: true,
     handlers: [on(EVENTS.referralOutcomeReported, (tx, event) => applyOutcomeReport(tracking, tx, event))],
+  });
+}
+
+/** The seats consumer's name beside a tracking consumer's: `<prefix>-status` → `<prefix>-seats`. */
+export function seatsConsumerName(trackingConsumerName: string): string {
+  return `${trackingConsumerName.replace(/-status$/, "")}-seats`;
+}
+
+/**
+ * The durable consumer of the community centres' seat counts (ActivityCapacityChanged, PII-free, on
+ * `kopru.v1.case.communitycentre.activity-capacity.*`): the offerings of that organisation and service
+ * type recount their free places from them.
+ */
+export function activitySeatsConsumer(
+  ports: { directory: DirectoryRepository; places: PlacesRepository },
+  base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
+  name: string = seatsConsumerName(TRACKING_CONSUMER),
+  startAt: "beginning" | "now" = "beginning",
+): EventConsumer {
+  return new EventConsumer({
+    ...base,
+    name,
+    startAt,
+    stream: STREAMS.case.name,
+    filterSubject: EVENTS.activityCapacityChanged.subjectPattern,
+    handlers: [
+      on(EVENTS.activityCapacityChanged, async (tx, event) => {
+        await applyActivitySeats(ports, tx, event);
+      }),
+    ],
   });
 }

@@ -69,6 +69,12 @@ export enum CaseClosureReason {
   CASE_CLOSURE_REASON_BENEFICIARY_DECEASED = 6,
   /** CASE_CLOSURE_REASON_OTHER - Anything else; the explanation stays local. */
   CASE_CLOSURE_REASON_OTHER = 7,
+  /** CASE_CLOSURE_REASON_REFERRAL_CANCELLED - The referral the case served was cancelled by the referrer after it was accepted. */
+  CASE_CLOSURE_REASON_REFERRAL_CANCELLED = 8,
+  /** CASE_CLOSURE_REASON_CONSENT_WITHDRAWN - The person withdrew the consent the referral the case served was made under. */
+  CASE_CLOSURE_REASON_CONSENT_WITHDRAWN = 9,
+  /** CASE_CLOSURE_REASON_CONSENT_EXPIRED - The consent the referral the case served was made under expired. */
+  CASE_CLOSURE_REASON_CONSENT_EXPIRED = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -98,6 +104,15 @@ export function caseClosureReasonFromJSON(object: any): CaseClosureReason {
     case 7:
     case "CASE_CLOSURE_REASON_OTHER":
       return CaseClosureReason.CASE_CLOSURE_REASON_OTHER;
+    case 8:
+    case "CASE_CLOSURE_REASON_REFERRAL_CANCELLED":
+      return CaseClosureReason.CASE_CLOSURE_REASON_REFERRAL_CANCELLED;
+    case 9:
+    case "CASE_CLOSURE_REASON_CONSENT_WITHDRAWN":
+      return CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN;
+    case 10:
+    case "CASE_CLOSURE_REASON_CONSENT_EXPIRED":
+      return CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_EXPIRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -123,6 +138,12 @@ export function caseClosureReasonToJSON(object: CaseClosureReason): string {
       return "CASE_CLOSURE_REASON_BENEFICIARY_DECEASED";
     case CaseClosureReason.CASE_CLOSURE_REASON_OTHER:
       return "CASE_CLOSURE_REASON_OTHER";
+    case CaseClosureReason.CASE_CLOSURE_REASON_REFERRAL_CANCELLED:
+      return "CASE_CLOSURE_REASON_REFERRAL_CANCELLED";
+    case CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN:
+      return "CASE_CLOSURE_REASON_CONSENT_WITHDRAWN";
+    case CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_EXPIRED:
+      return "CASE_CLOSURE_REASON_CONSENT_EXPIRED";
     case CaseClosureReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

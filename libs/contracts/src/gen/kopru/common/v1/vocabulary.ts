@@ -433,7 +433,10 @@ export enum ReferralStatus {
   REFERRAL_STATUS_COMPLETED = 7,
   /** REFERRAL_STATUS_NOT_COMPLETED - Accepted but not delivered (see NotCompletedReason). Terminal. */
   REFERRAL_STATUS_NOT_COMPLETED = 8,
-  /** REFERRAL_STATUS_CANCELLED - Withdrawn by the referrer (see CancelReason). Terminal. */
+  /**
+   * REFERRAL_STATUS_CANCELLED - Withdrawn by the referrer, or because its consent was withdrawn or expired (see
+   * CancelReason). Terminal.
+   */
   REFERRAL_STATUS_CANCELLED = 9,
   /**
    * REFERRAL_STATUS_REDIRECTED - Forwarded by the target to a better-placed partner as a child referral. Terminal for
@@ -714,7 +717,10 @@ export function notCompletedReasonToJSON(object: NotCompletedReason): string {
   }
 }
 
-/** CancelReason is why the referrer withdrew a referral. */
+/**
+ * CancelReason is why a referral was withdrawn: by the referrer, or by Köprü at the target
+ * when the consent it was made under was withdrawn or expired.
+ */
 export enum CancelReason {
   CANCEL_REASON_UNSPECIFIED = 0,
   /** CANCEL_REASON_NEED_RESOLVED - The need was met some other way. */
@@ -729,6 +735,11 @@ export enum CancelReason {
   CANCEL_REASON_DUPLICATE = 5,
   /** CANCEL_REASON_OTHER - Anything else; the explanation stays local. */
   CANCEL_REASON_OTHER = 6,
+  /**
+   * CANCEL_REASON_CONSENT_EXPIRED - The consent the referral was made under expired before the service ended; applied by
+   * Köprü itself at the target (actor kind SYSTEM), not by the referrer.
+   */
+  CANCEL_REASON_CONSENT_EXPIRED = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -755,6 +766,9 @@ export function cancelReasonFromJSON(object: any): CancelReason {
     case 6:
     case "CANCEL_REASON_OTHER":
       return CancelReason.CANCEL_REASON_OTHER;
+    case 7:
+    case "CANCEL_REASON_CONSENT_EXPIRED":
+      return CancelReason.CANCEL_REASON_CONSENT_EXPIRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -778,6 +792,8 @@ export function cancelReasonToJSON(object: CancelReason): string {
       return "CANCEL_REASON_DUPLICATE";
     case CancelReason.CANCEL_REASON_OTHER:
       return "CANCEL_REASON_OTHER";
+    case CancelReason.CANCEL_REASON_CONSENT_EXPIRED:
+      return "CANCEL_REASON_CONSENT_EXPIRED";
     case CancelReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

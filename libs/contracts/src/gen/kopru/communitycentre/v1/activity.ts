@@ -212,6 +212,11 @@ export enum EnrolmentStatus {
   ENROLMENT_STATUS_COMPLETED = 2,
   /** ENROLMENT_STATUS_DROPPED_OUT - Stopped attending before the end. */
   ENROLMENT_STATUS_DROPPED_OUT = 3,
+  /**
+   * ENROLMENT_STATUS_WITHDRAWN - Ended because its referral was cancelled, or its consent withdrawn or expired, after
+   * acceptance; the seat was freed.
+   */
+  ENROLMENT_STATUS_WITHDRAWN = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -229,6 +234,9 @@ export function enrolmentStatusFromJSON(object: any): EnrolmentStatus {
     case 3:
     case "ENROLMENT_STATUS_DROPPED_OUT":
       return EnrolmentStatus.ENROLMENT_STATUS_DROPPED_OUT;
+    case 4:
+    case "ENROLMENT_STATUS_WITHDRAWN":
+      return EnrolmentStatus.ENROLMENT_STATUS_WITHDRAWN;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -246,6 +254,8 @@ export function enrolmentStatusToJSON(object: EnrolmentStatus): string {
       return "ENROLMENT_STATUS_COMPLETED";
     case EnrolmentStatus.ENROLMENT_STATUS_DROPPED_OUT:
       return "ENROLMENT_STATUS_DROPPED_OUT";
+    case EnrolmentStatus.ENROLMENT_STATUS_WITHDRAWN:
+      return "ENROLMENT_STATUS_WITHDRAWN";
     case EnrolmentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

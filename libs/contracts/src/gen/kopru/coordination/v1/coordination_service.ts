@@ -2612,7 +2612,10 @@ export const CoordinationServiceService = {
       Buffer.from(UpsertOrganisationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpsertOrganisationResponse => UpsertOrganisationResponse.decode(value),
   },
-  /** Creates or replaces a service offering. */
+  /**
+   * Creates or replaces a service offering. free_places is computed by coordination from
+   * acceptances, closures and course seats; a value sent is ignored.
+   */
   upsertServiceOffering: {
     path: "/kopru.coordination.v1.CoordinationService/UpsertServiceOffering" as const,
     requestStream: false as const,
@@ -2624,7 +2627,11 @@ export const CoordinationServiceService = {
       Buffer.from(UpsertServiceOfferingResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpsertServiceOfferingResponse => UpsertServiceOfferingResponse.decode(value),
   },
-  /** Changes only the capacity status of an offering. */
+  /**
+   * Changes only the capacity status of an offering. An offering that counts places
+   * (total_places set) takes its status from its free places: by hand it can only be
+   * SUSPENDED, or resumed.
+   */
   setCapacityStatus: {
     path: "/kopru.coordination.v1.CoordinationService/SetCapacityStatus" as const,
     requestStream: false as const,
@@ -2743,9 +2750,16 @@ export const CoordinationServiceService = {
 export interface CoordinationServiceServer extends UntypedServiceImplementation {
   /** Creates or replaces an organisation. */
   upsertOrganisation: handleUnaryCall<UpsertOrganisationRequest, UpsertOrganisationResponse>;
-  /** Creates or replaces a service offering. */
+  /**
+   * Creates or replaces a service offering. free_places is computed by coordination from
+   * acceptances, closures and course seats; a value sent is ignored.
+   */
   upsertServiceOffering: handleUnaryCall<UpsertServiceOfferingRequest, UpsertServiceOfferingResponse>;
-  /** Changes only the capacity status of an offering. */
+  /**
+   * Changes only the capacity status of an offering. An offering that counts places
+   * (total_places set) takes its status from its free places: by hand it can only be
+   * SUSPENDED, or resumed.
+   */
   setCapacityStatus: handleUnaryCall<SetCapacityStatusRequest, SetCapacityStatusResponse>;
   /** Withdraws an offering from the directory. */
   removeServiceOffering: handleUnaryCall<RemoveServiceOfferingRequest, RemoveServiceOfferingResponse>;
@@ -2788,7 +2802,10 @@ export interface CoordinationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpsertOrganisationResponse) => void,
   ): ClientUnaryCall;
-  /** Creates or replaces a service offering. */
+  /**
+   * Creates or replaces a service offering. free_places is computed by coordination from
+   * acceptances, closures and course seats; a value sent is ignored.
+   */
   upsertServiceOffering(
     request: UpsertServiceOfferingRequest,
     callback: (error: ServiceError | null, response: UpsertServiceOfferingResponse) => void,
@@ -2804,7 +2821,11 @@ export interface CoordinationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpsertServiceOfferingResponse) => void,
   ): ClientUnaryCall;
-  /** Changes only the capacity status of an offering. */
+  /**
+   * Changes only the capacity status of an offering. An offering that counts places
+   * (total_places set) takes its status from its free places: by hand it can only be
+   * SUSPENDED, or resumed.
+   */
   setCapacityStatus(
     request: SetCapacityStatusRequest,
     callback: (error: ServiceError | null, response: SetCapacityStatusResponse) => void,

@@ -35,6 +35,9 @@ export const protobufFileName = "kopru/coordination/v1/directory.proto";
 /**
  * CapacityStatus is how much an offering can take right now. Routing prefers
  * AVAILABLE, then LIMITED, then WAITLIST; FULL and SUSPENDED receive no new referrals.
+ * For an offering that counts places (total_places set) coordination derives it from the
+ * free places: none free → WAITLIST (waitlist kept) or FULL; at most a tenth free →
+ * LIMITED; otherwise AVAILABLE. SUSPENDED, set by hand, stays until changed by hand.
  */
 export enum CapacityStatus {
   CAPACITY_STATUS_UNSPECIFIED = 0,
@@ -172,6 +175,10 @@ export enum MatchReason {
   MATCH_REASON_CONSENT_COVERS = 10,
   /** MATCH_REASON_CONSENT_NOT_COVERING - The consent given does not cover this organisation: a new consent is needed. */
   MATCH_REASON_CONSENT_NOT_COVERING = 11,
+  /** MATCH_REASON_PLACES_FREE - Places are counted and some are free (ranked by how many). */
+  MATCH_REASON_PLACES_FREE = 12,
+  /** MATCH_REASON_WAITLIST_OFFERED - No place is free; the offering takes the person on its waitlist. */
+  MATCH_REASON_WAITLIST_OFFERED = 13,
   UNRECOGNIZED = -1,
 }
 
@@ -213,6 +220,12 @@ export function matchReasonFromJSON(object: any): MatchReason {
     case 11:
     case "MATCH_REASON_CONSENT_NOT_COVERING":
       return MatchReason.MATCH_REASON_CONSENT_NOT_COVERING;
+    case 12:
+    case "MATCH_REASON_PLACES_FREE":
+      return MatchReason.MATCH_REASON_PLACES_FREE;
+    case 13:
+    case "MATCH_REASON_WAITLIST_OFFERED":
+      return MatchReason.MATCH_REASON_WAITLIST_OFFERED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -246,6 +259,10 @@ export function matchReasonToJSON(object: MatchReason): string {
       return "MATCH_REASON_CONSENT_COVERS";
     case MatchReason.MATCH_REASON_CONSENT_NOT_COVERING:
       return "MATCH_REASON_CONSENT_NOT_COVERING";
+    case MatchReason.MATCH_REASON_PLACES_FREE:
+      return "MATCH_REASON_PLACES_FREE";
+    case MatchReason.MATCH_REASON_WAITLIST_OFFERED:
+      return "MATCH_REASON_WAITLIST_OFFERED";
     case MatchReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -334,7 +351,31 @@ export interface ServiceOffering {
   acceptedDataCategories: DataCategory[];
   /** Inactive offerings are kept for history but never routed to. */
   active: boolean;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /**
+   * Places the offering has (seats in its courses, appointment slots, caseload), when it
+   * counts them: set by the coordinator, or the seats of the community centre's
+   * activities of this service type. Absent: places are not counted and capacity_status
+   * is set by hand.
+   */
+  totalPlaces?:
+    | number
+    | undefined;
+  /**
+   * Places free now: total_places minus the places taken (a referral to the offering
+   * accepted or started takes one until it ends; an enrolled seat takes one until the
+   * enrolment ends). Kept by coordination from PII-free events; never set by a caller.
+   */
+  freePlaces?:
+    | number
+    | undefined;
+  /**
+   * The offering keeps a waitlist: with no place free its capacity_status is WAITLIST
+   * (still routed to, expect ON_HOLD) instead of FULL.
+   */
+  waitlist?: boolean | undefined;
 }
 
 /** ServiceMatch is one ranked search result. */
@@ -821,6 +862,9 @@ function createBaseServiceOffering(): ServiceOffering {
     acceptedDataCategories: [],
     active: false,
     updatedAt: undefined,
+    totalPlaces: undefined,
+    freePlaces: undefined,
+    waitlist: undefined,
   };
 }
 
@@ -872,6 +916,15 @@ export const ServiceOffering: MessageFns<ServiceOffering> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(106).fork()).join();
+    }
+    if (message.totalPlaces !== undefined) {
+      writer.uint32(112).uint32(message.totalPlaces);
+    }
+    if (message.freePlaces !== undefined) {
+      writer.uint32(120).uint32(message.freePlaces);
+    }
+    if (message.waitlist !== undefined) {
+      writer.uint32(128).bool(message.waitlist);
     }
     return writer;
   },
@@ -1013,6 +1066,30 @@ export const ServiceOffering: MessageFns<ServiceOffering> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.totalPlaces = reader.uint32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.freePlaces = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.waitlist = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1074,6 +1151,17 @@ export const ServiceOffering: MessageFns<ServiceOffering> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      totalPlaces: isSet(object.totalPlaces)
+        ? globalThis.Number(object.totalPlaces)
+        : isSet(object.total_places)
+        ? globalThis.Number(object.total_places)
+        : undefined,
+      freePlaces: isSet(object.freePlaces)
+        ? globalThis.Number(object.freePlaces)
+        : isSet(object.free_places)
+        ? globalThis.Number(object.free_places)
+        : undefined,
+      waitlist: isSet(object.waitlist) ? globalThis.Boolean(object.waitlist) : undefined,
     };
   },
 
@@ -1118,6 +1206,15 @@ export const ServiceOffering: MessageFns<ServiceOffering> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.totalPlaces !== undefined) {
+      obj.totalPlaces = Math.round(message.totalPlaces);
+    }
+    if (message.freePlaces !== undefined) {
+      obj.freePlaces = Math.round(message.freePlaces);
+    }
+    if (message.waitlist !== undefined) {
+      obj.waitlist = message.waitlist;
+    }
     return obj;
   },
 
@@ -1143,6 +1240,9 @@ export const ServiceOffering: MessageFns<ServiceOffering> = {
     message.acceptedDataCategories = object.acceptedDataCategories?.map((e) => e) || [];
     message.active = object.active ?? false;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.totalPlaces = object.totalPlaces ?? undefined;
+    message.freePlaces = object.freePlaces ?? undefined;
+    message.waitlist = object.waitlist ?? undefined;
     return message;
   },
 };

@@ -46,9 +46,9 @@ export interface ServiceOfferingUpserted {
 }
 
 /**
- * ServiceOfferingCapacityChanged is a capacity-only change of an offering, sent in
- * addition to ServiceOfferingUpserted so consumers interested only in capacity (routing,
- * dashboards) need not diff. PII-FREE, broadcast.
+ * ServiceOfferingCapacityChanged is a capacity-only change of an offering (its status or
+ * its free places), sent in addition to ServiceOfferingUpserted so consumers interested
+ * only in capacity (routing, dashboards) need not diff. PII-FREE, broadcast.
  */
 export interface ServiceOfferingCapacityChanged {
   serviceOfferingId: string;
@@ -56,7 +56,16 @@ export interface ServiceOfferingCapacityChanged {
   serviceType: ServiceType;
   fromStatus: CapacityStatus;
   toStatus: CapacityStatus;
-  changedAt?: Date | undefined;
+  changedAt?:
+    | Date
+    | undefined;
+  /**
+   * The offering's places after the change, when it counts them (see ServiceOffering):
+   * counts only, never who took or freed a place. Also sent when only the free places
+   * changed (from_status = to_status).
+   */
+  totalPlaces?: number | undefined;
+  freePlaces?: number | undefined;
 }
 
 /**
@@ -248,6 +257,8 @@ function createBaseServiceOfferingCapacityChanged(): ServiceOfferingCapacityChan
     fromStatus: 0,
     toStatus: 0,
     changedAt: undefined,
+    totalPlaces: undefined,
+    freePlaces: undefined,
   };
 }
 
@@ -270,6 +281,12 @@ export const ServiceOfferingCapacityChanged: MessageFns<ServiceOfferingCapacityC
     }
     if (message.changedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.changedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.totalPlaces !== undefined) {
+      writer.uint32(56).uint32(message.totalPlaces);
+    }
+    if (message.freePlaces !== undefined) {
+      writer.uint32(64).uint32(message.freePlaces);
     }
     return writer;
   },
@@ -335,6 +352,22 @@ export const ServiceOfferingCapacityChanged: MessageFns<ServiceOfferingCapacityC
             message.changedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.totalPlaces = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.freePlaces = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -379,6 +412,16 @@ export const ServiceOfferingCapacityChanged: MessageFns<ServiceOfferingCapacityC
         : isSet(object.changed_at)
         ? fromJsonTimestamp(object.changed_at)
         : undefined,
+      totalPlaces: isSet(object.totalPlaces)
+        ? globalThis.Number(object.totalPlaces)
+        : isSet(object.total_places)
+        ? globalThis.Number(object.total_places)
+        : undefined,
+      freePlaces: isSet(object.freePlaces)
+        ? globalThis.Number(object.freePlaces)
+        : isSet(object.free_places)
+        ? globalThis.Number(object.free_places)
+        : undefined,
     };
   },
 
@@ -402,6 +445,12 @@ export const ServiceOfferingCapacityChanged: MessageFns<ServiceOfferingCapacityC
     if (message.changedAt !== undefined) {
       obj.changedAt = message.changedAt.toISOString();
     }
+    if (message.totalPlaces !== undefined) {
+      obj.totalPlaces = Math.round(message.totalPlaces);
+    }
+    if (message.freePlaces !== undefined) {
+      obj.freePlaces = Math.round(message.freePlaces);
+    }
     return obj;
   },
 
@@ -416,6 +465,8 @@ export const ServiceOfferingCapacityChanged: MessageFns<ServiceOfferingCapacityC
     message.fromStatus = object.fromStatus ?? 0;
     message.toStatus = object.toStatus ?? 0;
     message.changedAt = object.changedAt ?? undefined;
+    message.totalPlaces = object.totalPlaces ?? undefined;
+    message.freePlaces = object.freePlaces ?? undefined;
     return message;
   },
 };

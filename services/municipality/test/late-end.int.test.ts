@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import {
+  networkTestRun,
+  noticesFor,
+  publishCancellation,
+  publishConsentWithdrawal,
+  sourceTestPackage,
+} from "@kopru/casework/testkit";
+import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
+import {
+  CancelReason,
+  DataCategory,
+  PartnerKind,
+  Priority,
+  Purpose,
+  ReferralStatus,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
+import { NoticeKind } from "@kopru/contracts/notification/v1/events";
+import { statusEvents } from "@kopru/referral/testkit";
+import { waitFor } from "@kopru/testing";
+import { v7 as uuidv7 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spec } from "../src/app.js";
+
+// An MMCC accepted a referral and opened a case; the referrer cancels it later, or the person withdraws
+// consent. The case closes with the reason, the referrer sees CANCELLED, the counsellor is told.
+const suffix = `t${randomBytes(3).toString("hex")}`;
+const MMCC = `mmcc-gaziantep-${suffix}`;
+const REFERRER = `ngo-late-${suffix}`;
+const consent = {
+  consentId: uuidv7(),
+  scope: {
+    organisationIds: [],
+    partnerKinds: [PartnerKind.PARTNER_KIND_MUNICIPALITY],
+    purposes: [Purpose.PURPOSE_SERVICE_PROVISION],
+    dataCategories: [
+      DataCategory.DATA_CATEGORY_IDENTITY,
+      DataCategory.DATA_CATEGORY_CONTACT,
+      DataCategory.DATA_CATEGORY_DEMOGRAPHICS,
+      DataCategory.DATA_CATEGORY_NEEDS,
+    ],
+  },
+  expiresAt: new Date(Date.now() + 365 * 86_400_000),
+};
+const staff = { organisationId: MMCC, actorId: "mmcc-counsellor", role: "caseworker" };
+const run = networkTestRun(spec, MunicipalityServiceClient, {
+  databasePrefix: "municipality",
+  hostedOrganisations: [MMCC],
+  referrer: REFERRER,
+  runId: suffix,
+  caller: staff,
+});
+
+beforeAll(run.start, 60_000);
+afterAll(run.stop);
+
+async function acceptedCase(consentId = consent.consentId) {
+  const sent = await run.referrer.send({
+    source: sourceTestPackage(
+      {
+        from: REFERRER,
+        to: MMCC,
+        serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+        priority: Priority.PRIORITY_HIGH,
+        purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+        consent: { ...consent, consentId },
+      },
+      {
+        reasonForReferral: "Counselling on social assistance (synthetic).",
+        identity: { givenName: "Test", familyName: "Synthetic-Person" },
+        contact: { phoneNumber: "+905550001234", safeToContact: true },
+        demographics: { birthYear: 1990, nationality: "SY" },
+        needs: { needsSummary: "synthetic" },
+      },
+    ),
+    target: { organisationId: MMCC, partnerKind: PartnerKind.PARTNER_KIND_MUNICIPALITY },
+    serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+    purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+    consent: { ...consent, consentId },
+  });
+  await waitFor(
+    async () =>
+      (await run.inbox.call("getReferral", { referralId: sent.referralId }).catch(() => undefined))?.referral
+        ?.status === ReferralStatus.REFERRAL_STATUS_RECEIVED,
+    { timeoutMs: 20_000, message: "never received" },
+  );
+  await run.inbox.call("acceptReferral", { referralId: sent.referralId });
+  const cases = await run.api.call("listCases", { organisationId: MMCC, statuses: [] });
+  const opened = cases.municipalityCases.find((c) => c.referralIds.includes(sent.referralId));
+  if (!opened) throw new Error("no case opened on acceptance");
+  return { sent, caseId: opened.caseId };
+}
+
+const closedCase = (caseId: string) =>
+  waitFor(
+    async () => {
+      const found = (await run.api.call("getCase", { caseId })).municipalityCase;
+      return found?.status === CaseStatus.CASE_STATUS_CLOSED ? found : undefined;
+    },
+    { timeoutMs: 15_000, message: "the case never closed" },
+  );
+
+describe("late events at an MMCC", () => {
+  it("closes the case of a referral cancelled after acceptance; the referrer sees it and the counsellor is told", async () => {
+    const { sent, caseId } = await acceptedCase();
+    await publishCancellation(run.nats, {
+      referralId: sent.referralId,
+      referrer: REFERRER,
+      target: MMCC,
+      reason: CancelReason.CANCEL_REASON_BENEFICIARY_RELOCATED,
+    });
+    expect((await closedCase(caseId)).closureReason).toBe(
+      CaseClosureReason.CASE_CLOSURE_REASON_REFERRAL_CANCELLED,
+    );
+    const cancelled = await waitFor(
+      async () =>
+        (await statusEvents(run.nats.js, REFERRER, MMCC)).find(
+          (e) => e.referralId === sent.referralId && e.toStatus === ReferralStatus.REFERRAL_STATUS_CANCELLED,
+        ),
+      { timeoutMs: 15_000, message: "no CANCELLED status event for the referrer" },
+    );
+    expect(cancelled.cancelReason).toBe(CancelReason.CANCEL_REASON_BENEFICIARY_RELOCATED);
+    const notices = await noticesFor(run.nats, MMCC, (n) => n.some((x) => x.referralId === sent.referralId));
+    expect(notices.find((n) => n.referralId === sent.referralId)).toMatchObject({
+      kind: NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
+      recipient: { $case: "actorId", value: staff.actorId },
+      caseId,
+    });
+  });
+
+  it("closes the case when the consent is withdrawn", async () => {
+    const consentId = uuidv7();
+    const { sent, caseId } = await acceptedCase(consentId);
+    await publishConsentWithdrawal(run.nats, {
+      consentId,
+      beneficiaryRef: sent.beneficiaryRef,
+      holder: MMCC,
+      referralIds: [sent.referralId],
+      from: REFERRER,
+    });
+    expect((await closedCase(caseId)).closureReason).toBe(
+      CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN,
+    );
+  });
+});
