@@ -224,7 +224,7 @@ export interface ListOverdueReferralsRequest {
    * follow-up deadline and still open (escalated at the target), most overdue first;
    * overdue_seconds then counts from follow_up_due_at. include_expired is ignored.
    */
-  followUp: boolean;
+  followUp?: boolean | undefined;
 }
 
 /** ListOverdueReferralsResponse lists overdue referrals, most overdue first. */
@@ -2094,7 +2094,7 @@ function createBaseListOverdueReferralsRequest(): ListOverdueReferralsRequest {
     provinceCodes: [],
     includeExpired: false,
     page: undefined,
-    followUp: false,
+    followUp: undefined,
   };
 }
 
@@ -2129,7 +2129,7 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(58).fork()).join();
     }
-    if (message.followUp !== false) {
+    if (message.followUp !== undefined) {
       writer.uint32(64).bool(message.followUp);
     }
     return writer;
@@ -2279,7 +2279,7 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
         ? globalThis.Boolean(object.followUp)
         : isSet(object.follow_up)
         ? globalThis.Boolean(object.follow_up)
-        : false,
+        : undefined,
     };
   },
 
@@ -2306,7 +2306,7 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
     }
-    if (message.followUp !== false) {
+    if (message.followUp !== undefined) {
       obj.followUp = message.followUp;
     }
     return obj;
@@ -2326,7 +2326,7 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
-    message.followUp = object.followUp ?? false;
+    message.followUp = object.followUp ?? undefined;
     return message;
   },
 };

@@ -78,9 +78,11 @@ export interface ListInboxRequest {
     | PageRequest
     | undefined;
   /** "My cases": only referrals assigned to the calling staff member. */
-  assignedToMe: boolean;
+  assignedToMe?:
+    | boolean
+    | undefined;
   /** Only accepted referrals past their follow-up deadline and still open. */
-  followUpOverdueOnly: boolean;
+  followUpOverdueOnly?: boolean | undefined;
 }
 
 /** ListInboxResponse is one page of the inbox (views only, no packages). */
@@ -328,8 +330,8 @@ function createBaseListInboxRequest(): ListInboxRequest {
     priorities: [],
     overdueOnly: false,
     page: undefined,
-    assignedToMe: false,
-    followUpOverdueOnly: false,
+    assignedToMe: undefined,
+    followUpOverdueOnly: undefined,
   };
 }
 
@@ -365,10 +367,10 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(50).fork()).join();
     }
-    if (message.assignedToMe !== false) {
+    if (message.assignedToMe !== undefined) {
       writer.uint32(56).bool(message.assignedToMe);
     }
-    if (message.followUpOverdueOnly !== false) {
+    if (message.followUpOverdueOnly !== undefined) {
       writer.uint32(64).bool(message.followUpOverdueOnly);
     }
     return writer;
@@ -521,12 +523,12 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
         ? globalThis.Boolean(object.assignedToMe)
         : isSet(object.assigned_to_me)
         ? globalThis.Boolean(object.assigned_to_me)
-        : false,
+        : undefined,
       followUpOverdueOnly: isSet(object.followUpOverdueOnly)
         ? globalThis.Boolean(object.followUpOverdueOnly)
         : isSet(object.follow_up_overdue_only)
         ? globalThis.Boolean(object.follow_up_overdue_only)
-        : false,
+        : undefined,
     };
   },
 
@@ -550,10 +552,10 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
     }
-    if (message.assignedToMe !== false) {
+    if (message.assignedToMe !== undefined) {
       obj.assignedToMe = message.assignedToMe;
     }
-    if (message.followUpOverdueOnly !== false) {
+    if (message.followUpOverdueOnly !== undefined) {
       obj.followUpOverdueOnly = message.followUpOverdueOnly;
     }
     return obj;
@@ -572,8 +574,8 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
-    message.assignedToMe = object.assignedToMe ?? false;
-    message.followUpOverdueOnly = object.followUpOverdueOnly ?? false;
+    message.assignedToMe = object.assignedToMe ?? undefined;
+    message.followUpOverdueOnly = object.followUpOverdueOnly ?? undefined;
     return message;
   },
 };
