@@ -184,9 +184,11 @@ export interface Referral {
    * Work after acceptance, as the target's inbox shows it to its own staff (never set on
    * the referrer's copy, never published with the assignee):
    * The staff member of the target organisation the referral is assigned to (their
-   * token subject); empty when nobody is.
+   * token subject); absent when nobody is.
    */
-  assigneeActorId: string;
+  assigneeActorId?:
+    | string
+    | undefined;
   /** When it was last assigned. */
   assignedAt?:
     | Date
@@ -196,7 +198,7 @@ export interface Referral {
    * completed), by priority. Unset before acceptance.
    */
   followUpDueAt?: Date | undefined;
-  followUpStage: FollowUpStage;
+  followUpStage?: FollowUpStage | undefined;
 }
 
 /** ReferralTransition is one step of a referral's history. */
@@ -276,10 +278,10 @@ function createBaseReferral(): Referral {
     updatedAt: undefined,
     sequence: 0,
     disaggregation: undefined,
-    assigneeActorId: "",
+    assigneeActorId: undefined,
     assignedAt: undefined,
     followUpDueAt: undefined,
-    followUpStage: 0,
+    followUpStage: undefined,
   };
 }
 
@@ -376,7 +378,7 @@ export const Referral: MessageFns<Referral> = {
     if (message.disaggregation !== undefined) {
       Disaggregation.encode(message.disaggregation, writer.uint32(234).fork()).join();
     }
-    if (message.assigneeActorId !== "") {
+    if (message.assigneeActorId !== undefined) {
       writer.uint32(242).string(message.assigneeActorId);
     }
     if (message.assignedAt !== undefined) {
@@ -385,7 +387,7 @@ export const Referral: MessageFns<Referral> = {
     if (message.followUpDueAt !== undefined) {
       Timestamp.encode(toTimestamp(message.followUpDueAt), writer.uint32(258).fork()).join();
     }
-    if (message.followUpStage !== 0) {
+    if (message.followUpStage !== undefined) {
       writer.uint32(264).int32(message.followUpStage);
     }
     return writer;
@@ -809,7 +811,7 @@ export const Referral: MessageFns<Referral> = {
         ? globalThis.String(object.assigneeActorId)
         : isSet(object.assignee_actor_id)
         ? globalThis.String(object.assignee_actor_id)
-        : "",
+        : undefined,
       assignedAt: isSet(object.assignedAt)
         ? fromJsonTimestamp(object.assignedAt)
         : isSet(object.assigned_at)
@@ -824,7 +826,7 @@ export const Referral: MessageFns<Referral> = {
         ? followUpStageFromJSON(object.followUpStage)
         : isSet(object.follow_up_stage)
         ? followUpStageFromJSON(object.follow_up_stage)
-        : 0,
+        : undefined,
     };
   },
 
@@ -917,7 +919,7 @@ export const Referral: MessageFns<Referral> = {
     if (message.disaggregation !== undefined) {
       obj.disaggregation = Disaggregation.toJSON(message.disaggregation);
     }
-    if (message.assigneeActorId !== "") {
+    if (message.assigneeActorId !== undefined) {
       obj.assigneeActorId = message.assigneeActorId;
     }
     if (message.assignedAt !== undefined) {
@@ -926,7 +928,7 @@ export const Referral: MessageFns<Referral> = {
     if (message.followUpDueAt !== undefined) {
       obj.followUpDueAt = message.followUpDueAt.toISOString();
     }
-    if (message.followUpStage !== 0) {
+    if (message.followUpStage !== undefined) {
       obj.followUpStage = followUpStageToJSON(message.followUpStage);
     }
     return obj;
@@ -972,10 +974,10 @@ export const Referral: MessageFns<Referral> = {
     message.disaggregation = (object.disaggregation !== undefined && object.disaggregation !== null)
       ? Disaggregation.fromPartial(object.disaggregation)
       : undefined;
-    message.assigneeActorId = object.assigneeActorId ?? "";
+    message.assigneeActorId = object.assigneeActorId ?? undefined;
     message.assignedAt = object.assignedAt ?? undefined;
     message.followUpDueAt = object.followUpDueAt ?? undefined;
-    message.followUpStage = object.followUpStage ?? 0;
+    message.followUpStage = object.followUpStage ?? undefined;
     return message;
   },
 };
