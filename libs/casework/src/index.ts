@@ -36,6 +36,7 @@ export {
   storedActor,
 } from "./case-records.js";
 export * from "./domain.js";
+export { type FollowUpConfig, followUpEnv, followUpPolicyOf } from "./follow-up-config.js";
 export {
   type CaseOpened,
   type CaseOpening,
@@ -54,6 +55,7 @@ export {
   SERVED_STATUSES,
   startCaseOpening,
 } from "./opening.js";
+export { reassignCasesServing } from "./reassign.js";
 export {
   type ReceivedReferrals,
   type ReferralForCase,

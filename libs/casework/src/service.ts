@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { busMigrations, type EventConsumer } from "@kopru/bus";
 import { exitOnConfigError, loadConfig } from "@kopru/config";
+import type { ReferralAssignment } from "@kopru/contracts/referral/v1/referral";
 import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
 import {
@@ -10,6 +11,8 @@ import {
   type ReferralRecord,
   receivingServiceParts,
   referralMigrations,
+  StaffDirectoryMissingError,
+  type StaffDirectoryPort,
 } from "@kopru/referral";
 import {
   ErrorCatalogue,
@@ -24,6 +27,7 @@ import { type MigrationSource, migrate, openDatabase, type Sql } from "@kopru/st
 import { timerMigrations } from "@kopru/timers";
 import type { z } from "zod";
 import { CASEWORK_ERRORS } from "./errors.js";
+import { type FollowUpConfig, followUpPolicyOf } from "./follow-up-config.js";
 
 /** The casework tables (request ids, audit log). */
 export const caseworkMigrations: MigrationSource = {
@@ -50,6 +54,18 @@ export interface ReceivingDomain {
   onAccepted?: (tx: Sql, record: ReferralRecord, acting: Acting) => Promise<void>;
   /** Replaces the referral inbox's bindings, e.g. to withhold restricted sections. */
   inbox?: (bindings: GrpcServiceBinding[]) => GrpcServiceBinding[];
+  /** The colleague check of AssignReferral (identity's staff directory); without it, assignment is refused. */
+  staffDirectory?: StaffDirectoryPort;
+  /**
+   * Runs inside the transaction that (re)assigns a referral, after it: typically `reassignCasesServing`,
+   * so the case serving the referral follows it to the new assignee.
+   */
+  onAssigned?: (
+    tx: Sql,
+    record: ReferralRecord,
+    assignment: ReferralAssignment,
+    acting: Acting,
+  ) => Promise<void>;
 }
 
 export interface ReceivingServiceDefinition<S extends z.ZodObject> {
@@ -82,15 +98,23 @@ export function receivingServiceSpec<S extends z.ZodObject>(
     layout: NETWORK_LAYOUT,
     errors: receivingErrorCatalogue(definition.errors),
     async build(context) {
-      let onAccepted: ReceivingDomain["onAccepted"];
+      let domain: ReceivingDomain | undefined;
       const receiving = receivingServiceParts(context, {
         organisations: context.config.HOSTED_ORGANISATIONS,
         onAccepted: async (tx, record, acting) => {
-          await onAccepted?.(tx, record, acting);
+          await domain?.onAccepted?.(tx, record, acting);
+        },
+        followUp: followUpPolicyOf(context.config as FollowUpConfig),
+        staffDirectory: (organisationId, actorId) => {
+          const directory = domain?.staffDirectory;
+          if (!directory) throw new StaffDirectoryMissingError();
+          return directory(organisationId, actorId);
+        },
+        onAssigned: async (tx, record, assignment, acting) => {
+          await domain?.onAssigned?.(tx, record, assignment, acting);
         },
       });
-      const domain = await definition.build(context, receiving);
-      onAccepted = domain.onAccepted;
+      domain = await definition.build(context, receiving);
       const inbox = domain.inbox ? domain.inbox(receiving.grpc) : receiving.grpc;
       return {
         grpc: [...inbox, ...domain.grpc],

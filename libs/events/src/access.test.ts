@@ -43,8 +43,10 @@ describe("serviceBusAccess", () => {
       "kopru.v1.notice.mmcc-b",
       "kopru.v1.referral.status.*.mmcc-a",
       "kopru.v1.referral.outcome.*.mmcc-a",
+      "kopru.v1.referral.followup.mmcc-a",
       "kopru.v1.referral.status.*.mmcc-b",
       "kopru.v1.referral.outcome.*.mmcc-b",
+      "kopru.v1.referral.followup.mmcc-b",
       ...access.consumers.map((c) => `kopru.dlq.${c.durable}`),
     ]);
   });
@@ -67,11 +69,12 @@ describe("serviceBusAccess", () => {
     ]);
   });
 
-  it("gives coordination the status and outcome of every referral and the directory to publish", () => {
+  it("gives coordination the status, outcome and follow-up of every referral and the directory to publish", () => {
     const access = serviceBusAccess("coordination", { organisations: [] });
     expect(access.consumers.map((c) => [c.durable, c.filterSubject])).toEqual([
       ["coordination-status", "kopru.v1.referral.status.>"],
       ["coordination-outcome", "kopru.v1.referral.outcome.>"],
+      ["coordination-followup", "kopru.v1.referral.followup.>"],
     ]);
     expect(access.publish).toEqual([
       "kopru.v1.directory.organisation.upserted",

@@ -58,6 +58,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     // Only PII-free subjects: the status and the outcome of every referral (ADR 0002).
     consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
     consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
+    // Whether received referrals are assigned and how far their follow-up went (never who).
+    consumer("followup", STREAMS.referral.name, SUBJECTS.allFollowUp);
     publish.push(
       ...[
         EVENTS.organisationUpserted,
@@ -98,6 +100,7 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
         // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.
         publish.push(`kopru.v1.referral.status.*.${org}`, `kopru.v1.referral.outcome.*.${org}`);
+        publish.push(SUBJECTS.followUpOf(org));
       }
     }
   }

@@ -4,9 +4,11 @@ import type { GrpcServiceBinding, ServiceConfig, ServiceContext, Worker } from "
 import type { Sql } from "@kopru/storage";
 import { TimerWorker } from "@kopru/timers";
 import { deadlineTimerHandler, receivingConsumers } from "./consumers.js";
-import { referralInboxBinding } from "./inbox-grpc.js";
+import type { FollowUpPolicy } from "./domain/index.js";
+import { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 import { type Acting, DEADLINE_TIMER, ReferralLifecycle } from "./lifecycle.js";
 import type { ReferralRecord } from "./store.js";
+import type { StaffDirectoryPort } from "./work.js";
 
 export interface ReceivingParts {
   lifecycle: ReferralLifecycle;
@@ -19,7 +21,8 @@ export interface ReceivingParts {
 /**
  * Everything a service that receives referrals shares (protection, ECM, community centres,
  * municipalities): per hosted organisation the consumers of referrals, cancellations and statuses
- * addressed to it; the directory replica; the deadline timers; and the ReferralInboxService. The
+ * addressed to it; the directory replica; the deadline timers (the answer deadline, and the
+ * follow-up reminder and escalation after acceptance); and the ReferralInboxService. The
  * service adds its own case model, e.g. opening a case in `onAccepted`, in the same transaction.
  */
 export function receivingServiceParts(
@@ -27,10 +30,17 @@ export function receivingServiceParts(
   options: {
     organisations: readonly string[];
     onAccepted?: (tx: Sql, record: ReferralRecord, acting: Acting) => Promise<void>;
+    /** Follow-up deadlines after acceptance; the network's defaults when absent. */
+    followUp?: FollowUpPolicy | undefined;
+    /** The colleague check of AssignReferral (see `InboxDependencies.staffDirectory`). */
+    staffDirectory?: StaffDirectoryPort | undefined;
+    onAssigned?: InboxDependencies["onAssigned"];
   },
 ): ReceivingParts {
   const { db, js, jsm, logger, clock, relay, name } = context;
-  const lifecycle = new ReferralLifecycle({ organisationId: "", service: name }, clock);
+  const lifecycle = new ReferralLifecycle({ organisationId: "", service: name }, clock, {
+    followUp: options.followUp,
+  });
   const directory = new DirectoryReplica(db);
   const base = { db, js, jsm, logger };
   const consumers = [
@@ -41,7 +51,7 @@ export function receivingServiceParts(
     db,
     clock,
     logger,
-    handlers: { [DEADLINE_TIMER]: deadlineTimerHandler(lifecycle) },
+    handlers: { [DEADLINE_TIMER]: deadlineTimerHandler(lifecycle), ...lifecycle.work.timerHandlers() },
     // The expiry's status event committed with the timer: let it leave now, not at the next poll.
     afterFire: () => relay.wake(),
   });
@@ -52,6 +62,8 @@ export function receivingServiceParts(
     hostedOrganisations: async () => options.organisations,
     afterCommit: () => relay.wake(),
     onAccepted: options.onAccepted,
+    staffDirectory: options.staffDirectory,
+    onAssigned: options.onAssigned,
     async findTarget(organisationId) {
       const organisation = await directory.organisation(organisationId);
       if (!organisation?.active) return undefined;
