@@ -84,6 +84,7 @@ describe("serviceBusAccess", () => {
       "kopru.v1.coordination.reroute.*",
       "kopru.dlq.coordination-status",
       "kopru.dlq.coordination-outcome",
+      "kopru.dlq.coordination-followup",
     ]);
   });
 
