@@ -2,6 +2,8 @@ import { NETWORK_LAYOUT } from "@kopru/events";
 import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
 import {
+  followUpConsumer,
+  followUpConsumerName,
   outcomeConsumer,
   outcomeConsumerName,
   TRACKING_CONSUMER,
@@ -54,6 +56,12 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
             outcomeConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
+            options.trackingStartsNow ? "now" : "beginning",
+          ),
+          followUpConsumer(
+            trackingStore,
+            { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
+            followUpConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
             options.trackingStartsNow ? "now" : "beginning",
           ),
         ],

@@ -1,7 +1,11 @@
 import { patternsOverlap } from "@kopru/bus";
 import { checkBusAccess, EVENTS, NETWORK_LAYOUT, serviceBusAccess } from "@kopru/events";
 import { describe, expect, it } from "vitest";
-import { outcomeConsumer, trackingConsumer } from "../src/adapters/messaging/status-consumer.js";
+import {
+  followUpConsumer,
+  outcomeConsumer,
+  trackingConsumer,
+} from "../src/adapters/messaging/status-consumer.js";
 import { trackingStore } from "../src/adapters/persistence/tracking-store.js";
 
 // The consumer coordination really builds against the NATS user it gets (ADR 0013): it reads only
@@ -20,10 +24,11 @@ describe("coordination's NATS user", () => {
   const consumers = [
     trackingConsumer(trackingStore, { db: unused, js: unused, jsm: unused, logger: unused }),
     outcomeConsumer(trackingStore, { db: unused, js: unused, jsm: unused, logger: unused }),
+    followUpConsumer(trackingStore, { db: unused, js: unused, jsm: unused, logger: unused }),
   ];
   const access = serviceBusAccess("coordination", { organisations: [] });
 
-  it("permits the tracking and outcome consumers and the events coordination publishes", () => {
+  it("permits the tracking, outcome and follow-up consumers and the events coordination publishes", () => {
     const publishes = [
       EVENTS.organisationUpserted.subject({} as never),
       EVENTS.serviceOfferingUpserted.subject({} as never),
