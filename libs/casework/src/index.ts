@@ -72,6 +72,8 @@ export {
   type ReceivingConfig,
   type ReceivingDomain,
   type ReceivingServiceDefinition,
+  type ReceivingServiceSpec,
+  type ReceivingSpecOptions,
   receivingErrorCatalogue,
   receivingMigrations,
   receivingServiceSpec,

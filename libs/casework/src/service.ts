@@ -83,6 +83,20 @@ export interface ReceivingServiceDefinition<S extends z.ZodObject> {
 
 export type ReceivingConfig = ServiceConfig & { HOSTED_ORGANISATIONS: string[] };
 
+export interface ReceivingSpecOptions<S extends z.ZodObject> {
+  /**
+   * The colleague check of AssignReferral, when the service's own domain gives none: in the network
+   * identity's staff directory (`StaffDirectory.find` of `@kopru/identity-client`, with the service's
+   * client credentials); in a test, a small in-memory port.
+   */
+  staffDirectory?: (context: ServiceContext<z.output<S> & ReceivingConfig>) => StaffDirectoryPort;
+}
+
+/** A receiving service's spec; `withStaffDirectory` gives the same service another colleague check. */
+export type ReceivingServiceSpec<S extends z.ZodObject> = ServiceSpec<S, z.output<S> & ReceivingConfig> & {
+  withStaffDirectory(staffDirectory: StaffDirectoryPort): ReceivingServiceSpec<S>;
+};
+
 /**
  * The spec of a service that receives referrals (protection, ECM, community centres, municipalities):
  * per hosted organisation the referral inbox, its consumers and deadline timers; the casework tables and
@@ -90,8 +104,11 @@ export type ReceivingConfig = ServiceConfig & { HOSTED_ORGANISATIONS: string[] }
  */
 export function receivingServiceSpec<S extends z.ZodObject>(
   definition: ReceivingServiceDefinition<S>,
-): ServiceSpec<S, z.output<S> & ReceivingConfig> {
+  options: ReceivingSpecOptions<S> = {},
+): ReceivingServiceSpec<S> {
   return {
+    withStaffDirectory: (staffDirectory) =>
+      receivingServiceSpec(definition, { ...options, staffDirectory: () => staffDirectory }),
     name: definition.name,
     envSchema: definition.envSchema,
     migrations: receivingMigrations(definition.migrations),
@@ -99,6 +116,7 @@ export function receivingServiceSpec<S extends z.ZodObject>(
     errors: receivingErrorCatalogue(definition.errors),
     async build(context) {
       let domain: ReceivingDomain | undefined;
+      const fromOptions = options.staffDirectory?.(context);
       const receiving = receivingServiceParts(context, {
         organisations: context.config.HOSTED_ORGANISATIONS,
         onAccepted: async (tx, record, acting) => {
@@ -106,7 +124,7 @@ export function receivingServiceSpec<S extends z.ZodObject>(
         },
         followUp: followUpPolicyOf(context.config as FollowUpConfig),
         staffDirectory: (organisationId, actorId) => {
-          const directory = domain?.staffDirectory;
+          const directory = domain?.staffDirectory ?? fromOptions;
           if (!directory) throw new StaffDirectoryMissingError();
           return directory(organisationId, actorId);
         },

@@ -68,9 +68,9 @@ const colleague: ClientCaller = { organisationId: ORG, actorId: OTHER, roles: ["
 /** The colleague check, as identity's staff directory would answer it (in memory for this test). */
 const staff: StaffDirectoryPort = async (organisationId, actorId) =>
   organisationId === ORG && [CANARY, OTHER, supervisor.actorId].includes(actorId)
-    ? { actorId, active: true }
+    ? { id: actorId, active: true }
     : organisationId === ORG && actorId === `gone-${suffix}`
-      ? { actorId, active: false }
+      ? { id: actorId, active: false }
       : undefined;
 
 const clockFile = tempDataDir();

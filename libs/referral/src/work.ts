@@ -33,9 +33,15 @@ export const FOLLOW_UP_DUE_TIMER = "referral-follow-up-due";
 const WORK_AGGREGATE = "referral-follow-up";
 const NOTICE_AGGREGATE = "staff-notice";
 
-/** A staff member as the organisation's staff directory knows them (identity's, in the network). */
+/**
+ * A staff member as the organisation's staff directory knows them (identity's, in the network): the
+ * fields the colleague check needs, named as `StaffDirectory.find` of `@kopru/identity-client` names
+ * them, so that method serves as the port.
+ */
 export interface StaffMember {
-  actorId: string;
+  /** The token subject of their logins. */
+  id: string;
+  /** A deactivated account is not assigned work. */
   active: boolean;
 }
 
