@@ -343,6 +343,30 @@ describe("follow-up deadline after acceptance", () => {
     ]);
   });
 
+  it("reminds the supervisors when nobody is assigned, and escalates once even when the clock jumps past both", async () => {
+    const id = await received(Priority.PRIORITY_EMERGENCY);
+    await as(caseworker, "acceptReferral", { referralId: id });
+    advance(9 * DAY);
+    await waitFor(async () => (await record(id)).followUpStage === FollowUpStage.FOLLOW_UP_STAGE_OVERDUE, {
+      timeoutMs: 20_000,
+      message: "the escalation never happened",
+    });
+    const told = await notices((n) =>
+      n.some((x) => x.referralId === id && x.kind === NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED),
+    );
+    const mine = told.filter((x) => x.referralId === id);
+    expect(mine.filter((x) => x.kind === NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED)).toHaveLength(1);
+    // Whichever timer ran first, nobody is told twice and every notice goes to the supervisors.
+    expect(mine.every((x) => x.recipient?.$case === "role" && x.recipient.value === "supervisor")).toBe(true);
+    const events = await followUps(id, (e) =>
+      e.some((x) => x.followUpStage === FollowUpStage.FOLLOW_UP_STAGE_OVERDUE),
+    );
+    expect(events.every((e) => !e.assigned)).toBe(true);
+    expect(
+      (await service.running.context.db.query("SELECT kind FROM kopru_timers WHERE key = $1", [id])).rows,
+    ).toEqual([]);
+  });
+
   it("never lets an assignee's id onto a subject coordination reads (canary)", async () => {
     const onCoordinationSubjects = [
       ...(await readSubject(service.nats.js, STREAMS.referral.name, SUBJECTS.followUpOf(ORG))),
