@@ -3,12 +3,7 @@ import type { Acting } from "@kopru/referral";
 import type { Sql } from "@kopru/storage";
 import { recordCaseAudit } from "./audit.js";
 import { callerOfActing } from "./caller.js";
-
-/** Table names are written into SQL text: only plain lowercase identifiers are accepted. */
-function identifier(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
-  return name;
-}
+import { identifier } from "./case-records.js";
 
 /**
  * The case follows its referral: when a supervisor (re)assigns a received referral, the open cases
