@@ -173,7 +173,19 @@ export function transitionsTable(transitions: readonly ReferralTransition[]): st
 
 export function trackedTable(referrals: readonly TrackedReferral[], now: Date): string {
   return table(
-    ["referral", "origin", "referrer", "target", "service", "priority", "status", "due", "reason/outcome"],
+    [
+      "referral",
+      "origin",
+      "referrer",
+      "target",
+      "service",
+      "priority",
+      "status",
+      "due",
+      "reason/outcome",
+      "assigned",
+      "follow-up",
+    ],
     referrals.map((r) => [
       r.referralId,
       enumName(ENUMS.origin, r.origin),
@@ -184,6 +196,8 @@ export function trackedTable(referrals: readonly TrackedReferral[], now: Date): 
       enumName(ENUMS.status, r.status),
       due(r.status, r.respondBy, now),
       reasonOf(r),
+      r.assigned ? "yes" : "no",
+      followUp(r, now),
     ]),
   );
 }

@@ -77,7 +77,10 @@ export interface ListInboxRequest {
   page?:
     | PageRequest
     | undefined;
-  /** "My cases": only referrals assigned to the calling staff member. */
+  /**
+   * "My cases": only referrals assigned to the calling staff member (a staff user's
+   * token; PERMISSION_DENIED for a partner system's).
+   */
   assignedToMe?:
     | boolean
     | undefined;
