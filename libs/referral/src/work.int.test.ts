@@ -367,12 +367,20 @@ describe("follow-up deadline after acceptance", () => {
     ).toEqual([]);
   });
 
-  it("never lets an assignee's id onto a subject coordination reads (canary)", async () => {
+  it("never lets an assignee's id onto a subject coordination reads, nor the person into a notice (canary)", async () => {
     const onCoordinationSubjects = [
       ...(await readSubject(service.nats.js, STREAMS.referral.name, SUBJECTS.followUpOf(ORG))),
       ...(await readSubject(service.nats.js, STREAMS.referral.name, `kopru.v1.referral.status.*.${ORG}`)),
     ];
     expect(onCoordinationSubjects.length).toBeGreaterThan(0);
+    // Staff notices name staff (that is their point) but never the person the referral is about.
+    const staffNotices = await readSubject(service.nats.js, STREAMS.notice.name, SUBJECTS.noticeFor(ORG));
+    expect(staffNotices.length).toBeGreaterThan(0);
+    for (const message of [...staffNotices, ...onCoordinationSubjects]) {
+      const text = Buffer.from(message.data).toString("latin1");
+      expect(text).not.toContain("Person (synthetic)");
+      expect(text).not.toContain("Needs counselling");
+    }
     for (const message of onCoordinationSubjects) {
       expect(Buffer.from(message.data).toString("latin1")).not.toContain(CANARY);
       expect(Buffer.from(message.data).toString("latin1")).not.toContain(OTHER);
