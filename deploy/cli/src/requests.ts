@@ -41,6 +41,7 @@ import type {
 import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consent";
 import type { ListInboxRequest } from "@kopru/contracts/referral/v1/inbox_service";
 import { ContactMethod, type HouseholdSection } from "@kopru/contracts/referral/v1/package";
+import { FollowUpStage } from "@kopru/contracts/referral/v1/referral";
 import { parseEnum, parseEnumList, splitList } from "./enums.js";
 import { CliUsageError } from "./errors.js";
 import { provinceName } from "./provinces.js";
@@ -74,6 +75,7 @@ export const ENUMS = {
   disability: DisabilityStatus,
   capacity: CapacityStatus,
   origin: ReferralOrigin,
+  followUpStage: FollowUpStage,
 } as const;
 
 const PROVINCE_CODE = /^TUR\d{3}$/;
@@ -391,6 +393,10 @@ export interface InboxOptions {
   service?: string[];
   priority?: string[];
   overdue?: boolean;
+  /** Only referrals assigned to the logged-in staff member ("my cases"). */
+  mine?: boolean;
+  /** Only accepted referrals past their follow-up deadline. */
+  followUpOverdue?: boolean;
   limit?: string;
 }
 
@@ -401,6 +407,8 @@ export function inboxRequest(o: InboxOptions): ListInboxRequest {
     serviceTypes: parseEnumList(ENUMS.serviceType, o.service, "--service"),
     priorities: parseEnumList(ENUMS.priority, o.priority, "--priority"),
     overdueOnly: o.overdue === true,
+    assignedToMe: o.mine === true,
+    followUpOverdueOnly: o.followUpOverdue === true,
     page: { pageSize: o.limit === undefined ? 100 : integer(o.limit, "--limit", 1, 500), pageToken: "" },
   };
 }
@@ -465,6 +473,8 @@ export interface OverdueOptions {
   priority?: string[];
   province?: string[];
   includeExpired?: boolean;
+  /** Past the follow-up deadline after acceptance instead of the answer deadline. */
+  followUp?: boolean;
   limit?: string;
 }
 
@@ -476,6 +486,7 @@ export function overdueRequest(o: OverdueOptions): ListOverdueReferralsRequest {
     priorities: parseEnumList(ENUMS.priority, o.priority, "--priority"),
     provinceCodes: splitList(o.province).map((code) => location(code).provinceCode),
     includeExpired: o.includeExpired === true,
+    followUp: o.followUp === true,
     page: { pageSize: o.limit === undefined ? 100 : integer(o.limit, "--limit", 1, 500), pageToken: "" },
   };
 }

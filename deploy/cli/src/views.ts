@@ -1,7 +1,12 @@
 import type { Disaggregation } from "@kopru/contracts/common/v1/disaggregation";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import type { TrackedReferral } from "@kopru/contracts/coordination/v1/tracking";
-import type { Referral, ReferralTransition } from "@kopru/contracts/referral/v1/referral";
+import {
+  FollowUpStage,
+  type Referral,
+  type ReferralAssignment,
+  type ReferralTransition,
+} from "@kopru/contracts/referral/v1/referral";
 import { enumName } from "./enums.js";
 import { duration, fields, names, table, time } from "./format.js";
 import { provinceLabel } from "./provinces.js";
@@ -40,7 +45,7 @@ export function reasonOf(r: {
 export function inboxTable(referrals: readonly Referral[], now: Date): string {
   if (referrals.length === 0) return "(no referrals)";
   return table(
-    ["referral", "service", "priority", "status", "from", "respond by", "due"],
+    ["referral", "service", "priority", "status", "from", "respond by", "due", "follow-up", "assigned to"],
     referrals.map((r) => [
       r.referralId,
       enumName(ENUMS.serviceType, r.serviceType),
@@ -49,8 +54,27 @@ export function inboxTable(referrals: readonly Referral[], now: Date): string {
       r.referrer?.organisationId ?? "-",
       time(r.respondBy),
       due(r.status, r.respondBy, now),
+      followUp(r, now),
+      r.assigneeActorId ?? "-",
     ]),
   );
+}
+
+/**
+ * The follow-up deadline after acceptance: `in 5d (reminded)` before it, `OVERDUE 2d` past it,
+ * `done` once closed, `-` before acceptance.
+ */
+export function followUp(
+  r: { followUpStage?: FollowUpStage | undefined; followUpDueAt?: Date | undefined },
+  now: Date,
+): string {
+  const stage = r.followUpStage ?? FollowUpStage.FOLLOW_UP_STAGE_UNSPECIFIED;
+  if (stage === FollowUpStage.FOLLOW_UP_STAGE_UNSPECIFIED || !r.followUpDueAt) return "-";
+  if (stage === FollowUpStage.FOLLOW_UP_STAGE_DONE) return "done";
+  const left = r.followUpDueAt.getTime() - now.getTime();
+  if (left < 0 || stage === FollowUpStage.FOLLOW_UP_STAGE_OVERDUE)
+    return `OVERDUE ${duration(Math.min(left, 0))}`;
+  return `in ${duration(left)}${stage === FollowUpStage.FOLLOW_UP_STAGE_REMINDED ? " (reminded)" : ""}`;
 }
 
 export function sentTable(referrals: readonly Referral[], now: Date): string {
@@ -118,6 +142,13 @@ export function referralFields(
     ["answered", r.respondedAt ? time(r.respondedAt) : undefined],
     ["started", r.startedAt ? time(r.startedAt) : undefined],
     ["closed", r.closedAt ? time(r.closedAt) : undefined],
+    ["follow-up by", r.followUpDueAt ? `${time(r.followUpDueAt)} (${followUp(r, now)})` : undefined],
+    [
+      "assigned to",
+      r.assigneeActorId
+        ? `${r.assigneeActorId}${r.assignedAt ? ` since ${time(r.assignedAt)}` : ""}`
+        : undefined,
+    ],
     ["people bands", disaggregationText(r.disaggregation)],
     ["sequence", String(r.sequence)],
     ...extra,
@@ -142,7 +173,19 @@ export function transitionsTable(transitions: readonly ReferralTransition[]): st
 
 export function trackedTable(referrals: readonly TrackedReferral[], now: Date): string {
   return table(
-    ["referral", "origin", "referrer", "target", "service", "priority", "status", "due", "reason/outcome"],
+    [
+      "referral",
+      "origin",
+      "referrer",
+      "target",
+      "service",
+      "priority",
+      "status",
+      "due",
+      "reason/outcome",
+      "assigned",
+      "follow-up",
+    ],
     referrals.map((r) => [
       r.referralId,
       enumName(ENUMS.origin, r.origin),
@@ -153,6 +196,23 @@ export function trackedTable(referrals: readonly TrackedReferral[], now: Date): 
       enumName(ENUMS.status, r.status),
       due(r.status, r.respondBy, now),
       reasonOf(r),
+      r.assigned ? "yes" : "no",
+      followUp(r, now),
+    ]),
+  );
+}
+
+/** A referral's assignment history, oldest first. */
+export function assignmentsTable(assignments: readonly ReferralAssignment[]): string {
+  if (assignments.length === 0) return "(never assigned)";
+  return table(
+    ["#", "at", "assigned to", "before", "by"],
+    assignments.map((a) => [
+      String(a.sequence),
+      time(a.assignedAt),
+      a.assigneeActorId,
+      a.previousAssigneeActorId || "-",
+      a.assignedByActorId,
     ]),
   );
 }

@@ -197,6 +197,71 @@ describe("kopru command line", () => {
     expect(out).toContain("in 2d");
   });
 
+  it("lists my cases and the follow-up deadline of accepted referrals", async () => {
+    const { out, calls } = await run("inbox list --as mmcc-gaziantep --mine --follow-up-overdue", {
+      listInbox: {
+        referrals: [
+          {
+            ...REFERRAL,
+            assigneeActorId: "caseworker-7",
+            followUpStage: 2,
+            followUpDueAt: new Date("2026-11-28T10:00:00Z"),
+          },
+        ],
+        page: { nextPageToken: "" },
+      },
+    });
+    expect(calls[0]?.request).toMatchObject({ assignedToMe: true, followUpOverdueOnly: true });
+    expect(out).toMatch(/follow-up\s+assigned to/);
+    expect(out).toContain("in 2d (reminded)");
+    expect(out).toContain("caseworker-7");
+  });
+
+  it("assigns a referral to a colleague and shows the assignment history", async () => {
+    const assignment = {
+      referralId: REFERRAL.referralId,
+      sequence: 2,
+      assigneeActorId: "caseworker-8",
+      previousAssigneeActorId: "caseworker-7",
+      assignedByActorId: "supervisor-1",
+      assignedAt: new Date("2026-11-26T09:00:00Z"),
+    };
+    const assigned = await run(`inbox assign ${REFERRAL.referralId} --as mmcc-gaziantep --to caseworker-8`, {
+      assignReferral: { referral: REFERRAL, assignment },
+    });
+    expect(assigned.calls[0]).toMatchObject({
+      method: "assignReferral",
+      request: { referralId: REFERRAL.referralId, assigneeActorId: "caseworker-8" },
+    });
+    expect(assigned.out).toContain("assigned to caseworker-8 (was caseworker-7)");
+
+    const history = await run(`inbox assignments ${REFERRAL.referralId} --as mmcc-gaziantep`, {
+      listReferralAssignments: { assignments: [assignment] },
+    });
+    expect(history.out).toMatch(/caseworker-8\s+caseworker-7\s+supervisor-1/);
+  });
+
+  it("lists referrals past their follow-up deadline for coordination", async () => {
+    const { calls, out } = await run("coordination overdue --follow-up", {
+      listOverdueReferrals: {
+        referrals: [
+          {
+            referral: {
+              referralId: REFERRAL.referralId,
+              targetOrganisationId: "mmcc-gaziantep",
+              assigned: true,
+            },
+            overdueSeconds: 86_400,
+            rerouteRequested: false,
+          },
+        ],
+        page: { nextPageToken: "" },
+      },
+    });
+    expect(calls[0]?.request).toMatchObject({ followUp: true });
+    expect(out).toMatch(/follow-up by\s+overdue\s+assigned/);
+  });
+
   it("prints proto3 JSON with --json", async () => {
     const { out } = await run(`referral accept ${REFERRAL.referralId} --as mmcc-gaziantep --json`);
     const parsed = JSON.parse(out) as { referral: { status: string; serviceType: string } };

@@ -63,7 +63,7 @@ export function caseCoreFromRow(row: CaseRow): CaseCore {
 }
 
 /** Table names are written into SQL text: only plain lowercase identifiers are accepted. */
-function identifier(name: string): string {
+export function identifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
   return name;
 }

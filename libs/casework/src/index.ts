@@ -36,6 +36,7 @@ export {
   storedActor,
 } from "./case-records.js";
 export * from "./domain.js";
+export { type FollowUpConfig, followUpEnv, followUpPolicyOf } from "./follow-up-config.js";
 export {
   closureReasonFor,
   type EndedWork,
@@ -64,6 +65,7 @@ export {
   SERVED_STATUSES,
   startCaseOpening,
 } from "./opening.js";
+export { reassignCasesServing } from "./reassign.js";
 export {
   type ReceivedReferrals,
   type ReferralForCase,
@@ -80,6 +82,8 @@ export {
   type ReceivingConfig,
   type ReceivingDomain,
   type ReceivingServiceDefinition,
+  type ReceivingServiceSpec,
+  type ReceivingSpecOptions,
   receivingErrorCatalogue,
   receivingMigrations,
   receivingServiceSpec,

@@ -105,7 +105,7 @@ export async function publishReferralClosedNotices(
     (t) => t.to === ReferralStatus.REFERRAL_STATUS_ACCEPTED,
   )?.actorId;
   const recipients = (work.length > 0 ? work : [{ caseId: undefined, holderActorId: undefined }]).map(
-    (w) => ({ caseId: w.caseId, actorId: w.holderActorId || acceptedBy }),
+    (w) => ({ caseId: w.caseId, actorId: w.holderActorId || record.assigneeActorId || acceptedBy }),
   );
   for (const recipient of recipients) {
     const notice: StaffNotice = {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { busMigrations, type EventConsumer } from "@kopru/bus";
 import { exitOnConfigError, loadConfig } from "@kopru/config";
+import type { ReferralAssignment } from "@kopru/contracts/referral/v1/referral";
 import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
 import {
@@ -10,6 +11,8 @@ import {
   type ReferralRecord,
   receivingServiceParts,
   referralMigrations,
+  StaffDirectoryMissingError,
+  type StaffDirectoryPort,
 } from "@kopru/referral";
 import {
   ErrorCatalogue,
@@ -24,6 +27,7 @@ import { type MigrationSource, migrate, openDatabase, type Sql } from "@kopru/st
 import { timerMigrations } from "@kopru/timers";
 import type { z } from "zod";
 import { CASEWORK_ERRORS } from "./errors.js";
+import { type FollowUpConfig, followUpPolicyOf } from "./follow-up-config.js";
 import { publishReferralClosedNotices, type ReferralEndedHandler } from "./late-end.js";
 
 /** The casework tables (request ids, audit log). */
@@ -58,6 +62,18 @@ export interface ReceivingDomain {
   onReferralEnded?: ReferralEndedHandler;
   /** Replaces the referral inbox's bindings, e.g. to withhold restricted sections. */
   inbox?: (bindings: GrpcServiceBinding[]) => GrpcServiceBinding[];
+  /** The colleague check of AssignReferral (identity's staff directory); without it, assignment is refused. */
+  staffDirectory?: StaffDirectoryPort;
+  /**
+   * Runs inside the transaction that (re)assigns a referral, after it: typically `reassignCasesServing`,
+   * so the case serving the referral follows it to the new assignee.
+   */
+  onAssigned?: (
+    tx: Sql,
+    record: ReferralRecord,
+    assignment: ReferralAssignment,
+    acting: Acting,
+  ) => Promise<void>;
 }
 
 export interface ReceivingServiceDefinition<S extends z.ZodObject> {
@@ -75,6 +91,20 @@ export interface ReceivingServiceDefinition<S extends z.ZodObject> {
 
 export type ReceivingConfig = ServiceConfig & { HOSTED_ORGANISATIONS: string[] };
 
+export interface ReceivingSpecOptions<S extends z.ZodObject> {
+  /**
+   * The colleague check of AssignReferral, when the service's own domain gives none: in the network
+   * identity's staff directory (`StaffDirectory.find` of `@kopru/identity-client`, with the service's
+   * client credentials); in a test, a small in-memory port.
+   */
+  staffDirectory?: (context: ServiceContext<z.output<S> & ReceivingConfig>) => StaffDirectoryPort;
+}
+
+/** A receiving service's spec; `withStaffDirectory` gives the same service another colleague check. */
+export type ReceivingServiceSpec<S extends z.ZodObject> = ServiceSpec<S, z.output<S> & ReceivingConfig> & {
+  withStaffDirectory(staffDirectory: StaffDirectoryPort): ReceivingServiceSpec<S>;
+};
+
 /**
  * The spec of a service that receives referrals (protection, ECM, community centres, municipalities):
  * per hosted organisation the referral inbox, its consumers and deadline timers; the casework tables and
@@ -82,29 +112,39 @@ export type ReceivingConfig = ServiceConfig & { HOSTED_ORGANISATIONS: string[] }
  */
 export function receivingServiceSpec<S extends z.ZodObject>(
   definition: ReceivingServiceDefinition<S>,
-): ServiceSpec<S, z.output<S> & ReceivingConfig> {
+  options: ReceivingSpecOptions<S> = {},
+): ReceivingServiceSpec<S> {
   return {
+    withStaffDirectory: (staffDirectory) =>
+      receivingServiceSpec(definition, { ...options, staffDirectory: () => staffDirectory }),
     name: definition.name,
     envSchema: definition.envSchema,
     migrations: receivingMigrations(definition.migrations),
     layout: NETWORK_LAYOUT,
     errors: receivingErrorCatalogue(definition.errors),
     async build(context) {
-      let onAccepted: ReceivingDomain["onAccepted"];
-      let onReferralEnded: ReceivingDomain["onReferralEnded"];
+      let domain: ReceivingDomain | undefined;
+      const fromOptions = options.staffDirectory?.(context);
       const receiving = receivingServiceParts(context, {
         organisations: context.config.HOSTED_ORGANISATIONS,
         onAccepted: async (tx, record, acting) => {
-          await onAccepted?.(tx, record, acting);
+          await domain?.onAccepted?.(tx, record, acting);
+        },
+        followUp: followUpPolicyOf(context.config as FollowUpConfig),
+        staffDirectory: (organisationId, actorId) => {
+          const directory = domain?.staffDirectory ?? fromOptions;
+          if (!directory) throw new StaffDirectoryMissingError();
+          return directory(organisationId, actorId);
+        },
+        onAssigned: async (tx, record, assignment, acting) => {
+          await domain?.onAssigned?.(tx, record, assignment, acting);
         },
         onEndedAfterAcceptance: async (tx, ended) => {
-          const work = (await onReferralEnded?.(tx, ended)) ?? [];
+          const work = (await domain?.onReferralEnded?.(tx, ended)) ?? [];
           await publishReferralClosedNotices(tx, definition.name, ended, work);
         },
       });
-      const domain = await definition.build(context, receiving);
-      onAccepted = domain.onAccepted;
-      onReferralEnded = domain.onReferralEnded;
+      domain = await definition.build(context, receiving);
       const inbox = domain.inbox ? domain.inbox(receiving.grpc) : receiving.grpc;
       return {
         grpc: [...inbox, ...domain.grpc],

@@ -48,8 +48,10 @@ describe("serviceBusAccess", () => {
       "kopru.v1.notice.mmcc-b",
       "kopru.v1.referral.status.*.mmcc-a",
       "kopru.v1.referral.outcome.*.mmcc-a",
+      "kopru.v1.referral.followup.mmcc-a",
       "kopru.v1.referral.status.*.mmcc-b",
       "kopru.v1.referral.outcome.*.mmcc-b",
+      "kopru.v1.referral.followup.mmcc-b",
       ...access.consumers.map((c) => `kopru.dlq.${c.durable}`),
     ]);
   });
@@ -72,12 +74,13 @@ describe("serviceBusAccess", () => {
     ]);
   });
 
-  it("gives coordination the status and outcome of every referral, the course seats and the directory to publish", () => {
+  it("gives coordination the status, outcome and follow-up of every referral, the course seats and the directory to publish", () => {
     const access = serviceBusAccess("coordination", { organisations: [] });
     expect(access.consumers.map((c) => [c.durable, c.filterSubject])).toEqual([
       ["coordination-status", "kopru.v1.referral.status.>"],
       ["coordination-outcome", "kopru.v1.referral.outcome.>"],
       ["coordination-seats", "kopru.v1.case.communitycentre.activity-capacity.*"],
+      ["coordination-followup", "kopru.v1.referral.followup.>"],
     ]);
     expect(access.publish).toEqual([
       "kopru.v1.directory.organisation.upserted",
@@ -88,6 +91,7 @@ describe("serviceBusAccess", () => {
       "kopru.dlq.coordination-status",
       "kopru.dlq.coordination-outcome",
       "kopru.dlq.coordination-seats",
+      "kopru.dlq.coordination-followup",
     ]);
   });
 

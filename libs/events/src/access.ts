@@ -60,6 +60,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
     // Community centres' seat counts (PII-free): the directory's free places of their offerings.
     consumer("seats", STREAMS.case.name, EVENTS.activityCapacityChanged.subjectPattern);
+    // Whether received referrals are assigned and how far their follow-up went (never who).
+    consumer("followup", STREAMS.referral.name, SUBJECTS.allFollowUp);
     publish.push(
       ...[
         EVENTS.organisationUpserted,
@@ -101,6 +103,7 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
         // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.
         publish.push(`kopru.v1.referral.status.*.${org}`, `kopru.v1.referral.outcome.*.${org}`);
+        publish.push(SUBJECTS.followUpOf(org));
       }
     }
   }

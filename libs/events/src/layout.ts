@@ -27,6 +27,7 @@ import { ProtectionCaseClosed, ProtectionCaseOpened } from "@kopru/contracts/pro
 import {
   ConsentWithdrawn,
   ReferralCancelled,
+  ReferralFollowUpChanged,
   ReferralOutcomeReported,
   ReferralRequested,
   ReferralStatusChanged,
@@ -265,6 +266,16 @@ export const EVENTS = {
     "municipality.assistance-provided",
   ),
 
+  // Work on a received referral (assigned or not, follow-up stage), from the target to coordination.
+  referralFollowUpChanged: addressed(
+    "kopru.referral.v1.ReferralFollowUpChanged",
+    ReferralFollowUpChanged,
+    STREAMS.referral,
+    "kopru.v1.referral.followup",
+    (e) => [e.targetOrganisationId],
+    false,
+  ),
+
   // Notices for staff of one organisation (any service publishes them; see notification/v1).
   staffNotice: addressed(
     "kopru.notification.v1.StaffNotice",
@@ -321,5 +332,9 @@ export const SUBJECTS = {
   allNotices: "kopru.v1.notice.>",
   allStatus: "kopru.v1.referral.status.>",
   allOutcome: "kopru.v1.referral.outcome.>",
+  /** Follow-up and assignment tracking of every received referral (PII-free; `followup.<target>`). */
+  allFollowUp: "kopru.v1.referral.followup.>",
+  followUpOf: (targetOrganisationId: string) =>
+    `kopru.v1.referral.followup.${subjectToken(targetOrganisationId, "organisation id")}`,
   directory: "kopru.v1.directory.>",
 } as const;

@@ -1,5 +1,5 @@
-import { DataCategory, PartnerKind, Purpose } from "@kopru/contracts/common/v1/vocabulary";
-import type { ErrorDeclarations } from "@kopru/service-kit";
+import { DataCategory, PartnerKind, Purpose, ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
+import { type ErrorDeclarations, InvalidArgumentError } from "@kopru/service-kit";
 import { type ConsentProblem, REFERRAL_DOMAIN_ERRORS } from "./domain/index.js";
 
 /**
@@ -22,6 +22,16 @@ export const REFERRAL_ERRORS = {
     grpc: "FAILED_PRECONDITION",
     http: 409,
     title: "An onward referral needs an open referral",
+  },
+  referral_closed_for_assignment: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "A closed referral is not assigned",
+  },
+  staff_directory_missing: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "Assignment needs the organisation's staff directory, which this service is not given",
   },
 } as const satisfies ErrorDeclarations;
 
@@ -91,5 +101,39 @@ export class ParentReferralClosedError extends Error {
   readonly code: ReferralLibraryErrorCode = "parent_referral_closed";
   constructor(readonly referralId: string) {
     super(`referral ${referralId} is closed; an onward referral needs an open one`);
+  }
+}
+
+/** A closed referral (completed, declined, cancelled…) is not assigned any more. */
+export class ReferralClosedForAssignmentError extends Error {
+  override readonly name = "ReferralClosedForAssignmentError";
+  readonly code: ReferralLibraryErrorCode = "referral_closed_for_assignment";
+  constructor(
+    readonly referralId: string,
+    readonly status: ReferralStatus,
+  ) {
+    const name = ReferralStatus[status]?.replace("REFERRAL_STATUS_", "").toLowerCase() ?? String(status);
+    super(`referral ${referralId} is ${name}; a closed referral is not assigned`);
+  }
+}
+
+/** The service was started without the staff directory, so no colleague can be checked. */
+export class StaffDirectoryMissingError extends Error {
+  override readonly name = "StaffDirectoryMissingError";
+  readonly code: ReferralLibraryErrorCode = "staff_directory_missing";
+  constructor() {
+    super("assignment needs the organisation's staff directory, which this service is not given");
+  }
+}
+
+/** The assignee is not an active staff member of the organisation (names the field). */
+export class AssigneeNotColleagueError extends InvalidArgumentError {
+  constructor(actorId: string, organisationId: string) {
+    super([
+      {
+        field: "assignee_actor_id",
+        description: `${actorId} is not an active staff member of organisation ${organisationId}`,
+      },
+    ]);
   }
 }

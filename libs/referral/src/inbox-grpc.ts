@@ -15,12 +15,15 @@ import {
   type ReferralInboxServiceServer,
   ReferralInboxServiceService,
 } from "@kopru/contracts/referral/v1/inbox_service";
+import type { ReferralAssignment } from "@kopru/contracts/referral/v1/referral";
 import {
   type CallContext,
   type GrpcServiceBinding,
+  hasOneOfRoles,
   NotFoundError,
   PermissionDeniedError,
   type RequestValidator,
+  ROLES,
   unary,
   validate,
 } from "@kopru/service-kit";
@@ -30,6 +33,7 @@ import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
 import { nextPage, readPage, referralView } from "./views.js";
+import type { StaffDirectoryPort } from "./work.js";
 
 export interface InboxDependencies {
   db: Database;
@@ -43,6 +47,13 @@ export interface InboxDependencies {
   afterCommit(): void;
   /** The service's own reaction to an accepted referral, in the same transaction (e.g. open a case). */
   onAccepted?(tx: Sql, record: ReferralRecord, acting: Acting): Promise<void>;
+  /**
+   * The colleague check of AssignReferral (identity's staff directory in the network). Without it,
+   * AssignReferral fails with `staff_directory_missing`.
+   */
+  staffDirectory?: StaffDirectoryPort | undefined;
+  /** The service's own reaction to a (re)assignment, in the same transaction (e.g. reassign the case). */
+  onAssigned?(tx: Sql, record: ReferralRecord, assignment: ReferralAssignment, acting: Acting): Promise<void>;
 }
 
 /**
@@ -70,6 +81,12 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         token: tokenCallerOf(context),
       },
     };
+  }
+
+  /** "My cases" needs a staff user: a partner system's token has no one to be assigned. */
+  function myActorId(context: CallContext): string {
+    if (!context.actorId) throw new PermissionDeniedError("assigned_to_me needs a staff user's token");
+    return context.actorId;
   }
 
   function referralId(v: RequestValidator, value: string): RequestValidator {
@@ -117,6 +134,8 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         serviceTypes: request.serviceTypes,
         priorities: request.priorities,
         overdueAt: request.overdueOnly ? deps.clock.now() : undefined,
+        assigneeActorId: request.assignedToMe ? myActorId(context) : undefined,
+        followUpOverdueOnly: request.followUpOverdueOnly ?? false,
         ...page,
       });
       return { referrals: records.map(referralView), page: nextPage(records.length, page) };
@@ -316,6 +335,49 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       });
       deps.afterCommit();
       return { referral: referralView(record) };
+    }),
+
+    assignReferral: unary(async (request, context) => {
+      validate()
+        .uuid(request.referralId, "referral_id")
+        .required(request.assigneeActorId, "assignee_actor_id")
+        .maxLength(request.assigneeActorId, 200, "assignee_actor_id")
+        .done();
+      const scope = await scopeOf(context);
+      if (!context.actorId || !hasOneOfRoles(context.roles, [ROLES.supervisor]))
+        throw new PermissionDeniedError("only a supervisor of the organisation assigns referrals");
+      const supervisor = context.actorId;
+      const result = await deps.db.transaction(async (tx) => {
+        const outcome = await deps.lifecycle.work.assign(tx, {
+          referralId: request.referralId,
+          organisationId: scope.organisationId,
+          assigneeActorId: request.assigneeActorId,
+          assignedByActorId: supervisor,
+          staff: deps.staffDirectory,
+        });
+        if (outcome.changed) {
+          await referralStore.audit(tx, {
+            referralId: request.referralId,
+            action: "assign",
+            organisationId: scope.organisationId,
+            actorId: scope.acting.actorId,
+            token: scope.acting.token,
+          });
+          await deps.onAssigned?.(tx, outcome.record, outcome.assignment, scope.acting);
+        }
+        return outcome;
+      });
+      if (result.changed) deps.afterCommit();
+      return { referral: referralView(result.record), assignment: result.assignment };
+    }),
+
+    listReferralAssignments: unary(async (request, context) => {
+      referralId(validate(), request.referralId).done();
+      const scope = await scopeOf(context);
+      const found = await referralStore.find(deps.db, request.referralId, "target");
+      if (!found || found.targetOrganisationId !== scope.organisationId)
+        throw new NotFoundError("referral", request.referralId);
+      return { assignments: await deps.lifecycle.work.assignments(deps.db, request.referralId) };
     }),
   };
 

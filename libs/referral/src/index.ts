@@ -7,11 +7,14 @@ export {
 } from "./consumers.js";
 export * from "./domain/index.js";
 export {
+  AssigneeNotColleagueError,
   ConsentRefusedError,
   DataContractUnmetError,
   ParentReferralClosedError,
   REFERRAL_ERRORS,
+  ReferralClosedForAssignmentError,
   ReferralNotFoundError,
+  StaffDirectoryMissingError,
 } from "./errors.js";
 export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 export {
@@ -44,3 +47,10 @@ export {
   type TransitionRecord,
 } from "./store.js";
 export { nextPage, readPage, referralView, transitionView } from "./views.js";
+export {
+  FOLLOW_UP_DUE_TIMER,
+  FOLLOW_UP_REMINDER_TIMER,
+  ReferralWork,
+  type StaffDirectoryPort,
+  type StaffMember,
+} from "./work.js";

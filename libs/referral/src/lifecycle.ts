@@ -30,6 +30,7 @@ import {
   type ConsentForCheck,
   consentCovers,
   dataContractFor,
+  type FollowUpPolicy,
   isAwaitingAnswer,
   isRepeatedCommand,
   isTerminal,
@@ -57,6 +58,7 @@ import {
   openReferralsUnderConsent,
 } from "./late-end.js";
 import { type ReferralRecord, type ReferralRole, referralStore } from "./store.js";
+import { ReferralWork } from "./work.js";
 
 export const DEADLINE_TIMER = "referral-deadline";
 const AGGREGATE = "referral";
@@ -205,11 +207,16 @@ function sameOutcomes(a: readonly OutcomeCode[], b: readonly OutcomeCode[]): boo
  * Every method runs inside the caller's transaction together with its outbox rows.
  */
 export class ReferralLifecycle {
+  /** Assignment and the follow-up deadline after acceptance (target's copy), see `ReferralWork`. */
+  readonly work: ReferralWork;
+
   constructor(
     private readonly producer: Producer,
     private readonly clock: LifecycleClock,
-    private readonly hooks: LifecycleHooks = {},
-  ) {}
+    private readonly hooks: LifecycleHooks & { followUp?: FollowUpPolicy | undefined } = {},
+  ) {
+    this.work = new ReferralWork(producer.service, clock, hooks.followUp);
+  }
 
   private producerFor(organisationId: string): Producer {
     return { organisationId, service: this.producer.service };
@@ -826,6 +833,8 @@ export class ReferralLifecycle {
       await this.publishOutcome(tx, next, 1, undefined);
     }
     if (!isAwaitingAnswer(state.status)) await cancelTimer(tx, DEADLINE_TIMER, record.referralId);
+    // Acceptance starts the follow-up deadline; closing stops it.
+    await this.work.afterTransition(tx, next, change);
     return next;
   }
 }

@@ -10,6 +10,7 @@ import type {
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import type { FollowUpStage } from "@kopru/contracts/referral/v1/referral";
 import type { MigrationSource, Sql } from "@kopru/storage";
 import type { ReferralState, StatusChange } from "./domain/index.js";
 import type { TokenCaller } from "./lifecycle.js";
@@ -34,6 +35,12 @@ export interface ReferralRecord extends ReferralState {
   cancellationRequestedAt: Date | undefined;
   disaggregation: Disaggregation;
   package: ReferralPackage;
+  /** Target's copy only: the staff member it is assigned to, and when (never published). */
+  assigneeActorId?: string | undefined;
+  assignedAt?: Date | undefined;
+  /** Target's copy only: the follow-up deadline after acceptance and how far it went. */
+  followUpDueAt?: Date | undefined;
+  followUpStage?: FollowUpStage | undefined;
 }
 
 export interface TransitionRecord {
@@ -87,6 +94,10 @@ interface ReferralRow {
   cancellation_requested_at: Date | null;
   disaggregation: Uint8Array;
   package: Uint8Array;
+  assignee_actor_id: string | null;
+  assigned_at: Date | null;
+  follow_up_due_at: Date | null;
+  follow_up_stage: number;
 }
 
 const optionalDate = (value: Date | null): Date | undefined => (value ? new Date(value) : undefined);
@@ -125,6 +136,10 @@ function fromRow(row: ReferralRow): ReferralRecord {
     cancellationRequestedAt: optionalDate(row.cancellation_requested_at),
     disaggregation: Disaggregation.decode(row.disaggregation),
     package: ReferralPackage.decode(row.package),
+    assigneeActorId: row.assignee_actor_id ?? undefined,
+    assignedAt: optionalDate(row.assigned_at),
+    followUpDueAt: optionalDate(row.follow_up_due_at),
+    followUpStage: (row.follow_up_stage ?? 0) as FollowUpStage,
   };
 }
 
@@ -327,6 +342,10 @@ export const referralStore = {
       serviceTypes: readonly number[];
       priorities: readonly number[];
       overdueAt: Date | undefined;
+      /** Only referrals assigned to this staff member ("my cases"). */
+      assigneeActorId?: string | undefined;
+      /** Only referrals past their follow-up deadline (FOLLOW_UP_STAGE_OVERDUE). */
+      followUpOverdueOnly?: boolean | undefined;
       limit: number;
       offset: number;
     },
@@ -338,6 +357,8 @@ export const referralStore = {
           AND (cardinality($3::int[]) = 0 OR service_type = ANY($3::int[]))
           AND (cardinality($4::int[]) = 0 OR priority = ANY($4::int[]))
           AND ($5::timestamptz IS NULL OR (respond_by < $5 AND received_at IS NOT NULL AND responded_at IS NULL))
+          AND ($8::text IS NULL OR assignee_actor_id = $8)
+          AND (NOT $9::boolean OR follow_up_stage = 3)
         ORDER BY respond_by, referral_id
         LIMIT $6 OFFSET $7`,
       [
@@ -348,6 +369,8 @@ export const referralStore = {
         filter.overdueAt ?? null,
         filter.limit,
         filter.offset,
+        filter.assigneeActorId ?? null,
+        filter.followUpOverdueOnly ?? false,
       ],
     );
     return rows.rows.map(fromRow);

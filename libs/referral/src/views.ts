@@ -38,6 +38,11 @@ export function referralView(record: ReferralRecord): Referral {
     updatedAt: record.updatedAt,
     sequence: record.sequence,
     disaggregation: record.disaggregation,
+    // The target's own work on it (its copy only; the referrer's has none).
+    assigneeActorId: record.assigneeActorId,
+    assignedAt: record.assignedAt,
+    followUpDueAt: record.followUpDueAt,
+    followUpStage: record.followUpStage || undefined,
   };
 }
 

@@ -3,6 +3,8 @@ import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
 import {
   activitySeatsConsumer,
+  followUpConsumer,
+  followUpConsumerName,
   outcomeConsumer,
   outcomeConsumerName,
   seatsConsumerName,
@@ -65,6 +67,12 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
             outcomeConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
+            options.trackingStartsNow ? "now" : "beginning",
+          ),
+          followUpConsumer(
+            trackingStore,
+            { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
+            followUpConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
             options.trackingStartsNow ? "now" : "beginning",
           ),
         ],

@@ -3,6 +3,7 @@ import { checkBusAccess, EVENTS, NETWORK_LAYOUT, serviceBusAccess } from "@kopru
 import { describe, expect, it } from "vitest";
 import {
   activitySeatsConsumer,
+  followUpConsumer,
   outcomeConsumer,
   trackingConsumer,
 } from "../src/adapters/messaging/status-consumer.js";
@@ -30,10 +31,11 @@ describe("coordination's NATS user", () => {
       { directory: directoryStore, places: placesStore },
       { db: unused, js: unused, jsm: unused, logger: unused },
     ),
+    followUpConsumer(trackingStore, { db: unused, js: unused, jsm: unused, logger: unused }),
   ];
   const access = serviceBusAccess("coordination", { organisations: [] });
 
-  it("permits the tracking, outcome and seats consumers and the events coordination publishes", () => {
+  it("permits the tracking, outcome, seats and follow-up consumers and the events coordination publishes", () => {
     const publishes = [
       EVENTS.organisationUpserted.subject({} as never),
       EVENTS.serviceOfferingUpserted.subject({} as never),

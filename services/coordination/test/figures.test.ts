@@ -18,6 +18,8 @@ function counts(partial: Partial<FigureCounts>): FigureCounts {
     expired: 0,
     open: 0,
     overdue: 0,
+    assigned: 0,
+    followUpOverdue: 0,
     outcomeReceived: 0,
     outcomePartlyReceived: 0,
     outcomeNotReceived: 0,

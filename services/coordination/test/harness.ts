@@ -24,7 +24,11 @@ import {
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
-import type { ReferralOutcomeReported, ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type {
+  ReferralFollowUpChanged,
+  ReferralOutcomeReported,
+  ReferralStatusChanged,
+} from "@kopru/contracts/referral/v1/events";
 import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
 import {
   authorizationMetadata,
@@ -133,6 +137,7 @@ export async function startCoordination(
       await nats.jsm.consumers.delete(STREAMS.referral.name, consumerName).catch(() => {});
       await nats.jsm.consumers.delete(STREAMS.referral.name, `${consumerName}-outcome`).catch(() => {});
       await nats.jsm.consumers.delete(STREAMS.case.name, `${consumerName}-seats`).catch(() => {});
+      await nats.jsm.consumers.delete(STREAMS.referral.name, `${consumerName}-followup`).catch(() => {});
       await nats.close();
       await database?.drop();
       await issuer.close();
@@ -147,6 +152,8 @@ export interface Publisher {
   publish(changes: readonly ReferralStatusChanged[]): Promise<void>;
   /** One outcome report of a referral, numbered as its target numbers them (1 = the closure). */
   publishOutcome(report: ReferralOutcomeReported, version: number): Promise<void>;
+  /** One follow-up and assignment state of a referral, numbered as its target numbers them. */
+  publishFollowUp(change: ReferralFollowUpChanged): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -186,6 +193,21 @@ export async function startPublisher(nats: NatsTestConnection): Promise<Publishe
             payload: report,
             aggregate: { type: "referral-outcome", id: report.referralId, sequence: version },
             correlationId: report.rootReferralId,
+          },
+        ),
+      );
+      relay.wake();
+    },
+    async publishFollowUp(change) {
+      await db.transaction((tx) =>
+        appendToOutbox(
+          tx,
+          { organisationId: change.targetOrganisationId, service: "partner-test" },
+          {
+            definition: EVENTS.referralFollowUpChanged,
+            payload: change,
+            aggregate: { type: "referral-follow-up", id: change.referralId, sequence: change.sequence },
+            correlationId: change.rootReferralId,
           },
         ),
       );

@@ -1,5 +1,6 @@
 import {
   callerOfActing,
+  reassignCasesServing,
   receivingServiceSpec,
   referralForCase,
   referralLookup,
@@ -50,6 +51,14 @@ export const spec = receivingServiceSpec({
     return {
       grpc: [ecmServiceBinding({ deps, hostedOrganisations: config.HOSTED_ORGANISATIONS })],
       // Accepting a referral opens (or extends) the person's case in the same transaction.
+      // A (re)assigned referral takes its open case to the same caseworker.
+      onAssigned: async (tx, record, assignment, acting) => {
+        await reassignCasesServing(
+          tx,
+          { cases: "ecm_cases", referrals: "ecm_case_referrals" },
+          { organisationId: record.targetOrganisationId, assignment, acting, at: clock.now() },
+        );
+      },
       onAccepted: (tx, record, acting) =>
         openCaseForAcceptedReferral(
           portsFor(tx, name),

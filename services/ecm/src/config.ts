@@ -1,3 +1,4 @@
+import { followUpEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
 import { serviceEnv } from "@kopru/service-kit";
 
@@ -10,6 +11,8 @@ const organisationId = () =>
 
 /** The ECM service's environment: the common variables plus what it hosts and who approves what. */
 export const ecmEnv = serviceEnv(50053).extend({
+  /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
+  ...followUpEnv,
   /** ECM units whose referrals and cases this process serves. */
   HOSTED_ORGANISATIONS: csv(organisationId())
     .refine((ids) => ids.length > 0, "expected at least one organisation id")

@@ -1,4 +1,10 @@
-import { auditLog, receivedReferrals, receivingServiceSpec, requestLog } from "@kopru/casework";
+import {
+  auditLog,
+  reassignCasesServing,
+  receivedReferrals,
+  receivingServiceSpec,
+  requestLog,
+} from "@kopru/casework";
 import { packageMigrationsDir } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { municipalityBinding } from "./adapters/grpc/municipality-service.js";
@@ -44,6 +50,14 @@ export const spec = receivingServiceSpec({
     await syncCentres(deps, organisations);
     return {
       grpc: [municipalityBinding(deps, { hostedOrganisations: organisations })],
+      // A (re)assigned referral takes its open case to the same caseworker.
+      onAssigned: async (tx, record, assignment, acting) => {
+        await reassignCasesServing(
+          tx,
+          { cases: "municipality_cases", referrals: "municipality_case_referrals" },
+          { organisationId: record.targetOrganisationId, assignment, acting, at: context.clock.now() },
+        );
+      },
       async onAccepted(tx, record, acting) {
         await caseForAcceptedReferralUseCase(deps, tx, record, acting);
       },

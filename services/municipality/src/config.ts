@@ -1,3 +1,4 @@
+import { followUpEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
 import { serviceEnv } from "@kopru/service-kit";
 import type { z } from "zod";
@@ -10,6 +11,8 @@ const organisationId = envField("expected an organisation id (lowercase letters,
 
 /** The municipality service's environment: the common variables, its gRPC port and the MMCCs it hosts. */
 export const municipalityEnv = serviceEnv(50055).extend({
+  /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
+  ...followUpEnv,
   /** The MMCCs (tenants) this process serves, as organisation ids; each gets its own referral consumers. */
   HOSTED_ORGANISATIONS: csv(organisationId)
     .refine((ids) => ids.length > 0, { message: "expected at least one organisation id" })

@@ -1,5 +1,6 @@
 import {
   callerOfActing,
+  reassignCasesServing,
   receivingServiceSpec,
   referralForCase,
   referralLookup,
@@ -53,6 +54,14 @@ export const spec = receivingServiceSpec({
       grpc: [protectionServiceBinding({ deps, hostedOrganisations: organisations })],
       inbox: (bindings) => withholdRestrictedSections(bindings, deps, organisations),
       // Accepting a referral opens (or extends) a case in the same transaction.
+      // A (re)assigned referral takes its open case to the same caseworker.
+      onAssigned: async (tx, record, assignment, acting) => {
+        await reassignCasesServing(
+          tx,
+          { cases: "protection_cases", referrals: "protection_case_referrals" },
+          { organisationId: record.targetOrganisationId, assignment, acting, at: clock.now() },
+        );
+      },
       onAccepted: (tx, record, acting) =>
         openCaseForAcceptedReferral(
           portsFor(tx, name),

@@ -1,3 +1,4 @@
+import { followUpEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
 import { serviceEnv } from "@kopru/service-kit";
 
@@ -10,6 +11,8 @@ const organisationId = () =>
 
 /** The protection service's environment: the common variables plus what it hosts and who sees restricted cases. */
 export const protectionEnv = serviceEnv(50052).extend({
+  /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
+  ...followUpEnv,
   /** Organisations whose referrals and cases this process serves. */
   HOSTED_ORGANISATIONS: csv(organisationId())
     .refine((ids) => ids.length > 0, "expected at least one organisation id")

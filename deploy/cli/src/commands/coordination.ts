@@ -189,13 +189,14 @@ export function registerCoordinationCommands(program: Command, gateway: Gateway,
 
   coordination
     .command("overdue")
-    .description("referrals past their answer deadline, most overdue first")
+    .description("referrals past their answer (or, --follow-up, follow-up) deadline, most overdue first")
     .option("--target <orgs>", "only these target organisations", collect)
     .option("--referrer <orgs>", "only these referring organisations", collect)
     .option("--service <types>", "only these service types", collect)
     .option("--priority <priorities>", "only these priorities", collect)
     .option("--province <p-codes>", "only these provinces", collect)
     .option("--include-expired", "also list expired referrals not yet re-routed")
+    .option("--follow-up", "instead: accepted referrals still open past their follow-up deadline")
     .option("--limit <n>", "page size (default 100)")
     .action(async (options: OverdueOptions, command: Command) => {
       const c = ctx(command);
@@ -212,9 +213,9 @@ export function registerCoordinationCommands(program: Command, gateway: Gateway,
                 "service",
                 "priority",
                 "status",
-                "respond by",
+                options.followUp ? "follow-up by" : "respond by",
                 "overdue",
-                "re-route asked",
+                options.followUp ? "assigned" : "re-route asked",
               ],
               response.referrals.map((o) => [
                 o.referral?.referralId ?? "-",
@@ -222,9 +223,9 @@ export function registerCoordinationCommands(program: Command, gateway: Gateway,
                 enumName(ENUMS.serviceType, o.referral?.serviceType),
                 enumName(ENUMS.priority, o.referral?.priority),
                 enumName(ENUMS.status, o.referral?.status),
-                time(o.referral?.respondBy),
+                time(options.followUp ? o.referral?.followUpDueAt : o.referral?.respondBy),
                 duration(o.overdueSeconds * 1000),
-                o.rerouteRequested ? "yes" : "no",
+                (options.followUp ? o.referral?.assigned : o.rerouteRequested) ? "yes" : "no",
               ]),
             ),
       );

@@ -2,10 +2,12 @@ import type { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/in
 import {
   AcceptReferralResponse,
   AcknowledgeReferralResponse,
+  AssignReferralResponse,
   CompleteReferralResponse,
   DeclineReferralResponse,
   GetReferralResponse,
   ListInboxResponse,
+  ListReferralAssignmentsResponse,
   MakeOnwardReferralResponse,
   PutReferralOnHoldResponse,
   RedirectReferralResponse,
@@ -22,7 +24,7 @@ import { fields, names, time } from "../format.js";
 import type { Api, Gateway } from "../grpc.js";
 import { provinceLabel } from "../provinces.js";
 import { date, ENUMS, type InboxOptions, inboxRequest, required } from "../requests.js";
-import { inboxTable, reasonOf, referralFields } from "../views.js";
+import { assignmentsTable, inboxTable, reasonOf, referralFields } from "../views.js";
 
 /** What a person reading the package needs first; sections absent from the package are skipped. */
 export function packageText(p: ReferralPackage | undefined): string {
@@ -89,6 +91,8 @@ export function registerInboxCommands(
     .option("--service <types>", "only these service types", collect)
     .option("--priority <priorities>", "only these priorities", collect)
     .option("--overdue", "only referrals past their answer deadline")
+    .option("--mine", "only referrals assigned to you (my cases)")
+    .option("--follow-up-overdue", "only accepted referrals past their follow-up deadline")
     .option("--limit <n>", "page size (default 100)")
     .action(async (options: Omit<InboxOptions, "as">, command: Command) => {
       const c = ctx(command);
@@ -110,6 +114,32 @@ export function registerInboxCommands(
         }
         return parts.join("\n");
       });
+    });
+
+  inbox
+    .command("assign <referral-id>")
+    .description("supervisor: assign (or reassign) a received referral to a colleague; they are told")
+    .requiredOption("--to <actor-id>", "the colleague's staff id (their login's subject)")
+    .action(async (referralId: string, o: { to: string }, command: Command) => {
+      const c = ctx(command);
+      const response = await inboxOf(c).call("assignReferral", {
+        referralId,
+        assigneeActorId: required(o.to, "--to"),
+      });
+      c.print(AssignReferralResponse, response, () => {
+        const a = response.assignment;
+        const before = a?.previousAssigneeActorId ? ` (was ${a.previousAssigneeActorId})` : "";
+        return `Referral ${referralId}: assigned to ${a?.assigneeActorId}${before}`;
+      });
+    });
+
+  inbox
+    .command("assignments <referral-id>")
+    .description("who a received referral was assigned to, oldest first")
+    .action(async (referralId: string, _o: unknown, command: Command) => {
+      const c = ctx(command);
+      const response = await inboxOf(c).call("listReferralAssignments", { referralId });
+      c.print(ListReferralAssignmentsResponse, response, () => assignmentsTable(response.assignments));
     });
 
   // ---------------------------------------------------------------- target-side transitions

@@ -40,6 +40,14 @@ export {
   TransitionNotAllowedError,
 } from "./errors.js";
 export {
+  DEFAULT_FOLLOW_UP_POLICY,
+  type FollowUpPolicy,
+  followUpSchedule,
+  isFollowUpRunning,
+  stageAfterDeadline,
+  stageAfterReminder,
+} from "./follow-up.js";
+export {
   type AcceptCommand,
   applyTransition,
   type CancelCommand,

@@ -11,12 +11,19 @@ export interface OverdueEntry {
 
 /**
  * Referrals past their answer deadline by the service clock, still REQUESTED or RECEIVED, most
- * overdue first; with `includeExpired`, also EXPIRED ones not yet re-routed. A caller who is not a
+ * overdue first; with `includeExpired`, also EXPIRED ones not yet re-routed. With `followUp`, instead
+ * accepted referrals still open past their follow-up deadline (escalated at the target). A caller who is not a
  * coordinator sees only referrals its organisation sent or received.
  */
 export async function listOverdueReferrals(
   deps: CoordinationDeps,
-  input: { filter: TrackingFilter; includeExpired: boolean; page: PageRequest | undefined },
+  input: {
+    filter: TrackingFilter;
+    includeExpired: boolean;
+    /** Past the follow-up deadline after acceptance instead of the answer deadline. */
+    followUp?: boolean | undefined;
+    page: PageRequest | undefined;
+  },
   access: Access,
 ): Promise<Page<OverdueEntry> & { offset: number; limit: number }> {
   const now = deps.clock.now();
@@ -24,12 +31,19 @@ export async function listOverdueReferrals(
   const found = await deps.tracking.overdue(
     deps.db,
     { ...input.filter, involving: trackingScope(access) },
-    { now, includeExpired: input.includeExpired, limit, offset },
+    { now, includeExpired: input.includeExpired, followUp: input.followUp ?? false, limit, offset },
   );
   return {
     items: found.items.map((referral) => ({
       referral,
-      overdueSeconds: Math.max(0, Math.floor((now.getTime() - referral.respondBy.getTime()) / 1000)),
+      overdueSeconds: Math.max(
+        0,
+        Math.floor(
+          (now.getTime() -
+            ((input.followUp ? referral.followUpDueAt : undefined) ?? referral.respondBy).getTime()) /
+            1000,
+        ),
+      ),
     })),
     total: found.total,
     offset,

@@ -1,6 +1,10 @@
 import type { PageRequest } from "@kopru/contracts/common/v1/refs";
 import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
-import type { ReferralOutcomeReported, ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type {
+  ReferralFollowUpChanged,
+  ReferralOutcomeReported,
+  ReferralStatusChanged,
+} from "@kopru/contracts/referral/v1/events";
 import type { Sql } from "@kopru/storage";
 import type { FigureCounts } from "../domain/figures.js";
 
@@ -113,6 +117,11 @@ export interface TrackedReferralRecord {
   rerouteReason: number | undefined;
   /** Id of a child referral made to re-route this one, once its first event arrived. */
   reroutedAs: string | undefined;
+  /** Whether a staff member of the target is assigned to it (never who; ReferralFollowUpChanged). */
+  assigned: boolean;
+  /** kopru.referral.v1.FollowUpStage of its follow-up after acceptance, and the deadline. */
+  followUpStage: number;
+  followUpDueAt: Date | undefined;
 }
 
 /** Which referrals a tracking query covers; empty lists mean "all". */
@@ -173,6 +182,8 @@ export interface TrackingRepository {
     version: number,
     occurredAt: Date,
   ): Promise<void>;
+  /** Keeps a referral's follow-up and assignment state unless a later one (higher version) is kept. */
+  applyFollowUp(sql: Sql, change: ReferralFollowUpChanged, version: number): Promise<void>;
   referral(
     sql: Sql,
     referralId: string,
@@ -191,7 +202,7 @@ export interface TrackingRepository {
   overdue(
     sql: Sql,
     filter: TrackingFilter,
-    options: { now: Date; includeExpired: boolean; limit: number; offset: number },
+    options: { now: Date; includeExpired: boolean; followUp?: boolean; limit: number; offset: number },
   ): Promise<Page<TrackedReferralRecord>>;
   markReRouteRequested(sql: Sql, referralId: string, at: Date, reason: number): Promise<void>;
 }

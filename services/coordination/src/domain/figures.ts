@@ -23,6 +23,10 @@ export interface FigureCounts {
   expired: number;
   open: number;
   overdue: number;
+  /** Open referrals someone at the target is assigned to (never who). */
+  assigned: number;
+  /** Open accepted referrals past their follow-up deadline. */
+  followUpOverdue: number;
   /** Closed referrals by their latest outcome codes: each in exactly one of the three. */
   outcomeReceived: number;
   outcomePartlyReceived: number;
@@ -65,6 +69,8 @@ export function figureRow(key: FigureKey, counts: FigureCounts): FigureRow {
     expired: counts.expired,
     open: counts.open,
     overdue: counts.overdue,
+    assigned: counts.assigned,
+    followUpOverdue: counts.followUpOverdue,
     acknowledgedRate: rate(counts.acknowledged, counts.requested),
     acceptanceRate: rate(counts.accepted, counts.accepted + counts.declined),
     completionRate: rate(counts.completed, counts.completed + counts.notCompleted),
@@ -95,6 +101,8 @@ export function suppressedRow(row: FigureRow): FigureRow {
     expired: 0,
     open: 0,
     overdue: 0,
+    assigned: 0,
+    followUpOverdue: 0,
     timeToAccept: { sampleCount: 0 },
     timeToComplete: { sampleCount: 0 },
     outcomeReceived: 0,

@@ -207,6 +207,7 @@ export function coordinationBinding(deps: CoordinationDeps): GrpcServiceBinding 
             nationalities: [],
           }),
           includeExpired: request.includeExpired,
+          followUp: request.followUp ?? false,
           page: request.page,
         },
         accessOf(context),

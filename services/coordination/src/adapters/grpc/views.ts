@@ -40,6 +40,9 @@ export function trackedReferralView(record: TrackedReferralRecord): TrackedRefer
       provinceCode: record.provinceCode,
       districtCode: record.districtCode,
     },
+    assigned: record.assigned,
+    followUpStage: record.followUpStage,
+    followUpDueAt: record.followUpDueAt,
   };
 }
 

@@ -1,5 +1,6 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import { applyFollowUp } from "../../application/apply-follow-up.js";
 import { applyOutcomeReport } from "../../application/apply-outcome-report.js";
 import { applyStatusChange } from "../../application/apply-status-change.js";
 import { applyActivitySeats, applyReferralPlaces } from "../../application/live-capacity.js";
@@ -89,5 +90,31 @@ export function activitySeatsConsumer(
         await applyActivitySeats(ports, tx, event);
       }),
     ],
+  });
+}
+
+/** The follow-up consumer's name beside a tracking consumer's: `<prefix>-status` → `<prefix>-followup`. */
+export function followUpConsumerName(trackingConsumerName: string): string {
+  return `${trackingConsumerName.replace(/-status$/, "")}-followup`;
+}
+
+/**
+ * The durable consumer that keeps whether each received referral is assigned (never to whom) and
+ * how far its follow-up deadline went (`kopru.v1.referral.followup.>`, PII-free by contract).
+ */
+export function followUpConsumer(
+  tracking: TrackingRepository,
+  base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
+  name: string = followUpConsumerName(TRACKING_CONSUMER),
+  startAt: "beginning" | "now" = "beginning",
+): EventConsumer {
+  return new EventConsumer({
+    ...base,
+    name,
+    startAt,
+    stream: STREAMS.referral.name,
+    filterSubject: SUBJECTS.allFollowUp,
+    ordered: true,
+    handlers: [on(EVENTS.referralFollowUpChanged, (tx, event) => applyFollowUp(tracking, tx, event))],
   });
 }

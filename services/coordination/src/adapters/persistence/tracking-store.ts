@@ -87,8 +87,10 @@ SELECT t.*,
          WHERE c.parent_referral_id = t.referral_id ORDER BY c.requested_at, c.referral_id) AS children,
   (SELECT c.referral_id FROM tracked_referrals c
     WHERE c.parent_referral_id = t.referral_id AND c.origin = 4 ORDER BY c.requested_at LIMIT 1) AS rerouted_as,
-  (SELECT o.outcome_codes FROM tracked_outcomes o WHERE o.referral_id = t.referral_id) AS reported_outcome_codes
-FROM tracked_referrals t`;
+  (SELECT o.outcome_codes FROM tracked_outcomes o WHERE o.referral_id = t.referral_id) AS reported_outcome_codes,
+  f.assigned AS follow_up_assigned, f.follow_up_stage, f.follow_up_due_at
+FROM tracked_referrals t
+LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id`;
 
 interface ReferralRow {
   referral_id: string;
@@ -130,6 +132,9 @@ interface ReferralRow {
   children: string[] | null;
   rerouted_as: string | null;
   reported_outcome_codes: number[] | null;
+  follow_up_assigned: boolean | null;
+  follow_up_stage: number | null;
+  follow_up_due_at: Date | null;
 }
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
@@ -175,6 +180,9 @@ function toRecord(row: ReferralRow): TrackedReferralRecord {
     rerouteRequestedAt: orUndefined(row.reroute_requested_at),
     rerouteReason: orUndefined(row.reroute_reason),
     reroutedAs: orUndefined(row.rerouted_as),
+    assigned: row.follow_up_assigned ?? false,
+    followUpStage: row.follow_up_stage ?? 0,
+    followUpDueAt: orUndefined(row.follow_up_due_at),
   };
 }
 
@@ -225,6 +233,31 @@ class Where {
 const AWAITING_ANSWER = `t.status IN (${S.REFERRAL_STATUS_REQUESTED}, ${S.REFERRAL_STATUS_RECEIVED})`;
 const REACHED_ACCEPTED = `(t.accepted_at IS NOT NULL OR t.started_at IS NOT NULL OR t.completed_at IS NOT NULL
   OR t.status IN (${S.REFERRAL_STATUS_ACCEPTED}, ${S.REFERRAL_STATUS_IN_PROGRESS}, ${S.REFERRAL_STATUS_COMPLETED}, ${S.REFERRAL_STATUS_NOT_COMPLETED}))`;
+/**
+ * Accepted, still open, and past its follow-up deadline by coordination's clock (whether or not the
+ * target's escalation arrived yet). Needs `tracked_follow_ups f` joined.
+ */
+const followUpOverdue = (now: string) =>
+  `(${OPEN} AND f.follow_up_stage IN (1, 2, 3) AND f.follow_up_due_at < ${now})`;
+
+/** Referrals past their follow-up deadline, most overdue first (see `followUpOverdue`). */
+async function followUpOverdueList(
+  sql: Parameters<TrackingRepository["overdue"]>[0],
+  where: Where,
+  now: string,
+  options: { limit: number; offset: number },
+) {
+  where.add(followUpOverdue(now));
+  const limit = where.param(options.limit);
+  const offset = where.param(options.offset);
+  const result = await sql.query<ReferralRow & { total: number }>(
+    `SELECT r.*, count(*) OVER () AS total FROM (${REFERRAL_SELECT} ${where}) AS r
+      ORDER BY r.follow_up_due_at, r.referral_id LIMIT ${limit} OFFSET ${offset}`,
+    where.params,
+  );
+  return pageOf(result.rows, options.offset, toRecord);
+}
+
 const OPEN = `t.status IN (${S.REFERRAL_STATUS_REQUESTED}, ${S.REFERRAL_STATUS_RECEIVED}, ${S.REFERRAL_STATUS_ACCEPTED}, ${S.REFERRAL_STATUS_ON_HOLD}, ${S.REFERRAL_STATUS_IN_PROGRESS})`;
 const SECONDS_TO_ACCEPT = "extract(epoch FROM (t.accepted_at - t.requested_at))::double precision";
 const SECONDS_TO_COMPLETE = `CASE WHEN t.status = ${S.REFERRAL_STATUS_COMPLETED}
@@ -354,6 +387,26 @@ export const trackingStore: TrackingRepository = {
     );
   },
 
+  async applyFollowUp(sql, change, version) {
+    await sql.query(
+      `INSERT INTO tracked_follow_ups AS f (referral_id, assigned, follow_up_stage, follow_up_due_at, version, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         assigned = EXCLUDED.assigned, follow_up_stage = EXCLUDED.follow_up_stage,
+         follow_up_due_at = EXCLUDED.follow_up_due_at, version = EXCLUDED.version,
+         occurred_at = EXCLUDED.occurred_at
+       WHERE f.version < EXCLUDED.version`,
+      [
+        change.referralId,
+        change.assigned,
+        change.followUpStage,
+        change.followUpDueAt ?? null,
+        version,
+        change.occurredAt ?? new Date(0),
+      ],
+    );
+  },
+
   async referral(sql, referralId, options = {}) {
     const result = await sql.query<ReferralRow>(
       `${REFERRAL_SELECT} WHERE t.referral_id = $1 ${options.forUpdate ? "FOR UPDATE OF t" : ""}`,
@@ -413,6 +466,8 @@ export const trackingStore: TrackingRepository = {
   count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_EXPIRED}) AS expired,
   count(*) FILTER (WHERE ${OPEN}) AS open,
   count(*) FILTER (WHERE ${AWAITING_ANSWER} AND t.respond_by < ${nowParam}) AS overdue,
+  count(*) FILTER (WHERE ${OPEN} AND f.assigned) AS assigned,
+  count(*) FILTER (WHERE ${followUpOverdue(nowParam)}) AS follow_up_overdue,
   count(*) FILTER (WHERE ${RECEIVED}) AS outcome_received,
   count(*) FILTER (WHERE ${PARTLY_RECEIVED}) AS outcome_partly_received,
   count(*) FILTER (WHERE ${NOT_RECEIVED}) AS outcome_not_received,
@@ -426,6 +481,7 @@ export const trackingStore: TrackingRepository = {
   ${percentiles("complete", SECONDS_TO_COMPLETE)}
 FROM tracked_referrals t
 LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
+LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id
 ${where}
 ${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join(", ")}` : ""}`,
       where.params,
@@ -454,6 +510,8 @@ ${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join("
           expired: row.expired,
           open: row.open,
           overdue: row.overdue,
+          assigned: Number(row.assigned ?? 0),
+          followUpOverdue: Number(row.follow_up_overdue ?? 0),
           outcomeReceived: Number(row.outcome_received),
           outcomePartlyReceived: Number(row.outcome_partly_received),
           outcomeNotReceived: Number(row.outcome_not_received),
@@ -478,6 +536,7 @@ ${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join("
   async overdue(sql, filter, options) {
     const where = new Where().filter(filter);
     const now = where.param(options.now);
+    if (options.followUp) return followUpOverdueList(sql, where, now, options);
     const overdue = `(${AWAITING_ANSWER} AND t.respond_by < ${now})`;
     const notReRouted = `NOT EXISTS (SELECT 1 FROM tracked_referrals c
       WHERE c.parent_referral_id = t.referral_id AND c.origin = 4)`;

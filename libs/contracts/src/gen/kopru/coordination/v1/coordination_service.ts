@@ -216,7 +216,15 @@ export interface ListOverdueReferralsRequest {
   provinceCodes: string[];
   /** Also list referrals already EXPIRED and not yet re-routed. */
   includeExpired: boolean;
-  page?: PageRequest | undefined;
+  page?:
+    | PageRequest
+    | undefined;
+  /**
+   * Instead of referrals past their answer deadline: accepted referrals past their
+   * follow-up deadline and still open (escalated at the target), most overdue first;
+   * overdue_seconds then counts from follow_up_due_at. include_expired is ignored.
+   */
+  followUp?: boolean | undefined;
 }
 
 /** ListOverdueReferralsResponse lists overdue referrals, most overdue first. */
@@ -2086,6 +2094,7 @@ function createBaseListOverdueReferralsRequest(): ListOverdueReferralsRequest {
     provinceCodes: [],
     includeExpired: false,
     page: undefined,
+    followUp: undefined,
   };
 }
 
@@ -2119,6 +2128,9 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
     }
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(58).fork()).join();
+    }
+    if (message.followUp !== undefined) {
+      writer.uint32(64).bool(message.followUp);
     }
     return writer;
   },
@@ -2212,6 +2224,14 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
             message.page = PageRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.followUp = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2255,6 +2275,11 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
         ? globalThis.Boolean(object.include_expired)
         : false,
       page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      followUp: isSet(object.followUp)
+        ? globalThis.Boolean(object.followUp)
+        : isSet(object.follow_up)
+        ? globalThis.Boolean(object.follow_up)
+        : undefined,
     };
   },
 
@@ -2281,6 +2306,9 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
     }
+    if (message.followUp !== undefined) {
+      obj.followUp = message.followUp;
+    }
     return obj;
   },
 
@@ -2298,6 +2326,7 @@ export const ListOverdueReferralsRequest: MessageFns<ListOverdueReferralsRequest
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
+    message.followUp = object.followUp ?? undefined;
     return message;
   },
 };

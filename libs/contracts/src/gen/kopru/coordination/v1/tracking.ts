@@ -52,6 +52,7 @@ import {
   serviceTypeFromJSON,
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
+import { FollowUpStage, followUpStageFromJSON, followUpStageToJSON } from "../../referral/v1/referral.js";
 
 export const protobufPackage = "kopru.coordination.v1";
 
@@ -314,6 +315,13 @@ export interface FigureRow {
    * per reason counted, in reason order; empty when suppressed.
    */
   notReceivedReasons: NotReceivedReasonCount[];
+  /**
+   * Open referrals someone at the target is assigned to (never who), from
+   * ReferralFollowUpChanged.
+   */
+  assigned: number;
+  /** Open accepted referrals past their follow-up deadline (escalated at the target). */
+  followUpOverdue: number;
 }
 
 /** NotReceivedReasonCount is how many referrals ended with no service for one reason. */
@@ -360,15 +368,32 @@ export interface TrackedReferral {
     | undefined;
   /** Sequence of the last transition applied. */
   sequence: number;
-  disaggregation?: Disaggregation | undefined;
+  disaggregation?:
+    | Disaggregation
+    | undefined;
+  /**
+   * Whether a staff member of the target is assigned to it; never who
+   * (ReferralFollowUpChanged).
+   */
+  assigned: boolean;
+  /** How far its follow-up deadline after acceptance has gone. */
+  followUpStage: FollowUpStage;
+  /** The follow-up deadline; unset before acceptance. */
+  followUpDueAt?: Date | undefined;
 }
 
-/** OverdueReferral is a referral past its answer deadline. PII-free. */
+/**
+ * OverdueReferral is a referral past its answer deadline (or, when listed with
+ * follow_up, past its follow-up deadline). PII-free.
+ */
 export interface OverdueReferral {
   referral?:
     | TrackedReferral
     | undefined;
-  /** Seconds past respond_by at the time of the query. */
+  /**
+   * Seconds past respond_by (with follow_up: past follow_up_due_at) at the time of the
+   * query.
+   */
   overdueSeconds: number;
   /** Whether coordination already asked for a re-route. */
   rerouteRequested: boolean;
@@ -1088,6 +1113,8 @@ function createBaseFigureRow(): FigureRow {
     outcomePartlyReceived: 0,
     outcomeNotReceived: 0,
     notReceivedReasons: [],
+    assigned: 0,
+    followUpOverdue: 0,
   };
 }
 
@@ -1164,6 +1191,12 @@ export const FigureRow: MessageFns<FigureRow> = {
     }
     for (const v of message.notReceivedReasons) {
       NotReceivedReasonCount.encode(v!, writer.uint32(194).fork()).join();
+    }
+    if (message.assigned !== 0) {
+      writer.uint32(200).uint64(message.assigned);
+    }
+    if (message.followUpOverdue !== 0) {
+      writer.uint32(208).uint64(message.followUpOverdue);
     }
     return writer;
   },
@@ -1373,6 +1406,22 @@ export const FigureRow: MessageFns<FigureRow> = {
             message.notReceivedReasons.push(NotReceivedReasonCount.decode(reader, reader.uint32()));
             continue;
           }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.assigned = longToNumber(reader.uint64());
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.followUpOverdue = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1459,6 +1508,12 @@ export const FigureRow: MessageFns<FigureRow> = {
         : globalThis.Array.isArray(object?.not_received_reasons)
         ? object.not_received_reasons.map((e: any) => NotReceivedReasonCount.fromJSON(e))
         : [],
+      assigned: isSet(object.assigned) ? globalThis.Number(object.assigned) : 0,
+      followUpOverdue: isSet(object.followUpOverdue)
+        ? globalThis.Number(object.followUpOverdue)
+        : isSet(object.follow_up_overdue)
+        ? globalThis.Number(object.follow_up_overdue)
+        : 0,
     };
   },
 
@@ -1536,6 +1591,12 @@ export const FigureRow: MessageFns<FigureRow> = {
     if (message.notReceivedReasons?.length) {
       obj.notReceivedReasons = message.notReceivedReasons.map((e) => NotReceivedReasonCount.toJSON(e));
     }
+    if (message.assigned !== 0) {
+      obj.assigned = Math.round(message.assigned);
+    }
+    if (message.followUpOverdue !== 0) {
+      obj.followUpOverdue = Math.round(message.followUpOverdue);
+    }
     return obj;
   },
 
@@ -1572,6 +1633,8 @@ export const FigureRow: MessageFns<FigureRow> = {
     message.outcomePartlyReceived = object.outcomePartlyReceived ?? 0;
     message.outcomeNotReceived = object.outcomeNotReceived ?? 0;
     message.notReceivedReasons = object.notReceivedReasons?.map((e) => NotReceivedReasonCount.fromPartial(e)) || [];
+    message.assigned = object.assigned ?? 0;
+    message.followUpOverdue = object.followUpOverdue ?? 0;
     return message;
   },
 };
@@ -1689,6 +1752,9 @@ function createBaseTrackedReferral(): TrackedReferral {
     updatedAt: undefined,
     sequence: 0,
     disaggregation: undefined,
+    assigned: false,
+    followUpStage: 0,
+    followUpDueAt: undefined,
   };
 }
 
@@ -1775,6 +1841,15 @@ export const TrackedReferral: MessageFns<TrackedReferral> = {
     }
     if (message.disaggregation !== undefined) {
       Disaggregation.encode(message.disaggregation, writer.uint32(210).fork()).join();
+    }
+    if (message.assigned !== false) {
+      writer.uint32(216).bool(message.assigned);
+    }
+    if (message.followUpStage !== 0) {
+      writer.uint32(224).int32(message.followUpStage);
+    }
+    if (message.followUpDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.followUpDueAt), writer.uint32(234).fork()).join();
     }
     return writer;
   },
@@ -2010,6 +2085,30 @@ export const TrackedReferral: MessageFns<TrackedReferral> = {
             message.disaggregation = Disaggregation.decode(reader, reader.uint32());
             continue;
           }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.assigned = reader.bool();
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.followUpStage = reader.int32() as any;
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.followUpDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2134,6 +2233,17 @@ export const TrackedReferral: MessageFns<TrackedReferral> = {
         : undefined,
       sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
       disaggregation: isSet(object.disaggregation) ? Disaggregation.fromJSON(object.disaggregation) : undefined,
+      assigned: isSet(object.assigned) ? globalThis.Boolean(object.assigned) : false,
+      followUpStage: isSet(object.followUpStage)
+        ? followUpStageFromJSON(object.followUpStage)
+        : isSet(object.follow_up_stage)
+        ? followUpStageFromJSON(object.follow_up_stage)
+        : 0,
+      followUpDueAt: isSet(object.followUpDueAt)
+        ? fromJsonTimestamp(object.followUpDueAt)
+        : isSet(object.follow_up_due_at)
+        ? fromJsonTimestamp(object.follow_up_due_at)
+        : undefined,
     };
   },
 
@@ -2217,6 +2327,15 @@ export const TrackedReferral: MessageFns<TrackedReferral> = {
     if (message.disaggregation !== undefined) {
       obj.disaggregation = Disaggregation.toJSON(message.disaggregation);
     }
+    if (message.assigned !== false) {
+      obj.assigned = message.assigned;
+    }
+    if (message.followUpStage !== 0) {
+      obj.followUpStage = followUpStageToJSON(message.followUpStage);
+    }
+    if (message.followUpDueAt !== undefined) {
+      obj.followUpDueAt = message.followUpDueAt.toISOString();
+    }
     return obj;
   },
 
@@ -2253,6 +2372,9 @@ export const TrackedReferral: MessageFns<TrackedReferral> = {
     message.disaggregation = (object.disaggregation !== undefined && object.disaggregation !== null)
       ? Disaggregation.fromPartial(object.disaggregation)
       : undefined;
+    message.assigned = object.assigned ?? false;
+    message.followUpStage = object.followUpStage ?? 0;
+    message.followUpDueAt = object.followUpDueAt ?? undefined;
     return message;
   },
 };

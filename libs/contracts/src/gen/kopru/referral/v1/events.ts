@@ -43,6 +43,7 @@ import {
 } from "../../common/v1/vocabulary.js";
 import { ConsentWithdrawalReason, consentWithdrawalReasonFromJSON, consentWithdrawalReasonToJSON } from "./consent.js";
 import { ReferralPackage } from "./package.js";
+import { FollowUpStage, followUpStageFromJSON, followUpStageToJSON } from "./referral.js";
 
 export const protobufPackage = "kopru.referral.v1";
 
@@ -348,6 +349,35 @@ export interface BeneficiaryErasureConfirmed {
   organisationId: string;
   result: ErasureResult;
   confirmedAt?: Date | undefined;
+}
+
+/**
+ * ReferralFollowUpChanged tracks the work on a received referral after it reached the
+ * target: whether someone is assigned to it (never who) and how far its follow-up
+ * deadline has gone (accepted → reminded → overdue, or done). Published by the target
+ * whenever either changes.
+ * PII-FREE: addressed to the target organisation's own subject, readable by
+ * coordination (its overdue-follow-up list and figures). Never carries a staff id.
+ */
+export interface ReferralFollowUpChanged {
+  referralId: string;
+  rootReferralId: string;
+  referrerOrganisationId: string;
+  targetOrganisationId: string;
+  serviceType: ServiceType;
+  priority: Priority;
+  /** The referral's status when this was published. */
+  status: ReferralStatus;
+  /** Whether a staff member of the target is assigned to it. */
+  assigned: boolean;
+  followUpStage: FollowUpStage;
+  /** The follow-up deadline; unset before acceptance. */
+  followUpDueAt?: Date | undefined;
+  occurredAt?:
+    | Date
+    | undefined;
+  /** 1, 2, … per referral (the event's aggregate sequence): a reader keeps the highest. */
+  sequence: number;
 }
 
 function createBaseReferralRequested(): ReferralRequested {
@@ -2383,6 +2413,296 @@ export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed
     message.organisationId = object.organisationId ?? "";
     message.result = object.result ?? 0;
     message.confirmedAt = object.confirmedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReferralFollowUpChanged(): ReferralFollowUpChanged {
+  return {
+    referralId: "",
+    rootReferralId: "",
+    referrerOrganisationId: "",
+    targetOrganisationId: "",
+    serviceType: 0,
+    priority: 0,
+    status: 0,
+    assigned: false,
+    followUpStage: 0,
+    followUpDueAt: undefined,
+    occurredAt: undefined,
+    sequence: 0,
+  };
+}
+
+export const ReferralFollowUpChanged: MessageFns<ReferralFollowUpChanged> = {
+  encode(message: ReferralFollowUpChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.rootReferralId !== "") {
+      writer.uint32(18).string(message.rootReferralId);
+    }
+    if (message.referrerOrganisationId !== "") {
+      writer.uint32(26).string(message.referrerOrganisationId);
+    }
+    if (message.targetOrganisationId !== "") {
+      writer.uint32(34).string(message.targetOrganisationId);
+    }
+    if (message.serviceType !== 0) {
+      writer.uint32(40).int32(message.serviceType);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(48).int32(message.priority);
+    }
+    if (message.status !== 0) {
+      writer.uint32(56).int32(message.status);
+    }
+    if (message.assigned !== false) {
+      writer.uint32(64).bool(message.assigned);
+    }
+    if (message.followUpStage !== 0) {
+      writer.uint32(72).int32(message.followUpStage);
+    }
+    if (message.followUpDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.followUpDueAt), writer.uint32(82).fork()).join();
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(90).fork()).join();
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(96).uint64(message.sequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferralFollowUpChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferralFollowUpChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rootReferralId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.referrerOrganisationId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.targetOrganisationId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.serviceType = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.assigned = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.followUpStage = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.followUpDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferralFollowUpChanged {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      rootReferralId: isSet(object.rootReferralId)
+        ? globalThis.String(object.rootReferralId)
+        : isSet(object.root_referral_id)
+        ? globalThis.String(object.root_referral_id)
+        : "",
+      referrerOrganisationId: isSet(object.referrerOrganisationId)
+        ? globalThis.String(object.referrerOrganisationId)
+        : isSet(object.referrer_organisation_id)
+        ? globalThis.String(object.referrer_organisation_id)
+        : "",
+      targetOrganisationId: isSet(object.targetOrganisationId)
+        ? globalThis.String(object.targetOrganisationId)
+        : isSet(object.target_organisation_id)
+        ? globalThis.String(object.target_organisation_id)
+        : "",
+      serviceType: isSet(object.serviceType)
+        ? serviceTypeFromJSON(object.serviceType)
+        : isSet(object.service_type)
+        ? serviceTypeFromJSON(object.service_type)
+        : 0,
+      priority: isSet(object.priority) ? priorityFromJSON(object.priority) : 0,
+      status: isSet(object.status) ? referralStatusFromJSON(object.status) : 0,
+      assigned: isSet(object.assigned) ? globalThis.Boolean(object.assigned) : false,
+      followUpStage: isSet(object.followUpStage)
+        ? followUpStageFromJSON(object.followUpStage)
+        : isSet(object.follow_up_stage)
+        ? followUpStageFromJSON(object.follow_up_stage)
+        : 0,
+      followUpDueAt: isSet(object.followUpDueAt)
+        ? fromJsonTimestamp(object.followUpDueAt)
+        : isSet(object.follow_up_due_at)
+        ? fromJsonTimestamp(object.follow_up_due_at)
+        : undefined,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
+    };
+  },
+
+  toJSON(message: ReferralFollowUpChanged): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.rootReferralId !== "") {
+      obj.rootReferralId = message.rootReferralId;
+    }
+    if (message.referrerOrganisationId !== "") {
+      obj.referrerOrganisationId = message.referrerOrganisationId;
+    }
+    if (message.targetOrganisationId !== "") {
+      obj.targetOrganisationId = message.targetOrganisationId;
+    }
+    if (message.serviceType !== 0) {
+      obj.serviceType = serviceTypeToJSON(message.serviceType);
+    }
+    if (message.priority !== 0) {
+      obj.priority = priorityToJSON(message.priority);
+    }
+    if (message.status !== 0) {
+      obj.status = referralStatusToJSON(message.status);
+    }
+    if (message.assigned !== false) {
+      obj.assigned = message.assigned;
+    }
+    if (message.followUpStage !== 0) {
+      obj.followUpStage = followUpStageToJSON(message.followUpStage);
+    }
+    if (message.followUpDueAt !== undefined) {
+      obj.followUpDueAt = message.followUpDueAt.toISOString();
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferralFollowUpChanged>): ReferralFollowUpChanged {
+    return ReferralFollowUpChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferralFollowUpChanged>): ReferralFollowUpChanged {
+    const message = createBaseReferralFollowUpChanged();
+    message.referralId = object.referralId ?? "";
+    message.rootReferralId = object.rootReferralId ?? "";
+    message.referrerOrganisationId = object.referrerOrganisationId ?? "";
+    message.targetOrganisationId = object.targetOrganisationId ?? "";
+    message.serviceType = object.serviceType ?? 0;
+    message.priority = object.priority ?? 0;
+    message.status = object.status ?? 0;
+    message.assigned = object.assigned ?? false;
+    message.followUpStage = object.followUpStage ?? 0;
+    message.followUpDueAt = object.followUpDueAt ?? undefined;
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.sequence = object.sequence ?? 0;
     return message;
   },
 };

@@ -53,7 +53,7 @@ import {
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
 import { ReferralPackage } from "./package.js";
-import { Referral } from "./referral.js";
+import { Referral, ReferralAssignment } from "./referral.js";
 
 export const protobufPackage = "kopru.referral.v1";
 
@@ -74,7 +74,18 @@ export interface ListInboxRequest {
   priorities: Priority[];
   /** Only referrals past respond_by and not yet answered. */
   overdueOnly: boolean;
-  page?: PageRequest | undefined;
+  page?:
+    | PageRequest
+    | undefined;
+  /**
+   * "My cases": only referrals assigned to the calling staff member (a staff user's
+   * token; PERMISSION_DENIED for a partner system's).
+   */
+  assignedToMe?:
+    | boolean
+    | undefined;
+  /** Only accepted referrals past their follow-up deadline and still open. */
+  followUpOverdueOnly?: boolean | undefined;
 }
 
 /** ListInboxResponse is one page of the inbox (views only, no packages). */
@@ -285,8 +296,46 @@ export interface MakeOnwardReferralResponse {
   referral?: Referral | undefined;
 }
 
+/** AssignReferralRequest names the referral and the colleague who takes it. */
+export interface AssignReferralRequest {
+  referralId: string;
+  /**
+   * A staff member of the caller's organisation (their token subject), active in the
+   * staff directory; otherwise INVALID_ARGUMENT naming this field.
+   */
+  assigneeActorId: string;
+}
+
+/** AssignReferralResponse returns the referral with its assignee. */
+export interface AssignReferralResponse {
+  referral?:
+    | Referral
+    | undefined;
+  /** The assignment made, or the current one when nothing changed. */
+  assignment?: ReferralAssignment | undefined;
+}
+
+/** ListReferralAssignmentsRequest names a received referral. */
+export interface ListReferralAssignmentsRequest {
+  referralId: string;
+}
+
+/** ListReferralAssignmentsResponse is the whole history, oldest first. */
+export interface ListReferralAssignmentsResponse {
+  assignments: ReferralAssignment[];
+}
+
 function createBaseListInboxRequest(): ListInboxRequest {
-  return { organisationId: "", statuses: [], serviceTypes: [], priorities: [], overdueOnly: false, page: undefined };
+  return {
+    organisationId: "",
+    statuses: [],
+    serviceTypes: [],
+    priorities: [],
+    overdueOnly: false,
+    page: undefined,
+    assignedToMe: undefined,
+    followUpOverdueOnly: undefined,
+  };
 }
 
 export const ListInboxRequest: MessageFns<ListInboxRequest> = {
@@ -320,6 +369,12 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     }
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(50).fork()).join();
+    }
+    if (message.assignedToMe !== undefined) {
+      writer.uint32(56).bool(message.assignedToMe);
+    }
+    if (message.followUpOverdueOnly !== undefined) {
+      writer.uint32(64).bool(message.followUpOverdueOnly);
     }
     return writer;
   },
@@ -415,6 +470,22 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
             message.page = PageRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.assignedToMe = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.followUpOverdueOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -451,6 +522,16 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
         ? globalThis.Boolean(object.overdue_only)
         : false,
       page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      assignedToMe: isSet(object.assignedToMe)
+        ? globalThis.Boolean(object.assignedToMe)
+        : isSet(object.assigned_to_me)
+        ? globalThis.Boolean(object.assigned_to_me)
+        : undefined,
+      followUpOverdueOnly: isSet(object.followUpOverdueOnly)
+        ? globalThis.Boolean(object.followUpOverdueOnly)
+        : isSet(object.follow_up_overdue_only)
+        ? globalThis.Boolean(object.follow_up_overdue_only)
+        : undefined,
     };
   },
 
@@ -474,6 +555,12 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
     }
+    if (message.assignedToMe !== undefined) {
+      obj.assignedToMe = message.assignedToMe;
+    }
+    if (message.followUpOverdueOnly !== undefined) {
+      obj.followUpOverdueOnly = message.followUpOverdueOnly;
+    }
     return obj;
   },
 
@@ -490,6 +577,8 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
+    message.assignedToMe = object.assignedToMe ?? undefined;
+    message.followUpOverdueOnly = object.followUpOverdueOnly ?? undefined;
     return message;
   },
 };
@@ -2980,6 +3069,332 @@ export const MakeOnwardReferralResponse: MessageFns<MakeOnwardReferralResponse> 
   },
 };
 
+function createBaseAssignReferralRequest(): AssignReferralRequest {
+  return { referralId: "", assigneeActorId: "" };
+}
+
+export const AssignReferralRequest: MessageFns<AssignReferralRequest> = {
+  encode(message: AssignReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.assigneeActorId !== "") {
+      writer.uint32(18).string(message.assigneeActorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assigneeActorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      assigneeActorId: isSet(object.assigneeActorId)
+        ? globalThis.String(object.assigneeActorId)
+        : isSet(object.assignee_actor_id)
+        ? globalThis.String(object.assignee_actor_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AssignReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.assigneeActorId !== "") {
+      obj.assigneeActorId = message.assigneeActorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignReferralRequest>): AssignReferralRequest {
+    return AssignReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignReferralRequest>): AssignReferralRequest {
+    const message = createBaseAssignReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.assigneeActorId = object.assigneeActorId ?? "";
+    return message;
+  },
+};
+
+function createBaseAssignReferralResponse(): AssignReferralResponse {
+  return { referral: undefined, assignment: undefined };
+}
+
+export const AssignReferralResponse: MessageFns<AssignReferralResponse> = {
+  encode(message: AssignReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    if (message.assignment !== undefined) {
+      ReferralAssignment.encode(message.assignment, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assignment = ReferralAssignment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignReferralResponse {
+    return {
+      referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined,
+      assignment: isSet(object.assignment) ? ReferralAssignment.fromJSON(object.assignment) : undefined,
+    };
+  },
+
+  toJSON(message: AssignReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    if (message.assignment !== undefined) {
+      obj.assignment = ReferralAssignment.toJSON(message.assignment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssignReferralResponse>): AssignReferralResponse {
+    return AssignReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssignReferralResponse>): AssignReferralResponse {
+    const message = createBaseAssignReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    message.assignment = (object.assignment !== undefined && object.assignment !== null)
+      ? ReferralAssignment.fromPartial(object.assignment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListReferralAssignmentsRequest(): ListReferralAssignmentsRequest {
+  return { referralId: "" };
+}
+
+export const ListReferralAssignmentsRequest: MessageFns<ListReferralAssignmentsRequest> = {
+  encode(message: ListReferralAssignmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReferralAssignmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReferralAssignmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReferralAssignmentsRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListReferralAssignmentsRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListReferralAssignmentsRequest>): ListReferralAssignmentsRequest {
+    return ListReferralAssignmentsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListReferralAssignmentsRequest>): ListReferralAssignmentsRequest {
+    const message = createBaseListReferralAssignmentsRequest();
+    message.referralId = object.referralId ?? "";
+    return message;
+  },
+};
+
+function createBaseListReferralAssignmentsResponse(): ListReferralAssignmentsResponse {
+  return { assignments: [] };
+}
+
+export const ListReferralAssignmentsResponse: MessageFns<ListReferralAssignmentsResponse> = {
+  encode(message: ListReferralAssignmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.assignments) {
+      ReferralAssignment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReferralAssignmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReferralAssignmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assignments.push(ReferralAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReferralAssignmentsResponse {
+    return {
+      assignments: globalThis.Array.isArray(object?.assignments)
+        ? object.assignments.map((e: any) => ReferralAssignment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListReferralAssignmentsResponse): unknown {
+    const obj: any = {};
+    if (message.assignments?.length) {
+      obj.assignments = message.assignments.map((e) => ReferralAssignment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListReferralAssignmentsResponse>): ListReferralAssignmentsResponse {
+    return ListReferralAssignmentsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListReferralAssignmentsResponse>): ListReferralAssignmentsResponse {
+    const message = createBaseListReferralAssignmentsResponse();
+    message.assignments = object.assignments?.map((e) => ReferralAssignment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ReferralInboxService is the one contract for handling received referrals. The same
  * gRPC service is served by every receiving service (protection, ecm, community-centre,
@@ -3146,6 +3561,36 @@ export const ReferralInboxServiceService = {
       Buffer.from(MakeOnwardReferralResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): MakeOnwardReferralResponse => MakeOnwardReferralResponse.decode(value),
   },
+  /**
+   * Assigns (or reassigns) a received, open referral to a staff member of the same
+   * organisation; only a caller with the role "supervisor" may. The assignee is told
+   * (a staff notice), the history is kept, coordination learns only that it is
+   * assigned. Assigning it to whom it is already assigned to changes nothing.
+   */
+  assignReferral: {
+    path: "/kopru.referral.v1.ReferralInboxService/AssignReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AssignReferralRequest): Buffer =>
+      Buffer.from(AssignReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AssignReferralRequest => AssignReferralRequest.decode(value),
+    responseSerialize: (value: AssignReferralResponse): Buffer =>
+      Buffer.from(AssignReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AssignReferralResponse => AssignReferralResponse.decode(value),
+  },
+  /** The assignment history of a received referral, oldest first. */
+  listReferralAssignments: {
+    path: "/kopru.referral.v1.ReferralInboxService/ListReferralAssignments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListReferralAssignmentsRequest): Buffer =>
+      Buffer.from(ListReferralAssignmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListReferralAssignmentsRequest => ListReferralAssignmentsRequest.decode(value),
+    responseSerialize: (value: ListReferralAssignmentsResponse): Buffer =>
+      Buffer.from(ListReferralAssignmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListReferralAssignmentsResponse =>
+      ListReferralAssignmentsResponse.decode(value),
+  },
 } as const;
 
 export interface ReferralInboxServiceServer extends UntypedServiceImplementation {
@@ -3186,6 +3631,15 @@ export interface ReferralInboxServiceServer extends UntypedServiceImplementation
    * stays open (e.g. protection refers to ECM for cash).
    */
   makeOnwardReferral: handleUnaryCall<MakeOnwardReferralRequest, MakeOnwardReferralResponse>;
+  /**
+   * Assigns (or reassigns) a received, open referral to a staff member of the same
+   * organisation; only a caller with the role "supervisor" may. The assignee is told
+   * (a staff notice), the history is kept, coordination learns only that it is
+   * assigned. Assigning it to whom it is already assigned to changes nothing.
+   */
+  assignReferral: handleUnaryCall<AssignReferralRequest, AssignReferralResponse>;
+  /** The assignment history of a received referral, oldest first. */
+  listReferralAssignments: handleUnaryCall<ListReferralAssignmentsRequest, ListReferralAssignmentsResponse>;
 }
 
 export interface ReferralInboxServiceClient extends Client {
@@ -3393,6 +3847,43 @@ export interface ReferralInboxServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MakeOnwardReferralResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Assigns (or reassigns) a received, open referral to a staff member of the same
+   * organisation; only a caller with the role "supervisor" may. The assignee is told
+   * (a staff notice), the history is kept, coordination learns only that it is
+   * assigned. Assigning it to whom it is already assigned to changes nothing.
+   */
+  assignReferral(
+    request: AssignReferralRequest,
+    callback: (error: ServiceError | null, response: AssignReferralResponse) => void,
+  ): ClientUnaryCall;
+  assignReferral(
+    request: AssignReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AssignReferralResponse) => void,
+  ): ClientUnaryCall;
+  assignReferral(
+    request: AssignReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AssignReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** The assignment history of a received referral, oldest first. */
+  listReferralAssignments(
+    request: ListReferralAssignmentsRequest,
+    callback: (error: ServiceError | null, response: ListReferralAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  listReferralAssignments(
+    request: ListReferralAssignmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListReferralAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  listReferralAssignments(
+    request: ListReferralAssignmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListReferralAssignmentsResponse) => void,
   ): ClientUnaryCall;
 }
 

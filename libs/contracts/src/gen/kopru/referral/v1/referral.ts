@@ -49,6 +49,69 @@ export const protobufPackage = "kopru.referral.v1";
 
 export const protobufFileName = "kopru/referral/v1/referral.proto";
 
+/** FollowUpStage is how far an accepted referral's follow-up deadline has gone. */
+export enum FollowUpStage {
+  /** FOLLOW_UP_STAGE_UNSPECIFIED - No follow-up deadline (not accepted yet, or closed before acceptance). */
+  FOLLOW_UP_STAGE_UNSPECIFIED = 0,
+  /** FOLLOW_UP_STAGE_PENDING - Accepted; the deadline is ahead. */
+  FOLLOW_UP_STAGE_PENDING = 1,
+  /**
+   * FOLLOW_UP_STAGE_REMINDED - The deadline is near; the assignee (or, with nobody assigned, the organisation's
+   * supervisors) was reminded.
+   */
+  FOLLOW_UP_STAGE_REMINDED = 2,
+  /**
+   * FOLLOW_UP_STAGE_OVERDUE - The deadline passed with the referral still open: escalated to the organisation's
+   * supervisors and on coordination's overdue list.
+   */
+  FOLLOW_UP_STAGE_OVERDUE = 3,
+  /** FOLLOW_UP_STAGE_DONE - Closed (completed, not completed, cancelled…); nothing more to follow up. */
+  FOLLOW_UP_STAGE_DONE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function followUpStageFromJSON(object: any): FollowUpStage {
+  switch (object) {
+    case 0:
+    case "FOLLOW_UP_STAGE_UNSPECIFIED":
+      return FollowUpStage.FOLLOW_UP_STAGE_UNSPECIFIED;
+    case 1:
+    case "FOLLOW_UP_STAGE_PENDING":
+      return FollowUpStage.FOLLOW_UP_STAGE_PENDING;
+    case 2:
+    case "FOLLOW_UP_STAGE_REMINDED":
+      return FollowUpStage.FOLLOW_UP_STAGE_REMINDED;
+    case 3:
+    case "FOLLOW_UP_STAGE_OVERDUE":
+      return FollowUpStage.FOLLOW_UP_STAGE_OVERDUE;
+    case 4:
+    case "FOLLOW_UP_STAGE_DONE":
+      return FollowUpStage.FOLLOW_UP_STAGE_DONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FollowUpStage.UNRECOGNIZED;
+  }
+}
+
+export function followUpStageToJSON(object: FollowUpStage): string {
+  switch (object) {
+    case FollowUpStage.FOLLOW_UP_STAGE_UNSPECIFIED:
+      return "FOLLOW_UP_STAGE_UNSPECIFIED";
+    case FollowUpStage.FOLLOW_UP_STAGE_PENDING:
+      return "FOLLOW_UP_STAGE_PENDING";
+    case FollowUpStage.FOLLOW_UP_STAGE_REMINDED:
+      return "FOLLOW_UP_STAGE_REMINDED";
+    case FollowUpStage.FOLLOW_UP_STAGE_OVERDUE:
+      return "FOLLOW_UP_STAGE_OVERDUE";
+    case FollowUpStage.FOLLOW_UP_STAGE_DONE:
+      return "FOLLOW_UP_STAGE_DONE";
+    case FollowUpStage.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Referral is the current state of one referral. */
 export interface Referral {
   /** Referral id (UUID). */
@@ -114,7 +177,28 @@ export interface Referral {
    */
   sequence: number;
   /** PII-free bundle, as carried on status events. */
-  disaggregation?: Disaggregation | undefined;
+  disaggregation?:
+    | Disaggregation
+    | undefined;
+  /**
+   * Work after acceptance, as the target's inbox shows it to its own staff (never set on
+   * the referrer's copy, never published with the assignee):
+   * The staff member of the target organisation the referral is assigned to (their
+   * token subject); absent when nobody is.
+   */
+  assigneeActorId?:
+    | string
+    | undefined;
+  /** When it was last assigned. */
+  assignedAt?:
+    | Date
+    | undefined;
+  /**
+   * Follow-up deadline: when an accepted referral should be completed (or reported not
+   * completed), by priority. Unset before acceptance.
+   */
+  followUpDueAt?: Date | undefined;
+  followUpStage?: FollowUpStage | undefined;
 }
 
 /** ReferralTransition is one step of a referral's history. */
@@ -144,6 +228,23 @@ export interface ReferralTransition {
   outcomeCodes: OutcomeCode[];
   /** Set on a transition to REDIRECTED: the child referral created. */
   childReferralId?: string | undefined;
+}
+
+/**
+ * ReferralAssignment is one (re)assignment of a received referral to a staff member of
+ * the target organisation; the history is kept, newest last.
+ */
+export interface ReferralAssignment {
+  referralId: string;
+  /** 1, 2, … per referral. */
+  sequence: number;
+  /** Who it is assigned to now (a staff member's token subject). */
+  assigneeActorId: string;
+  /** Who held it before; empty for the first assignment. */
+  previousAssigneeActorId: string;
+  /** The supervisor who assigned it. */
+  assignedByActorId: string;
+  assignedAt?: Date | undefined;
 }
 
 function createBaseReferral(): Referral {
@@ -177,6 +278,10 @@ function createBaseReferral(): Referral {
     updatedAt: undefined,
     sequence: 0,
     disaggregation: undefined,
+    assigneeActorId: undefined,
+    assignedAt: undefined,
+    followUpDueAt: undefined,
+    followUpStage: undefined,
   };
 }
 
@@ -272,6 +377,18 @@ export const Referral: MessageFns<Referral> = {
     }
     if (message.disaggregation !== undefined) {
       Disaggregation.encode(message.disaggregation, writer.uint32(234).fork()).join();
+    }
+    if (message.assigneeActorId !== undefined) {
+      writer.uint32(242).string(message.assigneeActorId);
+    }
+    if (message.assignedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.assignedAt), writer.uint32(250).fork()).join();
+    }
+    if (message.followUpDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.followUpDueAt), writer.uint32(258).fork()).join();
+    }
+    if (message.followUpStage !== undefined) {
+      writer.uint32(264).int32(message.followUpStage);
     }
     return writer;
   },
@@ -531,6 +648,38 @@ export const Referral: MessageFns<Referral> = {
             message.disaggregation = Disaggregation.decode(reader, reader.uint32());
             continue;
           }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.assigneeActorId = reader.string();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.assignedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.followUpDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 33: {
+            if (tag !== 264) {
+              break;
+            }
+
+            message.followUpStage = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -658,6 +807,26 @@ export const Referral: MessageFns<Referral> = {
         : undefined,
       sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
       disaggregation: isSet(object.disaggregation) ? Disaggregation.fromJSON(object.disaggregation) : undefined,
+      assigneeActorId: isSet(object.assigneeActorId)
+        ? globalThis.String(object.assigneeActorId)
+        : isSet(object.assignee_actor_id)
+        ? globalThis.String(object.assignee_actor_id)
+        : undefined,
+      assignedAt: isSet(object.assignedAt)
+        ? fromJsonTimestamp(object.assignedAt)
+        : isSet(object.assigned_at)
+        ? fromJsonTimestamp(object.assigned_at)
+        : undefined,
+      followUpDueAt: isSet(object.followUpDueAt)
+        ? fromJsonTimestamp(object.followUpDueAt)
+        : isSet(object.follow_up_due_at)
+        ? fromJsonTimestamp(object.follow_up_due_at)
+        : undefined,
+      followUpStage: isSet(object.followUpStage)
+        ? followUpStageFromJSON(object.followUpStage)
+        : isSet(object.follow_up_stage)
+        ? followUpStageFromJSON(object.follow_up_stage)
+        : undefined,
     };
   },
 
@@ -750,6 +919,18 @@ export const Referral: MessageFns<Referral> = {
     if (message.disaggregation !== undefined) {
       obj.disaggregation = Disaggregation.toJSON(message.disaggregation);
     }
+    if (message.assigneeActorId !== undefined) {
+      obj.assigneeActorId = message.assigneeActorId;
+    }
+    if (message.assignedAt !== undefined) {
+      obj.assignedAt = message.assignedAt.toISOString();
+    }
+    if (message.followUpDueAt !== undefined) {
+      obj.followUpDueAt = message.followUpDueAt.toISOString();
+    }
+    if (message.followUpStage !== undefined) {
+      obj.followUpStage = followUpStageToJSON(message.followUpStage);
+    }
     return obj;
   },
 
@@ -793,6 +974,10 @@ export const Referral: MessageFns<Referral> = {
     message.disaggregation = (object.disaggregation !== undefined && object.disaggregation !== null)
       ? Disaggregation.fromPartial(object.disaggregation)
       : undefined;
+    message.assigneeActorId = object.assigneeActorId ?? undefined;
+    message.assignedAt = object.assignedAt ?? undefined;
+    message.followUpDueAt = object.followUpDueAt ?? undefined;
+    message.followUpStage = object.followUpStage ?? undefined;
     return message;
   },
 };
@@ -1126,6 +1311,182 @@ export const ReferralTransition: MessageFns<ReferralTransition> = {
     message.redirectReason = object.redirectReason ?? 0;
     message.outcomeCodes = object.outcomeCodes?.map((e) => e) || [];
     message.childReferralId = object.childReferralId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReferralAssignment(): ReferralAssignment {
+  return {
+    referralId: "",
+    sequence: 0,
+    assigneeActorId: "",
+    previousAssigneeActorId: "",
+    assignedByActorId: "",
+    assignedAt: undefined,
+  };
+}
+
+export const ReferralAssignment: MessageFns<ReferralAssignment> = {
+  encode(message: ReferralAssignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(16).uint64(message.sequence);
+    }
+    if (message.assigneeActorId !== "") {
+      writer.uint32(26).string(message.assigneeActorId);
+    }
+    if (message.previousAssigneeActorId !== "") {
+      writer.uint32(34).string(message.previousAssigneeActorId);
+    }
+    if (message.assignedByActorId !== "") {
+      writer.uint32(42).string(message.assignedByActorId);
+    }
+    if (message.assignedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.assignedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferralAssignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferralAssignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assigneeActorId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousAssigneeActorId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.assignedByActorId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.assignedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferralAssignment {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
+      assigneeActorId: isSet(object.assigneeActorId)
+        ? globalThis.String(object.assigneeActorId)
+        : isSet(object.assignee_actor_id)
+        ? globalThis.String(object.assignee_actor_id)
+        : "",
+      previousAssigneeActorId: isSet(object.previousAssigneeActorId)
+        ? globalThis.String(object.previousAssigneeActorId)
+        : isSet(object.previous_assignee_actor_id)
+        ? globalThis.String(object.previous_assignee_actor_id)
+        : "",
+      assignedByActorId: isSet(object.assignedByActorId)
+        ? globalThis.String(object.assignedByActorId)
+        : isSet(object.assigned_by_actor_id)
+        ? globalThis.String(object.assigned_by_actor_id)
+        : "",
+      assignedAt: isSet(object.assignedAt)
+        ? fromJsonTimestamp(object.assignedAt)
+        : isSet(object.assigned_at)
+        ? fromJsonTimestamp(object.assigned_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReferralAssignment): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
+    if (message.assigneeActorId !== "") {
+      obj.assigneeActorId = message.assigneeActorId;
+    }
+    if (message.previousAssigneeActorId !== "") {
+      obj.previousAssigneeActorId = message.previousAssigneeActorId;
+    }
+    if (message.assignedByActorId !== "") {
+      obj.assignedByActorId = message.assignedByActorId;
+    }
+    if (message.assignedAt !== undefined) {
+      obj.assignedAt = message.assignedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferralAssignment>): ReferralAssignment {
+    return ReferralAssignment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferralAssignment>): ReferralAssignment {
+    const message = createBaseReferralAssignment();
+    message.referralId = object.referralId ?? "";
+    message.sequence = object.sequence ?? 0;
+    message.assigneeActorId = object.assigneeActorId ?? "";
+    message.previousAssigneeActorId = object.previousAssigneeActorId ?? "";
+    message.assignedByActorId = object.assignedByActorId ?? "";
+    message.assignedAt = object.assignedAt ?? undefined;
     return message;
   },
 };
