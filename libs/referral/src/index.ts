@@ -11,6 +11,7 @@ export {
   ParentReferralClosedError,
   REFERRAL_ERRORS,
   ReferralNotFoundError,
+  RestrictedDataRefusedError,
 } from "./errors.js";
 export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 export {

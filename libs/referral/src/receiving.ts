@@ -55,7 +55,13 @@ export function receivingServiceParts(
     async findTarget(organisationId) {
       const organisation = await directory.organisation(organisationId);
       if (!organisation?.active) return undefined;
-      return { organisationId, partnerKind: organisation.partnerKind, displayName: organisation.name };
+      const offerings = await directory.offerings({ organisationId, activeOnly: true });
+      return {
+        organisationId,
+        partnerKind: organisation.partnerKind,
+        displayName: organisation.name,
+        offeredServiceTypes: [...new Set(offerings.map((o) => o.serviceType))],
+      };
     },
   });
   return { lifecycle, directory, grpc: [inbox], consumers, workers: [timers] };

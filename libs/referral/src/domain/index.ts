@@ -71,6 +71,15 @@ export {
   withholdSensitiveSections,
 } from "./package-sections.js";
 export {
+  isRestrictedCategory,
+  PARTNER_KINDS_WITHOUT_RESTRICTED_DATA,
+  RESTRICTED_CATEGORY_SERVICE,
+  RESTRICTED_DATA_CATEGORIES,
+  type RestrictedDataProblem,
+  type RestrictedDataProblemKind,
+  restrictedDataProblems,
+} from "./restricted-categories.js";
+export {
   AWAITING_ANSWER_STATUSES,
   isAwaitingAnswer,
   isTerminal,

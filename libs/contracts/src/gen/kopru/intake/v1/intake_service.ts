@@ -391,8 +391,16 @@ export interface GetReferralRequest {
 
 /** GetReferralResponse returns the referral and the package sent. */
 export interface GetReferralResponse {
-  referral?: Referral | undefined;
+  referral?:
+    | Referral
+    | undefined;
+  /**
+   * The package as sent. Its GBV and child-protection sections are returned only to staff
+   * with the protection-restricted role; for anyone else they are absent and listed in
+   * withheld_data_categories.
+   */
   referralPackage?: ReferralPackage | undefined;
+  withheldDataCategories: DataCategory[];
 }
 
 /** ListReferralsRequest filters referrals made by an organisation. Empty lists = all. */
@@ -3412,7 +3420,7 @@ export const GetReferralRequest: MessageFns<GetReferralRequest> = {
 };
 
 function createBaseGetReferralResponse(): GetReferralResponse {
-  return { referral: undefined, referralPackage: undefined };
+  return { referral: undefined, referralPackage: undefined, withheldDataCategories: [] };
 }
 
 export const GetReferralResponse: MessageFns<GetReferralResponse> = {
@@ -3422,6 +3430,13 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
     }
     if (message.referralPackage !== undefined) {
       ReferralPackage.encode(message.referralPackage, writer.uint32(18).fork()).join();
+    }
+    if (message.withheldDataCategories.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.withheldDataCategories) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -3455,6 +3470,24 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
             message.referralPackage = ReferralPackage.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag === 24) {
+              message.withheldDataCategories.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.withheldDataCategories.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3475,6 +3508,11 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
         : isSet(object.referral_package)
         ? ReferralPackage.fromJSON(object.referral_package)
         : undefined,
+      withheldDataCategories: globalThis.Array.isArray(object?.withheldDataCategories)
+        ? object.withheldDataCategories.map((e: any) => dataCategoryFromJSON(e))
+        : globalThis.Array.isArray(object?.withheld_data_categories)
+        ? object.withheld_data_categories.map((e: any) => dataCategoryFromJSON(e))
+        : [],
     };
   },
 
@@ -3485,6 +3523,9 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
     }
     if (message.referralPackage !== undefined) {
       obj.referralPackage = ReferralPackage.toJSON(message.referralPackage);
+    }
+    if (message.withheldDataCategories?.length) {
+      obj.withheldDataCategories = message.withheldDataCategories.map((e) => dataCategoryToJSON(e));
     }
     return obj;
   },
@@ -3500,6 +3541,7 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
     message.referralPackage = (object.referralPackage !== undefined && object.referralPackage !== null)
       ? ReferralPackage.fromPartial(object.referralPackage)
       : undefined;
+    message.withheldDataCategories = object.withheldDataCategories?.map((e) => e) || [];
     return message;
   },
 };
