@@ -104,7 +104,9 @@ function screenedSections(request: ScreenNeedsRequest): Partial<ScreeningRecord>
   const sections: Partial<ScreeningRecord> = {};
   if (protection) sections.protection = { ...protection, concernsSummary: text(protection.concernsSummary) };
   if (gbv) sections.gbv = { ...gbv, survivorCentredNotes: text(gbv.survivorCentredNotes) };
-  if (childProtection) sections.childProtection = { ...childProtection };
+  if (childProtection) {
+    sections.childProtection = { ...childProtection, concernsSummary: text(childProtection.concernsSummary) };
+  }
   if (health) sections.health = { ...health, conditionsSummary: text(health.conditionsSummary) };
   if (mhpss) sections.mhpss = { ...mhpss, priorSupportSummary: text(mhpss.priorSupportSummary) };
   if (financial) {

@@ -268,7 +268,9 @@ function screeningSections(v: RequestValidator, request: ScreenNeedsRequest): vo
       .maxLength(gbv.survivorCentredNotes, MAX_TEXT, "gbv.survivor_centred_notes");
   }
   if (childProtection) {
-    v.enumList(childProtection.concerns, ChildProtectionConcern, "child_protection.concerns", { min: 1 });
+    v.enumList(childProtection.concerns, ChildProtectionConcern, "child_protection.concerns", {
+      min: 1,
+    }).maxLength(childProtection.concernsSummary, MAX_TEXT, "child_protection.concerns_summary");
   }
   if (health) {
     v.check(

@@ -563,7 +563,14 @@ export interface ChildProtectionSection {
     | boolean
     | undefined;
   /** Whether a best interests assessment (BIA) has been done. */
-  bestInterestsAssessmentDone?: boolean | undefined;
+  bestInterestsAssessmentDone?:
+    | boolean
+    | undefined;
+  /**
+   * Short free-text summary of the concerns, as the child and caregiver agreed to share.
+   * PII-bearing. Never names an alleged perpetrator.
+   */
+  concernsSummary?: string | undefined;
 }
 
 /** HealthSection (DATA_CATEGORY_HEALTH). SENSITIVE (special category data under KVKK). */
@@ -2685,7 +2692,12 @@ export const GbvSection: MessageFns<GbvSection> = {
 };
 
 function createBaseChildProtectionSection(): ChildProtectionSection {
-  return { concerns: [], caregiverPresent: undefined, bestInterestsAssessmentDone: undefined };
+  return {
+    concerns: [],
+    caregiverPresent: undefined,
+    bestInterestsAssessmentDone: undefined,
+    concernsSummary: undefined,
+  };
 }
 
 export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
@@ -2702,6 +2714,9 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
     }
     if (message.bestInterestsAssessmentDone !== undefined) {
       writer.uint32(24).bool(message.bestInterestsAssessmentDone);
+    }
+    if (message.concernsSummary !== undefined) {
+      writer.uint32(34).string(message.concernsSummary);
     }
     return writer;
   },
@@ -2753,6 +2768,14 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
             message.bestInterestsAssessmentDone = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.concernsSummary = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2780,6 +2803,11 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
         : isSet(object.best_interests_assessment_done)
         ? globalThis.Boolean(object.best_interests_assessment_done)
         : undefined,
+      concernsSummary: isSet(object.concernsSummary)
+        ? globalThis.String(object.concernsSummary)
+        : isSet(object.concerns_summary)
+        ? globalThis.String(object.concerns_summary)
+        : undefined,
     };
   },
 
@@ -2794,6 +2822,9 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
     if (message.bestInterestsAssessmentDone !== undefined) {
       obj.bestInterestsAssessmentDone = message.bestInterestsAssessmentDone;
     }
+    if (message.concernsSummary !== undefined) {
+      obj.concernsSummary = message.concernsSummary;
+    }
     return obj;
   },
 
@@ -2805,6 +2836,7 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
     message.concerns = object.concerns?.map((e) => e) || [];
     message.caregiverPresent = object.caregiverPresent ?? undefined;
     message.bestInterestsAssessmentDone = object.bestInterestsAssessmentDone ?? undefined;
+    message.concernsSummary = object.concernsSummary ?? undefined;
     return message;
   },
 };
