@@ -248,6 +248,47 @@ describe("GBV and child-protection referrals across the network", () => {
     },
   );
 
+  it("lets the protection partner pass GBV or child-protection data on to neither a municipality nor a community centre", async () => {
+    const referralId = referrals.SERVICE_TYPE_GBV_CASE_MANAGEMENT ?? "";
+    expect(referralId).not.toBe("");
+    for (const target of [o.mmccGaziantep, o.centre]) {
+      const redirected = await api.call(
+        "protection",
+        R,
+        "RedirectReferral",
+        {
+          requestId: randomUUID(),
+          referralId,
+          targetOrganisationId: target,
+          serviceType: "SERVICE_TYPE_GBV_CASE_MANAGEMENT",
+          reason: "REDIRECT_REASON_NO_CAPACITY",
+          consentId,
+        },
+        protRestricted(),
+      );
+      expect(codeName(redirected), `redirect to ${target}`).toBe("FAILED_PRECONDITION");
+      expect(redirected.ok ? "" : redirected.details).toMatch(/never receive it/);
+      const onward = await api.call(
+        "protection",
+        R,
+        "MakeOnwardReferral",
+        {
+          requestId: randomUUID(),
+          parentReferralId: referrals.SERVICE_TYPE_CHILD_PROTECTION_CASE_MANAGEMENT ?? "",
+          targetOrganisationId: target,
+          serviceType: "SERVICE_TYPE_CHILD_PROTECTION_CASE_MANAGEMENT",
+          priority: "PRIORITY_HIGH",
+          purpose: "PURPOSE_SERVICE_PROVISION",
+          consentId,
+          reasonForReferral: "Should never be sent (synthetic).",
+        },
+        protRestricted(),
+      );
+      expect(codeName(onward), `onward to ${target}`).toBe("FAILED_PRECONDITION");
+      expect(onward.ok ? "" : onward.details).toMatch(/never receive it/);
+    }
+  });
+
   it("leaves no GBV or child-protection canary anywhere but intake and the protection partner", async () => {
     // Let the status events of the referrals reach coordination first.
     await waitFor(
