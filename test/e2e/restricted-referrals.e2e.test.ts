@@ -1,6 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
+import { GbvIncidentType, RiskLevel } from "@kopru/contracts/common/v1/needs";
+import { ActorKind } from "@kopru/contracts/common/v1/refs";
+import {
+  DataCategory,
+  PartnerKind,
+  Priority,
+  Purpose,
+  ReferralOrigin,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
+import { presentDataCategories } from "@kopru/referral/domain";
+import { publishReferral } from "@kopru/referral/testkit";
 import type { ClientCaller } from "@kopru/service-kit";
 import { connectNats, waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +50,8 @@ let api: RawApi;
 let o: Organisations;
 const GBV_NOTE = canary();
 const CP_NOTE = canary();
+/** Only in packages published straight to the bus, addressed to a municipality and a community centre. */
+const ARRIVAL_NOTE = canary();
 
 const ngoCaseworker = () => staff(o.ngo, "ngo-caseworker", "caseworker");
 const ngoRestricted = () => staff(o.ngo, "ngo-gbv-focal-point", "caseworker", "protection-restricted");
@@ -288,6 +303,65 @@ describe("GBV and child-protection referrals across the network", () => {
       expect(onward.ok ? "" : onward.details).toMatch(/never receive it/);
     }
   });
+
+  it.each([
+    ["municipality", () => o.mmccGaziantep],
+    ["community-centre", () => o.centre],
+  ] as const)(
+    "drops GBV and child-protection sections a sender put in anyway, on arrival at the %s",
+    async (host, target) => {
+      const referralId = randomUUID();
+      const pkg = ReferralPackage.fromPartial({
+        referralId,
+        rootReferralId: referralId,
+        origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
+        beneficiaryRef: `ben-${randomUUID()}`,
+        referrer: { organisationId: o.ngo, displayName: "Hayat (test)" },
+        target: { organisationId: target() },
+        serviceType: ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
+        priority: Priority.PRIORITY_HIGH,
+        purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+        consentId: randomUUID(),
+        consentExpiresAt: new Date(Date.now() + 365 * 86_400_000),
+        consentScope: {
+          organisationIds: [],
+          partnerKinds: [PartnerKind.PARTNER_KIND_MUNICIPALITY, PartnerKind.PARTNER_KIND_COMMUNITY_CENTRE],
+          purposes: [Purpose.PURPOSE_SERVICE_PROVISION],
+          dataCategories: [
+            DataCategory.DATA_CATEGORY_IDENTITY,
+            DataCategory.DATA_CATEGORY_CONTACT,
+            DataCategory.DATA_CATEGORY_DEMOGRAPHICS,
+            DataCategory.DATA_CATEGORY_PROTECTION,
+            DataCategory.DATA_CATEGORY_GBV,
+          ],
+        },
+        requestedBy: { kind: ActorKind.ACTOR_KIND_STAFF, organisationId: o.ngo, actorId: "ngo-caseworker" },
+        requestedAt: new Date(),
+        reasonForReferral: "A misbehaving sender (synthetic).",
+        identity: { givenName: "Hala", familyName: "Synthetic" },
+        contact: { safeToContact: false, preferredLanguage: "ar" },
+        demographics: { birthYear: 1994, nationality: "SY" },
+        protection: { riskLevel: RiskLevel.RISK_LEVEL_HIGH, concerns: [] },
+        gbv: {
+          incidentType: GbvIncidentType.GBV_INCIDENT_TYPE_PHYSICAL_ASSAULT,
+          survivorCentredNotes: ARRIVAL_NOTE,
+        },
+      });
+      const nats = await connectNats(network.natsAs("intake"));
+      try {
+        await publishReferral(nats, { ...pkg, sharedDataCategories: presentDataCategories(pkg) });
+      } finally {
+        await nats.close();
+      }
+      const reader = staff(target(), `${host}-caseworker`, "caseworker", "protection-restricted");
+      await waitForInbox(api, host, referralId, reader);
+      const seen = await api.call(host, R, "GetReferral", { referralId }, reader);
+      expect(codeName(seen)).toBe("OK");
+      expect(text(seen)).not.toContain(ARRIVAL_NOTE);
+      expect((seen.ok ? (seen.response.referralPackage as JsonObject) : {}).gbv).toBeUndefined();
+      expect(await findPersonalData(network.database(host).url, [ARRIVAL_NOTE])).toEqual([]);
+    },
+  );
 
   it("leaves no GBV or child-protection canary anywhere but intake and the protection partner", async () => {
     // Let the status events of the referrals reach coordination first.

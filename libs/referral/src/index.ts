@@ -1,5 +1,6 @@
 export {
   deadlineTimerHandler,
+  type ReceivingOptions,
   receivingConsumers,
   referrerOutcomeConsumer,
   referrerStatusConsumer,

@@ -3,7 +3,7 @@ import { DirectoryReplica, directoryReplicaConsumer } from "@kopru/directory";
 import type { GrpcServiceBinding, ServiceConfig, ServiceContext, Worker } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import { TimerWorker } from "@kopru/timers";
-import { deadlineTimerHandler, receivingConsumers } from "./consumers.js";
+import { deadlineTimerHandler, type ReceivingOptions, receivingConsumers } from "./consumers.js";
 import { referralInboxBinding } from "./inbox-grpc.js";
 import { type Acting, DEADLINE_TIMER, ReferralLifecycle } from "./lifecycle.js";
 import type { ReferralRecord } from "./store.js";
@@ -27,7 +27,7 @@ export function receivingServiceParts(
   options: {
     organisations: readonly string[];
     onAccepted?: (tx: Sql, record: ReferralRecord, acting: Acting) => Promise<void>;
-  },
+  } & ReceivingOptions,
 ): ReceivingParts {
   const { db, js, jsm, logger, clock, relay, name } = context;
   const lifecycle = new ReferralLifecycle({ organisationId: "", service: name }, clock);
@@ -35,7 +35,11 @@ export function receivingServiceParts(
   const base = { db, js, jsm, logger };
   const consumers = [
     directoryReplicaConsumer(name, base),
-    ...options.organisations.flatMap((org) => receivingConsumers(name, org, lifecycle, base)),
+    ...options.organisations.flatMap((org) =>
+      receivingConsumers(name, org, lifecycle, base, {
+        acceptsRestrictedData: options.acceptsRestrictedData,
+      }),
+    ),
   ];
   const timers = new TimerWorker({
     db,

@@ -78,6 +78,7 @@ export {
   type RestrictedDataProblem,
   type RestrictedDataProblemKind,
   restrictedDataProblems,
+  withoutRestrictedSections,
 } from "./restricted-categories.js";
 export {
   AWAITING_ANSWER_STATUSES,

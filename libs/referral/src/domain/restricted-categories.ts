@@ -1,4 +1,6 @@
 import { DataCategory, PartnerKind, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import { minimiseSections, presentDataCategories } from "./package-sections.js";
 
 /**
  * The restricted categories (GBV, child protection): stricter than the other sensitive ones. Each
@@ -70,4 +72,18 @@ export function restrictedDataProblems(
       problems.push({ category, kind: "not_offered" });
   }
   return problems;
+}
+
+/**
+ * The package without its GBV and child-protection sections (and `sharedDataCategories` saying so):
+ * what a service that never holds them (municipality, community centre) keeps of a package that
+ * arrives with them anyway.
+ */
+export function withoutRestrictedSections<T extends Partial<ReferralPackage>>(pkg: T): T {
+  const present = presentDataCategories(pkg);
+  if (!present.some(isRestrictedCategory)) return pkg;
+  return minimiseSections(
+    pkg,
+    present.filter((c) => !isRestrictedCategory(c)),
+  );
 }
