@@ -6,6 +6,7 @@ import {
   RESTRICTED_CATEGORY_SERVICE,
   RESTRICTED_DATA_CATEGORIES,
   restrictedDataProblems,
+  withoutRestrictedSections,
 } from "./restricted-categories.js";
 
 const { DATA_CATEGORY_GBV: GBV, DATA_CATEGORY_CHILD_PROTECTION: CP } = DataCategory;
@@ -94,5 +95,26 @@ describe("restricted categories (GBV, child protection)", () => {
         targetPartnerKind: PartnerKind.PARTNER_KIND_MUNICIPALITY,
       }),
     ).toEqual([]);
+  });
+});
+
+describe("withoutRestrictedSections", () => {
+  it("drops the GBV and child-protection sections and says so in sharedDataCategories", () => {
+    const pkg = {
+      identity: { givenName: "A", familyName: "Synthetic" },
+      health: { conditionsSummary: "kept" },
+      gbv: { incidentType: 1, timeSinceIncident: 0, survivorCentredNotes: "dropped" },
+      childProtection: { concerns: [1] },
+      languageNeeds: { preferredLanguage: "ar", interpreterNeeded: false },
+    };
+    const kept = withoutRestrictedSections(pkg);
+    expect(kept.gbv).toBeUndefined();
+    expect(kept.childProtection).toBeUndefined();
+    expect(kept.health?.conditionsSummary).toBe("kept");
+    expect(kept.languageNeeds?.preferredLanguage).toBe("ar");
+    expect(kept.sharedDataCategories).toEqual([
+      DataCategory.DATA_CATEGORY_IDENTITY,
+      DataCategory.DATA_CATEGORY_HEALTH,
+    ]);
   });
 });
