@@ -8,9 +8,14 @@ import {
 } from "@kopru/contracts/common/v1/needs";
 import type { NeedsScreening } from "@kopru/contracts/intake/v1/beneficiary";
 import type { ScreenNeedsRequest } from "@kopru/contracts/intake/v1/intake_service";
-import { DocumentType, PaymentChannel, SchoolEnrolmentStatus } from "@kopru/contracts/referral/v1/package";
+import {
+  DocumentType,
+  PaymentChannel,
+  type ReferralPackage,
+  SchoolEnrolmentStatus,
+} from "@kopru/contracts/referral/v1/package";
 import type { Command } from "commander";
-import { parseEnum, parseEnumList } from "./enums.js";
+import { enumName, type ProtoEnum, parseEnum, parseEnumList } from "./enums.js";
 import { integer } from "./requests.js";
 
 // `needs screen` options for the sections some data contracts require (protection, GBV, child
@@ -188,4 +193,110 @@ export function screenedSectionNames(s: NeedsScreening): string | undefined {
     .filter(([, section]) => section !== undefined)
     .map(([name]) => name);
   return present.length > 0 ? present.join(", ") : undefined;
+}
+
+/**
+ * The package lines for the sections some data contracts require and for the language needs, in the
+ * `fields` shape, for `inbox show` (and anywhere a package is printed). Restricted sections appear only
+ * when the server returned them (it withholds them from anyone without the restricted role).
+ */
+export function packageSectionLines(p: ReferralPackage): [string, string | undefined][] {
+  const e = SECTION_ENUMS;
+  const name = enumName;
+  const list = (enumObject: ProtoEnum, values: readonly number[]) =>
+    values.map((v) => enumName(enumObject, v)).join(", ");
+  const yes = (label: string, value: boolean | undefined) => (value ? label : undefined);
+  const join = (...parts: (string | undefined)[]) => parts.filter((x) => x).join("; ") || undefined;
+  const l = p.languageNeeds;
+  return [
+    [
+      "language needs",
+      l
+        ? `${l.preferredLanguage || "?"}${l.interpreterNeeded ? ` (interpreter: ${l.interpreterLanguage ?? "yes"})` : ""}`
+        : undefined,
+    ],
+    [
+      "document",
+      p.legalStatus?.documentType
+        ? join(
+            name(e.document, p.legalStatus.documentType),
+            p.legalStatus.documentNumber,
+            p.legalStatus.registrationProvinceCode || undefined,
+          )
+        : undefined,
+    ],
+    [
+      "protection",
+      p.protection
+        ? join(
+            name(e.risk, p.protection.riskLevel),
+            list(e.protectionConcern, p.protection.concerns),
+            p.protection.concernsSummary,
+          )
+        : undefined,
+    ],
+    [
+      "GBV (restricted)",
+      p.gbv
+        ? join(
+            name(e.gbvIncident, p.gbv.incidentType),
+            p.gbv.timeSinceIncident ? name(e.timeSinceIncident, p.gbv.timeSinceIncident) : undefined,
+            yes("IMMEDIATE SAFETY RISK", p.gbv.immediateSafetyRisk),
+            p.gbv.survivorCentredNotes,
+          )
+        : undefined,
+    ],
+    [
+      "child protection (restricted)",
+      p.childProtection
+        ? join(
+            list(e.childProtectionConcern, p.childProtection.concerns),
+            yes("caregiver present", p.childProtection.caregiverPresent),
+            yes("BIA done", p.childProtection.bestInterestsAssessmentDone),
+            p.childProtection.concernsSummary,
+          )
+        : undefined,
+    ],
+    [
+      "health",
+      p.health
+        ? join(
+            yes("URGENT", p.health.urgentMedicalNeed),
+            yes("pregnant", p.health.pregnant),
+            p.health.conditionsSummary,
+          )
+        : undefined,
+    ],
+    [
+      "MHPSS",
+      p.mhpss
+        ? join(
+            name(e.distress, p.mhpss.distressLevel),
+            yes("prior support", p.mhpss.priorSupportReceived),
+            p.mhpss.priorSupportSummary,
+          )
+        : undefined,
+    ],
+    [
+      "payment",
+      p.financial
+        ? join(
+            name(e.paymentChannel, p.financial.paymentChannel),
+            p.financial.accountHolderName,
+            p.financial.accountReference,
+          )
+        : undefined,
+    ],
+    [
+      "education",
+      p.education
+        ? join(
+            name(e.school, p.education.enrolmentStatus),
+            p.education.grade ? `grade ${p.education.grade}` : undefined,
+            p.education.schoolName,
+            yes("needs school transport", p.education.needsSchoolTransport),
+          )
+        : undefined,
+    ],
+  ];
 }

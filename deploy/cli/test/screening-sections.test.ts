@@ -1,8 +1,13 @@
 import { ChildProtectionConcern, GbvIncidentType, RiskLevel } from "@kopru/contracts/common/v1/needs";
-import { DocumentType, PaymentChannel, SchoolEnrolmentStatus } from "@kopru/contracts/referral/v1/package";
+import {
+  DocumentType,
+  PaymentChannel,
+  type ReferralPackage,
+  SchoolEnrolmentStatus,
+} from "@kopru/contracts/referral/v1/package";
 import { describe, expect, it } from "vitest";
 import { CliUsageError } from "../src/errors.js";
-import { screeningSections } from "../src/screening-sections.js";
+import { packageSectionLines, screeningSections } from "../src/screening-sections.js";
 
 describe("needs screen: the sections data contracts require", () => {
   it("sends no section when none of its options is given", () => {
@@ -54,5 +59,26 @@ describe("needs screen: the sections data contracts require", () => {
   it("refuses unknown choices and out-of-range numbers before anything is sent", () => {
     expect(() => screeningSections({ gbvIncident: "unknown_kind" })).toThrow(/--gbv-incident/);
     expect(() => screeningSections({ grade: "13" })).toThrow(CliUsageError);
+  });
+});
+
+describe("package lines for the sections and the language needs", () => {
+  it("prints what the package holds and nothing for sections it lacks", () => {
+    const lines = new Map(
+      packageSectionLines({
+        languageNeeds: { preferredLanguage: "ku", interpreterNeeded: true, interpreterLanguage: "ku" },
+        gbv: {
+          incidentType: GbvIncidentType.GBV_INCIDENT_TYPE_PHYSICAL_ASSAULT,
+          timeSinceIncident: 0,
+          immediateSafetyRisk: true,
+        },
+        education: { enrolmentStatus: SchoolEnrolmentStatus.SCHOOL_ENROLMENT_STATUS_ENROLLED, grade: 3 },
+      } as ReferralPackage),
+    );
+    expect(lines.get("language needs")).toBe("ku (interpreter: ku)");
+    expect(lines.get("GBV (restricted)")).toBe("physical_assault; IMMEDIATE SAFETY RISK");
+    expect(lines.get("education")).toBe("enrolled; grade 3");
+    expect(lines.get("health")).toBeUndefined();
+    expect(lines.get("child protection (restricted)")).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { DataCategory, PartnerKind, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { describe, expect, it } from "vitest";
 import { type ContractedServiceType, SERVICE_DATA_CONTRACTS } from "./data-contracts.js";
 import {
@@ -100,7 +101,7 @@ describe("restricted categories (GBV, child protection)", () => {
 
 describe("withoutRestrictedSections", () => {
   it("drops the GBV and child-protection sections and says so in sharedDataCategories", () => {
-    const pkg = {
+    const pkg: Partial<ReferralPackage> = {
       identity: { givenName: "A", familyName: "Synthetic" },
       health: { conditionsSummary: "kept" },
       gbv: { incidentType: 1, timeSinceIncident: 0, survivorCentredNotes: "dropped" },
