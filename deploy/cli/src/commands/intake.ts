@@ -375,6 +375,12 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
           response.referral
             ? referralFields(response.referral, io.now(), [
                 ["shared data", shared ? names(ENUMS.dataCategory, shared) : undefined],
+                [
+                  "withheld from you",
+                  response.withheldDataCategories.length > 0
+                    ? names(ENUMS.dataCategory, response.withheldDataCategories)
+                    : undefined,
+                ],
               ])
             : "(no referral)",
         ];
