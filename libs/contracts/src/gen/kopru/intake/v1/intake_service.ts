@@ -235,10 +235,12 @@ export interface ScreenNeedsRequest {
     | undefined;
   /**
    * The sections below fill the package sections of the same name, which some data
-   * contracts require (see libs/referral data-contracts.ts). Each is absent = not asked;
-   * a section given replaces nothing else (a screening is a whole new record). Every one is
-   * PII-bearing and stays in intake; a package carries one only when the service type's
-   * data contract lists its category and the consent names it.
+   * contracts require (see libs/referral data-contracts.ts). Absent = not asked. A screening
+   * is a whole new record: later referrals use the latest screening only, so a section not
+   * given again is no longer sent. Every one is PII-bearing and stays in intake; a package
+   * carries one only when the service type's data contract lists its category and the
+   * consent names it. A section given must carry its key field (e.g. gbv.incident_type),
+   * otherwise INVALID_ARGUMENT naming it.
    *
    * Protection risk (protection services, GBV case management).
    */
