@@ -132,8 +132,8 @@ describe("protection: restricted sections and cases only for protection-restrict
       },
     });
     // A referrer's outbox relay publishes the package, with intake's NATS user (which may address a
-    // referral to any organisation): intake holds no GBV data, so none of its own referrals could
-    // carry a GBV section.
+    // referral to any organisation). Referrals screened and sent through intake are covered by
+    // restricted-referrals.e2e.test.ts; this one fixes the package's exact contents.
     const nats = await connectNats(network.natsAs("intake"));
     try {
       await publishReferral(nats, { ...pkg, sharedDataCategories: presentDataCategories(pkg) });

@@ -83,6 +83,11 @@ export interface ReceivingServiceDefinition<S extends z.ZodObject> {
   migrations: MigrationSource;
   /** The service's own errors. */
   errors: ErrorDeclarations;
+  /**
+   * False for services whose organisations never hold GBV or child-protection data (municipalities,
+   * community centres): those sections are dropped from received packages. Default true.
+   */
+  acceptsRestrictedData?: boolean;
   build(
     context: ServiceContext<z.output<S> & ReceivingConfig>,
     receiving: ReceivingParts,
@@ -127,6 +132,7 @@ export function receivingServiceSpec<S extends z.ZodObject>(
       const fromOptions = options.staffDirectory?.(context);
       const receiving = receivingServiceParts(context, {
         organisations: context.config.HOSTED_ORGANISATIONS,
+        acceptsRestrictedData: definition.acceptsRestrictedData,
         onAccepted: async (tx, record, acting) => {
           await domain?.onAccepted?.(tx, record, acting);
         },

@@ -1,9 +1,18 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import type { TimerHandler } from "@kopru/timers";
+import { withoutRestrictedSections } from "./domain/index.js";
 import type { ReferralLifecycle } from "./lifecycle.js";
 
 type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
+
+export interface ReceivingOptions {
+  /**
+   * False for services whose organisations never hold GBV or child-protection data (municipalities,
+   * community centres): those sections are dropped from a package on arrival. Default true.
+   */
+  acceptsRestrictedData?: boolean | undefined;
+}
 
 /**
  * The durable consumers a receiving organisation needs, one set per hosted organisation so that
@@ -16,6 +25,7 @@ export function receivingConsumers(
   organisationId: string,
   lifecycle: ReferralLifecycle,
   base: ConsumerBase,
+  options: ReceivingOptions = {},
 ): EventConsumer[] {
   return [
     new EventConsumer({
@@ -25,6 +35,14 @@ export function receivingConsumers(
       filterSubject: SUBJECTS.requestedFor(organisationId),
       handlers: [
         on(EVENTS.referralRequested, async (tx, event) => {
+          const pkg = event.payload.referralPackage;
+          if (options.acceptsRestrictedData === false && pkg) {
+            // A municipality or community centre never keeps GBV or child-protection data, whatever
+            // a sender put in (senders are refused them: restricted-categories.ts).
+            const payload = { ...event.payload, referralPackage: withoutRestrictedSections(pkg) };
+            await lifecycle.receive(tx, { ...event, payload });
+            return;
+          }
           await lifecycle.receive(tx, event);
         }),
       ],

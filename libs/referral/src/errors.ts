@@ -1,6 +1,6 @@
 import { DataCategory, PartnerKind, Purpose, ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { type ErrorDeclarations, InvalidArgumentError } from "@kopru/service-kit";
-import { type ConsentProblem, REFERRAL_DOMAIN_ERRORS } from "./domain/index.js";
+import { type ConsentProblem, REFERRAL_DOMAIN_ERRORS, type RestrictedDataProblem } from "./domain/index.js";
 
 /**
  * Every failure of the referral library by stable code (the domain's and the sending rules'); a
@@ -17,6 +17,11 @@ export const REFERRAL_ERRORS = {
     grpc: "FAILED_PRECONDITION",
     http: 409,
     title: "The service needs data that cannot be sent",
+  },
+  restricted_data_refused: {
+    grpc: "FAILED_PRECONDITION",
+    http: 409,
+    title: "GBV or child-protection data may not go to this target",
   },
   parent_referral_closed: {
     grpc: "FAILED_PRECONDITION",
@@ -83,6 +88,32 @@ export class DataContractUnmetError extends Error {
     if (notAvailable.length > 0)
       parts.push(`not recorded for this person: ${notAvailable.map(categoryName).join(", ")}`);
     super(`the service needs data that cannot be sent (${parts.join("; ")})`);
+  }
+}
+
+const RESTRICTED_PROBLEM_TEXT: Readonly<Record<RestrictedDataProblem["kind"], string>> = {
+  not_consented: "the consent does not name it",
+  service_type: "the service type is not the one that works with it",
+  partner_kind: "municipalities and community centres never receive it",
+  not_offered: "the target has no directory offering of its service type",
+};
+
+/**
+ * A GBV or child-protection section would go where it may not (restricted-categories.ts): the
+ * referral is refused rather than sent without it, since the service types that take it require it.
+ */
+export class RestrictedDataRefusedError extends Error {
+  override readonly name = "RestrictedDataRefusedError";
+  readonly code: ReferralLibraryErrorCode = "restricted_data_refused";
+  constructor(
+    readonly organisationId: string,
+    readonly problems: readonly RestrictedDataProblem[],
+  ) {
+    super(
+      `restricted data may not go to ${organisationId}: ${problems
+        .map((p) => `${categoryName(p.category)}: ${RESTRICTED_PROBLEM_TEXT[p.kind]}`)
+        .join("; ")}`,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 export {
   consentExpiryTimerHandler,
   deadlineTimerHandler,
+  type ReceivingOptions,
   receivingConsumers,
   referrerOutcomeConsumer,
   referrerStatusConsumer,
@@ -14,6 +15,7 @@ export {
   REFERRAL_ERRORS,
   ReferralClosedForAssignmentError,
   ReferralNotFoundError,
+  RestrictedDataRefusedError,
   StaffDirectoryMissingError,
 } from "./errors.js";
 export { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";

@@ -39,6 +39,7 @@ import {
   presentDataCategories,
   type ReferralState,
   reportOutcome,
+  restrictedDataProblems,
   type StatusChange,
   selectPackageCategories,
   type TransitionActor,
@@ -49,6 +50,7 @@ import {
   DataContractUnmetError,
   ParentReferralClosedError,
   ReferralNotFoundError,
+  RestrictedDataRefusedError,
 } from "./errors.js";
 import {
   ACCEPTED_STATUSES,
@@ -98,6 +100,12 @@ export interface TargetRef {
   organisationId: string;
   partnerKind: PartnerKind;
   displayName?: string | undefined;
+  /**
+   * Service types of the target's directory offerings this referral may be routed to (for intake:
+   * the offering chosen; for a redirect or onward referral: every active offering of the target).
+   * GBV and child-protection sections go only where their own service type is listed here.
+   */
+  offeredServiceTypes?: readonly ServiceType[] | undefined;
 }
 
 /**
@@ -129,6 +137,13 @@ export function preparePackage(input: {
     at: input.at,
   });
   if (!coverage.covered) throw new ConsentRefusedError(input.consent.consentId, coverage.problems);
+  const restricted = restrictedDataProblems(selection.categories, {
+    serviceType: input.serviceType,
+    consentedCategories: input.consent.scope.dataCategories,
+    targetPartnerKind: input.target.partnerKind,
+    offeredServiceTypes: input.target.offeredServiceTypes,
+  });
+  if (restricted.length > 0) throw new RestrictedDataRefusedError(input.target.organisationId, restricted);
   const pkg = minimiseSections(input.source, selection.categories);
   // The consent travels with the package (ids and scope, no personal data) so the target can check
   // its own redirects and onward referrals, and re-check on arrival.

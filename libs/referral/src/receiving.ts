@@ -3,7 +3,12 @@ import { DirectoryReplica, directoryReplicaConsumer } from "@kopru/directory";
 import type { GrpcServiceBinding, ServiceConfig, ServiceContext, Worker } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import { TimerWorker } from "@kopru/timers";
-import { consentExpiryTimerHandler, deadlineTimerHandler, receivingConsumers } from "./consumers.js";
+import {
+  consentExpiryTimerHandler,
+  deadlineTimerHandler,
+  type ReceivingOptions,
+  receivingConsumers,
+} from "./consumers.js";
 import type { FollowUpPolicy } from "./domain/index.js";
 import { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 import { CONSENT_EXPIRY_TIMER, type ReferralEndedHook } from "./late-end.js";
@@ -39,7 +44,7 @@ export function receivingServiceParts(
     /** The colleague check of AssignReferral (see `InboxDependencies.staffDirectory`). */
     staffDirectory?: StaffDirectoryPort | undefined;
     onAssigned?: InboxDependencies["onAssigned"];
-  },
+  } & ReceivingOptions,
 ): ReceivingParts {
   const { db, js, jsm, logger, clock, relay, name } = context;
   const lifecycle = new ReferralLifecycle({ organisationId: "", service: name }, clock, {
@@ -50,7 +55,11 @@ export function receivingServiceParts(
   const base = { db, js, jsm, logger };
   const consumers = [
     directoryReplicaConsumer(name, base),
-    ...options.organisations.flatMap((org) => receivingConsumers(name, org, lifecycle, base)),
+    ...options.organisations.flatMap((org) =>
+      receivingConsumers(name, org, lifecycle, base, {
+        acceptsRestrictedData: options.acceptsRestrictedData,
+      }),
+    ),
   ];
   const timers = new TimerWorker({
     db,
@@ -76,7 +85,13 @@ export function receivingServiceParts(
     async findTarget(organisationId) {
       const organisation = await directory.organisation(organisationId);
       if (!organisation?.active) return undefined;
-      return { organisationId, partnerKind: organisation.partnerKind, displayName: organisation.name };
+      const offerings = await directory.offerings({ organisationId, activeOnly: true });
+      return {
+        organisationId,
+        partnerKind: organisation.partnerKind,
+        displayName: organisation.name,
+        offeredServiceTypes: [...new Set(offerings.map((o) => o.serviceType))],
+      };
     },
   });
   return { lifecycle, directory, grpc: [inbox], consumers, workers: [timers] };

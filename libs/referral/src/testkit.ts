@@ -13,7 +13,7 @@ import {
 } from "@kopru/bus";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
-import type { PartnerKind, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import type { ConsentScope } from "@kopru/contracts/referral/v1/consent";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
@@ -46,7 +46,7 @@ import { timerMigrations } from "@kopru/timers";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import type { z } from "zod";
-import { preparePackage, ReferralLifecycle } from "./lifecycle.js";
+import { preparePackage, ReferralLifecycle, type TargetRef } from "./lifecycle.js";
 import { referralMigrations } from "./store.js";
 
 // Test support shared by the services' integration tests (`@kopru/referral/testkit`; never imported
@@ -253,7 +253,7 @@ export interface Referrer {
   relay: OutboxRelay;
   send(input: {
     source: ReferralPackage;
-    target: { organisationId: string; partnerKind: PartnerKind };
+    target: TargetRef;
     serviceType: ServiceType;
     purpose: Purpose;
     consent: { consentId: string; scope: ConsentScope; expiresAt: Date };

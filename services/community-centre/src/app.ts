@@ -28,6 +28,8 @@ export const spec = receivingServiceSpec({
   envSchema: communityCentreEnv,
   migrations: { name: "community-centre", dir: packageMigrationsDir(import.meta.url) },
   errors: COMMUNITY_CENTRE_ERRORS,
+  // GBV and child-protection data never reach a municipality or community centre (ADR 0014).
+  acceptsRestrictedData: false,
   async build(context, receiving) {
     const organisations = context.config.HOSTED_ORGANISATIONS;
     const deps: CentreDeps = {

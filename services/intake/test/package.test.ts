@@ -9,7 +9,13 @@ import {
   ReferralOrigin,
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
-import { ConsentRefusedError, DataContractUnmetError, preparePackage } from "@kopru/referral";
+import {
+  ConsentRefusedError,
+  DataContractUnmetError,
+  preparePackage,
+  RestrictedDataRefusedError,
+  type TargetRef,
+} from "@kopru/referral";
 import { presentDataCategories } from "@kopru/referral/domain";
 import { describe, expect, it } from "vitest";
 import { categoriesToOffer, uncoveredAsked } from "../src/domain/categories.js";
@@ -161,6 +167,46 @@ describe("minimum necessary for one target", () => {
     expect(() => prepare(source(), noNeeds)).toThrow(/not covered by the consent: needs/);
     expect(() => prepare(source(ServiceType.SERVICE_TYPE_MMCC_COUNSELLING, false))).toThrow(
       /not recorded for this person: needs/,
+    );
+  });
+
+  it("keeps the language needs whatever the contract and consent cut", () => {
+    const narrow = consent({
+      scope: consentScope({ dataCategories: [IDENTITY, CONTACT, DEMOGRAPHICS, NEEDS] }),
+    });
+    const withLanguage = {
+      ...source(),
+      languageNeeds: { preferredLanguage: "fa", interpreterNeeded: true, interpreterLanguage: "fa" },
+    };
+    const { pkg } = prepare(withLanguage, narrow);
+    expect(pkg.languageNeeds).toEqual({
+      preferredLanguage: "fa",
+      interpreterNeeded: true,
+      interpreterLanguage: "fa",
+    });
+  });
+
+  it("refuses GBV data to a municipality even under a consent naming it and a directory entry offering the service", () => {
+    const gbvSource = {
+      ...source(),
+      serviceType: ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
+      protection: { riskLevel: 3, concerns: [] },
+      gbv: { incidentType: GbvIncidentType.GBV_INCIDENT_TYPE_PHYSICAL_ASSAULT, timeSinceIncident: 0 },
+    };
+    const c = consent();
+    const attempt = (target: TargetRef) =>
+      preparePackage({
+        source: gbvSource,
+        consent: { consentId: c.consentId, scope: c.scope ?? consentScope({}), expiresAt: c.expiresAt },
+        target,
+        serviceType: ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
+        purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+        at: NOW,
+      });
+    const offersGbv = [ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT];
+    expect(() => attempt({ ...mmcc, offeredServiceTypes: offersGbv })).toThrow(RestrictedDataRefusedError);
+    expect(() => attempt({ ...mmcc, offeredServiceTypes: offersGbv })).toThrow(
+      /gbv: municipalities and community centres never receive it/,
     );
   });
 

@@ -31,6 +31,8 @@ export const spec = receivingServiceSpec({
   envSchema: municipalityEnv,
   migrations: { name: "municipality", dir: packageMigrationsDir(import.meta.url) },
   errors: MUNICIPALITY_ERRORS,
+  // GBV and child-protection data never reach a municipality or community centre (ADR 0014).
+  acceptsRestrictedData: false,
   async build(context) {
     const organisations = context.config.HOSTED_ORGANISATIONS;
     const deps: MunicipalityDeps = {

@@ -24,6 +24,7 @@ import { fields, names, time } from "../format.js";
 import type { Api, Gateway } from "../grpc.js";
 import { provinceLabel } from "../provinces.js";
 import { date, ENUMS, type InboxOptions, inboxRequest, required } from "../requests.js";
+import { packageSectionLines } from "../screening-sections.js";
 import { assignmentsTable, inboxTable, reasonOf, referralFields } from "../views.js";
 
 /** What a person reading the package needs first; sections absent from the package are skipped. */
@@ -67,6 +68,7 @@ export function packageText(p: ReferralPackage | undefined): string {
     ["vulnerabilities", p.needs ? names(ENUMS.vulnerability, p.needs.vulnerabilities) : undefined],
     ["needs", p.needs?.needsSummary],
     ["disability", p.disability ? enumName(ENUMS.disability, p.disability.status) : undefined],
+    ...packageSectionLines(p),
     ["consent expires", time(p.consentExpiresAt)],
   ]);
 }

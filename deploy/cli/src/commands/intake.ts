@@ -33,6 +33,12 @@ import {
   submitRequest,
   suggestRequest,
 } from "../requests.js";
+import {
+  addScreeningSectionOptions,
+  type SectionOptions,
+  screenedSectionNames,
+  screeningSections,
+} from "../screening-sections.js";
 import { disaggregationText, placesText, referralFields, sentTable, transitionsTable } from "../views.js";
 
 const ROUTING_HELP = "routing, when no --to is given";
@@ -147,6 +153,13 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
               ["services needed", names(ENUMS.serviceType, s.servicesNeeded)],
               ["vulnerabilities", names(ENUMS.vulnerability, s.vulnerabilities)],
               ["disability", enumName(ENUMS.disability, s.disabilityStatus)],
+              ["sections", screenedSectionNames(s)],
+              [
+                "withheld",
+                s.withheldDataCategories.length > 0
+                  ? names(ENUMS.dataCategory, s.withheldDataCategories)
+                  : undefined,
+              ],
               ["screened", time(s.screenedAt)],
             ]),
           );
@@ -228,10 +241,12 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
 
   // ---------------------------------------------------------------- needs
   const needs = program.command("needs").description("needs screening (intake)");
-  needs
+  const screen = needs
     .command("screen")
     .description(
-      "record a needs screening: services needed, vulnerabilities, Washington Group answers, household",
+      "record a needs screening: services needed, vulnerabilities, Washington Group answers, household, " +
+        "and the protection, GBV, child-protection, health, MHPSS, financial, education and document details " +
+        "some services need",
     )
     .requiredOption("--beneficiary <id>", "beneficiary id")
     .option("--service <types>", "services needed, e.g. mmcc_counselling,ecm_cash", collect)
@@ -241,17 +256,19 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
     .option("--household-size <n>", "people in the household, the person included")
     .option("--children <n>", "children under 18 in the household")
     .option("--female-headed", "the household is female-headed")
-    .option("--dependants-with-disability <n>", "household members with a disability who depend on care")
-    .action(async (options: ScreenOptions, command: Command) => {
+    .option("--dependants-with-disability <n>", "household members with a disability who depend on care");
+  addScreeningSectionOptions(screen).action(
+    async (options: ScreenOptions & SectionOptions, command: Command) => {
       const c = ctx(command);
       const response = await c.gateway
         .intake(c.caller())
-        .call("screenNeeds", screenRequest(options, io.newId()));
+        .call("screenNeeds", { ...screenRequest(options, io.newId()), ...screeningSections(options) });
       c.print(ScreenNeedsResponse, response, () => {
         const s = response.screening;
         return `Recorded screening ${s?.screeningId}: needs ${names(ENUMS.serviceType, s?.servicesNeeded)}; disability ${enumName(ENUMS.disability, s?.disabilityStatus)}`;
       });
-    });
+    },
+  );
 
   // ---------------------------------------------------------------- referral (referrer side)
   const referral = program
@@ -359,6 +376,12 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
           response.referral
             ? referralFields(response.referral, io.now(), [
                 ["shared data", shared ? names(ENUMS.dataCategory, shared) : undefined],
+                [
+                  "withheld from you",
+                  response.withheldDataCategories.length > 0
+                    ? names(ENUMS.dataCategory, response.withheldDataCategories)
+                    : undefined,
+                ],
               ])
             : "(no referral)",
         ];

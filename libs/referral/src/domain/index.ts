@@ -79,6 +79,16 @@ export {
   withholdSensitiveSections,
 } from "./package-sections.js";
 export {
+  isRestrictedCategory,
+  PARTNER_KINDS_WITHOUT_RESTRICTED_DATA,
+  RESTRICTED_CATEGORY_SERVICE,
+  RESTRICTED_DATA_CATEGORIES,
+  type RestrictedDataProblem,
+  type RestrictedDataProblemKind,
+  restrictedDataProblems,
+  withoutRestrictedSections,
+} from "./restricted-categories.js";
+export {
   AWAITING_ANSWER_STATUSES,
   isAwaitingAnswer,
   isTerminal,

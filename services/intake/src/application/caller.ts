@@ -1,6 +1,6 @@
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import { tokenCallerOf } from "@kopru/referral";
-import { staffRole } from "@kopru/service-kit/roles";
+import { hasOneOfRoles, ROLES, staffRole } from "@kopru/service-kit/roles";
 import { OrganisationNotServedError } from "../domain/errors.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 
@@ -9,6 +9,8 @@ export interface Principal {
   organisationId: string | undefined;
   actorId: string | undefined;
   role: string | undefined;
+  /** Every role the token grants. */
+  roles?: readonly string[] | undefined;
   subject: string;
   clientId: string;
   via?: string | undefined;
@@ -35,6 +37,9 @@ export async function resolveCaller(
     actor: { kind, organisationId, actorId: principal.actorId ?? "", role },
     acting: { actor: { party: "referrer", kind, organisationId }, actorId: principal.actorId, token },
     token,
+    restrictedAccess:
+      kind === ActorKind.ACTOR_KIND_STAFF &&
+      hasOneOfRoles(principal.roles ?? [], [ROLES.protectionRestricted]),
   };
 }
 

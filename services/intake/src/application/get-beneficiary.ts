@@ -6,7 +6,10 @@ import { ownBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { beneficiaryView, consentView, screeningView } from "./views.js";
 
-/** A person the caller's organisation registered, with every consent and the latest screening. Audited. */
+/**
+ * A person the caller's organisation registered, with every consent and the latest screening (its
+ * GBV and child-protection sections only for the protection-restricted role). Audited.
+ */
 export async function getBeneficiary(
   deps: IntakeDeps,
   caller: Caller,
@@ -27,7 +30,7 @@ export async function getBeneficiary(
     return {
       beneficiary: beneficiaryView(person, latest, deps.clock.now()),
       consents: consents.map(consentView),
-      latestScreening: latest ? screeningView(latest) : undefined,
+      latestScreening: latest ? screeningView(latest, caller.restrictedAccess) : undefined,
     };
   });
 }

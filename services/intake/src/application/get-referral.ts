@@ -2,6 +2,7 @@ import type { GetReferralRequest, GetReferralResponse } from "@kopru/contracts/i
 import { ReferralNotFoundError, type ReferralRecord, referralStore, referralView } from "@kopru/referral";
 import type { Sql } from "@kopru/storage";
 import type { Caller, IntakeDeps } from "./ports.js";
+import { sentPackageView } from "./views.js";
 
 /** A referral the caller's organisation made; anything else is NOT_FOUND. */
 export async function ownReferral(
@@ -16,7 +17,10 @@ export async function ownReferral(
   return record;
 }
 
-/** One referral the caller's organisation made, with the package as sent. The read is audited. */
+/**
+ * One referral the caller's organisation made, with the package as sent (GBV and child-protection
+ * sections only for the protection-restricted role). The read is audited.
+ */
 export async function getReferral(
   deps: IntakeDeps,
   caller: Caller,
@@ -31,6 +35,7 @@ export async function getReferral(
       actorId: caller.actor.actorId || undefined,
       token: caller.token,
     });
-    return { referral: referralView(record), referralPackage: record.package };
+    const { referralPackage, withheld } = sentPackageView(record.package, caller.restrictedAccess);
+    return { referral: referralView(record), referralPackage, withheldDataCategories: withheld };
   });
 }

@@ -19,6 +19,11 @@ export interface Caller {
   acting: Acting;
   /** The verified token's subject and client, for the audit log; absent when intake acts by itself. */
   token?: TokenCaller | undefined;
+  /**
+   * Staff with the protection-restricted role: the only callers shown the GBV and child-protection
+   * details intake holds (screenings, packages sent). Absent = no.
+   */
+  restrictedAccess?: boolean | undefined;
 }
 
 export interface BeneficiaryRepository {

@@ -10,9 +10,11 @@ import { screeningView } from "./views.js";
 
 /**
  * Records a needs screening: services needed, vulnerability flags, Washington Group Short Set answers
- * (disability status derived with the standard cut-off), household composition and a needs summary,
- * and updates the person's contact safety and language when given. The latest screening fills the
- * needs, disability and household sections of later referral packages. Idempotent by request_id.
+ * (disability status derived with the standard cut-off), household composition, a needs summary and
+ * the sections data contracts require (protection, GBV, child protection, health, MHPSS, financial,
+ * education, legal document), and updates the person's contact safety and language when given. The
+ * latest screening fills the package sections of later referrals. The answer shows GBV and
+ * child-protection sections only to the protection-restricted role. Idempotent by request_id.
  */
 export async function screenNeeds(
   deps: IntakeDeps,
@@ -63,6 +65,7 @@ export async function screenNeeds(
       disabilityStatus: disabilityStatus(request.washingtonGroupAnswers),
       needsSummary: request.needsSummary?.trim() || undefined,
       household: request.household,
+      ...screenedSections(request),
       screenedAt: now,
       screenedBy: caller.actor,
     };
@@ -91,5 +94,31 @@ export async function screenNeeds(
     });
     return recorded;
   });
-  return { screening: screeningView(screening) };
+  return { screening: screeningView(screening, caller.restrictedAccess) };
+}
+
+/** The sections a data contract may require, as screened (free text trimmed, blank = absent). */
+function screenedSections(request: ScreenNeedsRequest): Partial<ScreeningRecord> {
+  const text = (value: string | undefined) => value?.trim() || undefined;
+  const { protection, gbv, childProtection, health, mhpss, financial, education, legalDocument } = request;
+  const sections: Partial<ScreeningRecord> = {};
+  if (protection) sections.protection = { ...protection, concernsSummary: text(protection.concernsSummary) };
+  if (gbv) sections.gbv = { ...gbv, survivorCentredNotes: text(gbv.survivorCentredNotes) };
+  if (childProtection) {
+    sections.childProtection = { ...childProtection, concernsSummary: text(childProtection.concernsSummary) };
+  }
+  if (health) sections.health = { ...health, conditionsSummary: text(health.conditionsSummary) };
+  if (mhpss) sections.mhpss = { ...mhpss, priorSupportSummary: text(mhpss.priorSupportSummary) };
+  if (financial) {
+    sections.financial = {
+      ...financial,
+      accountHolderName: text(financial.accountHolderName),
+      accountReference: text(financial.accountReference),
+    };
+  }
+  if (education) sections.education = { ...education, schoolName: text(education.schoolName) };
+  if (legalDocument) {
+    sections.legalDocument = { ...legalDocument, documentNumber: text(legalDocument.documentNumber) };
+  }
+  return sections;
 }

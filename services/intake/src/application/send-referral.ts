@@ -19,6 +19,7 @@ import {
   DataContractUnmetError,
   preparePackage,
   type ReferralRecord,
+  RestrictedDataRefusedError,
   referralStore,
 } from "@kopru/referral";
 import { presentDataCategories } from "@kopru/referral/domain";
@@ -99,7 +100,11 @@ export interface SendReferralInput {
 }
 
 function isRefusal(error: unknown): boolean {
-  return error instanceof ConsentRefusedError || error instanceof DataContractUnmetError;
+  return (
+    error instanceof ConsentRefusedError ||
+    error instanceof DataContractUnmetError ||
+    error instanceof RestrictedDataRefusedError
+  );
 }
 
 /**
@@ -158,7 +163,14 @@ export async function sendReferral(
           expiresAt: consent.expiresAt,
           withdrawnAt: consent.withdrawnAt,
         },
-        target: { organisationId: organisation.organisationId, partnerKind: organisation.partnerKind },
+        target: {
+          organisationId: organisation.organisationId,
+          partnerKind: organisation.partnerKind,
+          // GBV and child-protection sections need the offering routed to to be of their service type.
+          offeredServiceTypes: candidate.serviceOffering?.active
+            ? [candidate.serviceOffering.serviceType]
+            : [],
+        },
         serviceType: input.serviceType,
         purpose: input.purpose,
         onlyCategories: offered,

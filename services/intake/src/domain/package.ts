@@ -7,7 +7,7 @@ import {
   type ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import type { ConsentScope } from "@kopru/contracts/referral/v1/consent";
-import { DocumentType, ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import { DocumentType, type LanguageNeeds, ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { ageBand, disabilityStatus, type PackageSectionKey } from "@kopru/referral/domain";
 import { personDisaggregation } from "./disaggregation.js";
 import type { BeneficiaryRecord, ScreeningRecord } from "./records.js";
@@ -16,10 +16,11 @@ export type PackageSections = Partial<Pick<ReferralPackage, PackageSectionKey>>;
 
 /**
  * Every package section intake holds for a person: identity, contact and demographics from the
- * registration; legal status when known; needs, disability (Washington Group answers) and household
- * from the latest screening, when screened. Intake records no protection, GBV, child-protection,
- * health, MHPSS, financial or education details (its contract has no field for them), so it never
- * holds those sections. The referral library then cuts this down to what one target may receive.
+ * registration; legal status when known (with the screened document, if any); from the latest
+ * screening, when screened: needs, disability (Washington Group answers), household and each of the
+ * protection, GBV, child-protection, health, MHPSS, financial and education sections screened. The
+ * referral library then cuts this down to what one target may receive (data contract, consent, and
+ * for GBV and child protection the restricted-category rule).
  */
 export function personSections(
   person: BeneficiaryRecord,
@@ -50,12 +51,13 @@ export function personSections(
       nationality: person.nationality,
     },
   };
-  if (person.legalStatus !== LegalStatus.LEGAL_STATUS_UNSPECIFIED) {
+  const document = screening?.legalDocument;
+  if (person.legalStatus !== LegalStatus.LEGAL_STATUS_UNSPECIFIED || document) {
     sections.legalStatus = {
       legalStatus: person.legalStatus,
-      documentType: DocumentType.DOCUMENT_TYPE_UNSPECIFIED,
-      documentNumber: undefined,
-      registrationProvinceCode: "",
+      documentType: document?.documentType ?? DocumentType.DOCUMENT_TYPE_UNSPECIFIED,
+      documentNumber: document?.documentNumber,
+      registrationProvinceCode: document?.registrationProvinceCode ?? "",
     };
   }
   if (screening) {
@@ -70,6 +72,18 @@ export function personSections(
       };
     }
     if (screening.household) sections.household = { ...screening.household };
+    if (screening.protection)
+      sections.protection = { ...screening.protection, concerns: [...screening.protection.concerns] };
+    if (screening.gbv) sections.gbv = { ...screening.gbv };
+    if (screening.childProtection)
+      sections.childProtection = {
+        ...screening.childProtection,
+        concerns: [...screening.childProtection.concerns],
+      };
+    if (screening.health) sections.health = { ...screening.health };
+    if (screening.mhpss) sections.mhpss = { ...screening.mhpss };
+    if (screening.financial) sections.financial = { ...screening.financial };
+    if (screening.education) sections.education = { ...screening.education };
   }
   return sections;
 }
@@ -113,6 +127,19 @@ export function sourcePackage(input: SourcePackageInput): ReferralPackage {
     requestedBy: input.requestedBy,
     reasonForReferral: input.reasonForReferral,
     disaggregation: personDisaggregation(input.person, input.screening, input.at, input.serviceType),
+    languageNeeds: languageNeeds(input.person),
     ...personSections(input.person, input.screening, input.at),
   });
+}
+
+/**
+ * How to speak with the person: travels with every package (not a section, so no data contract or
+ * consent scope leaves it out), since every target must know whether to bring an interpreter.
+ */
+export function languageNeeds(person: BeneficiaryRecord): LanguageNeeds {
+  return {
+    preferredLanguage: person.preferredLanguage,
+    interpreterNeeded: person.interpreterNeeded,
+    interpreterLanguage: person.interpreterNeeded ? person.interpreterLanguage : undefined,
+  };
 }

@@ -10,8 +10,11 @@ export interface BeneficiaryRecord extends Omit<Beneficiary, "disaggregation"> {
   beneficiaryRef: string;
 }
 
-/** A needs screening with the organisation that recorded it. */
-export interface ScreeningRecord extends NeedsScreening {
+/**
+ * A needs screening with the organisation that recorded it (every section as screened; what a caller
+ * is shown is decided when it is read).
+ */
+export interface ScreeningRecord extends Omit<NeedsScreening, "withheldDataCategories"> {
   organisationId: string;
 }
 

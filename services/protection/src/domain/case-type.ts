@@ -1,5 +1,6 @@
-import { DataCategory, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { type DataCategory, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { ProtectionCaseType } from "@kopru/contracts/protection/v1/case";
+import { RESTRICTED_DATA_CATEGORIES as NETWORK_RESTRICTED_CATEGORIES } from "@kopru/referral/domain";
 
 const CASE_TYPE_BY_SERVICE: Readonly<Partial<Record<ServiceType, ProtectionCaseType>>> = Object.freeze({
   [ServiceType.SERVICE_TYPE_PROTECTION_GENERAL]: ProtectionCaseType.PROTECTION_CASE_TYPE_GENERAL,
@@ -25,11 +26,12 @@ export function isRestrictedCaseType(caseType: ProtectionCaseType): boolean {
   );
 }
 
-/** Data categories whose presence makes a case (and the package it came with) restricted. */
-export const RESTRICTED_DATA_CATEGORIES: readonly DataCategory[] = Object.freeze([
-  DataCategory.DATA_CATEGORY_GBV,
-  DataCategory.DATA_CATEGORY_CHILD_PROTECTION,
-]);
+/**
+ * Data categories whose presence makes a case (and the package it came with) restricted: the
+ * network's restricted categories (GBV, child protection), defined once in the referral library,
+ * which also decides where they may travel.
+ */
+export const RESTRICTED_DATA_CATEGORIES: readonly DataCategory[] = NETWORK_RESTRICTED_CATEGORIES;
 
 /**
  * A case is restricted when its type is GBV or child protection, and also when the referral it

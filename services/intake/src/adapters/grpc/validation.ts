@@ -5,7 +5,15 @@ import {
   WashingtonGroupDomain,
   WashingtonGroupSeverity,
 } from "@kopru/contracts/common/v1/disaggregation";
-import { VulnerabilityFlag } from "@kopru/contracts/common/v1/needs";
+import {
+  ChildProtectionConcern,
+  DistressLevel,
+  GbvIncidentType,
+  ProtectionConcern,
+  RiskLevel,
+  TimeSinceIncident,
+  VulnerabilityFlag,
+} from "@kopru/contracts/common/v1/needs";
 import {
   CancelReason,
   DataCategory,
@@ -32,7 +40,12 @@ import type {
 } from "@kopru/contracts/intake/v1/intake_service";
 import { ConsentGiver, ConsentMethod, ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import { ErasureRequestReason } from "@kopru/contracts/referral/v1/events";
-import { ContactMethod } from "@kopru/contracts/referral/v1/package";
+import {
+  ContactMethod,
+  DocumentType,
+  PaymentChannel,
+  SchoolEnrolmentStatus,
+} from "@kopru/contracts/referral/v1/package";
 import { type RequestValidator, validate } from "@kopru/service-kit";
 
 // Request validation for IntakeService: every bad field is named in its proto spelling, all at once
@@ -231,7 +244,84 @@ export function checkScreenNeeds(request: ScreenNeedsRequest): void {
       );
     }
   }
+  screeningSections(v, request);
   v.done();
+}
+
+const MAX_ACCOUNT_REFERENCE = 64;
+const MAX_DOCUMENT_NUMBER = 40;
+
+/**
+ * The sections a data contract may require. A section given must say the one thing that makes it
+ * worth sending (e.g. a GBV section its incident type), so an empty message never passes for data.
+ */
+function screeningSections(v: RequestValidator, request: ScreenNeedsRequest): void {
+  const { protection, gbv, childProtection, health, mhpss, financial, education, legalDocument } = request;
+  if (protection) {
+    v.enumValue(protection.riskLevel, RiskLevel, "protection.risk_level")
+      .enumList(protection.concerns, ProtectionConcern, "protection.concerns")
+      .maxLength(protection.concernsSummary, MAX_TEXT, "protection.concerns_summary");
+  }
+  if (gbv) {
+    v.enumValue(gbv.incidentType, GbvIncidentType, "gbv.incident_type")
+      .enumValue(gbv.timeSinceIncident, TimeSinceIncident, "gbv.time_since_incident", { optional: true })
+      .maxLength(gbv.survivorCentredNotes, MAX_TEXT, "gbv.survivor_centred_notes");
+  }
+  if (childProtection) {
+    v.enumList(childProtection.concerns, ChildProtectionConcern, "child_protection.concerns", {
+      min: 1,
+    }).maxLength(childProtection.concernsSummary, MAX_TEXT, "child_protection.concerns_summary");
+  }
+  if (health) {
+    v.check(
+      Boolean(health.conditionsSummary?.trim()) ||
+        health.urgentMedicalNeed !== undefined ||
+        health.pregnant !== undefined,
+      "health",
+      "needs conditions_summary, urgent_medical_need or pregnant",
+    ).maxLength(health.conditionsSummary, MAX_TEXT, "health.conditions_summary");
+  }
+  if (mhpss) {
+    v.enumValue(mhpss.distressLevel, DistressLevel, "mhpss.distress_level").maxLength(
+      mhpss.priorSupportSummary,
+      MAX_TEXT,
+      "mhpss.prior_support_summary",
+    );
+  }
+  if (financial) {
+    v.enumValue(financial.paymentChannel, PaymentChannel, "financial.payment_channel")
+      .maxLength(financial.accountHolderName, MAX_NAME, "financial.account_holder_name")
+      .maxLength(financial.accountReference, MAX_ACCOUNT_REFERENCE, "financial.account_reference");
+    const needsReference = [
+      PaymentChannel.PAYMENT_CHANNEL_BANK_ACCOUNT,
+      PaymentChannel.PAYMENT_CHANNEL_PREPAID_CARD,
+      PaymentChannel.PAYMENT_CHANNEL_MOBILE_WALLET,
+    ].includes(financial.paymentChannel);
+    if (needsReference) {
+      v.required(financial.accountReference, "financial.account_reference");
+    }
+  }
+  if (education) {
+    v.enumValue(education.enrolmentStatus, SchoolEnrolmentStatus, "education.enrolment_status")
+      .range(education.grade, 1, 12, "education.grade", { optional: true })
+      .maxLength(education.schoolName, MAX_NAME, "education.school_name");
+  }
+  if (legalDocument) {
+    v.enumValue(legalDocument.documentType, DocumentType, "legal_document.document_type")
+      .maxLength(legalDocument.documentNumber, MAX_DOCUMENT_NUMBER, "legal_document.document_number")
+      .check(
+        !legalDocument.registrationProvinceCode || PCODE.test(legalDocument.registrationProvinceCode),
+        "legal_document.registration_province_code",
+        "must be an ADM1 p-code such as TUR027",
+      );
+    if (legalDocument.documentType === DocumentType.DOCUMENT_TYPE_NONE) {
+      v.check(
+        !legalDocument.documentNumber,
+        "legal_document.document_number",
+        "must be empty when the person holds no document",
+      );
+    }
+  }
 }
 
 export function checkSuggestTargets(request: SuggestTargetsRequest): void {

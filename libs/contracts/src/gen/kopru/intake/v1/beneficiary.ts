@@ -23,12 +23,29 @@ import {
 } from "../../common/v1/disaggregation.js";
 import { VulnerabilityFlag, vulnerabilityFlagFromJSON, vulnerabilityFlagToJSON } from "../../common/v1/needs.js";
 import { Actor } from "../../common/v1/refs.js";
-import { ServiceType, serviceTypeFromJSON, serviceTypeToJSON } from "../../common/v1/vocabulary.js";
 import {
+  DataCategory,
+  dataCategoryFromJSON,
+  dataCategoryToJSON,
+  ServiceType,
+  serviceTypeFromJSON,
+  serviceTypeToJSON,
+} from "../../common/v1/vocabulary.js";
+import {
+  ChildProtectionSection,
   ContactMethod,
   contactMethodFromJSON,
   contactMethodToJSON,
+  DocumentType,
+  documentTypeFromJSON,
+  documentTypeToJSON,
+  EducationSection,
+  FinancialSection,
+  GbvSection,
+  HealthSection,
   HouseholdSection,
+  MhpssSection,
+  ProtectionSection,
 } from "../../referral/v1/package.js";
 
 export const protobufPackage = "kopru.intake.v1";
@@ -104,7 +121,48 @@ export interface NeedsScreening {
     | Actor
     | undefined;
   /** Household composition as screened. */
-  household?: HouseholdSection | undefined;
+  household?:
+    | HouseholdSection
+    | undefined;
+  /** The sections screened (see ScreenNeedsRequest for what each is for). */
+  protection?:
+    | ProtectionSection
+    | undefined;
+  /**
+   * RESTRICTED: returned only to intake staff with the protection-restricted role;
+   * otherwise absent and listed in withheld_data_categories.
+   */
+  gbv?:
+    | GbvSection
+    | undefined;
+  /** RESTRICTED, as gbv. */
+  childProtection?: ChildProtectionSection | undefined;
+  health?: HealthSection | undefined;
+  mhpss?: MhpssSection | undefined;
+  financial?: FinancialSection | undefined;
+  education?: EducationSection | undefined;
+  legalDocument?:
+    | LegalDocument
+    | undefined;
+  /** Restricted categories screened but not shown to this caller (GBV, child protection). */
+  withheldDataCategories: DataCategory[];
+}
+
+/**
+ * LegalDocument is the identity or registration document a person holds, as screened. The
+ * legal status itself is the beneficiary's (recorded at registration).
+ */
+export interface LegalDocument {
+  documentType: DocumentType;
+  /**
+   * Document number. Highly identifying: it travels only where the data contract lists
+   * the legal status category and the consent names it.
+   */
+  documentNumber?:
+    | string
+    | undefined;
+  /** ADM1 p-code of the province where the person is registered, e.g. "TUR027". */
+  registrationProvinceCode: string;
 }
 
 function createBaseBeneficiary(): Beneficiary {
@@ -604,6 +662,15 @@ function createBaseNeedsScreening(): NeedsScreening {
     screenedAt: undefined,
     screenedBy: undefined,
     household: undefined,
+    protection: undefined,
+    gbv: undefined,
+    childProtection: undefined,
+    health: undefined,
+    mhpss: undefined,
+    financial: undefined,
+    education: undefined,
+    legalDocument: undefined,
+    withheldDataCategories: [],
   };
 }
 
@@ -646,6 +713,37 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
     }
     if (message.household !== undefined) {
       HouseholdSection.encode(message.household, writer.uint32(82).fork()).join();
+    }
+    if (message.protection !== undefined) {
+      ProtectionSection.encode(message.protection, writer.uint32(90).fork()).join();
+    }
+    if (message.gbv !== undefined) {
+      GbvSection.encode(message.gbv, writer.uint32(98).fork()).join();
+    }
+    if (message.childProtection !== undefined) {
+      ChildProtectionSection.encode(message.childProtection, writer.uint32(106).fork()).join();
+    }
+    if (message.health !== undefined) {
+      HealthSection.encode(message.health, writer.uint32(114).fork()).join();
+    }
+    if (message.mhpss !== undefined) {
+      MhpssSection.encode(message.mhpss, writer.uint32(122).fork()).join();
+    }
+    if (message.financial !== undefined) {
+      FinancialSection.encode(message.financial, writer.uint32(130).fork()).join();
+    }
+    if (message.education !== undefined) {
+      EducationSection.encode(message.education, writer.uint32(138).fork()).join();
+    }
+    if (message.legalDocument !== undefined) {
+      LegalDocument.encode(message.legalDocument, writer.uint32(146).fork()).join();
+    }
+    if (message.withheldDataCategories.length !== 0) {
+      writer.uint32(154).fork();
+      for (const v of message.withheldDataCategories) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -763,6 +861,88 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
             message.household = HouseholdSection.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.protection = ProtectionSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.gbv = GbvSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.childProtection = ChildProtectionSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.health = HealthSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.mhpss = MhpssSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.financial = FinancialSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.education = EducationSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.legalDocument = LegalDocument.decode(reader, reader.uint32());
+            continue;
+          }
+          case 19: {
+            if (tag === 152) {
+              message.withheldDataCategories.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 154) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.withheldDataCategories.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -821,6 +1001,27 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
         ? Actor.fromJSON(object.screened_by)
         : undefined,
       household: isSet(object.household) ? HouseholdSection.fromJSON(object.household) : undefined,
+      protection: isSet(object.protection) ? ProtectionSection.fromJSON(object.protection) : undefined,
+      gbv: isSet(object.gbv) ? GbvSection.fromJSON(object.gbv) : undefined,
+      childProtection: isSet(object.childProtection)
+        ? ChildProtectionSection.fromJSON(object.childProtection)
+        : isSet(object.child_protection)
+        ? ChildProtectionSection.fromJSON(object.child_protection)
+        : undefined,
+      health: isSet(object.health) ? HealthSection.fromJSON(object.health) : undefined,
+      mhpss: isSet(object.mhpss) ? MhpssSection.fromJSON(object.mhpss) : undefined,
+      financial: isSet(object.financial) ? FinancialSection.fromJSON(object.financial) : undefined,
+      education: isSet(object.education) ? EducationSection.fromJSON(object.education) : undefined,
+      legalDocument: isSet(object.legalDocument)
+        ? LegalDocument.fromJSON(object.legalDocument)
+        : isSet(object.legal_document)
+        ? LegalDocument.fromJSON(object.legal_document)
+        : undefined,
+      withheldDataCategories: globalThis.Array.isArray(object?.withheldDataCategories)
+        ? object.withheldDataCategories.map((e: any) => dataCategoryFromJSON(e))
+        : globalThis.Array.isArray(object?.withheld_data_categories)
+        ? object.withheld_data_categories.map((e: any) => dataCategoryFromJSON(e))
+        : [],
     };
   },
 
@@ -856,6 +1057,33 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
     if (message.household !== undefined) {
       obj.household = HouseholdSection.toJSON(message.household);
     }
+    if (message.protection !== undefined) {
+      obj.protection = ProtectionSection.toJSON(message.protection);
+    }
+    if (message.gbv !== undefined) {
+      obj.gbv = GbvSection.toJSON(message.gbv);
+    }
+    if (message.childProtection !== undefined) {
+      obj.childProtection = ChildProtectionSection.toJSON(message.childProtection);
+    }
+    if (message.health !== undefined) {
+      obj.health = HealthSection.toJSON(message.health);
+    }
+    if (message.mhpss !== undefined) {
+      obj.mhpss = MhpssSection.toJSON(message.mhpss);
+    }
+    if (message.financial !== undefined) {
+      obj.financial = FinancialSection.toJSON(message.financial);
+    }
+    if (message.education !== undefined) {
+      obj.education = EducationSection.toJSON(message.education);
+    }
+    if (message.legalDocument !== undefined) {
+      obj.legalDocument = LegalDocument.toJSON(message.legalDocument);
+    }
+    if (message.withheldDataCategories?.length) {
+      obj.withheldDataCategories = message.withheldDataCategories.map((e) => dataCategoryToJSON(e));
+    }
     return obj;
   },
 
@@ -879,6 +1107,142 @@ export const NeedsScreening: MessageFns<NeedsScreening> = {
     message.household = (object.household !== undefined && object.household !== null)
       ? HouseholdSection.fromPartial(object.household)
       : undefined;
+    message.protection = (object.protection !== undefined && object.protection !== null)
+      ? ProtectionSection.fromPartial(object.protection)
+      : undefined;
+    message.gbv = (object.gbv !== undefined && object.gbv !== null) ? GbvSection.fromPartial(object.gbv) : undefined;
+    message.childProtection = (object.childProtection !== undefined && object.childProtection !== null)
+      ? ChildProtectionSection.fromPartial(object.childProtection)
+      : undefined;
+    message.health = (object.health !== undefined && object.health !== null)
+      ? HealthSection.fromPartial(object.health)
+      : undefined;
+    message.mhpss = (object.mhpss !== undefined && object.mhpss !== null)
+      ? MhpssSection.fromPartial(object.mhpss)
+      : undefined;
+    message.financial = (object.financial !== undefined && object.financial !== null)
+      ? FinancialSection.fromPartial(object.financial)
+      : undefined;
+    message.education = (object.education !== undefined && object.education !== null)
+      ? EducationSection.fromPartial(object.education)
+      : undefined;
+    message.legalDocument = (object.legalDocument !== undefined && object.legalDocument !== null)
+      ? LegalDocument.fromPartial(object.legalDocument)
+      : undefined;
+    message.withheldDataCategories = object.withheldDataCategories?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLegalDocument(): LegalDocument {
+  return { documentType: 0, documentNumber: undefined, registrationProvinceCode: "" };
+}
+
+export const LegalDocument: MessageFns<LegalDocument> = {
+  encode(message: LegalDocument, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.documentType !== 0) {
+      writer.uint32(8).int32(message.documentType);
+    }
+    if (message.documentNumber !== undefined) {
+      writer.uint32(18).string(message.documentNumber);
+    }
+    if (message.registrationProvinceCode !== "") {
+      writer.uint32(26).string(message.registrationProvinceCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LegalDocument {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLegalDocument();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.documentType = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.documentNumber = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.registrationProvinceCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LegalDocument {
+    return {
+      documentType: isSet(object.documentType)
+        ? documentTypeFromJSON(object.documentType)
+        : isSet(object.document_type)
+        ? documentTypeFromJSON(object.document_type)
+        : 0,
+      documentNumber: isSet(object.documentNumber)
+        ? globalThis.String(object.documentNumber)
+        : isSet(object.document_number)
+        ? globalThis.String(object.document_number)
+        : undefined,
+      registrationProvinceCode: isSet(object.registrationProvinceCode)
+        ? globalThis.String(object.registrationProvinceCode)
+        : isSet(object.registration_province_code)
+        ? globalThis.String(object.registration_province_code)
+        : "",
+    };
+  },
+
+  toJSON(message: LegalDocument): unknown {
+    const obj: any = {};
+    if (message.documentType !== 0) {
+      obj.documentType = documentTypeToJSON(message.documentType);
+    }
+    if (message.documentNumber !== undefined) {
+      obj.documentNumber = message.documentNumber;
+    }
+    if (message.registrationProvinceCode !== "") {
+      obj.registrationProvinceCode = message.registrationProvinceCode;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LegalDocument>): LegalDocument {
+    return LegalDocument.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LegalDocument>): LegalDocument {
+    const message = createBaseLegalDocument();
+    message.documentType = object.documentType ?? 0;
+    message.documentNumber = object.documentNumber ?? undefined;
+    message.registrationProvinceCode = object.registrationProvinceCode ?? "";
     return message;
   },
 };

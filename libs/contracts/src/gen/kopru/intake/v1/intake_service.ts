@@ -77,14 +77,21 @@ import {
   erasureResultToJSON,
 } from "../../referral/v1/events.js";
 import {
+  ChildProtectionSection,
   ContactMethod,
   contactMethodFromJSON,
   contactMethodToJSON,
+  EducationSection,
+  FinancialSection,
+  GbvSection,
+  HealthSection,
   HouseholdSection,
+  MhpssSection,
+  ProtectionSection,
   ReferralPackage,
 } from "../../referral/v1/package.js";
 import { Referral, ReferralTransition } from "../../referral/v1/referral.js";
-import { Beneficiary, NeedsScreening } from "./beneficiary.js";
+import { Beneficiary, LegalDocument, NeedsScreening } from "./beneficiary.js";
 
 export const protobufPackage = "kopru.intake.v1";
 
@@ -223,7 +230,60 @@ export interface ScreenNeedsRequest {
    * Household composition (fills the package's household section, which cash, food, NFI and
    * accommodation services need).
    */
-  household?: HouseholdSection | undefined;
+  household?:
+    | HouseholdSection
+    | undefined;
+  /**
+   * The sections below fill the package sections of the same name, which some data
+   * contracts require (see libs/referral data-contracts.ts). Absent = not asked. A screening
+   * is a whole new record: later referrals use the latest screening only, so a section not
+   * given again is no longer sent. Every one is PII-bearing and stays in intake; a package
+   * carries one only when the service type's data contract lists its category and the
+   * consent names it. A section given must carry its key field (e.g. gbv.incident_type),
+   * otherwise INVALID_ARGUMENT naming it.
+   *
+   * Protection risk (protection services, GBV case management).
+   */
+  protection?:
+    | ProtectionSection
+    | undefined;
+  /**
+   * RESTRICTED. Travels only to an organisation whose directory offering is GBV case
+   * management, with consent naming DATA_CATEGORY_GBV; at the target shown only to the
+   * protection-restricted role; never to a municipality, community centre or coordination.
+   * Intake shows it only to its own protection-restricted staff.
+   */
+  gbv?:
+    | GbvSection
+    | undefined;
+  /**
+   * RESTRICTED, as gbv, for child protection case management and
+   * DATA_CATEGORY_CHILD_PROTECTION.
+   */
+  childProtection?:
+    | ChildProtectionSection
+    | undefined;
+  /** Sensitive (ECM medical, health referral, MHPSS). */
+  health?:
+    | HealthSection
+    | undefined;
+  /** Sensitive (MHPSS individual). */
+  mhpss?:
+    | MhpssSection
+    | undefined;
+  /** Where to pay cash (cash for basic needs, small business grant, rental support). */
+  financial?:
+    | FinancialSection
+    | undefined;
+  /** Schooling (school transportation, child protection). */
+  education?:
+    | EducationSection
+    | undefined;
+  /**
+   * The person's legal document (legal counselling, civil registration, cash). Joined with
+   * the registered legal status into the package's legal_status section.
+   */
+  legalDocument?: LegalDocument | undefined;
 }
 
 /** ScreenNeedsResponse returns the stored screening. */
@@ -333,8 +393,16 @@ export interface GetReferralRequest {
 
 /** GetReferralResponse returns the referral and the package sent. */
 export interface GetReferralResponse {
-  referral?: Referral | undefined;
+  referral?:
+    | Referral
+    | undefined;
+  /**
+   * The package as sent. Its GBV and child-protection sections are returned only to staff
+   * with the protection-restricted role; for anyone else they are absent and listed in
+   * withheld_data_categories.
+   */
   referralPackage?: ReferralPackage | undefined;
+  withheldDataCategories: DataCategory[];
 }
 
 /** ListReferralsRequest filters referrals made by an organisation. Empty lists = all. */
@@ -1694,6 +1762,14 @@ function createBaseScreenNeedsRequest(): ScreenNeedsRequest {
     interpreterLanguage: undefined,
     needsSummary: undefined,
     household: undefined,
+    protection: undefined,
+    gbv: undefined,
+    childProtection: undefined,
+    health: undefined,
+    mhpss: undefined,
+    financial: undefined,
+    education: undefined,
+    legalDocument: undefined,
   };
 }
 
@@ -1739,6 +1815,30 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
     }
     if (message.household !== undefined) {
       HouseholdSection.encode(message.household, writer.uint32(90).fork()).join();
+    }
+    if (message.protection !== undefined) {
+      ProtectionSection.encode(message.protection, writer.uint32(98).fork()).join();
+    }
+    if (message.gbv !== undefined) {
+      GbvSection.encode(message.gbv, writer.uint32(106).fork()).join();
+    }
+    if (message.childProtection !== undefined) {
+      ChildProtectionSection.encode(message.childProtection, writer.uint32(114).fork()).join();
+    }
+    if (message.health !== undefined) {
+      HealthSection.encode(message.health, writer.uint32(122).fork()).join();
+    }
+    if (message.mhpss !== undefined) {
+      MhpssSection.encode(message.mhpss, writer.uint32(130).fork()).join();
+    }
+    if (message.financial !== undefined) {
+      FinancialSection.encode(message.financial, writer.uint32(138).fork()).join();
+    }
+    if (message.education !== undefined) {
+      EducationSection.encode(message.education, writer.uint32(146).fork()).join();
+    }
+    if (message.legalDocument !== undefined) {
+      LegalDocument.encode(message.legalDocument, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -1864,6 +1964,70 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
             message.household = HouseholdSection.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.protection = ProtectionSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.gbv = GbvSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.childProtection = ChildProtectionSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.health = HealthSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.mhpss = MhpssSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.financial = FinancialSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.education = EducationSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.legalDocument = LegalDocument.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1927,6 +2091,22 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
         ? globalThis.String(object.needs_summary)
         : undefined,
       household: isSet(object.household) ? HouseholdSection.fromJSON(object.household) : undefined,
+      protection: isSet(object.protection) ? ProtectionSection.fromJSON(object.protection) : undefined,
+      gbv: isSet(object.gbv) ? GbvSection.fromJSON(object.gbv) : undefined,
+      childProtection: isSet(object.childProtection)
+        ? ChildProtectionSection.fromJSON(object.childProtection)
+        : isSet(object.child_protection)
+        ? ChildProtectionSection.fromJSON(object.child_protection)
+        : undefined,
+      health: isSet(object.health) ? HealthSection.fromJSON(object.health) : undefined,
+      mhpss: isSet(object.mhpss) ? MhpssSection.fromJSON(object.mhpss) : undefined,
+      financial: isSet(object.financial) ? FinancialSection.fromJSON(object.financial) : undefined,
+      education: isSet(object.education) ? EducationSection.fromJSON(object.education) : undefined,
+      legalDocument: isSet(object.legalDocument)
+        ? LegalDocument.fromJSON(object.legalDocument)
+        : isSet(object.legal_document)
+        ? LegalDocument.fromJSON(object.legal_document)
+        : undefined,
     };
   },
 
@@ -1965,6 +2145,30 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
     if (message.household !== undefined) {
       obj.household = HouseholdSection.toJSON(message.household);
     }
+    if (message.protection !== undefined) {
+      obj.protection = ProtectionSection.toJSON(message.protection);
+    }
+    if (message.gbv !== undefined) {
+      obj.gbv = GbvSection.toJSON(message.gbv);
+    }
+    if (message.childProtection !== undefined) {
+      obj.childProtection = ChildProtectionSection.toJSON(message.childProtection);
+    }
+    if (message.health !== undefined) {
+      obj.health = HealthSection.toJSON(message.health);
+    }
+    if (message.mhpss !== undefined) {
+      obj.mhpss = MhpssSection.toJSON(message.mhpss);
+    }
+    if (message.financial !== undefined) {
+      obj.financial = FinancialSection.toJSON(message.financial);
+    }
+    if (message.education !== undefined) {
+      obj.education = EducationSection.toJSON(message.education);
+    }
+    if (message.legalDocument !== undefined) {
+      obj.legalDocument = LegalDocument.toJSON(message.legalDocument);
+    }
     return obj;
   },
 
@@ -1986,6 +2190,28 @@ export const ScreenNeedsRequest: MessageFns<ScreenNeedsRequest> = {
     message.needsSummary = object.needsSummary ?? undefined;
     message.household = (object.household !== undefined && object.household !== null)
       ? HouseholdSection.fromPartial(object.household)
+      : undefined;
+    message.protection = (object.protection !== undefined && object.protection !== null)
+      ? ProtectionSection.fromPartial(object.protection)
+      : undefined;
+    message.gbv = (object.gbv !== undefined && object.gbv !== null) ? GbvSection.fromPartial(object.gbv) : undefined;
+    message.childProtection = (object.childProtection !== undefined && object.childProtection !== null)
+      ? ChildProtectionSection.fromPartial(object.childProtection)
+      : undefined;
+    message.health = (object.health !== undefined && object.health !== null)
+      ? HealthSection.fromPartial(object.health)
+      : undefined;
+    message.mhpss = (object.mhpss !== undefined && object.mhpss !== null)
+      ? MhpssSection.fromPartial(object.mhpss)
+      : undefined;
+    message.financial = (object.financial !== undefined && object.financial !== null)
+      ? FinancialSection.fromPartial(object.financial)
+      : undefined;
+    message.education = (object.education !== undefined && object.education !== null)
+      ? EducationSection.fromPartial(object.education)
+      : undefined;
+    message.legalDocument = (object.legalDocument !== undefined && object.legalDocument !== null)
+      ? LegalDocument.fromPartial(object.legalDocument)
       : undefined;
     return message;
   },
@@ -3196,7 +3422,7 @@ export const GetReferralRequest: MessageFns<GetReferralRequest> = {
 };
 
 function createBaseGetReferralResponse(): GetReferralResponse {
-  return { referral: undefined, referralPackage: undefined };
+  return { referral: undefined, referralPackage: undefined, withheldDataCategories: [] };
 }
 
 export const GetReferralResponse: MessageFns<GetReferralResponse> = {
@@ -3206,6 +3432,13 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
     }
     if (message.referralPackage !== undefined) {
       ReferralPackage.encode(message.referralPackage, writer.uint32(18).fork()).join();
+    }
+    if (message.withheldDataCategories.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.withheldDataCategories) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -3239,6 +3472,24 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
             message.referralPackage = ReferralPackage.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag === 24) {
+              message.withheldDataCategories.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.withheldDataCategories.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3259,6 +3510,11 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
         : isSet(object.referral_package)
         ? ReferralPackage.fromJSON(object.referral_package)
         : undefined,
+      withheldDataCategories: globalThis.Array.isArray(object?.withheldDataCategories)
+        ? object.withheldDataCategories.map((e: any) => dataCategoryFromJSON(e))
+        : globalThis.Array.isArray(object?.withheld_data_categories)
+        ? object.withheld_data_categories.map((e: any) => dataCategoryFromJSON(e))
+        : [],
     };
   },
 
@@ -3269,6 +3525,9 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
     }
     if (message.referralPackage !== undefined) {
       obj.referralPackage = ReferralPackage.toJSON(message.referralPackage);
+    }
+    if (message.withheldDataCategories?.length) {
+      obj.withheldDataCategories = message.withheldDataCategories.map((e) => dataCategoryToJSON(e));
     }
     return obj;
   },
@@ -3284,6 +3543,7 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
     message.referralPackage = (object.referralPackage !== undefined && object.referralPackage !== null)
       ? ReferralPackage.fromPartial(object.referralPackage)
       : undefined;
+    message.withheldDataCategories = object.withheldDataCategories?.map((e) => e) || [];
     return message;
   },
 };

@@ -406,7 +406,25 @@ export interface ReferralPackage {
   /** Sensitive. */
   mhpss?: MhpssSection | undefined;
   financial?: FinancialSection | undefined;
-  education?: EducationSection | undefined;
+  education?:
+    | EducationSection
+    | undefined;
+  /**
+   * Language and interpreter needs. Not a section: it travels with every package whatever
+   * the data contract and consent, so every target can plan how to speak with the person
+   * (a language is not identifying on its own). Equals the contact section's language
+   * fields when that section travels too.
+   */
+  languageNeeds?: LanguageNeeds | undefined;
+}
+
+/** LanguageNeeds is how to speak with the person. */
+export interface LanguageNeeds {
+  /** Preferred language (BCP 47, e.g. "ar", "fa", "ps", "ku", "tr"); empty when unknown. */
+  preferredLanguage: string;
+  interpreterNeeded: boolean;
+  /** Language to interpret into (BCP 47), when interpreter_needed. */
+  interpreterLanguage?: string | undefined;
 }
 
 /** IdentitySection (DATA_CATEGORY_IDENTITY): the person's names. Direct identifiers. */
@@ -545,7 +563,14 @@ export interface ChildProtectionSection {
     | boolean
     | undefined;
   /** Whether a best interests assessment (BIA) has been done. */
-  bestInterestsAssessmentDone?: boolean | undefined;
+  bestInterestsAssessmentDone?:
+    | boolean
+    | undefined;
+  /**
+   * Short free-text summary of the concerns, as the child and caregiver agreed to share.
+   * PII-bearing. Never names an alleged perpetrator.
+   */
+  concernsSummary?: string | undefined;
 }
 
 /** HealthSection (DATA_CATEGORY_HEALTH). SENSITIVE (special category data under KVKK). */
@@ -629,6 +654,7 @@ function createBaseReferralPackage(): ReferralPackage {
     mhpss: undefined,
     financial: undefined,
     education: undefined,
+    languageNeeds: undefined,
   };
 }
 
@@ -739,6 +765,9 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
     }
     if (message.education !== undefined) {
       EducationSection.encode(message.education, writer.uint32(274).fork()).join();
+    }
+    if (message.languageNeeds !== undefined) {
+      LanguageNeeds.encode(message.languageNeeds, writer.uint32(282).fork()).join();
     }
     return writer;
   },
@@ -1038,6 +1067,14 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
             message.education = EducationSection.decode(reader, reader.uint32());
             continue;
           }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.languageNeeds = LanguageNeeds.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1150,6 +1187,11 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
       mhpss: isSet(object.mhpss) ? MhpssSection.fromJSON(object.mhpss) : undefined,
       financial: isSet(object.financial) ? FinancialSection.fromJSON(object.financial) : undefined,
       education: isSet(object.education) ? EducationSection.fromJSON(object.education) : undefined,
+      languageNeeds: isSet(object.languageNeeds)
+        ? LanguageNeeds.fromJSON(object.languageNeeds)
+        : isSet(object.language_needs)
+        ? LanguageNeeds.fromJSON(object.language_needs)
+        : undefined,
     };
   },
 
@@ -1257,6 +1299,9 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
     if (message.education !== undefined) {
       obj.education = EducationSection.toJSON(message.education);
     }
+    if (message.languageNeeds !== undefined) {
+      obj.languageNeeds = LanguageNeeds.toJSON(message.languageNeeds);
+    }
     return obj;
   },
 
@@ -1335,6 +1380,122 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
     message.education = (object.education !== undefined && object.education !== null)
       ? EducationSection.fromPartial(object.education)
       : undefined;
+    message.languageNeeds = (object.languageNeeds !== undefined && object.languageNeeds !== null)
+      ? LanguageNeeds.fromPartial(object.languageNeeds)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLanguageNeeds(): LanguageNeeds {
+  return { preferredLanguage: "", interpreterNeeded: false, interpreterLanguage: undefined };
+}
+
+export const LanguageNeeds: MessageFns<LanguageNeeds> = {
+  encode(message: LanguageNeeds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.preferredLanguage !== "") {
+      writer.uint32(10).string(message.preferredLanguage);
+    }
+    if (message.interpreterNeeded !== false) {
+      writer.uint32(16).bool(message.interpreterNeeded);
+    }
+    if (message.interpreterLanguage !== undefined) {
+      writer.uint32(26).string(message.interpreterLanguage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LanguageNeeds {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLanguageNeeds();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.preferredLanguage = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.interpreterNeeded = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.interpreterLanguage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LanguageNeeds {
+    return {
+      preferredLanguage: isSet(object.preferredLanguage)
+        ? globalThis.String(object.preferredLanguage)
+        : isSet(object.preferred_language)
+        ? globalThis.String(object.preferred_language)
+        : "",
+      interpreterNeeded: isSet(object.interpreterNeeded)
+        ? globalThis.Boolean(object.interpreterNeeded)
+        : isSet(object.interpreter_needed)
+        ? globalThis.Boolean(object.interpreter_needed)
+        : false,
+      interpreterLanguage: isSet(object.interpreterLanguage)
+        ? globalThis.String(object.interpreterLanguage)
+        : isSet(object.interpreter_language)
+        ? globalThis.String(object.interpreter_language)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LanguageNeeds): unknown {
+    const obj: any = {};
+    if (message.preferredLanguage !== "") {
+      obj.preferredLanguage = message.preferredLanguage;
+    }
+    if (message.interpreterNeeded !== false) {
+      obj.interpreterNeeded = message.interpreterNeeded;
+    }
+    if (message.interpreterLanguage !== undefined) {
+      obj.interpreterLanguage = message.interpreterLanguage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LanguageNeeds>): LanguageNeeds {
+    return LanguageNeeds.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LanguageNeeds>): LanguageNeeds {
+    const message = createBaseLanguageNeeds();
+    message.preferredLanguage = object.preferredLanguage ?? "";
+    message.interpreterNeeded = object.interpreterNeeded ?? false;
+    message.interpreterLanguage = object.interpreterLanguage ?? undefined;
     return message;
   },
 };
@@ -2531,7 +2692,12 @@ export const GbvSection: MessageFns<GbvSection> = {
 };
 
 function createBaseChildProtectionSection(): ChildProtectionSection {
-  return { concerns: [], caregiverPresent: undefined, bestInterestsAssessmentDone: undefined };
+  return {
+    concerns: [],
+    caregiverPresent: undefined,
+    bestInterestsAssessmentDone: undefined,
+    concernsSummary: undefined,
+  };
 }
 
 export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
@@ -2548,6 +2714,9 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
     }
     if (message.bestInterestsAssessmentDone !== undefined) {
       writer.uint32(24).bool(message.bestInterestsAssessmentDone);
+    }
+    if (message.concernsSummary !== undefined) {
+      writer.uint32(34).string(message.concernsSummary);
     }
     return writer;
   },
@@ -2599,6 +2768,14 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
             message.bestInterestsAssessmentDone = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.concernsSummary = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2626,6 +2803,11 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
         : isSet(object.best_interests_assessment_done)
         ? globalThis.Boolean(object.best_interests_assessment_done)
         : undefined,
+      concernsSummary: isSet(object.concernsSummary)
+        ? globalThis.String(object.concernsSummary)
+        : isSet(object.concerns_summary)
+        ? globalThis.String(object.concerns_summary)
+        : undefined,
     };
   },
 
@@ -2640,6 +2822,9 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
     if (message.bestInterestsAssessmentDone !== undefined) {
       obj.bestInterestsAssessmentDone = message.bestInterestsAssessmentDone;
     }
+    if (message.concernsSummary !== undefined) {
+      obj.concernsSummary = message.concernsSummary;
+    }
     return obj;
   },
 
@@ -2651,6 +2836,7 @@ export const ChildProtectionSection: MessageFns<ChildProtectionSection> = {
     message.concerns = object.concerns?.map((e) => e) || [];
     message.caregiverPresent = object.caregiverPresent ?? undefined;
     message.bestInterestsAssessmentDone = object.bestInterestsAssessmentDone ?? undefined;
+    message.concernsSummary = object.concernsSummary ?? undefined;
     return message;
   },
 };
