@@ -29,6 +29,7 @@ import {
   contactMethodFromJSON,
   contactMethodToJSON,
   HouseholdSection,
+  SafeContactWindow,
 } from "../../referral/v1/package.js";
 
 export const protobufPackage = "kopru.intake.v1";
@@ -82,7 +83,14 @@ export interface Beneficiary {
   disaggregation?: Disaggregation | undefined;
   registeredAt?: Date | undefined;
   registeredBy?: Actor | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /**
+   * Weekly windows in which contact is safe (Europe/Istanbul); the structured form of
+   * safe_times, travelling in the contact section of referral packages.
+   */
+  safeContactWindows: SafeContactWindow[];
 }
 
 /** NeedsScreening is one needs screening of a beneficiary. */
@@ -130,6 +138,7 @@ function createBaseBeneficiary(): Beneficiary {
     registeredAt: undefined,
     registeredBy: undefined,
     updatedAt: undefined,
+    safeContactWindows: [],
   };
 }
 
@@ -197,6 +206,9 @@ export const Beneficiary: MessageFns<Beneficiary> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(170).fork()).join();
+    }
+    for (const v of message.safeContactWindows) {
+      SafeContactWindow.encode(v!, writer.uint32(178).fork()).join();
     }
     return writer;
   },
@@ -382,6 +394,14 @@ export const Beneficiary: MessageFns<Beneficiary> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.safeContactWindows.push(SafeContactWindow.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -485,6 +505,11 @@ export const Beneficiary: MessageFns<Beneficiary> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      safeContactWindows: globalThis.Array.isArray(object?.safeContactWindows)
+        ? object.safeContactWindows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : globalThis.Array.isArray(object?.safe_contact_windows)
+        ? object.safe_contact_windows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : [],
     };
   },
 
@@ -553,6 +578,9 @@ export const Beneficiary: MessageFns<Beneficiary> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.safeContactWindows?.length) {
+      obj.safeContactWindows = message.safeContactWindows.map((e) => SafeContactWindow.toJSON(e));
+    }
     return obj;
   },
 
@@ -588,6 +616,7 @@ export const Beneficiary: MessageFns<Beneficiary> = {
       ? Actor.fromPartial(object.registeredBy)
       : undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.safeContactWindows = object.safeContactWindows?.map((e) => SafeContactWindow.fromPartial(e)) || [];
     return message;
   },
 };
