@@ -91,3 +91,12 @@ export {
   TRANSITION_RULES,
   type TransitionRule,
 } from "./transitions.js";
+export {
+  type ContactCheck,
+  checkContactAttempt,
+  describeWindow,
+  nextWindow,
+  SAFE_CONTACT_TIME_ZONE,
+  safeWindowProblems,
+  type WindowOccurrence,
+} from "./safe-contact.js";
