@@ -26,6 +26,7 @@ import {
 } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
+import { recordContactAttemptRpc } from "./contact.js";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
@@ -317,6 +318,8 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       deps.afterCommit();
       return { referral: referralView(record) };
     }),
+
+    recordContactAttempt: recordContactAttemptRpc({ db: deps.db, clock: deps.clock, scopeOf }),
   };
 
   return {

@@ -4,6 +4,7 @@ import type { GrpcServiceBinding, ServiceConfig, ServiceContext, Worker } from "
 import type { Sql } from "@kopru/storage";
 import { TimerWorker } from "@kopru/timers";
 import { deadlineTimerHandler, receivingConsumers } from "./consumers.js";
+import { contactUpdateConsumer } from "./contact.js";
 import { referralInboxBinding } from "./inbox-grpc.js";
 import { type Acting, DEADLINE_TIMER, ReferralLifecycle } from "./lifecycle.js";
 import type { ReferralRecord } from "./store.js";
@@ -36,6 +37,8 @@ export function receivingServiceParts(
   const consumers = [
     directoryReplicaConsumer(name, base),
     ...options.organisations.flatMap((org) => receivingConsumers(name, org, lifecycle, base)),
+    // New contact sections of the people whose packages each organisation holds (ADR 0018).
+    ...options.organisations.map((org) => contactUpdateConsumer(name, org, base)),
   ];
   const timers = new TimerWorker({
     db,

@@ -71,6 +71,15 @@ export {
   withholdSensitiveSections,
 } from "./package-sections.js";
 export {
+  type ContactCheck,
+  checkContactAttempt,
+  describeWindow,
+  nextWindow,
+  SAFE_CONTACT_TIME_ZONE,
+  safeWindowProblems,
+  type WindowOccurrence,
+} from "./safe-contact.js";
+export {
   AWAITING_ANSWER_STATUSES,
   isAwaitingAnswer,
   isTerminal,
@@ -91,12 +100,3 @@ export {
   TRANSITION_RULES,
   type TransitionRule,
 } from "./transitions.js";
-export {
-  type ContactCheck,
-  checkContactAttempt,
-  describeWindow,
-  nextWindow,
-  SAFE_CONTACT_TIME_ZONE,
-  safeWindowProblems,
-  type WindowOccurrence,
-} from "./safe-contact.js";

@@ -169,7 +169,8 @@ export function safeWindowProblems(
   if (windows.length > 21) problems.push({ field, description: "must hold at most 21 windows" });
   for (const [i, w] of windows.entries()) {
     const at = `${field}[${i}]`;
-    if (w.days.length === 0) problems.push({ field: `${at}.days`, description: "must name at least one day" });
+    if (w.days.length === 0)
+      problems.push({ field: `${at}.days`, description: "must name at least one day" });
     if (w.days.some((d) => !(d >= Weekday.WEEKDAY_MONDAY && d <= Weekday.WEEKDAY_SUNDAY)))
       problems.push({ field: `${at}.days`, description: "must be days of the week (MONDAY to SUNDAY)" });
     if (!(w.startMinute >= 0 && w.startMinute < MINUTES_PER_DAY))
