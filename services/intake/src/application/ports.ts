@@ -77,7 +77,7 @@ export interface ScreeningRepository {
   latest(sql: Sql, beneficiaryId: string): Promise<ScreeningRecord | undefined>;
 }
 
-export type RequestKind = "register-beneficiary" | "record-consent" | "screen-needs";
+export type RequestKind = "register-beneficiary" | "record-consent" | "screen-needs" | "update-contact";
 
 export interface RequestRepository {
   /**
@@ -175,6 +175,37 @@ export interface RerouteLog {
   record(tx: Sql, entry: RerouteLogEntry): Promise<void>;
 }
 
+/** One UpdateContactDetails as applied: the version it made and the holders it told. */
+export interface ContactUpdateRecord {
+  updateId: string;
+  beneficiaryId: string;
+  organisationId: string;
+  version: number;
+  notifiedOrganisationIds: readonly string[];
+  at: Date;
+}
+
+/** The person's safe-contact details and their version (ADR 0018). */
+export interface ContactDetailsRepository {
+  /** How many changes UpdateContactDetails made to the person's contact details (0: as registered). */
+  version(sql: Sql, beneficiaryId: string): Promise<number>;
+  save(
+    tx: Sql,
+    beneficiaryId: string,
+    details: Pick<
+      BeneficiaryRecord,
+      | "safeToContact"
+      | "safeTimes"
+      | "safeContactWindows"
+      | "preferredContactMethod"
+      | "phoneNumber"
+      | "updatedAt"
+    > & { version: number },
+  ): Promise<void>;
+  recordUpdate(tx: Sql, update: ContactUpdateRecord): Promise<void>;
+  findUpdate(sql: Sql, updateId: string): Promise<ContactUpdateRecord | undefined>;
+}
+
 /** Read side of this service's replica of coordination's directory (libs/directory). */
 export interface Directory {
   organisation(organisationId: string): Promise<Organisation | undefined>;
@@ -196,6 +227,7 @@ export interface Repositories {
   referrals: ReferralQueries;
   notes: NoteRepository;
   reroutes: RerouteLog;
+  contactDetails: ContactDetailsRepository;
 }
 
 export interface Clock {
