@@ -66,6 +66,11 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
     .option("--interpreter-language <bcp47>", "language to interpret into (default: --language)")
     .option("--no-safe-to-contact", "contacting the person directly could put them at risk")
     .option("--safe-times <text>", "when and how contact is safe")
+    .option(
+      "--safe-window <window>",
+      'when contact is safe, Istanbul time, e.g. "mon-fri 10:00-12:00" (repeat for more)',
+      collect,
+    )
     .option("--contact-method <method>", "phone_call | sms | whatsapp | in_person")
     .action(async (options: Omit<RegisterOptions, "as">, command: Command) => {
       const c = ctx(command);
