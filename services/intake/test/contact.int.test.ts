@@ -231,6 +231,34 @@ describe("UpdateContactDetails", () => {
     expect(forPerson[0]?.contact?.safeTimes).toContain(CANARY);
   });
 
+  it("tells the holder when a screening changes the person's safety or language", async () => {
+    const beneficiaryId = await register();
+    const referralId = await referTo(
+      beneficiaryId,
+      await recordTestConsent(intake.api, beneficiaryId),
+      ids.mmcc,
+    );
+    await intake.api.call("screenNeeds", {
+      requestId: uuidv4(),
+      beneficiaryId,
+      servicesNeeded: [ServiceType.SERVICE_TYPE_MMCC_COUNSELLING],
+      vulnerabilities: [],
+      washingtonGroupAnswers: [],
+      safeToContact: false,
+      preferredLanguage: "ku",
+      needsSummary: undefined,
+      household: undefined,
+    });
+    const held = await waitFor(
+      async () => {
+        const record = await referralStore.find(holder.db, referralId, "target");
+        return record?.package.contact?.safeToContact === false ? record : undefined;
+      },
+      { timeoutMs: 20_000, message: "the screening's new safety to reach the holder" },
+    );
+    expect(held.package.contact).toMatchObject({ preferredLanguage: "ku", safeWindows: [WEEKDAY_MORNINGS] });
+  });
+
   it("tells nobody when the person holds no package, and audits the change", async () => {
     const beneficiaryId = await register();
     const updated = await intake.api.call("updateContactDetails", contactUpdate(beneficiaryId));

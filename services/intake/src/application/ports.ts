@@ -187,8 +187,10 @@ export interface ContactUpdateRecord {
 
 /** The person's safe-contact details and their version (ADR 0018). */
 export interface ContactDetailsRepository {
-  /** How many changes UpdateContactDetails made to the person's contact details (0: as registered). */
+  /** How many times the person's contact section changed after registration (0: as registered). */
   version(sql: Sql, beneficiaryId: string): Promise<number>;
+  /** Counts one more change of the contact section; returns the new version. */
+  nextVersion(tx: Sql, beneficiaryId: string): Promise<number>;
   save(
     tx: Sql,
     beneficiaryId: string,
@@ -200,7 +202,7 @@ export interface ContactDetailsRepository {
       | "preferredContactMethod"
       | "phoneNumber"
       | "updatedAt"
-    > & { version: number },
+    >,
   ): Promise<void>;
   recordUpdate(tx: Sql, update: ContactUpdateRecord): Promise<void>;
   findUpdate(sql: Sql, updateId: string): Promise<ContactUpdateRecord | undefined>;

@@ -6,6 +6,7 @@ import type { ScreeningRecord } from "../domain/records.js";
 import { ownBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
+import { announceContactChange } from "./update-contact-details.js";
 import { screeningView } from "./views.js";
 
 /**
@@ -20,6 +21,7 @@ export async function screenNeeds(
   request: ScreenNeedsRequest,
 ): Promise<ScreenNeedsResponse> {
   const now = deps.clock.now();
+  let notify = false;
   const screening = await deps.db.transaction(async (tx) => {
     const claim = await deps.repos.requests.claim(tx, {
       organisationId: caller.organisationId,
@@ -80,6 +82,15 @@ export async function screenNeeds(
       contact.interpreterLanguage !== person.interpreterLanguage
     ) {
       await deps.repos.beneficiaries.updateContact(tx, person.beneficiaryId, { ...contact, updatedAt: now });
+      // The contact section partners hold changed: they are told (ADR 0018).
+      const told = await announceContactChange(
+        deps,
+        tx,
+        caller.organisationId,
+        { ...person, ...contact },
+        now,
+      );
+      if (told.notified.length > 0) notify = true;
     }
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
@@ -91,5 +102,6 @@ export async function screenNeeds(
     });
     return recorded;
   });
+  if (notify) deps.afterCommit();
   return { screening: screeningView(screening) };
 }

@@ -74,35 +74,19 @@ export async function updateContactDetails(
       phoneNumber: request.phoneNumber === undefined ? before.phoneNumber : request.phoneNumber || undefined,
       updatedAt: now,
     };
-    let version = await deps.repos.contactDetails.version(tx, before.beneficiaryId);
-    let holders = new Map<string, string[]>();
     const differs = !sameContact(before, after);
+    let version = await deps.repos.contactDetails.version(tx, before.beneficiaryId);
+    let notifiedIds: string[] = [];
     if (differs) {
-      version += 1;
-      await deps.repos.contactDetails.save(tx, before.beneficiaryId, { ...after, version });
-      holders = await contactHolders(deps, tx, caller.organisationId, before, now);
-      const contact = personSections(after, undefined, now).contact;
-      const producer = { organisationId: caller.organisationId, service: "intake" };
-      for (const [holder, referralIds] of holders) {
-        await appendToOutbox(tx, producer, {
-          definition: EVENTS.contactDetailsUpdated,
-          payload: {
-            beneficiaryRef: before.beneficiaryRef,
-            organisationId: holder,
-            referralIds,
-            contact,
-            version,
-            updatedAt: now,
-            referrerOrganisationId: caller.organisationId,
-          },
-          // Versioned per person; each holder keeps the highest version it has seen.
-          aggregate: { type: "beneficiary-contact", id: before.beneficiaryRef, sequence: version },
-          correlationId: before.beneficiaryRef,
-          occurredAt: now,
-        });
-      }
+      await deps.repos.contactDetails.save(tx, before.beneficiaryId, after);
+      ({ version, notified: notifiedIds } = await announceContactChange(
+        deps,
+        tx,
+        caller.organisationId,
+        after,
+        now,
+      ));
     }
-    const notifiedIds = [...holders.keys()];
     await deps.repos.contactDetails.recordUpdate(tx, {
       updateId: claim.entityId,
       beneficiaryId: before.beneficiaryId,
@@ -119,11 +103,48 @@ export async function updateContactDetails(
       entityType: "beneficiary",
       entityId: before.beneficiaryId,
     });
-    return { person: differs ? after : before, notified: notifiedIds, changed: holders.size > 0 };
+    return { person: differs ? after : before, notified: notifiedIds, changed: notifiedIds.length > 0 };
   });
   if (changed) deps.afterCommit();
   const latest = await deps.repos.screenings.latest(deps.db, person.beneficiaryId);
   return { beneficiary: beneficiaryView(person, latest, now), notifiedOrganisationIds: [...notified] };
+}
+
+/**
+ * After the person's contact section changed (UpdateContactDetails, or ScreenNeeds changing safety or
+ * language), inside that transaction: counts the new version and appends one ContactDetailsUpdated per
+ * holder of the section (see `contactHolders`). Returns the version and the holders told.
+ */
+export async function announceContactChange(
+  deps: IntakeDeps,
+  tx: Sql,
+  organisationId: string,
+  person: BeneficiaryRecord,
+  now: Date,
+): Promise<{ version: number; notified: string[] }> {
+  const version = await deps.repos.contactDetails.nextVersion(tx, person.beneficiaryId);
+  const holders = await contactHolders(deps, tx, organisationId, person, now);
+  const contact = personSections(person, undefined, now).contact;
+  const producer = { organisationId, service: "intake" };
+  for (const [holder, referralIds] of holders) {
+    await appendToOutbox(tx, producer, {
+      definition: EVENTS.contactDetailsUpdated,
+      payload: {
+        beneficiaryRef: person.beneficiaryRef,
+        organisationId: holder,
+        referralIds,
+        contact,
+        version,
+        updatedAt: now,
+        referrerOrganisationId: organisationId,
+      },
+      // Versioned per person; each holder keeps the highest version it has seen.
+      aggregate: { type: "beneficiary-contact", id: person.beneficiaryRef, sequence: version },
+      correlationId: person.beneficiaryRef,
+      occurredAt: now,
+    });
+  }
+  return { version, notified: [...holders.keys()] };
 }
 
 function sameWindows(a: readonly SafeContactWindow[], b: readonly SafeContactWindow[]): boolean {

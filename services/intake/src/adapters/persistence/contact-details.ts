@@ -11,10 +11,19 @@ export const contactDetailsRepository: ContactDetailsRepository = {
     return Number(rows.rows[0]?.contact_version ?? 0);
   },
 
+  async nextVersion(tx, beneficiaryId) {
+    const rows = await tx.query<{ contact_version: string | number }>(
+      `UPDATE beneficiaries SET contact_version = contact_version + 1 WHERE beneficiary_id = $1
+       RETURNING contact_version`,
+      [beneficiaryId],
+    );
+    return Number(rows.rows[0]?.contact_version ?? 0);
+  },
+
   async save(tx, beneficiaryId, details) {
     await tx.query(
       `UPDATE beneficiaries SET safe_to_contact = $2, safe_times = $3, safe_contact_windows = $4::jsonb,
-              preferred_contact_method = $5, phone_number = $6, contact_version = $7, updated_at = $8
+              preferred_contact_method = $5, phone_number = $6, updated_at = $7
         WHERE beneficiary_id = $1`,
       [
         beneficiaryId,
@@ -23,7 +32,6 @@ export const contactDetailsRepository: ContactDetailsRepository = {
         safeWindowsJson(details.safeContactWindows),
         details.preferredContactMethod,
         details.phoneNumber ?? null,
-        details.version,
         details.updatedAt,
       ],
     );
