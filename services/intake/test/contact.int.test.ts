@@ -1,6 +1,13 @@
 import type { EventConsumer } from "@kopru/bus";
 import { LegalStatus, Sex } from "@kopru/contracts/common/v1/disaggregation";
-import { Priority, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  PartnerKind,
+  Priority,
+  Purpose,
+  RedirectReason,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
+import { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import { ContactMethod, Weekday } from "@kopru/contracts/referral/v1/package";
 import { EVENTS, STREAMS } from "@kopru/events";
 import { contactUpdateConsumer, referralStore } from "@kopru/referral";
@@ -229,6 +236,58 @@ describe("UpdateContactDetails", () => {
     const bystanderRows = await bystander.db.query<{ package: Uint8Array }>("SELECT package FROM referrals");
     expect(bystanderRows.rows.some((r) => contains(r.package))).toBe(false);
     expect(forPerson[0]?.contact?.safeTimes).toContain(CANARY);
+  });
+
+  it("reaches a partner further down the chain (a redirect), and no holder under a withdrawn consent", async () => {
+    const beneficiaryId = await register();
+    const consentId = await recordTestConsent(intake.api, beneficiaryId);
+    const referralId = await referTo(beneficiaryId, consentId, ids.mmcc);
+    // The MMCC redirects it to the other MMCC: the child's package carries the contact section.
+    const { child } = await holder.db.transaction((tx) =>
+      holder.lifecycle.redirect(tx, {
+        referralId,
+        scope: [ids.mmcc],
+        newTarget: { organisationId: ids.mmccOther, partnerKind: PartnerKind.PARTNER_KIND_MUNICIPALITY },
+        serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+        redirectReason: RedirectReason.REDIRECT_REASON_BETTER_PLACED_PARTNER,
+        acting: holder.acting,
+      }),
+    );
+    holder.relay.wake();
+    await waitFor(async () => referralStore.find(bystander.db, child.referralId, "target"), {
+      timeoutMs: 20_000,
+      message: "the redirected child at the other MMCC",
+    });
+    // Intake learns of the child from the PII-free status events of the chain.
+    await waitFor(
+      async () => {
+        const timeline = await intake.api.call("getReferralTimeline", { referralId, includeChain: true });
+        return timeline.referrals.some((r) => r.referralId === child.referralId) || undefined;
+      },
+      { timeoutMs: 20_000, message: "intake to see the redirect in the chain" },
+    );
+
+    const updated = await intake.api.call("updateContactDetails", contactUpdate(beneficiaryId));
+    expect(updated.notifiedOrganisationIds).toEqual([ids.mmcc, ids.mmccOther].sort());
+    await waitFor(
+      async () =>
+        (await referralStore.find(bystander.db, child.referralId, "target"))?.package.contact
+          ?.safeToContact === false || undefined,
+      { timeoutMs: 20_000, message: "the child's holder to get the new contact section" },
+    );
+
+    // Once the consent is withdrawn, new contact data is no longer shared under it.
+    await intake.api.call("withdrawConsent", {
+      consentId,
+      reason: ConsentWithdrawalReason.CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST,
+      cancelOpenReferrals: false,
+    });
+    const later = await intake.api.call("updateContactDetails", {
+      ...contactUpdate(beneficiaryId),
+      safeToContact: true,
+      phoneNumber: "+905550000999",
+    });
+    expect(later.notifiedOrganisationIds).toEqual([]);
   });
 
   it("tells the holder when a screening changes the person's safety or language", async () => {
