@@ -21,6 +21,7 @@ import { enumName, parseEnum, parseEnumList } from "../enums.js";
 import { fields, names, time } from "../format.js";
 import type { Api, Gateway } from "../grpc.js";
 import { provinceLabel } from "../provinces.js";
+import { windowText } from "../contact-requests.js";
 import { date, ENUMS, type InboxOptions, inboxRequest, required } from "../requests.js";
 import { inboxTable, reasonOf, referralFields } from "../views.js";
 
@@ -48,6 +49,7 @@ export function packageText(p: ReferralPackage | undefined): string {
       "safe to contact",
       c ? (c.safeToContact ? "yes" : `NO — ${c.safeTimes ?? "only through the referrer"}`) : undefined,
     ],
+    ["safe windows", c?.safeWindows.length ? c.safeWindows.map(windowText).join("; ") : undefined],
     ["residence", c?.residence ? provinceLabel(c.residence.provinceCode) : undefined],
     [
       "language",
