@@ -16,12 +16,12 @@ import {
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import type { Referral } from "@kopru/contracts/referral/v1/referral";
 import type { Command } from "commander";
+import { windowText } from "../contact-requests.js";
 import { type CliIo, CommandContext, collect, type JsonCodec } from "../context.js";
 import { enumName, parseEnum, parseEnumList } from "../enums.js";
 import { fields, names, time } from "../format.js";
 import type { Api, Gateway } from "../grpc.js";
 import { provinceLabel } from "../provinces.js";
-import { windowText } from "../contact-requests.js";
 import { date, ENUMS, type InboxOptions, inboxRequest, required } from "../requests.js";
 import { inboxTable, reasonOf, referralFields } from "../views.js";
 
