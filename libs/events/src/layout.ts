@@ -328,8 +328,7 @@ export const SUBJECTS = {
   /** Outcome reports of the referrals an organisation made (`outcome.<referrer>.<target>`). */
   outcomeFor: (referrerOrganisationId: string) =>
     `kopru.v1.referral.outcome.${subjectToken(referrerOrganisationId, "organisation id")}.*`,
-  noticeFor: (organisationId: string) =>
-    `kopru.v1.notice.${subjectToken(organisationId, "organisation id")}`,
+  noticeFor: (organisationId: string) => `kopru.v1.notice.${subjectToken(organisationId, "organisation id")}`,
   allNotices: "kopru.v1.notice.>",
   /** New contact sections of people whose packages the organisation holds (ContactDetailsUpdated). */
   contactUpdatedFor: (organisationId: string) =>
