@@ -211,7 +211,10 @@ export interface ScreenNeedsRequest {
   vulnerabilities: VulnerabilityFlag[];
   /** Washington Group Short Set answers; leave empty if not asked. */
   washingtonGroupAnswers: WashingtonGroupAnswer[];
-  /** Contact preferences confirmed or updated at screening; absent = unchanged. */
+  /**
+   * Contact preferences confirmed or updated at screening; absent = unchanged. A change
+   * reaches the holders of the person's contact section as UpdateContactDetails does.
+   */
   safeToContact?: boolean | undefined;
   preferredLanguage?: string | undefined;
   interpreterNeeded?: boolean | undefined;
