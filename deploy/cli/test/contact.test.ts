@@ -156,5 +156,23 @@ describe("kopru beneficiary contact / inbox contact-attempt", () => {
       request: { referralId: REFERRAL_ID, method: ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_CALL },
     });
     expect(result.out).toMatch(/^Recorded call a-1/);
+
+    const listed = await run(["inbox", "contact-attempts", REFERRAL_ID, "--as", "mmcc-gaziantep"], {
+      contactAttempts: [
+        {
+          attemptId: "a-1",
+          referralId: REFERRAL_ID,
+          method: ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_VISIT,
+          attemptedAt: new Date("2026-12-07T07:30:00Z"),
+          result: ContactAttemptResult.CONTACT_ATTEMPT_RESULT_REACHED,
+          recordedBy: { kind: 1, organisationId: "mmcc-gaziantep", actorId: "caseworker-7", role: 0 },
+        },
+      ],
+    });
+    expect(listed.calls[0]).toMatchObject({
+      method: "listContactAttempts",
+      request: { referralId: REFERRAL_ID },
+    });
+    expect(listed.out).toMatch(/visit\s+reached\s+caseworker-7/);
   });
 });

@@ -214,6 +214,9 @@ describe("RecordContactAttempt", () => {
     const again = await inbox.call("recordContactAttempt", request);
     expect(again.contactAttempt?.attemptId).toBe(first.contactAttempt?.attemptId);
     expect(await audited(referralId, "contact-attempt")).toBe(1);
+    const listed = await inbox.call("listContactAttempts", { referralId });
+    expect(listed.contactAttempts.map((a) => a.attemptId)).toEqual([first.contactAttempt?.attemptId]);
+    expect(await audited(referralId, "read-contact-attempts")).toBe(1);
   });
 
   it("refuses an attempt outside the windows, naming the next window, and stores nothing", async () => {

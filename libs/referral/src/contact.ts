@@ -6,6 +6,8 @@ import {
   type ContactAttempt,
   ContactAttemptMethod,
   ContactAttemptResult,
+  type ListContactAttemptsRequest,
+  type ListContactAttemptsResponse,
   type RecordContactAttemptRequest,
   type RecordContactAttemptResponse,
 } from "@kopru/contracts/referral/v1/inbox_service";
@@ -228,6 +230,34 @@ export function recordContactAttemptRpc(deps: {
       return stored;
     });
     return { contactAttempt: attemptView(row) };
+  });
+}
+
+/**
+ * The inbox's ListContactAttempts: the attempts recorded on a referral the caller's organisation holds
+ * (else NOT_FOUND), oldest first; the read is audited (`read-contact-attempts`).
+ */
+export function listContactAttemptsRpc(deps: {
+  db: { transaction<T>(run: (tx: Sql) => Promise<T>): Promise<T> };
+  scopeOf(context: CallContext): Promise<{ organisationId: string; acting: Acting }>;
+}) {
+  return unary<ListContactAttemptsRequest, ListContactAttemptsResponse>(async (request, context) => {
+    validate().uuid(request.referralId, "referral_id").done();
+    const scope = await deps.scopeOf(context);
+    const contactAttempts = await deps.db.transaction(async (tx) => {
+      const record = await referralStore.find(tx, request.referralId, "target");
+      if (!record || record.targetOrganisationId !== scope.organisationId)
+        throw new NotFoundError("referral", request.referralId);
+      await referralStore.audit(tx, {
+        referralId: record.referralId,
+        action: "read-contact-attempts",
+        organisationId: scope.organisationId,
+        actorId: scope.acting.actorId,
+        token: scope.acting.token,
+      });
+      return contactStore.attempts(tx, record.referralId);
+    });
+    return { contactAttempts };
   });
 }
 

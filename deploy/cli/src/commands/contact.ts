@@ -2,6 +2,7 @@ import { UpdateContactDetailsResponse } from "@kopru/contracts/intake/v1/intake_
 import {
   ContactAttemptMethod,
   ContactAttemptResult,
+  ListContactAttemptsResponse,
   RecordContactAttemptResponse,
 } from "@kopru/contracts/referral/v1/inbox_service";
 import type { Command } from "commander";
@@ -14,7 +15,7 @@ import {
 } from "../contact-requests.js";
 import { type CliIo, CommandContext, collect } from "../context.js";
 import { enumName } from "../enums.js";
-import { fields, time } from "../format.js";
+import { fields, table, time } from "../format.js";
 import type { Gateway } from "../grpc.js";
 
 // Safe contact (ADR 0018): the referrer changes the person's safe-contact details
@@ -80,5 +81,26 @@ export function registerContactCommands(program: Command, gateway: Gateway, io: 
         const a = response.contactAttempt;
         return `Recorded ${enumName(ContactAttemptMethod, a?.method)} ${a?.attemptId} at ${time(a?.attemptedAt)} (${enumName(ContactAttemptResult, a?.result)})`;
       });
+    });
+
+  inbox
+    .command("contact-attempts <referral-id>")
+    .description("the contact attempts recorded on a received referral, oldest first (reading is audited)")
+    .action(async (referralId: string, _options: unknown, command: Command) => {
+      const c = ctx(command);
+      const response = await c.gateway
+        .inbox(c.receivingService(), c.caller())
+        .call("listContactAttempts", { referralId });
+      c.print(ListContactAttemptsResponse, response, () =>
+        table(
+          ["attempted at", "method", "result", "recorded by"],
+          response.contactAttempts.map((a) => [
+            time(a.attemptedAt),
+            enumName(ContactAttemptMethod, a.method),
+            enumName(ContactAttemptResult, a.result),
+            a.recordedBy?.actorId || "-",
+          ]),
+        ),
+      );
     });
 }

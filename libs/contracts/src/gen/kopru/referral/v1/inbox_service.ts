@@ -407,6 +407,16 @@ export interface ContactAttempt {
   recordedAt?: Date | undefined;
 }
 
+/** ListContactAttemptsRequest names a received referral. */
+export interface ListContactAttemptsRequest {
+  referralId: string;
+}
+
+/** ListContactAttemptsResponse is every attempt recorded on it, oldest first. */
+export interface ListContactAttemptsResponse {
+  contactAttempts: ContactAttempt[];
+}
+
 function createBaseListInboxRequest(): ListInboxRequest {
   return { organisationId: "", statuses: [], serviceTypes: [], priorities: [], overdueOnly: false, page: undefined };
 }
@@ -3537,6 +3547,152 @@ export const ContactAttempt: MessageFns<ContactAttempt> = {
   },
 };
 
+function createBaseListContactAttemptsRequest(): ListContactAttemptsRequest {
+  return { referralId: "" };
+}
+
+export const ListContactAttemptsRequest: MessageFns<ListContactAttemptsRequest> = {
+  encode(message: ListContactAttemptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListContactAttemptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListContactAttemptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListContactAttemptsRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListContactAttemptsRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListContactAttemptsRequest>): ListContactAttemptsRequest {
+    return ListContactAttemptsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListContactAttemptsRequest>): ListContactAttemptsRequest {
+    const message = createBaseListContactAttemptsRequest();
+    message.referralId = object.referralId ?? "";
+    return message;
+  },
+};
+
+function createBaseListContactAttemptsResponse(): ListContactAttemptsResponse {
+  return { contactAttempts: [] };
+}
+
+export const ListContactAttemptsResponse: MessageFns<ListContactAttemptsResponse> = {
+  encode(message: ListContactAttemptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.contactAttempts) {
+      ContactAttempt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListContactAttemptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListContactAttemptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contactAttempts.push(ContactAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListContactAttemptsResponse {
+    return {
+      contactAttempts: globalThis.Array.isArray(object?.contactAttempts)
+        ? object.contactAttempts.map((e: any) => ContactAttempt.fromJSON(e))
+        : globalThis.Array.isArray(object?.contact_attempts)
+        ? object.contact_attempts.map((e: any) => ContactAttempt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListContactAttemptsResponse): unknown {
+    const obj: any = {};
+    if (message.contactAttempts?.length) {
+      obj.contactAttempts = message.contactAttempts.map((e) => ContactAttempt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListContactAttemptsResponse>): ListContactAttemptsResponse {
+    return ListContactAttemptsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListContactAttemptsResponse>): ListContactAttemptsResponse {
+    const message = createBaseListContactAttemptsResponse();
+    message.contactAttempts = object.contactAttempts?.map((e) => ContactAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ReferralInboxService is the one contract for handling received referrals. The same
  * gRPC service is served by every receiving service (protection, ecm, community-centre,
@@ -3723,6 +3879,21 @@ export const ReferralInboxServiceService = {
       Buffer.from(RecordContactAttemptResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordContactAttemptResponse => RecordContactAttemptResponse.decode(value),
   },
+  /**
+   * Lists the contact attempts recorded on a received referral, oldest first. Reading them
+   * is audited.
+   */
+  listContactAttempts: {
+    path: "/kopru.referral.v1.ReferralInboxService/ListContactAttempts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListContactAttemptsRequest): Buffer =>
+      Buffer.from(ListContactAttemptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListContactAttemptsRequest => ListContactAttemptsRequest.decode(value),
+    responseSerialize: (value: ListContactAttemptsResponse): Buffer =>
+      Buffer.from(ListContactAttemptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListContactAttemptsResponse => ListContactAttemptsResponse.decode(value),
+  },
 } as const;
 
 export interface ReferralInboxServiceServer extends UntypedServiceImplementation {
@@ -3773,6 +3944,11 @@ export interface ReferralInboxServiceServer extends UntypedServiceImplementation
    * An allowed attempt is stored and audited.
    */
   recordContactAttempt: handleUnaryCall<RecordContactAttemptRequest, RecordContactAttemptResponse>;
+  /**
+   * Lists the contact attempts recorded on a received referral, oldest first. Reading them
+   * is audited.
+   */
+  listContactAttempts: handleUnaryCall<ListContactAttemptsRequest, ListContactAttemptsResponse>;
 }
 
 export interface ReferralInboxServiceClient extends Client {
@@ -4004,6 +4180,25 @@ export interface ReferralInboxServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordContactAttemptResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists the contact attempts recorded on a received referral, oldest first. Reading them
+   * is audited.
+   */
+  listContactAttempts(
+    request: ListContactAttemptsRequest,
+    callback: (error: ServiceError | null, response: ListContactAttemptsResponse) => void,
+  ): ClientUnaryCall;
+  listContactAttempts(
+    request: ListContactAttemptsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListContactAttemptsResponse) => void,
+  ): ClientUnaryCall;
+  listContactAttempts(
+    request: ListContactAttemptsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListContactAttemptsResponse) => void,
   ): ClientUnaryCall;
 }
 
