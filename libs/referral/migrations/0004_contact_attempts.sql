@@ -22,3 +22,16 @@ CREATE INDEX referral_contact_attempts_referral ON referral_contact_attempts (re
 -- arrived. An update applies only over a lower version, so a late copy never undoes a newer one.
 ALTER TABLE referrals
   ADD COLUMN contact_version bigint NOT NULL DEFAULT 0;
+
+-- A contact update can overtake the referral it names (two consumers, no order between them): it is
+-- kept here, addressed to this organisation, and applied when the referral arrives.
+CREATE TABLE referral_contact_pending (
+  referral_id uuid NOT NULL,
+  organisation_id text NOT NULL,
+  beneficiary_ref text NOT NULL,
+  version bigint NOT NULL,
+  -- kopru.referral.v1.ContactSection, encoded.
+  contact bytea NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (referral_id, organisation_id)
+);

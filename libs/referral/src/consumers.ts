@@ -1,6 +1,7 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import type { TimerHandler } from "@kopru/timers";
+import { applyPendingContact } from "./contact.js";
 import type { ReferralLifecycle } from "./lifecycle.js";
 
 type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
@@ -26,6 +27,8 @@ export function receivingConsumers(
       handlers: [
         on(EVENTS.referralRequested, async (tx, event) => {
           await lifecycle.receive(tx, event);
+          // A contact update that arrived first (ADR 0018).
+          await applyPendingContact(tx, organisationId, event.payload.referralPackage?.referralId ?? "");
         }),
       ],
     }),

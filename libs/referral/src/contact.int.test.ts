@@ -113,8 +113,11 @@ afterAll(async () => {
   await service?.stop();
 });
 
-async function received(contact: Partial<ContactSection>, beneficiaryRef = uuidv7()): Promise<string> {
-  const referralId = uuidv7();
+async function received(
+  contact: Partial<ContactSection>,
+  beneficiaryRef = uuidv7(),
+  referralId = uuidv7(),
+): Promise<string> {
   await referrer.send({
     source: ReferralPackage.fromPartial({
       referralId,
@@ -355,5 +358,41 @@ describe("ContactDetailsUpdated at the holder", () => {
     expect(await audited(referralId, "contact-updated")).toBe(2);
     expect((await contactOf(otherPerson))?.phoneNumber).toBeUndefined();
     await attempt(referralId, MONDAY_0800);
+  });
+
+  it("applies an update that overtook the referral it names once the referral arrives", async () => {
+    const beneficiaryRef = uuidv7();
+    const referralId = uuidv7();
+    await publishUpdate({
+      beneficiaryRef,
+      organisationId: TARGET,
+      referralIds: [referralId],
+      contact: {
+        safeToContact: false,
+        phoneNumber: "+905550000555",
+        preferredContactMethod: 0,
+        preferredLanguage: "ar",
+        interpreterNeeded: false,
+        safeWindows: [],
+      },
+      version: 1,
+      updatedAt: new Date(),
+      referrerOrganisationId: REFERRER,
+    });
+    const db = service.running.context.db;
+    await waitFor(
+      async () =>
+        (
+          await db.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM referral_contact_pending WHERE referral_id = $1",
+            [referralId],
+          )
+        ).rows[0]?.n === 1 || undefined,
+      { timeoutMs: 20_000, message: "the update kept until its referral arrives" },
+    );
+    await received({ safeToContact: true, phoneNumber: "+905550000444" }, beneficiaryRef, referralId);
+    const held = await referralStore.find(db, referralId, "target");
+    expect(held?.package.contact).toMatchObject({ safeToContact: false, phoneNumber: "+905550000555" });
+    expect((await refusal(attempt(referralId))).code).toBe("not_safe_to_contact");
   });
 });

@@ -11,7 +11,7 @@ import {
   type RecordContactAttemptRequest,
   type RecordContactAttemptResponse,
 } from "@kopru/contracts/referral/v1/inbox_service";
-import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import { ContactSection, ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import { type CallContext, InvalidArgumentError, NotFoundError, unary, validate } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
@@ -120,6 +120,50 @@ export const contactStore = {
       [referralId],
     );
     return rows.rows.map(attemptView);
+  },
+
+  /** Keeps an update for a referral not received yet (the higher version wins). */
+  async keepPending(
+    sql: Sql,
+    pending: {
+      referralId: string;
+      organisationId: string;
+      beneficiaryRef: string;
+      version: number;
+      contact: ContactSection;
+    },
+  ): Promise<void> {
+    await sql.query(
+      `INSERT INTO referral_contact_pending (referral_id, organisation_id, beneficiary_ref, version, contact)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (referral_id, organisation_id) DO UPDATE
+         SET beneficiary_ref = EXCLUDED.beneficiary_ref, version = EXCLUDED.version, contact = EXCLUDED.contact
+         WHERE referral_contact_pending.version < EXCLUDED.version`,
+      [
+        pending.referralId,
+        pending.organisationId,
+        pending.beneficiaryRef,
+        pending.version,
+        Buffer.from(ContactSection.encode(pending.contact).finish()),
+      ],
+    );
+  },
+
+  /** Takes (and removes) the update kept for a referral, if any. */
+  async takePending(sql: Sql, referralId: string, organisationId: string) {
+    const rows = await sql.query<{ beneficiary_ref: string; version: string | number; contact: Uint8Array }>(
+      `DELETE FROM referral_contact_pending WHERE referral_id = $1 AND organisation_id = $2
+       RETURNING beneficiary_ref, version, contact`,
+      [referralId, organisationId],
+    );
+    const row = rows.rows[0];
+    return row
+      ? {
+          beneficiaryRef: row.beneficiary_ref,
+          version: Number(row.version),
+          contact: ContactSection.decode(row.contact),
+        }
+      : undefined;
   },
 
   /** Replaces a held package (its contact section changed) unless it already carries `version` or later. */
@@ -282,27 +326,71 @@ export async function applyContactUpdate(
   event: ReceivedEvent<ContactDetailsUpdated>,
 ): Promise<void> {
   const update = event.payload;
-  if (update.organisationId !== organisationId || !update.contact) return;
+  const contact = update.contact;
+  if (update.organisationId !== organisationId || !contact) return;
   for (const referralId of update.referralIds) {
     const record = await referralStore.find(tx, referralId, "target", { forUpdate: true });
-    if (
-      !record ||
-      record.targetOrganisationId !== organisationId ||
-      record.beneficiaryRef !== update.beneficiaryRef ||
-      !record.package.contact ||
-      !record.package.sharedDataCategories.includes(DataCategory.DATA_CATEGORY_CONTACT)
-    )
+    if (!record) {
+      // The referral is still on its way (another consumer): applied when it arrives.
+      await contactStore.keepPending(tx, {
+        referralId,
+        organisationId,
+        beneficiaryRef: update.beneficiaryRef,
+        version: update.version,
+        contact,
+      });
       continue;
-    const replaced = await contactStore.replaceContact(
-      tx,
-      referralId,
-      { ...record.package, contact: update.contact },
-      update.version,
-    );
-    if (replaced) {
-      await referralStore.audit(tx, { referralId, action: "contact-updated", organisationId });
     }
+    await replaceHeldContact(tx, organisationId, record, {
+      beneficiaryRef: update.beneficiaryRef,
+      version: update.version,
+      contact,
+    });
   }
+}
+
+async function replaceHeldContact(
+  tx: Sql,
+  organisationId: string,
+  record: ReferralRecord,
+  update: { beneficiaryRef: string; version: number; contact: ContactSection },
+): Promise<void> {
+  if (
+    record.targetOrganisationId !== organisationId ||
+    record.beneficiaryRef !== update.beneficiaryRef ||
+    !record.package.contact ||
+    !record.package.sharedDataCategories.includes(DataCategory.DATA_CATEGORY_CONTACT)
+  )
+    return;
+  const replaced = await contactStore.replaceContact(
+    tx,
+    record.referralId,
+    { ...record.package, contact: update.contact },
+    update.version,
+  );
+  if (replaced) {
+    await referralStore.audit(tx, {
+      referralId: record.referralId,
+      action: "contact-updated",
+      organisationId,
+    });
+  }
+}
+
+/**
+ * Right after a referral is received: a contact update that overtook it (kept pending) is applied now,
+ * under the same rules.
+ */
+export async function applyPendingContact(
+  tx: Sql,
+  organisationId: string,
+  referralId: string,
+): Promise<void> {
+  if (!referralId) return;
+  const pending = await contactStore.takePending(tx, referralId, organisationId);
+  if (!pending) return;
+  const record = await referralStore.find(tx, referralId, "target", { forUpdate: true });
+  if (record) await replaceHeldContact(tx, organisationId, record, pending);
 }
 
 /** The durable consumer of the contact updates addressed to one hosted organisation. */
