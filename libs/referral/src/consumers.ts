@@ -28,7 +28,12 @@ export function receivingConsumers(
         on(EVENTS.referralRequested, async (tx, event) => {
           await lifecycle.receive(tx, event);
           // A contact update that arrived first (ADR 0018).
-          await applyPendingContact(tx, organisationId, event.payload.referralPackage?.referralId ?? "");
+          await applyPendingContact(
+            tx,
+            organisationId,
+            event.payload.referralPackage?.referralId ?? "",
+            service,
+          );
         }),
       ],
     }),

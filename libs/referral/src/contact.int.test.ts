@@ -10,6 +10,7 @@ import {
   ReferralStatus,
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
+import { NoticeKind, NoticeUrgency, StaffNotice } from "@kopru/contracts/notification/v1/events";
 import type { ContactDetailsUpdated } from "@kopru/contracts/referral/v1/events";
 import {
   ContactAttemptMethod,
@@ -18,7 +19,7 @@ import {
 } from "@kopru/contracts/referral/v1/inbox_service";
 import { type ContactSection, ReferralPackage, Weekday } from "@kopru/contracts/referral/v1/package";
 import { directoryMigrations } from "@kopru/directory";
-import { EVENTS, NETWORK_LAYOUT } from "@kopru/events";
+import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
 import {
   channelCredentials,
   ErrorCatalogue,
@@ -35,7 +36,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REFERRAL_ERRORS } from "./errors.js";
 import { receivingServiceParts } from "./receiving.js";
 import { referralMigrations, referralStore } from "./store.js";
-import { type Referrer, refusal, startReferrer, startTestService, type TestService } from "./testkit.js";
+import {
+  eventsOn,
+  type Referrer,
+  refusal,
+  startReferrer,
+  startTestService,
+  type TestService,
+} from "./testkit.js";
 
 // Safe contact at a receiving organisation (ADR 0018), over the real JetStream and PostgreSQL: a
 // partner sends a package whose contact section has safe windows; the target's staff record contact
@@ -347,6 +355,21 @@ describe("ContactDetailsUpdated at the holder", () => {
     expect(await contactOf(referralId)).toMatchObject({ safeToContact: false, safeWindows: [] });
     expect(await audited(referralId, "contact-updated")).toBe(1);
     expect((await refusal(attempt(referralId, MONDAY_1030))).code).toBe("not_safe_to_contact");
+    // The MMCC's caseworkers are told at once, with ids and codes only.
+    const notices = await eventsOn(
+      service.nats,
+      STREAMS.notice.name,
+      SUBJECTS.noticeFor(TARGET),
+      StaffNotice,
+      (found) => found.some((n) => n.payload.referralId === referralId),
+    );
+    const notice = notices.find((n) => n.payload.referralId === referralId);
+    expect(notice?.payload).toMatchObject({
+      kind: NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED,
+      urgency: NoticeUrgency.NOTICE_URGENCY_URGENT,
+      recipient: { $case: "role", value: "caseworker" },
+    });
+    expect(Buffer.from(notice?.envelope.payload ?? []).includes("+905550000222")).toBe(false);
 
     // A late copy of an older version arrives after it: applied by the consumer, changes nothing.
     await publishUpdate(update(1, { safeToContact: true, phoneNumber: "+905550000333" }));

@@ -1,6 +1,7 @@
-import { EventConsumer, type EventConsumerOptions, on, type ReceivedEvent } from "@kopru/bus";
+import { appendToOutbox, EventConsumer, type EventConsumerOptions, on, type ReceivedEvent } from "@kopru/bus";
 import type { Actor, ActorKind } from "@kopru/contracts/common/v1/refs";
 import { DataCategory, ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
+import { NoticeKind, NoticeUrgency } from "@kopru/contracts/notification/v1/events";
 import type { ContactDetailsUpdated } from "@kopru/contracts/referral/v1/events";
 import {
   type ContactAttempt,
@@ -324,6 +325,7 @@ export async function applyContactUpdate(
   tx: Sql,
   organisationId: string,
   event: ReceivedEvent<ContactDetailsUpdated>,
+  service = "referral",
 ): Promise<void> {
   const update = event.payload;
   const contact = update.contact;
@@ -341,11 +343,13 @@ export async function applyContactUpdate(
       });
       continue;
     }
-    await replaceHeldContact(tx, organisationId, record, {
-      beneficiaryRef: update.beneficiaryRef,
-      version: update.version,
-      contact,
-    });
+    await replaceHeldContact(
+      tx,
+      organisationId,
+      record,
+      { beneficiaryRef: update.beneficiaryRef, version: update.version, contact },
+      service,
+    );
   }
 }
 
@@ -354,6 +358,7 @@ async function replaceHeldContact(
   organisationId: string,
   record: ReferralRecord,
   update: { beneficiaryRef: string; version: number; contact: ContactSection },
+  service: string,
 ): Promise<void> {
   if (
     record.targetOrganisationId !== organisationId ||
@@ -368,13 +373,39 @@ async function replaceHeldContact(
     { ...record.package, contact: update.contact },
     update.version,
   );
-  if (replaced) {
-    await referralStore.audit(tx, {
-      referralId: record.referralId,
-      action: "contact-updated",
-      organisationId,
-    });
-  }
+  if (!replaced) return;
+  await referralStore.audit(tx, { referralId: record.referralId, action: "contact-updated", organisationId });
+  // The organisation's caseworkers are told (ids and codes only): urgently when the person became
+  // unsafe to contact.
+  const now = new Date();
+  await appendToOutbox(
+    tx,
+    { organisationId, service },
+    {
+      definition: EVENTS.staffNotice,
+      payload: {
+        noticeId: uuidv7(),
+        organisationId,
+        recipient: { $case: "role", value: "caseworker" },
+        kind: NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED,
+        urgency:
+          record.package.contact?.safeToContact && !update.contact.safeToContact
+            ? NoticeUrgency.NOTICE_URGENCY_URGENT
+            : NoticeUrgency.NOTICE_URGENCY_NORMAL,
+        referralId: record.referralId,
+        caseId: undefined,
+        serviceType: record.serviceType,
+        priority: record.priority,
+        status: record.status,
+        dueAt: undefined,
+        occurredAt: now,
+        sourceService: service,
+      },
+      aggregate: { type: "staff-notice", id: record.referralId, sequence: update.version },
+      correlationId: record.rootReferralId,
+      occurredAt: now,
+    },
+  );
 }
 
 /**
@@ -385,19 +416,24 @@ export async function applyPendingContact(
   tx: Sql,
   organisationId: string,
   referralId: string,
+  service = "referral",
 ): Promise<void> {
   if (!referralId) return;
   const pending = await contactStore.takePending(tx, referralId, organisationId);
   if (!pending) return;
   const record = await referralStore.find(tx, referralId, "target", { forUpdate: true });
-  if (record) await replaceHeldContact(tx, organisationId, record, pending);
+  if (record) await replaceHeldContact(tx, organisationId, record, pending, service);
 }
 
-/** The durable consumer of the contact updates addressed to one hosted organisation. */
+/**
+ * The durable consumer of the contact updates addressed to one hosted organisation; `afterCommit`
+ * wakes the outbox relay for the staff notice it writes.
+ */
 export function contactUpdateConsumer(
   service: string,
   organisationId: string,
   base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
+  afterCommit?: () => void,
 ): EventConsumer {
   return new EventConsumer({
     ...base,
@@ -407,7 +443,8 @@ export function contactUpdateConsumer(
     // Not ordered: a holder sees only the versions sent while it held a package, so it keeps the
     // highest version instead of waiting for predecessors it will never get.
     handlers: [
-      on(EVENTS.contactDetailsUpdated, (tx, event) => applyContactUpdate(tx, organisationId, event)),
+      on(EVENTS.contactDetailsUpdated, (tx, event) => applyContactUpdate(tx, organisationId, event, service)),
     ],
+    ...(afterCommit ? { afterCommit } : {}),
   });
 }

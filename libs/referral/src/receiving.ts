@@ -38,7 +38,7 @@ export function receivingServiceParts(
     directoryReplicaConsumer(name, base),
     ...options.organisations.flatMap((org) => receivingConsumers(name, org, lifecycle, base)),
     // New contact sections of the people whose packages each organisation holds (ADR 0018).
-    ...options.organisations.map((org) => contactUpdateConsumer(name, org, base)),
+    ...options.organisations.map((org) => contactUpdateConsumer(name, org, base, () => relay.wake())),
   ];
   const timers = new TimerWorker({
     db,
