@@ -14,6 +14,7 @@ import {
 } from "@kopru/contracts/intake/v1/intake_service";
 import { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import type { Command } from "commander";
+import { windowText } from "../contact-requests.js";
 import { type CliIo, CommandContext, collect } from "../context.js";
 import { enumName, parseEnum, parseEnumList } from "../enums.js";
 import { fields, names, table, time } from "../format.js";
@@ -117,6 +118,8 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
                 (b?.interpreterNeeded ? ` (interpreter: ${b.interpreterLanguage ?? "yes"})` : ""),
             ],
             ["safe to contact", b?.safeToContact ? "yes" : "NO"],
+            ["safe windows", b?.safeContactWindows.map(windowText).join("; ") || undefined],
+            ["safe times", b?.safeTimes],
             ["registered", time(b?.registeredAt)],
             ["bands", disaggregationText(b?.disaggregation)],
           ]),
