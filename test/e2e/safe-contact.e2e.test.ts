@@ -2,7 +2,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { ContactAttemptMethod } from "@kopru/contracts/referral/v1/inbox_service";
 import { ContactMethod, Weekday } from "@kopru/contracts/referral/v1/package";
-import { waitFor } from "@kopru/testing";
+import { connectNats, waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientsFor, GAZIANTEP, grpcCode, registerWithConsent, seedDirectory } from "../support/clients.js";
@@ -97,6 +97,20 @@ describe("safe contact, end to end", () => {
       { timeoutMs: 30_000, message: "the MMCC's package to carry the new contact section" },
     );
     expect(contact.safeTimes).toContain(CANARY);
+    // The MMCC's caseworkers are told (its confined NATS user may publish its own notices).
+    const nats = await connectNats(network.adminNats());
+    try {
+      const subject = `kopru.v1.notice.${orgs.mmccGaziantep}`;
+      await waitFor(
+        async () =>
+          ((await nats.jsm.streams.info("KOPRU_NOTICE", { subjects_filter: subject })).state.subjects?.[
+            subject
+          ] ?? 0) > 0 || undefined,
+        { timeoutMs: 30_000, message: "a safe-contact notice for the MMCC's staff" },
+      );
+    } finally {
+      await nats.close();
+    }
 
     let refused: ServiceError | undefined;
     try {
