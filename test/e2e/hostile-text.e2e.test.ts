@@ -280,6 +280,14 @@ beforeAll(async () => {
     reason: "ERASURE_REQUEST_REASON_DATA_SUBJECT_REQUEST",
   });
   base(C, "GetReferralTimeline", { referralId });
+  base(I, "UpdateContactDetails", {
+    requestId: randomUUID(),
+    beneficiaryId,
+    safeToContact: true,
+    safeTimes: "Weekday mornings.",
+    safeContactWindows: [{ days: ["WEEKDAY_MONDAY"], startMinute: 600, endMinute: 720 }],
+    preferredContactMethod: "CONTACT_METHOD_PHONE_CALL",
+  });
 
   // The referral reaches the ECM unit's inbox: its commands work on a real referral.
   const R = "kopru.referral.v1.ReferralInboxService";
@@ -289,6 +297,13 @@ beforeAll(async () => {
   });
   base(R, "GetReferral", { referralId });
   base(R, "ListInbox", { organisationId: o.ecm });
+  base(R, "RecordContactAttempt", {
+    requestId: randomUUID(),
+    referralId,
+    method: "CONTACT_ATTEMPT_METHOD_CALL",
+    internalNote: "No answer.",
+  });
+  base(R, "ListContactAttempts", { referralId });
   base(R, "DeclineReferral", {
     referralId,
     reason: "DECLINE_REASON_NOT_ELIGIBLE_AGE",

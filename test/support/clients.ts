@@ -138,6 +138,7 @@ export async function registerWithConsent(
     interpreterLanguage: "ar",
     safeToContact: true,
     preferredContactMethod: 0,
+    safeContactWindows: [],
   });
   const beneficiaryId = registered.beneficiary?.beneficiaryId ?? "";
   const consent = await intake.call("recordConsent", {

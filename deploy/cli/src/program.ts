@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerContactCommands } from "./commands/contact.js";
 import { registerCoordinationCommands } from "./commands/coordination.js";
 import { registerInboxCommands } from "./commands/inbox.js";
 import { registerIntakeCommands } from "./commands/intake.js";
@@ -50,6 +51,7 @@ export function buildProgram(gateway: Gateway, io: CliIo, logins: () => Logins =
   const { referral } = registerIntakeCommands(program, gateway, io);
   registerInboxCommands(program, referral, gateway, io);
   registerCoordinationCommands(program, gateway, io);
+  registerContactCommands(program, gateway, io);
 
   // Every subcommand shares the output and exit behaviour of the root.
   const configure = (command: Command) => {

@@ -42,6 +42,7 @@ import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consen
 import type { ListInboxRequest } from "@kopru/contracts/referral/v1/inbox_service";
 import { ContactMethod, type HouseholdSection } from "@kopru/contracts/referral/v1/package";
 import { FollowUpStage } from "@kopru/contracts/referral/v1/referral";
+import { safeWindows } from "./contact-requests.js";
 import { parseEnum, parseEnumList, splitList } from "./enums.js";
 import { CliUsageError } from "./errors.js";
 import { provinceName } from "./provinces.js";
@@ -145,6 +146,7 @@ export interface RegisterOptions {
   interpreterLanguage?: string;
   safeToContact?: boolean;
   safeTimes?: string;
+  safeWindow?: string[];
   contactMethod?: string;
 }
 
@@ -192,6 +194,7 @@ export function registerRequest(
     safeTimes: o.safeTimes,
     preferredContactMethod:
       o.contactMethod === undefined ? 0 : parseEnum(ENUMS.contactMethod, o.contactMethod, "--contact-method"),
+    safeContactWindows: safeWindows(o.safeWindow),
   };
 }
 

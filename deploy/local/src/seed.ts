@@ -331,6 +331,7 @@ class ReferralDriver {
         safeToContact: true,
         safeTimes: undefined,
         preferredContactMethod: p.person.contactMethod,
+        safeContactWindows: [],
       }),
     );
     const beneficiaryId = registered.beneficiary?.beneficiaryId;

@@ -36,6 +36,11 @@ describe("serviceBusAccess", () => {
           durable: `municipality-${org}-outcome`,
           filterSubject: `kopru.v1.referral.outcome.${org}.*`,
         },
+        {
+          stream: "KOPRU_REFERRAL",
+          durable: `municipality-${org}-contact`,
+          filterSubject: `kopru.v1.referral.contact.${org}`,
+        },
       ]),
     ]);
     expect(access.publish).toEqual([
@@ -71,6 +76,7 @@ describe("serviceBusAccess", () => {
       "kopru.v1.notice.ngo-hayat",
       "kopru.v1.referral.cancelled.*",
       "kopru.v1.consent.withdrawn.*",
+      "kopru.v1.referral.contact.*",
     ]);
   });
 

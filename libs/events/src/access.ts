@@ -94,6 +94,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       }
       // Cancellations and consent withdrawals are addressed to the other party.
       publish.push(EVENTS.referralCancelled.subjectPattern, EVENTS.consentWithdrawn.subjectPattern);
+      // New contact sections go to each holder of the person's packages.
+      publish.push(EVENTS.contactDetailsUpdated.subjectPattern);
     } else {
       for (const org of organisations) {
         consumer(`${org}-requested`, STREAMS.referral.name, SUBJECTS.requestedFor(org));
@@ -101,6 +103,7 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
         consumer(`${org}-consent`, STREAMS.consent.name, SUBJECTS.consentWithdrawnFor(org));
         consumer(`${org}-status`, STREAMS.referral.name, `kopru.v1.referral.status.${org}.*`);
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
+        consumer(`${org}-contact`, STREAMS.referral.name, SUBJECTS.contactUpdatedFor(org));
         // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.
         publish.push(`kopru.v1.referral.status.*.${org}`, `kopru.v1.referral.outcome.*.${org}`);
         publish.push(SUBJECTS.followUpOf(org));

@@ -26,6 +26,7 @@ import { StaffNotice } from "@kopru/contracts/notification/v1/events";
 import { ProtectionCaseClosed, ProtectionCaseOpened } from "@kopru/contracts/protection/v1/events";
 import {
   ConsentWithdrawn,
+  ContactDetailsUpdated,
   ReferralCancelled,
   ReferralFollowUpChanged,
   ReferralOutcomeReported,
@@ -285,6 +286,16 @@ export const EVENTS = {
     (e) => [e.organisationId],
     false,
   ),
+
+  // A person's new contact section, one copy per holder of their packages (intake publishes it).
+  contactDetailsUpdated: addressed(
+    "kopru.referral.v1.ContactDetailsUpdated",
+    ContactDetailsUpdated,
+    STREAMS.referral,
+    "kopru.v1.referral.contact",
+    (e) => [e.organisationId],
+    true,
+  ),
 } as const;
 
 function caseFact<T extends { organisationId: string }>(
@@ -330,6 +341,9 @@ export const SUBJECTS = {
     `kopru.v1.referral.outcome.${subjectToken(referrerOrganisationId, "organisation id")}.*`,
   noticeFor: (organisationId: string) => `kopru.v1.notice.${subjectToken(organisationId, "organisation id")}`,
   allNotices: "kopru.v1.notice.>",
+  /** New contact sections of people whose packages the organisation holds (ContactDetailsUpdated). */
+  contactUpdatedFor: (organisationId: string) =>
+    `kopru.v1.referral.contact.${subjectToken(organisationId, "organisation id")}`,
   allStatus: "kopru.v1.referral.status.>",
   allOutcome: "kopru.v1.referral.outcome.>",
   /** Follow-up and assignment tracking of every received referral (PII-free; `followup.<target>`). */

@@ -1,6 +1,7 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import type { TimerHandler } from "@kopru/timers";
+import { applyPendingContact } from "./contact.js";
 import { withoutRestrictedSections } from "./domain/index.js";
 import type { ReferralLifecycle } from "./lifecycle.js";
 
@@ -44,6 +45,13 @@ export function receivingConsumers(
             return;
           }
           await lifecycle.receive(tx, event);
+          // A contact update that arrived first (ADR 0018).
+          await applyPendingContact(
+            tx,
+            organisationId,
+            event.payload.referralPackage?.referralId ?? "",
+            service,
+          );
         }),
       ],
     }),

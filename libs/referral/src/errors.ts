@@ -1,5 +1,6 @@
 import { DataCategory, PartnerKind, Purpose, ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { type ErrorDeclarations, InvalidArgumentError } from "@kopru/service-kit";
+import { CONTACT_ERRORS } from "./contact-errors.js";
 import { type ConsentProblem, REFERRAL_DOMAIN_ERRORS, type RestrictedDataProblem } from "./domain/index.js";
 
 /**
@@ -8,6 +9,7 @@ import { type ConsentProblem, REFERRAL_DOMAIN_ERRORS, type RestrictedDataProblem
  */
 export const REFERRAL_ERRORS = {
   ...REFERRAL_DOMAIN_ERRORS,
+  ...CONTACT_ERRORS,
   consent_not_covering: {
     grpc: "FAILED_PRECONDITION",
     http: 409,

@@ -29,6 +29,7 @@ import {
 } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
+import { listContactAttemptsRpc, recordContactAttemptRpc } from "./contact.js";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
 import { type ReferralRecord, referralStore } from "./store.js";
@@ -379,6 +380,8 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         throw new NotFoundError("referral", request.referralId);
       return { assignments: await deps.lifecycle.work.assignments(deps.db, request.referralId) };
     }),
+    recordContactAttempt: recordContactAttemptRpc({ db: deps.db, clock: deps.clock, scopeOf }),
+    listContactAttempts: listContactAttemptsRpc({ db: deps.db, scopeOf }),
   };
 
   return {

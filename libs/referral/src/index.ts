@@ -6,6 +6,8 @@ export {
   referrerOutcomeConsumer,
   referrerStatusConsumer,
 } from "./consumers.js";
+export { applyContactUpdate, contactStore, contactUpdateConsumer } from "./contact.js";
+export { CONTACT_ERRORS, ContactAttemptRefusedError } from "./contact-errors.js";
 export * from "./domain/index.js";
 export {
   AssigneeNotColleagueError,

@@ -9,6 +9,7 @@ import {
   type ReceivingOptions,
   receivingConsumers,
 } from "./consumers.js";
+import { contactUpdateConsumer } from "./contact.js";
 import type { FollowUpPolicy } from "./domain/index.js";
 import { type InboxDependencies, referralInboxBinding } from "./inbox-grpc.js";
 import { CONSENT_EXPIRY_TIMER, type ReferralEndedHook } from "./late-end.js";
@@ -60,6 +61,8 @@ export function receivingServiceParts(
         acceptsRestrictedData: options.acceptsRestrictedData,
       }),
     ),
+    // New contact sections of the people whose packages each organisation holds (ADR 0018).
+    ...options.organisations.map((org) => contactUpdateConsumer(name, org, base, () => relay.wake())),
   ];
   const timers = new TimerWorker({
     db,

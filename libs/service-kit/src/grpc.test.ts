@@ -76,6 +76,7 @@ async function register(givenName: string, familyName: string) {
       safeToContact: true,
       safeTimes: undefined,
       preferredContactMethod: 0,
+      safeContactWindows: [],
     },
     authorizationMetadata(token),
   );

@@ -42,6 +42,7 @@ export function person(overrides: Partial<BeneficiaryRecord> = {}): BeneficiaryR
     safeToContact: false,
     safeTimes: "weekdays 10-12 (synthetic)",
     preferredContactMethod: 0,
+    safeContactWindows: [],
     registeredAt: NOW,
     registeredBy: actor,
     updatedAt: NOW,

@@ -102,6 +102,7 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
       interpreterNeeded: false,
       safeToContact: true,
       preferredContactMethod: 0,
+      safeContactWindows: [],
     });
     const beneficiaryId = registered.beneficiary?.beneficiaryId ?? "";
     const consentId = await recordTestConsent(intake.api, beneficiaryId, scope);

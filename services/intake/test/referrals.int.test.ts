@@ -111,6 +111,7 @@ async function register(overrides: { familyName?: string } = {}) {
     safeToContact: false,
     safeTimes: "weekdays 10-12 (synthetic)",
     preferredContactMethod: 0,
+    safeContactWindows: [],
   });
   return registered.beneficiary?.beneficiaryId ?? "";
 }
@@ -652,5 +653,6 @@ function registrationRequest() {
     interpreterNeeded: false,
     safeToContact: true,
     preferredContactMethod: 0,
+    safeContactWindows: [],
   };
 }

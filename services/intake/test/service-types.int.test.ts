@@ -198,6 +198,7 @@ async function register(): Promise<string> {
     interpreterNeeded: true,
     interpreterLanguage: "ku",
     safeToContact: true,
+    safeContactWindows: [],
     preferredContactMethod: 0,
   });
   return registered.beneficiary?.beneficiaryId ?? "";

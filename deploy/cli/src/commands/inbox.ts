@@ -18,6 +18,7 @@ import {
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import type { Referral } from "@kopru/contracts/referral/v1/referral";
 import type { Command } from "commander";
+import { windowText } from "../contact-requests.js";
 import { type CliIo, CommandContext, collect, type JsonCodec } from "../context.js";
 import { enumName, parseEnum, parseEnumList } from "../enums.js";
 import { fields, names, time } from "../format.js";
@@ -51,6 +52,7 @@ export function packageText(p: ReferralPackage | undefined): string {
       "safe to contact",
       c ? (c.safeToContact ? "yes" : `NO — ${c.safeTimes ?? "only through the referrer"}`) : undefined,
     ],
+    ["safe windows", c?.safeWindows.length ? c.safeWindows.map(windowText).join("; ") : undefined],
     ["residence", c?.residence ? provinceLabel(c.residence.provinceCode) : undefined],
     [
       "language",

@@ -14,6 +14,7 @@ import {
 } from "@kopru/contracts/intake/v1/intake_service";
 import { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import type { Command } from "commander";
+import { windowText } from "../contact-requests.js";
 import { type CliIo, CommandContext, collect } from "../context.js";
 import { enumName, parseEnum, parseEnumList } from "../enums.js";
 import { fields, names, table, time } from "../format.js";
@@ -72,6 +73,11 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
     .option("--interpreter-language <bcp47>", "language to interpret into (default: --language)")
     .option("--no-safe-to-contact", "contacting the person directly could put them at risk")
     .option("--safe-times <text>", "when and how contact is safe")
+    .option(
+      "--safe-window <window>",
+      'when contact is safe, Istanbul time, e.g. "mon-fri 10:00-12:00" (repeat for more)',
+      collect,
+    )
     .option("--contact-method <method>", "phone_call | sms | whatsapp | in_person")
     .action(async (options: Omit<RegisterOptions, "as">, command: Command) => {
       const c = ctx(command);
@@ -118,6 +124,8 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
                 (b?.interpreterNeeded ? ` (interpreter: ${b.interpreterLanguage ?? "yes"})` : ""),
             ],
             ["safe to contact", b?.safeToContact ? "yes" : "NO"],
+            ["safe windows", b?.safeContactWindows.map(windowText).join("; ") || undefined],
+            ["safe times", b?.safeTimes],
             ["registered", time(b?.registeredAt)],
             ["bands", disaggregationText(b?.disaggregation)],
           ]),

@@ -89,6 +89,16 @@ export {
   withoutRestrictedSections,
 } from "./restricted-categories.js";
 export {
+  type ContactCheck,
+  checkContactAttempt,
+  describeWindow,
+  nextWindow,
+  SAFE_CONTACT_TIME_ZONE,
+  safeWindowProblems,
+  type WindowOccurrence,
+} from "./safe-contact.js";
+
+export {
   AWAITING_ANSWER_STATUSES,
   isAwaitingAnswer,
   isTerminal,

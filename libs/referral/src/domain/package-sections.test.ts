@@ -36,6 +36,7 @@ function fullPackage(): ReferralPackage {
       preferredContactMethod: 1,
       preferredLanguage: "ar",
       interpreterNeeded: true,
+      safeWindows: [],
     },
     demographics: { sex: 1, birthYear: 1990, ageBand: 5, nationality: "SY" },
     legalStatus: {

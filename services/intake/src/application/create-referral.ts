@@ -20,7 +20,11 @@ export async function createReferral(
   request: CreateReferralRequest,
 ): Promise<CreateReferralResponse> {
   const { record, created } = await deps.db.transaction(async (tx) => {
-    const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId);
+    // Locked like UpdateContactDetails does: the package carries the contact details as they are, and a
+    // later update sees this referral.
+    const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
+      forUpdate: true,
+    });
     const claim = await claimReferralRequest(
       tx,
       caller.organisationId,

@@ -82,7 +82,7 @@ export interface ScreeningRepository {
   latest(sql: Sql, beneficiaryId: string): Promise<ScreeningRecord | undefined>;
 }
 
-export type RequestKind = "register-beneficiary" | "record-consent" | "screen-needs";
+export type RequestKind = "register-beneficiary" | "record-consent" | "screen-needs" | "update-contact";
 
 export interface RequestRepository {
   /**
@@ -180,6 +180,39 @@ export interface RerouteLog {
   record(tx: Sql, entry: RerouteLogEntry): Promise<void>;
 }
 
+/** One UpdateContactDetails as applied: the version it made and the holders it told. */
+export interface ContactUpdateRecord {
+  updateId: string;
+  beneficiaryId: string;
+  organisationId: string;
+  version: number;
+  notifiedOrganisationIds: readonly string[];
+  at: Date;
+}
+
+/** The person's safe-contact details and their version (ADR 0018). */
+export interface ContactDetailsRepository {
+  /** How many times the person's contact section changed after registration (0: as registered). */
+  version(sql: Sql, beneficiaryId: string): Promise<number>;
+  /** Counts one more change of the contact section; returns the new version. */
+  nextVersion(tx: Sql, beneficiaryId: string): Promise<number>;
+  save(
+    tx: Sql,
+    beneficiaryId: string,
+    details: Pick<
+      BeneficiaryRecord,
+      | "safeToContact"
+      | "safeTimes"
+      | "safeContactWindows"
+      | "preferredContactMethod"
+      | "phoneNumber"
+      | "updatedAt"
+    >,
+  ): Promise<void>;
+  recordUpdate(tx: Sql, update: ContactUpdateRecord): Promise<void>;
+  findUpdate(sql: Sql, updateId: string): Promise<ContactUpdateRecord | undefined>;
+}
+
 /** Read side of this service's replica of coordination's directory (libs/directory). */
 export interface Directory {
   organisation(organisationId: string): Promise<Organisation | undefined>;
@@ -201,6 +234,7 @@ export interface Repositories {
   referrals: ReferralQueries;
   notes: NoteRepository;
   reroutes: RerouteLog;
+  contactDetails: ContactDetailsRepository;
 }
 
 export interface Clock {

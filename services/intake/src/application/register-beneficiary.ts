@@ -61,6 +61,7 @@ export async function registerBeneficiary(
       safeToContact: request.safeToContact,
       safeTimes: request.safeTimes?.trim() || undefined,
       preferredContactMethod: request.preferredContactMethod,
+      safeContactWindows: request.safeContactWindows,
       registeredAt: now,
       registeredBy: caller.actor,
       updatedAt: now,

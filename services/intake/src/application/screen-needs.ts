@@ -6,6 +6,7 @@ import type { ScreeningRecord } from "../domain/records.js";
 import { ownBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
+import { announceContactChange } from "./update-contact-details.js";
 import { screeningView } from "./views.js";
 
 /**
@@ -22,6 +23,7 @@ export async function screenNeeds(
   request: ScreenNeedsRequest,
 ): Promise<ScreenNeedsResponse> {
   const now = deps.clock.now();
+  let notify = false;
   const screening = await deps.db.transaction(async (tx) => {
     const claim = await deps.repos.requests.claim(tx, {
       organisationId: caller.organisationId,
@@ -83,6 +85,15 @@ export async function screenNeeds(
       contact.interpreterLanguage !== person.interpreterLanguage
     ) {
       await deps.repos.beneficiaries.updateContact(tx, person.beneficiaryId, { ...contact, updatedAt: now });
+      // The contact section partners hold changed: they are told (ADR 0018).
+      const told = await announceContactChange(
+        deps,
+        tx,
+        caller.organisationId,
+        { ...person, ...contact },
+        now,
+      );
+      if (told.notified.length > 0) notify = true;
     }
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
@@ -94,6 +105,7 @@ export async function screenNeeds(
     });
     return recorded;
   });
+  if (notify) deps.afterCommit();
   return { screening: screeningView(screening, caller.restrictedAccess) };
 }
 

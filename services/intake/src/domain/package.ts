@@ -43,6 +43,7 @@ export function personSections(
       preferredLanguage: person.preferredLanguage,
       interpreterNeeded: person.interpreterNeeded,
       interpreterLanguage: person.interpreterLanguage,
+      safeWindows: person.safeContactWindows.map((w) => ({ ...w, days: [...w.days] })),
     },
     demographics: {
       sex: person.sex,

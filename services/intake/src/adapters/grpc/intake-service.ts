@@ -14,7 +14,9 @@ import { registerBeneficiary } from "../../application/register-beneficiary.js";
 import { routeReferral } from "../../application/reroute-referral.js";
 import { screenNeeds } from "../../application/screen-needs.js";
 import { suggestTargets } from "../../application/suggest-targets.js";
+import { updateContactDetails } from "../../application/update-contact-details.js";
 import { withdrawConsent } from "../../application/withdraw-consent.js";
+import { checkUpdateContactDetails } from "./contact-validation.js";
 import {
   checkBeneficiaryId,
   checkCancelReferral,
@@ -63,6 +65,7 @@ export function intakeBinding(deps: IntakeDeps): GrpcServiceBinding {
     getReferralTimeline: handle(checkReferralId, getReferralTimeline),
     requestErasure: handle(checkRequestErasure, requestErasure),
     getErasureRequest: handle(checkGetErasureRequest, getErasureRequest),
+    updateContactDetails: handle(checkUpdateContactDetails, updateContactDetails),
   };
 
   return {

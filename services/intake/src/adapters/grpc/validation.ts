@@ -47,6 +47,7 @@ import {
   SchoolEnrolmentStatus,
 } from "@kopru/contracts/referral/v1/package";
 import { type RequestValidator, validate } from "@kopru/service-kit";
+import { safeWindows } from "./contact-validation.js";
 
 // Request validation for IntakeService: every bad field is named in its proto spelling, all at once
 // (INVALID_ARGUMENT). Rules that need stored state (e.g. a consent's recorded_at) live in the use cases.
@@ -145,6 +146,7 @@ export function checkRegisterBeneficiary(request: RegisterBeneficiaryRequest, no
   location(v, request.residence, "residence", true);
   language(v, request.preferredLanguage, "preferred_language", true);
   if (request.interpreterNeeded) language(v, request.interpreterLanguage, "interpreter_language", true);
+  safeWindows(v, request.safeContactWindows, "safe_contact_windows");
   v.done();
 }
 

@@ -1,7 +1,9 @@
+import type { SafeContactWindow } from "@kopru/contracts/referral/v1/package";
 import type { Sql } from "@kopru/storage";
 import type { BeneficiaryRepository } from "../../application/ports.js";
 import type { BeneficiaryRecord } from "../../domain/records.js";
 import { optionalText } from "./rows.js";
+import { safeWindowsJson, safeWindowsOf } from "./safe-windows.js";
 
 interface BeneficiaryRow {
   beneficiary_id: string;
@@ -25,6 +27,7 @@ interface BeneficiaryRow {
   safe_to_contact: boolean;
   safe_times: string | null;
   preferred_contact_method: number;
+  safe_contact_windows: SafeContactWindow[] | string;
   registered_at: Date;
   registered_by_kind: number;
   registered_by_actor_id: string;
@@ -57,6 +60,7 @@ function fromRow(row: BeneficiaryRow): BeneficiaryRecord {
     safeToContact: row.safe_to_contact,
     safeTimes: optionalText(row.safe_times),
     preferredContactMethod: row.preferred_contact_method,
+    safeContactWindows: safeWindowsOf(row.safe_contact_windows),
     registeredAt: new Date(row.registered_at),
     registeredBy: {
       kind: row.registered_by_kind,
@@ -76,9 +80,9 @@ export const beneficiaryRepository: BeneficiaryRepository = {
          birth_year, nationality, legal_status, province_code, district_code, province_name, district_name,
          phone_number, preferred_language, interpreter_needed, interpreter_language, safe_to_contact,
          safe_times, preferred_contact_method, registered_at, registered_by_kind, registered_by_actor_id,
-         registered_by_role, updated_at)
+         registered_by_role, updated_at, safe_contact_windows)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-               $21, $22, $23, $24, $25, $26)`,
+               $21, $22, $23, $24, $25, $26, $27::jsonb)`,
       [
         b.beneficiaryId,
         b.organisationId,
@@ -106,6 +110,7 @@ export const beneficiaryRepository: BeneficiaryRepository = {
         b.registeredBy?.actorId ?? "",
         b.registeredBy?.role ?? 0,
         b.updatedAt,
+        safeWindowsJson(b.safeContactWindows),
       ],
     );
   },

@@ -2,6 +2,7 @@ import type { Repositories } from "../../application/ports.js";
 import { auditLog } from "./audit.js";
 import { beneficiaryRepository } from "./beneficiaries.js";
 import { consentRepository } from "./consents.js";
+import { contactDetailsRepository } from "./contact-details.js";
 import { noteRepository, rerouteLog } from "./notes.js";
 import { partnerOrganisationRepository } from "./partners.js";
 import { referralQueries } from "./referral-queries.js";
@@ -19,4 +20,5 @@ export const sqlRepositories: Repositories = {
   referrals: referralQueries,
   notes: noteRepository,
   reroutes: rerouteLog,
+  contactDetails: contactDetailsRepository,
 };

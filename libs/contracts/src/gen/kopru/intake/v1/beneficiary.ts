@@ -46,6 +46,7 @@ import {
   HouseholdSection,
   MhpssSection,
   ProtectionSection,
+  SafeContactWindow,
 } from "../../referral/v1/package.js";
 
 export const protobufPackage = "kopru.intake.v1";
@@ -99,7 +100,14 @@ export interface Beneficiary {
   disaggregation?: Disaggregation | undefined;
   registeredAt?: Date | undefined;
   registeredBy?: Actor | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /**
+   * Weekly windows in which contact is safe (Europe/Istanbul); the structured form of
+   * safe_times, travelling in the contact section of referral packages.
+   */
+  safeContactWindows: SafeContactWindow[];
 }
 
 /** NeedsScreening is one needs screening of a beneficiary. */
@@ -188,6 +196,7 @@ function createBaseBeneficiary(): Beneficiary {
     registeredAt: undefined,
     registeredBy: undefined,
     updatedAt: undefined,
+    safeContactWindows: [],
   };
 }
 
@@ -255,6 +264,9 @@ export const Beneficiary: MessageFns<Beneficiary> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(170).fork()).join();
+    }
+    for (const v of message.safeContactWindows) {
+      SafeContactWindow.encode(v!, writer.uint32(178).fork()).join();
     }
     return writer;
   },
@@ -440,6 +452,14 @@ export const Beneficiary: MessageFns<Beneficiary> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.safeContactWindows.push(SafeContactWindow.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -543,6 +563,11 @@ export const Beneficiary: MessageFns<Beneficiary> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      safeContactWindows: globalThis.Array.isArray(object?.safeContactWindows)
+        ? object.safeContactWindows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : globalThis.Array.isArray(object?.safe_contact_windows)
+        ? object.safe_contact_windows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : [],
     };
   },
 
@@ -611,6 +636,9 @@ export const Beneficiary: MessageFns<Beneficiary> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.safeContactWindows?.length) {
+      obj.safeContactWindows = message.safeContactWindows.map((e) => SafeContactWindow.toJSON(e));
+    }
     return obj;
   },
 
@@ -646,6 +674,7 @@ export const Beneficiary: MessageFns<Beneficiary> = {
       ? Actor.fromPartial(object.registeredBy)
       : undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.safeContactWindows = object.safeContactWindows?.map((e) => SafeContactWindow.fromPartial(e)) || [];
     return message;
   },
 };

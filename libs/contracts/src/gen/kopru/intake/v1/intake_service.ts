@@ -89,6 +89,7 @@ import {
   MhpssSection,
   ProtectionSection,
   ReferralPackage,
+  SafeContactWindow,
 } from "../../referral/v1/package.js";
 import { Referral, ReferralTransition } from "../../referral/v1/referral.js";
 import { Beneficiary, LegalDocument, NeedsScreening } from "./beneficiary.js";
@@ -128,6 +129,8 @@ export interface RegisterBeneficiaryRequest {
   safeToContact: boolean;
   safeTimes?: string | undefined;
   preferredContactMethod: ContactMethod;
+  /** Weekly windows in which contact is safe (Europe/Istanbul); empty = no time limit. */
+  safeContactWindows: SafeContactWindow[];
 }
 
 /** RegisterBeneficiaryResponse returns the registration. */
@@ -215,7 +218,10 @@ export interface ScreenNeedsRequest {
   vulnerabilities: VulnerabilityFlag[];
   /** Washington Group Short Set answers; leave empty if not asked. */
   washingtonGroupAnswers: WashingtonGroupAnswer[];
-  /** Contact preferences confirmed or updated at screening; absent = unchanged. */
+  /**
+   * Contact preferences confirmed or updated at screening; absent = unchanged. A change
+   * reaches the holders of the person's contact section as UpdateContactDetails does.
+   */
   safeToContact?: boolean | undefined;
   preferredLanguage?: string | undefined;
   interpreterNeeded?: boolean | undefined;
@@ -506,6 +512,36 @@ export interface ErasureConfirmation {
   confirmedAt?: Date | undefined;
 }
 
+/** UpdateContactDetailsRequest replaces the person's safe-contact details. */
+export interface UpdateContactDetailsRequest {
+  /** Idempotency key (UUID): a retry with the same key returns the first result. */
+  requestId: string;
+  beneficiaryId: string;
+  /**
+   * False when contacting the person could put them at risk: holders then refuse every
+   * contact attempt.
+   */
+  safeToContact: boolean;
+  /** When and how contact is safe, free text; absent = none. */
+  safeTimes?:
+    | string
+    | undefined;
+  /** Weekly windows in which contact is safe (Europe/Istanbul); empty = no time limit. */
+  safeContactWindows: SafeContactWindow[];
+  preferredContactMethod: ContactMethod;
+  /** New phone number (E.164); absent = unchanged. */
+  phoneNumber?: string | undefined;
+}
+
+/** UpdateContactDetailsResponse returns the person and who was told. */
+export interface UpdateContactDetailsResponse {
+  beneficiary?:
+    | Beneficiary
+    | undefined;
+  /** Organisations sent a ContactDetailsUpdated (empty when nothing changed). */
+  notifiedOrganisationIds: string[];
+}
+
 function createBaseRegisterBeneficiaryRequest(): RegisterBeneficiaryRequest {
   return {
     requestId: "",
@@ -525,6 +561,7 @@ function createBaseRegisterBeneficiaryRequest(): RegisterBeneficiaryRequest {
     safeToContact: false,
     safeTimes: undefined,
     preferredContactMethod: 0,
+    safeContactWindows: [],
   };
 }
 
@@ -580,6 +617,9 @@ export const RegisterBeneficiaryRequest: MessageFns<RegisterBeneficiaryRequest> 
     }
     if (message.preferredContactMethod !== 0) {
       writer.uint32(136).int32(message.preferredContactMethod);
+    }
+    for (const v of message.safeContactWindows) {
+      SafeContactWindow.encode(v!, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -733,6 +773,14 @@ export const RegisterBeneficiaryRequest: MessageFns<RegisterBeneficiaryRequest> 
             message.preferredContactMethod = reader.int32() as any;
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.safeContactWindows.push(SafeContactWindow.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -820,6 +868,11 @@ export const RegisterBeneficiaryRequest: MessageFns<RegisterBeneficiaryRequest> 
         : isSet(object.preferred_contact_method)
         ? contactMethodFromJSON(object.preferred_contact_method)
         : 0,
+      safeContactWindows: globalThis.Array.isArray(object?.safeContactWindows)
+        ? object.safeContactWindows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : globalThis.Array.isArray(object?.safe_contact_windows)
+        ? object.safe_contact_windows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : [],
     };
   },
 
@@ -876,6 +929,9 @@ export const RegisterBeneficiaryRequest: MessageFns<RegisterBeneficiaryRequest> 
     if (message.preferredContactMethod !== 0) {
       obj.preferredContactMethod = contactMethodToJSON(message.preferredContactMethod);
     }
+    if (message.safeContactWindows?.length) {
+      obj.safeContactWindows = message.safeContactWindows.map((e) => SafeContactWindow.toJSON(e));
+    }
     return obj;
   },
 
@@ -903,6 +959,7 @@ export const RegisterBeneficiaryRequest: MessageFns<RegisterBeneficiaryRequest> 
     message.safeToContact = object.safeToContact ?? false;
     message.safeTimes = object.safeTimes ?? undefined;
     message.preferredContactMethod = object.preferredContactMethod ?? 0;
+    message.safeContactWindows = object.safeContactWindows?.map((e) => SafeContactWindow.fromPartial(e)) || [];
     return message;
   },
 };
@@ -4857,6 +4914,298 @@ export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
   },
 };
 
+function createBaseUpdateContactDetailsRequest(): UpdateContactDetailsRequest {
+  return {
+    requestId: "",
+    beneficiaryId: "",
+    safeToContact: false,
+    safeTimes: undefined,
+    safeContactWindows: [],
+    preferredContactMethod: 0,
+    phoneNumber: undefined,
+  };
+}
+
+export const UpdateContactDetailsRequest: MessageFns<UpdateContactDetailsRequest> = {
+  encode(message: UpdateContactDetailsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.beneficiaryId !== "") {
+      writer.uint32(18).string(message.beneficiaryId);
+    }
+    if (message.safeToContact !== false) {
+      writer.uint32(24).bool(message.safeToContact);
+    }
+    if (message.safeTimes !== undefined) {
+      writer.uint32(34).string(message.safeTimes);
+    }
+    for (const v of message.safeContactWindows) {
+      SafeContactWindow.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.preferredContactMethod !== 0) {
+      writer.uint32(48).int32(message.preferredContactMethod);
+    }
+    if (message.phoneNumber !== undefined) {
+      writer.uint32(58).string(message.phoneNumber);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateContactDetailsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateContactDetailsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.beneficiaryId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.safeToContact = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.safeTimes = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.safeContactWindows.push(SafeContactWindow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.preferredContactMethod = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.phoneNumber = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateContactDetailsRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      beneficiaryId: isSet(object.beneficiaryId)
+        ? globalThis.String(object.beneficiaryId)
+        : isSet(object.beneficiary_id)
+        ? globalThis.String(object.beneficiary_id)
+        : "",
+      safeToContact: isSet(object.safeToContact)
+        ? globalThis.Boolean(object.safeToContact)
+        : isSet(object.safe_to_contact)
+        ? globalThis.Boolean(object.safe_to_contact)
+        : false,
+      safeTimes: isSet(object.safeTimes)
+        ? globalThis.String(object.safeTimes)
+        : isSet(object.safe_times)
+        ? globalThis.String(object.safe_times)
+        : undefined,
+      safeContactWindows: globalThis.Array.isArray(object?.safeContactWindows)
+        ? object.safeContactWindows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : globalThis.Array.isArray(object?.safe_contact_windows)
+        ? object.safe_contact_windows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : [],
+      preferredContactMethod: isSet(object.preferredContactMethod)
+        ? contactMethodFromJSON(object.preferredContactMethod)
+        : isSet(object.preferred_contact_method)
+        ? contactMethodFromJSON(object.preferred_contact_method)
+        : 0,
+      phoneNumber: isSet(object.phoneNumber)
+        ? globalThis.String(object.phoneNumber)
+        : isSet(object.phone_number)
+        ? globalThis.String(object.phone_number)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateContactDetailsRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.beneficiaryId !== "") {
+      obj.beneficiaryId = message.beneficiaryId;
+    }
+    if (message.safeToContact !== false) {
+      obj.safeToContact = message.safeToContact;
+    }
+    if (message.safeTimes !== undefined) {
+      obj.safeTimes = message.safeTimes;
+    }
+    if (message.safeContactWindows?.length) {
+      obj.safeContactWindows = message.safeContactWindows.map((e) => SafeContactWindow.toJSON(e));
+    }
+    if (message.preferredContactMethod !== 0) {
+      obj.preferredContactMethod = contactMethodToJSON(message.preferredContactMethod);
+    }
+    if (message.phoneNumber !== undefined) {
+      obj.phoneNumber = message.phoneNumber;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateContactDetailsRequest>): UpdateContactDetailsRequest {
+    return UpdateContactDetailsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateContactDetailsRequest>): UpdateContactDetailsRequest {
+    const message = createBaseUpdateContactDetailsRequest();
+    message.requestId = object.requestId ?? "";
+    message.beneficiaryId = object.beneficiaryId ?? "";
+    message.safeToContact = object.safeToContact ?? false;
+    message.safeTimes = object.safeTimes ?? undefined;
+    message.safeContactWindows = object.safeContactWindows?.map((e) => SafeContactWindow.fromPartial(e)) || [];
+    message.preferredContactMethod = object.preferredContactMethod ?? 0;
+    message.phoneNumber = object.phoneNumber ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateContactDetailsResponse(): UpdateContactDetailsResponse {
+  return { beneficiary: undefined, notifiedOrganisationIds: [] };
+}
+
+export const UpdateContactDetailsResponse: MessageFns<UpdateContactDetailsResponse> = {
+  encode(message: UpdateContactDetailsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beneficiary !== undefined) {
+      Beneficiary.encode(message.beneficiary, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.notifiedOrganisationIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateContactDetailsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateContactDetailsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.beneficiary = Beneficiary.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.notifiedOrganisationIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateContactDetailsResponse {
+    return {
+      beneficiary: isSet(object.beneficiary) ? Beneficiary.fromJSON(object.beneficiary) : undefined,
+      notifiedOrganisationIds: globalThis.Array.isArray(object?.notifiedOrganisationIds)
+        ? object.notifiedOrganisationIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.notified_organisation_ids)
+        ? object.notified_organisation_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateContactDetailsResponse): unknown {
+    const obj: any = {};
+    if (message.beneficiary !== undefined) {
+      obj.beneficiary = Beneficiary.toJSON(message.beneficiary);
+    }
+    if (message.notifiedOrganisationIds?.length) {
+      obj.notifiedOrganisationIds = message.notifiedOrganisationIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateContactDetailsResponse>): UpdateContactDetailsResponse {
+    return UpdateContactDetailsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateContactDetailsResponse>): UpdateContactDetailsResponse {
+    const message = createBaseUpdateContactDetailsResponse();
+    message.beneficiary = (object.beneficiary !== undefined && object.beneficiary !== null)
+      ? Beneficiary.fromPartial(object.beneficiary)
+      : undefined;
+    message.notifiedOrganisationIds = object.notifiedOrganisationIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * IntakeService is the front door: registration, consent, needs screening, routing and
  * sending referrals, and following them up. Used by staff UIs and by partner systems
@@ -5036,6 +5385,23 @@ export const IntakeServiceService = {
       Buffer.from(GetErasureRequestResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetErasureRequestResponse => GetErasureRequestResponse.decode(value),
   },
+  /**
+   * Changes how and when the person may be contacted safely. Every organisation holding a
+   * referral package with the person's contact section (targets of the organisation's
+   * referrals and of redirects and onward referrals down their chains, under a consent
+   * still in force) gets its own ContactDetailsUpdated and updates the packages it holds.
+   */
+  updateContactDetails: {
+    path: "/kopru.intake.v1.IntakeService/UpdateContactDetails" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateContactDetailsRequest): Buffer =>
+      Buffer.from(UpdateContactDetailsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateContactDetailsRequest => UpdateContactDetailsRequest.decode(value),
+    responseSerialize: (value: UpdateContactDetailsResponse): Buffer =>
+      Buffer.from(UpdateContactDetailsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateContactDetailsResponse => UpdateContactDetailsResponse.decode(value),
+  },
 } as const;
 
 export interface IntakeServiceServer extends UntypedServiceImplementation {
@@ -5076,6 +5442,13 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
   requestErasure: handleUnaryCall<RequestErasureRequest, RequestErasureResponse>;
   /** Shows the progress of an erasure request (which holders confirmed). */
   getErasureRequest: handleUnaryCall<GetErasureRequestRequest, GetErasureRequestResponse>;
+  /**
+   * Changes how and when the person may be contacted safely. Every organisation holding a
+   * referral package with the person's contact section (targets of the organisation's
+   * referrals and of redirects and onward referrals down their chains, under a consent
+   * still in force) gets its own ContactDetailsUpdated and updates the packages it holds.
+   */
+  updateContactDetails: handleUnaryCall<UpdateContactDetailsRequest, UpdateContactDetailsResponse>;
 }
 
 export interface IntakeServiceClient extends Client {
@@ -5311,6 +5684,27 @@ export interface IntakeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetErasureRequestResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Changes how and when the person may be contacted safely. Every organisation holding a
+   * referral package with the person's contact section (targets of the organisation's
+   * referrals and of redirects and onward referrals down their chains, under a consent
+   * still in force) gets its own ContactDetailsUpdated and updates the packages it holds.
+   */
+  updateContactDetails(
+    request: UpdateContactDetailsRequest,
+    callback: (error: ServiceError | null, response: UpdateContactDetailsResponse) => void,
+  ): ClientUnaryCall;
+  updateContactDetails(
+    request: UpdateContactDetailsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateContactDetailsResponse) => void,
+  ): ClientUnaryCall;
+  updateContactDetails(
+    request: UpdateContactDetailsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateContactDetailsResponse) => void,
   ): ClientUnaryCall;
 }
 

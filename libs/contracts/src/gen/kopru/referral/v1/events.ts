@@ -42,7 +42,7 @@ import {
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
 import { ConsentWithdrawalReason, consentWithdrawalReasonFromJSON, consentWithdrawalReasonToJSON } from "./consent.js";
-import { ReferralPackage } from "./package.js";
+import { ContactSection, ReferralPackage } from "./package.js";
 import { FollowUpStage, followUpStageFromJSON, followUpStageToJSON } from "./referral.js";
 
 export const protobufPackage = "kopru.referral.v1";
@@ -378,6 +378,38 @@ export interface ReferralFollowUpChanged {
     | undefined;
   /** 1, 2, … per referral (the event's aggregate sequence): a reader keeps the highest. */
   sequence: number;
+}
+
+/**
+ * ContactDetailsUpdated gives an organisation holding referral packages for a person the
+ * person's current contact section (safe to contact or not, safe times and windows,
+ * preferred method, phone), after the referrer changed it. Published by intake, one copy
+ * per holder, only to holders whose packages carry the contact section and whose consent
+ * is still in force. The holder replaces the contact section of the named packages it
+ * holds, unless it already applied a later version.
+ * ADDRESSED PII: contact data; the subject names the holder organisation.
+ */
+export interface ContactDetailsUpdated {
+  /** The person's pseudonymous id as the holder knows it. */
+  beneficiaryRef: string;
+  /** The holder addressed (the subject's last token). */
+  organisationId: string;
+  /** Referrals through which the holder received the person's contact section. */
+  referralIds: string[];
+  /** The new contact section, as the referrer now holds it. */
+  contact?:
+    | ContactSection
+    | undefined;
+  /**
+   * Version of the person's contact details at the referrer (1, 2, ...): a holder keeps
+   * the highest it has seen, so a late copy never overwrites a newer one.
+   */
+  version: number;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** Organisation that changed them (the referrer). */
+  referrerOrganisationId: string;
 }
 
 function createBaseReferralRequested(): ReferralRequested {
@@ -2703,6 +2735,201 @@ export const ReferralFollowUpChanged: MessageFns<ReferralFollowUpChanged> = {
     message.followUpDueAt = object.followUpDueAt ?? undefined;
     message.occurredAt = object.occurredAt ?? undefined;
     message.sequence = object.sequence ?? 0;
+    return message;
+  },
+};
+
+function createBaseContactDetailsUpdated(): ContactDetailsUpdated {
+  return {
+    beneficiaryRef: "",
+    organisationId: "",
+    referralIds: [],
+    contact: undefined,
+    version: 0,
+    updatedAt: undefined,
+    referrerOrganisationId: "",
+  };
+}
+
+export const ContactDetailsUpdated: MessageFns<ContactDetailsUpdated> = {
+  encode(message: ContactDetailsUpdated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beneficiaryRef !== "") {
+      writer.uint32(10).string(message.beneficiaryRef);
+    }
+    if (message.organisationId !== "") {
+      writer.uint32(18).string(message.organisationId);
+    }
+    for (const v of message.referralIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.contact !== undefined) {
+      ContactSection.encode(message.contact, writer.uint32(34).fork()).join();
+    }
+    if (message.version !== 0) {
+      writer.uint32(40).uint64(message.version);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.referrerOrganisationId !== "") {
+      writer.uint32(58).string(message.referrerOrganisationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContactDetailsUpdated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContactDetailsUpdated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.beneficiaryRef = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.organisationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.referralIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contact = ContactSection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.referrerOrganisationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContactDetailsUpdated {
+    return {
+      beneficiaryRef: isSet(object.beneficiaryRef)
+        ? globalThis.String(object.beneficiaryRef)
+        : isSet(object.beneficiary_ref)
+        ? globalThis.String(object.beneficiary_ref)
+        : "",
+      organisationId: isSet(object.organisationId)
+        ? globalThis.String(object.organisationId)
+        : isSet(object.organisation_id)
+        ? globalThis.String(object.organisation_id)
+        : "",
+      referralIds: globalThis.Array.isArray(object?.referralIds)
+        ? object.referralIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.referral_ids)
+        ? object.referral_ids.map((e: any) => globalThis.String(e))
+        : [],
+      contact: isSet(object.contact) ? ContactSection.fromJSON(object.contact) : undefined,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      referrerOrganisationId: isSet(object.referrerOrganisationId)
+        ? globalThis.String(object.referrerOrganisationId)
+        : isSet(object.referrer_organisation_id)
+        ? globalThis.String(object.referrer_organisation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ContactDetailsUpdated): unknown {
+    const obj: any = {};
+    if (message.beneficiaryRef !== "") {
+      obj.beneficiaryRef = message.beneficiaryRef;
+    }
+    if (message.organisationId !== "") {
+      obj.organisationId = message.organisationId;
+    }
+    if (message.referralIds?.length) {
+      obj.referralIds = message.referralIds;
+    }
+    if (message.contact !== undefined) {
+      obj.contact = ContactSection.toJSON(message.contact);
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.referrerOrganisationId !== "") {
+      obj.referrerOrganisationId = message.referrerOrganisationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContactDetailsUpdated>): ContactDetailsUpdated {
+    return ContactDetailsUpdated.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContactDetailsUpdated>): ContactDetailsUpdated {
+    const message = createBaseContactDetailsUpdated();
+    message.beneficiaryRef = object.beneficiaryRef ?? "";
+    message.organisationId = object.organisationId ?? "";
+    message.referralIds = object.referralIds?.map((e) => e) || [];
+    message.contact = (object.contact !== undefined && object.contact !== null)
+      ? ContactSection.fromPartial(object.contact)
+      : undefined;
+    message.version = object.version ?? 0;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.referrerOrganisationId = object.referrerOrganisationId ?? "";
     return message;
   },
 };

@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
-import { PageRequest, PageResponse } from "../../common/v1/refs.js";
+import { Actor, PageRequest, PageResponse } from "../../common/v1/refs.js";
 import {
   DataCategory,
   dataCategoryFromJSON,
@@ -58,6 +58,95 @@ import { Referral, ReferralAssignment } from "./referral.js";
 export const protobufPackage = "kopru.referral.v1";
 
 export const protobufFileName = "kopru/referral/v1/inbox_service.proto";
+
+/** ContactAttemptMethod is how staff tried to reach the person. */
+export enum ContactAttemptMethod {
+  CONTACT_ATTEMPT_METHOD_UNSPECIFIED = 0,
+  /** CONTACT_ATTEMPT_METHOD_CALL - A phone call. */
+  CONTACT_ATTEMPT_METHOD_CALL = 1,
+  /** CONTACT_ATTEMPT_METHOD_VISIT - A visit (home or elsewhere). */
+  CONTACT_ATTEMPT_METHOD_VISIT = 2,
+  /** CONTACT_ATTEMPT_METHOD_MESSAGE - A text, WhatsApp or other written message. */
+  CONTACT_ATTEMPT_METHOD_MESSAGE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function contactAttemptMethodFromJSON(object: any): ContactAttemptMethod {
+  switch (object) {
+    case 0:
+    case "CONTACT_ATTEMPT_METHOD_UNSPECIFIED":
+      return ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_UNSPECIFIED;
+    case 1:
+    case "CONTACT_ATTEMPT_METHOD_CALL":
+      return ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_CALL;
+    case 2:
+    case "CONTACT_ATTEMPT_METHOD_VISIT":
+      return ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_VISIT;
+    case 3:
+    case "CONTACT_ATTEMPT_METHOD_MESSAGE":
+      return ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_MESSAGE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ContactAttemptMethod.UNRECOGNIZED;
+  }
+}
+
+export function contactAttemptMethodToJSON(object: ContactAttemptMethod): string {
+  switch (object) {
+    case ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_UNSPECIFIED:
+      return "CONTACT_ATTEMPT_METHOD_UNSPECIFIED";
+    case ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_CALL:
+      return "CONTACT_ATTEMPT_METHOD_CALL";
+    case ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_VISIT:
+      return "CONTACT_ATTEMPT_METHOD_VISIT";
+    case ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_MESSAGE:
+      return "CONTACT_ATTEMPT_METHOD_MESSAGE";
+    case ContactAttemptMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** ContactAttemptResult is what came of an attempt. */
+export enum ContactAttemptResult {
+  CONTACT_ATTEMPT_RESULT_UNSPECIFIED = 0,
+  CONTACT_ATTEMPT_RESULT_REACHED = 1,
+  CONTACT_ATTEMPT_RESULT_NOT_REACHED = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function contactAttemptResultFromJSON(object: any): ContactAttemptResult {
+  switch (object) {
+    case 0:
+    case "CONTACT_ATTEMPT_RESULT_UNSPECIFIED":
+      return ContactAttemptResult.CONTACT_ATTEMPT_RESULT_UNSPECIFIED;
+    case 1:
+    case "CONTACT_ATTEMPT_RESULT_REACHED":
+      return ContactAttemptResult.CONTACT_ATTEMPT_RESULT_REACHED;
+    case 2:
+    case "CONTACT_ATTEMPT_RESULT_NOT_REACHED":
+      return ContactAttemptResult.CONTACT_ATTEMPT_RESULT_NOT_REACHED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ContactAttemptResult.UNRECOGNIZED;
+  }
+}
+
+export function contactAttemptResultToJSON(object: ContactAttemptResult): string {
+  switch (object) {
+    case ContactAttemptResult.CONTACT_ATTEMPT_RESULT_UNSPECIFIED:
+      return "CONTACT_ATTEMPT_RESULT_UNSPECIFIED";
+    case ContactAttemptResult.CONTACT_ATTEMPT_RESULT_REACHED:
+      return "CONTACT_ATTEMPT_RESULT_REACHED";
+    case ContactAttemptResult.CONTACT_ATTEMPT_RESULT_NOT_REACHED:
+      return "CONTACT_ATTEMPT_RESULT_NOT_REACHED";
+    case ContactAttemptResult.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** ListInboxRequest filters an organisation's inbox. */
 export interface ListInboxRequest {
@@ -323,6 +412,49 @@ export interface ListReferralAssignmentsRequest {
 /** ListReferralAssignmentsResponse is the whole history, oldest first. */
 export interface ListReferralAssignmentsResponse {
   assignments: ReferralAssignment[];
+}
+
+/** RecordContactAttemptRequest records one contact attempt for a received referral. */
+export interface RecordContactAttemptRequest {
+  /** Idempotency key (UUID): a retry with the same key returns the first result. */
+  requestId: string;
+  referralId: string;
+  method: ContactAttemptMethod;
+  /**
+   * When the attempt is (or was) made; defaults to now, never in the future. The safe
+   * windows are checked at this time.
+   */
+  attemptedAt?: Date | undefined;
+  result: ContactAttemptResult;
+  /** Internal note, kept locally; never published. */
+  internalNote?: string | undefined;
+}
+
+/** RecordContactAttemptResponse returns the stored attempt. */
+export interface RecordContactAttemptResponse {
+  contactAttempt?: ContactAttempt | undefined;
+}
+
+/** ContactAttempt is one recorded attempt to contact the person of a referral. */
+export interface ContactAttempt {
+  attemptId: string;
+  referralId: string;
+  method: ContactAttemptMethod;
+  attemptedAt?: Date | undefined;
+  result: ContactAttemptResult;
+  /** Who recorded it (ids only). */
+  recordedBy?: Actor | undefined;
+  recordedAt?: Date | undefined;
+}
+
+/** ListContactAttemptsRequest names a received referral. */
+export interface ListContactAttemptsRequest {
+  referralId: string;
+}
+
+/** ListContactAttemptsResponse is every attempt recorded on it, oldest first. */
+export interface ListContactAttemptsResponse {
+  contactAttempts: ContactAttempt[];
 }
 
 function createBaseListInboxRequest(): ListInboxRequest {
@@ -3395,6 +3527,587 @@ export const ListReferralAssignmentsResponse: MessageFns<ListReferralAssignments
   },
 };
 
+function createBaseRecordContactAttemptRequest(): RecordContactAttemptRequest {
+  return { requestId: "", referralId: "", method: 0, attemptedAt: undefined, result: 0, internalNote: undefined };
+}
+
+export const RecordContactAttemptRequest: MessageFns<RecordContactAttemptRequest> = {
+  encode(message: RecordContactAttemptRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(18).string(message.referralId);
+    }
+    if (message.method !== 0) {
+      writer.uint32(24).int32(message.method);
+    }
+    if (message.attemptedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.attemptedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.result !== 0) {
+      writer.uint32(40).int32(message.result);
+    }
+    if (message.internalNote !== undefined) {
+      writer.uint32(50).string(message.internalNote);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordContactAttemptRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordContactAttemptRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.attemptedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.result = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.internalNote = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordContactAttemptRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      method: isSet(object.method) ? contactAttemptMethodFromJSON(object.method) : 0,
+      attemptedAt: isSet(object.attemptedAt)
+        ? fromJsonTimestamp(object.attemptedAt)
+        : isSet(object.attempted_at)
+        ? fromJsonTimestamp(object.attempted_at)
+        : undefined,
+      result: isSet(object.result) ? contactAttemptResultFromJSON(object.result) : 0,
+      internalNote: isSet(object.internalNote)
+        ? globalThis.String(object.internalNote)
+        : isSet(object.internal_note)
+        ? globalThis.String(object.internal_note)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RecordContactAttemptRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.method !== 0) {
+      obj.method = contactAttemptMethodToJSON(message.method);
+    }
+    if (message.attemptedAt !== undefined) {
+      obj.attemptedAt = message.attemptedAt.toISOString();
+    }
+    if (message.result !== 0) {
+      obj.result = contactAttemptResultToJSON(message.result);
+    }
+    if (message.internalNote !== undefined) {
+      obj.internalNote = message.internalNote;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordContactAttemptRequest>): RecordContactAttemptRequest {
+    return RecordContactAttemptRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordContactAttemptRequest>): RecordContactAttemptRequest {
+    const message = createBaseRecordContactAttemptRequest();
+    message.requestId = object.requestId ?? "";
+    message.referralId = object.referralId ?? "";
+    message.method = object.method ?? 0;
+    message.attemptedAt = object.attemptedAt ?? undefined;
+    message.result = object.result ?? 0;
+    message.internalNote = object.internalNote ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordContactAttemptResponse(): RecordContactAttemptResponse {
+  return { contactAttempt: undefined };
+}
+
+export const RecordContactAttemptResponse: MessageFns<RecordContactAttemptResponse> = {
+  encode(message: RecordContactAttemptResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contactAttempt !== undefined) {
+      ContactAttempt.encode(message.contactAttempt, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordContactAttemptResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordContactAttemptResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contactAttempt = ContactAttempt.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordContactAttemptResponse {
+    return {
+      contactAttempt: isSet(object.contactAttempt)
+        ? ContactAttempt.fromJSON(object.contactAttempt)
+        : isSet(object.contact_attempt)
+        ? ContactAttempt.fromJSON(object.contact_attempt)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RecordContactAttemptResponse): unknown {
+    const obj: any = {};
+    if (message.contactAttempt !== undefined) {
+      obj.contactAttempt = ContactAttempt.toJSON(message.contactAttempt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordContactAttemptResponse>): RecordContactAttemptResponse {
+    return RecordContactAttemptResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordContactAttemptResponse>): RecordContactAttemptResponse {
+    const message = createBaseRecordContactAttemptResponse();
+    message.contactAttempt = (object.contactAttempt !== undefined && object.contactAttempt !== null)
+      ? ContactAttempt.fromPartial(object.contactAttempt)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseContactAttempt(): ContactAttempt {
+  return {
+    attemptId: "",
+    referralId: "",
+    method: 0,
+    attemptedAt: undefined,
+    result: 0,
+    recordedBy: undefined,
+    recordedAt: undefined,
+  };
+}
+
+export const ContactAttempt: MessageFns<ContactAttempt> = {
+  encode(message: ContactAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(18).string(message.referralId);
+    }
+    if (message.method !== 0) {
+      writer.uint32(24).int32(message.method);
+    }
+    if (message.attemptedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.attemptedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.result !== 0) {
+      writer.uint32(40).int32(message.result);
+    }
+    if (message.recordedBy !== undefined) {
+      Actor.encode(message.recordedBy, writer.uint32(50).fork()).join();
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContactAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContactAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.attemptedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.result = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.recordedBy = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContactAttempt {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      method: isSet(object.method) ? contactAttemptMethodFromJSON(object.method) : 0,
+      attemptedAt: isSet(object.attemptedAt)
+        ? fromJsonTimestamp(object.attemptedAt)
+        : isSet(object.attempted_at)
+        ? fromJsonTimestamp(object.attempted_at)
+        : undefined,
+      result: isSet(object.result) ? contactAttemptResultFromJSON(object.result) : 0,
+      recordedBy: isSet(object.recordedBy)
+        ? Actor.fromJSON(object.recordedBy)
+        : isSet(object.recorded_by)
+        ? Actor.fromJSON(object.recorded_by)
+        : undefined,
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ContactAttempt): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.method !== 0) {
+      obj.method = contactAttemptMethodToJSON(message.method);
+    }
+    if (message.attemptedAt !== undefined) {
+      obj.attemptedAt = message.attemptedAt.toISOString();
+    }
+    if (message.result !== 0) {
+      obj.result = contactAttemptResultToJSON(message.result);
+    }
+    if (message.recordedBy !== undefined) {
+      obj.recordedBy = Actor.toJSON(message.recordedBy);
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContactAttempt>): ContactAttempt {
+    return ContactAttempt.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContactAttempt>): ContactAttempt {
+    const message = createBaseContactAttempt();
+    message.attemptId = object.attemptId ?? "";
+    message.referralId = object.referralId ?? "";
+    message.method = object.method ?? 0;
+    message.attemptedAt = object.attemptedAt ?? undefined;
+    message.result = object.result ?? 0;
+    message.recordedBy = (object.recordedBy !== undefined && object.recordedBy !== null)
+      ? Actor.fromPartial(object.recordedBy)
+      : undefined;
+    message.recordedAt = object.recordedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListContactAttemptsRequest(): ListContactAttemptsRequest {
+  return { referralId: "" };
+}
+
+export const ListContactAttemptsRequest: MessageFns<ListContactAttemptsRequest> = {
+  encode(message: ListContactAttemptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListContactAttemptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListContactAttemptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListContactAttemptsRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListContactAttemptsRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListContactAttemptsRequest>): ListContactAttemptsRequest {
+    return ListContactAttemptsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListContactAttemptsRequest>): ListContactAttemptsRequest {
+    const message = createBaseListContactAttemptsRequest();
+    message.referralId = object.referralId ?? "";
+    return message;
+  },
+};
+
+function createBaseListContactAttemptsResponse(): ListContactAttemptsResponse {
+  return { contactAttempts: [] };
+}
+
+export const ListContactAttemptsResponse: MessageFns<ListContactAttemptsResponse> = {
+  encode(message: ListContactAttemptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.contactAttempts) {
+      ContactAttempt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListContactAttemptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListContactAttemptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contactAttempts.push(ContactAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListContactAttemptsResponse {
+    return {
+      contactAttempts: globalThis.Array.isArray(object?.contactAttempts)
+        ? object.contactAttempts.map((e: any) => ContactAttempt.fromJSON(e))
+        : globalThis.Array.isArray(object?.contact_attempts)
+        ? object.contact_attempts.map((e: any) => ContactAttempt.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListContactAttemptsResponse): unknown {
+    const obj: any = {};
+    if (message.contactAttempts?.length) {
+      obj.contactAttempts = message.contactAttempts.map((e) => ContactAttempt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListContactAttemptsResponse>): ListContactAttemptsResponse {
+    return ListContactAttemptsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListContactAttemptsResponse>): ListContactAttemptsResponse {
+    const message = createBaseListContactAttemptsResponse();
+    message.contactAttempts = object.contactAttempts?.map((e) => ContactAttempt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ReferralInboxService is the one contract for handling received referrals. The same
  * gRPC service is served by every receiving service (protection, ecm, community-centre,
@@ -3591,6 +4304,41 @@ export const ReferralInboxServiceService = {
     responseDeserialize: (value: Buffer): ListReferralAssignmentsResponse =>
       ListReferralAssignmentsResponse.decode(value),
   },
+  /**
+   * Records an attempt to contact the person (call, visit, message). Refused with
+   * FAILED_PRECONDITION and a stable code when the package's contact section says the
+   * person is not safe to contact (not_safe_to_contact), when the attempt falls outside
+   * every safe-contact window (outside_safe_contact_window; the message names the next
+   * window), when the package carries no contact section (contact_not_shared) or when
+   * the referral was declined, cancelled, expired or redirected (referral_not_held_for_contact).
+   * An allowed attempt is stored and audited.
+   */
+  recordContactAttempt: {
+    path: "/kopru.referral.v1.ReferralInboxService/RecordContactAttempt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordContactAttemptRequest): Buffer =>
+      Buffer.from(RecordContactAttemptRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordContactAttemptRequest => RecordContactAttemptRequest.decode(value),
+    responseSerialize: (value: RecordContactAttemptResponse): Buffer =>
+      Buffer.from(RecordContactAttemptResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordContactAttemptResponse => RecordContactAttemptResponse.decode(value),
+  },
+  /**
+   * Lists the contact attempts recorded on a received referral, oldest first. Reading them
+   * is audited.
+   */
+  listContactAttempts: {
+    path: "/kopru.referral.v1.ReferralInboxService/ListContactAttempts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListContactAttemptsRequest): Buffer =>
+      Buffer.from(ListContactAttemptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListContactAttemptsRequest => ListContactAttemptsRequest.decode(value),
+    responseSerialize: (value: ListContactAttemptsResponse): Buffer =>
+      Buffer.from(ListContactAttemptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListContactAttemptsResponse => ListContactAttemptsResponse.decode(value),
+  },
 } as const;
 
 export interface ReferralInboxServiceServer extends UntypedServiceImplementation {
@@ -3640,6 +4388,21 @@ export interface ReferralInboxServiceServer extends UntypedServiceImplementation
   assignReferral: handleUnaryCall<AssignReferralRequest, AssignReferralResponse>;
   /** The assignment history of a received referral, oldest first. */
   listReferralAssignments: handleUnaryCall<ListReferralAssignmentsRequest, ListReferralAssignmentsResponse>;
+  /**
+   * Records an attempt to contact the person (call, visit, message). Refused with
+   * FAILED_PRECONDITION and a stable code when the package's contact section says the
+   * person is not safe to contact (not_safe_to_contact), when the attempt falls outside
+   * every safe-contact window (outside_safe_contact_window; the message names the next
+   * window), when the package carries no contact section (contact_not_shared) or when
+   * the referral was declined, cancelled, expired or redirected (referral_not_held_for_contact).
+   * An allowed attempt is stored and audited.
+   */
+  recordContactAttempt: handleUnaryCall<RecordContactAttemptRequest, RecordContactAttemptResponse>;
+  /**
+   * Lists the contact attempts recorded on a received referral, oldest first. Reading them
+   * is audited.
+   */
+  listContactAttempts: handleUnaryCall<ListContactAttemptsRequest, ListContactAttemptsResponse>;
 }
 
 export interface ReferralInboxServiceClient extends Client {
@@ -3884,6 +4647,49 @@ export interface ReferralInboxServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListReferralAssignmentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records an attempt to contact the person (call, visit, message). Refused with
+   * FAILED_PRECONDITION and a stable code when the package's contact section says the
+   * person is not safe to contact (not_safe_to_contact), when the attempt falls outside
+   * every safe-contact window (outside_safe_contact_window; the message names the next
+   * window), when the package carries no contact section (contact_not_shared) or when
+   * the referral was declined, cancelled, expired or redirected (referral_not_held_for_contact).
+   * An allowed attempt is stored and audited.
+   */
+  recordContactAttempt(
+    request: RecordContactAttemptRequest,
+    callback: (error: ServiceError | null, response: RecordContactAttemptResponse) => void,
+  ): ClientUnaryCall;
+  recordContactAttempt(
+    request: RecordContactAttemptRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordContactAttemptResponse) => void,
+  ): ClientUnaryCall;
+  recordContactAttempt(
+    request: RecordContactAttemptRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordContactAttemptResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists the contact attempts recorded on a received referral, oldest first. Reading them
+   * is audited.
+   */
+  listContactAttempts(
+    request: ListContactAttemptsRequest,
+    callback: (error: ServiceError | null, response: ListContactAttemptsResponse) => void,
+  ): ClientUnaryCall;
+  listContactAttempts(
+    request: ListContactAttemptsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListContactAttemptsResponse) => void,
+  ): ClientUnaryCall;
+  listContactAttempts(
+    request: ListContactAttemptsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListContactAttemptsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -124,6 +124,76 @@ export function contactMethodToJSON(object: ContactMethod): string {
   }
 }
 
+/** Weekday is a day of the week, numbered as ISO 8601 (Monday 1 ... Sunday 7). */
+export enum Weekday {
+  WEEKDAY_UNSPECIFIED = 0,
+  WEEKDAY_MONDAY = 1,
+  WEEKDAY_TUESDAY = 2,
+  WEEKDAY_WEDNESDAY = 3,
+  WEEKDAY_THURSDAY = 4,
+  WEEKDAY_FRIDAY = 5,
+  WEEKDAY_SATURDAY = 6,
+  WEEKDAY_SUNDAY = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function weekdayFromJSON(object: any): Weekday {
+  switch (object) {
+    case 0:
+    case "WEEKDAY_UNSPECIFIED":
+      return Weekday.WEEKDAY_UNSPECIFIED;
+    case 1:
+    case "WEEKDAY_MONDAY":
+      return Weekday.WEEKDAY_MONDAY;
+    case 2:
+    case "WEEKDAY_TUESDAY":
+      return Weekday.WEEKDAY_TUESDAY;
+    case 3:
+    case "WEEKDAY_WEDNESDAY":
+      return Weekday.WEEKDAY_WEDNESDAY;
+    case 4:
+    case "WEEKDAY_THURSDAY":
+      return Weekday.WEEKDAY_THURSDAY;
+    case 5:
+    case "WEEKDAY_FRIDAY":
+      return Weekday.WEEKDAY_FRIDAY;
+    case 6:
+    case "WEEKDAY_SATURDAY":
+      return Weekday.WEEKDAY_SATURDAY;
+    case 7:
+    case "WEEKDAY_SUNDAY":
+      return Weekday.WEEKDAY_SUNDAY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Weekday.UNRECOGNIZED;
+  }
+}
+
+export function weekdayToJSON(object: Weekday): string {
+  switch (object) {
+    case Weekday.WEEKDAY_UNSPECIFIED:
+      return "WEEKDAY_UNSPECIFIED";
+    case Weekday.WEEKDAY_MONDAY:
+      return "WEEKDAY_MONDAY";
+    case Weekday.WEEKDAY_TUESDAY:
+      return "WEEKDAY_TUESDAY";
+    case Weekday.WEEKDAY_WEDNESDAY:
+      return "WEEKDAY_WEDNESDAY";
+    case Weekday.WEEKDAY_THURSDAY:
+      return "WEEKDAY_THURSDAY";
+    case Weekday.WEEKDAY_FRIDAY:
+      return "WEEKDAY_FRIDAY";
+    case Weekday.WEEKDAY_SATURDAY:
+      return "WEEKDAY_SATURDAY";
+    case Weekday.WEEKDAY_SUNDAY:
+      return "WEEKDAY_SUNDAY";
+    case Weekday.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** DocumentType is the kind of identity or registration document a person holds. */
 export enum DocumentType {
   DOCUMENT_TYPE_UNSPECIFIED = 0,
@@ -457,14 +527,40 @@ export interface ContactSection {
    * perpetrator): then only contact through the referrer or as agreed in safe_times.
    */
   safeToContact: boolean;
-  /** When and how contact is safe, e.g. "weekdays 10-12, ask for Amal". Free text. */
+  /**
+   * When and how contact is safe, e.g. "weekdays 10-12, ask for Amal". Free text, shown to
+   * staff beside safe_windows; never enforced by itself.
+   */
   safeTimes?: string | undefined;
   preferredContactMethod: ContactMethod;
   /** Preferred language (BCP 47, e.g. "ar", "fa", "ps", "ku", "tr"). */
   preferredLanguage: string;
   interpreterNeeded: boolean;
   /** Language to interpret into (BCP 47), when interpreter_needed. */
-  interpreterLanguage?: string | undefined;
+  interpreterLanguage?:
+    | string
+    | undefined;
+  /**
+   * Weekly windows in which contact is safe (Europe/Istanbul local time), the structured
+   * form of safe_times. Enforced: a contact attempt (call, visit, message) is refused when
+   * safe_to_contact is false, or when windows are given and the attempt is outside all of
+   * them. Empty = no time limit beyond safe_to_contact.
+   */
+  safeWindows: SafeContactWindow[];
+}
+
+/**
+ * SafeContactWindow is a weekly period in which contacting the person is safe, in the
+ * network's local time (Europe/Istanbul), e.g. Monday to Friday 10:00-12:00. A window
+ * never crosses midnight; give two windows for that.
+ */
+export interface SafeContactWindow {
+  /** Days it applies to; at least one. */
+  days: Weekday[];
+  /** Start, in minutes after local midnight (0-1439): 600 = 10:00. */
+  startMinute: number;
+  /** End (exclusive), in minutes after local midnight (1-1440), after start_minute. */
+  endMinute: number;
 }
 
 /** DemographicsSection (DATA_CATEGORY_DEMOGRAPHICS): sex, age and nationality. */
@@ -1624,6 +1720,7 @@ function createBaseContactSection(): ContactSection {
     preferredLanguage: "",
     interpreterNeeded: false,
     interpreterLanguage: undefined,
+    safeWindows: [],
   };
 }
 
@@ -1655,6 +1752,9 @@ export const ContactSection: MessageFns<ContactSection> = {
     }
     if (message.interpreterLanguage !== undefined) {
       writer.uint32(74).string(message.interpreterLanguage);
+    }
+    for (const v of message.safeWindows) {
+      SafeContactWindow.encode(v!, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1744,6 +1844,14 @@ export const ContactSection: MessageFns<ContactSection> = {
             message.interpreterLanguage = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.safeWindows.push(SafeContactWindow.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1799,6 +1907,11 @@ export const ContactSection: MessageFns<ContactSection> = {
         : isSet(object.interpreter_language)
         ? globalThis.String(object.interpreter_language)
         : undefined,
+      safeWindows: globalThis.Array.isArray(object?.safeWindows)
+        ? object.safeWindows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : globalThis.Array.isArray(object?.safe_windows)
+        ? object.safe_windows.map((e: any) => SafeContactWindow.fromJSON(e))
+        : [],
     };
   },
 
@@ -1831,6 +1944,9 @@ export const ContactSection: MessageFns<ContactSection> = {
     if (message.interpreterLanguage !== undefined) {
       obj.interpreterLanguage = message.interpreterLanguage;
     }
+    if (message.safeWindows?.length) {
+      obj.safeWindows = message.safeWindows.map((e) => SafeContactWindow.toJSON(e));
+    }
     return obj;
   },
 
@@ -1850,6 +1966,130 @@ export const ContactSection: MessageFns<ContactSection> = {
     message.preferredLanguage = object.preferredLanguage ?? "";
     message.interpreterNeeded = object.interpreterNeeded ?? false;
     message.interpreterLanguage = object.interpreterLanguage ?? undefined;
+    message.safeWindows = object.safeWindows?.map((e) => SafeContactWindow.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSafeContactWindow(): SafeContactWindow {
+  return { days: [], startMinute: 0, endMinute: 0 };
+}
+
+export const SafeContactWindow: MessageFns<SafeContactWindow> = {
+  encode(message: SafeContactWindow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.days.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.days) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.startMinute !== 0) {
+      writer.uint32(16).uint32(message.startMinute);
+    }
+    if (message.endMinute !== 0) {
+      writer.uint32(24).uint32(message.endMinute);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SafeContactWindow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSafeContactWindow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.days.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.days.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.startMinute = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.endMinute = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SafeContactWindow {
+    return {
+      days: globalThis.Array.isArray(object?.days) ? object.days.map((e: any) => weekdayFromJSON(e)) : [],
+      startMinute: isSet(object.startMinute)
+        ? globalThis.Number(object.startMinute)
+        : isSet(object.start_minute)
+        ? globalThis.Number(object.start_minute)
+        : 0,
+      endMinute: isSet(object.endMinute)
+        ? globalThis.Number(object.endMinute)
+        : isSet(object.end_minute)
+        ? globalThis.Number(object.end_minute)
+        : 0,
+    };
+  },
+
+  toJSON(message: SafeContactWindow): unknown {
+    const obj: any = {};
+    if (message.days?.length) {
+      obj.days = message.days.map((e) => weekdayToJSON(e));
+    }
+    if (message.startMinute !== 0) {
+      obj.startMinute = Math.round(message.startMinute);
+    }
+    if (message.endMinute !== 0) {
+      obj.endMinute = Math.round(message.endMinute);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SafeContactWindow>): SafeContactWindow {
+    return SafeContactWindow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SafeContactWindow>): SafeContactWindow {
+    const message = createBaseSafeContactWindow();
+    message.days = object.days?.map((e) => e) || [];
+    message.startMinute = object.startMinute ?? 0;
+    message.endMinute = object.endMinute ?? 0;
     return message;
   },
 };
