@@ -848,6 +848,8 @@ export class ReferralLifecycle {
       await this.publishOutcome(tx, next, 1, undefined);
     }
     if (!isAwaitingAnswer(state.status)) await cancelTimer(tx, DEADLINE_TIMER, record.referralId);
+    // A closed referral has nothing left for its consent's expiry to end.
+    if (isTerminal(state.status)) await cancelTimer(tx, CONSENT_EXPIRY_TIMER, record.referralId);
     // Acceptance starts the follow-up deadline; closing stops it.
     await this.work.afterTransition(tx, next, change);
     return next;

@@ -362,8 +362,14 @@ describe("follow-up deadline after acceptance", () => {
       e.some((x) => x.followUpStage === FollowUpStage.FOLLOW_UP_STAGE_OVERDUE),
     );
     expect(events.every((e) => !e.assigned)).toBe(true);
+    // Both follow-up timers fired and are gone (the consent's expiry timer stays: the referral is open).
     expect(
-      (await service.running.context.db.query("SELECT kind FROM kopru_timers WHERE key = $1", [id])).rows,
+      (
+        await service.running.context.db.query(
+          "SELECT kind FROM kopru_timers WHERE key = $1 AND kind LIKE 'referral-follow-up%'",
+          [id],
+        )
+      ).rows,
     ).toEqual([]);
   });
 
