@@ -2,6 +2,7 @@ import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import type { TimerHandler } from "@kopru/timers";
 import type { ReferralLifecycle } from "./lifecycle.js";
+import { noticeReferralOutcome, noticeReferralReceived, noticeReferralStatus } from "./notices.js";
 
 type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
 
@@ -25,7 +26,9 @@ export function receivingConsumers(
       filterSubject: SUBJECTS.requestedFor(organisationId),
       handlers: [
         on(EVENTS.referralRequested, async (tx, event) => {
-          await lifecycle.receive(tx, event);
+          const record = await lifecycle.receive(tx, event);
+          // The organisation's caseworkers and supervisors are told (notices.ts).
+          if (record) await noticeReferralReceived(tx, lifecycle.serviceName, record);
         }),
       ],
     }),
@@ -64,7 +67,13 @@ export function referrerOutcomeConsumer(
     stream: STREAMS.referral.name,
     filterSubject,
     ordered: true,
-    handlers: [on(EVENTS.referralOutcomeReported, (tx, event) => lifecycle.applyOutcomeEvent(tx, event))],
+    handlers: [
+      on(EVENTS.referralOutcomeReported, async (tx, event) => {
+        await lifecycle.applyOutcomeEvent(tx, event);
+        // The staff member who made the referral is told (notices.ts).
+        await noticeReferralOutcome(tx, lifecycle.serviceName, event);
+      }),
+    ],
   });
 }
 
@@ -81,7 +90,13 @@ export function referrerStatusConsumer(
     stream: STREAMS.referral.name,
     filterSubject,
     ordered: true,
-    handlers: [on(EVENTS.referralStatusChanged, (tx, event) => lifecycle.applyStatusEvent(tx, event))],
+    handlers: [
+      on(EVENTS.referralStatusChanged, async (tx, event) => {
+        await lifecycle.applyStatusEvent(tx, event);
+        // The staff member who made the referral is told (notices.ts).
+        await noticeReferralStatus(tx, lifecycle.serviceName, event);
+      }),
+    ],
   });
 }
 

@@ -201,6 +201,11 @@ export class ReferralLifecycle {
     private readonly clock: LifecycleClock,
   ) {}
 
+  /** The service this lifecycle runs in: the producer of its events and its staff notices. */
+  get serviceName(): string {
+    return this.producer.service;
+  }
+
   private producerFor(organisationId: string): Producer {
     return { organisationId, service: this.producer.service };
   }

@@ -69,12 +69,10 @@ export function registerNotificationCommands(program: Command, gateway: Gateway,
     .action(async (ids: string[], options: { all?: boolean }, command: Command) => {
       const c = ctx(command);
       if (!options.all && ids.length === 0) throw new CliUsageError("name notification ids, or pass --all");
-      const response = await c.gateway
-        .notifications(c.caller())
-        .call("markNotificationsRead", {
-          notificationIds: options.all ? [] : ids,
-          all: options.all === true,
-        });
+      const response = await c.gateway.notifications(c.caller()).call("markNotificationsRead", {
+        notificationIds: options.all ? [] : ids,
+        all: options.all === true,
+      });
       c.print(
         MarkNotificationsReadResponse,
         response,
