@@ -1,4 +1,5 @@
 import type { DigestFrequency, Notification } from "@kopru/contracts/notification/v1/notification";
+import { NotFoundError } from "@kopru/service-kit";
 import {
   findPreferences,
   hasDigestItems,
@@ -6,6 +7,7 @@ import {
   markRead,
   savePreferences,
   unreadCount,
+  visibleNoticeIds,
 } from "../adapters/persistence/store.js";
 import { noticeLink, noticeTitle } from "../domain/notice.js";
 import { DEFAULT_PREFERENCES, type Preferences } from "../domain/preferences.js";
@@ -49,7 +51,15 @@ export async function markNotificationsRead(
   reader: Reader,
   which: { all: true } | { noticeIds: readonly string[] },
 ): Promise<{ marked: number; unreadCount: number }> {
-  const marked = await deps.db.transaction((tx) => markRead(tx, reader, which, deps.clock.now()));
+  const marked = await deps.db.transaction(async (tx) => {
+    if ("noticeIds" in which) {
+      // Someone else's entry is answered as one that does not exist, and nothing is marked.
+      const visible = await visibleNoticeIds(tx, reader, which.noticeIds);
+      const unknown = which.noticeIds.find((id) => !visible.has(id.toLowerCase()));
+      if (unknown !== undefined) throw new NotFoundError("notification", unknown);
+    }
+    return markRead(tx, reader, which, deps.clock.now());
+  });
   return { marked, unreadCount: await unreadCount(deps.db, reader) };
 }
 

@@ -128,6 +128,19 @@ export async function unreadCount(sql: Sql, reader: Reader): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Which of `noticeIds` are in the reader's feed. */
+export async function visibleNoticeIds(
+  sql: Sql,
+  reader: Reader,
+  noticeIds: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await sql.query<{ notice_id: string }>(
+    `SELECT n.notice_id FROM notices n WHERE ${VISIBLE} AND n.notice_id::text = ANY ($4::text[])`,
+    [reader.organisationId, reader.actorId, [...reader.roles], [...noticeIds]],
+  );
+  return new Set(rows.map((row) => row.notice_id));
+}
+
 /** Marks entries of the reader's feed read (only those they can see); returns how many changed. */
 export async function markRead(
   tx: Sql,

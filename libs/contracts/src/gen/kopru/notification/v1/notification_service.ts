@@ -48,7 +48,7 @@ export interface ListNotificationsResponse {
 
 /** MarkNotificationsReadRequest names what was read. */
 export interface MarkNotificationsReadRequest {
-  /** Entries of the caller's feed; ids that are not in it are ignored. */
+  /** Entries of the caller's feed; an id that is not in it is NOT_FOUND (nothing is marked). */
   notificationIds: string[];
   /** Every entry of the feed, instead of the ids. */
   all: boolean;
