@@ -262,6 +262,22 @@ describe("the notification service", () => {
     await h.setClockOffset(0);
   });
 
+  it("tells nobody, and retries nothing, for an organisation the staff directory does not know", async () => {
+    const stray = notice({ organisationId: `mmcc-nowhere-${h.organisationId}` });
+    await h.publish(stray);
+    const db = h.service.context.db;
+    await waitFor(
+      async () =>
+        (await db.query("SELECT 1 FROM notices WHERE notice_id = $1", [stray.noticeId])).rows.length > 0,
+      { message: "the stray notice kept" },
+    );
+    await waitFor(
+      async () =>
+        (await db.query("SELECT 1 FROM kopru_timers WHERE key = $1", [stray.noticeId])).rows.length === 0,
+      { message: "its fan-out done, not left to retry" },
+    );
+  });
+
   it("serves staff only, each their own feed", async () => {
     await expect(
       h.call(h.client.listNotifications, { unreadOnly: false, page: undefined }, h.partner),

@@ -1,4 +1,4 @@
-import { StaffDirectory, type TokenSource } from "@kopru/identity-client";
+import { StaffDirectory, StaffDirectoryError, type TokenSource } from "@kopru/identity-client";
 import type { StaffDirectoryPort } from "../../application/ports.js";
 
 /**
@@ -13,6 +13,11 @@ export function identityStaffDirectory(options: {
   const directory = new StaffDirectory({ issuer: options.url, tokens, cacheMs: 30_000 });
   return {
     find: (organisationId, actorId) => directory.find(organisationId, actorId),
-    withRole: (organisationId, role) => directory.list(organisationId, { role }),
+    // An organisation the identity service does not know has nobody to tell (not a failure to retry).
+    withRole: (organisationId, role) =>
+      directory.list(organisationId, { role }).catch((error: unknown) => {
+        if (error instanceof StaffDirectoryError && error.status === 404) return [];
+        throw error;
+      }),
   };
 }
