@@ -15,6 +15,7 @@ import {
   I,
   location,
   M,
+  N,
   offering,
   offeringId,
   organisationEntry,
@@ -56,6 +57,11 @@ const PUBLIC_READS = new Set([
   "kopru.municipality.v1.MunicipalityService/ListCentres",
   "kopru.intake.v1.IntakeService/SuggestTargets",
 ]);
+/**
+ * Writes that change only the caller's own record (their notification preferences): accepted for an
+ * attacker as for anyone, and never the victim's (the snapshot shows the victim's is unchanged).
+ */
+const OWN_WRITES = new Set(["kopru.notification.v1.NotificationService/UpdateNotificationPreferences"]);
 /** The victim's staff: every role that opens casework (never coordinator or network-admin). */
 const CASEWORK_ROLES = ["supervisor", "caseworker", "protection-restricted", "ecm-approver"];
 
@@ -159,7 +165,15 @@ function receiving(host: ServiceName): { victim: string; neighbour: string } {
 beforeAll(async () => {
   network = await TestNetwork.create();
   o = network.orgs;
-  await network.start("coordination", "intake", "ecm", "protection", "municipality", "community-centre");
+  await network.start(
+    "coordination",
+    "intake",
+    "ecm",
+    "protection",
+    "municipality",
+    "community-centre",
+    "notifications",
+  );
   api = new RawApi(network);
 
   const victimStaff = (org: string, name: string) => staff(org, `${name}-staff`, ...CASEWORK_ROLES);
@@ -172,6 +186,10 @@ beforeAll(async () => {
     // Coordination hosts no organisation: the ECM unit's directory entries and the NGO's referral
     // are the victims', another ECM unit and another NGO attack, the coordinator plays the owner.
     ["coordination", o.ecm, o.ecmOther, o.ngoOther],
+    // Notifications: the Gaziantep MMCC's staff feed (a notice per referral it received) is the
+    // victim's; staff and the system of an NGO that receives nothing, and staff of the referring
+    // NGO, attack (their own feeds hold nothing of the victim's).
+    ["notifications", o.mmccGaziantep, o.ngoOther, o.ngo],
   ];
   for (const [host, victim, neighbour, other] of plan) {
     sides.set(host, {
@@ -747,6 +765,32 @@ beforeAll(async () => {
     },
   }));
 
+  // Notifications: the MMCC's staff are told of each referral it received (role notices).
+  const feedOwner = owner("notifications");
+  const feed = await waitFor(
+    async () => {
+      const answer = await api.call(
+        "notifications",
+        N,
+        "ListNotifications",
+        { page: { pageSize: 500 } },
+        feedOwner,
+      );
+      const list = (answer.ok ? (answer.response.notifications ?? []) : []) as JsonObject[];
+      return list.length > 0 && list;
+    },
+    { timeoutMs: 60_000, message: "the MMCC staff's notifications" },
+  );
+  const watched = new Set(feed.map((n) => n.notificationId as string));
+  for (const id of watched) secrets.add(id);
+  const markable = feed[0]?.notificationId as string;
+  build(N, "ListNotifications", () => ({ request: { unreadOnly: false, page: { pageSize: 500 } } }));
+  build(N, "MarkNotificationsRead", () => ({ request: { notificationIds: [markable] } }));
+  build(N, "GetNotificationPreferences", () => ({ request: {} }));
+  build(N, "UpdateNotificationPreferences", () => ({
+    request: { emailEnabled: false, digestFrequency: "DIGEST_FREQUENCY_HOURLY" },
+  }));
+
   // The victims' own reads, compared before and after the attackers.
   snapshots.set("intake", async () => [
     await ownRead("intake", I, "GetBeneficiary", { beneficiaryId }),
@@ -783,6 +827,22 @@ beforeAll(async () => {
       page: { pageSize: 200 },
     }),
   ]);
+  // New notices reach the victim's feed whenever a referral reaches it (the matrix makes some): only
+  // the entries there before the matrix are compared.
+  snapshots.set("notifications", async () => {
+    const answer = await api.call(
+      "notifications",
+      N,
+      "ListNotifications",
+      { page: { pageSize: 500 } },
+      feedOwner,
+    );
+    const list = (answer.ok ? (answer.response.notifications ?? []) : []) as JsonObject[];
+    return [
+      list.filter((n) => watched.has(n.notificationId as string)),
+      await ownRead("notifications", N, "GetNotificationPreferences", {}),
+    ];
+  });
   snapshots.set("community-centre", async () => [
     ...(await inboxReads("community-centre")),
     await ownRead("community-centre", CC, "ListEnrolments", { activityId }),
@@ -930,7 +990,8 @@ async function judge(
   }
   const found = leaked(answer);
   if (found.length > 0) return [`${where}: OK with the victim's ${found.join(", ")}`];
-  if (!READ.test(target.method.name)) return [`${where}: the write was accepted`];
+  if (!READ.test(target.method.name) && !OWN_WRITES.has(`${target.service}/${target.method.name}`))
+    return [`${where}: the write was accepted`];
   tally.okClean++;
   return [];
 }

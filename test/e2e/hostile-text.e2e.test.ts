@@ -155,6 +155,11 @@ beforeAll(async () => {
     role: "supervisor",
   });
   callers.set("community-centre", { organisationId: o.centre, actorId: "cc-staff-1", role: "supervisor" });
+  callers.set("notifications", {
+    organisationId: o.mmccGaziantep,
+    actorId: "mmcc-staff-1",
+    role: "caseworker",
+  });
 
   const C = "kopru.coordination.v1.CoordinationService";
   const organisations: [string, string][] = [

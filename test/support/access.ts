@@ -16,6 +16,7 @@ export const P = "kopru.protection.v1.ProtectionService";
 export const M = "kopru.municipality.v1.MunicipalityService";
 export const CC = "kopru.communitycentre.v1.CommunityCentreService";
 export const R = "kopru.referral.v1.ReferralInboxService";
+export const N = "kopru.notification.v1.NotificationService";
 
 export const PROVINCE = "TUR027";
 export const location = { provinceCode: PROVINCE, provinceName: "Gaziantep" };

@@ -85,6 +85,8 @@ export async function startIdentity(options: {
               organisationId: caller.organisationId,
               username: id,
               displayName: caller.actorId,
+              // Where the notification service mails them (the test network's mail catcher).
+              email: `${id}.example`,
               password,
               roles: roles as never,
             },

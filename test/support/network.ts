@@ -7,6 +7,7 @@ import type { ChannelCredentials, Client } from "@grpc/grpc-js";
 import { provisionStreams } from "@kopru/bus";
 import { NETWORK_LAYOUT, NETWORK_SERVICES, type NetworkService, networkBusAccess } from "@kopru/events";
 import { type NetworkPki, preparePki } from "@kopru/local";
+import { type CaughtMail, MAIL_CATCHER_ENTRY, MAIL_CATCHER_READY, readMailbox } from "@kopru/mail-catcher";
 import { generateNatsCredentials, natsCredentialEnv } from "@kopru/nats-server";
 import {
   type ClientCaller,
@@ -57,6 +58,7 @@ export function hostedBy(orgs: Organisations): Record<ServiceName, string[]> {
     "community-centre": [orgs.centre, orgs.centreOther],
     municipality: [orgs.mmccGaziantep, orgs.mmccKilis],
     coordination: [],
+    notifications: [],
   };
 }
 export type Organisations = ReturnType<typeof organisations>;
@@ -79,6 +81,8 @@ export class TestNetwork {
   readonly clockFile: string;
   private readonly running = new Map<ServiceName, RunningService>();
   private readonly databases = new Map<ServiceName, TestDatabase>();
+  /** The real SMTP server the notification service sends to, started with it. */
+  private mail: { process: SpawnedProcess; url: string; dir: string } | undefined;
 
   private constructor(
     private readonly dataDir: string,
@@ -171,6 +175,21 @@ export class TestNetwork {
     return database;
   }
 
+  /** Every mail the notification service sent, as the network's mail catcher received it. */
+  async mails(): Promise<CaughtMail[]> {
+    return this.mail ? readMailbox(this.mail.dir) : [];
+  }
+
+  private async mailCatcher(): Promise<{ url: string }> {
+    if (!this.mail) {
+      const dir = join(this.dataDir, "mail");
+      const process = spawnNodeProcess(MAIL_CATCHER_ENTRY, { env: { MAIL_DIR: dir, SMTP_PORT: "0" } });
+      const [, url] = await process.waitForLine(MAIL_CATCHER_READY);
+      this.mail = { process, url: url as string, dir };
+    }
+    return this.mail;
+  }
+
   private async environment(name: ServiceName, database: TestDatabase): Promise<Record<string, string>> {
     const { orgs } = this;
     const hosted = hostedBy(orgs);
@@ -193,6 +212,9 @@ export class TestNetwork {
       INTAKE_ORGANISATIONS: hosted.intake.join(","),
       ...(name !== "intake" && hosted[name].length > 0
         ? { HOSTED_ORGANISATIONS: hosted[name].join(",") }
+        : {}),
+      ...(name === "notifications"
+        ? { SMTP_URL: (await this.mailCatcher()).url, CONSOLE_URL: "https://console.kopru.example" }
         : {}),
       ...this.extraEnv,
     };
@@ -236,6 +258,7 @@ export class TestNetwork {
     for (const database of this.databases.values()) await database.drop().catch(() => {});
     await this.nats.close();
     await this.identity.close();
+    await this.mail?.process.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

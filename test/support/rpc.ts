@@ -28,6 +28,7 @@ export const HOSTS: Record<string, ServiceName[]> = {
   "kopru.municipality.v1.MunicipalityService": ["municipality"],
   "kopru.communitycentre.v1.CommunityCentreService": ["community-centre"],
   "kopru.referral.v1.ReferralInboxService": ["ecm", "protection", "municipality", "community-centre"],
+  "kopru.notification.v1.NotificationService": ["notifications"],
 };
 export const ALL_SERVICES: ServiceName[] = [
   "coordination",
@@ -36,6 +37,7 @@ export const ALL_SERVICES: ServiceName[] = [
   "protection",
   "municipality",
   "community-centre",
+  "notifications",
 ];
 
 const require = createRequire(import.meta.url);

@@ -1,6 +1,7 @@
 import type { ChannelCredentials, Client } from "@grpc/grpc-js";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
+import { NotificationServiceClient } from "@kopru/contracts/notification/v1/notification_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import {
   type ClientCaller,
@@ -61,6 +62,8 @@ export interface Gateway {
   intake(caller: ClientCaller): Api<IntakeServiceClient>;
   coordination(caller: ClientCaller): Api<CoordinationServiceClient>;
   inbox(service: ReceivingService, caller: ClientCaller): Api<ReferralInboxServiceClient>;
+  /** The caller's own notifications (a staff login). */
+  notifications(caller: ClientCaller): Api<NotificationServiceClient>;
   close(): void;
 }
 
@@ -94,6 +97,7 @@ export function grpcGateway(connection: Connection, timeoutMs = 20_000): Gateway
     intake: (caller) => get("intake", (a) => new IntakeServiceClient(a, secure), caller),
     coordination: (caller) => get("coordination", (a) => new CoordinationServiceClient(a, secure), caller),
     inbox: (service, caller) => get(service, (a) => new ReferralInboxServiceClient(a, secure), caller),
+    notifications: (caller) => get("notifications", (a) => new NotificationServiceClient(a, secure), caller),
     close() {
       for (const api of open.values()) api.close();
       open.clear();

@@ -19,6 +19,7 @@ const lazyGateway: Gateway = {
   intake: (caller) => real().intake(caller),
   coordination: (caller) => real().coordination(caller),
   inbox: (service, caller) => real().inbox(service, caller),
+  notifications: (caller) => real().notifications(caller),
   close: () => gateway?.close(),
 };
 

@@ -4,6 +4,7 @@ import { registerCoordinationCommands } from "./commands/coordination.js";
 import { registerInboxCommands } from "./commands/inbox.js";
 import { registerIntakeCommands } from "./commands/intake.js";
 import { type Logins, registerLoginCommands } from "./commands/login.js";
+import { registerNotificationCommands } from "./commands/notifications.js";
 import type { CliIo } from "./context.js";
 import { formatError } from "./errors.js";
 import type { Gateway } from "./grpc.js";
@@ -21,6 +22,9 @@ Examples (the demo network of \`pnpm start\`, which prints the demo logins):
   kopru referral outcome <referral-id> --as cc-gaziantep-sahinbey --outcome enrolled_in_course,course_completed
   kopru coordination figures --by organisation,service_type
   kopru coordination overdue
+  kopru notifications list --unread
+  kopru notifications read --all
+  kopru notifications prefs --email on --digest hourly
 
 Addresses: ${SERVICE_NAMES.map((s) => addressVariable(s)).join(", ")} (default 127.0.0.1:5005x).
 Enum values take their short lowercase names (mmcc_counselling, temporary_protection, ...); a
@@ -52,6 +56,7 @@ export function buildProgram(gateway: Gateway, io: CliIo, logins: () => Logins =
   registerInboxCommands(program, referral, gateway, io);
   registerCoordinationCommands(program, gateway, io);
   registerContactCommands(program, gateway, io);
+  registerNotificationCommands(program, gateway, io);
 
   // Every subcommand shares the output and exit behaviour of the root.
   const configure = (command: Command) => {

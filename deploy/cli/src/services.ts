@@ -1,5 +1,5 @@
 /**
- * The six Köprü services, their default gRPC ports and which service hosts an organisation. The
+ * The Köprü services, their default gRPC ports and which service hosts an organisation. The
  * launcher (`@kopru/local`) starts them from this table and the CLI finds them with it, so both agree
  * on where everything listens.
  */
@@ -20,6 +20,7 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freez
   "community-centre": 50054,
   municipality: 50055,
   coordination: 50056,
+  notifications: 50057,
 });
 
 export function isServiceName(value: string): value is ServiceName {

@@ -63,6 +63,7 @@ function fakeGateway(answers: Record<string, unknown> = {}) {
     intake: (caller: ClientCaller) => api("intake", caller),
     coordination: (caller: ClientCaller) => api("coordination", caller),
     inbox: (service: ServiceName, caller: ClientCaller) => api(service, caller),
+    notifications: (caller: ClientCaller) => api("notifications", caller),
     // As the real gateway does with no kept login for the organisation: --as names it.
     acting: (as: string | undefined) => (as ? { organisationId: as } : undefined),
     close() {},

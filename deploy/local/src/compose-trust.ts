@@ -39,6 +39,7 @@ const hosted = {
   "community-centre": split(process.env.KOPRU_COMMUNITY_CENTRE_ORGANISATIONS, demo["community-centre"]),
   municipality: split(process.env.KOPRU_MUNICIPALITY_ORGANISATIONS, demo.municipality),
   coordination: [],
+  notifications: [],
 };
 const nats = generateNatsCredentials([...SERVICE_NAMES]);
 mkdirSync(join(dir, "nats"), { recursive: true, mode: 0o700 });

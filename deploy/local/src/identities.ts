@@ -58,6 +58,11 @@ export function generateSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
+/** A demo login's work email (`caseworker@mmcc-gaziantep.example`): the `.example` domain never delivers. */
+export function demoEmail(username: string): string {
+  return `${username}.example`;
+}
+
 /** Every demo login, reusing the passwords of `previous` (so a restart does not change them). */
 export function demoLogins(
   organisations: readonly DemoOrganisationRef[],
@@ -109,6 +114,7 @@ export function demoProvisioning(options: {
       displayName: login.username,
       password: login.password,
       roles: login.roles as NonNullable<ProvisioningSpec["users"]>[number]["roles"],
+      email: demoEmail(login.username),
     })),
     clients: [
       { clientId: CLI_CLIENT_ID, kind: "first-party", redirectUris: [CLI_REDIRECT_URI], deviceFlow: true },

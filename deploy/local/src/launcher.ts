@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { addressVariable, NETWORK_FILE, type NetworkFile } from "@kopru/cli";
+import { MAIL_CATCHER_ENTRY, MAIL_CATCHER_READY } from "@kopru/mail-catcher";
 import { freePort, isPortOpen, natsConnectOptions, natsCredentialEnv } from "@kopru/nats-server";
 import { channelCredentials, waitUntilServing } from "@kopru/service-kit";
 import {
@@ -105,7 +107,8 @@ function seconds(ms: number): string {
 }
 
 /**
- * The local network: NATS (its own nats-server, or the external one NATS_URL names), the six services as child processes on their own
+ * The local network: NATS (its own nats-server, or the external one NATS_URL names), a local mail
+ * catcher, the services as child processes on their own
  * embedded databases, and the demo seed. `start()` returns once everything listens (and is seeded);
  * `stop()` stops the services gracefully, then the nats-server it started.
  */
@@ -115,6 +118,11 @@ export class Launcher {
   /** Whether the services' NATS users are confined (the launcher's own nats-server) or not (NATS_URL). */
   private confined = false;
   private readonly children = new Map<string, ManagedChild>();
+  /**
+   * Where the notification service sends email: the launcher's own mail catcher, or the SMTP_URL
+   * of the launcher's environment (then no catcher is started).
+   */
+  private mail: { url: string; dir: string | undefined } | undefined;
   private stopping: Promise<void> | undefined;
   private unexpectedExit: ((service: string, child: ManagedChild) => void) | undefined;
 
@@ -214,6 +222,15 @@ export class Launcher {
     const t0identity = Date.now();
     await this.startIdentity(trust);
     out(`  identity serving at ${config.identity.issuer} (${seconds(Date.now() - t0identity)})`);
+
+    this.mail = process.env.SMTP_URL?.trim()
+      ? { url: process.env.SMTP_URL.trim(), dir: undefined }
+      : await this.startMailCatcher();
+    out(
+      this.mail.dir
+        ? `Mail: local mail catcher at ${this.mail.url}; every email lands in ${this.display(this.mail.dir)} as an .eml file`
+        : "Mail: the notification service sends through SMTP_URL (no local mail catcher)",
+    );
 
     // Coordination first: it owns the directory every other service replicates.
     const [coordination, ...others] = [
@@ -356,6 +373,29 @@ export class Launcher {
     );
   }
 
+  /**
+   * The local mail catcher (`@kopru/mail-catcher`): an SMTP server on the loopback that keeps every
+   * message the notification service sends as an .eml file under `.data/mail/`, so nobody needs a
+   * mail server of their own to see the emails.
+   */
+  private async startMailCatcher(): Promise<{ url: string; dir: string }> {
+    const dir = join(this.config.dataDir, "mail");
+    const child = spawnManaged({
+      name: "mail-catcher",
+      command: process.execPath,
+      args: nodeSourceArgs(fileURLToPath(MAIL_CATCHER_ENTRY), { telemetry: false }),
+      cwd: join(REPO_ROOT, "libs", "mail-catcher"),
+      env: { ...process.env, MAIL_DIR: dir, SMTP_HOST: "127.0.0.1", SMTP_PORT: "0" },
+      onLine: (line) => {
+        if (!this.config.verbose && MAIL_CATCHER_READY.test(line)) return;
+        this.options.out(relayLine("mail-catcher", line));
+      },
+    });
+    this.children.set("mail-catcher", child);
+    const match = await child.waitFor(MAIL_CATCHER_READY, START_TIMEOUT_MS, "its SMTP address");
+    return { url: match[1] as string, dir };
+  }
+
   /** How the CLI (and anyone on this machine) reaches this network: `.data/network.json`. */
   private writeNetworkFile(trust: NetworkTrust): void {
     const file: NetworkFile = {
@@ -387,6 +427,7 @@ export class Launcher {
     if (this.confined && natsUser) Object.assign(env, natsCredentialEnv(natsUser));
     delete env.DATABASE_URL;
     delete env.GRPC_PLAINTEXT;
+    if (plan.name === "notifications" && this.mail) env.SMTP_URL = this.mail.url;
     for (const [key, value] of Object.entries(plan.env)) {
       if (value === undefined) delete env[key];
       else env[key] = value;
@@ -483,6 +524,11 @@ export class Launcher {
           ? "PostgreSQL (KOPRU_IDENTITY_DATABASE_URL)"
           : this.display(config.identity.dataDir)
       }  OpenID provider ${config.identity.issuer}`,
+      ...(this.mail?.dir
+        ? [
+            `  ${"mail catcher".padEnd(17)}${this.mail.url.replace("smtp://", "").padEnd(width + 2)}${this.display(this.mail.dir)}  every email, as .eml files`,
+          ]
+        : []),
       "",
       ...this.loginLines(),
       "",
@@ -499,6 +545,7 @@ export class Launcher {
       "  pnpm kopru login --user coordinator@coordination",
       "  pnpm kopru coordination figures --by organisation,service_type",
       "  pnpm kopru coordination overdue",
+      "  pnpm kopru notifications list --as mmcc-gaziantep",
       "  pnpm kopru whoami",
       "  pnpm kopru --help",
       "",

@@ -157,9 +157,9 @@ const require = createRequire(import.meta.url);
  * --conditions=kopru-source <entry>`: a service from source, telemetry loaded before its code (the
  * register is resolved from the working directory, the service's own package).
  */
-export function nodeSourceArgs(entry: string): string[] {
+export function nodeSourceArgs(entry: string, options: { telemetry?: boolean } = {}): string[] {
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const guard = new URL("./child-guard.ts", import.meta.url).href;
-  const telemetry = "@kopru/observability/register";
-  return ["--import", tsx, "--import", telemetry, "--import", guard, "--conditions=kopru-source", entry];
+  const telemetry = options.telemetry === false ? [] : ["--import", "@kopru/observability/register"];
+  return ["--import", tsx, ...telemetry, "--import", guard, "--conditions=kopru-source", entry];
 }

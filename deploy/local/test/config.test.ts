@@ -16,6 +16,7 @@ describe("launcher configuration", () => {
       "community-centre=127.0.0.1:50054",
       "municipality=127.0.0.1:50055",
       "coordination=127.0.0.1:50056",
+      "notifications=127.0.0.1:50057",
     ]);
     expect(usesDefaultAddresses(config)).toBe(true);
     const municipality = config.services.find((s) => s.name === "municipality");

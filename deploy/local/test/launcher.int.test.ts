@@ -25,8 +25,8 @@ import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
 
-// The launcher as a person runs it: its own nats-server (or the external one NATS_URL names), the six
-// services on free ports and a scratch data directory, each waited for through its health check.
+// The launcher as a person runs it: its own nats-server (or the external one NATS_URL names), the
+// services and a mail catcher on free ports and a scratch data directory, each waited for through its health check.
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -85,7 +85,7 @@ function launch(args: string[], env: Record<string, string | undefined>): Spawne
 }
 
 describe("pnpm start", () => {
-  it("runs a nats-server of its own under DATA_DIR, starts the six services, and stops them all on SIGINT", {
+  it("runs a nats-server of its own under DATA_DIR, starts every service and a mail catcher, and stops them all on SIGINT", {
     timeout: 240_000,
   }, async () => {
     const dataDir = scratchDir();
@@ -111,6 +111,9 @@ describe("pnpm start", () => {
     }
     expect(output).toContain("Demo data: skipped (--no-seed).");
     expect(output).toMatch(/^ {2}identity serving at https:\/\/127\.0\.0\.1:\d+ /m);
+    // The emails the network sends land as files the launcher names.
+    expect(output).toContain(`every email lands in ${join(dataDir, "mail")} as an .eml file`);
+    expect(output).toMatch(/^ {2}mail catcher {5}127\.0\.0\.1:\d+ /m);
 
     // What the network trusts is private to whoever started it.
     expect(statSync(join(dataDir, "trust")).mode & 0o777).toBe(0o700);

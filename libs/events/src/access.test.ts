@@ -101,6 +101,14 @@ describe("serviceBusAccess", () => {
     ]);
   });
 
+  it("gives notifications every staff notice to read and nothing to publish but its dead letters", () => {
+    const access = serviceBusAccess("notifications", { organisations: [] });
+    expect(access.consumers).toEqual([
+      { stream: "KOPRU_NOTICE", durable: "notifications-notices", filterSubject: "kopru.v1.notice.>" },
+    ]);
+    expect(access.publish).toEqual(["kopru.dlq.notifications-notices"]);
+  });
+
   it("refuses an organisation id that is not one subject token", () => {
     expect(() => serviceBusAccess("ecm", { organisations: ["ecm.a"] })).toThrow(/subject token/);
     expect(() => serviceBusAccess("ecm", { organisations: [">"] })).toThrow(/subject token/);
@@ -114,6 +122,7 @@ describe("serviceBusAccess", () => {
       "community-centre": ["cc-a"],
       municipality: ["mmcc-a"],
       coordination: [],
+      notifications: [],
     });
     expect(all.map((a) => natsPermissions(a).subscribe.allow)).toEqual(
       all.map((a) => [`_INBOX_${a.user}.>`]),

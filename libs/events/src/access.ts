@@ -10,6 +10,8 @@ export const NETWORK_SERVICES = [
   "community-centre",
   "municipality",
   "coordination",
+  // Reads every staff notice (ids and codes only) and publishes nothing.
+  "notifications",
 ] as const;
 export type NetworkService = (typeof NETWORK_SERVICES)[number];
 
@@ -17,7 +19,7 @@ export type NetworkService = (typeof NETWORK_SERVICES)[number];
 export const RECEIVING_SERVICES = ["protection", "ecm", "community-centre", "municipality"] as const;
 
 /** The `<area>` token of the case facts each service publishes (`kopru.v1.case.<area>.<fact>.<org>`). */
-const CASE_AREA: Record<Exclude<NetworkService, "coordination">, string> = {
+const CASE_AREA: Record<Exclude<NetworkService, "coordination" | "notifications">, string> = {
   intake: "intake",
   protection: "protection",
   ecm: "ecm",
@@ -72,6 +74,9 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       // Re-routes go to the referrer, whichever organisation it is.
       EVENTS.referralReRouteRequested.subjectPattern,
     );
+  } else if (service === "notifications") {
+    // Every organisation's staff notices, PII-free by contract; it publishes no event.
+    consumer("notices", STREAMS.notice.name, SUBJECTS.allNotices);
   } else {
     consumer("directory", STREAMS.directory.name, SUBJECTS.directory);
     // Referrals go to any organisation of the directory; the referrer is in the payload, not the

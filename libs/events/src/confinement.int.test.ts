@@ -18,6 +18,7 @@ const ORGS: Record<NetworkService, string[]> = {
   "community-centre": ["cc-a"],
   municipality: ["mmcc-a", "mmcc-b"],
   coordination: [],
+  notifications: [],
 };
 const ACCESS = networkBusAccess(ORGS);
 const access = (service: NetworkService) => ACCESS.find((a) => a.user === service) as BusAccess;

@@ -47,3 +47,20 @@ export class DeviceLoginError extends Error {
   override readonly name = "DeviceLoginError";
   readonly code = "IDENTITY_DEVICE_LOGIN_FAILED";
 }
+
+/**
+ * The staff directory refused or failed: `status` is the HTTP status (401 a bad token, 403 a token
+ * that is not a service's, 404 an unknown organisation), `error` the RFC 6750 / OAuth error code.
+ */
+export class StaffDirectoryError extends Error {
+  override readonly name = "StaffDirectoryError";
+  readonly code = "IDENTITY_STAFF_DIRECTORY_FAILED";
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly error?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

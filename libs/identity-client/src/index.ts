@@ -17,10 +17,17 @@ export {
   LoginFailedError,
   LoginFlowError,
   RateLimitedError,
+  StaffDirectoryError,
   TokenRequestError,
 } from "./errors.js";
 export type { IssuerOptions } from "./http.js";
 export { type PasswordLoginOptions, passwordLogin } from "./password-login.js";
 export { type ResumeLoginOptions, resumeLogin } from "./resume-login.js";
+export {
+  IDENTITY_AUDIENCE,
+  StaffDirectory,
+  type StaffDirectoryOptions,
+  type StaffMember,
+} from "./staff-directory.js";
 export type { TokenSource } from "./token-source.js";
 export type { UserTokenSource } from "./user-session.js";

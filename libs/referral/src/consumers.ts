@@ -4,6 +4,7 @@ import type { TimerHandler } from "@kopru/timers";
 import { applyPendingContact } from "./contact.js";
 import { withoutRestrictedSections } from "./domain/index.js";
 import type { ReferralLifecycle } from "./lifecycle.js";
+import { noticeReferralOutcome, noticeReferralReceived, noticeReferralStatus } from "./notices.js";
 
 type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
 
@@ -37,21 +38,17 @@ export function receivingConsumers(
       handlers: [
         on(EVENTS.referralRequested, async (tx, event) => {
           const pkg = event.payload.referralPackage;
-          if (options.acceptsRestrictedData === false && pkg) {
-            // A municipality or community centre never keeps GBV or child-protection data, whatever
-            // a sender put in (senders are refused them: restricted-categories.ts).
-            const payload = { ...event.payload, referralPackage: withoutRestrictedSections(pkg) };
-            await lifecycle.receive(tx, { ...event, payload });
-            return;
-          }
-          await lifecycle.receive(tx, event);
+          // A municipality or community centre never keeps GBV or child-protection data, whatever a
+          // sender put in (senders are refused them: restricted-categories.ts).
+          const received =
+            options.acceptsRestrictedData === false && pkg
+              ? { ...event, payload: { ...event.payload, referralPackage: withoutRestrictedSections(pkg) } }
+              : event;
+          const record = await lifecycle.receive(tx, received);
           // A contact update that arrived first (ADR 0018).
-          await applyPendingContact(
-            tx,
-            organisationId,
-            event.payload.referralPackage?.referralId ?? "",
-            service,
-          );
+          await applyPendingContact(tx, organisationId, pkg?.referralId ?? "", service);
+          // The organisation's caseworkers and supervisors are told (notices.ts).
+          if (record) await noticeReferralReceived(tx, lifecycle.serviceName, record);
         }),
       ],
     }),
@@ -102,7 +99,13 @@ export function referrerOutcomeConsumer(
     stream: STREAMS.referral.name,
     filterSubject,
     ordered: true,
-    handlers: [on(EVENTS.referralOutcomeReported, (tx, event) => lifecycle.applyOutcomeEvent(tx, event))],
+    handlers: [
+      on(EVENTS.referralOutcomeReported, async (tx, event) => {
+        await lifecycle.applyOutcomeEvent(tx, event);
+        // The staff member who made the referral is told (notices.ts).
+        await noticeReferralOutcome(tx, lifecycle.serviceName, event);
+      }),
+    ],
   });
 }
 
@@ -119,7 +122,13 @@ export function referrerStatusConsumer(
     stream: STREAMS.referral.name,
     filterSubject,
     ordered: true,
-    handlers: [on(EVENTS.referralStatusChanged, (tx, event) => lifecycle.applyStatusEvent(tx, event))],
+    handlers: [
+      on(EVENTS.referralStatusChanged, async (tx, event) => {
+        await lifecycle.applyStatusEvent(tx, event);
+        // The staff member who made the referral is told (notices.ts).
+        await noticeReferralStatus(tx, lifecycle.serviceName, event);
+      }),
+    ],
   });
 }
 

@@ -42,6 +42,15 @@ export {
   type TokenCaller,
   tokenCallerOf,
 } from "./lifecycle.js";
+export {
+  appendStaffNotice,
+  noticeConsentWithdrawn,
+  noticeIdFor,
+  noticeReferralOutcome,
+  noticeReferralReceived,
+  noticeReferralStatus,
+  RECEIVED_NOTICE_ROLES,
+} from "./notices.js";
 export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
 export {
   type ReferralRecord,

@@ -233,6 +233,11 @@ export class ReferralLifecycle {
     this.work = new ReferralWork(producer.service, clock, hooks.followUp);
   }
 
+  /** The service this lifecycle runs in: the producer of its events and its staff notices. */
+  get serviceName(): string {
+    return this.producer.service;
+  }
+
   private producerFor(organisationId: string): Producer {
     return { organisationId, service: this.producer.service };
   }

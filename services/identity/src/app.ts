@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import type { Logger } from "@kopru/observability";
+import { TokenVerifier } from "@kopru/service-kit";
 import { type Database, migrate } from "@kopru/storage";
 import Fastify, {
   type FastifyInstance,
@@ -9,9 +10,11 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import type Provider from "oidc-provider";
 import { interactionRoutes } from "./adapters/http/interactions.js";
 import { buildProvider } from "./adapters/http/provider.js";
+import { staffDirectoryRoutes } from "./adapters/http/staff-directory.js";
 import { deleteExpiredModels } from "./adapters/persistence/oidc-adapter.js";
 import {
   ensureSigningKeys,
@@ -25,6 +28,8 @@ import type { IdentityConfig } from "./config.js";
 import { identityMigrations } from "./migrate-sources.js";
 
 export const SERVICE_NAME = "identity";
+/** The audience of tokens for this service's own API (the staff directory). */
+export const IDENTITY_AUDIENCE = `urn:kopru:${SERVICE_NAME}`;
 /** How often an instance re-reads the signing keys (picking up another instance's rotation). */
 export const KEY_RELOAD_SECONDS = 60;
 
@@ -78,7 +83,16 @@ export async function buildIdentityApp({ config, db, logger }: IdentityAppOption
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       keys,
     });
-    return { provider, callback: provider.callback(), kids: keys.map((key) => key.kid).join(" ") };
+    // The public halves, for verifying the tokens that call this service's own API.
+    const jwks: JSONWebKeySet = {
+      keys: keys.map(({ privateJwk: { d: _private, ...publicJwk } }) => publicJwk),
+    };
+    return {
+      provider,
+      callback: provider.callback(),
+      kids: keys.map((key) => key.kid).join(" "),
+      keySet: createLocalJWKSet(jwks),
+    };
   }
   async function reloadSigningKeys(): Promise<boolean> {
     const kids = publishedKeys(await listSigningKeys(db))
@@ -120,6 +134,15 @@ export async function buildIdentityApp({ config, db, logger }: IdentityAppOption
     await db.query("SELECT 1");
     return reply.send({ status: "ok", issuer: config.issuer });
   });
+
+  // Tokens for the staff directory are checked as every service checks its callers', against the
+  // keys this instance publishes (re-read with them), never by asking the provider.
+  const verifier = new TokenVerifier({
+    issuer: config.issuer,
+    audience: IDENTITY_AUDIENCE,
+    keys: (header, token) => current.keySet(header, token),
+  });
+  await http.register(staffDirectoryRoutes, { db, logger, verify: (token) => verifier.verify(token) });
 
   await http.register(async (scope) => {
     await scope.register(formbody);

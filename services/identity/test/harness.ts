@@ -91,6 +91,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         displayName: "Ayşe (synthetic)",
         password: password("ayse.caseworker"),
         roles: ["caseworker", "supervisor"] as const,
+        email: "ayse.caseworker@hayat.example.org",
       },
       {
         id: "u-locked",

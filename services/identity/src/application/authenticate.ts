@@ -6,7 +6,7 @@ import { afterFailure, isLocked } from "../domain/lockout.js";
 export type AuthenticationResult =
   | { ok: true; userId: string }
   /** One outcome for unknown user, wrong password and locked account: the form says the same. */
-  | { ok: false; reason: "invalid" | "locked" };
+  | { ok: false; reason: "invalid" | "locked" | "inactive" };
 
 /**
  * Checks a staff login. A locked account refuses even the right password, so guessing cannot
@@ -26,6 +26,8 @@ export async function authenticate(
     }
     const matches = await verifyPassword(user.passwordHash, password);
     if (isLocked(user, now)) return { ok: false, reason: "locked" };
+    // Checked after the password, like the lockout: the form cannot tell a deactivated account apart.
+    if (!user.active) return { ok: false, reason: "inactive" };
     if (!matches) {
       await saveLockoutState(tx, user.id, afterFailure(user, now));
       return { ok: false, reason: "invalid" };

@@ -49,6 +49,10 @@ export const provisioningSpec = z.object({
         displayName: z.string().min(1),
         password: z.string().min(12, "a password of at least 12 characters"),
         roles: z.array(z.enum(STAFF_ROLES)).default([]),
+        /** Work email for notices (the staff directory gives it to services); none: no email. */
+        email: z.email().max(320).optional(),
+        /** `false` deactivates the account: no login, no refresh, no notices. */
+        active: z.boolean().default(true),
       }),
     )
     .default([]),
@@ -117,19 +121,38 @@ type ClientSpec = z.output<typeof clientSpec>;
 async function upsertUser(tx: Sql, user: UserSpec, newHash: string | undefined): Promise<void> {
   const { rowCount } = await tx.query(
     `UPDATE staff_users SET organisation_id = $2, username = $3, display_name = $4, roles = $5,
+            email = $7, active = $8,
             password_hash = COALESCE($6, password_hash),
             failed_attempts = CASE WHEN $6::text IS NULL THEN failed_attempts ELSE 0 END,
             locked_until = CASE WHEN $6::text IS NULL THEN locked_until ELSE NULL END,
             updated_at = now()
       WHERE id = $1`,
-    [user.id, user.organisationId, user.username, user.displayName, user.roles, newHash ?? null],
+    [
+      user.id,
+      user.organisationId,
+      user.username,
+      user.displayName,
+      user.roles,
+      newHash ?? null,
+      user.email ?? null,
+      user.active,
+    ],
   );
   if (rowCount > 0) return;
   if (!newHash) throw new InvalidProvisioningSpecError(`user ${user.id}: no password hash`);
   await tx.query(
-    `INSERT INTO staff_users (id, organisation_id, username, display_name, password_hash, roles)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [user.id, user.organisationId, user.username, user.displayName, newHash, user.roles],
+    `INSERT INTO staff_users (id, organisation_id, username, display_name, password_hash, roles, email, active)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      user.id,
+      user.organisationId,
+      user.username,
+      user.displayName,
+      newHash,
+      user.roles,
+      user.email ?? null,
+      user.active,
+    ],
   );
 }
 

@@ -7,6 +7,9 @@ export const API_SERVICES = [
   "municipality",
   "coordination",
   "gateway",
+  "notifications",
+  // Its own API: the staff directory, for service tokens only.
+  "identity",
 ] as const;
 
 export const AUDIENCES: readonly string[] = API_SERVICES.map((service) => `urn:kopru:${service}`);

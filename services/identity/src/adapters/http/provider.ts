@@ -43,7 +43,7 @@ export function buildProvider(options: ProviderOptions): Provider {
     claims: { openid: ["sub"], profile: ["name"] },
     async findAccount(_ctx, sub) {
       const user = await findUserById(db, sub);
-      if (!user) return undefined;
+      if (!user?.active) return undefined;
       return { accountId: user.id, claims: () => ({ sub: user.id, name: user.displayName }) };
     },
     features: {
@@ -130,6 +130,7 @@ ${form}
       if (!token.accountId) return undefined;
       const user = await findUserById(db, token.accountId);
       if (!user) throw new errors.InvalidGrant("the account no longer exists");
+      if (!user.active) throw new errors.InvalidGrant("the account is deactivated");
       return { ...kopruClaims({ kind: "staff", organisationId: user.organisationId, roles: user.roles }) };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
