@@ -23,6 +23,11 @@ import { createTestDatabase, type SpawnedProcess, spawnNodeProcess, type TestDat
 
 const API_AUDIENCES = NETWORK_SERVICES.map(serviceAudience);
 
+/** A test staff member's id (their token subject): unique per organisation. */
+function staffId(caller: { organisationId: string; actorId: string }): string {
+  return `${caller.actorId}@${caller.organisationId}`;
+}
+
 export interface IdentityUnderTest {
   issuer: string;
   process: SpawnedProcess;
@@ -30,6 +35,11 @@ export interface IdentityUnderTest {
   serviceClient(service: string): Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>;
   /** Tokens for any caller: staff (with an actor id) or the organisation's partner system. */
   tokens: TokenSource;
+  /**
+   * Provisions a staff member (as `tokens` would on first use, with the same roles) and returns
+   * their id in the staff directory: the token subject services record and assignments name.
+   */
+  staffMember(caller: ClientCaller & { organisationId: string; actorId: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -71,7 +81,7 @@ export async function startIdentity(options: {
 
   const staff = async (caller: ClientCaller & { organisationId: string; actorId: string }) => {
     const roles = [...(caller.roles ?? (caller.role ? [caller.role] : ["caseworker"]))].sort();
-    const id = `${caller.actorId}@${caller.organisationId}`;
+    const id = staffId(caller);
     const key = `${id}#${roles.join(",")}`;
     let source = sources.get(key);
     if (!source) {
@@ -141,6 +151,10 @@ export async function startIdentity(options: {
         serviceClients.set(service, client);
       }
       return client;
+    },
+    async staffMember(caller) {
+      await staff(caller);
+      return staffId(caller);
     },
     async tokens(caller, audience) {
       if (!caller.organisationId) return undefined;
