@@ -1,5 +1,6 @@
 import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
+import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
 import { NoticeKind } from "@kopru/contracts/notification/v1/events";
 import { NotificationServiceClient } from "@kopru/contracts/notification/v1/notification_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
@@ -13,8 +14,9 @@ import { TestNetwork } from "../support/network.js";
 // against the identity service's staff directory (its own client-credentials token for
 // urn:kopru:identity, over HTTPS from the network's CA). A referral reaches the Gaziantep MMCC; a
 // caseworker may not assign it; a supervisor assigns it to a colleague, who finds it among "my
-// cases" and in their notification feed; someone of another organisation or nobody is refused; a
-// reassignment is kept in the history; coordination learns that it is assigned, never to whom.
+// cases" and in their notification feed; someone of another organisation, a deactivated colleague
+// or nobody is refused; a reassignment is kept in the history and the MMCC's case follows it;
+// coordination learns that it is assigned, never to whom.
 
 let network: TestNetwork;
 let api: ReturnType<typeof clientsFor>;
@@ -77,11 +79,13 @@ describe("assignment, end to end", () => {
     const colleague: Staff = { organisationId: mmcc, actorId: "mmcc-staff-2", role: "caseworker" };
     const nextColleague: Staff = { organisationId: mmcc, actorId: "mmcc-staff-3", role: "caseworker" };
     const elsewhere: Staff = { organisationId: orgs.mmccKilis, actorId: "mmcc-staff-2", role: "caseworker" };
+    const departed: Staff = { organisationId: mmcc, actorId: "mmcc-staff-9", role: "caseworker" };
     // Staff of the identity service (with their roles), as an operator would provision them.
     const [colleagueId, nextColleagueId, elsewhereId] = await Promise.all(
       [colleague, nextColleague, elsewhere].map((staff) => network.identity.staffMember(staff)),
     );
     if (!colleagueId || !nextColleagueId || !elsewhereId) throw new Error("staff not provisioned");
+    const departedId = await network.identity.staffMember(departed, { active: false });
 
     const { beneficiaryId, consentId } = await registerWithConsent(api.intake(), orgs);
     const created = await api.intake().call("createReferral", {
@@ -113,8 +117,8 @@ describe("assignment, end to end", () => {
       .catch((e) => e);
     expect(grpcCode(byCaseworker)).toBe("PERMISSION_DENIED");
 
-    // Someone of another organisation, or nobody: the staff directory does not know them here.
-    for (const stranger of [elsewhereId, `nobody-${uuidv4()}`]) {
+    // Someone of another organisation, a deactivated account, or nobody: not an active colleague.
+    for (const stranger of [elsewhereId, departedId, `nobody-${uuidv4()}`]) {
       const refused = await inboxAs(supervisor)
         .call("assignReferral", { referralId, assigneeActorId: stranger })
         .catch((e) => e);
@@ -158,6 +162,12 @@ describe("assignment, end to end", () => {
     expect(history.assignments.every((a) => a.assignedByActorId === supervisorId)).toBe(true);
     expect(await myCases(nextColleague)).toEqual([referralId]);
     expect(await myCases(colleague)).toEqual([]);
+    // The MMCC's case opened on acceptance follows the referral to its assignee.
+    const cases = await network
+      .client(MunicipalityServiceClient, "municipality", supervisor)
+      .call("listCases", { organisationId: mmcc, statuses: [], page: undefined });
+    const served = cases.municipalityCases.find((c) => c.referralIds.includes(referralId));
+    expect(served?.assignedCaseworkerId).toBe(nextColleagueId);
 
     // Coordination: assigned, never to whom — in none of its answers, nor its log.
     const tracked = await waitFor(

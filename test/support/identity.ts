@@ -38,8 +38,12 @@ export interface IdentityUnderTest {
   /**
    * Provisions a staff member (as `tokens` would on first use, with the same roles) and returns
    * their id in the staff directory: the token subject services record and assignments name.
+   * `active: false` then deactivates the account, as an operator's provisioning would.
    */
-  staffMember(caller: ClientCaller & { organisationId: string; actorId: string }): Promise<string>;
+  staffMember(
+    caller: ClientCaller & { organisationId: string; actorId: string },
+    options?: { active?: boolean },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -78,6 +82,8 @@ export async function startIdentity(options: {
   });
   const ca = readFileSync(options.tls.caFile);
   const sources = new Map<string, Promise<IssuerTokens>>();
+  type StaffSpec = NonNullable<Parameters<typeof provisionIdentities>[1]["users"]>[number];
+  const provisioned = new Map<string, StaffSpec>();
 
   const staff = async (caller: ClientCaller & { organisationId: string; actorId: string }) => {
     const roles = [...(caller.roles ?? (caller.role ? [caller.role] : ["caseworker"]))].sort();
@@ -87,21 +93,21 @@ export async function startIdentity(options: {
     if (!source) {
       source = (async () => {
         const password = generatePassword();
+        const user: StaffSpec = {
+          id,
+          organisationId: caller.organisationId,
+          username: id,
+          displayName: caller.actorId,
+          // Where the notification service mails them (the test network's mail catcher).
+          email: `${id}.example`,
+          password,
+          roles: roles as never,
+        };
         await provisionIdentities(db, {
           organisations: [{ id: caller.organisationId, name: caller.organisationId }],
-          users: [
-            {
-              id,
-              organisationId: caller.organisationId,
-              username: id,
-              displayName: caller.actorId,
-              // Where the notification service mails them (the test network's mail catcher).
-              email: `${id}.example`,
-              password,
-              roles: roles as never,
-            },
-          ],
+          users: [user],
         });
+        provisioned.set(id, user);
         return passwordLogin({
           issuer,
           ca,
@@ -152,9 +158,14 @@ export async function startIdentity(options: {
       }
       return client;
     },
-    async staffMember(caller) {
+    async staffMember(caller, options = {}) {
       await staff(caller);
-      return staffId(caller);
+      const id = staffId(caller);
+      const user = provisioned.get(id);
+      if (options.active === false && user) {
+        await provisionIdentities(db, { users: [{ ...user, active: false }] });
+      }
+      return id;
     },
     async tokens(caller, audience) {
       if (!caller.organisationId) return undefined;
