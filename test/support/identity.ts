@@ -23,6 +23,11 @@ import { createTestDatabase, type SpawnedProcess, spawnNodeProcess, type TestDat
 
 const API_AUDIENCES = NETWORK_SERVICES.map(serviceAudience);
 
+/** A test staff member's id (their token subject): unique per organisation. */
+function staffId(caller: { organisationId: string; actorId: string }): string {
+  return `${caller.actorId}@${caller.organisationId}`;
+}
+
 export interface IdentityUnderTest {
   issuer: string;
   process: SpawnedProcess;
@@ -30,6 +35,15 @@ export interface IdentityUnderTest {
   serviceClient(service: string): Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>;
   /** Tokens for any caller: staff (with an actor id) or the organisation's partner system. */
   tokens: TokenSource;
+  /**
+   * Provisions a staff member (as `tokens` would on first use, with the same roles) and returns
+   * their id in the staff directory: the token subject services record and assignments name.
+   * `active: false` then deactivates the account, as an operator's provisioning would.
+   */
+  staffMember(
+    caller: ClientCaller & { organisationId: string; actorId: string },
+    options?: { active?: boolean },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -68,30 +82,32 @@ export async function startIdentity(options: {
   });
   const ca = readFileSync(options.tls.caFile);
   const sources = new Map<string, Promise<IssuerTokens>>();
+  type StaffSpec = NonNullable<Parameters<typeof provisionIdentities>[1]["users"]>[number];
+  const provisioned = new Map<string, StaffSpec>();
 
   const staff = async (caller: ClientCaller & { organisationId: string; actorId: string }) => {
     const roles = [...(caller.roles ?? (caller.role ? [caller.role] : ["caseworker"]))].sort();
-    const id = `${caller.actorId}@${caller.organisationId}`;
+    const id = staffId(caller);
     const key = `${id}#${roles.join(",")}`;
     let source = sources.get(key);
     if (!source) {
       source = (async () => {
         const password = generatePassword();
+        const user: StaffSpec = {
+          id,
+          organisationId: caller.organisationId,
+          username: id,
+          displayName: caller.actorId,
+          // Where the notification service mails them (the test network's mail catcher).
+          email: `${id}.example`,
+          password,
+          roles: roles as never,
+        };
         await provisionIdentities(db, {
           organisations: [{ id: caller.organisationId, name: caller.organisationId }],
-          users: [
-            {
-              id,
-              organisationId: caller.organisationId,
-              username: id,
-              displayName: caller.actorId,
-              // Where the notification service mails them (the test network's mail catcher).
-              email: `${id}.example`,
-              password,
-              roles: roles as never,
-            },
-          ],
+          users: [user],
         });
+        provisioned.set(id, user);
         return passwordLogin({
           issuer,
           ca,
@@ -141,6 +157,15 @@ export async function startIdentity(options: {
         serviceClients.set(service, client);
       }
       return client;
+    },
+    async staffMember(caller, options = {}) {
+      await staff(caller);
+      const id = staffId(caller);
+      const user = provisioned.get(id);
+      if (options.active === false && user) {
+        await provisionIdentities(db, { users: [{ ...user, active: false }] });
+      }
+      return id;
     },
     async tokens(caller, audience) {
       if (!caller.organisationId) return undefined;

@@ -278,7 +278,7 @@ describe("kopru command line", () => {
     expect(calls[0]?.request).toMatchObject({ groupBy: [1] });
   });
 
-  it("shows what people received: outcome columns and why services were not received", async () => {
+  it("shows what people received: outcome columns, why services were not received, assigned and follow-up overdue", async () => {
     const row = {
       requested: 9,
       accepted: 7,
@@ -290,6 +290,8 @@ describe("kopru command line", () => {
       notReceivedReasons: [
         { reason: NotCompletedReason.NOT_COMPLETED_REASON_BENEFICIARY_UNREACHABLE, count: 2 },
       ],
+      assigned: 5,
+      followUpOverdue: 1,
       suppressed: false,
     };
     const { out, code } = await run("coordination figures", {
@@ -304,6 +306,13 @@ describe("kopru command line", () => {
         .split(/\s{2,}/)
         .slice(11, 14),
     ).toEqual(["3", "1", "2"]);
+    expect(header).toMatch(/not recv\.\s+assigned\s+f-up overdue\s+accept %/);
+    expect(
+      total
+        ?.trim()
+        .split(/\s{2,}/)
+        .slice(14, 16),
+    ).toEqual(["5", "1"]);
     expect(out).toContain("not received: beneficiary_unreachable 2");
   });
 

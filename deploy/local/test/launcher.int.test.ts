@@ -9,7 +9,7 @@ import { Priority, ReferralOrigin, ReferralStatus, ServiceType } from "@kopru/co
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
-import { approveDeviceLogin, passwordLogin } from "@kopru/identity-client";
+import { approveDeviceLogin, clientCredentials, passwordLogin, StaffDirectory } from "@kopru/identity-client";
 import { authorizationMetadata, callUnary, channelCredentials, serviceAudience } from "@kopru/service-kit";
 import {
   connectNats,
@@ -49,13 +49,16 @@ async function freeAddresses(): Promise<Record<string, string>> {
 interface Trust {
   network: NetworkFile;
   logins: { username: string; password: string; organisationId: string; roles: string[] }[];
+  clientSecrets: { services: Record<string, string> };
 }
 
-/** What the launcher left for tools on this machine: the network file and the demo logins. */
+/** What the launcher left for tools on this machine: the network file, the demo logins, the clients. */
 function trustOf(dataDir: string): Trust {
+  const secrets = JSON.parse(readFileSync(join(dataDir, "trust", "secrets.json"), "utf8")) as Trust;
   return {
     network: JSON.parse(readFileSync(join(dataDir, "network.json"), "utf8")) as NetworkFile,
-    logins: (JSON.parse(readFileSync(join(dataDir, "trust", "secrets.json"), "utf8")) as Trust).logins,
+    logins: secrets.logins,
+    clientSecrets: secrets.clientSecrets,
   };
 }
 
@@ -170,6 +173,24 @@ describe("pnpm start", () => {
       timeoutMs: 30_000,
     });
     expect((await device.exited).code).toBe(0);
+
+    // Every receiving service's own client reaches identity's staff directory (urn:kopru:identity):
+    // the colleague check of AssignReferral.
+    const ca = readFileSync(trust.network.tls.caFile);
+    for (const service of ["protection", "ecm", "community-centre", "municipality"]) {
+      const clientId = `service-${service}`;
+      const tokens = clientCredentials({
+        issuer: trust.network.issuer,
+        ca,
+        clientId,
+        clientSecret: trust.clientSecrets.services[clientId] as string,
+      });
+      const directory = new StaffDirectory({ issuer: trust.network.issuer, ca, tokens });
+      expect(
+        await directory.find("mmcc-gaziantep", "staff-caseworker-at-mmcc-gaziantep"),
+        service,
+      ).toMatchObject({ active: true, roles: ["caseworker"] });
+    }
 
     // A login is for its own organisation: asking for another's inbox is refused by the service.
     const other = await kopru(dataDir, ["inbox", "list", "--as", "mmcc-kilis"]);

@@ -13,6 +13,7 @@ export {
   CaseClosedError,
   type CaseworkErrorCode,
   ReferralNotAcceptedError,
+  StaffDirectoryUnavailableError,
 } from "./errors.js";
 export {
   type KnownSite,

@@ -13,6 +13,11 @@ export const CASEWORK_ERRORS = {
     http: 409,
     title: "A case is opened from an accepted or started referral",
   },
+  staff_directory_unavailable: {
+    grpc: "UNAVAILABLE",
+    http: 503,
+    title: "The staff directory cannot be asked now; nothing was assigned",
+  },
 } as const satisfies ErrorDeclarations;
 
 export type CaseworkErrorCode = keyof typeof CASEWORK_ERRORS;
@@ -50,5 +55,14 @@ export class ReferralNotAcceptedError extends Error {
     statusName: string,
   ) {
     super(`referral ${referralId} is ${statusName}; a case is opened from an accepted or started referral`);
+  }
+}
+
+/** The identity service's staff directory could not answer the colleague check; nothing was assigned. */
+export class StaffDirectoryUnavailableError extends Error {
+  override readonly name = "StaffDirectoryUnavailableError";
+  readonly code: CaseworkErrorCode = "staff_directory_unavailable";
+  constructor(options?: ErrorOptions) {
+    super("the staff directory cannot be asked now; nothing was assigned, try again", options);
   }
 }

@@ -88,6 +88,7 @@ export {
   receivingMigrations,
   receivingServiceSpec,
 } from "./service.js";
+export { identityStaffDirectory, type StaffDirectoryConfig, staffDirectoryEnv } from "./staff-directory.js";
 export {
   type CaseworkTx,
   type Clock,

@@ -29,6 +29,7 @@ import type { z } from "zod";
 import { CASEWORK_ERRORS } from "./errors.js";
 import { type FollowUpConfig, followUpPolicyOf } from "./follow-up-config.js";
 import { publishReferralClosedNotices, type ReferralEndedHandler } from "./late-end.js";
+import { identityStaffDirectory, type StaffDirectoryConfig } from "./staff-directory.js";
 
 /** The casework tables (request ids, audit log). */
 export const caseworkMigrations: MigrationSource = {
@@ -98,9 +99,10 @@ export type ReceivingConfig = ServiceConfig & { HOSTED_ORGANISATIONS: string[] }
 
 export interface ReceivingSpecOptions<S extends z.ZodObject> {
   /**
-   * The colleague check of AssignReferral, when the service's own domain gives none: in the network
-   * identity's staff directory (`StaffDirectory.find` of `@kopru/identity-client`, with the service's
-   * client credentials); in a test, a small in-memory port.
+   * The colleague check of AssignReferral, when the service's own domain gives none; in a test, a
+   * small in-memory port. Default: identity's staff directory (`identityStaffDirectory`: `StaffDirectory.find`
+   * of `@kopru/identity-client` at STAFF_DIRECTORY_URL or AUTH_ISSUER, with the service's own client
+   * credentials), or none when the service has no client of its own.
    */
   staffDirectory?: (context: ServiceContext<z.output<S> & ReceivingConfig>) => StaffDirectoryPort;
 }
@@ -129,7 +131,12 @@ export function receivingServiceSpec<S extends z.ZodObject>(
     errors: receivingErrorCatalogue(definition.errors),
     async build(context) {
       let domain: ReceivingDomain | undefined;
-      const fromOptions = options.staffDirectory?.(context);
+      const fromOptions = options.staffDirectory
+        ? options.staffDirectory(context)
+        : identityStaffDirectory({
+            ...context,
+            config: context.config as ReceivingConfig & StaffDirectoryConfig,
+          });
       const receiving = receivingServiceParts(context, {
         organisations: context.config.HOSTED_ORGANISATIONS,
         acceptsRestrictedData: definition.acceptsRestrictedData,

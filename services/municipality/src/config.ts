@@ -1,4 +1,4 @@
-import { followUpEnv } from "@kopru/casework";
+import { followUpEnv, staffDirectoryEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
 import { serviceEnv } from "@kopru/service-kit";
 import type { z } from "zod";
@@ -13,6 +13,8 @@ const organisationId = envField("expected an organisation id (lowercase letters,
 export const municipalityEnv = serviceEnv(50055).extend({
   /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
   ...followUpEnv,
+  /** The identity service whose staff directory checks an assignee (default AUTH_ISSUER). */
+  ...staffDirectoryEnv,
   /** The MMCCs (tenants) this process serves, as organisation ids; each gets its own referral consumers. */
   HOSTED_ORGANISATIONS: csv(organisationId)
     .refine((ids) => ids.length > 0, { message: "expected at least one organisation id" })

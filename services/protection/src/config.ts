@@ -1,4 +1,4 @@
-import { followUpEnv } from "@kopru/casework";
+import { followUpEnv, staffDirectoryEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
 import { serviceEnv } from "@kopru/service-kit";
 
@@ -13,6 +13,8 @@ const organisationId = () =>
 export const protectionEnv = serviceEnv(50052).extend({
   /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
   ...followUpEnv,
+  /** The identity service whose staff directory checks an assignee (default AUTH_ISSUER). */
+  ...staffDirectoryEnv,
   /** Organisations whose referrals and cases this process serves. */
   HOSTED_ORGANISATIONS: csv(organisationId())
     .refine((ids) => ids.length > 0, "expected at least one organisation id")

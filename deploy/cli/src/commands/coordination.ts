@@ -68,6 +68,10 @@ const COUNTS = [
   "received",
   "partly",
   "not recv.",
+  // Open referrals someone at the target is assigned to (never who), and those past their
+  // follow-up deadline (ADR 0015).
+  "assigned",
+  "f-up overdue",
 ];
 
 function countCells(row: FigureRow): string[] {
@@ -87,6 +91,8 @@ function countCells(row: FigureRow): string[] {
     row.outcomeReceived,
     row.outcomePartlyReceived,
     row.outcomeNotReceived,
+    row.assigned,
+    row.followUpOverdue,
   ]
     .map(String)
     .concat([
