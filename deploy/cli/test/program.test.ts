@@ -162,7 +162,7 @@ describe("kopru command line", () => {
       outcomeCodes: [OutcomeCode.OUTCOME_CODE_ONWARD_REFERRAL_MADE],
     };
     const shown = await run(`referral show ${REFERRAL.referralId} --as ngo-hayat`, {
-      getReferral: { referral: notCompleted },
+      getReferral: { referral: notCompleted, withheldDataCategories: [] },
     });
     expect(shown.calls[0]).toMatchObject({ service: "intake", method: "getReferral" });
     expect(shown.out).toMatch(/reason\/outcome:\s+beneficiary_unreachable/);
