@@ -38,10 +38,17 @@ function staffFor(organisationId: string): { prefix: string; roles: string[] }[]
     { prefix: "caseworker", roles: ["caseworker"] },
     { prefix: "supervisor", roles: ["supervisor"] },
   ];
+  // A second caseworker, so a supervisor has someone to reassign a case to.
+  if (service && service !== "intake") staff.push({ prefix: "caseworker2", roles: ["caseworker"] });
   if (service === "protection")
     staff.push({ prefix: "restricted", roles: ["caseworker", "protection-restricted"] });
   if (service === "ecm") staff.push({ prefix: "approver", roles: ["supervisor", "ecm-approver"] });
   return staff;
+}
+
+/** The staff id (token subject) of a demo login: `staff-caseworker-at-mmcc-gaziantep`. */
+export function demoStaffId(username: string): string {
+  return `staff-${username.replace("@", "-at-")}`;
 }
 
 /** `caseworker@mmcc-gaziantep`. */
@@ -108,7 +115,7 @@ export function demoProvisioning(options: {
     ],
     users: options.logins.map((login) => ({
       // The id recorded on what the user does: pseudonymous, stable across restarts.
-      id: `staff-${login.username.replace("@", "-at-")}`,
+      id: demoStaffId(login.username),
       organisationId: login.organisationId,
       username: login.username,
       displayName: login.username,

@@ -486,6 +486,13 @@ export class Launcher {
       `  history: ${SEED_DAYS} days, the network's clock moved a day at a time; ` +
         `${report.expired} unanswered referrals expired by the targets' own deadline timers.`,
     );
+    const work = report.casework;
+    out(
+      `  casework: ${work.assigned} referrals assigned by supervisors (${work.reassigned} reassigned), ` +
+        `${work.callsRecorded} calls recorded, ${work.callsRefused} refused (not safe to contact), ` +
+        `${work.contactUpdates} contact updates sent to the holders; follow-up reminders and ` +
+        "escalations came from the services' own timers.",
+    );
     writeFileSync(
       markerPath(config.dataDir),
       `${JSON.stringify(

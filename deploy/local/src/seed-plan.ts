@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ar, base, en, Faker, fa, tr } from "@faker-js/faker";
 import {
   LegalStatus,
@@ -23,7 +24,7 @@ import {
 } from "@kopru/contracts/common/v1/vocabulary";
 import { CapacityStatus } from "@kopru/contracts/coordination/v1/directory";
 import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consent";
-import { ContactMethod, type HouseholdSection } from "@kopru/contracts/referral/v1/package";
+import { ContactMethod, type HouseholdSection, Weekday } from "@kopru/contracts/referral/v1/package";
 import { dataContractFor } from "@kopru/referral/domain";
 import {
   type DemoOffering,
@@ -117,6 +118,12 @@ export type Step =
   | { do: "complete"; outcomes: OutcomeCode[] }
   /** A later outcome of a completed referral (e.g. the course finished after enrolment). */
   | { do: "outcome"; outcomes: OutcomeCode[] }
+  /** By the target's supervisor: the referral (and its case) to a caseworker of the organisation. */
+  | { do: "assign"; to: "caseworker" | "caseworker2" }
+  /** At the target: a call to the person, recorded, or refused because they are not safe to contact. */
+  | { do: "contactAttempt"; expect: "recorded" | "refused" }
+  /** By the referrer, through intake: the person's safe-contact windows change; every holder learns. */
+  | { do: "updateContact"; windows: DemoSafeWindow[] }
   | { do: "notComplete"; reason: NotCompletedReason }
   /** By the referrer, through intake. */
   | { do: "cancel"; reason: CancelReason }
@@ -151,8 +158,18 @@ export function statusAfter(step: Step): ReferralStatus | undefined {
       return ReferralStatus.REFERRAL_STATUS_REDIRECTED;
     case "onward":
     case "outcome":
+    case "assign":
+    case "contactAttempt":
+    case "updateContact":
       return undefined;
   }
+}
+
+/** A weekly window in which contacting the person is safe (Europe/Istanbul), as the contract has it. */
+export interface DemoSafeWindow {
+  days: Weekday[];
+  startMinute: number;
+  endMinute: number;
 }
 
 export interface DemoPerson {
@@ -168,6 +185,9 @@ export interface DemoPerson {
   language: string;
   interpreterNeeded: boolean;
   contactMethod: ContactMethod;
+  /** False: contact could put the person at risk; every contact attempt is refused. */
+  safeToContact: boolean;
+  safeWindows: DemoSafeWindow[];
 }
 
 export interface DemoConsent {
@@ -419,6 +439,8 @@ function person(
       ContactMethod.CONTACT_METHOD_WHATSAPP,
       ContactMethod.CONTACT_METHOD_SMS,
     ]),
+    safeToContact: true,
+    safeWindows: [],
   };
 }
 
@@ -815,7 +837,54 @@ export function planSeed(options: SeedPlanOptions = {}): PlannedReferral[] {
       state === "redirected" ? planRedirect(rng, i, keyOf(i), now) : planDirect(rng, i, keyOf(i), state, now),
     );
   });
-  return plan;
+  return plan.map(withCasework);
+}
+
+/** A number in [0, 1) that depends only on `key`: casework choices leave the random plan as it was. */
+function chance(key: string): number {
+  return createHash("sha256").update(key).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+const WEEKDAYS = [
+  Weekday.WEEKDAY_MONDAY,
+  Weekday.WEEKDAY_TUESDAY,
+  Weekday.WEEKDAY_WEDNESDAY,
+  Weekday.WEEKDAY_THURSDAY,
+  Weekday.WEEKDAY_FRIDAY,
+];
+
+/**
+ * What staff do around an accepted referral: most are assigned by the target's supervisor to a
+ * caseworker (a few reassigned later to the second caseworker); some people are called, and a few of
+ * them are not safe to contact, so the call is refused; a few people's safe-contact windows change
+ * after the referral, and the target learns them.
+ */
+function withCasework(p: PlannedReferral): PlannedReferral {
+  const accepted = p.steps.findIndex((s) => s.do === "accept");
+  if (accepted < 0) return p;
+  const roll = (what: string) => chance(`${p.key}/${what}`);
+  const after: Step[] = [];
+  if (roll("assign") < 0.7) after.push({ do: "assign", to: "caseworker" });
+  let person = p.person;
+  const contact = roll("contact");
+  if (contact < 0.08) {
+    person = { ...person, safeToContact: false };
+    after.push({ do: "contactAttempt", expect: "refused" });
+  } else if (contact < 0.4) {
+    after.push({ do: "contactAttempt", expect: "recorded" });
+  } else if (contact < 0.48) {
+    person = { ...person, safeWindows: [{ days: WEEKDAYS, startMinute: 9 * 60, endMinute: 17 * 60 }] };
+  }
+  const steps = [...p.steps.slice(0, accepted + 1), ...after, ...p.steps.slice(accepted + 1)];
+  const last = steps.length - 1;
+  if (after.some((s) => s.do === "assign") && roll("reassign") < 0.2 && last > accepted + after.length)
+    steps.splice(last, 0, { do: "assign", to: "caseworker2" });
+  if (roll("update-contact") < 0.06 && person.safeToContact)
+    steps.push({
+      do: "updateContact",
+      windows: [{ days: WEEKDAYS, startMinute: 10 * 60, endMinute: 16 * 60 }],
+    });
+  return { ...p, person, steps };
 }
 
 /** Every service type a plan refers to, directly or through redirects and onward referrals. */

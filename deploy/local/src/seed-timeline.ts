@@ -79,6 +79,12 @@ export function daysBefore(step: Step, key: string, first = false): number {
       return spread(key, 0, 2);
     case "outcome":
       return spread(key, 5, 20);
+    case "assign":
+    case "contactAttempt":
+      // The supervisor assigns, and the caseworker calls, within a day or two of acceptance.
+      return spread(key, 0, 1);
+    case "updateContact":
+      return spread(key, 1, 4);
   }
 }
 

@@ -12,10 +12,15 @@ import {
 import { Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
-import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
+import {
+  ContactAttemptMethod,
+  ContactAttemptResult,
+  ReferralInboxServiceClient,
+} from "@kopru/contracts/referral/v1/inbox_service";
 import type { Referral } from "@kopru/contracts/referral/v1/referral";
 import type { TokenSource } from "@kopru/service-kit";
 import { v5 as uuidv5 } from "uuid";
+import { demoStaffId, demoUsername } from "./identities.js";
 import {
   DEMO_NAMESPACE,
   OFFERINGS,
@@ -72,6 +77,8 @@ export interface SeedReport {
   statuses: Record<string, number>;
   /** Referrals the targets' deadline timers expired while the seed's days went by. */
   expired: number;
+  /** Assignments, calls (recorded and refused) and contact updates the seed's staff made. */
+  casework: ReferralDriver["casework"];
   directoryMs: number;
   referralsMs: number;
 }
@@ -259,6 +266,11 @@ class CallLimit {
 class ReferralDriver {
   readonly statuses = new Map<string, ReferralStatus>();
 
+  /** Intake's id of each planned referral's person, by plan key. */
+  private readonly beneficiaries = new Map<string, string>();
+  /** What staff did around accepted referrals (for the launcher's summary). */
+  readonly casework = { assigned: 0, reassigned: 0, callsRecorded: 0, callsRefused: 0, contactUpdates: 0 };
+
   /** Referrals left unanswered (planned so, or a redirect's child), with their answer deadline. */
   readonly unanswered: { referralId: string; target: string; respondBy: Date | undefined }[] = [];
 
@@ -328,14 +340,15 @@ class ReferralDriver {
         preferredLanguage: p.person.language,
         interpreterNeeded: p.person.interpreterNeeded,
         interpreterLanguage: p.person.interpreterNeeded ? p.person.language : undefined,
-        safeToContact: true,
+        safeToContact: p.person.safeToContact,
         safeTimes: undefined,
         preferredContactMethod: p.person.contactMethod,
-        safeContactWindows: [],
+        safeContactWindows: p.person.safeWindows,
       }),
     );
     const beneficiaryId = registered.beneficiary?.beneficiaryId;
     if (!beneficiaryId) throw new SeedError(`${p.key}: registration returned no beneficiary id`);
+    this.beneficiaries.set(p.key, beneficiaryId);
 
     const recorded = await call("consent", () =>
       intake.call("recordConsent", {
@@ -495,6 +508,43 @@ class ReferralDriver {
             }),
           );
           break;
+        case "assign": {
+          const supervisor = this.supervisorFor(target);
+          current = await this.answer(at, () =>
+            supervisor.call("assignReferral", {
+              referralId,
+              assigneeActorId: demoStaffId(demoUsername(step.to, target)),
+            }),
+          );
+          if (step.to === "caseworker2") this.casework.reassigned += 1;
+          else this.casework.assigned += 1;
+          break;
+        }
+        case "contactAttempt":
+          await this.contactAttempt(at, inbox, referralId, step.expect, idempotencyKey(key, `contact-${i}`));
+          break;
+        case "updateContact": {
+          const beneficiaryId = this.beneficiaries.get(p.key);
+          if (!beneficiaryId) throw new SeedError(`${at}: the person was not registered in this run`);
+          const intake = this.c.intake.as({
+            organisationId: p.referrer,
+            actorId: `${SEED_ACTOR}-${p.referrer}`,
+            role: "caseworker",
+          });
+          await call("update contact", () =>
+            intake.call("updateContactDetails", {
+              requestId: idempotencyKey(key, `update-contact-${i}`),
+              beneficiaryId,
+              safeToContact: p.person.safeToContact,
+              safeTimes: "DEMO: weekdays 10:00-16:00, ask for the person by name",
+              safeContactWindows: step.windows,
+              preferredContactMethod: p.person.contactMethod,
+              phoneNumber: undefined,
+            }),
+          );
+          this.casework.contactUpdates += 1;
+          break;
+        }
         case "outcome":
           current = await this.answer(at, () =>
             inbox.call("reportOutcome", { referralId, outcomeCodes: step.outcomes, completedAt: undefined }),
@@ -589,6 +639,53 @@ class ReferralDriver {
       this.unanswered.push({ referralId, target, respondBy: current.respondBy });
   }
 
+  private supervisorFor(organisationId: string): Api<ReferralInboxServiceClient> {
+    const service = serviceForOrganisation(organisationId);
+    if (!service || !isReceivingService(service)) {
+      throw new SeedError(`${organisationId} is not hosted by a receiving service`);
+    }
+    return this.c.inbox[service].as({
+      organisationId,
+      actorId: `${SEED_ACTOR}-supervisor`,
+      role: "supervisor",
+    });
+  }
+
+  /** A caseworker calls the person; a refusal is expected only when the plan says so. */
+  private async contactAttempt(
+    what: string,
+    inbox: Api<ReferralInboxServiceClient>,
+    referralId: string,
+    expect: "recorded" | "refused",
+    requestId: string,
+  ): Promise<void> {
+    try {
+      await this.retry(
+        what,
+        () =>
+          inbox.call("recordContactAttempt", {
+            requestId,
+            referralId,
+            method: ContactAttemptMethod.CONTACT_ATTEMPT_METHOD_CALL,
+            attemptedAt: undefined,
+            result: ContactAttemptResult.CONTACT_ATTEMPT_RESULT_REACHED,
+            internalNote: "DEMO call (synthetic data)",
+          }),
+        transient,
+        this.timeoutMs,
+        this.signal,
+      );
+    } catch (error) {
+      if (expect === "refused" && code(error) === status.FAILED_PRECONDITION) {
+        this.casework.callsRefused += 1;
+        return;
+      }
+      throw error;
+    }
+    if (expect === "refused")
+      throw new SeedError(`${what}: a call to a person not safe to contact was recorded`);
+  }
+
   private async answer(
     what: string,
     action: () => Promise<{ referral?: Referral | undefined }>,
@@ -659,6 +756,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
       referrals: driver.statuses.size,
       statuses,
       expired,
+      casework: driver.casework,
       directoryMs,
       referralsMs: Date.now() - referralsStarted,
     };

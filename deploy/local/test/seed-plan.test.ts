@@ -140,7 +140,7 @@ describe("demo seed plan", () => {
     `);
     expect(
       createHash("sha256").update(JSON.stringify(plan)).digest("hex").slice(0, 16),
-    ).toMatchInlineSnapshot(`"edebf073576f5421"`);
+    ).toMatchInlineSnapshot(`"ef598e39bf75cd37"`);
   });
 
   it("marks every person as clearly synthetic", () => {
@@ -202,13 +202,15 @@ describe("demo seed plan", () => {
       let status = ReferralStatus.REFERRAL_STATUS_RECEIVED;
       for (const step of steps) {
         const to = statusAfter(step);
+        // The referrer changes the person's contact details whatever the referral's state.
+        if (step.do === "updateContact") continue;
         if (step.do === "outcome") {
           // A later outcome is reported on a completed referral.
           expect(status).toBe(ReferralStatus.REFERRAL_STATUS_COMPLETED);
           continue;
         }
         if (to === undefined) {
-          // An onward referral leaves its parent where it is; the parent must be in service.
+          // An onward referral, an assignment or a call leaves the referral where it is, in service.
           expect([
             ReferralStatus.REFERRAL_STATUS_ACCEPTED,
             ReferralStatus.REFERRAL_STATUS_IN_PROGRESS,
@@ -232,7 +234,23 @@ describe("demo seed plan", () => {
       const step = p.steps.find((s) => s.do === "onward");
       expect(step).toMatchObject({ to: "ecm-unit", serviceType: ServiceType.SERVICE_TYPE_ECM_CASH });
       expect(step?.do === "onward" && step.childSteps.at(-1)?.do).toBe("complete");
-      expect(p.steps.at(-1)?.do).toBe("complete");
+      expect(p.steps.filter((s) => s.do !== "updateContact").at(-1)?.do).toBe("complete");
     }
+  });
+
+  it("has staff assign, reassign and call, and refuses a call only to a person not safe to contact", () => {
+    const steps = plan.flatMap((p) => p.steps.map((step) => ({ p, step })));
+    const assigned = steps.filter(({ step }) => step.do === "assign" && step.to === "caseworker");
+    const reassigned = steps.filter(({ step }) => step.do === "assign" && step.to === "caseworker2");
+    expect(assigned.length).toBeGreaterThan(plan.length / 4);
+    expect(reassigned.length).toBeGreaterThan(0);
+    const calls = steps.filter(({ step }) => step.do === "contactAttempt");
+    const refused = calls.filter(({ step }) => step.do === "contactAttempt" && step.expect === "refused");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(calls.length).toBeGreaterThan(refused.length);
+    for (const { p, step } of calls)
+      expect(step.do === "contactAttempt" && step.expect === "refused").toBe(!p.person.safeToContact);
+    expect(steps.some(({ step }) => step.do === "updateContact")).toBe(true);
+    expect(plan.some((p) => p.person.safeWindows.length > 0)).toBe(true);
   });
 });
