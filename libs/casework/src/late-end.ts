@@ -6,11 +6,11 @@ import { EVENTS } from "@kopru/events";
 import {
   ACCEPTED_STATUSES,
   type LateEndCause,
+  noticeIdFor,
   type ReferralEndedAfterAcceptance,
   referralStore,
 } from "@kopru/referral";
 import type { Sql } from "@kopru/storage";
-import { v7 as uuidv7 } from "uuid";
 import type { Caller } from "./caller.js";
 
 export type { LateEndCause, ReferralEndedAfterAcceptance } from "@kopru/referral";
@@ -109,7 +109,14 @@ export async function publishReferralClosedNotices(
   );
   for (const recipient of recipients) {
     const notice: StaffNotice = {
-      noticeId: uuidv7(),
+      // Derived from the referral, the piece of work and the recipient: the hook runs once per
+      // late end, and a re-run of it publishes the same ids, which the notification service drops.
+      noticeId: noticeIdFor(
+        "closed",
+        ended.referralId,
+        recipient.caseId ?? "",
+        recipient.actorId ? `actor/${recipient.actorId}` : "supervisor",
+      ),
       organisationId: ended.organisationId,
       recipient: recipient.actorId
         ? { $case: "actorId", value: recipient.actorId }

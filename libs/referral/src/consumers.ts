@@ -4,7 +4,12 @@ import type { TimerHandler } from "@kopru/timers";
 import { applyPendingContact } from "./contact.js";
 import { withoutRestrictedSections } from "./domain/index.js";
 import type { ReferralLifecycle } from "./lifecycle.js";
-import { noticeReferralOutcome, noticeReferralReceived, noticeReferralStatus } from "./notices.js";
+import {
+  noticeConsentWithdrawn,
+  noticeReferralOutcome,
+  noticeReferralReceived,
+  noticeReferralStatus,
+} from "./notices.js";
 
 type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
 
@@ -59,16 +64,19 @@ export function receivingConsumers(
       filterSubject: SUBJECTS.cancelledFor(organisationId),
       handlers: [on(EVENTS.referralCancelled, (tx, event) => lifecycle.applyCancellation(tx, event))],
     }),
-    // Consent withdrawn for data this organisation received: its open referrals under it end.
+    // Consent withdrawn for data this organisation received: its open referrals under it end, and
+    // its staff holding them are told.
     new EventConsumer({
       ...base,
       name: `${service}-${organisationId}-consent`,
       stream: STREAMS.consent.name,
       filterSubject: SUBJECTS.consentWithdrawnFor(organisationId),
       handlers: [
-        on(EVENTS.consentWithdrawn, (tx, event) =>
-          lifecycle.applyConsentWithdrawal(tx, organisationId, event),
-        ),
+        on(EVENTS.consentWithdrawn, async (tx, event) => {
+          await lifecycle.applyConsentWithdrawal(tx, organisationId, event);
+          // Whoever holds a referral made under it is told, in the same transaction (notices.ts).
+          await noticeConsentWithdrawn(tx, lifecycle.serviceName, organisationId, event);
+        }),
       ],
     }),
     referrerStatusConsumer(

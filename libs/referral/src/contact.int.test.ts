@@ -356,14 +356,18 @@ describe("ContactDetailsUpdated at the holder", () => {
     expect(await audited(referralId, "contact-updated")).toBe(1);
     expect((await refusal(attempt(referralId, MONDAY_1030))).code).toBe("not_safe_to_contact");
     // The MMCC's caseworkers are told at once, with ids and codes only.
+    const SAFE_CONTACT = NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED;
     const notices = await eventsOn(
       service.nats,
       STREAMS.notice.name,
       SUBJECTS.noticeFor(TARGET),
       StaffNotice,
-      (found) => found.some((n) => n.payload.referralId === referralId),
+      (found) => found.some((n) => n.payload.referralId === referralId && n.payload.kind === SAFE_CONTACT),
     );
-    const notice = notices.find((n) => n.payload.referralId === referralId);
+    // (Its arrival told the caseworkers too: REFERRAL_RECEIVED.)
+    const notice = notices.find(
+      (n) => n.payload.referralId === referralId && n.payload.kind === SAFE_CONTACT,
+    );
     expect(notice?.payload).toMatchObject({
       kind: NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED,
       urgency: NoticeUrgency.NOTICE_URGENCY_URGENT,

@@ -20,6 +20,7 @@ import { v7 as uuidv7 } from "uuid";
 import { ContactAttemptRefusedError } from "./contact-errors.js";
 import { checkContactAttempt, SAFE_CONTACT_TIME_ZONE, statusName } from "./domain/index.js";
 import type { Acting } from "./lifecycle.js";
+import { noticeIdFor } from "./notices.js";
 import { type ReferralRecord, referralStore } from "./store.js";
 
 // Safe contact at the target (ADR 0018): contact attempts are checked against the package's contact
@@ -384,7 +385,8 @@ async function replaceHeldContact(
     {
       definition: EVENTS.staffNotice,
       payload: {
-        noticeId: uuidv7(),
+        // One per referral and contact version: a re-run publishes the same id (dropped downstream).
+        noticeId: noticeIdFor("safe-contact", record.referralId, update.version),
         organisationId,
         recipient: { $case: "role", value: "caseworker" },
         kind: NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED,

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { busMigrations, OutboxRelay, provisionStreams, type ReceivedEvent } from "@kopru/bus";
+import { appendToOutbox, busMigrations, OutboxRelay, provisionStreams, type ReceivedEvent } from "@kopru/bus";
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import {
   DataCategory,
+  DeclineReason,
   OutcomeCode,
   PartnerKind,
   Priority,
@@ -16,7 +17,7 @@ import { NoticeKind, NoticeUrgency, StaffNotice } from "@kopru/contracts/notific
 import type { ConsentWithdrawn } from "@kopru/contracts/referral/v1/events";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { directoryMigrations } from "@kopru/directory";
-import { checkBusAccess, NETWORK_LAYOUT, serviceBusAccess } from "@kopru/events";
+import { checkBusAccess, EVENTS, NETWORK_LAYOUT, serviceBusAccess } from "@kopru/events";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
 import { connectNats, createTestDatabase, type NatsTestConnection, waitFor } from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
@@ -36,6 +37,9 @@ const TARGET = `mmcc-n-${suffix}`;
 const REFERRING_STAFF = `staff-${suffix}`;
 const CANARY = `Canary-Nazlı-${suffix}`;
 const CANARY_PHONE = "+905559876543";
+/** The person's pseudonymous reference: in the package and the withdrawal, never in a notice. */
+const BENEFICIARY_REF = `ben-canary-${suffix}`;
+const ASSIGNEE = `assignee-${suffix}`;
 
 interface Party {
   db: Database;
@@ -78,19 +82,19 @@ const acting = {
   actor: { party: "target" as const, kind: ActorKind.ACTOR_KIND_STAFF, organisationId: TARGET },
 };
 
-async function send(): Promise<string> {
+async function send(consentId = "c-1"): Promise<string> {
   const referralId = uuidv7();
   const source = ReferralPackage.fromPartial({
     referralId,
     rootReferralId: referralId,
     origin: ReferralOrigin.REFERRAL_ORIGIN_DIRECT,
-    beneficiaryRef: uuidv7(),
+    beneficiaryRef: BENEFICIARY_REF,
     referrer: { organisationId: REFERRER },
     target: { organisationId: TARGET },
     serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
     priority: Priority.PRIORITY_HIGH,
     purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-    consentId: "c-1",
+    consentId,
     requestedBy: { kind: ActorKind.ACTOR_KIND_STAFF, organisationId: REFERRER, actorId: REFERRING_STAFF },
     reasonForReferral: `Counselling for ${CANARY} (synthetic).`,
     identity: { givenName: CANARY, familyName: "Person (synthetic)" },
@@ -101,7 +105,7 @@ async function send(): Promise<string> {
   const { pkg } = preparePackage({
     source,
     consent: {
-      consentId: "c-1",
+      consentId,
       scope: {
         organisationIds: [],
         partnerKinds: [PartnerKind.PARTNER_KIND_MUNICIPALITY],
@@ -129,6 +133,17 @@ async function send(): Promise<string> {
   return pkg.referralId;
 }
 
+/** Waits until the target received each referral. */
+async function waitForReceived(referralIds: readonly string[]): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const id of referralIds) if (!(await referralStore.find(target.db, id, "target"))) return false;
+      return true;
+    },
+    { message: "the referrals at the target" },
+  );
+}
+
 beforeAll(async () => {
   nats = await connectNats();
   await provisionStreams(nats.jsm, NETWORK_LAYOUT);
@@ -154,7 +169,7 @@ beforeAll(async () => {
   cleanups.push(async () => {
     for (const consumer of consumers) {
       await consumer.stop();
-      await nats.jsm.consumers.delete("KOPRU_REFERRAL", consumer.name).catch(() => {});
+      await nats.jsm.consumers.delete(consumer.subjects.stream, consumer.name).catch(() => {});
     }
   });
 }, 60_000);
@@ -261,28 +276,130 @@ describe("staff notices of the referral lifecycle", () => {
     for (const { raw } of await notices(referrer)) expect(raw).not.toContain(CANARY);
   });
 
-  it("tells the holder's supervisors and caseworkers that consent was withdrawn, for each referral it holds", async () => {
+  it("tells the staff holding a referral under a withdrawn consent, through the consent consumer, ids and codes only", async () => {
+    // Under consent c-2: one accepted and assigned, one still unanswered, one declined.
+    const assigned = await send("c-2");
+    const open = await send("c-2");
+    const declined = await send("c-2");
+    await waitForReceived([assigned, open, declined]);
+    await target.db.transaction(async (tx) => {
+      await target.lifecycle.transition(tx, {
+        referralId: assigned,
+        scope: [TARGET],
+        command: { type: "accept" },
+        acting,
+      });
+      await target.lifecycle.work.assign(tx, {
+        referralId: assigned,
+        organisationId: TARGET,
+        assigneeActorId: ASSIGNEE,
+        assignedByActorId: `supervisor-${suffix}`,
+        staff: async (_org, actorId) => ({ id: actorId, active: true }),
+      });
+      await target.lifecycle.transition(tx, {
+        referralId: declined,
+        scope: [TARGET],
+        command: { type: "decline", declineReason: DeclineReason.DECLINE_REASON_NO_CAPACITY },
+        acting,
+      });
+    });
+
+    // Intake tells the holder, as WithdrawConsent does: c-2 (naming its three referrals), c-1 (the
+    // completed referral of the tests above) and a consent the target holds nothing under.
+    const withdraw = (consentId: string, referralIds: string[]) =>
+      referrer.db.transaction((tx) =>
+        appendToOutbox(
+          tx,
+          { organisationId: REFERRER, service: "intake" },
+          {
+            definition: EVENTS.consentWithdrawn,
+            payload: {
+              consentId,
+              beneficiaryRef: BENEFICIARY_REF,
+              organisationIds: [TARGET],
+              referralIds,
+              reason: 1,
+              withdrawnAt: new Date(),
+            },
+            aggregate: { type: "consent-withdrawal", id: consentId, sequence: 1 },
+          },
+        ),
+      );
+    await withdraw("c-none", [uuidv7()]);
+    await withdraw("c-2", [assigned, open, declined]);
+    await withdraw("c-1", [referralId]);
+    referrer.relay.wake();
+    await waitFor(
+      async () => {
+        const { rows } = await target.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM kopru_inbox WHERE consumer = $1 AND status = 'applied'",
+          [`tn${suffix}-${TARGET}-consent`],
+        );
+        return rows[0]?.n === 3;
+      },
+      { message: "the three withdrawals applied at the target" },
+    );
+    target.relay.wake();
+
+    const withdrawn = (await notices(target)).filter(
+      (n) => n.notice.kind === NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN,
+    );
+    const summary = withdrawn.map((n) => [n.notice.referralId, n.notice.recipient, n.notice.status]);
+    // The assignee and the supervisors for the assigned one, not every caseworker.
+    expect(summary.filter(([id]) => id === assigned)).toEqual([
+      [assigned, { $case: "actorId", value: ASSIGNEE }, ReferralStatus.REFERRAL_STATUS_CANCELLED],
+      [assigned, { $case: "role", value: "supervisor" }, ReferralStatus.REFERRAL_STATUS_CANCELLED],
+    ]);
+    // Nobody assigned: the supervisors and the caseworkers, as at its arrival.
+    expect(summary.filter(([id]) => id === open)).toEqual([
+      [open, { $case: "role", value: "supervisor" }, ReferralStatus.REFERRAL_STATUS_CANCELLED],
+      [open, { $case: "role", value: "caseworker" }, ReferralStatus.REFERRAL_STATUS_CANCELLED],
+    ]);
+    // Served to the end: the file remains, so its staff are told too.
+    expect(summary.filter(([id]) => id === referralId)).toEqual([
+      [referralId, { $case: "role", value: "supervisor" }, ReferralStatus.REFERRAL_STATUS_COMPLETED],
+      [referralId, { $case: "role", value: "caseworker" }, ReferralStatus.REFERRAL_STATUS_COMPLETED],
+    ]);
+    // Declined (never taken on) and the consent it holds nothing under: nobody is told.
+    expect(withdrawn).toHaveLength(6);
+    for (const { subject, notice, raw } of withdrawn) {
+      expect(subject).toBe(`kopru.v1.notice.${TARGET}`);
+      expect(notice).toMatchObject({
+        organisationId: TARGET,
+        urgency: NoticeUrgency.NOTICE_URGENCY_URGENT,
+        serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+        priority: Priority.PRIORITY_HIGH,
+        sourceService: "municipality",
+      });
+      // The package held the canaries and the withdrawal the person's reference; no notice does.
+      expect(raw).not.toContain(CANARY);
+      expect(raw).not.toContain(CANARY_PHONE);
+      expect(raw).not.toContain(BENEFICIARY_REF);
+    }
+    // A re-run (redelivery past the consumer's inbox, a replay) publishes the same ids: dropped
+    // downstream by the notification service.
     const event = {
       eventId: uuidv7(),
       occurredAt: new Date(),
-      aggregate: { type: "consent", id: "c-1", sequence: 1 },
+      aggregate: { type: "consent-withdrawal", id: "c-2", sequence: 1 },
       payload: {
-        consentId: "c-1",
-        beneficiaryRef: "b",
+        consentId: "c-2",
+        beneficiaryRef: BENEFICIARY_REF,
         organisationIds: [TARGET],
-        referralIds: [referralId, uuidv7()],
+        referralIds: [assigned, open, declined],
         reason: 1,
         withdrawnAt: new Date(),
       },
     } as unknown as ReceivedEvent<ConsentWithdrawn>;
     await target.db.transaction((tx) => noticeConsentWithdrawn(tx, "municipality", TARGET, event));
-    const withdrawn = (await notices(target)).filter(
-      (n) => n.notice.kind === NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN,
+    const again = (await notices(target))
+      .filter((n) => n.notice.kind === NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN)
+      .slice(withdrawn.length)
+      .map((n) => n.notice.noticeId);
+    expect(again).toHaveLength(4);
+    expect(new Set(again)).toEqual(
+      new Set(withdrawn.filter((n) => n.notice.referralId !== referralId).map((n) => n.notice.noticeId)),
     );
-    expect(withdrawn.map((n) => [n.notice.referralId, n.notice.recipient?.value, n.notice.urgency])).toEqual([
-      [referralId, "supervisor", NoticeUrgency.NOTICE_URGENCY_URGENT],
-      [referralId, "caseworker", NoticeUrgency.NOTICE_URGENCY_URGENT],
-    ]);
   });
 
   it("publishes notices only where each party's NATS user may (ADR 0013)", async () => {

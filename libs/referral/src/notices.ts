@@ -1,6 +1,6 @@
 import { appendToOutbox, type ReceivedEvent } from "@kopru/bus";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
-import { Priority, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { CancelReason, Priority, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { NoticeKind, NoticeUrgency, type StaffNotice } from "@kopru/contracts/notification/v1/events";
 import type {
   ConsentWithdrawn,
@@ -10,6 +10,7 @@ import type {
 import { EVENTS } from "@kopru/events";
 import type { Sql } from "@kopru/storage";
 import { v5 as uuidv5 } from "uuid";
+import { TERMINAL_STATUSES } from "./domain/index.js";
 import { type ReferralRecord, referralStore } from "./store.js";
 
 // Staff notices about referrals that nobody else publishes (ADR 0017): a referral arrived in an
@@ -165,10 +166,59 @@ export async function noticeReferralOutcome(
   });
 }
 
+/** The roles told of a withdrawal for a referral nobody is assigned to. */
+const UNASSIGNED_WITHDRAWAL_ROLES = ["supervisor", "caseworker"] as const;
+
 /**
- * Consent was withdrawn for a person whose referrals the addressed organisation holds: its
- * supervisors are told once per referral it holds under that consent (URGENT: the data must stop
- * being used). For the receiving service's consumer of `SUBJECTS.consentWithdrawnFor(org)`.
+ * The referrals `organisationId` holds under a withdrawn consent (received under it, or named by the
+ * withdrawal) that its staff must hear about: those still open, those the withdrawal ended (or the
+ * referrer's cancellation for the same reason, which may arrive first), and those it served to the
+ * end (completed or not: its file on the person remains). Not those it declined, let expire,
+ * redirected or that were cancelled for another reason before: it never took the person on, or
+ * stopped before the withdrawal. Oldest first.
+ */
+async function referralsHeldUnderConsent(
+  sql: Sql,
+  organisationId: string,
+  consentId: string,
+  referralIds: readonly string[],
+): Promise<ReferralRecord[]> {
+  const rows = await sql.query<{ referral_id: string }>(
+    `SELECT referral_id::text AS referral_id FROM referrals
+      WHERE role = 'target' AND target_organisation_id = $1
+        AND (consent_id = $2 OR referral_id::text = ANY($3::text[]))
+        AND (status NOT IN (${TERMINAL_STATUSES.map(Number).join(", ")})
+             OR status IN (${ReferralStatus.REFERRAL_STATUS_COMPLETED}, ${ReferralStatus.REFERRAL_STATUS_NOT_COMPLETED})
+             OR (status = ${ReferralStatus.REFERRAL_STATUS_CANCELLED}
+                 AND cancel_reason = ${CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN}))
+      ORDER BY requested_at, referral_id`,
+    [organisationId, consentId, [...referralIds]],
+  );
+  const held: ReferralRecord[] = [];
+  for (const row of rows.rows) {
+    const record = await referralStore.find(sql, row.referral_id, "target");
+    if (record) held.push(record);
+  }
+  return held;
+}
+
+/**
+ * Consent was withdrawn for a person whose referrals the addressed organisation holds
+ * (`referralsHeldUnderConsent`): its staff are told once per such referral (URGENT: the data must
+ * stop being used), with the referral's status after the withdrawal was applied (CANCELLED for one it
+ * ended). An organisation that holds nothing under the consent is told nothing.
+ *
+ * Who is told: a referral with an assignee tells the assignee (by actor id) and the organisation's
+ * supervisors, not every caseworker. The assignee is the one using the person's data and must stop;
+ * the supervisors answer for the organisation stopping (and cover an assignee who is away — a
+ * withdrawal cannot wait for them); the other caseworkers never worked with the person, and telling
+ * them would only spread the fact further than needed. A referral nobody is assigned to tells the
+ * roles `supervisor` and `caseworker`, as its arrival did. Someone both assigned and a supervisor
+ * sees it twice (ADR 0017).
+ *
+ * For the receiving services' consumer of `SUBJECTS.consentWithdrawnFor(org)`, in its transaction,
+ * after `ReferralLifecycle.applyConsentWithdrawal`. Ids are derived from the consent, the referral and
+ * the recipient, so a redelivery or re-run is dropped by the notification service.
  */
 export async function noticeConsentWithdrawn(
   tx: Sql,
@@ -176,21 +226,32 @@ export async function noticeConsentWithdrawn(
   organisationId: string,
   event: ReceivedEvent<ConsentWithdrawn>,
 ): Promise<void> {
-  for (const referralId of event.payload.referralIds) {
-    const held = await referralStore.find(tx, referralId, "target");
-    if (!held || held.targetOrganisationId !== organisationId) continue;
-    for (const role of ["supervisor", "caseworker"] as const) {
+  const { consentId, referralIds, withdrawnAt } = event.payload;
+  for (const held of await referralsHeldUnderConsent(tx, organisationId, consentId, referralIds)) {
+    const recipients: { id: readonly string[]; recipient: StaffNotice["recipient"] }[] = held.assigneeActorId
+      ? [
+          {
+            id: ["actor", held.assigneeActorId],
+            recipient: { $case: "actorId", value: held.assigneeActorId },
+          },
+          { id: ["supervisor"], recipient: { $case: "role", value: "supervisor" } },
+        ]
+      : UNASSIGNED_WITHDRAWAL_ROLES.map((role) => ({
+          id: [role],
+          recipient: { $case: "role", value: role },
+        }));
+    for (const { id, recipient } of recipients) {
       await appendStaffNotice(tx, {
-        noticeId: noticeIdFor("consent-withdrawn", event.payload.consentId, referralId, role),
+        noticeId: noticeIdFor("consent-withdrawn", consentId, held.referralId, ...id),
         organisationId,
-        recipient: { $case: "role", value: role },
+        recipient,
         kind: NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN,
         urgency: NoticeUrgency.NOTICE_URGENCY_URGENT,
-        referralId,
+        referralId: held.referralId,
         serviceType: held.serviceType,
         priority: held.priority,
         status: held.status,
-        occurredAt: event.payload.withdrawnAt ?? event.occurredAt,
+        occurredAt: withdrawnAt ?? event.occurredAt,
         sourceService: service,
       });
     }

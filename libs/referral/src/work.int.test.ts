@@ -31,6 +31,7 @@ import { timerMigrations } from "@kopru/timers";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REFERRAL_ERRORS } from "./errors.js";
+import { noticeIdFor } from "./notices.js";
 import { receivingServiceParts } from "./receiving.js";
 import { referralMigrations, referralStore } from "./store.js";
 import {
@@ -43,7 +44,7 @@ import {
   type TestService,
   tempDataDir,
 } from "./testkit.js";
-import type { StaffDirectoryPort } from "./work.js";
+import { ReferralWork, type StaffDirectoryPort } from "./work.js";
 
 // A receiving service (the referral library alone) on the real JetStream and PostgreSQL: a supervisor
 // assigns a referral to a colleague, the assignee sees it in "my cases", the follow-up deadline
@@ -354,7 +355,14 @@ describe("follow-up deadline after acceptance", () => {
     const told = await notices((n) =>
       n.some((x) => x.referralId === id && x.kind === NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED),
     );
-    const mine = told.filter((x) => x.referralId === id);
+    // The follow-up's notices (its arrival also told the caseworkers, REFERRAL_RECEIVED).
+    const mine = told.filter(
+      (x) =>
+        x.referralId === id &&
+        [NoticeKind.NOTICE_KIND_FOLLOW_UP_REMINDER, NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED].includes(
+          x.kind,
+        ),
+    );
     expect(mine.filter((x) => x.kind === NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED)).toHaveLength(1);
     // Whichever timer ran first, nobody is told twice and every notice goes to the supervisors.
     expect(mine.every((x) => x.recipient?.$case === "role" && x.recipient.value === "supervisor")).toBe(true);
@@ -371,6 +379,51 @@ describe("follow-up deadline after acceptance", () => {
         )
       ).rows,
     ).toEqual([]);
+  });
+
+  it("derives its notices' ids from what they tell, so a re-run publishes the same ids (dropped downstream)", async () => {
+    const id = await received(Priority.PRIORITY_NORMAL);
+    await as(supervisor, "assignReferral", { referralId: id, assigneeActorId: CANARY });
+    await as(caseworker, "acceptReferral", { referralId: id });
+    const dueAt = (await record(id)).followUpDueAt?.toISOString() ?? "";
+    expect(dueAt).not.toBe("");
+    // The reminder and the escalation, each run twice as a replay would (the stage put back between):
+    // the timers' guards stop a plain repeat, but nothing may depend on them alone.
+    const work = new ReferralWork("work", { now: () => new Date() });
+    for (let run = 0; run < 2; run++) {
+      await service.running.context.db.transaction(async (tx) => {
+        await tx.query(
+          "UPDATE referrals SET follow_up_stage = $2 WHERE referral_id = $1 AND role = 'target'",
+          [id, FollowUpStage.FOLLOW_UP_STAGE_PENDING],
+        );
+        await work.remind(tx, id);
+        await work.escalate(tx, id);
+      });
+    }
+    const kinds = [
+      NoticeKind.NOTICE_KIND_ASSIGNED,
+      NoticeKind.NOTICE_KIND_FOLLOW_UP_REMINDER,
+      NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED,
+    ];
+    const ours = (n: StaffNotice[]) => n.filter((x) => x.referralId === id && kinds.includes(x.kind));
+    const told = ours(await notices((n) => ours(n).length === 5));
+    expect(told.map((x) => [x.kind, x.noticeId])).toEqual([
+      [NoticeKind.NOTICE_KIND_ASSIGNED, noticeIdFor("assigned", id, 1)],
+      [NoticeKind.NOTICE_KIND_FOLLOW_UP_REMINDER, noticeIdFor("follow-up-reminder", id, dueAt)],
+      [NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED, noticeIdFor("follow-up-escalated", id, dueAt)],
+      [NoticeKind.NOTICE_KIND_FOLLOW_UP_REMINDER, noticeIdFor("follow-up-reminder", id, dueAt)],
+      [NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED, noticeIdFor("follow-up-escalated", id, dueAt)],
+    ]);
+    // A reassignment is news: it has an id of its own.
+    await as(supervisor, "assignReferral", { referralId: id, assigneeActorId: OTHER });
+    const reassigned = await notices(
+      (n) => n.filter((x) => x.referralId === id && x.kind === NoticeKind.NOTICE_KIND_ASSIGNED).length === 2,
+    );
+    expect(
+      reassigned
+        .filter((x) => x.referralId === id && x.kind === NoticeKind.NOTICE_KIND_ASSIGNED)
+        .map((x) => x.noticeId),
+    ).toEqual([noticeIdFor("assigned", id, 1), noticeIdFor("assigned", id, 2)]);
   });
 
   it("never lets an assignee's id onto a subject coordination reads, nor the person into a notice (canary)", async () => {

@@ -6,7 +6,6 @@ import { EVENTS } from "@kopru/events";
 import { ROLES } from "@kopru/service-kit/roles";
 import type { Sql } from "@kopru/storage";
 import { cancelTimer, scheduleTimer, type TimerHandler } from "@kopru/timers";
-import { v7 as uuidv7 } from "uuid";
 import {
   DEFAULT_FOLLOW_UP_POLICY,
   type FollowUpPolicy,
@@ -23,6 +22,7 @@ import {
   ReferralNotFoundError,
   StaffDirectoryMissingError,
 } from "./errors.js";
+import { noticeIdFor } from "./notices.js";
 import type { ReferralRecord } from "./store.js";
 import { referralStore } from "./store.js";
 
@@ -129,14 +129,19 @@ export class ReferralWork {
     const next = record && !isTerminal(record.status) && stageAfterReminder(record.followUpStage ?? 0);
     if (!record || !next) return;
     await this.saveFollowUp(tx, referralId, next, record.followUpDueAt);
-    await this.notify(tx, record, {
-      kind: NoticeKind.NOTICE_KIND_FOLLOW_UP_REMINDER,
-      urgency: NoticeUrgency.NOTICE_URGENCY_NORMAL,
-      recipient: record.assigneeActorId
-        ? { $case: "actorId", value: record.assigneeActorId }
-        : { $case: "role", value: ROLES.supervisor },
-      dueAt: record.followUpDueAt,
-    });
+    await this.notify(
+      tx,
+      record,
+      {
+        kind: NoticeKind.NOTICE_KIND_FOLLOW_UP_REMINDER,
+        urgency: NoticeUrgency.NOTICE_URGENCY_NORMAL,
+        recipient: record.assigneeActorId
+          ? { $case: "actorId", value: record.assigneeActorId }
+          : { $case: "role", value: ROLES.supervisor },
+        dueAt: record.followUpDueAt,
+      },
+      ["follow-up-reminder", referralId, record.followUpDueAt?.toISOString() ?? ""],
+    );
     await this.publish(tx, { ...record, followUpStage: next });
   }
 
@@ -147,12 +152,17 @@ export class ReferralWork {
     if (!record || !next) return;
     await cancelTimer(tx, FOLLOW_UP_REMINDER_TIMER, referralId);
     await this.saveFollowUp(tx, referralId, next, record.followUpDueAt);
-    await this.notify(tx, record, {
-      kind: NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED,
-      urgency: NoticeUrgency.NOTICE_URGENCY_URGENT,
-      recipient: { $case: "role", value: ROLES.supervisor },
-      dueAt: record.followUpDueAt,
-    });
+    await this.notify(
+      tx,
+      record,
+      {
+        kind: NoticeKind.NOTICE_KIND_FOLLOW_UP_ESCALATED,
+        urgency: NoticeUrgency.NOTICE_URGENCY_URGENT,
+        recipient: { $case: "role", value: ROLES.supervisor },
+        dueAt: record.followUpDueAt,
+      },
+      ["follow-up-escalated", referralId, record.followUpDueAt?.toISOString() ?? ""],
+    );
     await this.publish(tx, { ...record, followUpStage: next });
   }
 
@@ -215,12 +225,17 @@ export class ReferralWork {
       [record.referralId, input.assigneeActorId, at],
     );
     const next: ReferralRecord = { ...record, assigneeActorId: input.assigneeActorId, assignedAt: at };
-    await this.notify(tx, next, {
-      kind: NoticeKind.NOTICE_KIND_ASSIGNED,
-      urgency: NoticeUrgency.NOTICE_URGENCY_NORMAL,
-      recipient: { $case: "actorId", value: input.assigneeActorId },
-      dueAt: record.followUpDueAt,
-    });
+    await this.notify(
+      tx,
+      next,
+      {
+        kind: NoticeKind.NOTICE_KIND_ASSIGNED,
+        urgency: NoticeUrgency.NOTICE_URGENCY_NORMAL,
+        recipient: { $case: "actorId", value: input.assigneeActorId },
+        dueAt: record.followUpDueAt,
+      },
+      ["assigned", record.referralId, assignment.sequence],
+    );
     // Coordination learns only that it is assigned: a reassignment changes nothing it sees.
     if (!record.assigneeActorId) await this.publish(tx, next);
     return { record: next, assignment, changed: true };
@@ -287,12 +302,18 @@ export class ReferralWork {
     });
   }
 
+  /**
+   * One staff notice, its id derived from `about` (what it tells: the deadline a reminder or an
+   * escalation is for, the assignment's number), so a re-run of the same timer or assignment
+   * publishes the same id and the notification service drops the repeat.
+   */
   private async notify(
     tx: Sql,
     record: ReferralRecord,
     notice: Pick<StaffNotice, "kind" | "urgency" | "recipient" | "dueAt">,
+    about: readonly (string | number)[],
   ): Promise<void> {
-    const noticeId = uuidv7();
+    const noticeId = noticeIdFor(...about);
     await appendToOutbox(tx, this.producerFor(record.targetOrganisationId), {
       definition: EVENTS.staffNotice,
       payload: {

@@ -172,8 +172,14 @@ describe("late events at a community centre", () => {
       timeoutMs: 15_000,
       message: "the freed seat was never announced",
     });
-    const notices = await noticesFor(run.nats, CC, (n) => n.some((x) => x.referralId === sent.referralId));
-    expect(notices.find((n) => n.referralId === sent.referralId)).toMatchObject({
+    const notices = await noticesFor(run.nats, CC, (n) =>
+      n.some((x) => x.referralId === sent.referralId && x.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED),
+    );
+    expect(
+      notices.find(
+        (n) => n.referralId === sent.referralId && n.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
+      ),
+    ).toMatchObject({
       kind: NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
       recipient: { $case: "actorId", value: staff.actorId },
       caseId: enrolmentId,
@@ -185,7 +191,9 @@ describe("late events at a community centre", () => {
     const { sent, activityId } = await seatedReferral(uuidv7());
     await publishCancellation(run.nats, { referralId: sent.referralId, referrer: REFERRER, target: CC });
     await withdrawnSeat(activityId);
-    await noticesFor(run.nats, CC, (n) => n.some((x) => x.referralId === sent.referralId));
+    await noticesFor(run.nats, CC, (n) =>
+      n.some((x) => x.referralId === sent.referralId && x.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED),
+    );
     // The package itself (addressed to the centre) does carry the canary: the scan would see it.
     const requested = await readSubject(
       run.nats.js,

@@ -115,9 +115,13 @@ describe("late events at the ECM unit", () => {
     expect(statuses.fromStatus).toBe(ReferralStatus.REFERRAL_STATUS_ACCEPTED);
 
     const notices = await noticesFor(harness.service.nats, ECM, (n) =>
-      n.some((x) => x.referralId === pkg.referralId),
+      n.some((x) => x.referralId === pkg.referralId && x.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED),
     );
-    expect(notices.find((n) => n.referralId === pkg.referralId)).toMatchObject({
+    expect(
+      notices.find(
+        (n) => n.referralId === pkg.referralId && n.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
+      ),
+    ).toMatchObject({
       kind: NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
       recipient: { $case: "actorId", value: caseworker.actorId },
       caseId,
@@ -189,7 +193,11 @@ describe("late events at the ECM unit", () => {
       referrer: REFERRER,
       target: ECM,
     });
-    await noticesFor(harness.service.nats, ECM, (n) => n.some((x) => x.referralId === first.pkg.referralId));
+    await noticesFor(harness.service.nats, ECM, (n) =>
+      n.some(
+        (x) => x.referralId === first.pkg.referralId && x.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
+      ),
+    );
     const details = await caseOf(first.caseId);
     expect(details.ecmCase?.status).toBe(CaseStatus.CASE_STATUS_OPEN);
     const statusOf = (id: string | undefined) =>

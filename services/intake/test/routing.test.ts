@@ -28,6 +28,7 @@ import {
   firstAccepted,
   matchCriteria,
   rankCandidates,
+  restrictedRuleAllows,
   withConsentReason,
 } from "../src/domain/routing.js";
 import { consent, consentScope, GAZIANTEP, NOW, person, SAHINBEY } from "./fixtures.js";
@@ -187,6 +188,96 @@ describe("routing choice", () => {
     expect(withConsentReason(match as ServiceMatch, false).reasons.at(-1)).toBe(
       MatchReason.MATCH_REASON_CONSENT_NOT_COVERING,
     );
+  });
+});
+
+describe("routing GBV and child-protection case management (the restricted rule, ADR 0014)", () => {
+  const GBV_CM = ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT;
+  const CP_CM = ServiceType.SERVICE_TYPE_CHILD_PROTECTION_CASE_MANAGEMENT;
+  const orgs = new Map(
+    [
+      org("mmcc-gbv"),
+      org("cc-gbv", PartnerKind.PARTNER_KIND_COMMUNITY_CENTRE),
+      org("ingo-gbv", PartnerKind.PARTNER_KIND_INTERNATIONAL_NGO),
+      org("pp-gbv", PartnerKind.PARTNER_KIND_PROTECTION_PARTNER),
+      org("pp-wait", PartnerKind.PARTNER_KIND_PROTECTION_PARTNER),
+      org("mmcc-wait"),
+    ].map((o) => [o.organisationId, o]),
+  );
+  // Directory entries of municipalities and community centres that wrongly list GBV or child
+  // protection, beside the protection partners that really offer them.
+  const offerings = [
+    offering("o-mmcc", "mmcc-gbv", { serviceType: GBV_CM }),
+    offering("o-cc", "cc-gbv", { serviceType: GBV_CM }),
+    offering("o-ingo", "ingo-gbv", { serviceType: GBV_CM, languages: ["tr"] }),
+    offering("o-pp", "pp-gbv", { serviceType: GBV_CM }),
+    offering("o-mmcc-cp", "mmcc-gbv", { serviceType: CP_CM }),
+    offering("o-pp-cp", "pp-gbv", { serviceType: CP_CM }),
+  ];
+  const ids = (matches: readonly ServiceMatch[]) => matches.map((m) => m.serviceOffering?.serviceOfferingId);
+  const request = (serviceType: ServiceType) => ({
+    serviceType,
+    criteria: undefined,
+    person: person(),
+    at: NOW,
+  });
+
+  it("never suggests a municipality or a community centre, whatever their entry lists", () => {
+    expect(ids(rankCandidates(offerings, orgs, request(GBV_CM)))).toEqual(["o-pp", "o-ingo"]);
+    expect(ids(rankCandidates(offerings, orgs, request(CP_CM)))).toEqual(["o-pp-cp"]);
+    // Asking for municipalities only finds nobody, rather than a target the package would be refused.
+    expect(
+      rankCandidates(offerings, orgs, {
+        ...request(GBV_CM),
+        criteria: {
+          location: { provinceCode: GAZIANTEP, districtCode: "" },
+          partnerKinds: [PartnerKind.PARTNER_KIND_MUNICIPALITY, PartnerKind.PARTNER_KIND_COMMUNITY_CENTRE],
+          allowWaitlist: true,
+          excludedOrganisationIds: [],
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it("offers only a waitlist the package could go to when none has room", () => {
+    const full = offerings.map((o) =>
+      o.serviceType === GBV_CM ? { ...o, capacityStatus: CapacityStatus.CAPACITY_STATUS_FULL } : o,
+    );
+    const waiting = [
+      ...full,
+      offering("o-mmcc-w", "mmcc-wait", {
+        serviceType: GBV_CM,
+        capacityStatus: CapacityStatus.CAPACITY_STATUS_WAITLIST,
+      }),
+      offering("o-pp-w", "pp-wait", {
+        serviceType: GBV_CM,
+        capacityStatus: CapacityStatus.CAPACITY_STATUS_WAITLIST,
+      }),
+    ];
+    expect(ids(candidatesOrWaitlist(waiting, orgs, request(GBV_CM)))).toEqual(["o-pp-w"]);
+  });
+
+  it("judges each candidate as preparePackage would: its partner kind and the offering routed to", () => {
+    const match = (organisationId: string, overrides: Partial<ServiceOffering> = {}) =>
+      ({
+        organisation: orgs.get(organisationId),
+        serviceOffering: offering("o", organisationId, { serviceType: GBV_CM, ...overrides }),
+        reasons: [],
+        rank: 1,
+      }) as unknown as ServiceMatch;
+    expect(restrictedRuleAllows(match("pp-gbv"), GBV_CM)).toBe(true);
+    expect(restrictedRuleAllows(match("mmcc-gbv"), GBV_CM)).toBe(false);
+    expect(restrictedRuleAllows(match("cc-gbv"), GBV_CM)).toBe(false);
+    // Without that offering (inactive, or another service's) the package would be refused too.
+    expect(restrictedRuleAllows(match("pp-gbv", { active: false }), GBV_CM)).toBe(false);
+    expect(restrictedRuleAllows(match("pp-gbv", { serviceType: COUNSELLING }), GBV_CM)).toBe(false);
+    // Other service types are not restricted: a municipality is a fine target for counselling.
+    expect(restrictedRuleAllows(match("mmcc-gbv", { serviceType: COUNSELLING }), COUNSELLING)).toBe(true);
+  });
+
+  it("leaves other service types' ranking as it was", () => {
+    const counselling = [offering("o-a", "mmcc-gbv"), offering("o-c", "cc-gbv")];
+    expect(ids(rankCandidates(counselling, orgs, request(COUNSELLING)))).toEqual(["o-a", "o-c"]);
   });
 });
 

@@ -471,6 +471,28 @@ describe("GBV and child-protection data travel only where the restricted rule al
         expect(refused.details).toMatch(/municipalities and community centres never receive it/);
       }
     }
+    // SuggestTargets applies the same rule: it suggests only where the package could go.
+    for (const serviceType of [
+      ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT,
+      ServiceType.SERVICE_TYPE_CHILD_PROTECTION_CASE_MANAGEMENT,
+    ]) {
+      const suggested = await intake.api.call("suggestTargets", {
+        beneficiaryId,
+        serviceType,
+        consentId,
+        criteria: {
+          location: { provinceCode: ids.province, districtCode: "" },
+          partnerKinds: [],
+          allowWaitlist: true,
+          excludedOrganisationIds: [],
+        },
+        limit: 0,
+      });
+      const suggestedIds = suggested.candidates.map((c) => c.organisation?.organisationId);
+      expect(suggestedIds, ServiceType[serviceType]).toContain(orgFor(serviceType));
+      expect(suggestedIds, ServiceType[serviceType]).not.toContain(MUNICIPALITY);
+      expect(suggestedIds, ServiceType[serviceType]).not.toContain(COMMUNITY_CENTRE);
+    }
     // Routed by criteria instead: the municipality and the community centre are skipped.
     const routed = await intake.api.call("createReferral", {
       ...referral(beneficiaryId, consentId, ServiceType.SERVICE_TYPE_GBV_CASE_MANAGEMENT, ""),

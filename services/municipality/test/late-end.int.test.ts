@@ -17,7 +17,8 @@ import {
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
 import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
-import { NoticeKind } from "@kopru/contracts/notification/v1/events";
+import { NoticeKind, StaffNotice } from "@kopru/contracts/notification/v1/events";
+import { noticeIdFor } from "@kopru/referral";
 import { statusEvents } from "@kopru/referral/testkit";
 import { waitFor } from "@kopru/testing";
 import { v7 as uuidv7 } from "uuid";
@@ -122,8 +123,11 @@ describe("late events at an MMCC", () => {
       { timeoutMs: 15_000, message: "no CANCELLED status event for the referrer" },
     );
     expect(cancelled.cancelReason).toBe(CancelReason.CANCEL_REASON_BENEFICIARY_RELOCATED);
-    const notices = await noticesFor(run.nats, MMCC, (n) => n.some((x) => x.referralId === sent.referralId));
-    expect(notices.find((n) => n.referralId === sent.referralId)).toMatchObject({
+    // (Its arrival told the MMCC's caseworkers and supervisors too: REFERRAL_RECEIVED.)
+    const closedNotice = (n: StaffNotice) =>
+      n.referralId === sent.referralId && n.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED;
+    const notices = await noticesFor(run.nats, MMCC, (n) => n.some(closedNotice));
+    expect(notices.find(closedNotice)).toMatchObject({
       kind: NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
       recipient: { $case: "actorId", value: staff.actorId },
       caseId,
@@ -143,5 +147,52 @@ describe("late events at an MMCC", () => {
     expect((await closedCase(caseId)).closureReason).toBe(
       CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN,
     );
+    // The counsellor holding the case hears it closed; the MMCC's staff hear the consent is withdrawn
+    // (nobody assigned: supervisors and caseworkers). Ids derived from what they tell (ADR 0017).
+    const about = (n: StaffNotice[]) =>
+      n.filter(
+        (x) =>
+          x.referralId === sent.referralId &&
+          [NoticeKind.NOTICE_KIND_REFERRAL_CLOSED, NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN].includes(x.kind),
+      );
+    const told = about(await noticesFor(run.nats, MMCC, (n) => about(n).length === 3));
+    expect(told.map((x) => [x.kind, x.recipient, x.noticeId, x.status])).toEqual([
+      [
+        NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
+        { $case: "actorId", value: staff.actorId },
+        noticeIdFor("closed", sent.referralId, caseId, `actor/${staff.actorId}`),
+        ReferralStatus.REFERRAL_STATUS_CANCELLED,
+      ],
+      [
+        NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN,
+        { $case: "role", value: "supervisor" },
+        noticeIdFor("consent-withdrawn", consentId, sent.referralId, "supervisor"),
+        ReferralStatus.REFERRAL_STATUS_CANCELLED,
+      ],
+      [
+        NoticeKind.NOTICE_KIND_CONSENT_WITHDRAWN,
+        { $case: "role", value: "caseworker" },
+        noticeIdFor("consent-withdrawn", consentId, sent.referralId, "caseworker"),
+        ReferralStatus.REFERRAL_STATUS_CANCELLED,
+      ],
+    ]);
+    // The same withdrawal again (a re-run at intake, a replay): the consumer tells again with the
+    // same ids, which the notification service drops; the closed case is not closed twice.
+    await publishConsentWithdrawal(run.nats, {
+      consentId,
+      beneficiaryRef: sent.beneficiaryRef,
+      holder: MMCC,
+      referralIds: [sent.referralId],
+      from: REFERRER,
+    });
+    const again = about(await noticesFor(run.nats, MMCC, (n) => about(n).length === 5));
+    expect(again.slice(3).map((x) => x.noticeId)).toEqual(told.slice(1).map((x) => x.noticeId));
+    // Ids and codes only: nothing of the package.
+    for (const notice of again) {
+      const text = Buffer.from(StaffNotice.encode(notice).finish()).toString("latin1");
+      expect(text).not.toContain("Synthetic-Person");
+      expect(text).not.toContain("+905550001234");
+      expect(text).not.toContain(sent.beneficiaryRef);
+    }
   });
 });

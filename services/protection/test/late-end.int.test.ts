@@ -76,9 +76,13 @@ describe("late events at a protection organisation", () => {
       CaseClosureReason.CASE_CLOSURE_REASON_REFERRAL_CANCELLED,
     );
     const notices = await noticesFor(harness.service.nats, ORG, (n) =>
-      n.some((x) => x.referralId === pkg.referralId),
+      n.some((x) => x.referralId === pkg.referralId && x.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED),
     );
-    expect(notices.find((n) => n.referralId === pkg.referralId)).toMatchObject({
+    expect(
+      notices.find(
+        (n) => n.referralId === pkg.referralId && n.kind === NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
+      ),
+    ).toMatchObject({
       kind: NoticeKind.NOTICE_KIND_REFERRAL_CLOSED,
       recipient: { $case: "actorId", value: caseworker.actorId },
       caseId,

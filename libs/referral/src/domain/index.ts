@@ -86,6 +86,7 @@ export {
   type RestrictedDataProblem,
   type RestrictedDataProblemKind,
   restrictedDataProblems,
+  restrictedTargetProblems,
   withoutRestrictedSections,
 } from "./restricted-categories.js";
 export {

@@ -7,6 +7,7 @@ import {
   RESTRICTED_CATEGORY_SERVICE,
   RESTRICTED_DATA_CATEGORIES,
   restrictedDataProblems,
+  restrictedTargetProblems,
   withoutRestrictedSections,
 } from "./restricted-categories.js";
 
@@ -117,5 +118,42 @@ describe("withoutRestrictedSections", () => {
       DataCategory.DATA_CATEGORY_IDENTITY,
       DataCategory.DATA_CATEGORY_HEALTH,
     ]);
+  });
+
+  it("judges a target alone for routing, as the package rule would (consent aside)", () => {
+    const partnerKinds = Object.values(PartnerKind).filter((k): k is PartnerKind => typeof k === "number");
+    for (const service of [GBV_CM, CP_CM]) {
+      const category = service === GBV_CM ? GBV : CP;
+      for (const partnerKind of partnerKinds) {
+        for (const offeredServiceTypes of [[service], [], [GBV_CM === service ? CP_CM : GBV_CM]]) {
+          const routed = restrictedTargetProblems(service, { partnerKind, offeredServiceTypes });
+          const packaged = restrictedDataProblems([category], {
+            serviceType: service,
+            consentedCategories: [category],
+            targetPartnerKind: partnerKind,
+            offeredServiceTypes,
+          });
+          expect(routed).toEqual(packaged);
+        }
+      }
+    }
+    expect(
+      restrictedTargetProblems(GBV_CM, {
+        partnerKind: PartnerKind.PARTNER_KIND_MUNICIPALITY,
+        offeredServiceTypes: [GBV_CM],
+      }),
+    ).toEqual([{ category: GBV, kind: "partner_kind" }]);
+    // Service types without a restricted category: any target.
+    expect(
+      restrictedTargetProblems(ServiceType.SERVICE_TYPE_MMCC_COUNSELLING, {
+        partnerKind: PartnerKind.PARTNER_KIND_MUNICIPALITY,
+        offeredServiceTypes: [],
+      }),
+    ).toEqual([]);
+    expect(
+      restrictedTargetProblems(ServiceType.SERVICE_TYPE_UNSPECIFIED, {
+        partnerKind: PartnerKind.PARTNER_KIND_COMMUNITY_CENTRE,
+      }),
+    ).toEqual([]);
   });
 });

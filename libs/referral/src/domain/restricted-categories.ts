@@ -1,5 +1,6 @@
 import { DataCategory, PartnerKind, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import { SERVICE_DATA_CONTRACTS } from "./data-contracts.js";
 import { minimiseSections, presentDataCategories } from "./package-sections.js";
 
 /**
@@ -72,6 +73,36 @@ export function restrictedDataProblems(
       problems.push({ category, kind: "not_offered" });
   }
   return problems;
+}
+
+/** The kinds of `restrictedDataProblems` that depend on the target alone. */
+const TARGET_PROBLEM_KINDS: readonly RestrictedDataProblemKind[] = ["partner_kind", "not_offered"];
+
+/**
+ * The restricted rule as far as it depends on the target, for routing before any package exists:
+ * what `restrictedDataProblems` (the rule `preparePackage` applies) would refuse of a referral of
+ * `serviceType` to this target — a municipality or community centre, or no offering of the
+ * category's service type among `offeredServiceTypes` — for each restricted category the service
+ * type's data contract carries. Empty for service types whose contract carries none. The consent is
+ * judged on its own (a candidate it does not cover is still suggested, marked so).
+ */
+export function restrictedTargetProblems(
+  serviceType: ServiceType,
+  target: { partnerKind: PartnerKind; offeredServiceTypes?: readonly ServiceType[] | undefined },
+): RestrictedDataProblem[] {
+  const contract = Object.hasOwn(SERVICE_DATA_CONTRACTS, serviceType)
+    ? SERVICE_DATA_CONTRACTS[serviceType as keyof typeof SERVICE_DATA_CONTRACTS]
+    : undefined;
+  const categories = [...(contract?.required ?? []), ...(contract?.optional ?? [])].filter(
+    isRestrictedCategory,
+  );
+  if (categories.length === 0) return [];
+  return restrictedDataProblems(categories, {
+    serviceType,
+    consentedCategories: categories,
+    targetPartnerKind: target.partnerKind,
+    offeredServiceTypes: target.offeredServiceTypes,
+  }).filter((problem) => TARGET_PROBLEM_KINDS.includes(problem.kind));
 }
 
 /**

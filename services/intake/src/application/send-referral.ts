@@ -34,7 +34,13 @@ import {
 } from "../domain/errors.js";
 import { sourcePackage } from "../domain/package.js";
 import type { BeneficiaryRecord, ConsentRecordStored, ScreeningRecord } from "../domain/records.js";
-import { firstAccepted, matchCriteria, rankCandidates, routingLocation } from "../domain/routing.js";
+import {
+  firstAccepted,
+  matchCriteria,
+  offeredServiceTypesOf,
+  rankCandidates,
+  routingLocation,
+} from "../domain/routing.js";
 import type { Caller, Directory, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
 
@@ -167,9 +173,7 @@ export async function sendReferral(
           organisationId: organisation.organisationId,
           partnerKind: organisation.partnerKind,
           // GBV and child-protection sections need the offering routed to to be of their service type.
-          offeredServiceTypes: candidate.serviceOffering?.active
-            ? [candidate.serviceOffering.serviceType]
-            : [],
+          offeredServiceTypes: offeredServiceTypesOf(candidate),
         },
         serviceType: input.serviceType,
         purpose: input.purpose,

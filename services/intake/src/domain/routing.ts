@@ -1,5 +1,5 @@
 import type { Location } from "@kopru/contracts/common/v1/disaggregation";
-import { Purpose, type ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { PartnerKind, Purpose, type ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import {
   CapacityStatus,
   MatchReason,
@@ -9,7 +9,12 @@ import {
 } from "@kopru/contracts/coordination/v1/directory";
 import { RoutingCriteria } from "@kopru/contracts/intake/v1/intake_service";
 import { type MatchCriteria, rankOfferings } from "@kopru/directory";
-import { type ConsentForCheck, consentCovers, dataContractFor } from "@kopru/referral/domain";
+import {
+  type ConsentForCheck,
+  consentCovers,
+  dataContractFor,
+  restrictedTargetProblems,
+} from "@kopru/referral/domain";
 import { ageAt } from "./disaggregation.js";
 import type { NoCandidateError } from "./errors.js";
 import type { BeneficiaryRecord } from "./records.js";
@@ -54,9 +59,34 @@ export function matchCriteria(request: RoutingRequest): MatchCriteria {
 }
 
 /**
+ * The service types a referral routed to this candidate may count as offered there, for the restricted
+ * rule of `preparePackage`: the candidate offering's own type when it is active, else none.
+ */
+export function offeredServiceTypesOf(candidate: ServiceMatch): ServiceType[] {
+  return candidate.serviceOffering?.active ? [candidate.serviceOffering.serviceType] : [];
+}
+
+/**
+ * Whether `preparePackage`'s restricted rule could let a referral of the service type go to this
+ * candidate at all (ADR 0014): for GBV and child-protection case management, never a municipality or
+ * a community centre (whatever its directory entry lists) and only through an active offering of
+ * that service type. Always true for the other service types.
+ */
+export function restrictedRuleAllows(candidate: ServiceMatch, serviceType: ServiceType): boolean {
+  return (
+    restrictedTargetProblems(serviceType, {
+      partnerKind: candidate.organisation?.partnerKind ?? PartnerKind.PARTNER_KIND_UNSPECIFIED,
+      offeredServiceTypes: offeredServiceTypesOf(candidate),
+    }).length === 0
+  );
+}
+
+/**
  * Candidates for a need, best first (the directory library's ranking: place, language, eligibility,
  * capacity), narrowed by the criteria: only the partner kinds asked for, and offerings with a
- * waitlist only when the criteria accept a waitlist. Full and suspended offerings never appear.
+ * waitlist only when the criteria accept a waitlist. Full and suspended offerings never appear, nor
+ * does a candidate the restricted rule would refuse (`restrictedRuleAllows`): what is suggested can be
+ * sent.
  */
 export function rankCandidates(
   offerings: readonly ServiceOffering[],
@@ -68,6 +98,7 @@ export function rankCandidates(
   const ranked = rankOfferings(offerings, organisations, matchCriteria(request)).filter(
     (match) =>
       (kinds.length === 0 || kinds.includes(match.organisation?.partnerKind ?? 0)) &&
+      restrictedRuleAllows(match, request.serviceType) &&
       (allowWaitlist || match.serviceOffering?.capacityStatus !== CapacityStatus.CAPACITY_STATUS_WAITLIST),
   );
   const preferred = ranked.findIndex(

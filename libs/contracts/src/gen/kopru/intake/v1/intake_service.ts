@@ -5272,7 +5272,10 @@ export const IntakeServiceService = {
     responseSerialize: (value: ScreenNeedsResponse): Buffer => Buffer.from(ScreenNeedsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScreenNeedsResponse => ScreenNeedsResponse.decode(value),
   },
-  /** Ranks candidate targets from the replicated directory, with the reasons. */
+  /**
+   * Ranks candidate targets from the replicated directory, with the reasons. For GBV and
+   * child-protection case management, never one the restricted rule would refuse (ADR 0014).
+   */
   suggestTargets: {
     path: "/kopru.intake.v1.IntakeService/SuggestTargets" as const,
     requestStream: false as const,
@@ -5415,7 +5418,10 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
   withdrawConsent: handleUnaryCall<WithdrawConsentRequest, WithdrawConsentResponse>;
   /** Records a needs screening. */
   screenNeeds: handleUnaryCall<ScreenNeedsRequest, ScreenNeedsResponse>;
-  /** Ranks candidate targets from the replicated directory, with the reasons. */
+  /**
+   * Ranks candidate targets from the replicated directory, with the reasons. For GBV and
+   * child-protection case management, never one the restricted rule would refuse (ADR 0014).
+   */
   suggestTargets: handleUnaryCall<SuggestTargetsRequest, SuggestTargetsResponse>;
   /**
    * Creates and sends a referral: builds the minimum-necessary package, checks consent,
@@ -5532,7 +5538,10 @@ export interface IntakeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ScreenNeedsResponse) => void,
   ): ClientUnaryCall;
-  /** Ranks candidate targets from the replicated directory, with the reasons. */
+  /**
+   * Ranks candidate targets from the replicated directory, with the reasons. For GBV and
+   * child-protection case management, never one the restricted rule would refuse (ADR 0014).
+   */
   suggestTargets(
     request: SuggestTargetsRequest,
     callback: (error: ServiceError | null, response: SuggestTargetsResponse) => void,
