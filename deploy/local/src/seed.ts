@@ -684,6 +684,7 @@ class ReferralDriver {
     }
     if (expect === "refused")
       throw new SeedError(`${what}: a call to a person not safe to contact was recorded`);
+    this.casework.callsRecorded += 1;
   }
 
   private async answer(
