@@ -493,6 +493,10 @@ export class Launcher {
         `${work.contactUpdates} contact updates sent to the holders; follow-up reminders and ` +
         "escalations came from the services' own timers.",
     );
+    out(
+      `  courses: ${work.enrolled} people enrolled at the community centres, ${work.waitlisted} put on the ` +
+        "waitlist of a full course.",
+    );
     writeFileSync(
       markerPath(config.dataDir),
       `${JSON.stringify(

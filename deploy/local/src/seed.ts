@@ -9,7 +9,8 @@ import {
   type ServiceName,
   serviceForOrganisation,
 } from "@kopru/cli";
-import { Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { OnHoldReason, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { CommunityCentreServiceClient } from "@kopru/contracts/communitycentre/v1/communitycentre_service";
 import { CoordinationServiceClient } from "@kopru/contracts/coordination/v1/coordination_service";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import {
@@ -30,6 +31,14 @@ import {
   organisationMessage,
   province,
 } from "./network.js";
+import {
+  courseFor,
+  ENDED_AS,
+  isCommunityCentre,
+  KeyedMutex,
+  SMALL_COURSES,
+  shrinkCourses,
+} from "./seed-courses.js";
 import { type PlannedReferral, type Step, statusAfter } from "./seed-plan.js";
 import {
   nextDay,
@@ -88,6 +97,7 @@ const COORDINATOR = { organisationId: "coordination", actorId: SEED_ACTOR, role:
 
 interface Clients {
   coordination: GrpcApi<CoordinationServiceClient>;
+  centre: GrpcApi<CommunityCentreServiceClient>;
   intake: GrpcApi<IntakeServiceClient>;
   inbox: Record<ReceivingService, GrpcApi<ReferralInboxServiceClient>>;
   close(): void;
@@ -108,6 +118,7 @@ function connect(
   };
   return {
     coordination: make("coordination", CoordinationServiceClient),
+    centre: make("community-centre", CommunityCentreServiceClient),
     intake: make("intake", IntakeServiceClient),
     inbox: {
       protection: make("protection", ReferralInboxServiceClient),
@@ -269,7 +280,18 @@ class ReferralDriver {
   /** Intake's id of each planned referral's person, by plan key. */
   private readonly beneficiaries = new Map<string, string>();
   /** What staff did around accepted referrals (for the launcher's summary). */
-  readonly casework = { assigned: 0, reassigned: 0, callsRecorded: 0, callsRefused: 0, contactUpdates: 0 };
+  readonly casework = {
+    assigned: 0,
+    reassigned: 0,
+    callsRecorded: 0,
+    callsRefused: 0,
+    contactUpdates: 0,
+    enrolled: 0,
+    waitlisted: 0,
+  };
+  /** The enrolment of each referral enrolled in a course, by referral id. */
+  private readonly enrolments = new Map<string, string>();
+  private readonly seats = new KeyedMutex();
 
   /** Referrals left unanswered (planned so, or a redirect's child), with their answer deadline. */
   readonly unanswered: { referralId: string; target: string; respondBy: Date | undefined }[] = [];
@@ -465,7 +487,7 @@ class ReferralDriver {
     const call = <T>(what: string, action: () => Promise<T>) =>
       this.retry(`${key} ${what}`, action, transient, this.timeoutMs, this.signal);
 
-    for (const [i, step] of steps.entries()) {
+    plan: for (const [i, step] of steps.entries()) {
       if (i <= position) {
         // Already applied; a redirect or onward child may still need its own steps.
         if (step.do === "redirect" && current.childReferralIds.length > 0) {
@@ -477,11 +499,20 @@ class ReferralDriver {
       const at = `${key} step ${i + 1} (${step.do})`;
       day = nextDay(day, step, at, i === 0);
       await this.timeline.reach(day);
+      const atCentre = isCommunityCentre(target);
       switch (step.do) {
         case "accept":
+          if (atCentre) {
+            current = await this.acceptIntoCourse(at, p, target, current, inbox);
+            // A full course: the person waits on the waitlist, and nothing more happens here.
+            if (current.status === ReferralStatus.REFERRAL_STATUS_ON_HOLD) break plan;
+            break;
+          }
           current = await this.answer(at, () => inbox.call("acceptReferral", { referralId }));
           break;
         case "start":
+          // Enrolling in the course started the work already.
+          if (current.status === ReferralStatus.REFERRAL_STATUS_IN_PROGRESS) break;
           current = await this.answer(at, () => inbox.call("startReferral", { referralId }));
           break;
         case "decline":
@@ -500,6 +531,10 @@ class ReferralDriver {
           );
           break;
         case "complete":
+          if (this.enrolments.has(referralId)) {
+            current = await this.endEnrolment(at, inbox, referralId, "complete");
+            break;
+          }
           current = await this.answer(at, () =>
             inbox.call("completeReferral", {
               referralId,
@@ -551,6 +586,10 @@ class ReferralDriver {
           );
           break;
         case "notComplete":
+          if (this.enrolments.has(referralId)) {
+            current = await this.endEnrolment(at, inbox, referralId, "notComplete");
+            break;
+          }
           current = await this.answer(at, () =>
             inbox.call("reportNotCompleted", { referralId, reason: step.reason, internalNote: "demo seed" }),
           );
@@ -639,6 +678,101 @@ class ReferralDriver {
       this.unanswered.push({ referralId, target, respondBy: current.respondBy });
   }
 
+  /**
+   * At a community centre, acceptance is a seat in a course: with a seat free (one referral at a
+   * time per centre and service), accept and enrol at once; with none, put the referral on the
+   * waitlist (ON_HOLD, capacity full).
+   */
+  private async acceptIntoCourse(
+    what: string,
+    p: PlannedReferral,
+    target: string,
+    referral: Referral,
+    inbox: Api<ReferralInboxServiceClient>,
+  ): Promise<Referral> {
+    const { referralId, serviceType } = referral;
+    const centre = this.c.centre.as({
+      organisationId: target,
+      actorId: `${SEED_ACTOR}-staff`,
+      role: "caseworker",
+    });
+    return this.seats.run(`${target}/${serviceType}`, async () => {
+      // Ages as the centre counts them: by birth year.
+      const age = new Date().getUTCFullYear() - p.person.birthYear;
+      const course = await this.retry(
+        `${what}: a course with a free seat`,
+        () => courseFor(centre, target, serviceType, { sex: p.person.sex, age }),
+        transient,
+        this.timeoutMs,
+        this.signal,
+      );
+      if (course.kind === "none") {
+        // No activity admits the person: the centre serves them outside its courses.
+        return this.answer(what, () => inbox.call("acceptReferral", { referralId }));
+      }
+      const activity = course.kind === "seat" ? course.activity : undefined;
+      if (!activity) {
+        this.casework.waitlisted += 1;
+        if (referral.status === ReferralStatus.REFERRAL_STATUS_ON_HOLD) return referral;
+        return this.answer(what, () =>
+          inbox.call("putReferralOnHold", {
+            referralId,
+            reason: OnHoldReason.ON_HOLD_REASON_CAPACITY_FULL,
+            reviewBy: new Date(Date.now() + 14 * 24 * 3_600_000),
+            internalNote: "DEMO: the course is full; on the waitlist",
+          }),
+        );
+      }
+      await this.answer(what, () => inbox.call("acceptReferral", { referralId }));
+      const enrolled = await this.retry(
+        `${what}: enrolment`,
+        () =>
+          centre.call("enrolParticipant", {
+            requestId: idempotencyKey(referralId, "enrol"),
+            activityId: activity.activityId,
+            referralId,
+          }),
+        transient,
+        this.timeoutMs,
+        this.signal,
+      );
+      if (!enrolled.enrolment) throw new SeedError(`${what}: no enrolment in the answer`);
+      this.enrolments.set(referralId, enrolled.enrolment.enrolmentId);
+      this.casework.enrolled += 1;
+      return this.answer(what, () => inbox.call("getReferral", { referralId }));
+    });
+  }
+
+  /** The course ends for the person (completed, or dropped out); the centre closes the referral. */
+  private async endEnrolment(
+    what: string,
+    inbox: Api<ReferralInboxServiceClient>,
+    referralId: string,
+    ending: keyof typeof ENDED_AS,
+  ): Promise<Referral> {
+    const enrolmentId = this.enrolments.get(referralId) as string;
+    const target = (await this.answer(what, () => inbox.call("getReferral", { referralId }))).target
+      ?.organisationId as string;
+    const centre = this.c.centre.as({
+      organisationId: target,
+      actorId: `${SEED_ACTOR}-staff`,
+      role: "caseworker",
+    });
+    await this.retry(
+      what,
+      () =>
+        centre.call("completeEnrolment", {
+          enrolmentId,
+          status: ENDED_AS[ending],
+          certificateIssued: ending === "complete",
+        }),
+      transient,
+      this.timeoutMs,
+      this.signal,
+    );
+    return this.answer(what, () => inbox.call("getReferral", { referralId }));
+  }
+
   private supervisorFor(organisationId: string): Api<ReferralInboxServiceClient> {
     const service = serviceForOrganisation(organisationId);
     if (!service || !isReceivingService(service)) {
@@ -707,6 +841,24 @@ export async function seedDemo(options: SeedOptions): Promise<SeedReport> {
     log(`directory: ${ORGANISATIONS.length} organisations, ${OFFERINGS.length} service offerings`);
     await seedDirectory(c);
     await awaitIntakeDirectory(c, timeoutMs, options.signal);
+    const shrunk = await retrying(
+      "small courses",
+      () =>
+        shrinkCourses(
+          c.centre.as({
+            organisationId: SMALL_COURSES.organisationId,
+            actorId: SEED_ACTOR,
+            role: "supervisor",
+          }),
+        ),
+      transient,
+      timeoutMs,
+      options.signal,
+    );
+    if (shrunk > 0)
+      log(
+        `courses: ${shrunk} Turkish course(s) at ${SMALL_COURSES.organisationId} take ${SMALL_COURSES.capacity} learner(s) at a time`,
+      );
     const directoryMs = Date.now() - started;
 
     // The referrals are made over the last SEED_DAYS days of the network's clock (seed-timeline.ts).
