@@ -139,6 +139,12 @@ const INBOX_STEPS = {
   ReportNotCompleted: ["AcceptReferral", "StartReferral"],
   MakeOnwardReferral: ["AcceptReferral", "StartReferral"],
   ReportOutcome: ["AcceptReferral", "StartReferral", "CompleteReferral"],
+  // A supervisor hands an accepted referral to a colleague; the history lists the one seeded below.
+  AssignReferral: ["AcceptReferral"],
+  ListReferralAssignments: ["AcceptReferral"],
+  // The person registered safe to contact, with no windows: an attempt is allowed at any time.
+  RecordContactAttempt: ["AcceptReferral"],
+  ListContactAttempts: ["AcceptReferral"],
 } as const satisfies Record<string, readonly string[]>;
 type InboxStep = keyof typeof INBOX_STEPS;
 const INTAKE_STATUS: Record<number, string> = {
@@ -242,20 +248,42 @@ beforeAll(async () => {
   // GetErasureRequest alike), so no erasure request exists; once it is, the victim's
   // GetErasureRequest of this id meets NOT_FOUND, still not a reason to skip the attackers.
   const erasureRequestId = randomUUID();
-  seeded("intake", beneficiaryId, consentId, withdrawable, erasable);
+  // Whose safe-contact details the victim updates: a person of its own with no referral, so the
+  // update reaches no holder while the matrix runs (a holder's package changing under another
+  // process's snapshot would look like an attacker's doing).
+  const contactable = await register("Hana", `Demir ${canary()}`);
+  seeded("intake", beneficiaryId, consentId, withdrawable, erasable, contactable);
 
   const reason = canary();
   secrets.add(reason);
   const refer = (target: string, serviceType: string) =>
     sendReferral(api, ngo, { beneficiaryId, consentId, target, serviceType, reason: `Needs help ${reason}` });
 
+  const contactAttempt = (referralId: string): JsonObject => ({
+    requestId: randomUUID(),
+    referralId,
+    method: "CONTACT_ATTEMPT_METHOD_CALL",
+    result: "CONTACT_ATTEMPT_RESULT_REACHED",
+    internalNote: "Agreed a first appointment.",
+  });
+
   // Each inbox RPC acts on its own referral, brought to the state the RPC acts from.
   const inbox = new Map<ServiceName, Map<InboxStep, string>>();
   const expectedAtIntake = new Map<string, string>();
+  const colleagues = new Map<ServiceName, string>();
   await Promise.all(
     INBOX_HOSTS.map(async (host) => {
       const { victim } = receiving(host);
       const serviceType = SERVICE_TYPE[host] as string;
+      // An active colleague of the victim in identity's staff directory, whom its supervisor
+      // assigns referrals to: their id is the victim's, never an attacker's to see.
+      const colleague = await network.identity.staffMember({
+        organisationId: victim,
+        actorId: `${host}-colleague`,
+        roles: ["caseworker"],
+      });
+      colleagues.set(host, colleague);
+      secrets.add(colleague);
       const byStep = new Map<InboxStep, string>();
       for (const step of Object.keys(INBOX_STEPS) as InboxStep[]) {
         const referralId = await refer(victim, serviceType);
@@ -273,6 +301,13 @@ beforeAll(async () => {
             request.completedAt = new Date().toISOString();
           }
           harvest(await api.must(host, R, transition, request, owner(host)));
+        }
+        if (step === "ListReferralAssignments") {
+          const assignment = { referralId, assigneeActorId: colleague };
+          harvest(await api.must(host, R, "AssignReferral", assignment, owner(host)));
+        }
+        if (step === "ListContactAttempts") {
+          harvest(await api.must(host, R, "RecordContactAttempt", contactAttempt(referralId), owner(host)));
         }
         expectedAtIntake.set(referralId, INTAKE_STATUS[path.length] as string);
       }
@@ -587,6 +622,18 @@ beforeAll(async () => {
     },
   }));
   build(I, "GetErasureRequest", () => ({ request: { erasureRequestId }, ownerMeets: "NOT_FOUND" }));
+  build(I, "UpdateContactDetails", () => ({
+    request: {
+      requestId: randomUUID(),
+      beneficiaryId: contactable,
+      safeToContact: true,
+      safeTimes: "Weekday mornings, ask for Hana.",
+      safeContactWindows: [
+        { days: ["WEEKDAY_MONDAY", "WEEKDAY_WEDNESDAY"], startMinute: 600, endMinute: 720 },
+      ],
+      preferredContactMethod: "CONTACT_METHOD_PHONE_CALL",
+    },
+  }));
 
   build(C, "UpsertOrganisation", () => ({ request: organisationEntry(o.ecm, "PARTNER_KIND_ECM_UNIT") }));
   build(C, "UpsertServiceOffering", () => ({
@@ -680,6 +727,19 @@ beforeAll(async () => {
       consentId,
       reasonForReferral: "Needs more support.",
     },
+  }));
+
+  build(R, "AssignReferral", (host) => ({
+    request: { referralId: stepOf(host, "AssignReferral"), assigneeActorId: colleagues.get(host) as string },
+  }));
+  build(R, "ListReferralAssignments", (host) => ({
+    request: { referralId: stepOf(host, "ListReferralAssignments") },
+  }));
+  build(R, "RecordContactAttempt", (host) => ({
+    request: contactAttempt(stepOf(host, "RecordContactAttempt")),
+  }));
+  build(R, "ListContactAttempts", (host) => ({
+    request: { referralId: stepOf(host, "ListContactAttempts") },
   }));
 
   build(E, "OpenCase", () => ({
