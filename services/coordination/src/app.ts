@@ -3,11 +3,9 @@ import { ErrorCatalogue, type ServiceSpec } from "@kopru/service-kit";
 import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
 import {
   activitySeatsConsumer,
+  companionConsumerName,
   followUpConsumer,
-  followUpConsumerName,
   outcomeConsumer,
-  outcomeConsumerName,
-  seatsConsumerName,
   TRACKING_CONSUMER,
   trackingConsumer,
 } from "./adapters/messaging/status-consumer.js";
@@ -60,19 +58,19 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
           activitySeatsConsumer(
             deps,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
-            seatsConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
+            companionConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER, "seats"),
             options.trackingStartsNow ? "now" : "beginning",
           ),
           outcomeConsumer(
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
-            outcomeConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
+            companionConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER, "outcome"),
             options.trackingStartsNow ? "now" : "beginning",
           ),
           followUpConsumer(
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
-            followUpConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER),
+            companionConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER, "followup"),
             options.trackingStartsNow ? "now" : "beginning",
           ),
         ],

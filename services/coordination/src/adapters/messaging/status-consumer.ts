@@ -37,9 +37,15 @@ export function trackingConsumer(
   });
 }
 
-/** The outcome consumer's name beside a tracking consumer's: `<prefix>-status` → `<prefix>-outcome`. */
-export function outcomeConsumerName(trackingConsumerName: string): string {
-  return `${trackingConsumerName.replace(/-status$/, "")}-outcome`;
+/**
+ * The name of a consumer beside a tracking consumer: `<prefix>-status` → `<prefix>-<role>` (the
+ * outcome, seats and follow-up consumers share the tracking consumer's prefix).
+ */
+export function companionConsumerName(
+  trackingConsumerName: string,
+  role: "outcome" | "seats" | "followup",
+): string {
+  return `${trackingConsumerName.replace(/-status$/, "")}-${role}`;
 }
 
 /**
@@ -49,7 +55,7 @@ export function outcomeConsumerName(trackingConsumerName: string): string {
 export function outcomeConsumer(
   tracking: TrackingRepository,
   base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
-  name: string = outcomeConsumerName(TRACKING_CONSUMER),
+  name: string = companionConsumerName(TRACKING_CONSUMER, "outcome"),
   startAt: "beginning" | "now" = "beginning",
 ): EventConsumer {
   return new EventConsumer({
@@ -63,11 +69,6 @@ export function outcomeConsumer(
   });
 }
 
-/** The seats consumer's name beside a tracking consumer's: `<prefix>-status` → `<prefix>-seats`. */
-export function seatsConsumerName(trackingConsumerName: string): string {
-  return `${trackingConsumerName.replace(/-status$/, "")}-seats`;
-}
-
 /**
  * The durable consumer of the community centres' seat counts (ActivityCapacityChanged, PII-free, on
  * `kopru.v1.case.communitycentre.activity-capacity.*`): the offerings of that organisation and service
@@ -76,7 +77,7 @@ export function seatsConsumerName(trackingConsumerName: string): string {
 export function activitySeatsConsumer(
   ports: { directory: DirectoryRepository; places: PlacesRepository },
   base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
-  name: string = seatsConsumerName(TRACKING_CONSUMER),
+  name: string = companionConsumerName(TRACKING_CONSUMER, "seats"),
   startAt: "beginning" | "now" = "beginning",
 ): EventConsumer {
   return new EventConsumer({
@@ -93,11 +94,6 @@ export function activitySeatsConsumer(
   });
 }
 
-/** The follow-up consumer's name beside a tracking consumer's: `<prefix>-status` → `<prefix>-followup`. */
-export function followUpConsumerName(trackingConsumerName: string): string {
-  return `${trackingConsumerName.replace(/-status$/, "")}-followup`;
-}
-
 /**
  * The durable consumer that keeps whether each received referral is assigned (never to whom) and
  * how far its follow-up deadline went (`kopru.v1.referral.followup.>`, PII-free by contract).
@@ -105,7 +101,7 @@ export function followUpConsumerName(trackingConsumerName: string): string {
 export function followUpConsumer(
   tracking: TrackingRepository,
   base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
-  name: string = followUpConsumerName(TRACKING_CONSUMER),
+  name: string = companionConsumerName(TRACKING_CONSUMER, "followup"),
   startAt: "beginning" | "now" = "beginning",
 ): EventConsumer {
   return new EventConsumer({
