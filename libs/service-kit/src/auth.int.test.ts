@@ -257,6 +257,20 @@ describe("identity comes from the token alone", () => {
     );
   });
 
+  it("a relayed token may be the one the user gave the relaying service, never another API's", async () => {
+    const gateway = await issuer.mintService("gateway", AUDIENCE);
+    const forGateway = await issuer.mint(kilisCaseworker, "urn:kopru:gateway");
+    await list(gateway, { [ON_BEHALF_OF_HEADER]: forGateway });
+    expect(seen.at(-1)).toMatchObject({ subject: "user-kilis-1", via: "service-gateway" });
+    // Accepted through the relay, it is still not this API's own bearer token.
+    expect((await refusal(forGateway)).code).toBe("UNAUTHENTICATED");
+    // Another service's audience is refused, whoever relays it.
+    const forProtection = await issuer.mint(kilisCaseworker, "urn:kopru:protection");
+    expect((await refusal(gateway, { [ON_BEHALF_OF_HEADER]: forProtection })).code).toBe("UNAUTHENTICATED");
+    const intake = await issuer.mintService("intake", AUDIENCE);
+    expect((await refusal(intake, { [ON_BEHALF_OF_HEADER]: forGateway })).code).toBe("UNAUTHENTICATED");
+  });
+
   it("a service's own token names no organisation", async () => {
     await list(await issuer.mintService("gateway", AUDIENCE));
     expect(seen.at(-1)).toMatchObject({ kind: "service", organisationId: undefined, actorId: undefined });

@@ -27,6 +27,8 @@ export interface VerifiedIdentity {
   tokenId: string | undefined;
   /** `exp`, seconds since the epoch. */
   expiresAt: number;
+  /** OAuth scopes the token grants (`scope`, space-separated; `scp` as an array for external issuers). */
+  scopes: readonly string[];
 }
 
 /** No token, or one that does not verify: gRPC UNAUTHENTICATED, HTTP 401. */
@@ -94,6 +96,12 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+function scopesOf(payload: JWTPayload): string[] {
+  if (typeof payload.scope === "string") return payload.scope.split(" ").filter((s) => s !== "");
+  if (Array.isArray(payload.scp)) return payload.scp.filter((s): s is string => typeof s === "string");
+  return [];
+}
+
 const KINDS: readonly CallerKind[] = ["staff", "partner-system", "service"];
 
 /** Why a token was refused, in words safe to send back (never the token or its claims). */
@@ -138,14 +146,25 @@ export class TokenVerifier {
     return this.#options.audience;
   }
 
-  async verify(token: string): Promise<VerifiedIdentity> {
+  /**
+   * Verifies a token for this API. `alsoAudience` admits one more audience: a user's token relayed
+   * by a service may be the one the user gave that service (`urn:kopru:<relaying service>`), since
+   * the user sent it there to act for them (ADR 0019). A token is remembered per accepted audience
+   * set, so one accepted through a relay is never accepted later as this API's own bearer token.
+   */
+  async verify(token: string, alsoAudience?: string): Promise<VerifiedIdentity> {
     const options = this.#options;
     const now = options.now?.() ?? Date.now();
     const skew = options.clockToleranceSeconds ?? 30;
-    const known = this.#verified.get(token);
+    const audiences =
+      alsoAudience === undefined || alsoAudience === options.audience
+        ? options.audience
+        : [options.audience, alsoAudience];
+    const cacheKey = typeof audiences === "string" ? token : `${alsoAudience}\n${token}`;
+    const known = this.#verified.get(cacheKey);
     if (known) {
       if (known.expiresAt + skew > now / 1000) return known;
-      this.#verified.delete(token);
+      this.#verified.delete(cacheKey);
       throw new UnauthenticatedError("the access token has expired");
     }
     let payload: JWTPayload;
@@ -154,7 +173,7 @@ export class TokenVerifier {
       let protectedHeader: { typ?: string | undefined };
       ({ payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: options.issuer,
-        audience: options.audience,
+        audience: audiences,
         algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
         clockTolerance: skew,
         currentDate: new Date(now),
@@ -178,7 +197,7 @@ export class TokenVerifier {
       const oldest = this.#verified.keys().next().value;
       if (oldest !== undefined) this.#verified.delete(oldest);
     }
-    this.#verified.set(token, identity);
+    this.#verified.set(cacheKey, identity);
     return identity;
   }
 
@@ -200,6 +219,7 @@ export class TokenVerifier {
       service: kind === "service" ? text(payload.kopru_service) : undefined,
       tokenId: text(payload.jti),
       expiresAt: payload.exp as number,
+      scopes: scopesOf(payload),
     };
   }
 
@@ -253,6 +273,11 @@ export interface AuthenticatedCall {
   via: VerifiedIdentity | undefined;
 }
 
+/** `urn:kopru:<service>`, the audience of a Köprü service's API (as `serviceAudience` of the client). */
+function serviceAudienceOf(service: string): string {
+  return `urn:kopru:${service}`;
+}
+
 export const AUTHORIZATION_HEADER = "authorization";
 export const ON_BEHALF_OF_HEADER = "kopru-on-behalf-of";
 
@@ -285,7 +310,11 @@ export async function authenticateCall(
   if (relayed === undefined) return { identity, via: undefined };
   if (identity.kind !== "service")
     throw new PermissionDeniedError("only a service may act on behalf of another caller");
-  const user = await verifier.verify(relayed);
+  // The user's token may be for this API or for the relaying service's own (ADR 0019).
+  const user = await verifier.verify(
+    relayed,
+    identity.service === undefined ? undefined : serviceAudienceOf(identity.service),
+  );
   if (user.kind === "service")
     throw new PermissionDeniedError("a service cannot act on behalf of another service");
   return { identity: user, via: identity };
