@@ -6,6 +6,12 @@ import { cachingTokenSource, type TokenSource } from "./token-source.js";
 
 export type ClientCredentialsOptions = IssuerOptions & {
   clientId: string;
+  /**
+   * Scopes asked for with every token (the partner API's, `PARTNER_API_SCOPES`). The issuer keeps
+   * those the audience knows and the client is registered for; one it is not registered for is
+   * refused (`invalid_scope`).
+   */
+  scopes?: readonly string[];
 } & (
     | {
         clientSecret: string;
@@ -46,7 +52,10 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenSourc
       as,
       client,
       await auth,
-      { resource: audience },
+      {
+        resource: audience,
+        ...(options.scopes && options.scopes.length > 0 ? { scope: options.scopes.join(" ") } : {}),
+      },
       requestOptions,
     );
     throwIfRateLimited(response, "client credentials");

@@ -31,3 +31,4 @@ export {
 } from "./staff-directory.js";
 export type { TokenSource } from "./token-source.js";
 export type { UserTokenSource } from "./user-session.js";
+export { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES, type PartnerApiScope } from "./scopes.js";

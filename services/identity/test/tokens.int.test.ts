@@ -22,6 +22,7 @@ import { CLI_CLIENT, type Harness, startHarness } from "./harness.js";
 
 const INTAKE = "urn:kopru:intake";
 const PROTECTION = "urn:kopru:protection";
+const GATEWAY = "urn:kopru:gateway";
 
 async function verify(h: Harness, token: string, audience: string) {
   const jwks = createRemoteJWKSet(new URL(`${h.issuer}/jwks`));
@@ -93,6 +94,43 @@ describe.each(["postgres", "pglite"] as const)("tokens from the identity service
       roles: [],
     });
     expect(payload.kopru_org).toBeUndefined();
+  });
+
+  it("puts a partner system's registered partner API scopes on its gateway token, and no other", async () => {
+    const clientId = `partner-scoped-${storage}`;
+    const clientSecret = randomBytes(24).toString("hex");
+    await provisionIdentities(h.db, {
+      organisations: [{ id: "ngo-scoped", name: "Scoped NGO" }],
+      clients: [
+        {
+          clientId,
+          kind: "partner-system",
+          organisationId: "ngo-scoped",
+          clientSecret,
+          scopes: ["referrals:read", "referrals:write"],
+        },
+      ],
+    });
+    const scoped = clientCredentials({
+      issuer: h.issuer,
+      clientId,
+      clientSecret,
+      scopes: ["referrals:read", "referrals:write"],
+    });
+    const gateway = await verify(h, await scoped.token(GATEWAY), GATEWAY);
+    expect(String(gateway.scope).split(" ").sort()).toEqual(["referrals:read", "referrals:write"]);
+    // Other APIs know no partner scopes: the same request yields none there.
+    expect((await verify(h, await scoped.token(INTAKE), INTAKE)).scope).toBeUndefined();
+    const greedy = clientCredentials({ issuer: h.issuer, clientId, clientSecret, scopes: ["inbox:write"] });
+    await expect(greedy.token(GATEWAY)).rejects.toMatchObject({ error: "invalid_scope" });
+    // A service client may not ask for partner scopes at all.
+    const service = clientCredentials({
+      issuer: h.issuer,
+      clientId: "service-intake",
+      clientSecret: h.secret("service-intake"),
+      scopes: ["referrals:write"],
+    });
+    await expect(service.token(GATEWAY)).rejects.toMatchObject({ error: "invalid_scope" });
   });
 
   it("refuses a wrong client secret and an audience that is not a Köprü API", async () => {

@@ -1,4 +1,5 @@
 import type { Database, Sql } from "@kopru/storage";
+import { PARTNER_API_SCOPES } from "@kopru/identity-client";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../adapters/persistence/passwords.js";
 import { InvalidProvisioningSpecError } from "../domain/errors.js";
@@ -25,7 +26,15 @@ const keyAuth = z.object({ authMethod: z.literal("private_key_jwt"), jwks: publi
 const machineAuth = z.union([keyAuth, secretAuth]);
 
 const clientSpec = z.union([
-  z.object({ ...common, kind: z.literal("partner-system"), organisationId: slug }).and(machineAuth),
+  z
+    .object({
+      ...common,
+      kind: z.literal("partner-system"),
+      organisationId: slug,
+      /** The partner API scopes this system may ask for; default all of them. */
+      scopes: z.array(z.enum(PARTNER_API_SCOPES)).optional(),
+    })
+    .and(machineAuth),
   z.object({ ...common, kind: z.literal("service"), serviceName: slug }).and(machineAuth),
   z.object({
     ...common,
@@ -164,6 +173,7 @@ function clientRow(client: ClientSpec) {
       authMethod: "none",
       secret: null,
       jwks: null,
+      scopes: [],
       grantTypes: ["authorization_code", "refresh_token", ...(client.deviceFlow ? [DEVICE_CODE] : [])],
       redirectUris: client.redirectUris,
     };
@@ -175,6 +185,7 @@ function clientRow(client: ClientSpec) {
   return {
     organisationId: client.kind === "partner-system" ? client.organisationId : null,
     serviceName: client.kind === "service" ? client.serviceName : null,
+    scopes: client.kind === "partner-system" ? [...(client.scopes ?? PARTNER_API_SCOPES)] : [],
     ...auth,
     grantTypes: ["client_credentials"],
     redirectUris: [],
@@ -187,12 +198,12 @@ async function upsertClient(tx: Sql, client: ClientSpec): Promise<void> {
   const row = clientRow(client);
   await tx.query(
     `INSERT INTO oauth_clients (client_id, organisation_id, kind, service_name, auth_method, client_secret, jwks,
-                                grant_types, redirect_uris)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                grant_types, redirect_uris, scopes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (client_id) DO UPDATE SET organisation_id = EXCLUDED.organisation_id, kind = EXCLUDED.kind,
        service_name = EXCLUDED.service_name, auth_method = EXCLUDED.auth_method,
        client_secret = EXCLUDED.client_secret, jwks = EXCLUDED.jwks, grant_types = EXCLUDED.grant_types,
-       redirect_uris = EXCLUDED.redirect_uris, updated_at = now()`,
+       redirect_uris = EXCLUDED.redirect_uris, scopes = EXCLUDED.scopes, updated_at = now()`,
     [
       client.clientId,
       row.organisationId,
@@ -203,6 +214,7 @@ async function upsertClient(tx: Sql, client: ClientSpec): Promise<void> {
       row.jwks === null ? null : JSON.stringify(row.jwks),
       row.grantTypes,
       row.redirectUris,
+      row.scopes,
     ],
   );
 }

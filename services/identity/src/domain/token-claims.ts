@@ -14,6 +14,9 @@ export const API_SERVICES = [
 
 export const AUDIENCES: readonly string[] = API_SERVICES.map((service) => `urn:kopru:${service}`);
 
+/** The one scope every Köprü API accepts; what a token may do is in its roles (and, at the partner API, its partner scopes). */
+export const API_SCOPE = "api";
+
 /** The token contract caps a token's life at ten minutes, whatever the configuration says. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 600;
 

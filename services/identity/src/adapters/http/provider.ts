@@ -2,7 +2,13 @@ import type { Logger } from "@kopru/observability";
 import type { Database } from "@kopru/storage";
 import Provider, { type Configuration, errors } from "oidc-provider";
 import { SIGNING_ALG, type SigningKey } from "../../application/signing-keys.js";
-import { isAudience, kopruClaims, MAX_ACCESS_TOKEN_TTL_SECONDS } from "../../domain/token-claims.js";
+import { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES } from "@kopru/identity-client";
+import {
+  API_SCOPE,
+  isAudience,
+  kopruClaims,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
+} from "../../domain/token-claims.js";
 import { findClient } from "../persistence/clients.js";
 import { PostgresAdapter } from "../persistence/oidc-adapter.js";
 import { findUserById } from "../persistence/users.js";
@@ -17,8 +23,6 @@ export interface ProviderOptions {
   keys: readonly SigningKey[];
 }
 
-/** The one scope every Köprü API accepts; what a token may do is in its roles, not its scopes. */
-export const API_SCOPE = "api";
 const STAFF_SESSION_SECONDS = 12 * 3600;
 
 /**
@@ -39,7 +43,7 @@ export function buildProvider(options: ProviderOptions): Provider {
     extraClientMetadata: { properties: ["kopru_kind", "kopru_org", "kopru_service"] },
     // Authorization code only: no implicit or hybrid flows, which put tokens in browser URLs.
     responseTypes: ["code"],
-    scopes: ["openid", "offline_access", API_SCOPE],
+    scopes: ["openid", "offline_access", API_SCOPE, ...PARTNER_API_SCOPES],
     claims: { openid: ["sub"], profile: ["name"] },
     async findAccount(_ctx, sub) {
       const user = await findUserById(db, sub);
@@ -89,7 +93,11 @@ ${form}
         getResourceServerInfo(_ctx, resourceIndicator) {
           if (!isAudience(resourceIndicator)) throw new errors.InvalidTarget();
           return {
-            scope: API_SCOPE,
+            // The partner API's scopes exist only on its own tokens (ADR 0019).
+            scope:
+              resourceIndicator === PARTNER_API_AUDIENCE
+                ? [API_SCOPE, ...PARTNER_API_SCOPES].join(" ")
+                : API_SCOPE,
             audience: resourceIndicator,
             accessTokenTTL: ttl,
             accessTokenFormat: "jwt",

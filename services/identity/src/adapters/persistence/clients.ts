@@ -1,5 +1,5 @@
 import type { Sql } from "@kopru/storage";
-import type { ClientKind } from "../../domain/token-claims.js";
+import { API_SCOPE, type ClientKind } from "../../domain/token-claims.js";
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
 
@@ -13,6 +13,8 @@ export interface OAuthClient {
   jwks: { keys: object[] } | null;
   grantTypes: string[];
   redirectUris: string[];
+  /** Partner API scopes a partner system may ask for; empty for every other client. */
+  scopes: string[];
 }
 
 interface ClientRow {
@@ -25,12 +27,13 @@ interface ClientRow {
   jwks: { keys: object[] } | null;
   grant_types: string[];
   redirect_uris: string[];
+  scopes: string[];
 }
 
 export async function findClient(sql: Sql, clientId: string): Promise<OAuthClient | undefined> {
   const { rows } = await sql.query<ClientRow>(
     `SELECT client_id, organisation_id, kind, service_name, auth_method, client_secret, jwks, grant_types,
-            redirect_uris
+            redirect_uris, scopes
        FROM oauth_clients WHERE client_id = $1`,
     [clientId],
   );
@@ -46,6 +49,7 @@ export async function findClient(sql: Sql, clientId: string): Promise<OAuthClien
     jwks: row.jwks,
     grantTypes: row.grant_types,
     redirectUris: row.redirect_uris,
+    scopes: row.scopes,
   };
 }
 
@@ -63,6 +67,13 @@ export function clientMetadata(client: OAuthClient): Record<string, unknown> {
     // Loopback redirect URIs on any port (RFC 8252) for the CLI; the console uses its own URIs.
     application_type: client.kind === "first-party" && client.authMethod === "none" ? "native" : "web",
     id_token_signed_response_alg: "ES256",
+    // What the client may ask for: a partner system its partner API scopes, services the one API
+    // scope, staff logins that and their ID token. A scope not listed is refused (invalid_scope).
+    scope: [
+      ...(client.kind === "first-party" ? ["openid", "offline_access"] : []),
+      API_SCOPE,
+      ...client.scopes,
+    ].join(" "),
     kopru_kind: client.kind,
     ...(client.organisationId ? { kopru_org: client.organisationId } : {}),
     ...(client.serviceName ? { kopru_service: client.serviceName } : {}),
