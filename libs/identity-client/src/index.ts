@@ -23,6 +23,7 @@ export {
 export type { IssuerOptions } from "./http.js";
 export { type PasswordLoginOptions, passwordLogin } from "./password-login.js";
 export { type ResumeLoginOptions, resumeLogin } from "./resume-login.js";
+export { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES, type PartnerApiScope } from "./scopes.js";
 export {
   IDENTITY_AUDIENCE,
   StaffDirectory,
@@ -31,4 +32,3 @@ export {
 } from "./staff-directory.js";
 export type { TokenSource } from "./token-source.js";
 export type { UserTokenSource } from "./user-session.js";
-export { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES, type PartnerApiScope } from "./scopes.js";

@@ -1,5 +1,5 @@
-import type { Database, Sql } from "@kopru/storage";
 import { PARTNER_API_SCOPES } from "@kopru/identity-client";
+import type { Database, Sql } from "@kopru/storage";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../adapters/persistence/passwords.js";
 import { InvalidProvisioningSpecError } from "../domain/errors.js";

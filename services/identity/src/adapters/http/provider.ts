@@ -1,8 +1,8 @@
+import { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES } from "@kopru/identity-client";
 import type { Logger } from "@kopru/observability";
 import type { Database } from "@kopru/storage";
 import Provider, { type Configuration, errors } from "oidc-provider";
 import { SIGNING_ALG, type SigningKey } from "../../application/signing-keys.js";
-import { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES } from "@kopru/identity-client";
 import {
   API_SCOPE,
   isAudience,
