@@ -55,6 +55,13 @@ describe("ErrorCatalogue", () => {
     }
   });
 
+  it("sends the field reasons as printable ASCII that reads back exactly, whatever their script", () => {
+    const error = new InvalidArgumentError([{ field: "city", description: "“Şanlıurfa” is not a district" }]);
+    const sent = String(catalogue.toServiceError(error).metadata?.get("kopru-invalid-params")[0]);
+    expect(sent).toMatch(/^[ -~]*$/);
+    expect(JSON.parse(sent)).toEqual([{ name: "city", reason: "“Şanlıurfa” is not a district" }]);
+  });
+
   it("names every invalid field, in gRPC metadata and in the problem", () => {
     const error = new InvalidArgumentError([
       { field: "given_name", description: "must not contain control characters" },
@@ -63,6 +70,8 @@ describe("ErrorCatalogue", () => {
     expect(catalogue.toServiceError(error).metadata?.get("kopru-invalid-fields")).toEqual([
       "given_name,consent.scope.purposes",
     ]);
+    const params = catalogue.toServiceError(error).metadata?.get("kopru-invalid-params")[0];
+    expect(JSON.parse(String(params))).toEqual(catalogue.toProblem(error).invalid_params);
     expect(catalogue.toProblem(error).invalid_params).toEqual([
       { name: "given_name", reason: "must not contain control characters" },
       { name: "consent.scope.purposes", reason: "at least one is required" },

@@ -128,8 +128,15 @@ export class ErrorCatalogue {
     const message = (error as Error).message;
     const metadata = new Metadata();
     metadata.set("kopru-error-code", entry.code);
+    // The declared title travels too, so an HTTP edge (the partner API) answers with the same
+    // problem details as `toProblem` without holding every service's catalogue.
+    metadata.set("kopru-error-title", asciiText(entry.title));
     if (error instanceof InvalidArgumentError) {
       metadata.set("kopru-invalid-fields", error.violations.map((v) => v.field).join(","));
+      metadata.set(
+        "kopru-invalid-params",
+        asciiText(JSON.stringify(error.violations.map((v) => ({ name: v.field, reason: v.description })))),
+      );
     }
     return { code: status[entry.grpc], details: message, message, metadata };
   }
@@ -158,4 +165,12 @@ export class ErrorCatalogue {
     }
     return problem;
   }
+}
+
+/**
+ * gRPC text metadata must be printable ASCII: every other character is written as a JSON `\uXXXX`
+ * escape, which `JSON.parse` reads back (and, outside JSON, still names the character).
+ */
+function asciiText(text: string): string {
+  return text.replace(/[^ -~]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
