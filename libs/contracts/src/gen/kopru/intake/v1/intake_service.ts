@@ -423,7 +423,17 @@ export interface ListReferralsRequest {
     | undefined;
   /** Referrals requested within this range. */
   requested?: DateRange | undefined;
-  page?: PageRequest | undefined;
+  page?:
+    | PageRequest
+    | undefined;
+  /** Only these priorities; empty = all. */
+  priorities: Priority[];
+  /**
+   * Only referrals changed at or after this instant. With it, the list is ordered by
+   * (updated_at, referral_id) ascending, so a partner can sync by remembering the last
+   * updated_at it saw; without it, newest requested first.
+   */
+  updatedSince?: Date | undefined;
 }
 
 /** ListReferralsResponse is one page of referrals, newest first. */
@@ -3613,6 +3623,8 @@ function createBaseListReferralsRequest(): ListReferralsRequest {
     beneficiaryId: undefined,
     requested: undefined,
     page: undefined,
+    priorities: [],
+    updatedSince: undefined,
   };
 }
 
@@ -3643,6 +3655,16 @@ export const ListReferralsRequest: MessageFns<ListReferralsRequest> = {
     }
     if (message.page !== undefined) {
       PageRequest.encode(message.page, writer.uint32(50).fork()).join();
+    }
+    if (message.priorities.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.priorities) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.updatedSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedSince), writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -3728,6 +3750,32 @@ export const ListReferralsRequest: MessageFns<ListReferralsRequest> = {
             message.page = PageRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag === 56) {
+              message.priorities.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.priorities.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updatedSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3762,6 +3810,14 @@ export const ListReferralsRequest: MessageFns<ListReferralsRequest> = {
         : undefined,
       requested: isSet(object.requested) ? DateRange.fromJSON(object.requested) : undefined,
       page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+      priorities: globalThis.Array.isArray(object?.priorities)
+        ? object.priorities.map((e: any) => priorityFromJSON(e))
+        : [],
+      updatedSince: isSet(object.updatedSince)
+        ? fromJsonTimestamp(object.updatedSince)
+        : isSet(object.updated_since)
+        ? fromJsonTimestamp(object.updated_since)
+        : undefined,
     };
   },
 
@@ -3785,6 +3841,12 @@ export const ListReferralsRequest: MessageFns<ListReferralsRequest> = {
     if (message.page !== undefined) {
       obj.page = PageRequest.toJSON(message.page);
     }
+    if (message.priorities?.length) {
+      obj.priorities = message.priorities.map((e) => priorityToJSON(e));
+    }
+    if (message.updatedSince !== undefined) {
+      obj.updatedSince = message.updatedSince.toISOString();
+    }
     return obj;
   },
 
@@ -3803,6 +3865,8 @@ export const ListReferralsRequest: MessageFns<ListReferralsRequest> = {
     message.page = (object.page !== undefined && object.page !== null)
       ? PageRequest.fromPartial(object.page)
       : undefined;
+    message.priorities = object.priorities?.map((e) => e) || [];
+    message.updatedSince = object.updatedSince ?? undefined;
     return message;
   },
 };

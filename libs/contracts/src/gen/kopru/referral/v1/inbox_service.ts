@@ -174,7 +174,14 @@ export interface ListInboxRequest {
     | boolean
     | undefined;
   /** Only accepted referrals past their follow-up deadline and still open. */
-  followUpOverdueOnly?: boolean | undefined;
+  followUpOverdueOnly?:
+    | boolean
+    | undefined;
+  /**
+   * Only referrals changed at or after this instant, ordered by (updated_at, referral_id)
+   * ascending, so a partner can sync by remembering the last updated_at it saw.
+   */
+  updatedSince?: Date | undefined;
 }
 
 /** ListInboxResponse is one page of the inbox (views only, no packages). */
@@ -467,6 +474,7 @@ function createBaseListInboxRequest(): ListInboxRequest {
     page: undefined,
     assignedToMe: undefined,
     followUpOverdueOnly: undefined,
+    updatedSince: undefined,
   };
 }
 
@@ -507,6 +515,9 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     }
     if (message.followUpOverdueOnly !== undefined) {
       writer.uint32(64).bool(message.followUpOverdueOnly);
+    }
+    if (message.updatedSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedSince), writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -618,6 +629,14 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
             message.followUpOverdueOnly = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.updatedSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -664,6 +683,11 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
         : isSet(object.follow_up_overdue_only)
         ? globalThis.Boolean(object.follow_up_overdue_only)
         : undefined,
+      updatedSince: isSet(object.updatedSince)
+        ? fromJsonTimestamp(object.updatedSince)
+        : isSet(object.updated_since)
+        ? fromJsonTimestamp(object.updated_since)
+        : undefined,
     };
   },
 
@@ -693,6 +717,9 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
     if (message.followUpOverdueOnly !== undefined) {
       obj.followUpOverdueOnly = message.followUpOverdueOnly;
     }
+    if (message.updatedSince !== undefined) {
+      obj.updatedSince = message.updatedSince.toISOString();
+    }
     return obj;
   },
 
@@ -711,6 +738,7 @@ export const ListInboxRequest: MessageFns<ListInboxRequest> = {
       : undefined;
     message.assignedToMe = object.assignedToMe ?? undefined;
     message.followUpOverdueOnly = object.followUpOverdueOnly ?? undefined;
+    message.updatedSince = object.updatedSince ?? undefined;
     return message;
   },
 };
