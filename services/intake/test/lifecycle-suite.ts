@@ -236,6 +236,7 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
         referrerOrganisationId: ids.ngo,
         statuses: [],
         serviceTypes: [],
+        priorities: [],
         beneficiaryId: person.beneficiaryId,
       });
       expect(listed.referrals.find((r) => r.referralId === referralId)?.outcomeCodes).toEqual([
@@ -341,6 +342,7 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
             referrerOrganisationId: ids.ngo,
             statuses: filter.statuses ?? [],
             serviceTypes: filter.serviceTypes ?? [],
+            priorities: [],
             beneficiaryId: person.beneficiaryId,
             requested: filter.requested,
           })

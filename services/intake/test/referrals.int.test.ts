@@ -235,6 +235,7 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
           referrerOrganisationId: ids.ngo,
           statuses: [ReferralStatus.REFERRAL_STATUS_RECEIVED],
           serviceTypes: [],
+          priorities: [],
           beneficiaryId,
         });
         return listed.referrals.some((r) => r.referralId === referral?.referralId);
@@ -566,6 +567,7 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
       referrerOrganisationId: "",
       statuses: [],
       serviceTypes: [],
+      priorities: [],
     });
     expect(listed.referrals).toEqual([]);
 

@@ -364,6 +364,7 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
           referrerOrganisationId: c.organisation,
           statuses: parseEnumList(ENUMS.status, options.status, "--status"),
           serviceTypes: parseEnumList(ENUMS.serviceType, options.service, "--service"),
+          priorities: [],
           beneficiaryId: options.beneficiary,
           requested: undefined,
           page: { pageSize: Number(options.limit) || 100, pageToken: "" },
