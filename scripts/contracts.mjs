@@ -4,7 +4,17 @@
 //   check:    buf lint, buf format, buf breaking, and a drift check that regenerates into a
 //             temporary directory and fails when the committed output differs.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +23,26 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const genDir = join(root, "libs/contracts/src/gen");
 const descriptorSet = join(root, "libs/contracts/descriptor-set.binpb");
 const buf = join(root, "node_modules/.bin/buf");
+// The partner API's OpenAPI document and the TypeScript types generated from it (openapi-typescript):
+// generated from the gateway's routes, which take their schemas from the contracts.
+const openApiDir = join(genDir, "openapi");
+const openApiJson = "partner-api.json";
+const openApiTypes = "partner-api.ts";
+
+function writeOpenApi(outDir) {
+  mkdirSync(outDir, { recursive: true });
+  const document = execFileSync(
+    process.execPath,
+    ["--import", "tsx", "--conditions=kopru-source", "src/openapi.ts"],
+    { cwd: join(root, "services/gateway"), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+  );
+  writeFileSync(join(outDir, openApiJson), document);
+  execFileSync(
+    join(root, "node_modules/.bin/openapi-typescript"),
+    [join(outDir, openApiJson), "--output", join(outDir, openApiTypes)],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+  );
+}
 
 function run(args, options = {}) {
   return execFileSync(buf, args, {
@@ -86,7 +116,10 @@ if (command === "generate") {
   cpSync(join(out, "gen"), genDir, { recursive: true });
   cpSync(join(out, "descriptor-set.binpb"), descriptorSet);
   rmSync(out, { recursive: true, force: true });
-  console.log("contracts: generated libs/contracts/src/gen and descriptor-set.binpb");
+  writeOpenApi(openApiDir);
+  console.log(
+    "contracts: generated libs/contracts/src/gen, descriptor-set.binpb and the partner API's OpenAPI",
+  );
 } else if (command === "check") {
   step("buf lint", () => run(["lint"]));
   step("buf format", () => run(["format", "--diff", "--exit-code"]));
@@ -106,7 +139,9 @@ if (command === "generate") {
     try {
       generate(out);
       const expected = listFiles(join(out, "gen")).sort();
-      const actual = listFiles(genDir).sort();
+      const actual = listFiles(genDir)
+        .filter((file) => !file.startsWith("openapi/"))
+        .sort();
       const drifted = [];
       for (const file of new Set([...expected, ...actual])) {
         const a = join(out, "gen", file);
@@ -122,6 +157,23 @@ if (command === "generate") {
       if (drifted.length > 0) {
         throw new Error(
           `generated TypeScript is out of date with proto/ (run \`pnpm contracts:generate\`):\n  ${drifted.join("\n  ")}`,
+        );
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+  step("partner API OpenAPI and its types match the gateway's routes", () => {
+    const out = mkdtempSync(join(tmpdir(), "kopru-openapi-"));
+    try {
+      writeOpenApi(out);
+      const drifted = [openApiJson, openApiTypes].filter((file) => {
+        const committed = join(openApiDir, file);
+        return !existsSync(committed) || !readFileSync(committed).equals(readFileSync(join(out, file)));
+      });
+      if (drifted.length > 0) {
+        throw new Error(
+          `the partner API's generated OpenAPI is out of date (run \`pnpm contracts:generate\`):\n  ${drifted.join("\n  ")}`,
         );
       }
     } finally {

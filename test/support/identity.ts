@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NETWORK_SERVICES } from "@kopru/events";
 import { provisionIdentities } from "@kopru/identity";
-import { clientCredentials, type TokenSource as IssuerTokens, passwordLogin } from "@kopru/identity-client";
+import {
+  clientCredentials,
+  type TokenSource as IssuerTokens,
+  PARTNER_API_SCOPES,
+  type PartnerApiScope,
+  passwordLogin,
+} from "@kopru/identity-client";
 import {
   CLI_CLIENT_ID,
   CLI_REDIRECT_URI,
@@ -33,8 +39,13 @@ export interface IdentityUnderTest {
   process: SpawnedProcess;
   /** Registers a service's own OAuth client (`service-<name>`) and returns what the service is given. */
   serviceClient(service: string): Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>;
-  /** Tokens for any caller: staff (with an actor id) or the organisation's partner system. */
+  /** Tokens for any caller: staff (with an actor id) or the organisation's partner system (every partner API scope). */
   tokens: TokenSource;
+  /**
+   * A partner system of `organisationId` registered with only `scopes` (its own client), for
+   * scenarios about what a token without a scope may not do.
+   */
+  partnerWithScopes(organisationId: string, scopes: readonly PartnerApiScope[]): Promise<IssuerTokens>;
   /**
    * Provisions a staff member (as `tokens` would on first use, with the same roles) and returns
    * their id in the staff directory: the token subject services record and assignments name.
@@ -122,17 +133,20 @@ export async function startIdentity(options: {
     return source;
   };
 
-  const partner = async (organisationId: string) => {
-    const clientId = partnerClientId(organisationId);
+  const partner = async (organisationId: string, scopes: readonly PartnerApiScope[] = PARTNER_API_SCOPES) => {
+    const clientId =
+      scopes === PARTNER_API_SCOPES
+        ? partnerClientId(organisationId)
+        : `${partnerClientId(organisationId)}-${[...scopes].sort().join("+").replaceAll(":", "-") || "none"}`;
     let source = sources.get(clientId);
     if (!source) {
       source = (async () => {
         const clientSecret = generateSecret();
         await provisionIdentities(db, {
           organisations: [{ id: organisationId, name: organisationId }],
-          clients: [{ clientId, kind: "partner-system", organisationId, clientSecret }],
+          clients: [{ clientId, kind: "partner-system", organisationId, clientSecret, scopes: [...scopes] }],
         });
-        return clientCredentials({ issuer, ca, clientId, clientSecret });
+        return clientCredentials({ issuer, ca, clientId, clientSecret, scopes });
       })();
       sources.set(clientId, source);
     }
@@ -157,6 +171,9 @@ export async function startIdentity(options: {
         serviceClients.set(service, client);
       }
       return client;
+    },
+    partnerWithScopes(organisationId, scopes) {
+      return partner(organisationId, scopes);
     },
     async staffMember(caller, options = {}) {
       await staff(caller);

@@ -59,6 +59,7 @@ export function hostedBy(orgs: Organisations): Record<ServiceName, string[]> {
     municipality: [orgs.mmccGaziantep, orgs.mmccKilis],
     coordination: [],
     notifications: [],
+    gateway: [],
   };
 }
 export type Organisations = ReturnType<typeof organisations>;
@@ -216,8 +217,47 @@ export class TestNetwork {
       ...(name === "notifications"
         ? { SMTP_URL: (await this.mailCatcher()).url, CONSOLE_URL: "https://console.kopru.example" }
         : {}),
+      ...(name === "gateway" ? this.gatewayEnvironment(tls) : {}),
       ...this.extraEnv,
     };
+  }
+
+  /**
+   * The partner API: HTTPS with the gateway's certificate, the addresses of the services running
+   * now (start it after them), every receiving organisation's inbox, webhooks to loopback allowed.
+   */
+  private gatewayEnvironment(tls: { certFile: string; keyFile: string }): Record<string, string> {
+    const hosted = hostedBy(this.orgs);
+    const address = (service: ServiceName) => this.running.get(service)?.address ?? "127.0.0.1:1";
+    return {
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: "0",
+      HTTP_TLS_CERT_FILE: tls.certFile,
+      HTTP_TLS_KEY_FILE: tls.keyFile,
+      INTAKE_ADDRESS: address("intake"),
+      PROTECTION_ADDRESS: address("protection"),
+      ECM_ADDRESS: address("ecm"),
+      COMMUNITY_CENTRE_ADDRESS: address("community-centre"),
+      MUNICIPALITY_ADDRESS: address("municipality"),
+      COORDINATION_ADDRESS: address("coordination"),
+      INBOX_ORGANISATIONS: (["protection", "ecm", "community-centre", "municipality"] as const)
+        .flatMap((service) => hosted[service].map((org) => `${org}:${service}`))
+        .join(","),
+      WEBHOOK_ALLOWED_ADDRESSES: "127.0.0.1",
+      // One test client sends thousands of requests (the fuzzing); the limit has its own test.
+      RATE_LIMIT_PER_MINUTE: "1000000",
+    };
+  }
+
+  /** The partner API's base URL (`https://127.0.0.1:<port>`), once the gateway runs. */
+  gatewayUrl(): string {
+    const service = this.running.get("gateway");
+    if (!service) throw new Error("gateway is not running");
+    for (const line of service.process.lines) {
+      const match = /\[gateway\] HTTP listening on (\S+)/.exec(line.text);
+      if (match?.[1]) return match[1];
+    }
+    throw new Error("the gateway has not said where it listens");
   }
 
   async start(...names: ServiceName[]): Promise<void> {

@@ -21,6 +21,8 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freez
   municipality: 50055,
   coordination: 50056,
   notifications: 50057,
+  // gRPC health only; the partner API itself is HTTP (GATEWAY_HTTP_PORT, 8443).
+  gateway: 50058,
 });
 
 export function isServiceName(value: string): value is ServiceName {

@@ -40,6 +40,7 @@ const hosted = {
   municipality: split(process.env.KOPRU_MUNICIPALITY_ORGANISATIONS, demo.municipality),
   coordination: [],
   notifications: [],
+  gateway: [],
 };
 const nats = generateNatsCredentials([...SERVICE_NAMES]);
 mkdirSync(join(dir, "nats"), { recursive: true, mode: 0o700 });

@@ -134,7 +134,47 @@ export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: bool
     databaseUrl: env.KOPRU_IDENTITY_DATABASE_URL?.trim() || undefined,
     entry: resolve(REPO_ROOT, "services", "identity", "src", "main.ts"),
   };
+  const gateway = services.find((s) => s.name === "gateway");
+  if (gateway) Object.assign(gateway.env, gatewayEnv(env, services, hosted));
   return { dataDir, identity, natsUrl, services, verbose };
+}
+
+export const GATEWAY_HTTP_ADDRESS_VARIABLE = "KOPRU_GATEWAY_HTTP_ADDR";
+export const DEFAULT_GATEWAY_HTTP_PORT = 8443;
+
+/** `https://host:port` of the partner API, from KOPRU_GATEWAY_HTTP_ADDR (default 127.0.0.1:8443). */
+export function gatewayHttpAddress(env: NodeJS.ProcessEnv): { host: string; port: number; url: string } {
+  try {
+    const { host, port } = splitAddress(
+      env[GATEWAY_HTTP_ADDRESS_VARIABLE]?.trim() || `127.0.0.1:${DEFAULT_GATEWAY_HTTP_PORT}`,
+    );
+    return { host, port, url: `https://${host}:${port}` };
+  } catch (error) {
+    throw new LauncherConfigError(`${GATEWAY_HTTP_ADDRESS_VARIABLE}: ${(error as Error).message}`);
+  }
+}
+
+/** The partner API's variables: where it listens, the services it calls and which service holds each inbox. */
+function gatewayEnv(
+  env: NodeJS.ProcessEnv,
+  services: readonly ServicePlan[],
+  hosted: Record<ServiceName, string[]>,
+): Record<string, string> {
+  const http = gatewayHttpAddress(env);
+  const address = (name: ServiceName) => services.find((s) => s.name === name)?.address ?? "";
+  const receiving = ["protection", "ecm", "community-centre", "municipality"] as const;
+  return {
+    HTTP_HOST: http.host,
+    HTTP_PORT: String(http.port),
+    PUBLIC_URL: http.url,
+    INTAKE_ADDRESS: address("intake"),
+    PROTECTION_ADDRESS: address("protection"),
+    ECM_ADDRESS: address("ecm"),
+    COMMUNITY_CENTRE_ADDRESS: address("community-centre"),
+    MUNICIPALITY_ADDRESS: address("municipality"),
+    COORDINATION_ADDRESS: address("coordination"),
+    INBOX_ORGANISATIONS: receiving.flatMap((s) => hosted[s].map((org) => `${org}:${s}`)).join(","),
+  };
 }
 
 /** Whether the configured ports are the defaults (then the CLI needs no address variables). */

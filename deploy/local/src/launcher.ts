@@ -428,6 +428,11 @@ export class Launcher {
     delete env.DATABASE_URL;
     delete env.GRPC_PLAINTEXT;
     if (plan.name === "notifications" && this.mail) env.SMTP_URL = this.mail.url;
+    if (plan.name === "gateway") {
+      // The partner API is HTTPS with the gateway's certificate from the local CA.
+      env.HTTP_TLS_CERT_FILE = trust.serviceTls.gateway.certFile;
+      env.HTTP_TLS_KEY_FILE = trust.serviceTls.gateway.keyFile;
+    }
     for (const [key, value] of Object.entries(plan.env)) {
       if (value === undefined) delete env[key];
       else env[key] = value;
@@ -518,6 +523,7 @@ export class Launcher {
     const out = this.options.out;
     const natsUrl = this.nats?.url ?? "";
     const width = Math.max(...config.services.map((s) => s.address.length), natsUrl.length, 14);
+    const partnerApi = config.services.find((s) => s.name === "gateway")?.env.PUBLIC_URL;
     const lines = [
       "",
       "Köprü is running.",
@@ -535,6 +541,11 @@ export class Launcher {
           ? "PostgreSQL (KOPRU_IDENTITY_DATABASE_URL)"
           : this.display(config.identity.dataDir)
       }  OpenID provider ${config.identity.issuer}`,
+      ...(partnerApi
+        ? [
+            `  ${"partner API".padEnd(17)}${partnerApi.replace("https://", "").padEnd(width + 2)}REST for partner systems: ${partnerApi}/docs (OpenAPI at /openapi.json)`,
+          ]
+        : []),
       ...(this.mail?.dir
         ? [
             `  ${"mail catcher".padEnd(17)}${this.mail.url.replace("smtp://", "").padEnd(width + 2)}${this.display(this.mail.dir)}  every email, as .eml files`,

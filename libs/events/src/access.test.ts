@@ -123,6 +123,7 @@ describe("serviceBusAccess", () => {
       municipality: ["mmcc-a"],
       coordination: [],
       notifications: [],
+      gateway: [],
     });
     expect(all.map((a) => natsPermissions(a).subscribe.allow)).toEqual(
       all.map((a) => [`_INBOX_${a.user}.>`]),

@@ -12,6 +12,9 @@ export const NETWORK_SERVICES = [
   "coordination",
   // Reads every staff notice (ids and codes only) and publishes nothing.
   "notifications",
+  // The partner API: reads every referral's status and outcome (PII-free) for webhooks, and tells
+  // an organisation's staff when one of its webhook endpoints is disabled.
+  "gateway",
 ] as const;
 export type NetworkService = (typeof NETWORK_SERVICES)[number];
 
@@ -19,7 +22,7 @@ export type NetworkService = (typeof NETWORK_SERVICES)[number];
 export const RECEIVING_SERVICES = ["protection", "ecm", "community-centre", "municipality"] as const;
 
 /** The `<area>` token of the case facts each service publishes (`kopru.v1.case.<area>.<fact>.<org>`). */
-const CASE_AREA: Record<Exclude<NetworkService, "coordination" | "notifications">, string> = {
+const CASE_AREA: Record<Exclude<NetworkService, "coordination" | "notifications" | "gateway">, string> = {
   intake: "intake",
   protection: "protection",
   ecm: "ecm",
@@ -74,6 +77,12 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       // Re-routes go to the referrer, whichever organisation it is.
       EVENTS.referralReRouteRequested.subjectPattern,
     );
+  } else if (service === "gateway") {
+    // Webhooks: every referral's status and outcome (ids and codes only, ADR 0002), filtered per
+    // partner by the gateway; notices to the staff of an organisation whose endpoint it disabled.
+    consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
+    consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
+    publish.push(SUBJECTS.allNotices);
   } else if (service === "notifications") {
     // Every organisation's staff notices, PII-free by contract; it publishes no event.
     consumer("notices", STREAMS.notice.name, SUBJECTS.allNotices);

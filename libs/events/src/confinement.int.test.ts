@@ -19,6 +19,7 @@ const ORGS: Record<NetworkService, string[]> = {
   municipality: ["mmcc-a", "mmcc-b"],
   coordination: [],
   notifications: [],
+  gateway: [],
 };
 const ACCESS = networkBusAccess(ORGS);
 const access = (service: NetworkService) => ACCESS.find((a) => a.user === service) as BusAccess;

@@ -1,0 +1,90 @@
+import { ConfigError } from "@kopru/config";
+import { NETWORK_LAYOUT } from "@kopru/events";
+import {
+  channelCredentials,
+  ErrorCatalogue,
+  type ServiceSpec,
+  tokenVerifierOf,
+  transportSecurityOf,
+  type Worker,
+} from "@kopru/service-kit";
+import type { FastifyInstance } from "fastify";
+import { ServiceClients } from "./adapters/grpc/service-clients.js";
+import { purgeExpiredIdempotencyRecords } from "./adapters/http/idempotency.js";
+import { ProtoSchemas } from "./adapters/http/proto-schema.js";
+import { referralRoutes } from "./adapters/http/routes/referrals.js";
+import { buildHttpServer, type RouteModule } from "./adapters/http/server.js";
+import { gatewayEnv } from "./config.js";
+import { GATEWAY_ERRORS } from "./domain/errors.js";
+import { gatewayMigrations } from "./migrations.js";
+
+export const SERVICE_NAME = "gateway";
+
+/** Every route group of the partner API. */
+export const ROUTES: readonly RouteModule[] = [referralRoutes];
+
+/** The line the gateway prints once its API answers, for people and the tests that read it. */
+export const HTTP_READY = /\[gateway\] HTTP listening on (\S+)/;
+
+/**
+ * The partner API gateway as service-kit hosts it: its own database (idempotency records, webhook
+ * endpoints and deliveries), the HTTP API as a worker, gRPC for health only.
+ */
+export function gatewaySpec(): ServiceSpec<typeof gatewayEnv> {
+  return {
+    name: SERVICE_NAME,
+    envSchema: gatewayEnv,
+    migrations: gatewayMigrations,
+    layout: NETWORK_LAYOUT,
+    errors: new ErrorCatalogue(GATEWAY_ERRORS),
+    async build(context) {
+      const { config, logger, db, clock } = context;
+      if (!context.serviceTokens) {
+        throw new ConfigError([
+          {
+            variable: "AUTH_CLIENT_ID",
+            message: "required: the gateway calls the services with its own token beside the partner's",
+          },
+        ]);
+      }
+      const clients = new ServiceClients(
+        config,
+        channelCredentials(transportSecurityOf(config)),
+        context.serviceTokens,
+      );
+      const schemas = new ProtoSchemas();
+      let server: FastifyInstance | undefined;
+      let purge: NodeJS.Timeout | undefined;
+      const http: Worker = {
+        async start() {
+          server = await buildHttpServer({
+            config,
+            db,
+            clock,
+            logger,
+            clients,
+            schemas,
+            verifier: tokenVerifierOf(SERVICE_NAME, config),
+            routes: ROUTES,
+          });
+          const address = await server.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+          console.log(`[gateway] HTTP listening on ${address}`);
+          purge = setInterval(() => {
+            purgeExpiredIdempotencyRecords(db, clock.now()).catch((error: unknown) =>
+              logger.warn({ errorName: (error as Error).name }, "idempotency purge failed"),
+            );
+          }, 60_000);
+          purge.unref();
+        },
+        async stop() {
+          clearInterval(purge);
+          await server?.close();
+          clients.close();
+        },
+      };
+      return { grpc: [], workers: [http] };
+    },
+  };
+}
+
+export const gatewayService = gatewaySpec();

@@ -1,0 +1,261 @@
+import { randomUUID } from "node:crypto";
+import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { waitFor } from "@kopru/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canary, consentFor, location } from "../support/access.js";
+import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { TestNetwork } from "../support/network.js";
+import { type PartnerApi, partnerApi } from "../support/partner-api.js";
+
+// The partner API across the real network: the gateway as its own process over HTTPS, the real
+// identity service issuing partner tokens (client credentials, audience urn:kopru:gateway, scopes),
+// intake and the receiving services behind it over mutual TLS, each call relayed with the
+// partner's own token. Every request goes through the client generated from the gateway's OpenAPI
+// document.
+
+let network: TestNetwork;
+let ngo: PartnerApi;
+
+const key = () => ({ "idempotency-key": randomUUID() });
+
+beforeAll(async () => {
+  network = await TestNetwork.create();
+  await network.start("coordination");
+  await network.start("intake", "municipality", "ecm", "protection", "community-centre");
+  await network.start("gateway");
+  const api = clientsFor(network);
+  await seedDirectory(api.coordination(), network.orgs);
+  await waitFor(
+    async () =>
+      (
+        await api.intake().call("suggestTargets", {
+          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+          criteria: {
+            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
+            partnerKinds: [],
+            allowWaitlist: true,
+            excludedOrganisationIds: [],
+          },
+          limit: 5,
+        })
+      ).candidates.length > 0,
+    { timeoutMs: 30_000, message: "intake never replicated the directory" },
+  );
+  ngo = partnerApi(network, network.orgs.ngo);
+}, 300_000);
+
+afterAll(async () => {
+  await network?.close();
+});
+
+async function registerPerson(api: PartnerApi, givenName = "Ayşe") {
+  const { data, error, response } = await api.POST("/v1/beneficiaries", {
+    headers: key(),
+    body: {
+      givenName,
+      familyName: "Halabi",
+      sex: "SEX_FEMALE",
+      birthYear: 1991,
+      nationality: "SY",
+      legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
+      residence: location as never,
+      phoneNumber: "+905550001234",
+      preferredLanguage: "ar",
+      safeToContact: true,
+    },
+  });
+  expect(error, JSON.stringify(error)).toBeUndefined();
+  expect(response.status).toBe(201);
+  const beneficiaryId = data?.beneficiary?.beneficiaryId as string;
+  expect(response.headers.get("location")).toBe(`/v1/beneficiaries/${beneficiaryId}`);
+  const {
+    requestId: _r,
+    beneficiaryId: _b,
+    ...consent
+  } = consentFor(beneficiaryId) as Record<string, unknown>;
+  const recorded = await api.POST("/v1/beneficiaries/{beneficiaryId}/consents", {
+    params: { path: { beneficiaryId } },
+    headers: key(),
+    body: consent as never,
+  });
+  expect(recorded.error, JSON.stringify(recorded.error)).toBeUndefined();
+  const screened = await api.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
+    params: { path: { beneficiaryId } },
+    headers: key(),
+    body: {
+      servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING"],
+      safeToContact: true,
+      preferredLanguage: "ar",
+      needsSummary: "Rent arrears, needs counselling on services (synthetic).",
+      household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
+    },
+  });
+  expect(screened.response.status, JSON.stringify(screened.error)).toBe(201);
+  return { beneficiaryId, consentId: recorded.data?.consent?.consentId as string };
+}
+
+async function refer(
+  api: PartnerApi,
+  person: { beneficiaryId: string; consentId: string },
+  reason = "needs counselling",
+) {
+  return waitFor(
+    async () => {
+      const created = await api.POST("/v1/referrals", {
+        headers: key(),
+        body: {
+          beneficiaryId: person.beneficiaryId,
+          consentId: person.consentId,
+          serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
+          priority: "PRIORITY_NORMAL",
+          purpose: "PURPOSE_SERVICE_PROVISION",
+          reasonForReferral: reason,
+          explicitTarget: { organisationId: network.orgs.mmccGaziantep },
+        },
+      });
+      if (created.error) throw new Error(JSON.stringify(created.error));
+      return created;
+    },
+    { timeoutMs: 30_000, message: "a referral through the partner API" },
+  );
+}
+
+describe("the referrer's flow through the partner API", () => {
+  it("registers a person, records consent, refers them, and reads the referral back with its ETag", async () => {
+    const person = await registerPerson(ngo);
+    const created = await refer(ngo, person);
+    expect(created.response.status).toBe(201);
+    const referral = created.data?.referral;
+    expect(referral?.status).toBe("REFERRAL_STATUS_REQUESTED");
+    expect(created.response.headers.get("etag")).toBe(`"${referral?.sequence}"`);
+
+    const read = await ngo.GET("/v1/referrals/{referralId}", {
+      params: { path: { referralId: referral?.referralId as string } },
+    });
+    expect(read.data?.referral?.referralId).toBe(referral?.referralId);
+    expect(read.response.headers.get("etag")).toBe(`"${referral?.sequence}"`);
+
+    const listed = await ngo.GET("/v1/referrals", {
+      params: { query: { status: ["REFERRAL_STATUS_REQUESTED"], beneficiaryId: person.beneficiaryId } },
+    });
+    expect(listed.data?.referrals?.map((r) => r.referralId)).toEqual([referral?.referralId]);
+
+    const timeline = await ngo.GET("/v1/referrals/{referralId}/timeline", {
+      params: { path: { referralId: referral?.referralId as string } },
+    });
+    expect(timeline.data?.transitions?.length).toBeGreaterThan(0);
+  });
+
+  it("refuses a change against a stale ETag (412), and one without If-Match (428), before anything runs", async () => {
+    const person = await registerPerson(ngo);
+    const referral = (await refer(ngo, person)).data?.referral;
+    const referralId = referral?.referralId as string;
+    const missing = await ngo.POST("/v1/referrals/{referralId}/cancel", {
+      params: { path: { referralId } },
+      headers: key(),
+      body: { reason: "CANCEL_REASON_NEED_RESOLVED" },
+    });
+    expect(missing.response.status).toBe(428);
+    expect(missing.error?.code).toBe("precondition_required");
+    const stale = await ngo.POST("/v1/referrals/{referralId}/cancel", {
+      params: { path: { referralId } },
+      headers: { ...key(), "if-match": `"${(referral?.sequence ?? 0) + 5}"` },
+      body: { reason: "CANCEL_REASON_NEED_RESOLVED" },
+    });
+    expect(stale.response.status).toBe(412);
+    expect(stale.response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const cancelled = await ngo.POST("/v1/referrals/{referralId}/cancel", {
+      params: { path: { referralId } },
+      headers: { ...key(), "if-match": `"${referral?.sequence}"` },
+      body: { reason: "CANCEL_REASON_NEED_RESOLVED" },
+    });
+    expect(cancelled.response.status).toBe(200);
+    // The target confirms the cancellation; its status event brings it back to intake.
+    await waitFor(
+      async () =>
+        (await ngo.GET("/v1/referrals/{referralId}", { params: { path: { referralId } } })).data?.referral
+          ?.status === "REFERRAL_STATUS_CANCELLED",
+      { timeoutMs: 30_000, message: "the cancellation to come back from the target" },
+    );
+  });
+
+  it("replays the first answer to a retried Idempotency-Key, refuses the key for another body, and of concurrent duplicates runs one", async () => {
+    const person = await registerPerson(ngo);
+    const body = {
+      beneficiaryId: person.beneficiaryId,
+      consentId: person.consentId,
+      serviceType: "SERVICE_TYPE_MMCC_COUNSELLING" as const,
+      priority: "PRIORITY_NORMAL" as const,
+      purpose: "PURPOSE_SERVICE_PROVISION" as const,
+      reasonForReferral: "needs counselling",
+      explicitTarget: { organisationId: network.orgs.mmccGaziantep },
+    };
+    const headers = key();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => ngo.POST("/v1/referrals", { headers, body })),
+    );
+    const ids = new Set(answers.map((a) => a.data?.referral?.referralId));
+    expect(answers.map((a) => a.response.status)).toEqual(Array(8).fill(201));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.response.headers.get("idempotent-replayed") === "true")).toHaveLength(7);
+    const listed = await ngo.GET("/v1/referrals", {
+      params: { query: { beneficiaryId: person.beneficiaryId } },
+    });
+    expect(listed.data?.referrals).toHaveLength(1);
+
+    const reused = await ngo.POST("/v1/referrals", {
+      headers,
+      body: { ...body, reasonForReferral: "other" },
+    });
+    expect(reused.response.status).toBe(422);
+    expect(reused.error?.code).toBe("idempotency_key_reused");
+    const keyless = await ngo.POST("/v1/referrals", { body });
+    expect(keyless.response.status).toBe(400);
+    expect(keyless.error?.code).toBe("idempotency_key_missing");
+  });
+
+  it("names every invalid field of a bad body, and writes nothing", async () => {
+    const marker = canary();
+    const bad = await ngo.POST("/v1/beneficiaries", {
+      headers: key(),
+      body: { givenName: marker, familyName: 7, sex: "SEX_ROBOT", nickname: "x" } as never,
+    });
+    expect(bad.response.status).toBe(400);
+    expect(bad.error?.code).toBe("invalid_argument");
+    expect(bad.error?.invalid_params?.map((p) => p.name).sort()).toEqual(["familyName", "nickname", "sex"]);
+    const service = await ngo.POST("/v1/beneficiaries", {
+      headers: key(),
+      body: { givenName: "", familyName: "" } as never,
+    });
+    expect(service.response.status).toBe(400);
+    expect(service.error?.invalid_params?.map((p) => p.name)).toContain("givenName");
+  });
+
+  it("answers 401 without a token, 403 without the scope, 404 for another organisation's referral", async () => {
+    const person = await registerPerson(ngo);
+    const referralId = (await refer(ngo, person)).data?.referral?.referralId as string;
+    const anonymous = partnerApi(network, network.orgs.ngo, { authorization: null });
+    const noToken = await anonymous.GET("/v1/referrals/{referralId}", { params: { path: { referralId } } });
+    expect(noToken.response.status).toBe(401);
+    expect(noToken.response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    const forged = partnerApi(network, network.orgs.ngo, { authorization: "Bearer not.a.token" });
+    expect((await forged.GET("/v1/referrals", {})).response.status).toBe(401);
+
+    const readOnly = partnerApi(network, network.orgs.ngo, { scopes: ["referrals:read"] });
+    expect(
+      (await readOnly.GET("/v1/referrals/{referralId}", { params: { path: { referralId } } })).response
+        .status,
+    ).toBe(200);
+    const write = await readOnly.POST("/v1/referrals/{referralId}/cancel", {
+      params: { path: { referralId } },
+      headers: { ...key(), "if-match": '"1"' },
+      body: { reason: "CANCEL_REASON_NEED_RESOLVED" },
+    });
+    expect(write.response.status).toBe(403);
+    expect(write.error?.code).toBe("insufficient_scope");
+
+    const other = partnerApi(network, network.orgs.ngoOther);
+    const foreign = await other.GET("/v1/referrals/{referralId}", { params: { path: { referralId } } });
+    expect(foreign.response.status).toBe(404);
+  });
+});
