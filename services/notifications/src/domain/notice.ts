@@ -100,6 +100,8 @@ export function noticeTitle(notice: Pick<Notice, "kind" | "status" | "caseId" | 
         : "A referral you made changed status";
     case NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED:
       return "Safe-contact details changed for a person your organisation works with";
+    case NoticeKind.NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED:
+      return "A webhook endpoint of your organisation's system was disabled after failed deliveries";
     default:
       return "Something in Köprü needs your attention";
   }

@@ -50,6 +50,11 @@ export enum NoticeKind {
   NOTICE_KIND_REFERRAL_STATUS = 8,
   /** NOTICE_KIND_SAFE_CONTACT_CHANGED - A contact attempt was refused or the person's safe-contact details changed. */
   NOTICE_KIND_SAFE_CONTACT_CHANGED = 9,
+  /**
+   * NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED - The partner API disabled one of the organisation's webhook endpoints after its deliveries
+   * failed for the whole retry window; the partner re-enables it once it answers again.
+   */
+  NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -85,6 +90,9 @@ export function noticeKindFromJSON(object: any): NoticeKind {
     case 9:
     case "NOTICE_KIND_SAFE_CONTACT_CHANGED":
       return NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED;
+    case 10:
+    case "NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED":
+      return NoticeKind.NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -114,6 +122,8 @@ export function noticeKindToJSON(object: NoticeKind): string {
       return "NOTICE_KIND_REFERRAL_STATUS";
     case NoticeKind.NOTICE_KIND_SAFE_CONTACT_CHANGED:
       return "NOTICE_KIND_SAFE_CONTACT_CHANGED";
+    case NoticeKind.NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED:
+      return "NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED";
     case NoticeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
