@@ -17,6 +17,7 @@ describe("launcher configuration", () => {
       "municipality=127.0.0.1:50055",
       "coordination=127.0.0.1:50056",
       "notifications=127.0.0.1:50057",
+      "gateway=127.0.0.1:50058",
     ]);
     expect(usesDefaultAddresses(config)).toBe(true);
     const municipality = config.services.find((s) => s.name === "municipality");
@@ -29,6 +30,17 @@ describe("launcher configuration", () => {
     });
     expect(config.services.find((s) => s.name === "intake")?.env.INTAKE_ORGANISATIONS).toBe(
       "ngo-hayat,ngo-umut,ngo-kopru-relief",
+    );
+    // The partner API reaches every service where it listens and every receiving organisation's inbox.
+    const gateway = config.services.find((s) => s.name === "gateway")?.env;
+    expect(gateway).toMatchObject({
+      HTTP_PORT: "8443",
+      PUBLIC_URL: "https://127.0.0.1:8443",
+      INTAKE_ADDRESS: "127.0.0.1:50051",
+      MUNICIPALITY_ADDRESS: "127.0.0.1:50055",
+    });
+    expect(gateway?.INBOX_ORGANISATIONS?.split(",")).toEqual(
+      expect.arrayContaining(["mmcc-kilis:municipality", "ecm-unit:ecm", "protection-partner:protection"]),
     );
   });
 
