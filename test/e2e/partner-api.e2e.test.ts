@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
 import { waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canary, consentFor, location } from "../support/access.js";
 import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { findPersonalData } from "../support/database.js";
 import { TestNetwork } from "../support/network.js";
-import { type PartnerApi, partnerApi } from "../support/partner-api.js";
+import { type PartnerApi, partnerApi, trustingFetch } from "../support/partner-api.js";
 
 // The partner API across the real network: the gateway as its own process over HTTPS, the real
 // identity service issuing partner tokens (client credentials, audience urn:kopru:gateway, scopes),
@@ -257,5 +261,135 @@ describe("the referrer's flow through the partner API", () => {
     const other = partnerApi(network, network.orgs.ngoOther);
     const foreign = await other.GET("/v1/referrals/{referralId}", { params: { path: { referralId } } });
     expect(foreign.response.status).toBe(404);
+  });
+});
+
+type OpenApi = {
+  paths: Record<string, Record<string, { operationId: string; security?: { oauth2: string[] }[] }>>;
+};
+const committed = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@kopru/contracts/openapi/partner-api.json"), "utf8"),
+) as OpenApi;
+
+describe("every route of the partner API", () => {
+  const operations = () =>
+    Object.entries(committed.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        path,
+        method: method.toUpperCase(),
+        operation,
+      })),
+    );
+  const call = async (method: string, path: string, token: string | undefined, body?: unknown) => {
+    const url = `${network.gatewayUrl()}${path.replace(/\{[^}]+\}/g, randomUUID())}`;
+    const response = await trustingFetch(network.pki.caFile)(
+      new Request(url, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(method === "POST"
+            ? { "content-type": "application/json", "idempotency-key": randomUUID() }
+            : {}),
+          "if-match": '"1"',
+        },
+        ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
+      }),
+    );
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      body: (await response.json()) as { code?: string; detail?: string },
+    };
+  };
+
+  it("serves the document the contracts hold, every operation needing a scope", async () => {
+    const served = (await (
+      await trustingFetch(network.pki.caFile)(new Request(`${network.gatewayUrl()}/openapi.json`))
+    ).json()) as OpenApi;
+    expect(served.paths).toEqual(committed.paths);
+    for (const { path, method, operation } of operations()) {
+      expect(operation.security?.[0]?.oauth2?.length, `${method} ${path}`).toBe(1);
+    }
+  });
+
+  it("answers 401 problem details to every operation without a token, and with a token that does not verify", async () => {
+    for (const { path, method } of operations()) {
+      const anonymous = await call(method, path, undefined);
+      expect(anonymous.status, `${method} ${path}`).toBe(401);
+      expect(anonymous.type).toMatch(/^application\/problem\+json/);
+      expect(anonymous.body.code).toBe("unauthenticated");
+      const forged = await call(method, path, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
+      expect(forged.status, `${method} ${path}`).toBe(401);
+    }
+  });
+
+  it("answers 403 insufficient_scope to every operation for a partner system registered without scopes", async () => {
+    const scopeless = await network.identity.partnerWithScopes(network.orgs.ngo, []);
+    const token = await scopeless.token(PARTNER_API_AUDIENCE);
+    for (const { path, method, operation } of operations()) {
+      const answer = await call(method, path, token);
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body.code).toBe("insufficient_scope");
+      expect(answer.body.detail).toContain(operation.security?.[0]?.oauth2?.[0]);
+    }
+  });
+
+  it("answers 404 for another organisation's person, consent and referral, as for one that does not exist", async () => {
+    const person = await registerPerson(ngo);
+    const referralId = (await refer(ngo, person)).data?.referral?.referralId as string;
+    const other = partnerApi(network, network.orgs.ngoOther);
+    const beneficiary = { params: { path: { beneficiaryId: person.beneficiaryId } } };
+    const referral = { params: { path: { referralId } } };
+    const answers = [
+      (await other.GET("/v1/beneficiaries/{beneficiaryId}", beneficiary)).response.status,
+      (
+        await other.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
+          ...beneficiary,
+          headers: key(),
+          body: { servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING"] },
+        })
+      ).response.status,
+      (
+        await other.POST("/v1/consents/{consentId}/withdraw", {
+          params: { path: { consentId: person.consentId } },
+          headers: key(),
+          body: { reason: "CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST" },
+        })
+      ).response.status,
+      (await other.GET("/v1/referrals/{referralId}", referral)).response.status,
+      (await other.GET("/v1/referrals/{referralId}/timeline", referral)).response.status,
+      (
+        await other.POST("/v1/referrals/{referralId}/cancel", {
+          ...referral,
+          headers: { ...key(), "if-match": '"1"' },
+          body: { reason: "CANCEL_REASON_NEED_RESOLVED" },
+        })
+      ).response.status,
+    ];
+    expect(answers).toEqual([404, 404, 404, 404, 404, 404]);
+    // Its own list does not hold it either.
+    const listed = await other.GET("/v1/referrals", {
+      params: { query: { beneficiaryId: person.beneficiaryId } },
+    });
+    expect(listed.data?.referrals ?? []).toEqual([]);
+  });
+});
+
+describe("personal data through the partner API", () => {
+  it("leaves a person's name nowhere in the gateway: not in its logs, not in its tables beyond the expiring idempotency records", async () => {
+    const name = canary();
+    const person = await registerPerson(ngo, name);
+    await refer(ngo, person, `reason ${name}`);
+    const read = await ngo.GET("/v1/beneficiaries/{beneficiaryId}", {
+      params: { path: { beneficiaryId: person.beneficiaryId } },
+    });
+    expect(read.data?.beneficiary?.givenName).toBe(name);
+    expect(network.logs("gateway")).not.toContain(name);
+    expect(network.logs("gateway")).toContain("http request");
+    const hits = await findPersonalData(network.database("gateway").url, [name]);
+    expect(
+      hits.every((hit) => hit.startsWith("idempotency_records")),
+      hits.join("\n"),
+    ).toBe(true);
   });
 });

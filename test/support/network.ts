@@ -244,6 +244,8 @@ export class TestNetwork {
         .flatMap((service) => hosted[service].map((org) => `${org}:${service}`))
         .join(","),
       WEBHOOK_ALLOWED_ADDRESSES: "127.0.0.1",
+      // Every request line and more: the canary tests look for personal data in all of it.
+      LOG_LEVEL: "debug",
       // One test client sends thousands of requests (the fuzzing); the limit has its own test.
       RATE_LIMIT_PER_MINUTE: "1000000",
     };
