@@ -46,6 +46,11 @@ export const gatewayEnv = serviceEnv(50058).extend({
   IDEMPOTENCY_TTL: duration().default(24 * 3600_000),
   /** Event-loop delay above which requests are shed with 503 (load shedding). */
   MAX_EVENT_LOOP_DELAY: duration().default(1_000),
+  /** Event-loop utilisation (0–1, over the last second) above which requests are shed with 503. */
+  MAX_EVENT_LOOP_UTILIZATION: envField("expected a fraction between 0 and 1, e.g. 0.98", (raw) => {
+    const value = Number(raw);
+    return /^(0(\.\d+)?|1(\.0+)?)$/.test(raw) && value > 0 ? value : undefined;
+  }).default(0.98),
   /**
    * Addresses webhook endpoints may resolve to although they are loopback, private, link-local or
    * metadata addresses (IPs or CIDR ranges). Only an administrator sets this.

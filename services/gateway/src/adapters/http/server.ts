@@ -115,9 +115,12 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     ),
   );
 
+  // JSON only, unless a route's own scope says otherwise (the CSV import): anything else is 415.
+  app.removeContentTypeParser("text/plain");
   await app.register(helmet, { global: true });
   await app.register(underPressure, {
     maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY,
+    maxEventLoopUtilization: config.MAX_EVENT_LOOP_UTILIZATION,
     retryAfter: 5,
     pressureHandler: (_request, reply, type) => {
       sendProblem(
