@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
+import { partnerClientId } from "@kopru/local";
 import { waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canary, consentFor, location } from "../support/access.js";
 import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
-import { findPersonalData } from "../support/database.js";
+import { findPersonalData, query } from "../support/database.js";
 import { TestNetwork } from "../support/network.js";
 import { type PartnerApi, partnerApi, trustingFetch } from "../support/partner-api.js";
 
@@ -148,6 +149,62 @@ describe("the referrer's flow through the partner API", () => {
       params: { path: { referralId: referral?.referralId as string } },
     });
     expect(timeline.data?.transitions?.length).toBeGreaterThan(0);
+  });
+
+  it("acts at intake as the partner system, with the gateway recorded as the relay", async () => {
+    const person = await registerPerson(ngo);
+    const referralId = (await refer(ngo, person)).data?.referral?.referralId as string;
+    const audit = await query<{ actor_organisation_id: string; client_id: string; via_client_id: string }>(
+      network.database("intake").url,
+      "SELECT actor_organisation_id, client_id, via_client_id FROM referral_audit WHERE referral_id = $1",
+      [referralId],
+    );
+    expect(audit.length).toBeGreaterThan(0);
+    expect(audit[0]).toMatchObject({
+      actor_organisation_id: network.orgs.ngo,
+      client_id: partnerClientId(network.orgs.ngo),
+      via_client_id: "service-gateway",
+    });
+    const registered = await query<{ client_id: string; via_client_id: string }>(
+      network.database("intake").url,
+      "SELECT client_id, via_client_id FROM intake_audit WHERE entity_id = $1",
+      [person.beneficiaryId],
+    );
+    expect(registered[0]).toMatchObject({
+      client_id: partnerClientId(network.orgs.ngo),
+      via_client_id: "service-gateway",
+    });
+  });
+
+  it("ranks targets with the reasons for each, and withdrawing the consent cancels the open referral", async () => {
+    const person = await registerPerson(ngo);
+    const suggested = await ngo.POST("/v1/target-suggestions", {
+      body: {
+        serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
+        beneficiaryId: person.beneficiaryId,
+        consentId: person.consentId,
+        criteria: { location: location as never, allowWaitlist: true },
+      },
+    });
+    expect(suggested.response.status, JSON.stringify(suggested.error)).toBe(200);
+    const candidates = suggested.data?.candidates ?? [];
+    expect(candidates.map((c) => c.serviceOffering?.organisationId)).toContain(network.orgs.mmccGaziantep);
+    expect(candidates[0]?.reasons?.length).toBeGreaterThan(0);
+
+    const referralId = (await refer(ngo, person)).data?.referral?.referralId as string;
+    const withdrawn = await ngo.POST("/v1/consents/{consentId}/withdraw", {
+      params: { path: { consentId: person.consentId } },
+      headers: key(),
+      body: { reason: "CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST", cancelOpenReferrals: true },
+    });
+    expect(withdrawn.response.status, JSON.stringify(withdrawn.error)).toBe(200);
+    expect(withdrawn.data?.consent?.withdrawnAt).toBeDefined();
+    await waitFor(
+      async () =>
+        (await ngo.GET("/v1/referrals/{referralId}", { params: { path: { referralId } } })).data?.referral
+          ?.status === "REFERRAL_STATUS_CANCELLED",
+      { timeoutMs: 30_000, message: "the referral to be cancelled with its consent" },
+    );
   });
 
   it("refuses a change against a stale ETag (412), and one without If-Match (428), before anything runs", async () => {
