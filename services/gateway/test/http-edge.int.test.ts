@@ -149,3 +149,28 @@ describe("the partner API's limits", () => {
     });
   });
 });
+
+describe("what the partner API serves without a token", () => {
+  it("serves its OpenAPI document, a docs page with its assets, health and problem types; nothing else", async () => {
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: object;
+    };
+    expect(document.openapi).toBe("3.1.0");
+    expect(Object.keys(document.paths)).toContain("/v1/referrals");
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.status).toBe(200);
+    const page = await docs.text();
+    expect(page).toMatch(/swagger/i);
+    const asset = /src="\.?\/?([^"]+\.js)"/.exec(page)?.[1];
+    expect(asset).toBeDefined();
+    expect((await fetch(`${base}/docs/${asset?.replace(/^docs\//, "")}`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const problem = await fetch(`${base}/problems/idempotency_key_reused`);
+    expect(await problem.text()).toContain("422");
+    expect((await fetch(`${base}/v1/referrals`)).status).toBe(401);
+    const unknown = await fetch(`${base}/v2/anything`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  });
+});
