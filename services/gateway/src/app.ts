@@ -12,6 +12,8 @@ import type { FastifyInstance } from "fastify";
 import { ServiceClients } from "./adapters/grpc/service-clients.js";
 import { purgeExpiredIdempotencyRecords } from "./adapters/http/idempotency.js";
 import { ProtoSchemas } from "./adapters/http/proto-schema.js";
+import { coordinationRoutes } from "./adapters/http/routes/coordination.js";
+import { inboxRoutes } from "./adapters/http/routes/inbox.js";
 import { referralRoutes } from "./adapters/http/routes/referrals.js";
 import { buildHttpServer, type RouteModule } from "./adapters/http/server.js";
 import { gatewayEnv } from "./config.js";
@@ -21,7 +23,7 @@ import { gatewayMigrations } from "./migrations.js";
 export const SERVICE_NAME = "gateway";
 
 /** Every route group of the partner API. */
-export const ROUTES: readonly RouteModule[] = [referralRoutes];
+export const ROUTES: readonly RouteModule[] = [referralRoutes, inboxRoutes, coordinationRoutes];
 
 /** The line the gateway prints once its API answers, for people and the tests that read it. */
 export const HTTP_READY = /\[gateway\] HTTP listening on (\S+)/;
