@@ -1,0 +1,665 @@
+import { randomUUID } from "node:crypto";
+import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { waitFor } from "@kopru/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canary, consentFor, location } from "../support/access.js";
+import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { TestNetwork } from "../support/network.js";
+import { type PartnerApi, partnerApi, staffApi } from "../support/partner-api.js";
+
+// The receiving side of the partner API across the real network: a referral made through the
+// gateway by an NGO's system reaches the Gaziantep MMCC (held by the municipality process), whose
+// own system lists it, reads its package and walks it through every step — always with If-Match,
+// always with its own token relayed to the municipality, which applies the state machine, roles
+// and audit. Batches act on many referrals, each on its own. Coordination's figures come from
+// its read model, fed by the same events.
+
+let network: TestNetwork;
+/** The referrer's system. */
+let ngo: PartnerApi;
+/** The receiving MMCC's system. */
+let mmcc: PartnerApi;
+/** Another MMCC, served by the same process: it must never see the first one's referrals. */
+let kilis: PartnerApi;
+let referralsMade = 0;
+
+const key = () => ({ "idempotency-key": randomUUID() });
+const etag = (sequence: number | undefined) => `"${sequence}"`;
+const path = (referralId: string) => ({ path: { referralId } });
+
+beforeAll(async () => {
+  network = await TestNetwork.create();
+  await network.start("coordination");
+  await network.start("intake", "municipality", "ecm");
+  await network.start("gateway");
+  const api = clientsFor(network);
+  await seedDirectory(api.coordination(), network.orgs);
+  await waitFor(
+    async () =>
+      (
+        await api.intake().call("suggestTargets", {
+          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+          criteria: {
+            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
+            partnerKinds: [],
+            allowWaitlist: true,
+            excludedOrganisationIds: [],
+          },
+          limit: 5,
+        })
+      ).candidates.length > 1,
+    { timeoutMs: 30_000, message: "intake never replicated the directory" },
+  );
+  ngo = partnerApi(network, network.orgs.ngo);
+  mmcc = partnerApi(network, network.orgs.mmccGaziantep);
+  kilis = partnerApi(network, network.orgs.mmccKilis);
+}, 300_000);
+
+afterAll(async () => {
+  await network?.close();
+});
+
+/** A person registered by the NGO with consent, referred to the Gaziantep MMCC. */
+async function referToMmcc(options: { shareContact?: boolean; givenName?: string } = {}) {
+  const registered = await ngo.POST("/v1/beneficiaries", {
+    headers: key(),
+    body: {
+      givenName: options.givenName ?? "Ayşe",
+      familyName: "Halabi",
+      sex: "SEX_FEMALE",
+      birthYear: 1991,
+      nationality: "SY",
+      legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
+      residence: location as never,
+      phoneNumber: "+905550001234",
+      preferredLanguage: "ar",
+      safeToContact: true,
+    },
+  });
+  expect(registered.response.status, JSON.stringify(registered.error)).toBe(201);
+  const beneficiaryId = registered.data?.beneficiary?.beneficiaryId as string;
+  const {
+    requestId: _r,
+    beneficiaryId: _b,
+    ...consent
+  } = consentFor(beneficiaryId) as Record<string, unknown>;
+  const recorded = await ngo.POST("/v1/beneficiaries/{beneficiaryId}/consents", {
+    params: { path: { beneficiaryId } },
+    headers: key(),
+    body: consent as never,
+  });
+  expect(recorded.response.status, JSON.stringify(recorded.error)).toBe(201);
+  const consentId = recorded.data?.consent?.consentId as string;
+  const created = await waitFor(
+    async () => {
+      const answer = await ngo.POST("/v1/referrals", {
+        headers: key(),
+        body: {
+          beneficiaryId,
+          consentId,
+          serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
+          priority: "PRIORITY_NORMAL",
+          purpose: "PURPOSE_SERVICE_PROVISION",
+          reasonForReferral: "needs counselling (synthetic)",
+          explicitTarget: { organisationId: network.orgs.mmccGaziantep },
+          dataCategories: options.shareContact
+            ? ["DATA_CATEGORY_IDENTITY", "DATA_CATEGORY_CONTACT"]
+            : ["DATA_CATEGORY_IDENTITY"],
+        },
+      });
+      if (answer.error) throw new Error(JSON.stringify(answer.error));
+      return answer;
+    },
+    { timeoutMs: 30_000, message: "a referral through the partner API" },
+  );
+  referralsMade++;
+  const referralId = created.data?.referral?.referralId as string;
+  // The municipality records receipt when the request reaches it.
+  const received = await waitFor(
+    async () => {
+      const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(referralId) });
+      return read.data?.referral?.status === "REFERRAL_STATUS_RECEIVED" ? read : undefined;
+    },
+    { timeoutMs: 60_000, message: "the referral never reached the MMCC's inbox" },
+  );
+  return { referralId, beneficiaryId, consentId, sequence: received.data?.referral?.sequence as number };
+}
+
+describe("the receiving partner's inbox through the partner API", () => {
+  it("lists the referrals made to the organisation with filters, and reads one with its package and ETag", async () => {
+    const { referralId, sequence } = await referToMmcc();
+
+    const listed = await mmcc.GET("/v1/inbox", {
+      params: {
+        query: { status: ["REFERRAL_STATUS_RECEIVED"], serviceType: ["SERVICE_TYPE_MMCC_COUNSELLING"] },
+      },
+    });
+    expect(listed.response.status).toBe(200);
+    expect(listed.data?.referrals?.map((r) => r.referralId)).toContain(referralId);
+    const otherService = await mmcc.GET("/v1/inbox", {
+      params: { query: { serviceType: ["SERVICE_TYPE_ECM_CASH"] } },
+    });
+    expect(otherService.data?.referrals?.map((r) => r.referralId)).not.toContain(referralId);
+    const urgentOnly = await mmcc.GET("/v1/inbox", {
+      params: { query: { priority: ["PRIORITY_EMERGENCY"] } },
+    });
+    expect(urgentOnly.data?.referrals?.map((r) => r.referralId)).not.toContain(referralId);
+    const overdue = await mmcc.GET("/v1/inbox", {
+      params: { query: { overdueOnly: true, followUpOverdueOnly: false } },
+    });
+    expect(overdue.data?.referrals?.map((r) => r.referralId)).not.toContain(referralId);
+    const paged = await mmcc.GET("/v1/inbox", { params: { query: { pageSize: 1 } } });
+    expect(paged.data?.referrals).toHaveLength(1);
+    const since = await mmcc.GET("/v1/inbox", {
+      params: { query: { updatedSince: new Date(Date.now() - 3_600_000).toISOString() } },
+    });
+    expect(since.response.status).toBe(200);
+
+    const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(referralId) });
+    expect(read.response.status).toBe(200);
+    expect(read.response.headers.get("etag")).toBe(etag(sequence));
+    expect(read.data?.referral?.referrer?.organisationId).toBe(network.orgs.ngo);
+    expect(read.data?.referralPackage?.sharedDataCategories).toContain("DATA_CATEGORY_IDENTITY");
+
+    // The filters are the contract's values only, named when wrong.
+    const bad = await mmcc.GET("/v1/inbox", {
+      params: { query: { status: ["REFERRAL_STATUS_SOMEWHERE"] as never, updatedSince: "yesterday" } },
+    });
+    expect(bad.response.status).toBe(400);
+    const names = bad.error?.invalid_params?.map((p) => p.name).join(" ");
+    expect(names).toMatch(/status/);
+    expect(names).toMatch(/updatedSince/);
+    const notUuid = await mmcc.GET("/v1/inbox/{referralId}", { params: path("not-a-referral") });
+    expect(notUuid.response.status).toBe(400);
+    expect(notUuid.error?.invalid_params?.[0]?.name).toMatch(/referralId/);
+  });
+
+  it("acknowledges, accepts, starts, completes and revises the outcome, each behind If-Match", async () => {
+    const { referralId, sequence } = await referToMmcc();
+
+    const acknowledged = await mmcc.POST("/v1/inbox/{referralId}/acknowledge", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(acknowledged.response.status).toBe(200);
+    expect(acknowledged.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
+
+    // Not yet accepted: it cannot start (409, the state machine's code).
+    const early = await mmcc.POST("/v1/inbox/{referralId}/start", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(early.response.status).toBe(409);
+    expect(early.error?.code).toBe("transition_not_allowed");
+
+    const missing = await mmcc.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: key(),
+    });
+    expect(missing.response.status).toBe(428);
+    expect(missing.error?.code).toBe("precondition_required");
+    const stale = await mmcc.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence - 1) },
+    });
+    expect(stale.response.status).toBe(412);
+    expect(stale.error?.code).toBe("precondition_failed");
+    const malformed = await mmcc.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": "four" },
+    });
+    expect(malformed.response.status).toBe(400);
+    expect(malformed.error?.invalid_params?.[0]?.name).toBe("If-Match");
+
+    const accepted = await mmcc.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(accepted.response.status).toBe(200);
+    expect(accepted.data?.referral?.status).toBe("REFERRAL_STATUS_ACCEPTED");
+    const acceptedSequence = accepted.data?.referral?.sequence as number;
+    expect(accepted.response.headers.get("etag")).toBe(etag(acceptedSequence));
+
+    const started = await mmcc.POST("/v1/inbox/{referralId}/start", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(acceptedSequence) },
+    });
+    expect(started.data?.referral?.status).toBe("REFERRAL_STATUS_IN_PROGRESS");
+    const startedSequence = started.data?.referral?.sequence as number;
+
+    const noOutcome = await mmcc.POST("/v1/inbox/{referralId}/complete", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(startedSequence) },
+      body: {} as never,
+    });
+    expect(noOutcome.response.status).toBe(400);
+    expect(noOutcome.error?.invalid_params?.map((p) => p.name)).toEqual(["outcomeCodes"]);
+    const wrongCode = await mmcc.POST("/v1/inbox/{referralId}/complete", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(startedSequence) },
+      body: { outcomeCodes: ["OUTCOME_CODE_TEA"] as never },
+    });
+    expect(wrongCode.response.status).toBe(400);
+    expect(wrongCode.error?.invalid_params?.[0]?.name).toBe("outcomeCodes[0]");
+    const completed = await mmcc.POST("/v1/inbox/{referralId}/complete", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(startedSequence) },
+      body: { outcomeCodes: ["OUTCOME_CODE_SERVICE_PROVIDED_FULL"] },
+    });
+    expect(completed.response.status, JSON.stringify(completed.error)).toBe(200);
+    expect(completed.data?.referral?.status).toBe("REFERRAL_STATUS_COMPLETED");
+
+    const revised = await mmcc.POST("/v1/inbox/{referralId}/outcome", {
+      params: path(referralId),
+      headers: key(),
+      body: {
+        outcomeCodes: ["OUTCOME_CODE_SERVICE_PROVIDED_FULL", "OUTCOME_CODE_COUNSELLING_SESSIONS_HELD"],
+      },
+    });
+    expect(revised.response.status, JSON.stringify(revised.error)).toBe(200);
+    expect(revised.data?.referral?.outcomeCodes).toEqual(
+      expect.arrayContaining([
+        "OUTCOME_CODE_SERVICE_PROVIDED_FULL",
+        "OUTCOME_CODE_COUNSELLING_SESSIONS_HELD",
+      ]),
+    );
+
+    // The referrer sees the same story at intake.
+    await waitFor(
+      async () =>
+        (await ngo.GET("/v1/referrals/{referralId}", { params: path(referralId) })).data?.referral?.status ===
+        "REFERRAL_STATUS_COMPLETED",
+      { timeoutMs: 30_000, message: "the completion to reach the referrer" },
+    );
+  });
+
+  it("declines with a reason, puts on hold, and reports an accepted referral not completed", async () => {
+    const declinedOne = await referToMmcc();
+    const noReason = await mmcc.POST("/v1/inbox/{referralId}/decline", {
+      params: path(declinedOne.referralId),
+      headers: { ...key(), "if-match": etag(declinedOne.sequence) },
+      body: { internalNote: "no reason given" } as never,
+    });
+    expect(noReason.response.status).toBe(400);
+    expect(noReason.error?.invalid_params?.map((p) => p.name)).toEqual(["reason"]);
+    const declined = await mmcc.POST("/v1/inbox/{referralId}/decline", {
+      params: path(declinedOne.referralId),
+      headers: { ...key(), "if-match": etag(declinedOne.sequence) },
+      body: { reason: "DECLINE_REASON_NO_CAPACITY", internalNote: canary() },
+    });
+    expect(declined.response.status, JSON.stringify(declined.error)).toBe(200);
+    expect(declined.data?.referral?.status).toBe("REFERRAL_STATUS_DECLINED");
+    // Declined is final: accepting it now is a conflict, not a success.
+    const late = await mmcc.POST("/v1/inbox/{referralId}/accept", {
+      params: path(declinedOne.referralId),
+      headers: { ...key(), "if-match": etag(declined.data?.referral?.sequence) },
+    });
+    expect(late.response.status).toBe(409);
+
+    const held = await referToMmcc();
+    const onHold = await mmcc.POST("/v1/inbox/{referralId}/hold", {
+      params: path(held.referralId),
+      headers: { ...key(), "if-match": etag(held.sequence) },
+      body: {
+        reason: "ON_HOLD_REASON_CAPACITY_FULL",
+        reviewBy: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      },
+    });
+    expect(onHold.response.status, JSON.stringify(onHold.error)).toBe(200);
+    expect(onHold.data?.referral?.status).toBe("REFERRAL_STATUS_ON_HOLD");
+
+    const unserved = await referToMmcc();
+    const accepted = await mmcc.POST("/v1/inbox/{referralId}/accept", {
+      params: path(unserved.referralId),
+      headers: { ...key(), "if-match": etag(unserved.sequence) },
+    });
+    const notCompleted = await mmcc.POST("/v1/inbox/{referralId}/not-completed", {
+      params: path(unserved.referralId),
+      headers: { ...key(), "if-match": etag(accepted.data?.referral?.sequence) },
+      body: { reason: "NOT_COMPLETED_REASON_BENEFICIARY_UNREACHABLE" },
+    });
+    expect(notCompleted.response.status, JSON.stringify(notCompleted.error)).toBe(200);
+    expect(notCompleted.data?.referral?.status).toBe("REFERRAL_STATUS_NOT_COMPLETED");
+  });
+
+  it("redirects a referral to a better-placed partner, and refers the person onward while it stays open", async () => {
+    const redirected = await referToMmcc();
+    const noTarget = await mmcc.POST("/v1/inbox/{referralId}/redirect", {
+      params: path(redirected.referralId),
+      headers: { ...key(), "if-match": etag(redirected.sequence) },
+      body: { reason: "REDIRECT_REASON_BETTER_PLACED_PARTNER", consentId: redirected.consentId } as never,
+    });
+    expect(noTarget.response.status).toBe(400);
+    expect(noTarget.error?.invalid_params?.map((p) => p.name)).toEqual(["targetOrganisationId"]);
+    const redirect = await mmcc.POST("/v1/inbox/{referralId}/redirect", {
+      params: path(redirected.referralId),
+      headers: { ...key(), "if-match": etag(redirected.sequence) },
+      body: {
+        targetOrganisationId: network.orgs.mmccKilis,
+        reason: "REDIRECT_REASON_BETTER_PLACED_PARTNER",
+        consentId: redirected.consentId,
+      },
+    });
+    expect(redirect.response.status, JSON.stringify(redirect.error)).toBe(200);
+    expect(redirect.data?.referral?.status).toBe("REFERRAL_STATUS_REDIRECTED");
+    expect(redirect.response.headers.get("etag")).toBe(etag(redirect.data?.referral?.sequence));
+    const childId = redirect.data?.childReferral?.referralId as string;
+    expect(childId).toBeTruthy();
+    // The new target's own system finds the child in its inbox.
+    await waitFor(
+      async () =>
+        (await kilis.GET("/v1/inbox/{referralId}", { params: path(childId) })).response.status === 200,
+      { timeoutMs: 60_000, message: "the redirected referral to reach Kilis" },
+    );
+
+    const open = await referToMmcc();
+    const onward = await mmcc.POST("/v1/inbox/{referralId}/onward", {
+      params: path(open.referralId),
+      headers: key(),
+      body: {
+        targetOrganisationId: network.orgs.ecm,
+        serviceType: "SERVICE_TYPE_ECM_CASH",
+        priority: "PRIORITY_NORMAL",
+        purpose: "PURPOSE_SERVICE_PROVISION",
+        consentId: open.consentId,
+        reasonForReferral: "also needs cash assistance (synthetic)",
+        dataCategories: ["DATA_CATEGORY_IDENTITY"],
+      },
+    });
+    expect(onward.response.status, JSON.stringify(onward.error)).toBe(201);
+    expect(onward.data?.referral?.parentReferralId).toBe(open.referralId);
+    expect(onward.data?.referral?.target?.organisationId).toBe(network.orgs.ecm);
+    const parent = await mmcc.GET("/v1/inbox/{referralId}", { params: path(open.referralId) });
+    expect(parent.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
+  });
+
+  it("lets a supervisor's own token assign a referral and lists the history; a partner system may not assign", async () => {
+    const { referralId } = await referToMmcc();
+    const orgId = network.orgs.mmccGaziantep;
+    const supervisor = staffApi(network, {
+      organisationId: orgId,
+      actorId: "mmcc-supervisor-1",
+      roles: ["supervisor"],
+    });
+    const colleague = { organisationId: orgId, actorId: "mmcc-staff-2", roles: ["caseworker"] };
+    const colleagueId = await network.identity.staffMember(colleague);
+
+    const bySystem = await mmcc.POST("/v1/inbox/{referralId}/assign", {
+      params: path(referralId),
+      headers: key(),
+      body: { assigneeActorId: colleagueId },
+    });
+    expect(bySystem.response.status).toBe(403);
+    const noAssignee = await supervisor.POST("/v1/inbox/{referralId}/assign", {
+      params: path(referralId),
+      headers: key(),
+      body: {} as never,
+    });
+    expect(noAssignee.response.status).toBe(400);
+    expect(noAssignee.error?.invalid_params?.map((p) => p.name)).toEqual(["assigneeActorId"]);
+    const stranger = await supervisor.POST("/v1/inbox/{referralId}/assign", {
+      params: path(referralId),
+      headers: key(),
+      body: { assigneeActorId: `nobody-${randomUUID()}` },
+    });
+    expect(stranger.response.status).toBe(400);
+    expect(stranger.error?.invalid_params?.map((p) => p.name)).toEqual(["assigneeActorId"]);
+
+    const assigned = await supervisor.POST("/v1/inbox/{referralId}/assign", {
+      params: path(referralId),
+      headers: key(),
+      body: { assigneeActorId: colleagueId },
+    });
+    expect(assigned.response.status, JSON.stringify(assigned.error)).toBe(200);
+    expect(assigned.data?.referral?.assigneeActorId).toBe(colleagueId);
+
+    const history = await mmcc.GET("/v1/inbox/{referralId}/assignments", { params: path(referralId) });
+    expect(history.response.status).toBe(200);
+    expect(history.data?.assignments?.map((a) => a.assigneeActorId)).toEqual([colleagueId]);
+
+    // "My cases" is a staff member's view; a partner system has no cases of its own.
+    const mine = await staffApi(network, colleague).GET("/v1/inbox", {
+      params: { query: { assignedToMe: true } },
+    });
+    expect(mine.data?.referrals?.map((r) => r.referralId)).toEqual([referralId]);
+    const systemMine = await mmcc.GET("/v1/inbox", { params: { query: { assignedToMe: true } } });
+    expect(systemMine.response.status).toBe(403);
+  });
+
+  it("records contact attempts where the package allows contact, and refuses them where it does not", async () => {
+    const shared = await referToMmcc({ shareContact: true });
+    const noMethod = await mmcc.POST("/v1/inbox/{referralId}/contact-attempts", {
+      params: path(shared.referralId),
+      headers: key(),
+      body: { result: "CONTACT_ATTEMPT_RESULT_REACHED" } as never,
+    });
+    expect(noMethod.response.status).toBe(400);
+    expect(noMethod.error?.invalid_params?.map((p) => p.name)).toEqual(["method"]);
+    const recorded = await mmcc.POST("/v1/inbox/{referralId}/contact-attempts", {
+      params: path(shared.referralId),
+      headers: key(),
+      body: { method: "CONTACT_ATTEMPT_METHOD_CALL", result: "CONTACT_ATTEMPT_RESULT_REACHED" },
+    });
+    expect(recorded.response.status, JSON.stringify(recorded.error)).toBe(201);
+    const listed = await mmcc.GET("/v1/inbox/{referralId}/contact-attempts", {
+      params: path(shared.referralId),
+    });
+    expect(listed.data?.contactAttempts?.map((a) => a.attemptId)).toEqual([
+      recorded.data?.contactAttempt?.attemptId,
+    ]);
+
+    const withheld = await referToMmcc({ shareContact: false });
+    const refused = await mmcc.POST("/v1/inbox/{referralId}/contact-attempts", {
+      params: path(withheld.referralId),
+      headers: key(),
+      body: { method: "CONTACT_ATTEMPT_METHOD_CALL", result: "CONTACT_ATTEMPT_RESULT_NOT_REACHED" },
+    });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error?.code).toBe("contact_not_shared");
+  });
+});
+
+describe("batch inbox actions", () => {
+  it("accepts many referrals, each on its own: one failing never stops the others", async () => {
+    const [first, second, third] = await Promise.all([referToMmcc(), referToMmcc(), referToMmcc()]);
+    if (!first || !second || !third) throw new Error("referrals not made");
+    const unknown = randomUUID();
+    const headers = key();
+    const body = {
+      items: [
+        { referralId: first.referralId },
+        { referralId: second.referralId, expectedSequence: second.sequence - 1 },
+        { referralId: unknown },
+        { referralId: "not-a-referral" },
+        { referralId: third.referralId, expectedSequence: third.sequence },
+      ],
+    };
+    const batch = await mmcc.POST("/v1/inbox:batch-accept", { headers, body });
+    expect(batch.response.status, JSON.stringify(batch.error)).toBe(200);
+    const results = batch.data?.results ?? [];
+    expect(results.map((r) => [r.referralId, r.status])).toEqual([
+      [first.referralId, 200],
+      [second.referralId, 412],
+      [unknown, 404],
+      ["not-a-referral", 400],
+      [third.referralId, 200],
+    ]);
+    expect(results[1]?.problem?.code).toBe("precondition_failed");
+    expect(results[2]?.problem?.code).toBe("not_found");
+    expect(results[3]?.problem?.invalidParams?.[0]?.name).toBe("items[3].referralId");
+    for (const ok of [first, third]) {
+      const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(ok.referralId) });
+      expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_ACCEPTED");
+      expect(results.find((r) => r.referralId === ok.referralId)?.sequence).toBe(
+        read.data?.referral?.sequence,
+      );
+    }
+    const untouched = await mmcc.GET("/v1/inbox/{referralId}", { params: path(second.referralId) });
+    expect(untouched.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
+
+    // A retry with the same key gets the first answer, without running again.
+    const replay = await mmcc.POST("/v1/inbox:batch-accept", { headers, body });
+    expect(replay.response.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.data).toEqual(batch.data);
+  });
+
+  it("acknowledges a batch, and refuses a batch it cannot read as a whole, naming the field", async () => {
+    const one = await referToMmcc();
+    const acknowledged = await mmcc.POST("/v1/inbox:batch-acknowledge", {
+      headers: key(),
+      body: { items: [{ referralId: one.referralId, expectedSequence: one.sequence }] },
+    });
+    expect(acknowledged.response.status).toBe(200);
+    expect(acknowledged.data?.results?.[0]).toMatchObject({ referralId: one.referralId, status: 200 });
+
+    const empty = await mmcc.POST("/v1/inbox:batch-acknowledge", { headers: key(), body: { items: [] } });
+    expect(empty.response.status).toBe(400);
+    expect(empty.error?.invalid_params?.map((p) => p.name)).toEqual(["items"]);
+    const tooMany = await mmcc.POST("/v1/inbox:batch-accept", {
+      headers: key(),
+      body: { items: Array.from({ length: 501 }, () => ({ referralId: randomUUID() })) },
+    });
+    expect(tooMany.response.status).toBe(400);
+    expect(tooMany.error?.invalid_params?.map((p) => p.name)).toEqual(["items"]);
+    const twice = await mmcc.POST("/v1/inbox:batch-accept", {
+      headers: key(),
+      body: { items: [{ referralId: one.referralId }, { referralId: one.referralId }] },
+    });
+    expect(twice.response.status).toBe(400);
+    expect(twice.error?.invalid_params?.map((p) => p.name)).toEqual(["items[1].referralId"]);
+    const misspelt = await mmcc.POST("/v1/inbox:batch-accept", {
+      headers: key(),
+      body: { items: [{ referralId: one.referralId, expectedSeq: 3 }] } as never,
+    });
+    expect(misspelt.response.status).toBe(400);
+    expect(misspelt.error?.invalid_params?.map((p) => p.name)).toEqual(["items[0].expectedSeq"]);
+    const keyless = await mmcc.POST("/v1/inbox:batch-accept", {
+      body: { items: [{ referralId: one.referralId }] },
+    });
+    expect(keyless.response.status).toBe(400);
+    expect(keyless.error?.code).toBe("idempotency_key_missing");
+    // None of these ran: the referral is still only received.
+    const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(one.referralId) });
+    expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
+  });
+});
+
+describe("who may use the inbox", () => {
+  it("answers 401 without a token, 403 without the scope, 404 for another organisation's referral", async () => {
+    const { referralId, sequence } = await referToMmcc();
+    const anonymous = partnerApi(network, network.orgs.mmccGaziantep, { authorization: null });
+    const noToken = await anonymous.GET("/v1/inbox", {});
+    expect(noToken.response.status).toBe(401);
+    expect(noToken.response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    const noTokenAction = await anonymous.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(noTokenAction.response.status).toBe(401);
+    expect(
+      (await anonymous.POST("/v1/inbox:batch-accept", { headers: key(), body: { items: [{ referralId }] } }))
+        .response.status,
+    ).toBe(401);
+
+    const readOnly = partnerApi(network, network.orgs.mmccGaziantep, { scopes: ["inbox:read"] });
+    expect((await readOnly.GET("/v1/inbox/{referralId}", { params: path(referralId) })).response.status).toBe(
+      200,
+    );
+    const write = await readOnly.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(write.response.status).toBe(403);
+    expect(write.error?.code).toBe("insufficient_scope");
+    const batch = await readOnly.POST("/v1/inbox:batch-acknowledge", {
+      headers: key(),
+      body: { items: [{ referralId }] },
+    });
+    expect(batch.response.status).toBe(403);
+    const referrerOnly = partnerApi(network, network.orgs.mmccGaziantep, { scopes: ["referrals:read"] });
+    const list = await referrerOnly.GET("/v1/inbox", {});
+    expect(list.response.status).toBe(403);
+    expect(list.response.headers.get("www-authenticate")).toContain('scope="inbox:read"');
+
+    // Kilis is served by the same process; Gaziantep's referral does not exist for it.
+    expect((await kilis.GET("/v1/inbox/{referralId}", { params: path(referralId) })).response.status).toBe(
+      404,
+    );
+    const foreignAccept = await kilis.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(foreignAccept.response.status).toBe(404);
+    expect(
+      (await kilis.GET("/v1/inbox/{referralId}/assignments", { params: path(referralId) })).response.status,
+    ).toBe(404);
+    const foreignBatch = await kilis.POST("/v1/inbox:batch-accept", {
+      headers: key(),
+      body: { items: [{ referralId }] },
+    });
+    expect(foreignBatch.data?.results?.[0]?.status).toBe(404);
+    expect((await kilis.GET("/v1/inbox", {})).data?.referrals?.map((r) => r.referralId)).not.toContain(
+      referralId,
+    );
+    // Untouched by all of that.
+    const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(referralId) });
+    expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
+
+    // The NGO receives no referrals through this API.
+    const notServed = await ngo.GET("/v1/inbox", {});
+    expect(notServed.response.status).toBe(409);
+    expect(notServed.error?.code).toBe("inbox_not_served");
+  });
+});
+
+describe("coordination figures through the partner API", () => {
+  it("gives the funnel for the referrals the organisation sent, grouped as asked", async () => {
+    const figures = await waitFor(
+      async () => {
+        const answer = await ngo.GET("/v1/coordination/figures", {
+          params: {
+            query: {
+              groupBy: ["FIGURE_DIMENSION_SERVICE_TYPE"],
+              serviceType: ["SERVICE_TYPE_MMCC_COUNSELLING"],
+              requestedFrom: new Date(Date.now() - 86_400_000).toISOString(),
+            },
+          },
+        });
+        expect(answer.response.status, JSON.stringify(answer.error)).toBe(200);
+        return Number(answer.data?.total?.requested ?? 0) >= referralsMade ? answer : undefined;
+      },
+      { timeoutMs: 60_000, message: "coordination's figures to count the referrals made" },
+    );
+    expect(figures.data?.total?.suppressed ?? false).toBe(false);
+    expect(figures.data?.rows?.map((row) => row.key?.serviceType)).toEqual(["SERVICE_TYPE_MMCC_COUNSELLING"]);
+    expect(Number(figures.data?.total?.accepted)).toBeGreaterThan(0);
+    expect(figures.data?.minCellSize).toBeGreaterThan(0);
+
+    const coordinatorView = await staffApi(network, {
+      organisationId: "iom-coordination",
+      actorId: "coordinator-1",
+      roles: ["coordinator"],
+    }).GET("/v1/coordination/figures", {
+      params: { query: { groupBy: ["FIGURE_DIMENSION_TARGET_ORGANISATION"] } },
+    });
+    expect(coordinatorView.response.status, JSON.stringify(coordinatorView.error)).toBe(200);
+    expect(coordinatorView.data?.rows?.map((row) => row.key?.targetOrganisationId)).toContain(
+      network.orgs.mmccGaziantep,
+    );
+
+    const bad = await ngo.GET("/v1/coordination/figures", {
+      params: { query: { groupBy: ["FIGURE_DIMENSION_SHOE_SIZE"] as never, nationality: ["Syria"] } },
+    });
+    expect(bad.response.status).toBe(400);
+    const names = bad.error?.invalid_params?.map((p) => p.name).join(" ");
+    expect(names).toMatch(/groupBy/);
+    expect(names).toMatch(/nationality/);
+
+    const noScope = partnerApi(network, network.orgs.ngo, { scopes: ["referrals:read"] });
+    const refused = await noScope.GET("/v1/coordination/figures", {});
+    expect(refused.response.status).toBe(403);
+    expect(refused.error?.code).toBe("insufficient_scope");
+    const anonymous = partnerApi(network, network.orgs.ngo, { authorization: null });
+    expect((await anonymous.GET("/v1/coordination/figures", {})).response.status).toBe(401);
+  });
+});
