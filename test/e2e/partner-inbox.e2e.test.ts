@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canary, consentFor, location } from "../support/access.js";
+import { CONSENTED_CATEGORIES, canary, consentFor, location } from "../support/access.js";
 import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
 import { TestNetwork } from "../support/network.js";
 import { type PartnerApi, partnerApi, staffApi } from "../support/partner-api.js";
@@ -26,6 +26,9 @@ let referralsMade = 0;
 const key = () => ({ "idempotency-key": randomUUID() });
 const etag = (sequence: number | undefined) => `"${sequence}"`;
 const path = (referralId: string) => ({ path: { referralId } });
+/** The ids of a page of the inbox (proto3 JSON leaves an empty list out). */
+const idsOf = (answer: { data?: { referrals?: { referralId?: string }[] } }) =>
+  (answer.data?.referrals ?? []).map((r) => r.referralId);
 
 beforeAll(async () => {
   network = await TestNetwork.create();
@@ -60,11 +63,11 @@ afterAll(async () => {
 });
 
 /** A person registered by the NGO with consent, referred to the Gaziantep MMCC. */
-async function referToMmcc(options: { shareContact?: boolean; givenName?: string } = {}) {
+async function referToMmcc(options: { categories?: readonly string[] } = {}) {
   const registered = await ngo.POST("/v1/beneficiaries", {
     headers: key(),
     body: {
-      givenName: options.givenName ?? "Ayşe",
+      givenName: "Ayşe",
       familyName: "Halabi",
       sex: "SEX_FEMALE",
       birthYear: 1991,
@@ -90,6 +93,18 @@ async function referToMmcc(options: { shareContact?: boolean; givenName?: string
   });
   expect(recorded.response.status, JSON.stringify(recorded.error)).toBe(201);
   const consentId = recorded.data?.consent?.consentId as string;
+  const screened = await ngo.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
+    params: { path: { beneficiaryId } },
+    headers: key(),
+    body: {
+      servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING", "SERVICE_TYPE_ECM_CASH"],
+      safeToContact: true,
+      preferredLanguage: "ar",
+      needsSummary: "Rent arrears, needs counselling on services (synthetic).",
+      household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
+    },
+  });
+  expect(screened.response.status, JSON.stringify(screened.error)).toBe(201);
   const created = await waitFor(
     async () => {
       const answer = await ngo.POST("/v1/referrals", {
@@ -102,9 +117,7 @@ async function referToMmcc(options: { shareContact?: boolean; givenName?: string
           purpose: "PURPOSE_SERVICE_PROVISION",
           reasonForReferral: "needs counselling (synthetic)",
           explicitTarget: { organisationId: network.orgs.mmccGaziantep },
-          dataCategories: options.shareContact
-            ? ["DATA_CATEGORY_IDENTITY", "DATA_CATEGORY_CONTACT"]
-            : ["DATA_CATEGORY_IDENTITY"],
+          dataCategories: (options.categories ?? ["DATA_CATEGORY_IDENTITY"]) as never,
         },
       });
       if (answer.error) throw new Error(JSON.stringify(answer.error));
@@ -135,19 +148,19 @@ describe("the receiving partner's inbox through the partner API", () => {
       },
     });
     expect(listed.response.status).toBe(200);
-    expect(listed.data?.referrals?.map((r) => r.referralId)).toContain(referralId);
+    expect(idsOf(listed)).toContain(referralId);
     const otherService = await mmcc.GET("/v1/inbox", {
       params: { query: { serviceType: ["SERVICE_TYPE_ECM_CASH"] } },
     });
-    expect(otherService.data?.referrals?.map((r) => r.referralId)).not.toContain(referralId);
+    expect(idsOf(otherService)).not.toContain(referralId);
     const urgentOnly = await mmcc.GET("/v1/inbox", {
       params: { query: { priority: ["PRIORITY_EMERGENCY"] } },
     });
-    expect(urgentOnly.data?.referrals?.map((r) => r.referralId)).not.toContain(referralId);
+    expect(idsOf(urgentOnly)).not.toContain(referralId);
     const overdue = await mmcc.GET("/v1/inbox", {
       params: { query: { overdueOnly: true, followUpOverdueOnly: false } },
     });
-    expect(overdue.data?.referrals?.map((r) => r.referralId)).not.toContain(referralId);
+    expect(idsOf(overdue)).not.toContain(referralId);
     const paged = await mmcc.GET("/v1/inbox", { params: { query: { pageSize: 1 } } });
     expect(paged.data?.referrals).toHaveLength(1);
     const since = await mmcc.GET("/v1/inbox", {
@@ -275,6 +288,8 @@ describe("the receiving partner's inbox through the partner API", () => {
 
   it("declines with a reason, puts on hold, and reports an accepted referral not completed", async () => {
     const declinedOne = await referToMmcc();
+    // The internal note stays in the MMCC's own records: never in a log, never at the referrer.
+    const note = canary();
     const noReason = await mmcc.POST("/v1/inbox/{referralId}/decline", {
       params: path(declinedOne.referralId),
       headers: { ...key(), "if-match": etag(declinedOne.sequence) },
@@ -285,10 +300,20 @@ describe("the receiving partner's inbox through the partner API", () => {
     const declined = await mmcc.POST("/v1/inbox/{referralId}/decline", {
       params: path(declinedOne.referralId),
       headers: { ...key(), "if-match": etag(declinedOne.sequence) },
-      body: { reason: "DECLINE_REASON_NO_CAPACITY", internalNote: canary() },
+      body: { reason: "DECLINE_REASON_NO_CAPACITY", internalNote: note },
     });
     expect(declined.response.status, JSON.stringify(declined.error)).toBe(200);
     expect(declined.data?.referral?.status).toBe("REFERRAL_STATUS_DECLINED");
+    const atReferrer = await waitFor(
+      async () => {
+        const read = await ngo.GET("/v1/referrals/{referralId}", { params: path(declinedOne.referralId) });
+        return read.data?.referral?.status === "REFERRAL_STATUS_DECLINED" ? read : undefined;
+      },
+      { timeoutMs: 30_000, message: "the decline to reach the referrer" },
+    );
+    expect(JSON.stringify(atReferrer.data)).not.toContain(note);
+    for (const name of ["gateway", "municipality", "intake"] as const)
+      expect(network.logs(name), `${name} logs`).not.toContain(note);
     // Declined is final: accepting it now is a conflict, not a success.
     const late = await mmcc.POST("/v1/inbox/{referralId}/accept", {
       params: path(declinedOne.referralId),
@@ -336,6 +361,7 @@ describe("the receiving partner's inbox through the partner API", () => {
       headers: { ...key(), "if-match": etag(redirected.sequence) },
       body: {
         targetOrganisationId: network.orgs.mmccKilis,
+        serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
         reason: "REDIRECT_REASON_BETTER_PLACED_PARTNER",
         consentId: redirected.consentId,
       },
@@ -352,7 +378,8 @@ describe("the receiving partner's inbox through the partner API", () => {
       { timeoutMs: 60_000, message: "the redirected referral to reach Kilis" },
     );
 
-    const open = await referToMmcc();
+    // What the MMCC passes on must be what it received: the whole consented package here.
+    const open = await referToMmcc({ categories: CONSENTED_CATEGORIES });
     const onward = await mmcc.POST("/v1/inbox/{referralId}/onward", {
       params: path(open.referralId),
       headers: key(),
@@ -363,7 +390,6 @@ describe("the receiving partner's inbox through the partner API", () => {
         purpose: "PURPOSE_SERVICE_PROVISION",
         consentId: open.consentId,
         reasonForReferral: "also needs cash assistance (synthetic)",
-        dataCategories: ["DATA_CATEGORY_IDENTITY"],
       },
     });
     expect(onward.response.status, JSON.stringify(onward.error)).toBe(201);
@@ -421,13 +447,13 @@ describe("the receiving partner's inbox through the partner API", () => {
     const mine = await staffApi(network, colleague).GET("/v1/inbox", {
       params: { query: { assignedToMe: true } },
     });
-    expect(mine.data?.referrals?.map((r) => r.referralId)).toEqual([referralId]);
+    expect(idsOf(mine)).toEqual([referralId]);
     const systemMine = await mmcc.GET("/v1/inbox", { params: { query: { assignedToMe: true } } });
     expect(systemMine.response.status).toBe(403);
   });
 
-  it("records contact attempts where the package allows contact, and refuses them where it does not", async () => {
-    const shared = await referToMmcc({ shareContact: true });
+  it("records contact attempts on a referral it holds, and refuses them once it no longer does", async () => {
+    const shared = await referToMmcc({ categories: ["DATA_CATEGORY_IDENTITY", "DATA_CATEGORY_CONTACT"] });
     const noMethod = await mmcc.POST("/v1/inbox/{referralId}/contact-attempts", {
       params: path(shared.referralId),
       headers: key(),
@@ -448,14 +474,21 @@ describe("the receiving partner's inbox through the partner API", () => {
       recorded.data?.contactAttempt?.attemptId,
     ]);
 
-    const withheld = await referToMmcc({ shareContact: false });
+    // Once declined, the person is no longer the organisation's to contact.
+    const declined = await referToMmcc({ categories: ["DATA_CATEGORY_IDENTITY", "DATA_CATEGORY_CONTACT"] });
+    const decline = await mmcc.POST("/v1/inbox/{referralId}/decline", {
+      params: path(declined.referralId),
+      headers: { ...key(), "if-match": etag(declined.sequence) },
+      body: { reason: "DECLINE_REASON_OUTSIDE_MANDATE" },
+    });
+    expect(decline.response.status).toBe(200);
     const refused = await mmcc.POST("/v1/inbox/{referralId}/contact-attempts", {
-      params: path(withheld.referralId),
+      params: path(declined.referralId),
       headers: key(),
       body: { method: "CONTACT_ATTEMPT_METHOD_CALL", result: "CONTACT_ATTEMPT_RESULT_NOT_REACHED" },
     });
     expect(refused.response.status).toBe(409);
-    expect(refused.error?.code).toBe("contact_not_shared");
+    expect(refused.error?.code).toBe("referral_not_held_for_contact");
   });
 });
 
@@ -598,9 +631,7 @@ describe("who may use the inbox", () => {
       body: { items: [{ referralId }] },
     });
     expect(foreignBatch.data?.results?.[0]?.status).toBe(404);
-    expect((await kilis.GET("/v1/inbox", {})).data?.referrals?.map((r) => r.referralId)).not.toContain(
-      referralId,
-    );
+    expect(idsOf(await kilis.GET("/v1/inbox", {}))).not.toContain(referralId);
     // Untouched by all of that.
     const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(referralId) });
     expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
