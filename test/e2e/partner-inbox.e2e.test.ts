@@ -355,7 +355,10 @@ describe("the receiving partner's inbox through the partner API", () => {
       body: { reason: "REDIRECT_REASON_BETTER_PLACED_PARTNER", consentId: redirected.consentId } as never,
     });
     expect(noTarget.response.status).toBe(400);
-    expect(noTarget.error?.invalid_params?.map((p) => p.name)).toEqual(["targetOrganisationId"]);
+    expect(noTarget.error?.invalid_params?.map((p) => p.name)).toEqual([
+      "targetOrganisationId",
+      "serviceType",
+    ]);
     const redirect = await mmcc.POST("/v1/inbox/{referralId}/redirect", {
       params: path(redirected.referralId),
       headers: { ...key(), "if-match": etag(redirected.sequence) },
@@ -578,6 +581,124 @@ describe("batch inbox actions", () => {
 });
 
 describe("who may use the inbox", () => {
+  type Answer = { response: Response; error?: { code?: string } };
+  /** Every route on one received referral, with a body it would accept. */
+  const ROUTES: { method: "GET" | "POST"; url: string; ifMatch?: boolean; body?: unknown }[] = [
+    { method: "GET", url: "/v1/inbox/{referralId}" },
+    { method: "GET", url: "/v1/inbox/{referralId}/assignments" },
+    { method: "GET", url: "/v1/inbox/{referralId}/contact-attempts" },
+    { method: "POST", url: "/v1/inbox/{referralId}/acknowledge", ifMatch: true },
+    { method: "POST", url: "/v1/inbox/{referralId}/accept", ifMatch: true },
+    { method: "POST", url: "/v1/inbox/{referralId}/start", ifMatch: true },
+    {
+      method: "POST",
+      url: "/v1/inbox/{referralId}/decline",
+      ifMatch: true,
+      body: { reason: "DECLINE_REASON_OTHER" },
+    },
+    {
+      method: "POST",
+      url: "/v1/inbox/{referralId}/hold",
+      ifMatch: true,
+      body: { reason: "ON_HOLD_REASON_OTHER" },
+    },
+    {
+      method: "POST",
+      url: "/v1/inbox/{referralId}/complete",
+      ifMatch: true,
+      body: { outcomeCodes: ["OUTCOME_CODE_SERVICE_PROVIDED_FULL"] },
+    },
+    {
+      method: "POST",
+      url: "/v1/inbox/{referralId}/not-completed",
+      ifMatch: true,
+      body: { reason: "NOT_COMPLETED_REASON_OTHER" },
+    },
+    {
+      method: "POST",
+      url: "/v1/inbox/{referralId}/outcome",
+      body: { outcomeCodes: ["OUTCOME_CODE_CASE_OPENED"] },
+    },
+    { method: "POST", url: "/v1/inbox/{referralId}/assign", body: { assigneeActorId: "someone" } },
+    {
+      method: "POST",
+      url: "/v1/inbox/{referralId}/contact-attempts",
+      body: { method: "CONTACT_ATTEMPT_METHOD_CALL", result: "CONTACT_ATTEMPT_RESULT_REACHED" },
+    },
+  ];
+
+  async function callRoute(
+    api: PartnerApi,
+    route: (typeof ROUTES)[number],
+    referralId: string,
+    ifMatch: string | undefined,
+  ): Promise<Answer> {
+    if (route.method === "GET")
+      return (await api.GET(route.url as never, { params: path(referralId) } as never)) as Answer;
+    return (await api.POST(
+      route.url as never,
+      {
+        params: path(referralId),
+        headers: { ...key(), ...(ifMatch ? { "if-match": ifMatch } : {}) },
+        ...(route.body ? { body: route.body } : {}),
+      } as never,
+    )) as Answer;
+  }
+
+  it("every inbox route: 401 without a token, 403 without its scope, 404 for another organisation, 428 without If-Match", async () => {
+    const { referralId, sequence } = await referToMmcc();
+    const anonymous = partnerApi(network, network.orgs.mmccGaziantep, { authorization: null });
+    const readOnly = partnerApi(network, network.orgs.mmccGaziantep, { scopes: ["inbox:read"] });
+    const writeOnly = partnerApi(network, network.orgs.mmccGaziantep, { scopes: ["inbox:write"] });
+    const kilisSupervisor = staffApi(network, {
+      organisationId: network.orgs.mmccKilis,
+      actorId: "kilis-supervisor-1",
+      roles: ["supervisor"],
+    });
+    for (const route of ROUTES) {
+      const label = `${route.method} ${route.url}`;
+      const current = route.ifMatch ? etag(sequence) : undefined;
+      expect((await callRoute(anonymous, route, referralId, current)).response.status, label).toBe(401);
+      const unscoped = await callRoute(
+        route.method === "GET" ? writeOnly : readOnly,
+        route,
+        referralId,
+        current,
+      );
+      expect(unscoped.response.status, label).toBe(403);
+      expect(unscoped.error?.code, label).toBe("insufficient_scope");
+      // Assigning is a supervisor's: Kilis's own supervisor, so the answer is about the referral.
+      const foreign = await callRoute(
+        route.url.endsWith("/assign") ? kilisSupervisor : kilis,
+        route,
+        referralId,
+        current,
+      );
+      expect(foreign.response.status, label).toBe(404);
+      if (route.ifMatch) {
+        const unconditional = await callRoute(mmcc, route, referralId, undefined);
+        expect(unconditional.response.status, label).toBe(428);
+      }
+    }
+    // Nothing of that changed the referral.
+    const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(referralId) });
+    expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
+    expect(read.data?.referral?.sequence).toBe(sequence);
+
+    // A caseworker's own token (roles, no scopes) acts as in the console.
+    const caseworker = staffApi(network, {
+      organisationId: network.orgs.mmccGaziantep,
+      actorId: "mmcc-caseworker-1",
+      roles: ["caseworker"],
+    });
+    const accepted = await caseworker.POST("/v1/inbox/{referralId}/accept", {
+      params: path(referralId),
+      headers: { ...key(), "if-match": etag(sequence) },
+    });
+    expect(accepted.response.status, JSON.stringify(accepted.error)).toBe(200);
+    expect(accepted.data?.referral?.status).toBe("REFERRAL_STATUS_ACCEPTED");
+  });
+
   it("answers 401 without a token, 403 without the scope, 404 for another organisation's referral", async () => {
     const { referralId, sequence } = await referToMmcc();
     const anonymous = partnerApi(network, network.orgs.mmccGaziantep, { authorization: null });

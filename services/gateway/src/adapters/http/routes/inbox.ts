@@ -334,7 +334,9 @@ export const inboxRoutes: RouteModule = (context) => {
       body: {
         type: `${R}.RedirectReferralRequest`,
         omit: ["request_id", "referral_id", "expected_sequence"],
-        required: ["targetOrganisationId", "reason", "consentId"],
+        // The receiving services ask for the service type of the new referral, though the contract
+        // would default it to the original's.
+        required: ["targetOrganisationId", "serviceType", "reason", "consentId"],
       },
       response: { type: `${R}.RedirectReferralResponse`, codec: RedirectReferralResponse },
       toRequest: (request) => ({
