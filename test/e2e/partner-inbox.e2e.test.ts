@@ -578,6 +578,19 @@ describe("batch inbox actions", () => {
     const read = await mmcc.GET("/v1/inbox/{referralId}", { params: path(one.referralId) });
     expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_RECEIVED");
   });
+
+  it("answers a full batch of 500, one result per item in order", async () => {
+    const one = await referToMmcc();
+    const items = Array.from({ length: 500 }, (_, i) => ({
+      referralId: i === 250 ? one.referralId : randomUUID(),
+    }));
+    const batch = await mmcc.POST("/v1/inbox:batch-acknowledge", { headers: key(), body: { items } });
+    expect(batch.response.status, JSON.stringify(batch.error)).toBe(200);
+    const results = batch.data?.results ?? [];
+    expect(results.map((r) => r.referralId)).toEqual(items.map((item) => item.referralId));
+    expect(results.filter((r) => r.status === 200).map((r) => r.referralId)).toEqual([one.referralId]);
+    expect(results.filter((r) => r.status === 404)).toHaveLength(499);
+  });
 });
 
 describe("who may use the inbox", () => {

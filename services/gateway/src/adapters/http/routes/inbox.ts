@@ -107,6 +107,53 @@ export const inboxRoutes: RouteModule = (context) => {
       etag: (response) => response.referral?.sequence,
     });
 
+  /**
+   * An action on one received referral with a body: the request message less the referral (from
+   * the path), the sequence (from If-Match, where the action has one) and the request id the
+   * service de-duplicates on (from the Idempotency-Key, where it takes one).
+   */
+  const onReferral = <Req extends object, Res extends object>(spec: {
+    action: string;
+    operationId: string;
+    summary: string;
+    description?: string;
+    ifMatch: boolean;
+    requestId?: boolean;
+    body: { type: string; codec: JsonCodec<Req>; required: readonly string[] };
+    response: { type: string; codec: JsonCodec<Res>; status?: 201 };
+    call: (client: ReturnType<typeof inbox>, request: Req) => Promise<Res>;
+  }) =>
+    rpcRoute(schemas, {
+      method: "POST",
+      url: `/v1/inbox/:referralId/${spec.action}`,
+      operationId: spec.operationId,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      tag: "Inbox",
+      scope: "inbox:write",
+      params: REFERRAL_ID_PARAMS,
+      ifMatch: spec.ifMatch,
+      body: {
+        type: spec.body.type,
+        omit: [
+          ...(spec.requestId ? ["request_id"] : []),
+          "referral_id",
+          ...(spec.ifMatch ? ["expected_sequence"] : []),
+        ],
+        required: spec.body.required,
+      },
+      response: spec.response,
+      toRequest: (request) => ({
+        ...spec.body.codec.fromJSON(bodyOf(request)),
+        ...(spec.requestId ? { requestId: requestIdOf(request) } : {}),
+        referralId: referralIdOf(request),
+        ...(spec.ifMatch ? { expectedSequence: expectedSequence(request) } : {}),
+      }),
+      call: (caller, request) => spec.call(inbox(caller), request),
+      // The referral acted on, where the answer carries it (a contact attempt's does not).
+      etag: (response) => (response as { referral?: { sequence: number } }).referral?.sequence,
+    });
+
   return [
     rpcRoute(schemas, {
       method: "GET",
@@ -199,52 +246,24 @@ export const inboxRoutes: RouteModule = (context) => {
       AcceptReferralResponse,
       `${R}.AcceptReferralResponse`,
     ),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/decline",
+    onReferral({
+      action: "decline",
       operationId: "declineReceivedReferral",
       summary: "Decline a referral, with a reason code",
       description: "The `internalNote` stays in the organisation's own records; it is never published.",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
       ifMatch: true,
-      body: {
-        type: `${R}.DeclineReferralRequest`,
-        omit: ["referral_id", "expected_sequence"],
-        required: ["reason"],
-      },
+      body: { type: `${R}.DeclineReferralRequest`, codec: DeclineReferralRequest, required: ["reason"] },
       response: { type: `${R}.DeclineReferralResponse`, codec: DeclineReferralResponse },
-      toRequest: (request) => ({
-        ...DeclineReferralRequest.fromJSON(bodyOf(request)),
-        referralId: referralIdOf(request),
-        expectedSequence: expectedSequence(request),
-      }),
-      call: (caller, request) => inbox(caller).call("declineReferral", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("declineReferral", request),
     }),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/hold",
+    onReferral({
+      action: "hold",
       operationId: "holdReceivedReferral",
       summary: "Put a referral on the waiting list, with a reason code",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
       ifMatch: true,
-      body: {
-        type: `${R}.PutReferralOnHoldRequest`,
-        omit: ["referral_id", "expected_sequence"],
-        required: ["reason"],
-      },
+      body: { type: `${R}.PutReferralOnHoldRequest`, codec: PutReferralOnHoldRequest, required: ["reason"] },
       response: { type: `${R}.PutReferralOnHoldResponse`, codec: PutReferralOnHoldResponse },
-      toRequest: (request) => ({
-        ...PutReferralOnHoldRequest.fromJSON(bodyOf(request)),
-        referralId: referralIdOf(request),
-        expectedSequence: expectedSequence(request),
-      }),
-      call: (caller, request) => inbox(caller).call("putReferralOnHold", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("putReferralOnHold", request),
     }),
     simple(
       "start",
@@ -253,100 +272,62 @@ export const inboxRoutes: RouteModule = (context) => {
       StartReferralResponse,
       `${R}.StartReferralResponse`,
     ),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/complete",
+    onReferral({
+      action: "complete",
       operationId: "completeReceivedReferral",
       summary: "Close a referral as delivered, with outcome codes",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
       ifMatch: true,
       body: {
         type: `${R}.CompleteReferralRequest`,
-        omit: ["referral_id", "expected_sequence"],
+        codec: CompleteReferralRequest,
         required: ["outcomeCodes"],
       },
       response: { type: `${R}.CompleteReferralResponse`, codec: CompleteReferralResponse },
-      toRequest: (request) => ({
-        ...CompleteReferralRequest.fromJSON(bodyOf(request)),
-        referralId: referralIdOf(request),
-        expectedSequence: expectedSequence(request),
-      }),
-      call: (caller, request) => inbox(caller).call("completeReferral", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("completeReferral", request),
     }),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/not-completed",
+    onReferral({
+      action: "not-completed",
       operationId: "reportReceivedReferralNotCompleted",
       summary: "Close an accepted referral as not delivered, with a reason code",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
       ifMatch: true,
       body: {
         type: `${R}.ReportNotCompletedRequest`,
-        omit: ["referral_id", "expected_sequence"],
+        codec: ReportNotCompletedRequest,
         required: ["reason"],
       },
       response: { type: `${R}.ReportNotCompletedResponse`, codec: ReportNotCompletedResponse },
-      toRequest: (request) => ({
-        ...ReportNotCompletedRequest.fromJSON(bodyOf(request)),
-        referralId: referralIdOf(request),
-        expectedSequence: expectedSequence(request),
-      }),
-      call: (caller, request) => inbox(caller).call("reportNotCompleted", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("reportNotCompleted", request),
     }),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/outcome",
+    onReferral({
+      action: "outcome",
       operationId: "reportReceivedReferralOutcome",
       summary: "Replace the outcome codes of a closed referral",
       description:
         "For a completed or not-completed referral (e.g. course completed after enrolled); the " +
         "status does not change, so no If-Match is needed. `outcomeCodes` is the full new set.",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
-      body: { type: `${R}.ReportOutcomeRequest`, omit: ["referral_id"], required: ["outcomeCodes"] },
+      ifMatch: false,
+      body: { type: `${R}.ReportOutcomeRequest`, codec: ReportOutcomeRequest, required: ["outcomeCodes"] },
       response: { type: `${R}.ReportOutcomeResponse`, codec: ReportOutcomeResponse },
-      toRequest: (request) => ({
-        ...ReportOutcomeRequest.fromJSON(bodyOf(request)),
-        referralId: referralIdOf(request),
-      }),
-      call: (caller, request) => inbox(caller).call("reportOutcome", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("reportOutcome", request),
     }),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/redirect",
+    onReferral({
+      action: "redirect",
       operationId: "redirectReceivedReferral",
       summary: "Forward a referral to a better-placed partner",
       description:
         "This referral becomes redirected and a new one is requested of the new target, with a package " +
         "re-checked against the person's consent. The answer carries both; the ETag is this referral's.",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
       ifMatch: true,
+      requestId: true,
+      // The receiving services ask for the new referral's service type, though the contract would
+      // default it to the original's.
       body: {
         type: `${R}.RedirectReferralRequest`,
-        omit: ["request_id", "referral_id", "expected_sequence"],
-        // The receiving services ask for the service type of the new referral, though the contract
-        // would default it to the original's.
+        codec: RedirectReferralRequest,
         required: ["targetOrganisationId", "serviceType", "reason", "consentId"],
       },
       response: { type: `${R}.RedirectReferralResponse`, codec: RedirectReferralResponse },
-      toRequest: (request) => ({
-        ...RedirectReferralRequest.fromJSON(bodyOf(request)),
-        requestId: requestIdOf(request),
-        referralId: referralIdOf(request),
-        expectedSequence: expectedSequence(request),
-      }),
-      call: (caller, request) => inbox(caller).call("redirectReferral", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("redirectReferral", request),
     }),
     rpcRoute(schemas, {
       method: "POST",
@@ -373,29 +354,21 @@ export const inboxRoutes: RouteModule = (context) => {
       call: (caller, request) => inbox(caller).call("makeOnwardReferral", request),
       etag: (response) => response.referral?.sequence,
     }),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/assign",
+    onReferral({
+      action: "assign",
       operationId: "assignReceivedReferral",
       summary: "Assign a referral to a colleague",
       description:
         "Only a supervisor may (a staff member's token with that role). The assignee is told; assigning " +
         "to the current assignee changes nothing.",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
+      ifMatch: false,
       body: {
         type: `${R}.AssignReferralRequest`,
-        omit: ["referral_id"],
+        codec: AssignReferralRequest,
         required: ["assigneeActorId"],
       },
       response: { type: `${R}.AssignReferralResponse`, codec: AssignReferralResponse },
-      toRequest: (request) => ({
-        ...AssignReferralRequest.fromJSON(bodyOf(request)),
-        referralId: referralIdOf(request),
-      }),
-      call: (caller, request) => inbox(caller).call("assignReferral", request),
-      etag: (response) => response.referral?.sequence,
+      call: (client, request) => client.call("assignReferral", request),
     }),
     rpcRoute(schemas, {
       method: "GET",
@@ -409,20 +382,18 @@ export const inboxRoutes: RouteModule = (context) => {
       toRequest: (request) => ({ referralId: referralIdOf(request) }),
       call: (caller, request) => inbox(caller).call("listReferralAssignments", request),
     }),
-    rpcRoute(schemas, {
-      method: "POST",
-      url: "/v1/inbox/:referralId/contact-attempts",
+    onReferral({
+      action: "contact-attempts",
       operationId: "recordContactAttempt",
       summary: "Record an attempt to contact the person",
       description:
         "Refused (409) when the package says the person is not safe to contact, outside every safe " +
         "contact window, without a shared contact section, or once the referral is closed to contact.",
-      tag: "Inbox",
-      scope: "inbox:write",
-      params: REFERRAL_ID_PARAMS,
+      ifMatch: false,
+      requestId: true,
       body: {
         type: `${R}.RecordContactAttemptRequest`,
-        omit: ["request_id", "referral_id"],
+        codec: RecordContactAttemptRequest,
         required: ["method", "result"],
       },
       response: {
@@ -430,12 +401,7 @@ export const inboxRoutes: RouteModule = (context) => {
         codec: RecordContactAttemptResponse,
         status: 201,
       },
-      toRequest: (request) => ({
-        ...RecordContactAttemptRequest.fromJSON(bodyOf(request)),
-        requestId: requestIdOf(request),
-        referralId: referralIdOf(request),
-      }),
-      call: (caller, request) => inbox(caller).call("recordContactAttempt", request),
+      call: (client, request) => client.call("recordContactAttempt", request),
     }),
     rpcRoute(schemas, {
       method: "GET",
