@@ -30,10 +30,10 @@ import { EVENTS } from "@kopru/events";
 import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
 import { type ReferralRecord, referralMigrations, referralStore } from "@kopru/referral";
 import { migrate, openDatabase } from "@kopru/storage";
-import { createTestDatabase, waitFor } from "@kopru/testing";
+import { createTestDatabase } from "@kopru/testing";
 import { Agent, request } from "undici";
 import { consentFor, location, partnerSystem } from "../support/access.js";
-import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { GAZIANTEP, seedDirectoryAndWait } from "../support/clients.js";
 import { TestNetwork } from "../support/network.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -97,24 +97,7 @@ try {
   await network.start("coordination");
   await network.start("intake", "municipality");
   await network.start("gateway");
-  const grpc = clientsFor(network);
-  await seedDirectory(grpc.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await grpc.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 60_000, message: "intake never replicated the directory" },
-  );
+  await seedDirectoryAndWait(network);
 
   const base = network.gatewayUrl();
   const maxClients = Math.max(...LEVELS);

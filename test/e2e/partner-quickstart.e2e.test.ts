@@ -4,14 +4,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { provisionIdentities } from "@kopru/identity";
 import { freePort } from "@kopru/nats-server";
 import { openDatabase } from "@kopru/storage";
 import { waitFor } from "@kopru/testing";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { clientsFor, seedDirectoryAndWait } from "../support/clients.js";
 import { TestNetwork } from "../support/network.js";
 
 // The partner API quickstart (docs/partner-api-quickstart.md) is run as written: every fenced `sh`
@@ -39,24 +39,7 @@ beforeAll(async () => {
   await network.start("coordination");
   await network.start("intake", "municipality");
   await network.start("gateway");
-  const api = clientsFor(network);
-  await seedDirectory(api.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await api.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 60_000, message: "intake never replicated the directory" },
-  );
+  await seedDirectoryAndWait(network);
 
   // The demo network's partner client and its secrets file, as the launcher writes them.
   const { ngo } = network.orgs;
