@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { provisionIdentities } from "@kopru/identity";
@@ -86,7 +86,9 @@ function bash(scripts: string[]): Promise<{ code: number | null; stdout: string;
   return new Promise((resolve, reject) => {
     const child = spawn("bash", ["-c", `set -eo pipefail\n${scripts.join("\n")}`], {
       cwd: work,
-      env: { ...process.env, ...env },
+      // The node binary itself first: pnpm's `node` shim runs it as a child, so the guide's
+      // `kill "$RECEIVER"` would stop the shim and leave the receiver running.
+      env: { ...process.env, ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
