@@ -9,6 +9,7 @@ import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/muni
 import { ConsentGiver, ConsentMethod } from "@kopru/contracts/referral/v1/consent";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import type { GrpcClient } from "@kopru/service-kit";
+import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import type { Organisations, TestNetwork } from "./network.js";
 
@@ -182,4 +183,29 @@ export async function registerWithConsent(
     household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
   });
   return { beneficiaryId, consentId };
+}
+
+/**
+ * Seeds the demo directory through coordination and waits until intake's replica knows an MMCC
+ * offering: from then on a referral to one is routed, not refused as an unknown target.
+ */
+export async function seedDirectoryAndWait(network: TestNetwork): Promise<void> {
+  const api = clientsFor(network);
+  await seedDirectory(api.coordination(), network.orgs);
+  await waitFor(
+    async () =>
+      (
+        await api.intake().call("suggestTargets", {
+          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+          criteria: {
+            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
+            partnerKinds: [],
+            allowWaitlist: true,
+            excludedOrganisationIds: [],
+          },
+          limit: 5,
+        })
+      ).candidates.length > 0,
+    { timeoutMs: 60_000, message: "intake never replicated the directory" },
+  );
 }

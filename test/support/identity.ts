@@ -36,6 +36,8 @@ function staffId(caller: { organisationId: string; actorId: string }): string {
 
 export interface IdentityUnderTest {
   issuer: string;
+  /** The identity service's own database, for an operator's provisioning script. */
+  databaseUrl: string;
   process: SpawnedProcess;
   /** Registers a service's own OAuth client (`service-<name>`) and returns what the service is given. */
   serviceClient(service: string): Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>;
@@ -156,6 +158,7 @@ export async function startIdentity(options: {
   const serviceClients = new Map<string, Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>>();
   return {
     issuer,
+    databaseUrl: database.url,
     process: child,
     serviceClient(service) {
       let client = serviceClients.get(service);

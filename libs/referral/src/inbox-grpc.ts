@@ -32,8 +32,9 @@ import { v7 as uuidv7 } from "uuid";
 import { listContactAttemptsRpc, recordContactAttemptRpc } from "./contact.js";
 import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
+import { nextKeysetPage, readKeysetPage } from "./page-keys.js";
 import { type ReferralRecord, referralStore } from "./store.js";
-import { nextPage, readPage, referralView } from "./views.js";
+import { referralView } from "./views.js";
 import type { StaffDirectoryPort } from "./work.js";
 
 export interface InboxDependencies {
@@ -124,12 +125,14 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         .enumList(request.statuses, ReferralStatus, "statuses")
         .enumList(request.serviceTypes, ServiceType, "service_types")
         .enumList(request.priorities, Priority, "priorities")
+        .date(request.updatedSince, "updated_since", { optional: true })
         .done();
       const scope = await scopeOf(context);
       if (scope.organisationId !== request.organisationId)
         throw new NotFoundError("organisation", request.organisationId);
-      const page = readPage(request.page);
-      const records = await referralStore.inbox(deps.db, {
+      // "Changed since" is a sync feed: oldest change first, so the last updated_at seen is a resume point.
+      const page = readKeysetPage(request.page, request.updatedSince ? "updated" : "respondBy");
+      const found = await referralStore.inbox(deps.db, {
         organisationIds: [scope.organisationId],
         statuses: request.statuses.length > 0 ? request.statuses : OPEN_STATUSES,
         serviceTypes: request.serviceTypes,
@@ -137,9 +140,11 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         overdueAt: request.overdueOnly ? deps.clock.now() : undefined,
         assigneeActorId: request.assignedToMe ? myActorId(context) : undefined,
         followUpOverdueOnly: request.followUpOverdueOnly ?? false,
-        ...page,
+        updatedSince: request.updatedSince,
+        page,
       });
-      return { referrals: records.map(referralView), page: nextPage(records.length, page) };
+      const shown = nextKeysetPage(found, page, (row) => row.key);
+      return { referrals: shown.rows.map((row) => referralView(row.record)), page: shown.page };
     }),
 
     getReferral: unary(async (request, context) => {

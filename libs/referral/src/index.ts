@@ -51,6 +51,15 @@ export {
   noticeReferralStatus,
   RECEIVED_NOTICE_ROLES,
 } from "./notices.js";
+export {
+  isPageToken,
+  type KeysetPage,
+  keysetSql,
+  nextKeysetPage,
+  type PageKey,
+  type PageOrder,
+  readKeysetPage,
+} from "./page-keys.js";
 export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
 export {
   type ReferralRecord,

@@ -14,6 +14,7 @@ import type { FollowUpStage } from "@kopru/contracts/referral/v1/referral";
 import type { MigrationSource, Sql } from "@kopru/storage";
 import type { ReferralState, StatusChange } from "./domain/index.js";
 import type { TokenCaller } from "./lifecycle.js";
+import { type KeysetPage, keysetSql, type PageKey } from "./page-keys.js";
 
 export const referralMigrations: MigrationSource = {
   name: "referral",
@@ -334,6 +335,7 @@ export const referralStore = {
     }));
   },
 
+  /** One keyset page of an inbox, each record with its page key (see page-keys.ts). */
   async inbox(
     sql: Sql,
     filter: {
@@ -346,34 +348,40 @@ export const referralStore = {
       assigneeActorId?: string | undefined;
       /** Only referrals past their follow-up deadline (FOLLOW_UP_STAGE_OVERDUE). */
       followUpOverdueOnly?: boolean | undefined;
-      limit: number;
-      offset: number;
+      /** Only referrals whose status or outcome changed at or after this instant. */
+      updatedSince?: Date | undefined;
+      page: KeysetPage;
     },
-  ): Promise<ReferralRecord[]> {
-    const rows = await sql.query<ReferralRow>(
-      `SELECT * FROM referrals
+  ): Promise<{ record: ReferralRecord; key: PageKey }[]> {
+    const page = keysetSql(filter.page, 9);
+    const rows = await sql.query<ReferralRow & { page_key: string }>(
+      `SELECT *, ${page.keyColumn} FROM referrals
         WHERE role = 'target' AND target_organisation_id = ANY($1::text[])
           AND (cardinality($2::int[]) = 0 OR status = ANY($2::int[]))
           AND (cardinality($3::int[]) = 0 OR service_type = ANY($3::int[]))
           AND (cardinality($4::int[]) = 0 OR priority = ANY($4::int[]))
           AND ($5::timestamptz IS NULL OR (respond_by < $5 AND received_at IS NOT NULL AND responded_at IS NULL))
-          AND ($8::text IS NULL OR assignee_actor_id = $8)
-          AND (NOT $9::boolean OR follow_up_stage = 3)
-        ORDER BY respond_by, referral_id
-        LIMIT $6 OFFSET $7`,
+          AND ($6::text IS NULL OR assignee_actor_id = $6)
+          AND (NOT $7::boolean OR follow_up_stage = 3)
+          AND ($8::timestamptz IS NULL OR updated_at >= $8)
+          AND ${page.after}
+        ${page.orderBy}`,
       [
         [...filter.organisationIds],
         [...filter.statuses],
         [...filter.serviceTypes],
         [...filter.priorities],
         filter.overdueAt ?? null,
-        filter.limit,
-        filter.offset,
         filter.assigneeActorId ?? null,
         filter.followUpOverdueOnly ?? false,
+        filter.updatedSince ?? null,
+        ...page.params,
       ],
     );
-    return rows.rows.map(fromRow);
+    return rows.rows.map((row) => ({
+      record: fromRow(row),
+      key: { micros: row.page_key, referralId: row.referral_id },
+    }));
   },
 
   async sent(

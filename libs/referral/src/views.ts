@@ -71,8 +71,13 @@ const MAX_PAGE = 500;
 /** A token `nextPage` gave out: an offset in base 36, short enough to stay a safe integer. */
 const PAGE_TOKEN = /^[0-9a-z]{1,10}$/;
 
+/** The page size asked for, or the default, never above the largest page. */
+export function pageLimit(page: PageRequest | undefined): number {
+  return Math.min(MAX_PAGE, page?.pageSize || DEFAULT_PAGE);
+}
+
 export function readPage(page: PageRequest | undefined): { limit: number; offset: number } {
-  const limit = Math.min(MAX_PAGE, page?.pageSize || DEFAULT_PAGE);
+  const limit = pageLimit(page);
   const token = page?.pageToken ?? "";
   if (token !== "" && !PAGE_TOKEN.test(token)) {
     // Parsed as it came, a long token became an OFFSET PostgreSQL cannot read (an unexpected failure).

@@ -1,10 +1,13 @@
 import type { ListReferralsRequest, ListReferralsResponse } from "@kopru/contracts/intake/v1/intake_service";
-import { nextPage, readPage, referralStore, referralView } from "@kopru/referral";
+import { nextKeysetPage, readKeysetPage, referralStore, referralView } from "@kopru/referral";
 import { PermissionDeniedError } from "@kopru/service-kit";
 import { ownBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 
-/** Referrals the caller's organisation made, newest first, filtered and paged. PII-free views only. */
+/**
+ * Referrals the caller's organisation made, filtered and paged by key: newest request first, or with
+ * `updated_since` oldest change first (a partner system's sync). PII-free views only.
+ */
 export async function listReferrals(
   deps: IntakeDeps,
   caller: Caller,
@@ -16,19 +19,21 @@ export async function listReferrals(
   const beneficiaryRef = request.beneficiaryId
     ? (await ownBeneficiary(deps, deps.db, request.beneficiaryId, caller.organisationId)).beneficiaryRef
     : undefined;
-  const page = readPage(request.page);
-  const ids = await deps.repos.referrals.sentIds(deps.db, {
+  const page = readKeysetPage(request.page, request.updatedSince ? "updated" : "requested");
+  const keys = await deps.repos.referrals.sentPage(deps.db, {
     organisationId: caller.organisationId,
     statuses: request.statuses,
     serviceTypes: request.serviceTypes,
+    priorities: request.priorities,
     beneficiaryRef,
     requestedFrom: request.requested?.start,
     requestedBefore: request.requested?.end,
-    ...page,
+    updatedSince: request.updatedSince,
+    page,
   });
-  const records = await Promise.all(ids.map((id) => referralStore.find(deps.db, id, "referrer")));
-  return {
-    referrals: records.filter((r) => r !== undefined).map(referralView),
-    page: nextPage(ids.length, page),
-  };
+  const shown = nextKeysetPage(keys, page, (key) => key);
+  const records = await Promise.all(
+    shown.rows.map((key) => referralStore.find(deps.db, key.referralId, "referrer")),
+  );
+  return { referrals: records.filter((r) => r !== undefined).map(referralView), page: shown.page };
 }

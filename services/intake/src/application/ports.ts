@@ -1,9 +1,9 @@
 import type { Actor } from "@kopru/contracts/common/v1/refs";
-import type { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import type { Priority, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
 import type { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
-import type { Acting, ReferralLifecycle, TokenCaller } from "@kopru/referral";
+import type { Acting, KeysetPage, PageKey, ReferralLifecycle, TokenCaller } from "@kopru/referral";
 import type { Database, Sql } from "@kopru/storage";
 import type { BeneficiaryRecord, ConsentRecordStored, ScreeningRecord } from "../domain/records.js";
 
@@ -121,14 +121,16 @@ export interface SentReferralFilter {
   beneficiaryRef?: string | undefined;
   requestedFrom?: Date | undefined;
   requestedBefore?: Date | undefined;
-  limit: number;
-  offset: number;
+  priorities: readonly Priority[];
+  /** Only referrals whose status or outcome changed at or after this instant. */
+  updatedSince?: Date | undefined;
+  page: KeysetPage;
 }
 
 /** Reads over the referral library's tables that its store does not offer (see README). */
 export interface ReferralQueries {
-  /** Referrals the organisation made, newest first. */
-  sentIds(sql: Sql, filter: SentReferralFilter): Promise<string[]>;
+  /** One keyset page of the referrals the organisation made, in the page's order, with their keys. */
+  sentPage(sql: Sql, filter: SentReferralFilter): Promise<PageKey[]>;
   /** The organisation's own referrals in a chain. */
   ownInChain(sql: Sql, rootReferralId: string, organisationId: string): Promise<string[]>;
   /** PII-free status events of every referral of a chain this service started. */

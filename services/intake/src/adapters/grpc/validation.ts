@@ -46,6 +46,7 @@ import {
   PaymentChannel,
   SchoolEnrolmentStatus,
 } from "@kopru/contracts/referral/v1/package";
+import { isPageToken } from "@kopru/referral";
 import { type RequestValidator, validate } from "@kopru/service-kit";
 import { safeWindows } from "./contact-validation.js";
 
@@ -371,12 +372,14 @@ export function checkListReferrals(request: ListReferralsRequest): void {
     )
     .enumList(request.statuses, ReferralStatus, "statuses")
     .enumList(request.serviceTypes, ServiceType, "service_types")
+    .enumList(request.priorities, Priority, "priorities")
     .uuid(request.beneficiaryId, "beneficiary_id", { optional: true })
     .date(request.requested?.start, "requested.start", { optional: true })
     .date(request.requested?.end, "requested.end", { optional: true })
+    .date(request.updatedSince, "updated_since", { optional: true })
     .range(request.page?.pageSize, 0, 500, "page.page_size", { optional: true })
     .check(
-      !request.page?.pageToken || /^[0-9a-z]{1,12}$/.test(request.page.pageToken),
+      !request.page?.pageToken || isPageToken(request.page.pageToken),
       "page.page_token",
       "is not a token this service issued",
     );

@@ -1,23 +1,27 @@
 import { ReferralOrigin } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import { keysetSql } from "@kopru/referral";
 import type { ReferralQueries } from "../../application/ports.js";
 
 // Reads over the referral library's tables (`referrals`, `referral_chain_events`) in this service's own
-// database, for what `referralStore` does not offer yet: filters by service type and request date,
+// database, for what `referralStore` does not offer yet: filters by service type, priority and dates,
 // the referrals of a chain, and the chain's status events. Rows are then loaded through the library.
 
 export const referralQueries: ReferralQueries = {
-  async sentIds(sql, f) {
-    const rows = await sql.query<{ referral_id: string }>(
-      `SELECT referral_id FROM referrals
+  async sentPage(sql, f) {
+    const page = keysetSql(f.page, 9);
+    const rows = await sql.query<{ referral_id: string; page_key: string }>(
+      `SELECT referral_id, ${page.keyColumn} FROM referrals
         WHERE role = 'referrer' AND referrer_organisation_id = $1
           AND (cardinality($2::int[]) = 0 OR status = ANY($2::int[]))
           AND (cardinality($3::int[]) = 0 OR service_type = ANY($3::int[]))
           AND ($4::text IS NULL OR beneficiary_ref = $4)
           AND ($5::timestamptz IS NULL OR requested_at >= $5)
           AND ($6::timestamptz IS NULL OR requested_at < $6)
-        ORDER BY requested_at DESC, referral_id
-        LIMIT $7 OFFSET $8`,
+          AND (cardinality($7::int[]) = 0 OR priority = ANY($7::int[]))
+          AND ($8::timestamptz IS NULL OR updated_at >= $8)
+          AND ${page.after}
+        ${page.orderBy}`,
       [
         f.organisationId,
         [...f.statuses],
@@ -25,11 +29,12 @@ export const referralQueries: ReferralQueries = {
         f.beneficiaryRef ?? null,
         f.requestedFrom ?? null,
         f.requestedBefore ?? null,
-        f.limit,
-        f.offset,
+        [...f.priorities],
+        f.updatedSince ?? null,
+        ...page.params,
       ],
     );
-    return rows.rows.map((r) => r.referral_id);
+    return rows.rows.map((r) => ({ referralId: r.referral_id, micros: r.page_key }));
   },
 
   async ownInChain(sql, rootReferralId, organisationId) {
