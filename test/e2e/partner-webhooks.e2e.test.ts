@@ -18,7 +18,7 @@ import {
   seedDirectory,
 } from "../support/clients.js";
 import { TestNetwork } from "../support/network.js";
-import { type PartnerApi, partnerApi, staffApi } from "../support/partner-api.js";
+import { partnerApi, staffApi } from "../support/partner-api.js";
 
 // Webhooks across the real network: referrals move at intake and the municipality, their status
 // events reach the gateway over JetStream, and signed deliveries arrive at a receiver this test
@@ -101,7 +101,11 @@ class Receiver {
   /** What arrived at a path, each webhook-id once (a receiver's de-duplication). */
   unique(path: string): Received[] {
     const seen = new Set<string>();
-    return this.at(path).filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+    return this.at(path).filter((r) => {
+      if (seen.has(r.id)) return false;
+      seen.add(r.id);
+      return true;
+    });
   }
 
   at(path: string): Received[] {

@@ -11,7 +11,7 @@ import {
   WebhookEndpointState,
   WebhookEventType,
 } from "@kopru/contracts/gateway/v1/partner_api";
-import { NoticeKind, NoticeUrgency, type StaffNotice } from "@kopru/contracts/notification/v1/events";
+import { NoticeKind, NoticeUrgency, StaffNotice } from "@kopru/contracts/notification/v1/events";
 import type { ReferralOutcomeReported, ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS } from "@kopru/events";
 import type { Clock } from "@kopru/service-kit";
@@ -379,21 +379,15 @@ export async function giveUpOnEndpoint(
     [endpoint.endpoint_id, reason, now],
   );
   if (rowCount === 0) return false;
-  const notice: StaffNotice = {
+  const notice = StaffNotice.fromPartial({
     noticeId: randomUUID(),
     organisationId: endpoint.organisation_id,
     recipient: { $case: "role", value: "supervisor" },
     kind: NoticeKind.NOTICE_KIND_WEBHOOK_ENDPOINT_DISABLED,
     urgency: NoticeUrgency.NOTICE_URGENCY_NORMAL,
-    referralId: undefined,
-    caseId: undefined,
-    serviceType: 0,
-    priority: 0,
-    status: 0,
-    dueAt: undefined,
     occurredAt: now,
     sourceService: "gateway",
-  };
+  });
   await appendToOutbox(
     tx,
     { organisationId: endpoint.organisation_id, service: "gateway" },

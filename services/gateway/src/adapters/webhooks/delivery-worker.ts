@@ -33,6 +33,10 @@ export interface DeliveryWorkerOptions {
   send?: typeof sendWebhook;
 }
 
+/** How long delivered and failed deliveries stay in the log (and can be replayed). */
+export const DELIVERY_LOG_RETENTION_MS = 30 * 24 * 3600_000;
+const PURGE_EVERY_MS = 3600_000;
+
 type Claimed = DeliveryRow &
   Pick<EndpointRow, "organisation_id" | "url" | "secret" | "previous_secret" | "previous_secret_expires_at">;
 
@@ -51,6 +55,7 @@ export class WebhookDeliveryWorker implements Worker {
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   #woken = false;
+  #purgedAt = 0;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#options = options;
@@ -80,6 +85,7 @@ export class WebhookDeliveryWorker implements Worker {
     const pollMs = this.#options.pollIntervalMs ?? 1_000;
     while (this.#running) {
       this.#woken = false;
+      await this.#purge();
       let claimed: Claimed[] = [];
       const free = concurrency - this.#inFlight.size;
       if (free > 0) {
@@ -115,6 +121,21 @@ export class WebhookDeliveryWorker implements Worker {
         this.#wakeUp = done;
       });
       this.#wakeUp = undefined;
+    }
+  }
+
+  /** Drops finished deliveries past the log's retention, at most once an hour. */
+  async #purge(): Promise<void> {
+    const now = this.#options.clock.now().getTime();
+    if (now - this.#purgedAt < PURGE_EVERY_MS) return;
+    this.#purgedAt = now;
+    try {
+      await this.#options.db.query(
+        "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1",
+        [new Date(now - DELIVERY_LOG_RETENTION_MS)],
+      );
+    } catch (error) {
+      this.#options.logger.warn({ errorName: (error as Error).name }, "purging the webhook log failed");
     }
   }
 
