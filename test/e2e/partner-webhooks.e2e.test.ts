@@ -261,6 +261,20 @@ describe("webhook endpoints", () => {
     });
     expect(unknown.response.status).toBe(400);
     expect(JSON.stringify(unknown.error?.invalid_params)).toContain("eventTypes");
+    const hidden = await ngo.POST("/v1/webhooks/endpoints", {
+      headers: key(),
+      body: {
+        url: receiver.url("/x"),
+        eventTypes: ["WEBHOOK_EVENT_TYPE_REFERRAL_ACCEPTED"],
+        description: "ours\u202Etxt.exe",
+      },
+    });
+    expect(hidden.response.status).toBe(400);
+    expect(hidden.error?.invalid_params?.[0]?.name).toBe("description");
+    const notAnId = await ngo.GET("/v1/webhooks/endpoints/{endpointId}", {
+      params: { path: { endpointId: "not-an-id" } },
+    });
+    expect(notAnId.response.status).toBe(400);
     // Nothing was registered by any of them.
     expect((await ngo.GET("/v1/webhooks/endpoints")).data?.endpoints ?? []).toEqual([]);
   });

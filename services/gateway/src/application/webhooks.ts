@@ -14,7 +14,7 @@ import {
 import { NoticeKind, NoticeUrgency, StaffNotice } from "@kopru/contracts/notification/v1/events";
 import type { ReferralOutcomeReported, ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { EVENTS } from "@kopru/events";
-import type { Clock } from "@kopru/service-kit";
+import { type Clock, checkText } from "@kopru/service-kit";
 import type { Database, Sql } from "@kopru/storage";
 import { deliveryOf, type EndpointRow, endpointOf, webhookStore } from "../adapters/persistence/webhooks.js";
 import { type Resolver, resolveWebhookUrl } from "../adapters/webhooks/url-guard.js";
@@ -53,6 +53,7 @@ export class WebhookInvalidError extends Error {
 export const DEFAULT_ROTATION_OVERLAP_S = 24 * 3600;
 const MAX_ROTATION_OVERLAP_S = 7 * 24 * 3600;
 const MAX_ENDPOINTS_PER_ORGANISATION = 20;
+const REPLAY_EPOCH = new Date("2000-01-01T00:00:00Z");
 
 /** A Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64. */
 export function newSecret(): string {
@@ -96,10 +97,13 @@ function checkEventTypes(types: readonly WebhookEventType[]): WebhookEventType[]
   return unique.sort((a, b) => a - b);
 }
 
+/** A one-line label under the network's text rules (ADR 0011): no control or invisible characters. */
 function checkDescription(description: string | undefined): string | null {
   if (description === undefined) return null;
-  if (description.length > 200) throw new WebhookInvalidError("description", "at most 200 characters");
-  return description;
+  const checked = checkText(description);
+  if (!checked.ok) throw new WebhookInvalidError("description", checked.problem);
+  if (checked.text.length > 200) throw new WebhookInvalidError("description", "at most 200 characters");
+  return checked.text;
 }
 
 async function checkUrl(deps: WebhookDeps, url: string): Promise<string> {
@@ -352,6 +356,8 @@ export async function replaySince(
   if (!since) throw new WebhookInvalidError("since", "say from when to replay");
   const now = deps.clock.now();
   if (since > now) throw new WebhookInvalidError("since", "is in the future");
+  // Nothing is older than the gateway; an earlier time means everything.
+  if (since < REPLAY_EPOCH) since = REPLAY_EPOCH;
   const rows = await deps.db.transaction(async (tx) => {
     await found(tx, organisationId, endpointId);
     return webhookStore.requeue(tx, endpointId, { since }, now);

@@ -5,7 +5,18 @@ import { addressRefusal, isAllowedAddress } from "../../domain/webhooks.js";
 /** Every address a host name resolves to. */
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
-export const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
+/** Longest a lookup may take: a name that answers slowly is refused rather than holding the request. */
+const LOOKUP_TIMEOUT_MS = 5_000;
+
+export const systemResolver: Resolver = (hostname) => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    lookup(hostname, { all: true, verbatim: true }),
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error("lookup timed out")), LOOKUP_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
 
 /** Why a webhook URL is refused; the message names the rule and never echoes credentials. */
 export class WebhookUrlRefusedError extends Error {

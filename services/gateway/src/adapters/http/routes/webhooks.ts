@@ -34,7 +34,7 @@ import { gatewayProblem } from "../problems.js";
 import type { JsonSchema } from "../proto-schema.js";
 import type { HttpContext, RouteModule } from "../server.js";
 import { bodyOf } from "./rpc-route.js";
-import { IDEMPOTENCY_HEADERS, idParams, PAGE_QUERY, responses } from "./support.js";
+import { IDEMPOTENCY_HEADERS, PAGE_QUERY, responses } from "./support.js";
 
 const G = "kopru.gateway.v1";
 const TAG = "Webhooks";
@@ -48,19 +48,19 @@ declare module "../server.js" {
 
 type Params = { endpointId: string; deliveryId?: string };
 
-const ENDPOINT_PARAMS = idParams("endpointId", "The webhook endpoint's id.");
+const ENDPOINT_PARAMS: JsonSchema = {
+  type: "object",
+  required: ["endpointId"],
+  additionalProperties: false,
+  properties: { endpointId: { type: "string", format: "uuid", description: "The webhook endpoint's id." } },
+};
 const DELIVERY_PARAMS: JsonSchema = {
   type: "object",
   required: ["endpointId", "deliveryId"],
   additionalProperties: false,
   properties: {
-    endpointId: { type: "string", minLength: 1, maxLength: 200, description: "The webhook endpoint's id." },
-    deliveryId: {
-      type: "string",
-      minLength: 1,
-      maxLength: 200,
-      description: "The delivery's id (its `webhook-id`).",
-    },
+    endpointId: { type: "string", format: "uuid", description: "The webhook endpoint's id." },
+    deliveryId: { type: "string", format: "uuid", description: "The delivery's id (its `webhook-id`)." },
   },
 };
 
