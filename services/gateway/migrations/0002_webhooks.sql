@@ -35,6 +35,8 @@ CREATE TABLE webhook_deliveries (
   payload text NOT NULL,
   state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
   attempts integer NOT NULL DEFAULT 0,
+  -- Attempts since the retry window started: the backoff's step (a replay starts again at 5 s).
+  window_attempts integer NOT NULL DEFAULT 0,
   created_at timestamptz NOT NULL,
   -- Start of the retry window (creation, or the last replay or re-enable).
   retry_from timestamptz NOT NULL,

@@ -2,14 +2,20 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ReceivedEvent } from "@kopru/bus";
 import { Priority, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
-import { WebhookEventType } from "@kopru/contracts/gateway/v1/partner_api";
+import { WebhookEndpointState, WebhookEventType } from "@kopru/contracts/gateway/v1/partner_api";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { createLogger } from "@kopru/observability";
 import { type Database, migrate, openDatabase } from "@kopru/storage";
 import { createTestDatabase, type TestDatabase, waitFor } from "@kopru/testing";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WebhookDeliveryWorker } from "../src/adapters/webhooks/delivery-worker.js";
-import { createEndpoint, queueStatusChange, type WebhookDeps } from "../src/application/webhooks.js";
+import {
+  createEndpoint,
+  queueStatusChange,
+  replayDelivery,
+  updateEndpoint,
+  type WebhookDeps,
+} from "../src/application/webhooks.js";
 import { gatewayMigrations } from "../src/migrations.js";
 
 // The webhook outbox and its delivery worker on a real PostgreSQL, sending to a real HTTP receiver
@@ -241,6 +247,32 @@ describe("the delivery worker", () => {
       [endpointId],
     );
     expect(endpoint.rows[0]?.disabled_reason).toMatch(/26 h.*HTTP 500/);
+
+    // Re-enabled and replayed: the log keeps counting attempts, the backoff starts again.
+    await updateEndpoint(deps(clock), "ngo-hayat", endpointId, {
+      eventTypes: [],
+      state: WebhookEndpointState.WEBHOOK_ENDPOINT_STATE_ACTIVE,
+    });
+    const [failed] = (await db.query<{ delivery_id: string }>("SELECT delivery_id FROM webhook_deliveries"))
+      .rows;
+    await replayDelivery(deps(clock), "ngo-hayat", endpointId, failed?.delivery_id as string);
+    const again = worker(clock);
+    again.start();
+    try {
+      await waitFor(async () => (await count("SELECT 1 FROM webhook_deliveries WHERE attempts = 3")) === 1, {
+        timeoutMs: 10_000,
+        message: "the replay was not attempted",
+      });
+    } finally {
+      await again.stop();
+    }
+    const replayed = await db.query<{ next_attempt_at: Date; state: string }>(
+      "SELECT next_attempt_at, state FROM webhook_deliveries",
+    );
+    expect(replayed.rows[0]?.state).toBe("pending");
+    expect(
+      new Date(replayed.rows[0]?.next_attempt_at as Date).getTime() - clock.now().getTime(),
+    ).toBeLessThan(5_000);
   });
 
   it("refuses at delivery an address that became internal after registration", async () => {

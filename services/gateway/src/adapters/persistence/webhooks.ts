@@ -37,6 +37,7 @@ export interface DeliveryRow {
   payload: string;
   state: "pending" | "delivered" | "failed";
   attempts: number;
+  window_attempts: number;
   created_at: Date;
   retry_from: Date;
   next_attempt_at: Date;
@@ -252,7 +253,7 @@ export const webhookStore = {
     now: Date,
   ): Promise<DeliveryRow[]> {
     const { rows } = await sql.query<DeliveryRow>(
-      `UPDATE webhook_deliveries SET state = 'pending', retry_from = $2, next_attempt_at = $2
+      `UPDATE webhook_deliveries SET state = 'pending', retry_from = $2, next_attempt_at = $2, window_attempts = 0
         WHERE endpoint_id = $1 AND ${"deliveryId" in which ? "delivery_id::text = $3" : "created_at >= $3"}
         RETURNING *`,
       [endpointId, now, "deliveryId" in which ? which.deliveryId : which.since],
@@ -263,7 +264,7 @@ export const webhookStore = {
   /** After an endpoint is re-enabled: what waited for it is due now, with a fresh retry window. */
   async resumePending(sql: Sql, endpointId: string, now: Date): Promise<void> {
     await sql.query(
-      `UPDATE webhook_deliveries SET retry_from = $2, next_attempt_at = $2
+      `UPDATE webhook_deliveries SET retry_from = $2, next_attempt_at = $2, window_attempts = 0
         WHERE endpoint_id = $1 AND state = 'pending'`,
       [endpointId, now],
     );

@@ -154,7 +154,8 @@ export class WebhookDeliveryWorker implements Worker {
           LIMIT $2
           FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
-         UPDATE webhook_deliveries d SET next_attempt_at = $3, attempts = d.attempts + 1
+         UPDATE webhook_deliveries d SET next_attempt_at = $3, attempts = d.attempts + 1,
+             window_attempts = d.window_attempts + 1
            FROM due WHERE d.delivery_id = due.delivery_id
          RETURNING d.*
        )
@@ -218,7 +219,7 @@ export class WebhookDeliveryWorker implements Worker {
     const next = nextAttemptAfterFailure(
       now,
       new Date(delivery.retry_from),
-      delivery.attempts,
+      delivery.window_attempts,
       retryWindowMs,
       (this.#options.random ?? Math.random)(),
     );
