@@ -52,6 +52,9 @@ const gateway = await openDatabase({ service: "gateway", url: gatewayDb.url });
 
 // Receipt times by referral id; the receiver answers at once, as a well-behaved partner does.
 const committedAt = new Map<string, number>();
+/** Wall-clock times, to split the lag at the queueing (the delivery row's created_at). */
+const committedWall = new Map<string, number>();
+const receivedWall = new Map<string, number>();
 const lags: number[] = [];
 let unverified = 0;
 let secrets: string[] = [];
@@ -68,6 +71,7 @@ const receiver = createServer((request, response) => {
       unverified += 1;
     const committed = committedAt.get(body.data?.referralId ?? "");
     if (committed !== undefined) lags.push(arrived - committed);
+    receivedWall.set(body.data?.referralId ?? "", Date.now());
   });
 });
 function verifies(secret: string, raw: string, headers: Record<string, string>): boolean {
@@ -163,6 +167,7 @@ try {
         })
         .then(() => {
           committedAt.set(referralId, performance.now());
+          committedWall.set(referralId, Date.now());
           outbox.wake();
         }),
     );
@@ -190,6 +195,27 @@ try {
   console.log(`| lag p90 ms | ${fmt(percentile(sorted, 90))} |`);
   console.log(`| lag p99 ms | ${fmt(percentile(sorted, 99))} |`);
   console.log(`| lag max ms | ${fmt(sorted[sorted.length - 1] ?? Number.NaN)} |`);
+  // Where the time goes: commit → queued by the consumer, queued → at the endpoint.
+  const { rows } = await gateway.query<{ referral_id: string; created_at: Date }>(
+    "SELECT referral_id, created_at FROM webhook_deliveries WHERE referral_id IS NOT NULL",
+  );
+  const toQueue: number[] = [];
+  const toEndpoint: number[] = [];
+  for (const row of rows) {
+    const queued = new Date(row.created_at).getTime();
+    const committed = committedWall.get(row.referral_id);
+    const received = receivedWall.get(row.referral_id);
+    if (committed !== undefined) toQueue.push(queued - committed);
+    if (received !== undefined) toEndpoint.push(received - queued);
+  }
+  toQueue.sort((a, b) => a - b);
+  toEndpoint.sort((a, b) => a - b);
+  console.log(
+    `| commit → queued (relay, JetStream, consumer) p50 / p99 ms | ${fmt(percentile(toQueue, 50))} / ${fmt(percentile(toQueue, 99))} |`,
+  );
+  console.log(
+    `| queued → at the endpoint (worker, signing, HTTP) p50 / p99 ms | ${fmt(percentile(toEndpoint, 50))} / ${fmt(percentile(toEndpoint, 99))} |`,
+  );
 } finally {
   await relay?.stop();
   for (const consumer of consumers) await consumer.stop();

@@ -169,7 +169,7 @@ export const webhookRoutes: RouteModule = (context) => {
       operationId: "createWebhookEndpoint",
       summary: "Register a webhook endpoint; the answer carries its signing secret, once",
       description:
-        "The URL must be HTTPS on a public address (checked when registered and before every delivery; redirects are not followed). A `ping` event is sent to it at once. Deliveries are signed as Standard Webhooks 1.0 specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried with backoff for at least 24 hours; after that the endpoint is disabled and the organisation's supervisors are told.",
+        "The URL must be HTTPS on a public address (checked when registered and before every delivery; redirects are not followed). A `ping` event is sent to it at once. Staff manage endpoints as supervisors; partner systems with the `webhooks:manage` scope. Deliveries are signed as Standard Webhooks 1.0 specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried with backoff for at least 24 hours; after that the endpoint is disabled and the organisation's supervisors are told.",
       body: { type: `${G}.CreateWebhookEndpointRequest`, required: ["url", "eventTypes"] },
       response: { status: 201, type: `${G}.CreateWebhookEndpointResponse` },
       problems: POSTED,
