@@ -32,8 +32,11 @@ interface Received {
   headers: IncomingHttpHeaders;
   raw: string;
   body: { id: string; type: string; data?: Record<string, unknown> };
-  /** Which of the path's secrets verified the signature, by index. */
-  verifiedBy: number[];
+  /**
+   * Which of the path's secrets (as the test knows them now) verify the signature, by index.
+   * Checked when asked: a ping may arrive before the test has read the secret from the answer.
+   */
+  readonly verifiedBy: number[];
 }
 
 type Mode = "ok" | "fail" | "hold";
@@ -75,7 +78,7 @@ class Receiver {
     if (secrets) this.secrets.set(path, secrets);
   }
 
-  private handle(path: string, headers: IncomingHttpHeaders, raw: string, response: ServerResponse): void {
+  private verify(path: string, raw: string, headers: IncomingHttpHeaders): number[] {
     const verifiedBy: number[] = [];
     (this.secrets.get(path) ?? []).forEach((secret, index) => {
       try {
@@ -85,13 +88,20 @@ class Receiver {
         // Not signed with this secret.
       }
     });
+    return verifiedBy;
+  }
+
+  private handle(path: string, headers: IncomingHttpHeaders, raw: string, response: ServerResponse): void {
+    const receiver = this;
     this.received.push({
       path,
       id: String(headers["webhook-id"]),
       headers,
       raw,
       body: JSON.parse(raw),
-      verifiedBy,
+      get verifiedBy() {
+        return receiver.verify(path, raw, headers);
+      },
     });
     const mode = this.modes.get(path) ?? "ok";
     if (mode === "hold") this.held.push(response);
@@ -383,8 +393,15 @@ describe("deliveries of a real referral's events", () => {
   it("keeps a delivery log per endpoint, newest first, a page at a time", async () => {
     const ngo = api(network.orgs.ngo);
     const path = { endpointId: ngoEndpoint.endpointId };
-    const all = await ngo.GET("/v1/webhooks/endpoints/{endpointId}/deliveries", { params: { path } });
-    const deliveries = all.data?.deliveries ?? [];
+    // The receiver has them all; the log says so once each answer is recorded.
+    const deliveries = await waitFor(
+      async () => {
+        const all = await ngo.GET("/v1/webhooks/endpoints/{endpointId}/deliveries", { params: { path } });
+        const listed = all.data?.deliveries ?? [];
+        return listed.every((d) => d.state === "WEBHOOK_DELIVERY_STATE_DELIVERED") ? listed : undefined;
+      },
+      { timeoutMs: 30_000, message: "the log never showed every delivery delivered" },
+    );
     // ping, acknowledged, accepted, started.
     expect(deliveries.length).toBe(4);
     expect(deliveries.map((d) => d.eventType)).toEqual([
