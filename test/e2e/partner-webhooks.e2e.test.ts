@@ -2,8 +2,15 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeEvent } from "@kopru/bus";
-import { Priority, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  DeclineReason,
+  Priority,
+  Purpose,
+  ReferralStatus,
+  ServiceType,
+} from "@kopru/contracts/common/v1/vocabulary";
 import { NoticeKind, type StaffNotice } from "@kopru/contracts/notification/v1/events";
+import { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
 import { NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
 import { connectNats, waitFor } from "@kopru/testing";
 import { Webhook } from "standardwebhooks";
@@ -504,6 +511,64 @@ describe("deliveries of a real referral's events", () => {
     });
     expect(tooLong.response.status).toBe(400);
     expect(tooLong.error?.invalid_params?.[0]?.name).toBe("overlapSeconds");
+  });
+});
+
+describe("declines and consent withdrawals", () => {
+  it("tells both parties of a decline, and of a cancellation because consent was withdrawn as consent.withdrawn", async () => {
+    const { orgs } = network;
+    await createEndpoint(orgs.ngo, "/ngo-ends", [
+      "WEBHOOK_EVENT_TYPE_REFERRAL_DECLINED",
+      "WEBHOOK_EVENT_TYPE_REFERRAL_CANCELLED",
+      "WEBHOOK_EVENT_TYPE_CONSENT_WITHDRAWN",
+    ]);
+    await createEndpoint(orgs.mmccGaziantep, "/mmcc-ends", [
+      "WEBHOOK_EVENT_TYPE_REFERRAL_DECLINED",
+      "WEBHOOK_EVENT_TYPE_CONSENT_WITHDRAWN",
+    ]);
+    const clients = clientsFor(network);
+    const person = await registerWithConsent(clients.intake(), orgs);
+    const declined = await refer(person);
+    await arrived("/ngo-ends", "ping");
+    await waitFor(
+      async () =>
+        (await clients.intake().call("getReferral", { referralId: declined })).referral?.status ===
+        ReferralStatus.REFERRAL_STATUS_RECEIVED,
+      { timeoutMs: 30_000, message: "the referral never reached the MMCC" },
+    );
+    await clients.municipalityInbox().call("declineReferral", {
+      referralId: declined,
+      reason: DeclineReason.DECLINE_REASON_OUTSIDE_MANDATE,
+      internalNote: "Not ours (synthetic).",
+    });
+    const told = await arrived("/ngo-ends", "referral.declined", declined);
+    expect(told.body.data).toMatchObject({
+      status: "REFERRAL_STATUS_DECLINED",
+      declineReason: "DECLINE_REASON_OUTSIDE_MANDATE",
+    });
+    expect(told.raw).not.toContain("synthetic");
+    await arrived("/mmcc-ends", "referral.declined", declined);
+
+    const open = await refer(person);
+    await waitFor(
+      async () =>
+        (await clients.intake().call("getReferral", { referralId: open })).referral?.status ===
+        ReferralStatus.REFERRAL_STATUS_RECEIVED,
+      { timeoutMs: 30_000, message: "the second referral never reached the MMCC" },
+    );
+    await clients.intake().call("withdrawConsent", {
+      consentId: person.consentId,
+      reason: ConsentWithdrawalReason.CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST,
+      cancelOpenReferrals: true,
+    });
+    const withdrawn = await arrived("/ngo-ends", "consent.withdrawn", open);
+    expect(withdrawn.body.data).toMatchObject({
+      status: "REFERRAL_STATUS_CANCELLED",
+      cancelReason: "CANCEL_REASON_CONSENT_WITHDRAWN",
+    });
+    await arrived("/mmcc-ends", "consent.withdrawn", open);
+    // Told as consent.withdrawn, not also as a plain cancellation.
+    expect(receiver.at("/ngo-ends").filter((r) => r.body.type === "referral.cancelled")).toEqual([]);
   });
 });
 
