@@ -174,10 +174,22 @@ try {
   }
   await Promise.all(writes);
   const sent = (performance.now() - started) / 1000;
-  const deadline = performance.now() + 120_000;
+  // Long enough for JetStream's own redelivery schedule (30 s, 60 s, 120 s) of a message whose
+  // delivery was lost: the bench reports the stragglers rather than calling them lost.
+  const deadline = performance.now() + 240_000;
   while (lags.length < total * ENDPOINTS && performance.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 100));
 
+  // Anything not at the endpoint, and where its delivery stands.
+  const missing = [...committedAt.keys()].filter((id) => !receivedWall.has(id));
+  if (missing.length > 0) {
+    const { rows: stuck } = await gateway.query(
+      `SELECT referral_id, state, attempts, last_status_code, last_error, next_attempt_at
+         FROM webhook_deliveries WHERE referral_id = ANY($1::text[])`,
+      [missing],
+    );
+    console.log(`not received: ${missing.length}; their deliveries: ${JSON.stringify(stuck)}`);
+  }
   const sorted = [...lags].sort((a, b) => a - b);
   const fmt = (n: number) => n.toFixed(1);
   console.log(
