@@ -15,7 +15,10 @@ import { ProtoSchemas } from "./adapters/http/proto-schema.js";
 import { coordinationRoutes } from "./adapters/http/routes/coordination.js";
 import { inboxRoutes } from "./adapters/http/routes/inbox.js";
 import { referralRoutes } from "./adapters/http/routes/referrals.js";
+import { webhookRoutes } from "./adapters/http/routes/webhooks.js";
 import { buildHttpServer, type RouteModule } from "./adapters/http/server.js";
+import { webhookConsumers } from "./adapters/messaging/webhook-consumers.js";
+import { WebhookDeliveryWorker } from "./adapters/webhooks/delivery-worker.js";
 import { gatewayEnv } from "./config.js";
 import { GATEWAY_ERRORS } from "./domain/errors.js";
 import { gatewayMigrations } from "./migrations.js";
@@ -23,7 +26,12 @@ import { gatewayMigrations } from "./migrations.js";
 export const SERVICE_NAME = "gateway";
 
 /** Every route group of the partner API. */
-export const ROUTES: readonly RouteModule[] = [referralRoutes, inboxRoutes, coordinationRoutes];
+export const ROUTES: readonly RouteModule[] = [
+  referralRoutes,
+  inboxRoutes,
+  coordinationRoutes,
+  webhookRoutes,
+];
 
 /** The line the gateway prints once its API answers, for people and the tests that read it. */
 export const HTTP_READY = /\[gateway\] HTTP listening on (\S+)/;
@@ -55,6 +63,16 @@ export function gatewaySpec(): ServiceSpec<typeof gatewayEnv> {
         context.serviceTokens,
       );
       const schemas = new ProtoSchemas();
+      const deliveries = new WebhookDeliveryWorker({
+        db,
+        clock,
+        logger,
+        relay: context.relay,
+        concurrency: config.WEBHOOK_CONCURRENCY,
+        timeoutMs: config.WEBHOOK_TIMEOUT,
+        retryWindowMs: config.WEBHOOK_RETRY_WINDOW,
+        allowedAddresses: config.WEBHOOK_ALLOWED_ADDRESSES,
+      });
       let server: FastifyInstance | undefined;
       let purge: NodeJS.Timeout | undefined;
       const http: Worker = {
@@ -68,6 +86,7 @@ export function gatewaySpec(): ServiceSpec<typeof gatewayEnv> {
             schemas,
             verifier: tokenVerifierOf(SERVICE_NAME, config),
             routes: ROUTES,
+            wakeWebhooks: () => deliveries.wake(),
           });
           const address = await server.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
           console.log(`[gateway] HTTP listening on ${address}`);
@@ -84,7 +103,14 @@ export function gatewaySpec(): ServiceSpec<typeof gatewayEnv> {
           clients.close();
         },
       };
-      return { grpc: [], workers: [http] };
+      return {
+        grpc: [],
+        consumers: webhookConsumers(
+          { clock, afterCommit: () => deliveries.wake() },
+          { db, js: context.js, jsm: context.jsm, logger },
+        ),
+        workers: [http, deliveries],
+      };
     },
   };
 }

@@ -1,0 +1,242 @@
+// Webhook delivery lag: from the commit of a referral's status change at the service that made it
+// to the signed delivery arriving at a partner's endpoint, at a steady rate (default 100 events/s).
+// Not a test: it prints a table. Run: pnpm --filter @kopru/gateway bench:webhooks
+//
+// The path measured is the real one, on a nats-server of its own and the PostgreSQL the tests use:
+// a producer's transaction writes the ReferralStatusChanged to its outbox (appendToOutbox) →
+// OutboxRelay → JetStream (KOPRU_REFERRAL) → the gateway's `gateway-status` consumer, which queues
+// the delivery in the transaction that consumes the event → the delivery worker (claim with SKIP
+// LOCKED, resolve and check the URL, sign, POST) → a receiver on 127.0.0.1 that verifies the
+// signature. Lag = receipt time − producer commit time, per event.
+//
+// Knobs (environment): BENCH_RATE (events/s, 100), BENCH_SECONDS (30), BENCH_ENDPOINTS (endpoints
+// subscribed, each gets every event; 1), BENCH_CONCURRENCY (WEBHOOK_CONCURRENCY, 16).
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { availableParallelism, loadavg, totalmem } from "node:os";
+import { performance } from "node:perf_hooks";
+import { appendToOutbox, busMigrations, OutboxRelay, provisionStreams } from "@kopru/bus";
+import { Priority, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import { EVENTS, NETWORK_LAYOUT } from "@kopru/events";
+import { createLogger } from "@kopru/observability";
+import { systemClock } from "@kopru/service-kit";
+import { migrate, openDatabase } from "@kopru/storage";
+import { connectNats, createTestDatabase, startNatsServer } from "@kopru/testing";
+import { Webhook } from "standardwebhooks";
+import { webhookConsumers } from "../src/adapters/messaging/webhook-consumers.js";
+import { WebhookDeliveryWorker } from "../src/adapters/webhooks/delivery-worker.js";
+import { createEndpoint, type WebhookDeps } from "../src/application/webhooks.js";
+import { gatewayMigrations } from "../src/migrations.js";
+
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 1);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const REFERRER = "ngo-bench";
+const TARGET = "mmcc-bench";
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+const logger = createLogger({ service: "gateway-bench", level: "warn" });
+const nats = await startNatsServer();
+const connection = await connectNats({ url: nats.url });
+const producerDb = await createTestDatabase({ prefix: "bench_producer" });
+const gatewayDb = await createTestDatabase({ prefix: "bench_gateway" });
+const producer = await openDatabase({ service: "bench-producer", url: producerDb.url, poolSize: 8 });
+const gateway = await openDatabase({ service: "gateway", url: gatewayDb.url });
+
+// Receipt times by referral id; the receiver answers at once, as a well-behaved partner does.
+const committedAt = new Map<string, number>();
+/** Wall-clock times, to split the lag at the queueing (the delivery row's created_at). */
+const committedWall = new Map<string, number>();
+const receivedWall = new Map<string, number>();
+const lags: number[] = [];
+let unverified = 0;
+let secrets: string[] = [];
+const receiver = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => {
+    const arrived = performance.now();
+    const raw = Buffer.concat(chunks).toString("utf8");
+    response.writeHead(204).end();
+    const body = JSON.parse(raw) as { type: string; data?: { referralId?: string } };
+    if (body.type === "ping") return;
+    if (!secrets.some((secret) => verifies(secret, raw, request.headers as Record<string, string>)))
+      unverified += 1;
+    const committed = committedAt.get(body.data?.referralId ?? "");
+    if (committed !== undefined) lags.push(arrived - committed);
+    receivedWall.set(body.data?.referralId ?? "", Date.now());
+  });
+});
+function verifies(secret: string, raw: string, headers: Record<string, string>): boolean {
+  try {
+    new Webhook(secret).verify(raw, headers);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let relay: OutboxRelay | undefined;
+let worker: WebhookDeliveryWorker | undefined;
+const consumers: ReturnType<typeof webhookConsumers> = [];
+try {
+  await provisionStreams(connection.jsm, NETWORK_LAYOUT);
+  await migrate(producer, [busMigrations]);
+  await migrate(gateway, gatewayMigrations);
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+
+  worker = new WebhookDeliveryWorker({
+    db: gateway,
+    clock: systemClock,
+    logger,
+    concurrency: CONCURRENCY,
+    timeoutMs: 10_000,
+    retryWindowMs: 26 * 3600_000,
+    allowedAddresses: ["127.0.0.1"],
+    relay: { wake() {} },
+  });
+  const deliveries = worker;
+  const deps: WebhookDeps = {
+    db: gateway,
+    clock: systemClock,
+    allowedAddresses: ["127.0.0.1"],
+    wake: () => deliveries.wake(),
+  };
+  for (let i = 0; i < ENDPOINTS; i++) {
+    const created = await createEndpoint(deps, REFERRER, {
+      url,
+      eventTypes: [3 /* WEBHOOK_EVENT_TYPE_REFERRAL_ACCEPTED */],
+      description: `bench ${i}`,
+    });
+    secrets = [...secrets, created.secret];
+  }
+  consumers.push(
+    ...webhookConsumers(
+      { clock: systemClock, afterCommit: () => deliveries.wake() },
+      { db: gateway, js: connection.js, jsm: connection.jsm, logger },
+    ),
+  );
+  for (const consumer of consumers) await consumer.start();
+  worker.start();
+  relay = new OutboxRelay({ db: producer, js: connection.js, logger });
+  relay.start();
+
+  // Paced writers: one referral accepted every 1/RATE s, each its own transaction.
+  const total = RATE * SECONDS;
+  const started = performance.now();
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const referralId = randomUUID();
+    const outbox = relay;
+    writes.push(
+      producer
+        .transaction(async (tx) => {
+          const now = new Date();
+          await appendToOutbox(
+            tx,
+            { organisationId: TARGET, service: "municipality" },
+            {
+              definition: EVENTS.referralStatusChanged,
+              payload: ReferralStatusChanged.fromPartial({
+                referralId,
+                rootReferralId: referralId,
+                referrerOrganisationId: REFERRER,
+                targetOrganisationId: TARGET,
+                serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+                priority: Priority.PRIORITY_NORMAL,
+                fromStatus: ReferralStatus.REFERRAL_STATUS_RECEIVED,
+                toStatus: ReferralStatus.REFERRAL_STATUS_ACCEPTED,
+                occurredAt: now,
+                sequence: 3,
+              }),
+              aggregate: { type: "referral", id: referralId, sequence: 3 },
+              occurredAt: now,
+            },
+          );
+        })
+        .then(() => {
+          committedAt.set(referralId, performance.now());
+          committedWall.set(referralId, Date.now());
+          outbox.wake();
+        }),
+    );
+  }
+  await Promise.all(writes);
+  const sent = (performance.now() - started) / 1000;
+  // Long enough for JetStream's own redelivery schedule (30 s, 60 s, 120 s) of a message whose
+  // delivery was lost: the bench reports the stragglers rather than calling them lost.
+  const deadline = performance.now() + 240_000;
+  while (lags.length < total * ENDPOINTS && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+  // Anything not at the endpoint, and where its delivery stands.
+  const missing = [...committedAt.keys()].filter((id) => !receivedWall.has(id));
+  if (missing.length > 0) {
+    const { rows: stuck } = await gateway.query(
+      `SELECT referral_id, state, attempts, last_status_code, last_error, next_attempt_at
+         FROM webhook_deliveries WHERE referral_id = ANY($1::text[])`,
+      [missing],
+    );
+    console.log(`not received: ${missing.length}; their deliveries: ${JSON.stringify(stuck)}`);
+  }
+  const sorted = [...lags].sort((a, b) => a - b);
+  const fmt = (n: number) => n.toFixed(1);
+  console.log(
+    `\nWebhook delivery lag — ${total} status events at ${RATE}/s (${(total / sent).toFixed(1)}/s achieved) × ${ENDPOINTS} endpoint(s), WEBHOOK_CONCURRENCY ${CONCURRENCY}`,
+  );
+  console.log(
+    `machine: ${availableParallelism()} CPU, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  console.log("| measure | value |\n|---|---:|");
+  console.log(`| delivered | ${lags.length} / ${total * ENDPOINTS} |`);
+  console.log(`| signatures that did not verify | ${unverified} |`);
+  console.log(`| lag p50 ms | ${fmt(percentile(sorted, 50))} |`);
+  console.log(`| lag p90 ms | ${fmt(percentile(sorted, 90))} |`);
+  console.log(`| lag p99 ms | ${fmt(percentile(sorted, 99))} |`);
+  console.log(`| lag max ms | ${fmt(sorted[sorted.length - 1] ?? Number.NaN)} |`);
+  // Where the time goes: commit → queued by the consumer, queued → at the endpoint.
+  const { rows } = await gateway.query<{ referral_id: string; created_at: Date }>(
+    "SELECT referral_id, created_at FROM webhook_deliveries WHERE referral_id IS NOT NULL",
+  );
+  const toQueue: number[] = [];
+  const toEndpoint: number[] = [];
+  for (const row of rows) {
+    const queued = new Date(row.created_at).getTime();
+    const committed = committedWall.get(row.referral_id);
+    const received = receivedWall.get(row.referral_id);
+    if (committed !== undefined) toQueue.push(queued - committed);
+    if (received !== undefined) toEndpoint.push(received - queued);
+  }
+  toQueue.sort((a, b) => a - b);
+  toEndpoint.sort((a, b) => a - b);
+  console.log(
+    `| commit → queued (relay, JetStream, consumer) p50 / p99 ms | ${fmt(percentile(toQueue, 50))} / ${fmt(percentile(toQueue, 99))} |`,
+  );
+  console.log(
+    `| queued → at the endpoint (worker, signing, HTTP) p50 / p99 ms | ${fmt(percentile(toEndpoint, 50))} / ${fmt(percentile(toEndpoint, 99))} |`,
+  );
+} finally {
+  await relay?.stop();
+  for (const consumer of consumers) await consumer.stop();
+  await worker?.stop();
+  receiver.close();
+  await connection.close();
+  await producer.close();
+  await gateway.close();
+  await producerDb.drop();
+  await gatewayDb.drop();
+  await nats.close();
+}
