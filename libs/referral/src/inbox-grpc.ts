@@ -30,7 +30,7 @@ import {
 import type { Database, Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { listContactAttemptsRpc, recordContactAttemptRpc } from "./contact.js";
-import { OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
+import { ALL_STATUSES, OPEN_STATUSES, type TransitionCommand } from "./domain/index.js";
 import { type Acting, type ReferralLifecycle, type TargetRef, tokenCallerOf } from "./lifecycle.js";
 import { nextKeysetPage, readKeysetPage } from "./page-keys.js";
 import { type ReferralRecord, referralStore } from "./store.js";
@@ -134,7 +134,14 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       const page = readKeysetPage(request.page, request.updatedSince ? "updated" : "respondBy");
       const found = await referralStore.inbox(deps.db, {
         organisationIds: [scope.organisationId],
-        statuses: request.statuses.length > 0 ? request.statuses : OPEN_STATUSES,
+        // A sync feed must see referrals close too (declined, cancelled, expired…): with updated_since,
+        // no statuses means every status; without it, the open ones a worker acts on.
+        statuses:
+          request.statuses.length > 0
+            ? request.statuses
+            : request.updatedSince
+              ? ALL_STATUSES
+              : OPEN_STATUSES,
         serviceTypes: request.serviceTypes,
         priorities: request.priorities,
         overdueAt: request.overdueOnly ? deps.clock.now() : undefined,

@@ -236,6 +236,18 @@ describe("listing an inbox", () => {
     expect(rest).toEqual([...expected.slice(2), expected[0]]);
   });
 
+  it("sees closed referrals in a changes-since feed without statuses named, and only open ones otherwise", async () => {
+    const declined = idAt(6);
+    await inbox.call("declineReferral", {
+      referralId: declined,
+      reason: DeclineReason.DECLINE_REASON_OUTSIDE_MANDATE,
+    });
+    const feed = (await allPages({ updatedSince: new Date("2000-01-01T00:00:00Z") }, 50)).flat();
+    expect(feed).toContain(declined);
+    const open = (await allPages({}, 50)).flat();
+    expect(open).not.toContain(declined);
+  });
+
   it("refuses a page token it did not give, or one from a list in another order", async () => {
     expect(await refusal(list({ page: { pageSize: 2, pageToken: "12" } }))).toMatchObject({
       status: "INVALID_ARGUMENT",

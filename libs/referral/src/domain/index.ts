@@ -100,6 +100,7 @@ export {
 } from "./safe-contact.js";
 
 export {
+  ALL_STATUSES,
   AWAITING_ANSWER_STATUSES,
   isAwaitingAnswer,
   isTerminal,

@@ -40,6 +40,12 @@ export const OPEN_STATUSES: readonly ReferralStatus[] = Object.freeze([
   ReferralStatus.REFERRAL_STATUS_IN_PROGRESS,
 ]);
 
+/** Every status a referral can be in: the inbox's "changed since" feed, which must see closures too. */
+export const ALL_STATUSES: readonly ReferralStatus[] = Object.freeze([
+  ...OPEN_STATUSES,
+  ...TERMINAL_STATUSES,
+]);
+
 /** Statuses in which the target has not answered yet: the answer deadline applies. */
 export const AWAITING_ANSWER_STATUSES: readonly ReferralStatus[] = Object.freeze([
   ReferralStatus.REFERRAL_STATUS_REQUESTED,

@@ -436,7 +436,10 @@ export interface ListReferralsRequest {
   updatedSince?: Date | undefined;
 }
 
-/** ListReferralsResponse is one page of referrals, newest first. */
+/**
+ * ListReferralsResponse is one page of referrals: newest requested first, or oldest change first
+ * with updated_since.
+ */
 export interface ListReferralsResponse {
   referrals: Referral[];
   page?: PageResponse | undefined;

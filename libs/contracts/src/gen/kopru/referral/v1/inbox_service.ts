@@ -179,7 +179,8 @@ export interface ListInboxRequest {
     | undefined;
   /**
    * Only referrals changed at or after this instant, ordered by (updated_at, referral_id)
-   * ascending, so a partner can sync by remembering the last updated_at it saw.
+   * ascending, so a partner can sync by remembering the last updated_at it saw. With it, an
+   * empty statuses means every status (a sync must see closures too), not only the open ones.
    */
   updatedSince?: Date | undefined;
 }
