@@ -355,21 +355,19 @@ describe("the receiving partner's inbox through the partner API", () => {
       body: { reason: "REDIRECT_REASON_BETTER_PLACED_PARTNER", consentId: redirected.consentId } as never,
     });
     expect(noTarget.response.status).toBe(400);
-    expect(noTarget.error?.invalid_params?.map((p) => p.name)).toEqual([
-      "targetOrganisationId",
-      "serviceType",
-    ]);
+    expect(noTarget.error?.invalid_params?.map((p) => p.name)).toEqual(["targetOrganisationId"]);
     const redirect = await mmcc.POST("/v1/inbox/{referralId}/redirect", {
       params: path(redirected.referralId),
       headers: { ...key(), "if-match": etag(redirected.sequence) },
+      // No serviceType: the new referral keeps the original's.
       body: {
         targetOrganisationId: network.orgs.mmccKilis,
-        serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
         reason: "REDIRECT_REASON_BETTER_PLACED_PARTNER",
         consentId: redirected.consentId,
       },
     });
     expect(redirect.response.status, JSON.stringify(redirect.error)).toBe(200);
+    expect(redirect.data?.childReferral?.serviceType).toBe("SERVICE_TYPE_MMCC_COUNSELLING");
     expect(redirect.data?.referral?.status).toBe("REFERRAL_STATUS_REDIRECTED");
     expect(redirect.response.headers.get("etag")).toBe(etag(redirect.data?.referral?.sequence));
     const childId = redirect.data?.childReferral?.referralId as string;

@@ -264,7 +264,8 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
       validate()
         .uuid(request.referralId, "referral_id")
         .organisationId(request.targetOrganisationId, "target_organisation_id")
-        .enumValue(request.serviceType, ServiceType, "service_type")
+        // Unset: the child keeps the original's service type.
+        .enumValue(request.serviceType, ServiceType, "service_type", { optional: true })
         .enumValue(request.reason, RedirectReason, "reason")
         .enumList(request.dataCategories, DataCategory, "data_categories")
         .done();

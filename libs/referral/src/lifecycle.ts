@@ -622,6 +622,7 @@ export class ReferralLifecycle {
       referralId: string;
       scope: readonly string[];
       newTarget: TargetRef;
+      /** Unspecified: the original referral's, as the contract says. */
       serviceType: ServiceType;
       redirectReason: RedirectReason;
       onlyCategories?: readonly DataCategory[] | undefined;
@@ -636,7 +637,7 @@ export class ReferralLifecycle {
       childId,
       origin: ReferralOrigin.REFERRAL_ORIGIN_REDIRECT,
       newTarget: input.newTarget,
-      serviceType: input.serviceType,
+      serviceType: input.serviceType || record.serviceType,
       priority: record.priority,
       purpose: record.purpose,
       reason: record.package.reasonForReferral,

@@ -3717,7 +3717,7 @@ export interface operations {
                 "application/json": {
                     targetOrganisationId: string;
                     targetServiceOfferingId?: string;
-                    serviceType: components["schemas"]["kopru.common.v1.ServiceType"];
+                    serviceType?: components["schemas"]["kopru.common.v1.ServiceType"];
                     reason: components["schemas"]["kopru.common.v1.RedirectReason"];
                     consentId: string;
                     dataCategories?: components["schemas"]["kopru.common.v1.DataCategory"][];

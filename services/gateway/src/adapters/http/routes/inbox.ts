@@ -319,12 +319,11 @@ export const inboxRoutes: RouteModule = (context) => {
         "re-checked against the person's consent. The answer carries both; the ETag is this referral's.",
       ifMatch: true,
       requestId: true,
-      // The receiving services ask for the new referral's service type, though the contract would
-      // default it to the original's.
+      // Without serviceType the new referral keeps the original's.
       body: {
         type: `${R}.RedirectReferralRequest`,
         codec: RedirectReferralRequest,
-        required: ["targetOrganisationId", "serviceType", "reason", "consentId"],
+        required: ["targetOrganisationId", "reason", "consentId"],
       },
       response: { type: `${R}.RedirectReferralResponse`, codec: RedirectReferralResponse },
       call: (client, request) => client.call("redirectReferral", request),
