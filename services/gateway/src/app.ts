@@ -12,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { ServiceClients } from "./adapters/grpc/service-clients.js";
 import { purgeExpiredIdempotencyRecords } from "./adapters/http/idempotency.js";
 import { ProtoSchemas } from "./adapters/http/proto-schema.js";
+import { bulkRoutes } from "./adapters/http/routes/bulk.js";
 import { coordinationRoutes } from "./adapters/http/routes/coordination.js";
 import { inboxRoutes } from "./adapters/http/routes/inbox.js";
 import { referralRoutes } from "./adapters/http/routes/referrals.js";
@@ -28,6 +29,7 @@ export const SERVICE_NAME = "gateway";
 /** Every route group of the partner API. */
 export const ROUTES: readonly RouteModule[] = [
   referralRoutes,
+  bulkRoutes,
   inboxRoutes,
   coordinationRoutes,
   webhookRoutes,

@@ -190,6 +190,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/referrals:batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 500 referrals in one request, each on its own
+         * @description Each row is created or refused as `POST /v1/referrals` would do it; one row failing never stops the others. The answer is 200 with one result per row, in order: `status` 201 and the `referralId`, or the row's problem (field names as `referrals[i].referral.…`). A body that does not match the schema is refused as a whole (400). `clientReference` is the partner's own id for the row, unique in the batch. Each row is its own referral, de-duplicated on the Idempotency-Key together with the row's `clientReference`: the same batch sent again with the same key answers as the first time and creates nothing new; a new key is a new batch, so send rows that were created with the same key or leave them out. Rows answered 429 or 503 can be sent again in a new batch.
+         */
+        post: operations["batchCreateReferrals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referrals:import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create referrals from a CSV file, one per row
+         * @description Send `text/csv` (UTF-8) with a header row naming the columns `client_reference`, `beneficiary_id`, `consent_id`, `service_type`, `priority`, `purpose`, `reason_for_referral`, `target_organisation_id`, `data_categories` — `client_reference`, `beneficiary_id`, `consent_id`, `service_type` and `target_organisation_id` are required; enum columns take the API's enum names (`SERVICE_TYPE_…`, `PRIORITY_…`, `PURPOSE_…`); `data_categories` lists `DATA_CATEGORY_…` names separated by `;`. At most 500 rows. The answer has one result per row with its `line` in the file; a row's `invalid_params` name its columns. A file that cannot be read as a whole (header, quoting, a repeated `client_reference`) is refused with 400. Each row is its own referral, de-duplicated on the Idempotency-Key together with the row's `clientReference`: the same batch sent again with the same key answers as the first time and creates nothing new; a new key is a new batch, so send rows that were created with the same key or leave them out. Rows answered 429 or 503 can be sent again in a new batch.
+         */
+        post: operations["importReferrals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inbox": {
         parameters: {
             query?: never;
@@ -1179,6 +1219,43 @@ export interface components {
         "kopru.intake.v1.CancelReferralResponse": {
             referral?: components["schemas"]["kopru.referral.v1.Referral"];
         };
+        "kopru.gateway.v1.BatchReferral": {
+            clientReference?: string;
+            referral?: components["schemas"]["kopru.intake.v1.CreateReferralRequest"];
+        };
+        "kopru.intake.v1.CreateReferralRequest": {
+            requestId?: string;
+            beneficiaryId?: string;
+            serviceType?: components["schemas"]["kopru.common.v1.ServiceType"];
+            priority?: components["schemas"]["kopru.common.v1.Priority"];
+            purpose?: components["schemas"]["kopru.common.v1.Purpose"];
+            reasonForReferral?: string;
+            consentId?: string;
+            explicitTarget?: components["schemas"]["kopru.intake.v1.ExplicitTarget"];
+            routingCriteria?: components["schemas"]["kopru.intake.v1.RoutingCriteria"];
+            dataCategories?: components["schemas"]["kopru.common.v1.DataCategory"][];
+        };
+        "kopru.gateway.v1.BatchCreateReferralsResponse": {
+            results?: components["schemas"]["kopru.gateway.v1.BatchItemResult"][];
+        };
+        "kopru.gateway.v1.BatchItemResult": {
+            clientReference?: string;
+            status?: number;
+            referralId?: string;
+            problem?: components["schemas"]["kopru.gateway.v1.BatchItemProblem"];
+            line?: number;
+        };
+        "kopru.gateway.v1.BatchItemProblem": {
+            type?: string;
+            title?: string;
+            code?: string;
+            detail?: string;
+            invalidParams?: components["schemas"]["kopru.gateway.v1.InvalidParam"][];
+        };
+        "kopru.gateway.v1.InvalidParam": {
+            name?: string;
+            reason?: string;
+        };
         "kopru.referral.v1.ListInboxResponse": {
             referrals?: components["schemas"]["kopru.referral.v1.Referral"][];
             page?: components["schemas"]["kopru.common.v1.PageResponse"];
@@ -1268,17 +1345,6 @@ export interface components {
             status?: number;
             sequence?: number;
             problem?: components["schemas"]["kopru.gateway.v1.BatchItemProblem"];
-        };
-        "kopru.gateway.v1.BatchItemProblem": {
-            type?: string;
-            title?: string;
-            code?: string;
-            detail?: string;
-            invalidParams?: components["schemas"]["kopru.gateway.v1.InvalidParam"][];
-        };
-        "kopru.gateway.v1.InvalidParam": {
-            name?: string;
-            reason?: string;
         };
         /** @enum {string} */
         "kopru.coordination.v1.FigureDimension": "FIGURE_DIMENSION_TARGET_ORGANISATION" | "FIGURE_DIMENSION_REFERRER_ORGANISATION" | "FIGURE_DIMENSION_SERVICE_TYPE" | "FIGURE_DIMENSION_PROVINCE" | "FIGURE_DIMENSION_PRIORITY" | "FIGURE_DIMENSION_SEX" | "FIGURE_DIMENSION_AGE_BAND" | "FIGURE_DIMENSION_DISABILITY_STATUS" | "FIGURE_DIMENSION_NATIONALITY";
@@ -2523,6 +2589,206 @@ export interface operations {
             };
             /** @description If-Match is required. */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded or a service is unavailable; see Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    batchCreateReferrals: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key unique to this request (a UUID): a retry with it gets the first answer. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    referrals: components["schemas"]["kopru.gateway.v1.BatchReferral"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["kopru.gateway.v1.BatchCreateReferralsResponse"];
+                };
+            };
+            /** @description The request is invalid; `invalid_params` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No access token, or one that does not verify. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the caller the right. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Overloaded or a service is unavailable; see Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importReferrals: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key unique to this request (a UUID): a retry with it gets the first answer. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["kopru.gateway.v1.BatchCreateReferralsResponse"];
+                };
+            };
+            /** @description The request is invalid; `invalid_params` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No access token, or one that does not verify. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the caller the right. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

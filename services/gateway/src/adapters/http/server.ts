@@ -117,6 +117,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
 
   // JSON only, unless a route's own scope says otherwise (the CSV import): anything else is 415.
   app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser("text/csv", { parseAs: "string" }, (request, body, done) =>
+    request.routeOptions.config.textCsv
+      ? done(null, body)
+      : done(gatewayProblem("unsupported_media_type", "send application/json")),
+  );
   await app.register(helmet, { global: true });
   await app.register(underPressure, {
     maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY,
