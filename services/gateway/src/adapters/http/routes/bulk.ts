@@ -166,9 +166,11 @@ export const bulkRoutes: RouteModule = (context) => {
       response: responses({ 200: answer }, problems),
     },
     async handler(request: FastifyRequest, reply: FastifyReply) {
+      if (request.body !== undefined && typeof request.body !== "string")
+        throw gatewayProblem("unsupported_media_type", "send the file as text/csv");
       let parsed: CsvRow[];
       try {
-        parsed = parseReferralCsv(String(request.body ?? ""), vocabulary);
+        parsed = parseReferralCsv(request.body ?? "", vocabulary);
       } catch (error) {
         if (error instanceof CsvFileError)
           throw gatewayProblem("invalid_argument", error.message, { invalid_params: error.errors });
