@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
 import { waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canary, consentFor, location, partnerSystem } from "../support/access.js";
-import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { canary, partnerSystem } from "../support/access.js";
 import { query } from "../support/database.js";
-import { TestNetwork } from "../support/network.js";
+import type { TestNetwork } from "../support/network.js";
 import { type PartnerApi, partnerApi, trustingFetch } from "../support/partner-api.js";
+import { consentBody, PERSON_BODY, SCREENING_BODY, startPartnerNetwork } from "../support/partner-network.js";
 
 // Bulk referrals through the partner API on the real network: a JSON batch and a CSV import, each
 // row created at intake on its own (one row's failure never stops another), idempotent per row, and
@@ -20,28 +19,7 @@ let person: { beneficiaryId: string; consentId: string };
 const key = () => ({ "idempotency-key": randomUUID() });
 
 beforeAll(async () => {
-  network = await TestNetwork.create();
-  await network.start("coordination");
-  await network.start("intake", "municipality", "ecm", "protection", "community-centre");
-  await network.start("gateway");
-  const api = clientsFor(network);
-  await seedDirectory(api.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await api.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 30_000, message: "intake never replicated the directory" },
-  );
+  network = await startPartnerNetwork();
   ngo = partnerApi(network, network.orgs.ngo);
   person = await registerPerson(ngo);
 }, 300_000);
@@ -51,44 +29,19 @@ afterAll(async () => {
 });
 
 async function registerPerson(api: PartnerApi) {
-  const { data, error } = await api.POST("/v1/beneficiaries", {
-    headers: key(),
-    body: {
-      givenName: "Ayşe",
-      familyName: "Halabi",
-      sex: "SEX_FEMALE",
-      birthYear: 1991,
-      nationality: "SY",
-      legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-      residence: location as never,
-      phoneNumber: "+905550001234",
-      preferredLanguage: "ar",
-      safeToContact: true,
-    },
-  });
+  const { data, error } = await api.POST("/v1/beneficiaries", { headers: key(), body: PERSON_BODY as never });
   expect(error, JSON.stringify(error)).toBeUndefined();
   const beneficiaryId = data?.beneficiary?.beneficiaryId as string;
-  const {
-    requestId: _r,
-    beneficiaryId: _b,
-    ...consent
-  } = consentFor(beneficiaryId) as Record<string, unknown>;
   const recorded = await api.POST("/v1/beneficiaries/{beneficiaryId}/consents", {
     params: { path: { beneficiaryId } },
     headers: key(),
-    body: consent as never,
+    body: consentBody(beneficiaryId) as never,
   });
   expect(recorded.error, JSON.stringify(recorded.error)).toBeUndefined();
   const screened = await api.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
     params: { path: { beneficiaryId } },
     headers: key(),
-    body: {
-      servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING"],
-      safeToContact: true,
-      preferredLanguage: "ar",
-      needsSummary: "Rent arrears, needs counselling on services (synthetic).",
-      household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
-    },
+    body: SCREENING_BODY as never,
   });
   expect(screened.response.status, JSON.stringify(screened.error)).toBe(201);
   return { beneficiaryId, consentId: recorded.data?.consent?.consentId as string };
@@ -218,6 +171,26 @@ describe("a batch of referrals", () => {
     });
     expect(reused.response.status).toBe(422);
     expect(await referralCount()).toBe(count);
+  });
+
+  it("takes the largest batch, 500 rows, in one request", async () => {
+    const before = await referralCount();
+    const { data, response } = await ngo.POST("/v1/referrals:batch", {
+      headers: key(),
+      body: {
+        referrals: Array.from({ length: 500 }, (_, i) => ({
+          clientReference: `big-${i}`,
+          referral: referral(),
+        })),
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(data?.results?.map((r) => r.clientReference)).toEqual(
+      Array.from({ length: 500 }, (_, i) => `big-${i}`),
+    );
+    expect(data?.results?.filter((r) => r.status === 201)).toHaveLength(500);
+    expect(new Set(data?.results?.map((r) => r.referralId)).size).toBe(500);
+    expect(await referralCount()).toBe(before + 500);
   });
 
   it("refuses a batch whose references repeat, or that is empty or too large, naming the field", async () => {

@@ -2,15 +2,14 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fc } from "@fast-check/vitest";
-import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
 import { waitFor } from "@kopru/testing";
 import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canary, consentFor, location, partnerSystem } from "../support/access.js";
-import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { canary, partnerSystem } from "../support/access.js";
 import { query } from "../support/database.js";
-import { type ServiceName, TestNetwork } from "../support/network.js";
+import type { ServiceName, TestNetwork } from "../support/network.js";
+import { consentBody, PERSON_BODY, SCREENING_BODY, startPartnerNetwork } from "../support/partner-network.js";
 
 // The partner API driven with requests generated from its own OpenAPI document, against the real
 // network: bodies, path and query parameters and headers built from each operation's schemas by
@@ -247,27 +246,6 @@ function paramArb(schema: Schema): fc.Arbitrary<string> {
   return near(schema, 0).map((value) => (typeof value === "string" ? value : (JSON.stringify(value) ?? "")));
 }
 
-const PERSON = {
-  givenName: "Ayşe",
-  familyName: "Halabi",
-  sex: "SEX_FEMALE",
-  birthYear: 1991,
-  nationality: "SY",
-  legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-  residence: location,
-  phoneNumber: "+905550001234",
-  preferredLanguage: "ar",
-  safeToContact: true,
-};
-
-const SCREENING = {
-  servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING"],
-  safeToContact: true,
-  preferredLanguage: "ar",
-  needsSummary: "Rent arrears, needs counselling on services (synthetic).",
-  household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
-};
-
 function referralBody() {
   return {
     beneficiaryId: known.beneficiaryId,
@@ -286,18 +264,13 @@ function referralBody() {
  * field replaced by a generated value.
  */
 function validBody(operationId: string): fc.Arbitrary<unknown> | undefined {
-  const {
-    requestId: _r,
-    beneficiaryId: _b,
-    ...consent
-  } = consentFor(known.beneficiaryId) as Record<string, unknown>;
   switch (operationId) {
     case "registerBeneficiary":
-      return fc.constant({ ...PERSON, familyName: secret });
+      return fc.constant({ ...PERSON_BODY, familyName: secret });
     case "recordConsent":
-      return fc.constant(consent);
+      return fc.constant(consentBody(known.beneficiaryId));
     case "screenNeeds":
-      return fc.constant(SCREENING);
+      return fc.constant(SCREENING_BODY);
     case "createReferral":
       return fc.constant(referralBody());
     case "batchCreateReferrals":
@@ -402,69 +375,25 @@ async function intakeCounts(): Promise<Counts> {
 }
 
 beforeAll(async () => {
-  network = await TestNetwork.create();
-  await network.start("coordination");
-  await network.start("intake", "municipality", "ecm", "protection", "community-centre");
-  await network.start("gateway");
-  const api = clientsFor(network);
-  await seedDirectory(api.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await api.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 30_000, message: "intake never replicated the directory" },
-  );
+  network = await startPartnerNetwork();
   secret = canary();
   known.target = network.orgs.mmccGaziantep;
   // One real person, consent and referral, so generated ids sometimes name records that exist.
-  const person = await send("POST", "/v1/beneficiaries", {
-    givenName: "Ayşe",
-    familyName: "Halabi",
-    sex: "SEX_FEMALE",
-    birthYear: 1991,
-    nationality: "SY",
-    legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-    residence: location,
-    phoneNumber: "+905550001234",
-    preferredLanguage: "ar",
-    safeToContact: true,
-  });
+  const person = await send("POST", "/v1/beneficiaries", PERSON_BODY);
   known.beneficiaryId = (person.body as { beneficiary: { beneficiaryId: string } }).beneficiary.beneficiaryId;
-  const {
-    requestId: _r,
-    beneficiaryId: _b,
-    ...consent
-  } = consentFor(known.beneficiaryId) as Record<string, unknown>;
-  const recorded = await send("POST", `/v1/beneficiaries/${known.beneficiaryId}/consents`, consent);
+  const recorded = await send(
+    "POST",
+    `/v1/beneficiaries/${known.beneficiaryId}/consents`,
+    consentBody(known.beneficiaryId),
+  );
   known.consentId = (recorded.body as { consent: { consentId: string } }).consent.consentId;
-  const screened = await send("POST", `/v1/beneficiaries/${known.beneficiaryId}/screenings`, {
-    servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING"],
-    safeToContact: true,
-    preferredLanguage: "ar",
-    needsSummary: "Rent arrears, needs counselling on services (synthetic).",
-    household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
-  });
+  const screened = await send("POST", `/v1/beneficiaries/${known.beneficiaryId}/screenings`, SCREENING_BODY);
   expect(screened.status, screened.text).toBe(201);
   const referral = await waitFor(
     async () => {
       const created = await send("POST", "/v1/referrals", {
-        beneficiaryId: known.beneficiaryId,
-        consentId: known.consentId,
-        serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
-        priority: "PRIORITY_NORMAL",
-        purpose: "PURPOSE_SERVICE_PROVISION",
+        ...referralBody(),
         reasonForReferral: "needs counselling (synthetic)",
-        explicitTarget: { organisationId: known.target },
       });
       if (created.status !== 201) throw new Error(created.text);
       return created;
@@ -716,15 +645,7 @@ describe("hostile requests", () => {
       ["familyName", "\u2067Halabi\u2069"],
     ] as const) {
       const answer = await send("POST", "/v1/beneficiaries", {
-        givenName: "Ayşe",
-        familyName: "Halabi",
-        sex: "SEX_FEMALE",
-        birthYear: 1991,
-        nationality: "SY",
-        legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-        residence: location,
-        preferredLanguage: "ar",
-        safeToContact: true,
+        ...PERSON_BODY,
         [field]: value,
       });
       expect(answer.status, `${field} ${JSON.stringify(value)}`).toBe(400);

@@ -224,22 +224,36 @@ export const bulkRoutes: RouteModule = (context) => {
  * a crash) creates each referral once.
  */
 async function createAll(
-  { clients, logger }: HttpContext,
+  { clients, logger, config }: HttpContext,
   request: FastifyRequest,
   rows: readonly Row[],
   fieldPrefix: (index: number) => string,
 ): Promise<BatchItemResult[]> {
   const caller = callerOf(request);
   const results: BatchItemResult[] = new Array(rows.length);
+  // The answer must leave before the connection's idle timeout cuts it: rows not started by then
+  // are answered 503 (not attempted), to be sent again, rather than the whole batch lost unanswered.
+  const deadline = Date.now() + Math.max(1_000, config.REQUEST_TIMEOUT - 5_000);
   let next = 0;
   const work = async () => {
     for (let i = next++; i < rows.length; i = next++) {
       const row = rows[i] as Row;
       if ("result" in row) {
         results[i] = row.result;
-        continue;
+      } else if (Date.now() > deadline) {
+        const { problem } = gatewayProblem(
+          "service_unavailable",
+          "the batch ran out of time before this row was attempted; send it again",
+        );
+        results[i] = {
+          clientReference: row.clientReference,
+          line: row.line,
+          status: 503,
+          problem: itemProblem(problem),
+        };
+      } else {
+        results[i] = await createOne(caller, row, fieldPrefix(i));
       }
-      results[i] = await createOne(caller, row, fieldPrefix(i));
     }
   };
   const createOne = async (
