@@ -408,20 +408,24 @@ afterAll(async () => {
 });
 
 let dispatcher: Agent | undefined;
-const tokens = new Map<Auth, { value: string; at: number }>();
+const tokens = new Map<string, { value: string; at: number }>();
 
-async function authorization(auth: Auth): Promise<string | undefined> {
+/** The caller's Authorization: the referring NGO, or the receiving MMCC for the inbox. */
+async function authorization(auth: Auth, receiving = false): Promise<string | undefined> {
   if (auth === "none") return undefined;
   if (auth === "garbage") return "Bearer not.a.token";
-  const cached = tokens.get(auth);
+  const organisationId = receiving ? network.orgs.mmccGaziantep : network.orgs.ngo;
+  const cached = tokens.get(`${auth}/${organisationId}`);
   if (cached && Date.now() - cached.at < 60_000) return cached.value;
   const token =
     auth === "no-scope"
-      ? await (await network.identity.partnerWithScopes(network.orgs.ngo, ["inbox:read"])).token(
-          PARTNER_API_AUDIENCE,
-        )
-      : await network.tokens(partnerSystem(network.orgs.ngo), PARTNER_API_AUDIENCE);
-  tokens.set(auth, { value: `Bearer ${token}`, at: Date.now() });
+      ? await (
+          await network.identity.partnerWithScopes(organisationId, [
+            receiving ? "referrals:read" : "inbox:read",
+          ])
+        ).token(PARTNER_API_AUDIENCE)
+      : await network.tokens(partnerSystem(organisationId), PARTNER_API_AUDIENCE);
+  tokens.set(`${auth}/${organisationId}`, { value: `Bearer ${token}`, at: Date.now() });
   return `Bearer ${token}`;
 }
 
@@ -467,7 +471,7 @@ async function send(method: string, path: string, body?: unknown): Promise<Answe
 
 async function run(request: FuzzRequest): Promise<Answer> {
   const headers: Record<string, string> = {};
-  const auth = await authorization(request.auth);
+  const auth = await authorization(request.auth, request.operation.path.startsWith("/v1/inbox"));
   if (auth) headers.authorization = auth;
   if (request.idempotency === "fresh") headers["idempotency-key"] = randomUUID();
   if (request.idempotency === "invalid") headers["idempotency-key"] = "not a key \u00e9";
