@@ -30,7 +30,8 @@ const REQUIRED_COLUMNS: readonly CsvColumn[] = [
 ];
 
 export const MAX_IMPORT_ROWS = 500;
-const MAX_REFERENCE_LENGTH = 200;
+/** A partner's own id for a row: enough for any system's record id. */
+export const MAX_REFERENCE_LENGTH = 200;
 
 /** The enum names each enum column accepts (the proto names, without `*_UNSPECIFIED`). */
 export interface CsvVocabulary {

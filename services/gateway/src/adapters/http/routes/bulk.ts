@@ -1,9 +1,5 @@
 import type { ServiceError } from "@grpc/grpc-js";
-import {
-  BatchCreateReferralsRequest,
-  BatchCreateReferralsResponse,
-  type BatchItemResult,
-} from "@kopru/contracts/gateway/v1/partner_api";
+import { BatchCreateReferralsResponse, type BatchItemResult } from "@kopru/contracts/gateway/v1/partner_api";
 import { CreateReferralRequest } from "@kopru/contracts/intake/v1/intake_service";
 import type { ProblemDetails } from "@kopru/service-kit";
 import type { FastifyReply, FastifyRequest, RouteOptions } from "fastify";
@@ -12,13 +8,15 @@ import {
   CsvFileError,
   type CsvRow,
   MAX_IMPORT_ROWS,
+  MAX_REFERENCE_LENGTH,
   parseReferralCsv,
 } from "../../../application/csv-import.js";
 import { callerOf, type PartnerCaller } from "../auth.js";
 import { gatewayProblem, isServiceError, ProblemError, problemOfServiceError } from "../problems.js";
 import { enumNames } from "../proto-schema.js";
 import type { HttpContext, RouteModule } from "../server.js";
-import { IDEMPOTENCY_HEADERS, requestIdOf, responses } from "./support.js";
+import { bodyOf } from "./rpc-route.js";
+import { batchItemProblem, IDEMPOTENCY_HEADERS, mapBounded, requestIdOf, responses } from "./support.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -29,7 +27,6 @@ declare module "fastify" {
 
 const G = "kopru.gateway.v1";
 const MAX_BATCH = 500;
-const MAX_REFERENCE_LENGTH = 200;
 /** Rows in flight at once: a batch may not take every intake connection from other callers. */
 const ROW_CONCURRENCY = 8;
 
@@ -96,22 +93,21 @@ export const bulkRoutes: RouteModule = (context) => {
       response: responses({ 200: answer }, problems),
     },
     async handler(request: FastifyRequest, reply: FastifyReply) {
-      const body = BatchCreateReferralsRequest.fromJSON(request.body);
-      const raw = (request.body as { referrals: { referral?: Record<string, unknown> }[] }).referrals;
+      const { referrals } = bodyOf(request) as unknown as {
+        referrals: { clientReference?: string; referral?: Record<string, unknown> }[];
+      };
       const invalid: { name: string; reason: string }[] = [];
       const seen = new Map<string, number>();
-      body.referrals.forEach((row, i) => {
+      referrals.forEach((row, i) => {
+        const reference = row.clientReference ?? "";
         const name = `referrals[${i}].clientReference`;
-        if (row.clientReference.trim() === "") invalid.push({ name, reason: "is required" });
-        else if (row.clientReference.length > MAX_REFERENCE_LENGTH)
+        if (reference.trim() === "") invalid.push({ name, reason: "is required" });
+        else if (reference.length > MAX_REFERENCE_LENGTH)
           invalid.push({ name, reason: `at most ${MAX_REFERENCE_LENGTH} characters` });
-        else if (seen.has(row.clientReference))
-          invalid.push({
-            name,
-            reason: `repeats the reference of referrals[${seen.get(row.clientReference)}]`,
-          });
-        else seen.set(row.clientReference, i);
-        if (raw[i]?.referral?.requestId !== undefined)
+        else if (seen.has(reference))
+          invalid.push({ name, reason: `repeats the reference of referrals[${seen.get(reference)}]` });
+        else seen.set(reference, i);
+        if (row.referral?.requestId !== undefined)
           invalid.push({
             name: `referrals[${i}].referral.requestId`,
             reason: "is set by the API from the Idempotency-Key and clientReference",
@@ -126,10 +122,10 @@ export const bulkRoutes: RouteModule = (context) => {
           },
         );
       }
-      const rows: Row[] = body.referrals.map((row, i) => ({
-        clientReference: row.clientReference,
+      const rows: Row[] = referrals.map((row) => ({
+        clientReference: row.clientReference ?? "",
         line: 0,
-        request: (raw[i]?.referral ?? {}) as Record<string, unknown>,
+        request: row.referral ?? {},
       }));
       const results = await createAll(context, request, rows, (i) => `referrals[${i}].referral.`);
       return reply.code(200).send(BatchCreateReferralsResponse.toJSON({ results }));
@@ -185,7 +181,7 @@ export const bulkRoutes: RouteModule = (context) => {
                 clientReference: row.clientReference,
                 line: row.line,
                 status: 400,
-                problem: itemProblem(
+                problem: batchItemProblem(
                   gatewayProblem(
                     "invalid_argument",
                     `line ${row.line} is invalid: ${row.errors.map((e) => e.name).join(", ")}`,
@@ -230,32 +226,9 @@ async function createAll(
   fieldPrefix: (index: number) => string,
 ): Promise<BatchItemResult[]> {
   const caller = callerOf(request);
-  const results: BatchItemResult[] = new Array(rows.length);
   // The answer must leave before the connection's idle timeout cuts it: rows not started by then
   // are answered 503 (not attempted), to be sent again, rather than the whole batch lost unanswered.
   const deadline = Date.now() + Math.max(1_000, config.REQUEST_TIMEOUT - 5_000);
-  let next = 0;
-  const work = async () => {
-    for (let i = next++; i < rows.length; i = next++) {
-      const row = rows[i] as Row;
-      if ("result" in row) {
-        results[i] = row.result;
-      } else if (Date.now() > deadline) {
-        const { problem } = gatewayProblem(
-          "service_unavailable",
-          "the batch ran out of time before this row was attempted; send it again",
-        );
-        results[i] = {
-          clientReference: row.clientReference,
-          line: row.line,
-          status: 503,
-          problem: itemProblem(problem),
-        };
-      } else {
-        results[i] = await createOne(caller, row, fieldPrefix(i));
-      }
-    }
-  };
   const createOne = async (
     who: PartnerCaller,
     row: Extract<Row, { request: unknown }>,
@@ -277,19 +250,23 @@ async function createAll(
         logger.error({ errorName: (error as Error).name }, "batch row failed unexpectedly");
         problem = gatewayProblem("internal", "internal error").problem;
       }
-      return { ...base, status: problem.status, problem: itemProblem(problem) };
+      return { ...base, status: problem.status, problem: batchItemProblem(problem) };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ROW_CONCURRENCY, rows.length) }, work));
-  return results;
-}
-
-function itemProblem(problem: ProblemDetails): NonNullable<BatchItemResult["problem"]> {
-  return {
-    type: problem.type,
-    title: problem.title,
-    code: problem.code,
-    detail: problem.detail,
-    invalidParams: (problem.invalid_params ?? []).map((p) => ({ name: p.name, reason: p.reason })),
-  };
+  return mapBounded(rows, ROW_CONCURRENCY, async (row, i) => {
+    if ("result" in row) return row.result;
+    if (Date.now() > deadline) {
+      const { problem } = gatewayProblem(
+        "service_unavailable",
+        "the batch ran out of time before this row was attempted; send it again",
+      );
+      return {
+        clientReference: row.clientReference,
+        line: row.line,
+        status: 503,
+        problem: batchItemProblem(problem),
+      };
+    }
+    return createOne(caller, row, fieldPrefix(i));
+  });
 }

@@ -1,9 +1,5 @@
 import type { ServiceError } from "@grpc/grpc-js";
-import {
-  BatchInboxActionResponse,
-  type BatchInboxResult,
-  type BatchItemProblem,
-} from "@kopru/contracts/gateway/v1/partner_api";
+import { BatchInboxActionResponse, type BatchInboxResult } from "@kopru/contracts/gateway/v1/partner_api";
 import {
   AcceptReferralResponse,
   AcknowledgeReferralResponse,
@@ -40,8 +36,10 @@ import type { JsonSchema, ProtoSchemas } from "../proto-schema.js";
 import type { HttpContext, RouteModule } from "../server.js";
 import { bodyOf, type JsonCodec, rpcRoute } from "./rpc-route.js";
 import {
+  batchItemProblem,
   expectedSequence,
   IDEMPOTENCY_HEADERS,
+  mapBounded,
   PAGE_QUERY,
   REFERRAL_ID_PARAMS,
   requestIdOf,
@@ -428,17 +426,6 @@ function batchBody(schemas: ProtoSchemas): JsonSchema {
   return body;
 }
 
-/** A problem as one item of a batch carries it (its status beside it). */
-export function batchItemProblem(problem: ProblemDetails): BatchItemProblem {
-  return {
-    type: problem.type,
-    title: problem.title,
-    code: problem.code,
-    detail: problem.detail,
-    invalidParams: (problem.invalid_params ?? []).map((p) => ({ name: p.name, reason: p.reason })),
-  };
-}
-
 /**
  * `POST /v1/inbox:batch-acknowledge` and `:batch-accept`: each item on its own, as the single
  * route would run it, a few at a time; one failing never stops the others. An item's answer is
@@ -526,22 +513,4 @@ function batchFailure(error: unknown, withSequence: boolean, index: number): Pro
   }
   if (error instanceof ProblemError) return error.problem;
   return gatewayProblem("internal", "internal error").problem;
-}
-
-/** `fn` over every item, at most `limit` at once, results in the items' order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

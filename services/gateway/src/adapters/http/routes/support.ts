@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
+import type { BatchItemProblem } from "@kopru/contracts/gateway/v1/partner_api";
+import type { ProblemDetails } from "@kopru/service-kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { gatewayProblem } from "../problems.js";
 import { type JsonSchema, ref } from "../proto-schema.js";
@@ -120,3 +122,32 @@ export const PAGE_QUERY = {
   pageSize: { type: "integer", minimum: 1, maximum: 500, description: "Items per page (default 50)." },
   pageToken: { type: "string", maxLength: 2000, description: "The `nextPageToken` of the previous page." },
 } as const;
+
+/** A problem as one item of a batch carries it (its status beside it). */
+export function batchItemProblem(problem: ProblemDetails): BatchItemProblem {
+  return {
+    type: problem.type,
+    title: problem.title,
+    code: problem.code,
+    detail: problem.detail,
+    invalidParams: (problem.invalid_params ?? []).map((p) => ({ name: p.name, reason: p.reason })),
+  };
+}
+
+/** `fn` over every item, at most `limit` at once, results in the items' order. */
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
