@@ -557,9 +557,9 @@ describe("the partner API under generated requests", () => {
         const where = `${request.method} ${request.operation.path} (${request.operation.operationId})`;
         if (answer.status >= 500)
           failures.push(`${where}: ${answer.status} ${(answer.body as { code?: string })?.code}`);
-        // 414 (a path parameter over Fastify's maxParamLength) and 431 (headers over Node's limit)
-        // are answered by the HTTP layer before any route runs, without a problem body.
-        if (answer.status >= 400 && answer.status < 500 && answer.status !== 414 && answer.status !== 431) {
+        // 431 (headers over Node's limit) is answered by the HTTP parser before any route runs,
+        // without a body.
+        if (answer.status >= 400 && answer.status < 500 && answer.status !== 431) {
           const problem = answer.body as { code?: unknown; status?: unknown } | undefined;
           if (
             !answer.headers.get("content-type")?.startsWith("application/problem+json") ||
@@ -607,6 +607,17 @@ describe("hostile requests", () => {
     });
     expect(answer.status).toBe(413);
     expect((answer.body as { code: string }).code).toBe("payload_too_large");
+  });
+
+  it("refuses a path that is not valid percent-encoding, or an over-long id, with a problem", async () => {
+    for (const path of ["/v1/referrals/%E0%A4%A", `/v1/referrals/${"a".repeat(5_000)}`]) {
+      const answer = await raw("GET", path, {
+        headers: { authorization: (await authorization("valid")) as string },
+      });
+      expect(answer.status, path.slice(0, 40)).toBe(400);
+      expect(answer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect((answer.body as { invalid_params: { name: string }[] }).invalid_params[0]?.name).toBe("(path)");
+    }
   });
 
   it("refuses JSON nested 100,000 levels deep with 400", async () => {

@@ -75,6 +75,23 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     requestTimeout: config.REQUEST_TIMEOUT,
     connectionTimeout: config.REQUEST_TIMEOUT,
     return503OnClosing: true,
+    // The router's own refusals (a path that is not valid percent-encoding, a path parameter over
+    // its length limit) as problems too; Fastify's default body would echo the path.
+    frameworkErrors: (error, _request, reply) =>
+      sendProblem(
+        reply,
+        gatewayProblem("invalid_argument", "the request path cannot be used", {
+          invalid_params: [
+            {
+              name: "(path)",
+              reason:
+                error.code === "FST_ERR_MAX_PARAM_LENGTH"
+                  ? "a path parameter is longer than any id"
+                  : "not valid percent-encoding",
+            },
+          ],
+        }).problem,
+      ),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
