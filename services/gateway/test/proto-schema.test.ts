@@ -1,3 +1,4 @@
+import { loadConfig } from "@kopru/config";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import type { RouteOptions } from "fastify";
@@ -6,6 +7,7 @@ import { PROBLEM_SCHEMA } from "../src/adapters/http/problems.js";
 import { type JsonSchema, ProtoSchemas } from "../src/adapters/http/proto-schema.js";
 import type { HttpContext } from "../src/adapters/http/server.js";
 import { ROUTES } from "../src/app.js";
+import { gatewayEnv } from "../src/config.js";
 
 // Every route's request and response schemas come from the contracts: each reference must resolve
 // to a schema the server shares, and an enum never offers its `*_UNSPECIFIED` zero (which means
@@ -13,7 +15,11 @@ import { ROUTES } from "../src/app.js";
 
 function routesWith(schemas: ProtoSchemas): RouteOptions[] {
   // Route modules only declare schemas when called; their handlers (which use the rest) do not run.
-  const context = { schemas } as unknown as HttpContext;
+  const config = loadConfig(gatewayEnv, {
+    AUTH_ISSUER: "https://identity.kopru.example",
+    GRPC_PLAINTEXT: "development",
+  });
+  const context = { schemas, config } as unknown as HttpContext;
   return ROUTES.flatMap((module) => module(context));
 }
 
