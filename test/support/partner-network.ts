@@ -1,7 +1,5 @@
-import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
-import { waitFor } from "@kopru/testing";
 import { consentFor, location } from "./access.js";
-import { clientsFor, GAZIANTEP, seedDirectory } from "./clients.js";
+import { seedDirectoryAndWait } from "./clients.js";
 import { TestNetwork } from "./network.js";
 
 // What the partner API's end-to-end tests start from: the network with the gateway in front, the
@@ -14,24 +12,7 @@ export async function startPartnerNetwork(): Promise<TestNetwork> {
   await network.start("coordination");
   await network.start("intake", "municipality", "ecm", "protection", "community-centre");
   await network.start("gateway");
-  const api = clientsFor(network);
-  await seedDirectory(api.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await api.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 30_000, message: "intake never replicated the directory" },
-  );
+  await seedDirectoryAndWait(network);
   return network;
 }
 
