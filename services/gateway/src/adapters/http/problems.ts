@@ -134,6 +134,21 @@ export function problemOfServiceError(error: ServiceError, fieldPrefix = ""): Pr
   return problem;
 }
 
+/**
+ * The problem a failed service call becomes. When the caller named the version it expected (If-Match,
+ * or a batch item's expectedSequence), a version conflict is that precondition failing: 412
+ * (RFC 9110 §13.1.1) rather than the service's 409.
+ */
+export function problemOfCallFailure(
+  error: ServiceError,
+  options: { versionExpected: boolean; fieldPrefix?: string },
+): ProblemDetails {
+  const problem = problemOfServiceError(error, options.fieldPrefix);
+  if (problem.code === "sequence_conflict" && options.versionExpected)
+    return gatewayProblem("precondition_failed", problem.detail).problem;
+  return problem;
+}
+
 /** Sends a problem with its status and the problem media type. */
 export function sendProblem(
   reply: FastifyReply,

@@ -27,7 +27,7 @@ import {
   isServiceError,
   PROBLEM_SCHEMA,
   ProblemError,
-  problemOfServiceError,
+  problemOfCallFailure,
   sendProblem,
 } from "./problems.js";
 import type { ProtoSchemas } from "./proto-schema.js";
@@ -112,12 +112,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     if (error instanceof ProblemError) return sendProblem(reply, error.problem, error.headers);
     if (error.validation) return sendProblem(reply, validationProblem(error).problem);
     if (isServiceError(error)) {
-      const problem = problemOfServiceError(error);
-      // A stale If-Match: the precondition the caller set did not hold (RFC 9110 §13.1.1).
-      if (problem.code === "sequence_conflict" && request.headers["if-match"] !== undefined) {
-        return sendProblem(reply, gatewayProblem("precondition_failed", problem.detail).problem);
-      }
-      return sendProblem(reply, problem);
+      return sendProblem(
+        reply,
+        problemOfCallFailure(error, { versionExpected: request.headers["if-match"] !== undefined }),
+      );
     }
     const fastifyProblem = problemOfFastifyError(error);
     if (fastifyProblem) return sendProblem(reply, fastifyProblem.problem, fastifyProblem.headers);

@@ -31,7 +31,7 @@ import {
 import type { ProblemDetails } from "@kopru/service-kit";
 import type { FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { callerOf, type PartnerCaller } from "../auth.js";
-import { gatewayProblem, isServiceError, ProblemError, problemOfServiceError } from "../problems.js";
+import { gatewayProblem, isServiceError, ProblemError, problemOfCallFailure } from "../problems.js";
 import type { JsonSchema, ProtoSchemas } from "../proto-schema.js";
 import type { HttpContext, RouteModule } from "../server.js";
 import { bodyOf, type JsonCodec, rpcRoute } from "./rpc-route.js";
@@ -506,10 +506,10 @@ function batchRoute(
 /** The problem one failed item gets, its field names placed at the item. */
 function batchFailure(error: unknown, withSequence: boolean, index: number): ProblemDetails {
   if (isServiceError(error)) {
-    const problem = problemOfServiceError(error as ServiceError, `items[${index}].`);
-    if (problem.code === "sequence_conflict" && withSequence)
-      return gatewayProblem("precondition_failed", problem.detail).problem;
-    return problem;
+    return problemOfCallFailure(error as ServiceError, {
+      versionExpected: withSequence,
+      fieldPrefix: `items[${index}].`,
+    });
   }
   if (error instanceof ProblemError) return error.problem;
   return gatewayProblem("internal", "internal error").problem;
