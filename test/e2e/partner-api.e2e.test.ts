@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
 import { partnerClientId } from "@kopru/local";
 import { waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canary, consentFor, location } from "../support/access.js";
-import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
+import { canary, location } from "../support/access.js";
 import { findPersonalData, query } from "../support/database.js";
-import { TestNetwork } from "../support/network.js";
+import type { TestNetwork } from "../support/network.js";
 import { type PartnerApi, partnerApi, trustingFetch } from "../support/partner-api.js";
+import { registerPerson as registerSomeone, startPartnerNetwork } from "../support/partner-network.js";
 
 // The partner API across the real network: the gateway as its own process over HTTPS, the real
 // identity service issuing partner tokens (client credentials, audience urn:kopru:gateway, scopes),
@@ -24,28 +23,7 @@ let ngo: PartnerApi;
 const key = () => ({ "idempotency-key": randomUUID() });
 
 beforeAll(async () => {
-  network = await TestNetwork.create();
-  await network.start("coordination");
-  await network.start("intake", "municipality", "ecm", "protection", "community-centre");
-  await network.start("gateway");
-  const api = clientsFor(network);
-  await seedDirectory(api.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await api.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 30_000, message: "intake never replicated the directory" },
-  );
+  network = await startPartnerNetwork();
   ngo = partnerApi(network, network.orgs.ngo);
 }, 300_000);
 
@@ -53,50 +31,10 @@ afterAll(async () => {
   await network?.close();
 });
 
-async function registerPerson(api: PartnerApi, givenName = "Ayşe") {
-  const { data, error, response } = await api.POST("/v1/beneficiaries", {
-    headers: key(),
-    body: {
-      givenName,
-      familyName: "Halabi",
-      sex: "SEX_FEMALE",
-      birthYear: 1991,
-      nationality: "SY",
-      legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-      residence: location as never,
-      phoneNumber: "+905550001234",
-      preferredLanguage: "ar",
-      safeToContact: true,
-    },
-  });
-  expect(error, JSON.stringify(error)).toBeUndefined();
-  expect(response.status).toBe(201);
-  const beneficiaryId = data?.beneficiary?.beneficiaryId as string;
-  expect(response.headers.get("location")).toBe(`/v1/beneficiaries/${beneficiaryId}`);
-  const {
-    requestId: _r,
-    beneficiaryId: _b,
-    ...consent
-  } = consentFor(beneficiaryId) as Record<string, unknown>;
-  const recorded = await api.POST("/v1/beneficiaries/{beneficiaryId}/consents", {
-    params: { path: { beneficiaryId } },
-    headers: key(),
-    body: consent as never,
-  });
-  expect(recorded.error, JSON.stringify(recorded.error)).toBeUndefined();
-  const screened = await api.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
-    params: { path: { beneficiaryId } },
-    headers: key(),
-    body: {
-      servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING"],
-      safeToContact: true,
-      preferredLanguage: "ar",
-      needsSummary: "Rent arrears, needs counselling on services (synthetic).",
-      household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
-    },
-  });
-  expect(screened.response.status, JSON.stringify(screened.error)).toBe(201);
-  return { beneficiaryId, consentId: recorded.data?.consent?.consentId as string };
+async function registerPerson(api: PartnerApi, givenName?: string) {
+  const person = await registerSomeone(api, givenName ? { givenName } : {});
+  expect(person.location).toBe(`/v1/beneficiaries/${person.beneficiaryId}`);
+  return person;
 }
 
 async function refer(

@@ -6,7 +6,7 @@ import { canary, partnerSystem } from "../support/access.js";
 import { query } from "../support/database.js";
 import type { TestNetwork } from "../support/network.js";
 import { type PartnerApi, partnerApi, trustingFetch } from "../support/partner-api.js";
-import { consentBody, PERSON_BODY, SCREENING_BODY, startPartnerNetwork } from "../support/partner-network.js";
+import { registerPerson, startPartnerNetwork } from "../support/partner-network.js";
 
 // Bulk referrals through the partner API on the real network: a JSON batch and a CSV import, each
 // row created at intake on its own (one row's failure never stops another), idempotent per row, and
@@ -27,25 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await network?.close();
 });
-
-async function registerPerson(api: PartnerApi) {
-  const { data, error } = await api.POST("/v1/beneficiaries", { headers: key(), body: PERSON_BODY as never });
-  expect(error, JSON.stringify(error)).toBeUndefined();
-  const beneficiaryId = data?.beneficiary?.beneficiaryId as string;
-  const recorded = await api.POST("/v1/beneficiaries/{beneficiaryId}/consents", {
-    params: { path: { beneficiaryId } },
-    headers: key(),
-    body: consentBody(beneficiaryId) as never,
-  });
-  expect(recorded.error, JSON.stringify(recorded.error)).toBeUndefined();
-  const screened = await api.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
-    params: { path: { beneficiaryId } },
-    headers: key(),
-    body: SCREENING_BODY as never,
-  });
-  expect(screened.response.status, JSON.stringify(screened.error)).toBe(201);
-  return { beneficiaryId, consentId: recorded.data?.consent?.consentId as string };
-}
 
 function referral(reason = "needs counselling (synthetic)") {
   return {

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { waitFor } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSENTED_CATEGORIES, canary, consentFor, location } from "../support/access.js";
-import { clientsFor, GAZIANTEP, seedDirectory } from "../support/clients.js";
-import { TestNetwork } from "../support/network.js";
+import { CONSENTED_CATEGORIES, canary } from "../support/access.js";
+import type { TestNetwork } from "../support/network.js";
 import { type PartnerApi, partnerApi, staffApi } from "../support/partner-api.js";
+import { registerPerson, startPartnerNetwork } from "../support/partner-network.js";
 
 // The receiving side of the partner API across the real network: a referral made through the
 // gateway by an NGO's system reaches the Gaziantep MMCC (held by the municipality process), whose
@@ -31,28 +30,8 @@ const idsOf = (answer: { data?: { referrals?: { referralId?: string }[] } }) =>
   (answer.data?.referrals ?? []).map((r) => r.referralId);
 
 beforeAll(async () => {
-  network = await TestNetwork.create();
-  await network.start("coordination");
-  await network.start("intake", "municipality", "ecm");
-  await network.start("gateway");
-  const api = clientsFor(network);
-  await seedDirectory(api.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await api.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 1,
-    { timeoutMs: 30_000, message: "intake never replicated the directory" },
-  );
+  // Two MMCCs in the directory: a referral can be redirected from one to the other.
+  network = await startPartnerNetwork({ services: ["intake", "municipality", "ecm"], candidates: 2 });
   ngo = partnerApi(network, network.orgs.ngo);
   mmcc = partnerApi(network, network.orgs.mmccGaziantep);
   kilis = partnerApi(network, network.orgs.mmccKilis);
@@ -64,47 +43,9 @@ afterAll(async () => {
 
 /** A person registered by the NGO with consent, referred to the Gaziantep MMCC. */
 async function referToMmcc(options: { categories?: readonly string[] } = {}) {
-  const registered = await ngo.POST("/v1/beneficiaries", {
-    headers: key(),
-    body: {
-      givenName: "Ayşe",
-      familyName: "Halabi",
-      sex: "SEX_FEMALE",
-      birthYear: 1991,
-      nationality: "SY",
-      legalStatus: "LEGAL_STATUS_TEMPORARY_PROTECTION",
-      residence: location as never,
-      phoneNumber: "+905550001234",
-      preferredLanguage: "ar",
-      safeToContact: true,
-    },
+  const { beneficiaryId, consentId } = await registerPerson(ngo, {
+    servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING", "SERVICE_TYPE_ECM_CASH"],
   });
-  expect(registered.response.status, JSON.stringify(registered.error)).toBe(201);
-  const beneficiaryId = registered.data?.beneficiary?.beneficiaryId as string;
-  const {
-    requestId: _r,
-    beneficiaryId: _b,
-    ...consent
-  } = consentFor(beneficiaryId) as Record<string, unknown>;
-  const recorded = await ngo.POST("/v1/beneficiaries/{beneficiaryId}/consents", {
-    params: { path: { beneficiaryId } },
-    headers: key(),
-    body: consent as never,
-  });
-  expect(recorded.response.status, JSON.stringify(recorded.error)).toBe(201);
-  const consentId = recorded.data?.consent?.consentId as string;
-  const screened = await ngo.POST("/v1/beneficiaries/{beneficiaryId}/screenings", {
-    params: { path: { beneficiaryId } },
-    headers: key(),
-    body: {
-      servicesNeeded: ["SERVICE_TYPE_MMCC_COUNSELLING", "SERVICE_TYPE_ECM_CASH"],
-      safeToContact: true,
-      preferredLanguage: "ar",
-      needsSummary: "Rent arrears, needs counselling on services (synthetic).",
-      household: { size: 4, childrenCount: 3, femaleHeaded: true, dependantsWithDisability: 0 },
-    },
-  });
-  expect(screened.response.status, JSON.stringify(screened.error)).toBe(201);
   const created = await waitFor(
     async () => {
       const answer = await ngo.POST("/v1/referrals", {

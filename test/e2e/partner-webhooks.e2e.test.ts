@@ -17,15 +17,10 @@ import { Webhook } from "standardwebhooks";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canary } from "../support/access.js";
-import {
-  clientsFor,
-  GAZIANTEP,
-  registerWithConsent,
-  SYNTHETIC_PERSON,
-  seedDirectory,
-} from "../support/clients.js";
-import { TestNetwork } from "../support/network.js";
+import { clientsFor, registerWithConsent, SYNTHETIC_PERSON } from "../support/clients.js";
+import type { TestNetwork } from "../support/network.js";
 import { partnerApi, staffApi } from "../support/partner-api.js";
+import { startPartnerNetwork } from "../support/partner-network.js";
 
 // Webhooks across the real network: referrals move at intake and the municipality, their status
 // events reach the gateway over JetStream, and signed deliveries arrive at a receiver this test
@@ -144,28 +139,7 @@ const api = (organisationId: string) => partnerApi(network, organisationId);
 
 beforeAll(async () => {
   receiver = await Receiver.start();
-  network = await TestNetwork.create();
-  await network.start("coordination");
-  await network.start("intake", "municipality");
-  await network.start("gateway");
-  const clients = clientsFor(network);
-  await seedDirectory(clients.coordination(), network.orgs);
-  await waitFor(
-    async () =>
-      (
-        await clients.intake().call("suggestTargets", {
-          serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-          criteria: {
-            location: { provinceCode: GAZIANTEP, districtCode: "", provinceName: "", districtName: "" },
-            partnerKinds: [],
-            allowWaitlist: true,
-            excludedOrganisationIds: [],
-          },
-          limit: 5,
-        })
-      ).candidates.length > 0,
-    { timeoutMs: 30_000, message: "intake never replicated the directory" },
-  );
+  network = await startPartnerNetwork({ services: ["intake", "municipality"] });
 }, 300_000);
 
 afterAll(async () => {

@@ -189,7 +189,7 @@ export async function registerWithConsent(
  * Seeds the demo directory through coordination and waits until intake's replica knows an MMCC
  * offering: from then on a referral to one is routed, not refused as an unknown target.
  */
-export async function seedDirectoryAndWait(network: TestNetwork): Promise<void> {
+export async function seedDirectoryAndWait(network: TestNetwork, candidates = 1): Promise<void> {
   const api = clientsFor(network);
   await seedDirectory(api.coordination(), network.orgs);
   await waitFor(
@@ -205,7 +205,7 @@ export async function seedDirectoryAndWait(network: TestNetwork): Promise<void> 
           },
           limit: 5,
         })
-      ).candidates.length > 0,
+      ).candidates.length >= candidates,
     { timeoutMs: 60_000, message: "intake never replicated the directory" },
   );
 }
