@@ -57,7 +57,9 @@ export const gatewayEnv = serviceEnv(50058).extend({
    */
   WEBHOOK_ALLOWED_ADDRESSES: csv().default([]),
   /** How long failed deliveries are retried before the endpoint is disabled (at least 24 h). */
-  WEBHOOK_RETRY_WINDOW: duration().default(26 * 3600_000),
+  WEBHOOK_RETRY_WINDOW: duration()
+    .refine((ms) => ms >= 24 * 3600_000, "expected at least 24h: partners are promised a day of retries")
+    .default(26 * 3600_000),
   /** Parallel webhook deliveries. */
   WEBHOOK_CONCURRENCY: integer({ min: 1, max: 256 }).default(16),
   /** Timeout of one webhook delivery. */

@@ -1,4 +1,4 @@
-import { checkEnvExampleFile } from "@kopru/config";
+import { checkEnvExampleFile, loadConfig } from "@kopru/config";
 import { describe, expect, it } from "vitest";
 import { gatewayEnv } from "../src/config.js";
 
@@ -9,5 +9,17 @@ describe(".env.example", () => {
         allowExtra: ["KOPRU_CLOCK_OFFSET_FILE"],
       }),
     ).toEqual([]);
+  });
+});
+
+describe("the webhook retry window", () => {
+  it("is refused below the day of retries partners are promised", () => {
+    const base = { AUTH_ISSUER: "https://issuer.kopru.example", GRPC_PLAINTEXT: "development" };
+    expect(() => loadConfig(gatewayEnv, { ...base, WEBHOOK_RETRY_WINDOW: "23h" })).toThrow(
+      /WEBHOOK_RETRY_WINDOW/,
+    );
+    expect(loadConfig(gatewayEnv, { ...base, WEBHOOK_RETRY_WINDOW: "24h" }).WEBHOOK_RETRY_WINDOW).toBe(
+      86_400_000,
+    );
   });
 });
