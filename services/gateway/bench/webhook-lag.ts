@@ -9,10 +9,16 @@
 // LOCKED, resolve and check the URL, sign, POST) → a receiver on 127.0.0.1 that verifies the
 // signature. Lag = receipt time − producer commit time, per event.
 //
+// In the same run and at the same rate it measures the raw bound: for each event, the least a
+// delivery must do — sign the same body with `standardwebhooks` and POST it on a fresh connection
+// (as the worker does) straight to the same receiver, one POST per endpoint; lag = send → receipt.
+// And, for reference, a bare JetStream publish → pull-consume lag on the same nats-server. It
+// prints both and lag ÷ raw at p50 and p99.
+//
 // Knobs (environment): BENCH_RATE (events/s, 100), BENCH_SECONDS (30), BENCH_ENDPOINTS (endpoints
 // subscribed, each gets every event; 1), BENCH_CONCURRENCY (WEBHOOK_CONCURRENCY, 16).
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -23,7 +29,7 @@ import { EVENTS, NETWORK_LAYOUT } from "@kopru/events";
 import { createLogger } from "@kopru/observability";
 import { systemClock } from "@kopru/service-kit";
 import { migrate, openDatabase } from "@kopru/storage";
-import { connectNats, createTestDatabase, startNatsServer } from "@kopru/testing";
+import { connectNats, createTestDatabase, deleteStreams, startNatsServer, uniqueName } from "@kopru/testing";
 import { Webhook } from "standardwebhooks";
 import { webhookConsumers } from "../src/adapters/messaging/webhook-consumers.js";
 import { WebhookDeliveryWorker } from "../src/adapters/webhooks/delivery-worker.js";
@@ -58,6 +64,12 @@ const receivedWall = new Map<string, number>();
 const lags: number[] = [];
 let unverified = 0;
 let secrets: string[] = [];
+/** The raw bound's POSTs: send time by webhook-id, and their lags. */
+const rawSentAt = new Map<string, number>();
+const rawLags: number[] = [];
+/** Send times of the raw POSTs that took over 100 ms: a burst or a steady tail? */
+const rawSlowSentAt: number[] = [];
+let rawUnverified = 0;
 const receiver = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -65,6 +77,14 @@ const receiver = createServer((request, response) => {
     const arrived = performance.now();
     const raw = Buffer.concat(chunks).toString("utf8");
     response.writeHead(204).end();
+    const rawSent = rawSentAt.get(String(request.headers["webhook-id"]));
+    if (rawSent !== undefined) {
+      rawLags.push(arrived - rawSent);
+      if (arrived - rawSent > 100) rawSlowSentAt.push(rawSent);
+      if (!secrets.some((secret) => verifies(secret, raw, request.headers as Record<string, string>)))
+        rawUnverified += 1;
+      return;
+    }
     const body = JSON.parse(raw) as { type: string; data?: { referralId?: string } };
     if (body.type === "ping") return;
     if (!secrets.some((secret) => verifies(secret, raw, request.headers as Record<string, string>)))
@@ -81,6 +101,31 @@ function verifies(secret: string, raw: string, headers: Record<string, string>):
   } catch {
     return false;
   }
+}
+
+/** The raw bound's send: sign with every endpoint's secret, POST on a connection of its own. */
+function rawPost(url: string, id: string, body: string, secret: string): void {
+  const timestamp = new Date();
+  const signature = new Webhook(secret).sign(id, timestamp, body);
+  const request = httpRequest(url, {
+    method: "POST",
+    agent: false,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+      "webhook-signature": signature,
+      "content-length": Buffer.byteLength(body),
+    },
+  });
+  request.on("response", (response) => response.resume());
+  request.on("error", () => {});
+  request.end(body);
+}
+
+async function pace(started: number, i: number): Promise<void> {
+  const wait = started + (i * 1000) / RATE - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 let relay: OutboxRelay | undefined;
@@ -228,6 +273,91 @@ try {
   console.log(
     `| queued → at the endpoint (worker, signing, HTTP) p50 / p99 ms | ${fmt(percentile(toEndpoint, 50))} / ${fmt(percentile(toEndpoint, 99))} |`,
   );
+
+  // The raw bound, now that the path is idle: the same bodies (one per event, as queued), signed
+  // and POSTed straight to the receiver at the same rate, one POST per endpoint.
+  await relay.stop();
+  relay = undefined;
+  for (const consumer of consumers.splice(0)) await consumer.stop();
+  await worker.stop();
+  worker = undefined;
+  const { rows: queued } = await gateway.query<{ payload: string }>(
+    `SELECT DISTINCT ON (referral_id) payload FROM webhook_deliveries
+      WHERE referral_id IS NOT NULL ORDER BY referral_id, created_at`,
+  );
+  const bodies = queued.map((row) => row.payload);
+  if (bodies.length === 0) throw new Error("no delivery was queued: nothing to replay");
+  const rawStarted = performance.now();
+  for (let i = 0; i < total; i++) {
+    await pace(rawStarted, i);
+    const body = bodies[i % bodies.length] as string;
+    secrets.forEach((secret, e) => {
+      const id = `msg_raw_${i}_${e}`;
+      rawSentAt.set(id, performance.now());
+      rawPost(url, id, body, secret);
+    });
+  }
+  const rawDeadline = performance.now() + 30_000;
+  while (rawLags.length < total * ENDPOINTS && performance.now() < rawDeadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+  // For reference: a bare JetStream publish → pull-consume (+ ack) of the same body, same server.
+  const stream = uniqueName("bench_webhook_raw");
+  const subject = `bench.${stream}.x`;
+  const jsLags: number[] = [];
+  await connection.jsm.streams.add({ name: stream, subjects: [`bench.${stream}.>`] });
+  try {
+    await connection.jsm.consumers.add(stream, {
+      durable_name: "raw",
+      ack_policy: "explicit",
+      deliver_policy: "all",
+    });
+    const messages = await (await connection.js.consumers.get(stream, "raw")).consume();
+    const publishedAt: number[] = [];
+    const consumed = (async () => {
+      for await (const msg of messages) {
+        jsLags.push(performance.now() - (publishedAt[msg.seq - 1] as number));
+        msg.ack();
+        if (jsLags.length === total) break;
+      }
+    })();
+    const payload = new TextEncoder().encode(bodies[0] as string);
+    const jsStarted = performance.now();
+    const publishes: Promise<unknown>[] = [];
+    for (let i = 0; i < total; i++) {
+      await pace(jsStarted, i);
+      publishedAt[i] = performance.now();
+      publishes.push(connection.js.publish(subject, payload, { msgID: `m-${i}` }));
+    }
+    await Promise.all(publishes);
+    await Promise.race([consumed, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    await messages.close();
+  } finally {
+    await deleteStreams(connection.jsm, [stream]);
+  }
+
+  const rawSorted = [...rawLags].sort((a, b) => a - b);
+  const jsSorted = [...jsLags].sort((a, b) => a - b);
+  const row = (name: string, values: number[], count: number) =>
+    `| ${name} | ${values.length} / ${count} | ${fmt(percentile(values, 50))} | ${fmt(percentile(values, 90))} | ${fmt(percentile(values, 99))} | ${fmt(values[values.length - 1] ?? Number.NaN)} |`;
+  console.log(
+    `\nRaw bound, same run, ${RATE}/s — load average now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  console.log("| path | received | p50 ms | p90 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|");
+  console.log(row("webhook delivery (commit → endpoint)", sorted, total * ENDPOINTS));
+  console.log(row("raw: sign + POST, fresh connection (send → receipt)", rawSorted, total * ENDPOINTS));
+  console.log(row("raw: JetStream publish → consume", jsSorted, total));
+  console.log(`| raw signatures that did not verify | ${rawUnverified} | | | | |`);
+  if (rawSlowSentAt.length > 0) {
+    const at = rawSlowSentAt.map((t) => (t - rawStarted) / 1000).sort((a, b) => a - b);
+    console.log(
+      `raw POSTs over 100 ms: ${at.length}, sent between ${at[0]?.toFixed(2)} s and ${at[at.length - 1]?.toFixed(2)} s of ${SECONDS} s`,
+    );
+  }
+  const ratio = (p: number) => (percentile(sorted, p) / percentile(rawSorted, p)).toFixed(1);
+  console.log(`lag ÷ raw (sign + POST): p50 ${ratio(50)}, p99 ${ratio(99)}`);
 } finally {
   await relay?.stop();
   for (const consumer of consumers) await consumer.stop();
