@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fc } from "@fast-check/vitest";
+import { CSV_COLUMNS } from "@kopru/gateway";
 import { PARTNER_API_AUDIENCE } from "@kopru/identity-client";
 import { waitFor } from "@kopru/testing";
 import { Agent, fetch } from "undici";
@@ -180,18 +181,6 @@ function bodyArb(schema: Schema): fc.Arbitrary<unknown> {
   );
 }
 
-const CSV_COLUMNS = [
-  "client_reference",
-  "beneficiary_id",
-  "consent_id",
-  "service_type",
-  "priority",
-  "purpose",
-  "reason_for_referral",
-  "target_organisation_id",
-  "data_categories",
-];
-
 function csvArb(): fc.Arbitrary<string> {
   const cell = fc.oneof(
     fc.string({ maxLength: 12 }),
@@ -211,7 +200,7 @@ function csvArb(): fc.Arbitrary<string> {
   return fc.oneof(
     fc
       .tuple(
-        fc.shuffledSubarray(CSV_COLUMNS, { minLength: 1 }),
+        fc.shuffledSubarray([...CSV_COLUMNS], { minLength: 1 }),
         fc.array(fc.array(cell, { minLength: 1, maxLength: 10 }), { maxLength: 4 }),
       )
       .map(([header, rows]) => [header.join(","), ...rows.map((row) => row.join(","))].join("\r\n")),

@@ -40,10 +40,13 @@ import {
   expectedSequence,
   IDEMPOTENCY_HEADERS,
   mapBounded,
-  PAGE_QUERY,
   REFERRAL_ID_PARAMS,
+  type ReferralListQuery,
+  referralFilterQuery,
+  referralListFilters,
   requestIdOf,
   responses,
+  SYNC_PAGE_QUERY,
 } from "./support.js";
 
 const R = "kopru.referral.v1";
@@ -169,9 +172,7 @@ export const inboxRoutes: RouteModule = (context) => {
         type: "object",
         additionalProperties: false,
         properties: {
-          status: { type: "array", items: schemas.enumRef("kopru.common.v1.ReferralStatus") },
-          serviceType: { type: "array", items: schemas.enumRef("kopru.common.v1.ServiceType") },
-          priority: { type: "array", items: schemas.enumRef("kopru.common.v1.Priority") },
+          ...referralFilterQuery(schemas),
           overdueOnly: { type: "boolean", description: "Only referrals past their answer deadline." },
           followUpOverdueOnly: {
             type: "boolean",
@@ -181,35 +182,24 @@ export const inboxRoutes: RouteModule = (context) => {
             type: "boolean",
             description: "Only referrals assigned to the calling staff member (a staff token).",
           },
-          updatedSince: { type: "string", format: "date-time" },
-          ...PAGE_QUERY,
+          ...SYNC_PAGE_QUERY,
         },
       },
       response: { type: `${R}.ListInboxResponse`, codec: ListInboxResponse },
       toRequest: (request, caller) => {
-        const query = request.query as {
-          status?: string[];
-          serviceType?: string[];
-          priority?: string[];
+        const query = request.query as ReferralListQuery & {
           overdueOnly?: boolean;
           followUpOverdueOnly?: boolean;
           assignedToMe?: boolean;
-          updatedSince?: string;
-          pageSize?: number;
-          pageToken?: string;
         };
         return ListInboxRequest.fromJSON({
           organisationId: caller.organisationId,
-          statuses: query.status ?? [],
-          serviceTypes: query.serviceType ?? [],
-          priorities: query.priority ?? [],
+          ...referralListFilters(query),
           overdueOnly: query.overdueOnly ?? false,
           ...(query.followUpOverdueOnly !== undefined
             ? { followUpOverdueOnly: query.followUpOverdueOnly }
             : {}),
           ...(query.assignedToMe !== undefined ? { assignedToMe: query.assignedToMe } : {}),
-          ...(query.updatedSince ? { updatedSince: query.updatedSince } : {}),
-          page: { pageSize: query.pageSize ?? 0, pageToken: query.pageToken ?? "" },
         });
       },
       call: (caller, request) => inbox(caller).call("listInbox", request),

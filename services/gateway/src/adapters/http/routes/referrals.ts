@@ -21,7 +21,16 @@ import {
 } from "@kopru/contracts/intake/v1/intake_service";
 import type { RouteModule } from "../server.js";
 import { bodyOf, rpcRoute } from "./rpc-route.js";
-import { expectedSequence, idParams, PAGE_QUERY, REFERRAL_ID_PARAMS, requestIdOf } from "./support.js";
+import {
+  expectedSequence,
+  idParams,
+  REFERRAL_ID_PARAMS,
+  type ReferralListQuery,
+  referralFilterQuery,
+  referralListFilters,
+  requestIdOf,
+  SYNC_PAGE_QUERY,
+} from "./support.js";
 
 const I = "kopru.intake.v1";
 
@@ -162,33 +171,18 @@ export const referralRoutes: RouteModule = ({ schemas, clients }) => [
       type: "object",
       additionalProperties: false,
       properties: {
-        status: { type: "array", items: schemas.enumRef("kopru.common.v1.ReferralStatus") },
-        serviceType: { type: "array", items: schemas.enumRef("kopru.common.v1.ServiceType") },
-        priority: { type: "array", items: schemas.enumRef("kopru.common.v1.Priority") },
+        ...referralFilterQuery(schemas),
         beneficiaryId: { type: "string", maxLength: 200 },
-        updatedSince: { type: "string", format: "date-time" },
-        ...PAGE_QUERY,
+        ...SYNC_PAGE_QUERY,
       },
     },
     response: { type: `${I}.ListReferralsResponse`, codec: ListReferralsResponse },
     toRequest: (request, caller) => {
-      const query = request.query as {
-        status?: string[];
-        serviceType?: string[];
-        priority?: string[];
-        beneficiaryId?: string;
-        updatedSince?: string;
-        pageSize?: number;
-        pageToken?: string;
-      };
+      const query = request.query as ReferralListQuery & { beneficiaryId?: string };
       return ListReferralsRequest.fromJSON({
         referrerOrganisationId: caller.organisationId,
-        statuses: query.status ?? [],
-        serviceTypes: query.serviceType ?? [],
-        priorities: query.priority ?? [],
+        ...referralListFilters(query),
         ...(query.beneficiaryId ? { beneficiaryId: query.beneficiaryId } : {}),
-        ...(query.updatedSince ? { updatedSince: query.updatedSince } : {}),
-        page: { pageSize: query.pageSize ?? 0, pageToken: query.pageToken ?? "" },
       });
     },
     call: (caller, request) => clients.intake(caller).call("listReferrals", request),

@@ -3,7 +3,7 @@ import type { BatchItemProblem } from "@kopru/contracts/gateway/v1/partner_api";
 import type { ProblemDetails } from "@kopru/service-kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { gatewayProblem } from "../problems.js";
-import { type JsonSchema, ref } from "../proto-schema.js";
+import { type JsonSchema, type ProtoSchemas, ref } from "../proto-schema.js";
 
 // What every route group shares: the responses every route can give, path parameters, ETags and
 // If-Match, the request ids the services de-duplicate on.
@@ -40,12 +40,22 @@ export function responses(
   return result;
 }
 
-export const REFERRAL_ID_PARAMS: JsonSchema = {
-  type: "object",
-  required: ["referralId"],
-  additionalProperties: false,
-  properties: { referralId: { type: "string", format: "uuid", description: "The referral's id." } },
-};
+/** Path parameters that are UUIDs (the API's own ids and the services'), each with its description. */
+export function uuidParams(described: Record<string, string>): JsonSchema {
+  return {
+    type: "object",
+    required: Object.keys(described),
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      Object.entries(described).map(([name, description]) => [
+        name,
+        { type: "string", format: "uuid", description },
+      ]),
+    ),
+  };
+}
+
+export const REFERRAL_ID_PARAMS: JsonSchema = uuidParams({ referralId: "The referral's id." });
 
 export function idParams(name: string, description: string): JsonSchema {
   return {
@@ -122,6 +132,41 @@ export const PAGE_QUERY = {
   pageSize: { type: "integer", minimum: 1, maximum: 500, description: "Items per page (default 50)." },
   pageToken: { type: "string", maxLength: 2000, description: "The `nextPageToken` of the previous page." },
 } as const;
+
+/** A referral list's filters in the query string (repeat a parameter for several values). */
+export function referralFilterQuery(schemas: ProtoSchemas): Record<string, JsonSchema> {
+  return {
+    status: { type: "array", items: schemas.enumRef("kopru.common.v1.ReferralStatus") },
+    serviceType: { type: "array", items: schemas.enumRef("kopru.common.v1.ServiceType") },
+    priority: { type: "array", items: schemas.enumRef("kopru.common.v1.Priority") },
+  };
+}
+
+/** "Changed since" and the page: how a partner system syncs a referral list. */
+export const SYNC_PAGE_QUERY = {
+  updatedSince: { type: "string", format: "date-time" },
+  ...PAGE_QUERY,
+} as const;
+
+export interface ReferralListQuery {
+  status?: string[];
+  serviceType?: string[];
+  priority?: string[];
+  updatedSince?: string;
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** The filters and page of a referral list query as the list requests' proto3 JSON names them. */
+export function referralListFilters(query: ReferralListQuery): Record<string, unknown> {
+  return {
+    statuses: query.status ?? [],
+    serviceTypes: query.serviceType ?? [],
+    priorities: query.priority ?? [],
+    ...(query.updatedSince ? { updatedSince: query.updatedSince } : {}),
+    page: { pageSize: query.pageSize ?? 0, pageToken: query.pageToken ?? "" },
+  };
+}
 
 /** A problem as one item of a batch carries it (its status beside it). */
 export function batchItemProblem(problem: ProblemDetails): BatchItemProblem {

@@ -34,7 +34,7 @@ import { gatewayProblem } from "../problems.js";
 import type { JsonSchema } from "../proto-schema.js";
 import type { HttpContext, RouteModule } from "../server.js";
 import { bodyOf } from "./rpc-route.js";
-import { IDEMPOTENCY_HEADERS, PAGE_QUERY, responses } from "./support.js";
+import { IDEMPOTENCY_HEADERS, PAGE_QUERY, responses, uuidParams } from "./support.js";
 
 const G = "kopru.gateway.v1";
 const TAG = "Webhooks";
@@ -48,21 +48,11 @@ declare module "../server.js" {
 
 type Params = { endpointId: string; deliveryId?: string };
 
-const ENDPOINT_PARAMS: JsonSchema = {
-  type: "object",
-  required: ["endpointId"],
-  additionalProperties: false,
-  properties: { endpointId: { type: "string", format: "uuid", description: "The webhook endpoint's id." } },
-};
-const DELIVERY_PARAMS: JsonSchema = {
-  type: "object",
-  required: ["endpointId", "deliveryId"],
-  additionalProperties: false,
-  properties: {
-    endpointId: { type: "string", format: "uuid", description: "The webhook endpoint's id." },
-    deliveryId: { type: "string", format: "uuid", description: "The delivery's id (its `webhook-id`)." },
-  },
-};
+const ENDPOINT_PARAMS = uuidParams({ endpointId: "The webhook endpoint's id." });
+const DELIVERY_PARAMS = uuidParams({
+  endpointId: "The webhook endpoint's id.",
+  deliveryId: "The delivery's id (its `webhook-id`).",
+});
 
 /**
  * Who may manage an organisation's webhook endpoints: a partner system with `webhooks:manage` (the
