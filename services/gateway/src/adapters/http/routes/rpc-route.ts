@@ -70,32 +70,15 @@ export function rpcRoute<Req, Res>(schemas: ProtoSchemas, spec: RpcRouteSpec<Req
           },
         }
       : {}),
-    schema: {
-      operationId: spec.operationId,
-      summary: spec.summary,
-      ...(spec.description ? { description: spec.description } : {}),
-      tags: [spec.tag],
-      security: [{ oauth2: [spec.scope] }],
-      ...(spec.body
-        ? {
-            body: schemas.body(spec.body.type, {
-              ...(spec.body.omit ? { omit: spec.body.omit } : {}),
-              ...(spec.body.required ? { required: spec.body.required } : {}),
-            }),
-          }
-        : {}),
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.querystring ? { querystring: spec.querystring } : {}),
-      ...(spec.ifMatch
-        ? { headers: IF_MATCH_HEADERS }
-        : idempotencyMode
-          ? { headers: IDEMPOTENCY_HEADERS }
-          : {}),
-      response: responses(
-        { [spec.response.status ?? 200]: schemas.refTo(spec.response.type) },
-        [...new Set(problems)].sort(),
-      ),
-    },
+    schema: operationSchema(schemas, {
+      ...spec,
+      headers: spec.ifMatch ? IF_MATCH_HEADERS : idempotencyMode ? IDEMPOTENCY_HEADERS : undefined,
+      response: () =>
+        responses(
+          { [spec.response.status ?? 200]: schemas.refTo(spec.response.type) },
+          [...new Set(problems)].sort(),
+        ),
+    }),
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const caller = callerOf(request);
       const response = await spec.call(caller, spec.toRequest(request, caller));
@@ -104,6 +87,53 @@ export function rpcRoute<Req, Res>(schemas: ProtoSchemas, spec: RpcRouteSpec<Req
       if (location) reply.header("location", location);
       return reply.code(spec.response.status ?? 200).send(spec.response.codec.toJSON(response));
     },
+  };
+}
+
+/** What one operation's schema says, whichever way the route answers it. */
+export interface OperationDescription {
+  operationId: string;
+  summary: string;
+  description?: string | undefined;
+  tag: string;
+  scope: PartnerApiScope;
+  body?: { type: string; omit?: readonly string[]; required?: readonly string[] } | undefined;
+  params?: JsonSchema | undefined;
+  querystring?: JsonSchema | undefined;
+  headers?: JsonSchema | undefined;
+  /**
+   * The answers, as `responses()` builds them; called after the body's schema is built, so shared
+   * schemas are registered (and listed in the document) in the order the operation reads them.
+   */
+  response: () => Record<string, JsonSchema>;
+}
+
+/**
+ * The Fastify schema of one partner API operation: the request parts that are validated and the
+ * answers that are serialised, and with them the OpenAPI description of the operation.
+ */
+export function operationSchema(
+  schemas: ProtoSchemas,
+  operation: OperationDescription,
+): Record<string, unknown> {
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    ...(operation.description ? { description: operation.description } : {}),
+    tags: [operation.tag],
+    security: [{ oauth2: [operation.scope] }],
+    ...(operation.body
+      ? {
+          body: schemas.body(operation.body.type, {
+            ...(operation.body.omit ? { omit: operation.body.omit } : {}),
+            ...(operation.body.required ? { required: operation.body.required } : {}),
+          }),
+        }
+      : {}),
+    ...(operation.params ? { params: operation.params } : {}),
+    ...(operation.querystring ? { querystring: operation.querystring } : {}),
+    ...(operation.headers ? { headers: operation.headers } : {}),
+    response: operation.response(),
   };
 }
 

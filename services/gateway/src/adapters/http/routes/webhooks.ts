@@ -33,7 +33,7 @@ import { callerOf, type PartnerCaller } from "../auth.js";
 import { gatewayProblem } from "../problems.js";
 import type { JsonSchema } from "../proto-schema.js";
 import type { HttpContext, RouteModule } from "../server.js";
-import { bodyOf } from "./rpc-route.js";
+import { bodyOf, operationSchema } from "./rpc-route.js";
 import { IDEMPOTENCY_HEADERS, PAGE_QUERY, responses, uuidParams } from "./support.js";
 
 const G = "kopru.gateway.v1";
@@ -109,25 +109,19 @@ function route(context: HttpContext, spec: Spec): RouteOptions {
     method: spec.method,
     url: spec.url,
     config: { scope: "webhooks:manage", ...(isPost ? { idempotency: "required" as const } : {}) },
-    schema: {
-      operationId: spec.operationId,
-      summary: spec.summary,
-      ...(spec.description ? { description: spec.description } : {}),
-      tags: [TAG],
-      security: [{ oauth2: ["webhooks:manage"] }],
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.querystring ? { querystring: spec.querystring } : {}),
-      ...(spec.body
-        ? { body: schemas.body(spec.body.type, spec.body.required ? { required: spec.body.required } : {}) }
-        : {}),
-      ...(isPost ? { headers: IDEMPOTENCY_HEADERS } : {}),
-      response: spec.response.type
-        ? responses({ [spec.response.status]: schemas.refTo(spec.response.type) }, spec.problems)
-        : {
-            ...responses({}, spec.problems),
-            [spec.response.status]: { description: "Done; no content.", type: "null" },
-          },
-    },
+    schema: operationSchema(schemas, {
+      ...spec,
+      tag: TAG,
+      scope: "webhooks:manage",
+      headers: isPost ? IDEMPOTENCY_HEADERS : undefined,
+      response: () =>
+        spec.response.type
+          ? responses({ [spec.response.status]: schemas.refTo(spec.response.type) }, spec.problems)
+          : {
+              ...responses({}, spec.problems),
+              [spec.response.status]: { description: "Done; no content.", type: "null" },
+            },
+    }),
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const caller = manager(request);
       const body = await answer(() => spec.handle(request, caller, reply));
