@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 // NATS JetStream and PostgreSQL (*.int.test.ts), and end-to-end tests that start services as
 // separate processes (test/**/*.e2e.test.ts). Workspace packages resolve to their TypeScript
 // source through the `kopru-source` export condition, so no build step sits before a test run.
+// Vitest runs every file without file parallelism in one queue, one after another, so `pnpm test`
+// starts the end-to-end project as a second vitest process beside unit + integration: an
+// end-to-end file spends most of its time waiting on its own network of processes, not on a core.
 // Vitest hands ssr conditions to its workers as `node --conditions`, which also steer require():
 // listing "import" there would make pg's require("pg-pool") load an ESM build and crash.
 const shared = {
@@ -51,6 +54,21 @@ export default defineConfig({
           exclude: ["**/node_modules/**"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      // Faults injected into a whole network (killed services, a stopped database, a broker cluster
+      // losing nodes): minutes per file, so `pnpm test` leaves it out; `pnpm test:chaos` runs it
+      // (docs/chaos.md).
+      {
+        ...shared,
+        test: {
+          name: "chaos",
+          globalSetup,
+          include: ["test/chaos/*.chaos.test.ts"],
+          exclude: ["**/node_modules/**"],
+          testTimeout: 1_800_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -28,6 +28,11 @@ const buf = join(root, "node_modules/.bin/buf");
 const openApiDir = join(genDir, "openapi");
 const openApiJson = "partner-api.json";
 const openApiTypes = "partner-api.ts";
+// The staff console's allow-listed RPCs (the gateway's console proxy), as an OpenAPI document that is
+// not served, and the types the console imports: `ConsoleRpc[service][Method]` = { request, response }.
+const consoleApiJson = "console-api.json";
+const consoleApiTypes = "console-api.ts";
+const generatedFiles = [openApiJson, openApiTypes, consoleApiJson, consoleApiTypes];
 
 function writeOpenApi(outDir) {
   mkdirSync(outDir, { recursive: true });
@@ -41,6 +46,52 @@ function writeOpenApi(outDir) {
     join(root, "node_modules/.bin/openapi-typescript"),
     [join(outDir, openApiJson), "--output", join(outDir, openApiTypes)],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  writeConsoleApi(outDir);
+}
+
+function writeConsoleApi(outDir) {
+  const document = execFileSync(
+    process.execPath,
+    ["--import", "tsx", "--conditions=kopru-source", "src/console-api.ts"],
+    { cwd: join(root, "services/gateway"), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+  );
+  writeFileSync(join(outDir, consoleApiJson), document);
+  execFileSync(
+    join(root, "node_modules/.bin/openapi-typescript"),
+    [join(outDir, consoleApiJson), "--enum-values", "--output", join(outDir, consoleApiTypes)],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  // One entry per allow-listed method, read back from the document's paths.
+  const services = new Map();
+  const schemaName = (schema) => schema.$ref.replace("#/components/schemas/", "");
+  for (const [path, item] of Object.entries(JSON.parse(document).paths)) {
+    const [, service, method] = /^\/console\/api\/rpc\/([^/]+)\/([^/]+)$/.exec(path);
+    const request = schemaName(item.post.requestBody.content["application/json"].schema);
+    const response = schemaName(item.post.responses["200"].content["application/json"].schema);
+    if (!services.has(service)) services.set(service, []);
+    services
+      .get(service)
+      .push(
+        `    ${method}: {\n      request: components["schemas"]["${request}"];\n      response: components["schemas"]["${response}"];\n    };`,
+      );
+  }
+  const rpc = [...services]
+    .map(([service, methods]) => `  ${JSON.stringify(service)}: {\n${methods.join("\n")}\n  };`)
+    .join("\n");
+  const types = readFileSync(join(outDir, consoleApiTypes), "utf8");
+  writeFileSync(
+    join(outDir, consoleApiTypes),
+    `${types}
+/** The console's RPCs: \`ConsoleRpc[service][Method]\` is the request and response, as proto3 JSON. */
+export interface ConsoleRpc {
+${rpc}
+}
+export type ConsoleService = keyof ConsoleRpc;
+export type ConsoleMethod<S extends ConsoleService> = keyof ConsoleRpc[S] & string;
+/** An RFC 9457 problem, as every failed console call answers. */
+export type ConsoleProblem = components["schemas"]["Problem"];
+`,
   );
 }
 
@@ -118,7 +169,7 @@ if (command === "generate") {
   rmSync(out, { recursive: true, force: true });
   writeOpenApi(openApiDir);
   console.log(
-    "contracts: generated libs/contracts/src/gen, descriptor-set.binpb and the partner API's OpenAPI",
+    "contracts: generated libs/contracts/src/gen, descriptor-set.binpb, the partner API's OpenAPI and the console's RPC types",
   );
 } else if (command === "check") {
   step("buf lint", () => run(["lint"]));
@@ -163,17 +214,17 @@ if (command === "generate") {
       rmSync(out, { recursive: true, force: true });
     }
   });
-  step("partner API OpenAPI and its types match the gateway's routes", () => {
+  step("partner API and console OpenAPI and their types match the gateway", () => {
     const out = mkdtempSync(join(tmpdir(), "kopru-openapi-"));
     try {
       writeOpenApi(out);
-      const drifted = [openApiJson, openApiTypes].filter((file) => {
+      const drifted = generatedFiles.filter((file) => {
         const committed = join(openApiDir, file);
         return !existsSync(committed) || !readFileSync(committed).equals(readFileSync(join(out, file)));
       });
       if (drifted.length > 0) {
         throw new Error(
-          `the partner API's generated OpenAPI is out of date (run \`pnpm contracts:generate\`):\n  ${drifted.join("\n  ")}`,
+          `the gateway's generated OpenAPI is out of date (run \`pnpm contracts:generate\`):\n  ${drifted.join("\n  ")}`,
         );
       }
     } finally {

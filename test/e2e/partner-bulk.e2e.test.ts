@@ -125,7 +125,9 @@ describe("a batch of referrals", () => {
     const read = await ngo.GET("/v1/referrals/{referralId}", {
       params: { path: { referralId: results[0]?.referralId as string } },
     });
-    expect(read.data?.referral?.status).toBe("REFERRAL_STATUS_REQUESTED");
+    expect(read.data?.referral?.referralId).toBe(results[0]?.referralId);
+    // The MMCC in this network may already have received it by the time it is read back.
+    expect(["REFERRAL_STATUS_REQUESTED", "REFERRAL_STATUS_RECEIVED"]).toContain(read.data?.referral?.status);
     expect(network.logs("gateway")).not.toContain(secret);
   });
 

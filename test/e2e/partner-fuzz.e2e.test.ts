@@ -458,11 +458,21 @@ async function send(method: string, path: string, body?: unknown): Promise<Answe
   });
 }
 
+/**
+ * One Idempotency-Key per generated request, so sending it again after a connection reset is a retry
+ * of the same request (the gateway replays or waits for the first), never a second one.
+ */
+const idempotencyKeys = new WeakMap<FuzzRequest, string>();
+
 async function run(request: FuzzRequest): Promise<Answer> {
   const headers: Record<string, string> = {};
   const auth = await authorization(request.auth, request.operation.path.startsWith("/v1/inbox"));
   if (auth) headers.authorization = auth;
-  if (request.idempotency === "fresh") headers["idempotency-key"] = randomUUID();
+  if (request.idempotency === "fresh") {
+    const key = idempotencyKeys.get(request) ?? randomUUID();
+    idempotencyKeys.set(request, key);
+    headers["idempotency-key"] = key;
+  }
   if (request.idempotency === "invalid") headers["idempotency-key"] = "not a key \u00e9";
   if (request.idempotency === "fixed") headers["idempotency-key"] = "fuzz-fixed-key";
   if (request.ifMatch !== undefined) headers["if-match"] = request.ifMatch;
@@ -485,10 +495,13 @@ async function run(request: FuzzRequest): Promise<Answer> {
   });
 }
 
-/** Rows a 2xx answer created at intake (a replayed answer created nothing). */
-function created(request: FuzzRequest, answer: Answer, tally: Counts): void {
-  if (answer.status < 200 || answer.status >= 300 || answer.headers.get("idempotent-replayed") === "true")
-    return;
+/**
+ * Rows a 2xx answer created at intake. A replayed answer created nothing, unless it replays the first
+ * attempt of the same request, whose answer a connection reset lost (`retried`).
+ */
+function created(request: FuzzRequest, answer: Answer, tally: Counts, retried = false): void {
+  if (answer.status < 200 || answer.status >= 300) return;
+  if (answer.headers.get("idempotent-replayed") === "true" && !retried) return;
   if (request.method !== request.operation.method) return;
   switch (request.operation.operationId) {
     case "registerBeneficiary":
@@ -529,14 +542,26 @@ describe("the partner API under generated requests", () => {
       for (let i = next++; i < samples.length; i = next++) {
         const request = samples[i] as FuzzRequest;
         let answer: Answer;
+        let retried = false;
         try {
           answer = await run(request);
         } catch (error) {
           // The HTTP layer closes a connection after refusing oversized headers (431); a request
-          // already queued on that kept-alive connection sees the reset. Once more on a new one.
+          // already queued on that kept-alive connection sees the reset. A connection can also close
+          // under a request still being handled (a loaded machine), whose effects then stand: once
+          // more on a new connection with the same Idempotency-Key, until the first attempt's answer
+          // (replayed) or a refusal comes back, not the "still in progress" of the first attempt.
           resets += 1;
+          retried = true;
           try {
-            answer = await run(request);
+            answer = await waitFor(
+              async () => {
+                const again = await run(request);
+                const code = (again.body as { code?: string } | undefined)?.code;
+                return code === "idempotency_request_in_progress" ? undefined : again;
+              },
+              { timeoutMs: 120_000, message: `the first attempt of ${request.method} ${request.path}` },
+            );
           } catch {
             failures.push(`${request.method} ${request.operation.path}: ${(error as Error).message}`);
             continue;
@@ -557,7 +582,7 @@ describe("the partner API under generated requests", () => {
           )
             unclear.push(`${where}: ${answer.status}`);
         }
-        created(request, answer, tally);
+        created(request, answer, tally, retried && request.idempotency === "fresh");
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));

@@ -534,6 +534,8 @@ describe("declines and consent withdrawals", () => {
       consentId: person.consentId,
       reason: ConsentWithdrawalReason.CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST,
       cancelOpenReferrals: true,
+      policy: 0,
+      continuingBasis: 0,
     });
     const withdrawn = await arrived("/ngo-ends", "consent.withdrawn", open);
     expect(withdrawn.body.data).toMatchObject({

@@ -12,6 +12,7 @@ import {
 import {
   CLI_CLIENT_ID,
   CLI_REDIRECT_URI,
+  consoleClient,
   generatePassword,
   generateSecret,
   partnerClientId,
@@ -39,6 +40,8 @@ export interface IdentityUnderTest {
   /** The identity service's own database, for an operator's provisioning script. */
   databaseUrl: string;
   process: SpawnedProcess;
+  /** Registers the staff console's client (`kopru-console`) with its callback at the gateway's public URL. */
+  consoleClient(gatewayUrl: string): Promise<void>;
   /** Registers a service's own OAuth client (`service-<name>`) and returns what the service is given. */
   serviceClient(service: string): Promise<{ AUTH_CLIENT_ID: string; AUTH_CLIENT_SECRET: string }>;
   /** Tokens for any caller: staff (with an actor id) or the organisation's partner system (every partner API scope). */
@@ -57,6 +60,10 @@ export interface IdentityUnderTest {
     caller: ClientCaller & { organisationId: string; actorId: string },
     options?: { active?: boolean },
   ): Promise<string>;
+  /** Provisions a staff member as `staffMember` does and returns what they type at the login form. */
+  staffLogin(
+    caller: ClientCaller & { organisationId: string; actorId: string },
+  ): Promise<{ staffId: string; username: string; password: string }>;
   close(): Promise<void>;
 }
 
@@ -64,6 +71,8 @@ export async function startIdentity(options: {
   repoRoot: string;
   tls: { caFile: string; certFile: string; keyFile: string };
   dataDir: string;
+  /** How long its start may take; default 90 s. */
+  startTimeoutMs?: number;
 }): Promise<IdentityUnderTest> {
   const database: TestDatabase = await createTestDatabase({ prefix: "e2e_identity" });
   const port = await freePort();
@@ -87,7 +96,7 @@ export async function startIdentity(options: {
     cwd: serviceDir,
     nodeArgs: ["--import", "@kopru/observability/register"],
   });
-  await child.waitForLine(/OpenID provider .* listening on/, { timeoutMs: 90_000 });
+  await child.waitForLine(/OpenID provider .* listening on/, { timeoutMs: options.startTimeoutMs ?? 90_000 });
 
   const db: Database = await openDatabase({ service: "identity", url: database.url });
   await provisionIdentities(db, {
@@ -175,6 +184,9 @@ export async function startIdentity(options: {
       }
       return client;
     },
+    async consoleClient(gatewayUrl) {
+      await provisionIdentities(db, { clients: [consoleClient(gatewayUrl)] });
+    },
     partnerWithScopes(organisationId, scopes) {
       return partner(organisationId, scopes);
     },
@@ -186,6 +198,11 @@ export async function startIdentity(options: {
         await provisionIdentities(db, { users: [{ ...user, active: false }] });
       }
       return id;
+    },
+    async staffLogin(caller) {
+      await staff(caller);
+      const user = provisioned.get(staffId(caller)) as StaffSpec;
+      return { staffId: user.id, username: user.username, password: user.password as string };
     },
     async tokens(caller, audience) {
       if (!caller.organisationId) return undefined;

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChannelCredentials, Client } from "@grpc/grpc-js";
 import { provisionStreams } from "@kopru/bus";
 import { NETWORK_LAYOUT, NETWORK_SERVICES, type NetworkService, networkBusAccess } from "@kopru/events";
+import { clientCredentials, type TokenSource as IssuerTokens } from "@kopru/identity-client";
 import { type NetworkPki, preparePki } from "@kopru/local";
 import { type CaughtMail, MAIL_CATCHER_ENTRY, MAIL_CATCHER_READY, readMailbox } from "@kopru/mail-catcher";
-import { generateNatsCredentials, natsCredentialEnv } from "@kopru/nats-server";
+import { freePort, generateNatsCredentials, natsCredentialEnv } from "@kopru/nats-server";
 import {
   type ClientCaller,
   channelCredentials,
@@ -60,6 +61,7 @@ export function hostedBy(orgs: Organisations): Record<ServiceName, string[]> {
     coordination: [],
     notifications: [],
     gateway: [],
+    matching: [],
   };
 }
 export type Organisations = ReturnType<typeof organisations>;
@@ -80,10 +82,16 @@ export interface RunningService {
  */
 export class TestNetwork {
   readonly clockFile: string;
+  /** The network's matching secret (ADR 0027), the same for every partner of this network. */
+  readonly matchingSecret = randomBytes(32).toString("base64");
   private readonly running = new Map<ServiceName, RunningService>();
   private readonly databases = new Map<ServiceName, TestDatabase>();
   /** The real SMTP server the notification service sends to, started with it. */
   private mail: { process: SpawnedProcess; url: string; dir: string } | undefined;
+  /** Token sources of the services' own OAuth clients, for tests that call as a service does. */
+  private readonly serviceTokenSources = new Map<ServiceName, Promise<IssuerTokens>>();
+  /** The output of every service process stopped so far, kept for scans of every log line. */
+  private readonly stoppedProcesses: { name: ServiceName; process: SpawnedProcess }[] = [];
 
   private constructor(
     private readonly dataDir: string,
@@ -92,15 +100,23 @@ export class TestNetwork {
     readonly identity: IdentityUnderTest,
     readonly orgs: Organisations,
     private readonly extraEnv: Record<string, string>,
+    private readonly databaseServers: Partial<Record<ServiceName, string>> = {},
+    /** How long a service may take to say where it listens (a benchmark or chaos run gives more). */
+    public startTimeoutMs = 90_000,
   ) {
     this.clockFile = join(this.dataDir, "clock-offset-ms");
     writeFileSync(this.clockFile, "0");
   }
 
-  /** `env` is added to every service's environment (e.g. an OTLP endpoint). */
+  /**
+   * `env` is added to every service's environment (e.g. an OTLP endpoint). `databaseServers` puts a
+   * service's database on another PostgreSQL server (an admin URL, e.g. a cluster the test may crash);
+   * `startTimeoutMs` bounds each service's start (a chaos run restarts services on a loaded machine).
+   */
   static async create(
     orgs: Organisations = organisations(),
     env: Record<string, string> = {},
+    options: { databaseServers?: Partial<Record<ServiceName, string>>; startTimeoutMs?: number } = {},
   ): Promise<TestNetwork> {
     const dataDir = mkdtempSync(join(tmpdir(), "kopru-e2e-"));
     const pki = await preparePki(join(dataDir, "pki"));
@@ -120,13 +136,43 @@ export class TestNetwork {
       repoRoot,
       tls: { caFile: pki.caFile, ...pki.identityTls },
       dataDir: join(dataDir, "identity"),
+      ...(options.startTimeoutMs ? { startTimeoutMs: options.startTimeoutMs } : {}),
     });
-    return new TestNetwork(dataDir, pki, nats, identity, orgs, env);
+    return new TestNetwork(
+      dataDir,
+      pki,
+      nats,
+      identity,
+      orgs,
+      env,
+      options.databaseServers,
+      options.startTimeoutMs,
+    );
   }
 
   /** Access tokens from the network's identity service, for whichever caller a scenario plays. */
   get tokens(): TokenSource {
     return this.identity.tokens;
+  }
+
+  /**
+   * An access token for `audience` from `service`'s own OAuth client (the client its process runs
+   * with): no organisation, no user, as that service calls another (e.g. intake calling matching).
+   */
+  async serviceToken(service: ServiceName, audience: string): Promise<string> {
+    let source = this.serviceTokenSources.get(service);
+    if (!source) {
+      source = this.identity.serviceClient(service).then(({ AUTH_CLIENT_ID, AUTH_CLIENT_SECRET }) =>
+        clientCredentials({
+          issuer: this.identity.issuer,
+          ca: readFileSync(this.pki.caFile),
+          clientId: AUTH_CLIENT_ID,
+          clientSecret: AUTH_CLIENT_SECRET,
+        }),
+      );
+      this.serviceTokenSources.set(service, source);
+    }
+    return (await source).token(audience);
   }
 
   /** The transport credentials a tool calling the services uses: the operator's certificate. */
@@ -170,6 +216,11 @@ export class TestNetwork {
     return service.address;
   }
 
+  /** The process id of a running service (a benchmark's CPU account of it); undefined when stopped. */
+  pid(name: ServiceName): number | undefined {
+    return this.running.get(name)?.process.pid;
+  }
+
   database(name: ServiceName): TestDatabase {
     const database = this.databases.get(name);
     if (!database) throw new Error(`${name} has no database yet`);
@@ -185,7 +236,8 @@ export class TestNetwork {
     if (!this.mail) {
       const dir = join(this.dataDir, "mail");
       const process = spawnNodeProcess(MAIL_CATCHER_ENTRY, { env: { MAIL_DIR: dir, SMTP_PORT: "0" } });
-      const [, url] = await process.waitForLine(MAIL_CATCHER_READY);
+      // As long as a service's start is given: on a loaded machine compiling it alone takes seconds.
+      const [, url] = await process.waitForLine(MAIL_CATCHER_READY, { timeoutMs: 90_000 });
       this.mail = { process, url: url as string, dir };
     }
     return this.mail;
@@ -217,7 +269,14 @@ export class TestNetwork {
       ...(name === "notifications"
         ? { SMTP_URL: (await this.mailCatcher()).url, CONSOLE_URL: "https://console.kopru.example" }
         : {}),
-      ...(name === "gateway" ? this.gatewayEnvironment(tls) : {}),
+      ...(name === "gateway" ? await this.gatewayEnvironment(tls) : {}),
+      // Intake asks the matching service about duplicates when the test started it first.
+      ...(name === "intake" && this.running.get("matching")
+        ? {
+            MATCHING_ADDRESS: this.running.get("matching")?.address ?? "",
+            MATCHING_NETWORK_SECRET: this.matchingSecret,
+          }
+        : {}),
       ...this.extraEnv,
     };
   }
@@ -225,13 +284,22 @@ export class TestNetwork {
   /**
    * The partner API: HTTPS with the gateway's certificate, the addresses of the services running
    * now (start it after them), every receiving organisation's inbox, webhooks to loopback allowed.
+   * Its port is chosen first, so its public URL (the staff console's login callback, registered at
+   * the identity service) is known before it starts.
    */
-  private gatewayEnvironment(tls: { certFile: string; keyFile: string }): Record<string, string> {
+  private async gatewayEnvironment(tls: {
+    certFile: string;
+    keyFile: string;
+  }): Promise<Record<string, string>> {
     const hosted = hostedBy(this.orgs);
     const address = (service: ServiceName) => this.running.get(service)?.address ?? "127.0.0.1:1";
+    const port = await freePort();
+    const publicUrl = `https://127.0.0.1:${port}`;
+    await this.identity.consoleClient(publicUrl);
     return {
       HTTP_HOST: "127.0.0.1",
-      HTTP_PORT: "0",
+      HTTP_PORT: String(port),
+      PUBLIC_URL: publicUrl,
       HTTP_TLS_CERT_FILE: tls.certFile,
       HTTP_TLS_KEY_FILE: tls.keyFile,
       INTAKE_ADDRESS: address("intake"),
@@ -240,6 +308,7 @@ export class TestNetwork {
       COMMUNITY_CENTRE_ADDRESS: address("community-centre"),
       MUNICIPALITY_ADDRESS: address("municipality"),
       COORDINATION_ADDRESS: address("coordination"),
+      NOTIFICATIONS_ADDRESS: address("notifications"),
       INBOX_ORGANISATIONS: (["protection", "ecm", "community-centre", "municipality"] as const)
         .flatMap((service) => hosted[service].map((org) => `${org}:${service}`))
         .join(","),
@@ -262,12 +331,24 @@ export class TestNetwork {
     throw new Error("the gateway has not said where it listens");
   }
 
+  /**
+   * Starts the services named, each on its database (created on first start). The matching service
+   * starts before the others: intake is told its address at start and checks duplicates with it.
+   */
   async start(...names: ServiceName[]): Promise<void> {
+    if (names.includes("matching") && names.length > 1) {
+      await this.start("matching");
+      return this.start(...names.filter((name) => name !== "matching"));
+    }
     await Promise.all(
       names.map(async (name) => {
         let database = this.databases.get(name);
         if (!database) {
-          database = await createTestDatabase({ prefix: `e2e_${name.replace("-", "_")}` });
+          const serverUrl = this.databaseServers[name];
+          database = await createTestDatabase({
+            prefix: `e2e_${name.replace("-", "_")}`,
+            ...(serverUrl ? { serverUrl } : {}),
+          });
           this.databases.set(name, database);
         }
         // As its start script runs it: from its own package, telemetry loaded before its code.
@@ -277,7 +358,7 @@ export class TestNetwork {
           cwd: serviceDir,
           nodeArgs: ["--import", "@kopru/observability/register"],
         });
-        const match = await child.waitForLine(/gRPC listening on (\S+)/, { timeoutMs: 90_000 });
+        const match = await child.waitForLine(/gRPC listening on (\S+)/, { timeoutMs: this.startTimeoutMs });
         this.running.set(name, { name, address: match[1] as string, database, process: child });
       }),
     );
@@ -289,6 +370,55 @@ export class TestNetwork {
     if (!service) return;
     this.running.delete(name);
     await service.process.kill(signal);
+    this.stoppedProcesses.push({ name, process: service.process });
+  }
+
+  /** A crash: the service is killed (SIGKILL unless told) and stays down until `start` or `restart`. */
+  async kill(name: ServiceName, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    await this.stop(name, signal);
+  }
+
+  /** Kills a service (a crash unless told) and starts it again on the same database. */
+  async restart(name: ServiceName, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    await this.stop(name, signal);
+    await this.start(name);
+  }
+
+  /** Whether the service has a process running now (a chaos schedule picks its victims from these). */
+  isRunning(name: ServiceName): boolean {
+    return this.running.get(name)?.process.running ?? false;
+  }
+
+  /** The JetStream store directory of this run's nats-server (message blocks, indexes, metadata). */
+  get natsStoreDir(): string {
+    const dir = this.nats.storeDir;
+    if (!dir) throw new Error("the network's nats-server runs without a JetStream store");
+    return dir;
+  }
+
+  /** Every database of the run: one per service started so far, and the identity service's. */
+  allDatabases(): { label: string; url: string }[] {
+    return [
+      ...[...this.databases].map(([name, database]) => ({ label: name, url: database.url })),
+      { label: "identity", url: this.identity.databaseUrl },
+    ];
+  }
+
+  /**
+   * Every line every process of the run has written: running services, services stopped (or
+   * crashed) earlier, the identity service and the mail catcher.
+   */
+  allLogs(): { source: string; lines: string[] }[] {
+    const text = (process: SpawnedProcess) => process.lines.map((line) => line.text);
+    return [
+      ...[...this.running.values()].map((s) => ({ source: s.name, lines: text(s.process) })),
+      ...this.stoppedProcesses.map((s, i) => ({
+        source: `${s.name} (stopped #${i + 1})`,
+        lines: text(s.process),
+      })),
+      { source: "identity", lines: text(this.identity.process) },
+      ...(this.mail ? [{ source: "mail-catcher", lines: text(this.mail.process) }] : []),
+    ];
   }
 
   logs(name: ServiceName): string {

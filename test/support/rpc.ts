@@ -30,6 +30,16 @@ export const HOSTS: Record<string, ServiceName[]> = {
   "kopru.referral.v1.ReferralInboxService": ["ecm", "protection", "municipality", "community-centre"],
   "kopru.notification.v1.NotificationService": ["notifications"],
 };
+/**
+ * Services the every-RPC sweeps (hostile text, BOLA) do not drive yet, each with where its text and access are tested instead. A
+ * service added to the contracts still fails their placement tests until it is here or in HOSTS.
+ */
+export const NOT_YET_SWEPT: Record<string, string> = {
+  // Served beside each service's own RPCs (ADR 0025); only read, by supervisors of the organisation.
+  "kopru.audit.v1.AuditService": "services/municipality/test/audit.int.test.ts",
+  // Its own process, not started by this network (ADR 0027).
+  "kopru.matching.v1.MatchingService": "services/matching/test/matching.int.test.ts",
+};
 export const ALL_SERVICES: ServiceName[] = [
   "coordination",
   "intake",

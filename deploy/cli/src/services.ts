@@ -23,6 +23,7 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freez
   notifications: 50057,
   // gRPC health only; the partner API itself is HTTP (GATEWAY_HTTP_PORT, 8443).
   gateway: 50058,
+  matching: 50059,
 });
 
 export function isServiceName(value: string): value is ServiceName {

@@ -2,7 +2,7 @@
 // the operator's machine into deploy/compose/.trust (never committed): the CA and a certificate
 // per service valid for its compose host name, the NATS users and their permissions (included by
 // deploy/compose/nats.conf), each service's NATS password, the identity service's provisioning
-// (the CLI client, a client per service, one network administrator) and its cookie key. Run again
+// (the CLI and console clients, a client per service, one network administrator) and its cookie key. Run again
 // to renew certificates and NATS passwords; the administrator's password is kept.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -14,6 +14,7 @@ import { networkHosting, REPO_ROOT } from "./config.js";
 import {
   CLI_CLIENT_ID,
   CLI_REDIRECT_URI,
+  consoleClient,
   generatePassword,
   generateSecret,
   serviceClientId,
@@ -41,6 +42,7 @@ const hosted = {
   coordination: [],
   notifications: [],
   gateway: [],
+  matching: [],
 };
 const nats = generateNatsCredentials([...SERVICE_NAMES]);
 mkdirSync(join(dir, "nats"), { recursive: true, mode: 0o700 });
@@ -58,6 +60,13 @@ for (const stream of [...NETWORK_LAYOUT.streams, NETWORK_LAYOUT.deadLetterStream
 }
 mkdirSync(join(dir, "env"), { recursive: true, mode: 0o700 });
 const serviceSecrets = Object.fromEntries(SERVICE_NAMES.map((service) => [service, generateSecret()]));
+// The network's matching secret (ADR 0027), kept across runs: a new one would leave every record
+// registered at the matching service unmatchable. Every partner hashing identifiers needs the same.
+const matchingSecretFile = join(dir, "matching-secret");
+const matchingSecret = existsSync(matchingSecretFile)
+  ? readFileSync(matchingSecretFile, "utf8").trim()
+  : generateSecret();
+writePrivate(matchingSecretFile, `${matchingSecret}\n`);
 for (const service of SERVICE_NAMES) {
   const credential = nats.services[service];
   if (!credential) continue;
@@ -65,6 +74,7 @@ for (const service of SERVICE_NAMES) {
     ...natsCredentialEnv(credential),
     AUTH_CLIENT_ID: serviceClientId(service),
     AUTH_CLIENT_SECRET: serviceSecrets[service] as string,
+    ...(service === "intake" ? { MATCHING_NETWORK_SECRET: matchingSecret } : {}),
   };
   writePrivate(
     join(dir, "env", `${service}.env`),
@@ -101,6 +111,8 @@ writePrivate(
       ],
       clients: [
         { clientId: CLI_CLIENT_ID, kind: "first-party", redirectUris: [CLI_REDIRECT_URI], deviceFlow: true },
+        // The staff console, served by the gateway at its public URL (compose.yaml's PUBLIC_URL).
+        consoleClient(process.env.KOPRU_PARTNER_API_URL?.trim() || "https://127.0.0.1:8443"),
         ...SERVICE_NAMES.map((service) => ({
           clientId: serviceClientId(service),
           kind: "service",

@@ -18,6 +18,19 @@ export class LauncherConfigError extends Error {
   override readonly name = "LauncherConfigError";
 }
 
+/**
+ * What the services run: the JavaScript `tsc -b` built into each package's `dist/` (as in production,
+ * ADR 0010), or their TypeScript source through tsx (`--from-source`, for working on a service).
+ */
+export type RunFrom = "dist" | "source";
+
+/** A service's entry point: `services/<name>/dist/src/main.js`, or `src/main.ts` from source. */
+export function serviceEntry(service: string, from: RunFrom): string {
+  return from === "dist"
+    ? resolve(REPO_ROOT, "services", service, "dist", "src", "main.js")
+    : resolve(REPO_ROOT, "services", service, "src", "main.ts");
+}
+
 export interface ServicePlan {
   name: ServiceName;
   host: string;
@@ -52,6 +65,7 @@ export interface LauncherConfig {
   natsUrl: string | undefined;
   services: ServicePlan[];
   verbose: boolean;
+  from: RunFrom;
 }
 
 /** Organisations each receiving service hosts, from the demo network and the naming convention. */
@@ -84,7 +98,11 @@ export function databaseVariable(service: ServiceName): string {
  * reads) and optionally `KOPRU_<SERVICE>_DATABASE_URL`. A `DATABASE_URL` of the shell is never passed
  * on: six services sharing one database would break the one-database-per-service rule.
  */
-export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: boolean } = {}): LauncherConfig {
+export function launcherConfig(
+  env: NodeJS.ProcessEnv,
+  options: { verbose?: boolean; from?: RunFrom } = {},
+): LauncherConfig {
+  const from = options.from ?? "dist";
   const dataDir = resolve(REPO_ROOT, env.DATA_DIR?.trim() || ".data");
   const natsUrl = env.NATS_URL?.trim() || undefined;
   const verbose = options.verbose === true;
@@ -106,7 +124,7 @@ export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: bool
       address: `${host}:${port}`,
       dataDir: serviceDataDir,
       databaseUrl,
-      entry: resolve(REPO_ROOT, "services", name, "src", "main.ts"),
+      entry: serviceEntry(name, from),
       // NATS_URL is added at start, once the launcher knows which server the network uses.
       env: {
         DATABASE_URL: databaseUrl,
@@ -132,11 +150,15 @@ export function launcherConfig(env: NodeJS.ProcessEnv, options: { verbose?: bool
     issuer: `https://${identityAddress.host}:${identityAddress.port}`,
     dataDir: resolve(dataDir, "identity"),
     databaseUrl: env.KOPRU_IDENTITY_DATABASE_URL?.trim() || undefined,
-    entry: resolve(REPO_ROOT, "services", "identity", "src", "main.ts"),
+    entry: serviceEntry("identity", from),
   };
   const gateway = services.find((s) => s.name === "gateway");
   if (gateway) Object.assign(gateway.env, gatewayEnv(env, services, hosted));
-  return { dataDir, identity, natsUrl, services, verbose };
+  // Intake asks the matching service about possible duplicates at other organisations (ADR 0027).
+  const intake = services.find((s) => s.name === "intake");
+  const matching = services.find((s) => s.name === "matching");
+  if (intake && matching) intake.env.MATCHING_ADDRESS = matching.address;
+  return { dataDir, identity, natsUrl, services, verbose, from };
 }
 
 export const GATEWAY_HTTP_ADDRESS_VARIABLE = "KOPRU_GATEWAY_HTTP_ADDR";
@@ -173,6 +195,7 @@ function gatewayEnv(
     COMMUNITY_CENTRE_ADDRESS: address("community-centre"),
     MUNICIPALITY_ADDRESS: address("municipality"),
     COORDINATION_ADDRESS: address("coordination"),
+    NOTIFICATIONS_ADDRESS: address("notifications"),
     INBOX_ORGANISATIONS: receiving.flatMap((s) => hosted[s].map((org) => `${org}:${s}`)).join(","),
   };
 }

@@ -10,6 +10,24 @@ import type { ProvisioningSpec } from "@kopru/identity";
 export const CLI_CLIENT_ID = "kopru-cli";
 /** The loopback redirect the CLI's login uses (nothing listens there: the code is read from the redirect). */
 export const CLI_REDIRECT_URI = "http://127.0.0.1/callback";
+/** The first-party client the staff console logs staff in with (through the gateway, ADR 0020). */
+export const CONSOLE_CLIENT_ID = "kopru-console";
+
+/** The console's login callback at the gateway whose public URL is `gatewayUrl`. */
+export function consoleRedirectUri(gatewayUrl: string): string {
+  return `${gatewayUrl.replace(/\/$/, "")}/console/auth/callback`;
+}
+
+/** The console's client: a public client (PKCE), its one redirect the gateway's callback, no device flow. */
+export function consoleClient(gatewayUrl: string) {
+  return {
+    clientId: CONSOLE_CLIENT_ID,
+    kind: "first-party" as const,
+    redirectUris: [consoleRedirectUri(gatewayUrl)],
+    deviceFlow: false,
+  };
+}
+
 /** The coordination organisation: the network's coordinators and its administrator. */
 export const COORDINATION_ORGANISATION = "coordination";
 
@@ -107,6 +125,8 @@ export function demoProvisioning(options: {
   services: readonly ServiceName[];
   partnerOrganisations: readonly string[];
   secrets: ClientSecrets;
+  /** The gateway's public URL: the staff console's client gets its callback there. */
+  gatewayUrl?: string;
 }): ProvisioningSpec {
   return {
     organisations: [
@@ -125,6 +145,7 @@ export function demoProvisioning(options: {
     })),
     clients: [
       { clientId: CLI_CLIENT_ID, kind: "first-party", redirectUris: [CLI_REDIRECT_URI], deviceFlow: true },
+      ...(options.gatewayUrl ? [consoleClient(options.gatewayUrl)] : []),
       ...options.partnerOrganisations.map((organisationId) => ({
         clientId: partnerClientId(organisationId),
         kind: "partner-system" as const,

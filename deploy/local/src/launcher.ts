@@ -14,6 +14,7 @@ import {
   type ServicePlan,
   usesDefaultAddresses,
 } from "./config.js";
+import { ensureConsoleBuilt } from "./console-build.js";
 import { demoTokens } from "./demo-tokens.js";
 import { CLI_CLIENT_ID, serviceClientId } from "./identities.js";
 import { waitUntilIdentityServes } from "./identity-health.js";
@@ -26,7 +27,8 @@ import {
   useExternalNats,
 } from "./nats.js";
 import { NGOS, ORGANISATIONS } from "./network.js";
-import { type ManagedChild, nodeSourceArgs, spawnManaged } from "./processes.js";
+import { preparePgliteDataDirs } from "./pglite.js";
+import { type ManagedChild, nodeArgs, spawnManaged } from "./processes.js";
 import { seedDemo } from "./seed.js";
 import { DEMO_SEED, planSeed, SEED_MARKER } from "./seed-plan.js";
 import { clockOffsetFile, SEED_DAYS, setNetworkClock } from "./seed-timeline.js";
@@ -47,7 +49,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-const START_TIMEOUT_MS = 120_000;
+// Generous: ten services starting at once on a small, busy machine can take minutes.
+const START_TIMEOUT_MS = 300_000;
 const STOP_GRACE_MS = 20_000;
 
 const PINO_LEVELS: Record<number, string> = {
@@ -83,6 +86,25 @@ export function relayLine(service: string, line: string): string {
     }
   }
   return `[${service}] ${line}`;
+}
+
+/** The mail catcher's entry: its source, or what `tsc -b` built beside it (`dist/main.js`). */
+function mailCatcherEntry(from: LauncherConfig["from"]): string {
+  // MAIL_CATCHER_ENTRY names main.ts beside whichever index module was loaded, src/ or dist/.
+  const entry = fileURLToPath(MAIL_CATCHER_ENTRY);
+  return entry.replace(/\/(src|dist)\/main\.ts$/, from === "dist" ? "/dist/main.js" : "/src/main.ts");
+}
+
+/**
+ * Node's options for a service. A young generation of 1 MB semi-spaces (V8 grows them to 16 MB
+ * under allocation and keeps them) cut the seeded network by about 190 MB for a few more
+ * scavenges. On PGlite, V8 compiles PostgreSQL's WebAssembly with its baseline compiler only:
+ * tiering hot functions up to TurboFan took seconds of CPU per service while the network started,
+ * and its compile memory left each service hundreds of MB larger for a while; the demo's queries
+ * do not need the faster code.
+ */
+export function nodeOptionsFor(plan: { databaseUrl: string | undefined }): string[] {
+  return ["--max-semi-space-size=1", ...(plan.databaseUrl ? [] : ["--liftoff-only"])];
 }
 
 /** The marker that says the demo data is in; written only after a complete seed. */
@@ -158,10 +180,11 @@ export class Launcher {
     // A seed interrupted mid-history left the clock in the past; the network starts at real time.
     setNetworkClock(clockOffsetFile(config.dataDir), 0);
 
-    const missing = config.services.filter((s) => !existsSync(s.entry));
+    const missing = [config.identity, ...config.services].filter((s) => !existsSync(s.entry));
     if (missing.length > 0) {
       throw new LaunchError(
-        `these services have no entry point yet: ${missing.map((s) => this.display(s.entry)).join(", ")}`,
+        `these services have no entry point yet: ${missing.map((s) => this.display(s.entry)).join(", ")}` +
+          (config.from === "dist" ? " (build them with `pnpm exec tsc -b`, or run with --from-source)" : ""),
       );
     }
     const busy: string[] = [];
@@ -180,6 +203,18 @@ export class Launcher {
           `Stop what listens there, or choose another with ${IDENTITY_ADDRESS_VARIABLE}.`,
       );
     }
+
+    ensureConsoleBuilt(out);
+
+    const embedded = [config.identity, ...config.services]
+      .filter((s) => !s.databaseUrl)
+      .map((s) => s.dataDir);
+    const t0pglite = Date.now();
+    const copied = await preparePgliteDataDirs(embedded, { repoRoot: REPO_ROOT });
+    if (copied.length > 0)
+      out(
+        `PGlite: ${copied.length} new database${copied.length > 1 ? "s" : ""} copied from an initialised template (${seconds(Date.now() - t0pglite)})`,
+      );
 
     const natsPort = await freePort();
     const trust = await prepareTrust({
@@ -278,7 +313,7 @@ export class Launcher {
    * Fails if it exits first or is not SERVING within the start timeout.
    */
   private async startService(plan: ServicePlan): Promise<void> {
-    const child = this.spawnChild(plan.name, plan.entry, this.childEnv(plan), /gRPC listening on/);
+    const child = this.spawnChild(plan.name, plan.entry, this.childEnv(plan), /gRPC listening on/, plan);
     await this.untilReady(plan.name, child, (signal) =>
       waitUntilServing(plan.address, {
         timeoutMs: START_TIMEOUT_MS,
@@ -289,11 +324,17 @@ export class Launcher {
   }
 
   /** A child process from its package's source, its output relayed (but for the line the launcher reports itself). */
-  private spawnChild(name: string, entry: string, env: NodeJS.ProcessEnv, quiet: RegExp): ManagedChild {
+  private spawnChild(
+    name: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    quiet: RegExp,
+    database: { databaseUrl: string | undefined },
+  ): ManagedChild {
     const child = spawnManaged({
       name,
       command: process.execPath,
-      args: nodeSourceArgs(entry),
+      args: nodeArgs(entry, { from: this.config.from, nodeOptions: nodeOptionsFor(database) }),
       cwd: join(REPO_ROOT, "services", name),
       env,
       onLine: (line) => {
@@ -367,7 +408,7 @@ export class Launcher {
       TOKEN_RATE_LIMIT: "6000",
     });
     if (plan.databaseUrl) env.DATABASE_URL = plan.databaseUrl;
-    const child = this.spawnChild("identity", plan.entry, env, /OpenID provider .* listening on/);
+    const child = this.spawnChild("identity", plan.entry, env, /OpenID provider .* listening on/, plan);
     await this.untilReady("identity", child, (signal) =>
       waitUntilIdentityServes(plan.issuer, trust.caFile, { timeoutMs: START_TIMEOUT_MS, signal }),
     );
@@ -383,7 +424,7 @@ export class Launcher {
     const child = spawnManaged({
       name: "mail-catcher",
       command: process.execPath,
-      args: nodeSourceArgs(fileURLToPath(MAIL_CATCHER_ENTRY), { telemetry: false }),
+      args: nodeArgs(mailCatcherEntry(this.config.from), { from: this.config.from, telemetry: false }),
       cwd: join(REPO_ROOT, "libs", "mail-catcher"),
       env: { ...process.env, MAIL_DIR: dir, SMTP_HOST: "127.0.0.1", SMTP_PORT: "0" },
       onLine: (line) => {
@@ -428,6 +469,7 @@ export class Launcher {
     delete env.DATABASE_URL;
     delete env.GRPC_PLAINTEXT;
     if (plan.name === "notifications" && this.mail) env.SMTP_URL = this.mail.url;
+    if (plan.name === "intake") env.MATCHING_NETWORK_SECRET = trust.matchingSecret;
     if (plan.name === "gateway") {
       // The partner API is HTTPS with the gateway's certificate from the local CA.
       env.HTTP_TLS_CERT_FILE = trust.serviceTls.gateway.certFile;
@@ -544,6 +586,11 @@ export class Launcher {
       ...(partnerApi
         ? [
             `  ${"partner API".padEnd(17)}${partnerApi.replace("https://", "").padEnd(width + 2)}REST for partner systems: ${partnerApi}/docs (OpenAPI at /openapi.json)`,
+          ]
+        : []),
+      ...(partnerApi
+        ? [
+            `  ${"staff console".padEnd(17)}${`${partnerApi.replace("https://", "")}/console/`.padEnd(width + 2)}in a browser: ${partnerApi}/console/ (Türkçe, العربية, English; log in with a demo login below)`,
           ]
         : []),
       ...(this.mail?.dir

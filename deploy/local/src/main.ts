@@ -20,6 +20,10 @@ const program = new Command("pnpm start")
     "wipe the data directory first (and, with NATS_URL, the network's streams on that server)",
   )
   .option("--no-seed", "do not seed the demo network")
+  .option(
+    "--from-source",
+    "run the services from their TypeScript source through tsx instead of the JavaScript tsc -b built",
+  )
   .option("--verbose", "relay the services' info logs (default: warnings and errors only)")
   .option("--referrals <n>", "how many demo referrals to seed", positiveInt, DEFAULT_REFERRAL_COUNT)
   .option("--concurrency <n>", "seed calls in flight", positiveInt, 8)
@@ -33,6 +37,7 @@ const program = new Command("pnpm start")
 
 const flags = program.opts<{
   fresh?: boolean;
+  fromSource?: boolean;
   seed: boolean;
   verbose?: boolean;
   referrals: number;
@@ -44,7 +49,10 @@ const tty = process.stdout.isTTY === true;
 
 let config: ReturnType<typeof launcherConfig>;
 try {
-  config = launcherConfig(process.env, { verbose: flags.verbose });
+  config = launcherConfig(process.env, {
+    verbose: flags.verbose,
+    from: flags.fromSource === true ? "source" : "dist",
+  });
 } catch (error) {
   if (error instanceof LauncherConfigError) {
     process.stderr.write(`error: ${error.message}\n`);

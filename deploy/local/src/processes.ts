@@ -152,14 +152,36 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
 
 const require = createRequire(import.meta.url);
 
+/** The guard preloaded into every child, as the launcher's own build holds it (`src/*.ts` or `dist/*.js`). */
+const CHILD_GUARD = new URL(
+  import.meta.url.endsWith(".ts") ? "./child-guard.ts" : "./child-guard.js",
+  import.meta.url,
+).href;
+
+export interface NodeArgsOptions {
+  /** `dist`: built JavaScript, as in production; `source`: TypeScript through tsx. */
+  from: "dist" | "source";
+  /** Load OpenTelemetry before the code (`@kopru/observability/register`); default true. */
+  telemetry?: boolean;
+  /** Node's own options (heap limits) before everything else. */
+  nodeOptions?: readonly string[];
+}
+
 /**
- * `node --import tsx --import @kopru/observability/register --import <child guard>
- * --conditions=kopru-source <entry>`: a service from source, telemetry loaded before its code (the
- * register is resolved from the working directory, the service's own package).
+ * `node [--import tsx] --import @kopru/observability/register --import <child guard>
+ * [--conditions=kopru-source] <entry>`: telemetry loaded before the service's code (the register is
+ * resolved from the working directory, the service's own package). From `dist`, Node runs what
+ * `tsc -b` built and resolves every workspace package to its `dist/` too, as a deployed service
+ * does (ADR 0010); no TypeScript loader is in the process.
  */
-export function nodeSourceArgs(entry: string, options: { telemetry?: boolean } = {}): string[] {
-  const tsx = pathToFileURL(require.resolve("tsx")).href;
-  const guard = new URL("./child-guard.ts", import.meta.url).href;
+export function nodeArgs(entry: string, options: NodeArgsOptions): string[] {
   const telemetry = options.telemetry === false ? [] : ["--import", "@kopru/observability/register"];
-  return ["--import", tsx, ...telemetry, "--import", guard, "--conditions=kopru-source", entry];
+  const own = options.nodeOptions ?? [];
+  if (options.from === "dist") {
+    // A guard written in TypeScript cannot be preloaded without the loader: use its build then.
+    const guard = CHILD_GUARD.replace(/\/src\/child-guard\.ts$/, "/dist/child-guard.js");
+    return [...own, ...telemetry, "--import", guard, entry];
+  }
+  const tsx = pathToFileURL(require.resolve("tsx")).href;
+  return [...own, "--import", tsx, ...telemetry, "--import", CHILD_GUARD, "--conditions=kopru-source", entry];
 }

@@ -5,6 +5,7 @@ import { networkBusAccess } from "@kopru/events";
 import { generateNatsCredentials, type NatsCredentials, writeNatsServerConfig } from "@kopru/nats-server";
 import { createCertificateAuthority, issueCertificate } from "@kopru/pki";
 import type { TlsFiles } from "@kopru/service-kit";
+import { gatewayHttpAddress } from "./config.js";
 import {
   type ClientSecrets,
   type DemoLogin,
@@ -55,6 +56,11 @@ export interface NetworkTrust extends NetworkPki {
   /** The identity service's PROVISION_FILE. */
   provisionFile: string;
   cookieKeys: string[];
+  /**
+   * The network's matching secret (ADR 0027): every partner hashes identifiers with it before they go
+   * to the matching service, which never gets it. Here one intake holds it for all partner NGOs.
+   */
+  matchingSecret: string;
 }
 
 /** Writes a file only its owner may read (0600, also when it was already there with other modes). */
@@ -72,6 +78,8 @@ interface StoredSecrets {
   logins: DemoLogin[];
   clientSecrets: ClientSecrets;
   cookieKeys: string[];
+  /** Kept across starts: a new one would make every registered record unmatchable. */
+  matchingSecret?: string;
 }
 
 /**
@@ -134,7 +142,11 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
     ),
   };
   const cookieKeys = stored?.cookieKeys ?? [generateSecret()];
-  writePrivate(secretsFile, `${JSON.stringify({ logins, clientSecrets, cookieKeys }, null, 2)}\n`);
+  const matchingSecret = stored?.matchingSecret ?? generateSecret();
+  writePrivate(
+    secretsFile,
+    `${JSON.stringify({ logins, clientSecrets, cookieKeys, matchingSecret }, null, 2)}\n`,
+  );
 
   const provisionFile = join(plan.dir, "identities.json");
   const spec = demoProvisioning({
@@ -143,6 +155,7 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
     services: SERVICE_NAMES,
     partnerOrganisations: plan.partnerOrganisations,
     secrets: clientSecrets,
+    gatewayUrl: gatewayHttpAddress(process.env).url,
   });
   writePrivate(provisionFile, `${JSON.stringify(spec, null, 2)}\n`);
 
@@ -163,5 +176,6 @@ export async function prepareTrust(plan: TrustPlan): Promise<NetworkTrust> {
     clientSecrets,
     provisionFile,
     cookieKeys,
+    matchingSecret,
   };
 }

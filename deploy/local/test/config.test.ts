@@ -18,6 +18,7 @@ describe("launcher configuration", () => {
       "coordination=127.0.0.1:50056",
       "notifications=127.0.0.1:50057",
       "gateway=127.0.0.1:50058",
+      "matching=127.0.0.1:50059",
     ]);
     expect(usesDefaultAddresses(config)).toBe(true);
     const municipality = config.services.find((s) => s.name === "municipality");
@@ -31,6 +32,8 @@ describe("launcher configuration", () => {
     expect(config.services.find((s) => s.name === "intake")?.env.INTAKE_ORGANISATIONS).toBe(
       "ngo-hayat,ngo-umut,ngo-kopru-relief",
     );
+    // Intake asks the matching service about duplicates at other organisations.
+    expect(config.services.find((s) => s.name === "intake")?.env.MATCHING_ADDRESS).toBe("127.0.0.1:50059");
     // The partner API reaches every service where it listens and every receiving organisation's inbox.
     const gateway = config.services.find((s) => s.name === "gateway")?.env;
     expect(gateway).toMatchObject({

@@ -7,8 +7,13 @@
 //       EventConsumer (inbox + effect commit) → ack, at saturation and at a paced rate, with the
 //       latency from the writer's commit to the consumer's effect commit.
 //
+// Writers commit each state + outbox row in a transaction of its own (`transaction`), or as units
+// of a group commit (`coalesced`: `runCoalesced`, ADR 0028); BENCH_WRITE_MODES picks which.
+//
 // Knobs (environment): BENCH_EVENTS (full-path events, default 20000), BENCH_WRITERS (8),
-// BENCH_LANES (8), BENCH_BATCH (consumer batch, 50), BENCH_RELAY_BATCH (500).
+// BENCH_LANES (8), BENCH_BATCH (consumer batch, 50), BENCH_RELAY_BATCH (500),
+// BENCH_WRITE_MODES (transaction,coalesced), BENCH_PACED_RATES (1000,100),
+// BENCH_GC_BATCH / BENCH_GC_CONCURRENCY (group commit bounds, 32 / 2).
 import { availableParallelism, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { type Database, openDatabase } from "@kopru/storage";
@@ -17,6 +22,7 @@ import {
   createTestDatabase,
   deleteStreams,
   type NatsTestConnection,
+  stopTestServers,
   uniqueName,
 } from "@kopru/testing";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
@@ -36,6 +42,15 @@ const LANES = Number(process.env.BENCH_LANES ?? 8);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const RELAY_BATCH = Number(process.env.BENCH_RELAY_BATCH ?? 500);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+type WriteMode = "begin-alone" | "transaction" | "coalesced";
+const WRITE_MODES = (process.env.BENCH_WRITE_MODES ?? "begin-alone,transaction,coalesced").split(
+  ",",
+) as WriteMode[];
+const PACED_RATES = (process.env.BENCH_PACED_RATES ?? "1000,100").split(",").map(Number);
+const GROUP_COMMIT = {
+  maxBatch: Number(process.env.BENCH_GC_BATCH ?? 32),
+  concurrency: Number(process.env.BENCH_GC_CONCURRENCY ?? 2),
+};
 
 interface Row {
   measure: string;
@@ -47,6 +62,13 @@ interface Row {
 }
 
 const rows: Row[] = [];
+
+/** Keeps a row for the table and prints it at once, so a long run shows what it has so far. */
+function record(row: Row): void {
+  rows.push(row);
+  const figures = [row.rate.toFixed(0), row.unit, row.p50?.toFixed(1), row.p99?.toFixed(1)].filter(Boolean);
+  console.log(`  ${row.measure}: ${figures.join(" ")}${row.note ? ` (${row.note})` : ""}`);
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -141,6 +163,31 @@ function benchConsumer(
   });
 }
 
+/**
+ * One writer's command: state row + outbox row, alone or as a unit of a group commit.
+ * `begin-alone` gives BEGIN a round trip of its own as storage did before ADR 0028 (BEGIN now rides
+ * with the first statement, here a `SELECT 1`): 4 round trips, for a before/after in one run.
+ */
+function write(db: Database, bus: TestBus, mode: WriteMode, aggregate: { id: string; sequence: number }) {
+  switch (mode) {
+    case "coalesced":
+      return db.runCoalesced((tx) => writeThing(db, bus, aggregate, tx));
+    case "begin-alone":
+      return db.transaction(async (tx) => {
+        await tx.query("SELECT 1");
+        return writeThing(db, bus, aggregate, tx);
+      });
+    default:
+      return writeThing(db, bus, aggregate);
+  }
+}
+
+const HOW: Record<WriteMode, string> = {
+  "begin-alone": "a transaction each, BEGIN alone (before)",
+  transaction: "a transaction each, BEGIN with the first statement",
+  coalesced: "group commit",
+};
+
 interface FullPath {
   rate: number;
   p50: number;
@@ -148,16 +195,23 @@ interface FullPath {
   writeRate: number;
   meanBatch: number;
   relayBatch: number;
+  /** Mean units per producer transaction (1 without group commit). */
+  writerBatch: number;
 }
 
 /**
  * Writers commit `events` state+outbox transactions (all at once, or paced at `ratePerSecond`);
  * the relay publishes them; the consumer applies them. Latency: writer commit → effect commit.
  */
-async function fullPath(nats: NatsTestConnection, events: number, ratePerSecond?: number): Promise<FullPath> {
+async function fullPath(
+  nats: NatsTestConnection,
+  mode: WriteMode,
+  events: number,
+  ratePerSecond?: number,
+): Promise<FullPath> {
   const bus: TestBus = testBus(uniqueName("bench"));
   const dropStreams = await provisionTestBus(nats.jsm, bus);
-  const producer = await openTestPostgres("bench_producer", WRITERS + 2);
+  const producer = await openTestPostgres("bench_producer", WRITERS + 2, GROUP_COMMIT);
   const consumerPg = await openTestPostgres("bench_consumer", LANES + 2);
   const committedAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -192,7 +246,7 @@ async function fullPath(nats: NatsTestConnection, events: number, ratePerSecond?
             const wait = due - performance.now();
             if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           }
-          const eventId = await writeThing(producer.db, bus, { id: `writer-${writer}`, sequence });
+          const eventId = await write(producer.db, bus, mode, { id: `writer-${writer}`, sequence });
           committedAt.set(eventId, performance.now());
           relay.wake();
         }
@@ -215,6 +269,7 @@ async function fullPath(nats: NatsTestConnection, events: number, ratePerSecond?
       writeRate: events / ((written - started) / 1_000),
       meanBatch: consumer.stats.applied / Math.max(1, consumer.stats.batches),
       relayBatch: relay.stats.published / Math.max(1, relay.stats.rounds),
+      writerBatch: writerBatch(producer.db, mode),
     };
   } finally {
     await consumer.stop();
@@ -225,8 +280,15 @@ async function fullPath(nats: NatsTestConnection, events: number, ratePerSecond?
   }
 }
 
+function writerBatch(db: Database, mode: WriteMode): number {
+  return mode === "coalesced"
+    ? db.groupCommitStats.committed / Math.max(1, db.groupCommitStats.transactions)
+    : 1;
+}
+
 interface Stages {
   write: number;
+  writerBatch: number;
   relay: number;
   consume: number;
   consumerBatch: number;
@@ -234,10 +296,10 @@ interface Stages {
 }
 
 /** Each stage alone on a backlog: writers (no relay running), relay draining, consumer catching up. */
-async function stages(nats: NatsTestConnection, events: number): Promise<Stages> {
+async function stages(nats: NatsTestConnection, mode: WriteMode, events: number): Promise<Stages> {
   const bus: TestBus = testBus(uniqueName("bench"));
   const dropStreams = await provisionTestBus(nats.jsm, bus);
-  const producer = await openTestPostgres("bench_producer", WRITERS + 2);
+  const producer = await openTestPostgres("bench_producer", WRITERS + 2, GROUP_COMMIT);
   const consumerPg = await openTestPostgres("bench_consumer", LANES + 2);
   try {
     let next = 0;
@@ -245,11 +307,12 @@ async function stages(nats: NatsTestConnection, events: number): Promise<Stages>
     await Promise.all(
       Array.from({ length: WRITERS }, async (_, writer) => {
         for (let sequence = 1; next++ < events; sequence++) {
-          await writeThing(producer.db, bus, { id: `writer-${writer}`, sequence });
+          await write(producer.db, bus, mode, { id: `writer-${writer}`, sequence });
         }
       }),
     );
-    const write = events / ((performance.now() - writeStarted) / 1_000);
+    const writeRate = events / ((performance.now() - writeStarted) / 1_000);
+    const writerUnits = writerBatch(producer.db, mode);
 
     const relay = new OutboxRelay({ db: producer.db, js: nats.js, batchSize: RELAY_BATCH });
     const relayStarted = performance.now();
@@ -263,7 +326,8 @@ async function stages(nats: NatsTestConnection, events: number): Promise<Stages>
     const consume = events / ((performance.now() - consumeStarted) / 1_000);
     await consumer.stop();
     return {
-      write,
+      write: writeRate,
+      writerBatch: writerUnits,
       relay: relayRate,
       consume,
       consumerBatch: consumer.stats.applied / Math.max(1, consumer.stats.batches),
@@ -298,56 +362,66 @@ async function main(): Promise<void> {
     let bound = Number.NaN;
     if (process.env.BENCH_SKIP_RAW !== "1") {
       const js = await rawJetStream(nats);
-      rows.push({ measure: "(a) JetStream publish, 1,000 in flight", rate: js.publish, unit: "msg/s" });
-      rows.push({ measure: "(a) JetStream pull consume + ack", rate: js.consume, unit: "msg/s" });
+      record({ measure: "(a) JetStream publish, 1,000 in flight", rate: js.publish, unit: "msg/s" });
+      record({ measure: "(a) JetStream pull consume + ack", rate: js.consume, unit: "msg/s" });
       const pg1 = await rawPostgres(1, 3_000);
-      rows.push({ measure: "(b) PostgreSQL 1-row commit, 1 connection", rate: pg1, unit: "tx/s" });
+      record({ measure: "(b) PostgreSQL 1-row commit, 1 connection", rate: pg1, unit: "tx/s" });
       const pg8 = await rawPostgres(8, 1_500);
-      rows.push({ measure: "(b) PostgreSQL 1-row commit, 8 connections", rate: pg8, unit: "tx/s" });
+      record({ measure: "(b) PostgreSQL 1-row commit, 8 connections", rate: pg8, unit: "tx/s" });
       bound = Math.min(js.publish, pg8);
     }
 
-    const alone = await stages(nats, EVENTS);
-    rows.push({
-      measure: `(c) stage alone: ${WRITERS} writers, state + outbox row`,
-      rate: alone.write,
-      unit: "tx/s",
-      note: "4 round trips per transaction; no relay or consumer running",
-    });
-    rows.push({
-      measure: "(c) stage alone: relay draining the backlog",
-      rate: alone.relay,
-      unit: "events/s",
-      note: `mean batch ${alone.relayBatch.toFixed(0)}`,
-    });
-    rows.push({
-      measure: `(c) stage alone: consumer catching up, ${LANES} lanes`,
-      rate: alone.consume,
-      unit: "events/s",
-      note: `mean batch ${alone.consumerBatch.toFixed(1)}`,
-    });
-    const saturated = await fullPath(nats, EVENTS);
-    rows.push({
-      measure: `(c) full path, ${WRITERS} writers flat out`,
-      rate: saturated.rate,
-      unit: "events/s",
-      p50: saturated.p50,
-      p99: saturated.p99,
-      note: `writers ${saturated.writeRate.toFixed(0)} tx/s; mean batch: relay ${saturated.relayBatch.toFixed(1)}, consumer ${saturated.meanBatch.toFixed(1)}`,
-    });
-    if (process.env.BENCH_SKIP_PACED !== "1") {
-      // Latency below saturation: at half the rate just measured, and at a light 100 events/s.
-      const half = Math.round((saturated.rate * 0.5) / 100) * 100;
-      for (const rate of [half, 100]) {
-        const paced = await fullPath(nats, Math.min(EVENTS, rate * 10), rate);
-        rows.push({
-          measure: `(c) full path, paced at ${rate}/s`,
-          rate: paced.rate,
-          unit: "events/s",
-          p50: paced.p50,
-          p99: paced.p99,
-          note: `mean batch: relay ${paced.relayBatch.toFixed(1)}, consumer ${paced.meanBatch.toFixed(1)}`,
-        });
+    const summary: string[] = [];
+    for (const mode of WRITE_MODES) {
+      const how = HOW[mode];
+      const alone = await stages(nats, mode, EVENTS);
+      record({
+        measure: `(c) stage alone: ${WRITERS} writers, state + outbox row, ${how}`,
+        rate: alone.write,
+        unit: "events/s",
+        note:
+          mode === "coalesced"
+            ? `mean ${alone.writerBatch.toFixed(1)} units per transaction; no relay or consumer running`
+            : "no relay or consumer running",
+      });
+      record({
+        measure: `(c) stage alone: relay draining the backlog (${mode})`,
+        rate: alone.relay,
+        unit: "events/s",
+        note: `mean batch ${alone.relayBatch.toFixed(0)}`,
+      });
+      record({
+        measure: `(c) stage alone: consumer catching up, ${LANES} lanes (${mode})`,
+        rate: alone.consume,
+        unit: "events/s",
+        note: `mean batch ${alone.consumerBatch.toFixed(1)}`,
+      });
+      const saturated = await fullPath(nats, mode, EVENTS);
+      record({
+        measure: `(c) full path, ${WRITERS} writers flat out, ${how}`,
+        rate: saturated.rate,
+        unit: "events/s",
+        p50: saturated.p50,
+        p99: saturated.p99,
+        note: `writers ${saturated.writeRate.toFixed(0)}/s; mean batch: writer ${saturated.writerBatch.toFixed(1)}, relay ${saturated.relayBatch.toFixed(1)}, consumer ${saturated.meanBatch.toFixed(1)}`,
+      });
+      summary.push(
+        `${mode}: full path / bound = ${(saturated.rate / bound).toFixed(2)}, ` +
+          `full path / writers alone = ${(saturated.rate / alone.write).toFixed(2)}`,
+      );
+      if (process.env.BENCH_SKIP_PACED !== "1") {
+        // Latency below saturation: commit → effect at fixed rates.
+        for (const rate of PACED_RATES) {
+          const paced = await fullPath(nats, mode, Math.min(EVENTS, rate * 10), rate);
+          record({
+            measure: `(c) full path, paced at ${rate}/s, ${how}`,
+            rate: paced.rate,
+            unit: "events/s",
+            p50: paced.p50,
+            p99: paced.p99,
+            note: `mean batch: writer ${paced.writerBatch.toFixed(1)}, relay ${paced.relayBatch.toFixed(1)}, consumer ${paced.meanBatch.toFixed(1)}`,
+          });
+        }
       }
     }
 
@@ -361,12 +435,13 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `\nraw pipeline bound = min(JetStream publish, PostgreSQL 8-connection commit) = ${bound.toFixed(0)}/s; ` +
-        `full path / bound = ${(saturated.rate / bound).toFixed(2)}; ` +
-        `full path / writers alone = ${(saturated.rate / alone.write).toFixed(2)}`,
+      `\nraw pipeline bound = min(JetStream publish, PostgreSQL 8-connection commit) = ${bound.toFixed(0)}/s`,
     );
+    for (const line of summary) console.log(line);
   } finally {
     await nats.close();
+    // The nats-server the test helpers started for this process would keep it alive.
+    await stopTestServers();
   }
 }
 

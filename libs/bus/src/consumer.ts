@@ -14,12 +14,13 @@ import {
 import { nanos } from "@nats-io/nats-core";
 import { context, type SpanContext, SpanStatusCode, trace } from "@opentelemetry/api";
 import { deadLetter } from "./dead-letters.js";
-import { decodeEvent, HEADER, type ReceivedEvent } from "./envelope.js";
+import { aboutEnvelope, decodeEnvelope, decodeEvent, HEADER, type ReceivedEvent } from "./envelope.js";
 import { type DeadLetterReason, type RejectedEventInfo, RejectedMessageError } from "./errors.js";
 import { type EventDefinition, subjectMatches } from "./layout.js";
 import type { RelayLogger } from "./outbox.js";
 import { untilBrokerAnswers } from "./provision.js";
 import { backoffDelay, sleep } from "./retry.js";
+import { type Opener, UnopenableError } from "./sealing.js";
 
 export type EventHandler<T> = (tx: Sql, event: ReceivedEvent<T>) => Promise<void>;
 
@@ -79,6 +80,11 @@ export interface EventConsumerOptions {
   logger?: RelayLogger;
   /** Runs after an effect committed and before the ack (metrics, crash tests). Errors are logged only. */
   afterCommit?: (event: ReceivedEvent<unknown>) => void | Promise<void>;
+  /**
+   * Opens sealed payloads before they are decoded (ADR 0022). Without one, a sealed message is
+   * dead-lettered as unopenable. The service host sets it for every consumer (`openWith`).
+   */
+  opener?: Opener;
 }
 
 export interface ConsumerStats {
@@ -163,8 +169,10 @@ export class EventConsumer {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private databaseDown = false;
+  private opener: Opener | undefined;
 
   constructor(private readonly options: EventConsumerOptions) {
+    this.opener = options.opener;
     this.definitions = new Map(options.handlers.map((h) => [h.definition.type, h.definition]));
     this.bindings = new Map(options.handlers.map((h) => [h.definition.type, h]));
     const laneCount = options.lanes ?? 8;
@@ -183,6 +191,11 @@ export class EventConsumer {
 
   get name(): string {
     return this.options.name;
+  }
+
+  /** Gives the consumer the opener of sealed payloads, unless it was built with one; before `start`. */
+  openWith(opener: Opener): void {
+    this.opener ??= opener;
   }
 
   /** The stream, filter and dead-letter subject it reads and writes: what its NATS user must be allowed. */
@@ -307,7 +320,8 @@ export class EventConsumer {
             continue;
           }
           await this.waitForCapacity();
-          this.dispatch(this.decode(msg));
+          const item = await this.decode(msg);
+          if (item) this.dispatch(item);
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -353,11 +367,37 @@ export class EventConsumer {
     waiter?.();
   }
 
-  private decode(msg: JsMsg): Item {
+  /** The message decoded (its payload opened first when sealed); undefined when it was put back. */
+  private async decode(msg: JsMsg): Promise<Item | undefined> {
     const replayFor = msg.headers?.get(HEADER.replayFor);
     if (replayFor && replayFor !== this.name) return { msg, notForUs: true };
     try {
-      const { event, definition } = decodeEvent(msg.data, msg.subject, this.definitions);
+      const envelope = decodeEnvelope(msg.data);
+      if (envelope.sealedPayload) {
+        const about = aboutEnvelope(envelope);
+        if (!this.opener) {
+          throw new RejectedMessageError(
+            "unopenable",
+            "sealed payload and no opener on this consumer",
+            about,
+          );
+        }
+        try {
+          const opened = await this.opener(envelope, msg.subject);
+          envelope.payload = Buffer.from(opened.buffer, opened.byteOffset, opened.byteLength);
+          envelope.sealedPayload = undefined;
+        } catch (error) {
+          if (isConnectionError(error)) {
+            // The keys are in the database: try again once it answers, never dead-letter for that.
+            this.markDatabaseDown();
+            putBack(msg);
+            return undefined;
+          }
+          const detail = error instanceof UnopenableError ? error.message : `opener failed: ${String(error)}`;
+          throw new RejectedMessageError("unopenable", detail, about, { cause: error });
+        }
+      }
+      const { event, definition } = decodeEvent(envelope, msg.subject, this.definitions);
       const replayOf = msg.headers?.get(HEADER.replayOf);
       if (replayOf) event.replayOf = replayOf;
       if (!subjectMatches(definition.subjectPattern, msg.subject)) {

@@ -1,6 +1,6 @@
 import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import { v7 as uuidv7 } from "uuid";
-import { InvalidEventError, RejectedMessageError } from "./errors.js";
+import { InvalidEventError, type RejectedEventInfo, RejectedMessageError } from "./errors.js";
 import type { EventDefinition } from "./layout.js";
 
 export const HEADER = {
@@ -101,21 +101,17 @@ export function encodeEvent<T>(event: NewEvent<T>, producer: Producer): EncodedE
  * becomes a RejectedMessageError with the reason, which the consumer dead-letters.
  */
 export function decodeEvent<T>(
-  data: Uint8Array,
+  data: Uint8Array | EventEnvelope,
   subject: string,
   definitions: ReadonlyMap<string, EventDefinition>,
 ): { event: ReceivedEvent<T>; definition: EventDefinition<T> } {
-  let envelope: EventEnvelope;
-  try {
-    envelope = EventEnvelope.decode(data);
-  } catch (error) {
+  const envelope = data instanceof Uint8Array ? decodeEnvelope(data) : data;
+  if (envelope.sealedPayload) {
+    // Opened by the consumer's opener before it gets here; a sealed payload is never decoded as clear.
     throw new RejectedMessageError(
-      "undecodable",
-      `envelope does not decode: ${(error as Error).message}`,
-      undefined,
-      {
-        cause: error,
-      },
+      "unopenable",
+      `${envelope.eventType} payload is sealed`,
+      aboutEnvelope(envelope),
     );
   }
   if (!envelope.eventId || !envelope.eventType) {
@@ -128,15 +124,7 @@ export function decodeEvent<T>(
       `event id ${JSON.stringify(envelope.eventId.slice(0, 64))} is not a UUID`,
     );
   }
-  const about = {
-    eventId: envelope.eventId.toLowerCase(),
-    type: envelope.eventType,
-    aggregate: {
-      type: envelope.aggregateType,
-      id: envelope.aggregateId,
-      sequence: envelope.aggregateSequence,
-    },
-  };
+  const about = aboutEnvelope(envelope);
   const definition = definitions.get(envelope.eventType) as EventDefinition<T> | undefined;
   if (!definition) {
     throw new RejectedMessageError(
@@ -183,6 +171,34 @@ export function decodeEvent<T>(
       },
       subject,
       payload,
+    },
+  };
+}
+
+/** The envelope of a message; RejectedMessageError when it does not decode. */
+export function decodeEnvelope(data: Uint8Array): EventEnvelope {
+  try {
+    return EventEnvelope.decode(data);
+  } catch (error) {
+    throw new RejectedMessageError(
+      "undecodable",
+      `envelope does not decode: ${(error as Error).message}`,
+      undefined,
+      { cause: error },
+    );
+  }
+}
+
+/** What an envelope says about its event, for a dead letter that still records the skip. */
+export function aboutEnvelope(envelope: EventEnvelope): RejectedEventInfo | undefined {
+  if (!envelope.eventId || !envelope.eventType || !UUID.test(envelope.eventId)) return undefined;
+  return {
+    eventId: envelope.eventId.toLowerCase(),
+    type: envelope.eventType,
+    aggregate: {
+      type: envelope.aggregateType,
+      id: envelope.aggregateId,
+      sequence: envelope.aggregateSequence,
     },
   };
 }

@@ -15,7 +15,9 @@ export type DeadLetterReason =
   | "subject_type_mismatch"
   | "unsupported_schema_version"
   | "handler_failed"
-  | "predecessor_missing";
+  | "predecessor_missing"
+  /** A sealed payload this consumer cannot open (ADR 0022). */
+  | "unopenable";
 
 /** What a message said about itself before it turned out not to be applicable. */
 export interface RejectedEventInfo {

@@ -51,7 +51,15 @@ export {
   streamConfig,
   untilBrokerAnswers,
 } from "./provision.js";
+export { sentEventsClass } from "./retention.js";
 export { backoffDelay, sleep } from "./retry.js";
+export {
+  type Opener,
+  type OutgoingMessage,
+  type Sealer,
+  type SealOutcome,
+  UnopenableError,
+} from "./sealing.js";
 
 import { fileURLToPath } from "node:url";
 import type { MigrationSource } from "@kopru/storage";

@@ -5,6 +5,7 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import { context } from "@opentelemetry/api";
 import { type EncodedEvent, encodeEvent, HEADER, type NewEvent, type Producer } from "./envelope.js";
 import { backoffDelay, sleep } from "./retry.js";
+import type { Sealer } from "./sealing.js";
 
 /**
  * Writes an event into the outbox inside the caller's transaction: it is published if and only if
@@ -75,6 +76,13 @@ export interface OutboxRelayOptions {
   /** Cap on the backoff after a failure; must stay well inside the streams' duplicate window. */
   maxBackoffMs?: number;
   publishTimeoutMs?: number;
+  /**
+   * Seals payloads before they leave (ADR 0022). A row it asks to wait for is tried again after
+   * `waitRetryMs` without holding up the others; a sealed row's stored envelope is replaced by the
+   * sealed one when it is marked sent, so the outbox keeps no clear copy of what went out.
+   */
+  sealer?: Sealer;
+  waitRetryMs?: number;
 }
 
 export interface RelayStats {
@@ -85,7 +93,13 @@ export interface RelayStats {
   failedAttempts: number;
   /** Rounds that found rows to publish; `published / rounds` is the mean batch. */
   rounds: number;
+  /** Rows the sealer asked to wait (e.g. no key of the addressee known yet), counted per try. */
+  waiting: number;
 }
+
+type RowOutcome =
+  | { kind: "sent"; duplicate: boolean; sealed?: Uint8Array }
+  | { kind: "wait"; reason: string };
 
 /**
  * Publishes outbox rows to JetStream and marks them sent only after JetStream acknowledged them.
@@ -97,11 +111,12 @@ export interface RelayStats {
  * same Nats-Msg-Id, which JetStream drops inside the duplicate window (and inboxes drop after it).
  */
 export class OutboxRelay {
-  readonly stats: RelayStats = { published: 0, duplicates: 0, failedAttempts: 0, rounds: 0 };
+  readonly stats: RelayStats = { published: 0, duplicates: 0, failedAttempts: 0, rounds: 0, waiting: 0 };
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly maxBackoffMs: number;
   private readonly publishTimeoutMs: number;
+  private readonly waitRetryMs: number;
   private abort = new AbortController();
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
@@ -112,6 +127,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+    this.waitRetryMs = options.waitRetryMs ?? 2_000;
   }
 
   start(): void {
@@ -237,24 +253,44 @@ export class OutboxRelay {
           FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
-      if (claimed.rows.length === 0) return { sent: 0, duplicates: 0, failed: [] };
-      const outcomes = await Promise.allSettled(claimed.rows.map((row) => this.publish(row)));
+      if (claimed.rows.length === 0) return { sent: 0, duplicates: 0, failed: [], waiting: 0 };
+      const outcomes = await Promise.allSettled(claimed.rows.map((row) => this.sealAndPublish(row, tx)));
       const sentIds: number[] = [];
+      const sealed: { id: number; envelope: Uint8Array }[] = [];
+      const waiting: { id: number; reason: string }[] = [];
       let duplicates = 0;
       const failed: { id: number; attempts: number; error: string }[] = [];
       outcomes.forEach((outcome, i) => {
         const row = claimed.rows[i] as OutboxRow;
-        if (outcome.status === "fulfilled") {
-          sentIds.push(row.id);
-          if (outcome.value) duplicates += 1;
-        } else {
+        if (outcome.status === "rejected") {
           failed.push({ id: row.id, attempts: row.publish_attempts + 1, error: String(outcome.reason) });
+        } else if (outcome.value.kind === "wait") {
+          waiting.push({ id: row.id, reason: outcome.value.reason });
+        } else {
+          sentIds.push(row.id);
+          if (outcome.value.duplicate) duplicates += 1;
+          if (outcome.value.sealed) sealed.push({ id: row.id, envelope: outcome.value.sealed });
         }
       });
       if (sentIds.length > 0) {
         await tx.query(
           "UPDATE kopru_outbox SET sent_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
           [sentIds],
+        );
+      }
+      // The clear envelope gives way to the sealed copy that went out (a replay re-sends that copy).
+      for (const row of sealed) {
+        await tx.query("UPDATE kopru_outbox SET envelope = $2 WHERE id = $1", [
+          row.id,
+          Buffer.from(row.envelope),
+        ]);
+      }
+      for (const row of waiting) {
+        await tx.query(
+          `UPDATE kopru_outbox
+              SET last_error = $2, next_attempt_at = now() + ($3::int * interval '1 millisecond')
+            WHERE id = $1`,
+          [row.id, row.reason.slice(0, 1000), this.waitRetryMs],
         );
       }
       for (const row of failed) {
@@ -266,8 +302,9 @@ export class OutboxRelay {
           [row.id, row.attempts, row.error.slice(0, 1000), delayMs],
         );
       }
-      return { sent: sentIds.length, duplicates, failed };
+      return { sent: sentIds.length, duplicates, failed, waiting: waiting.length };
     });
+    this.stats.waiting += round.waiting;
     // Counted after the commit: a round whose marks rolled back publishes its rows again.
     if (round.sent + round.failed.length > 0) this.stats.rounds += 1;
     this.stats.published += round.sent;
@@ -284,8 +321,21 @@ export class OutboxRelay {
     return round.sent;
   }
 
+  /** Seals the row when the sealer says so, then publishes it; or reports that it must wait. */
+  private async sealAndPublish(row: OutboxRow, tx: Sql): Promise<RowOutcome> {
+    const sealer = this.options.sealer;
+    if (!sealer) return { kind: "sent", duplicate: await this.publish(row, row.envelope) };
+    const outcome = await sealer(
+      { eventId: row.event_id, subject: row.subject, eventType: row.event_type, envelope: row.envelope },
+      tx,
+    );
+    if (outcome.kind === "wait") return outcome;
+    if (outcome.kind === "clear") return { kind: "sent", duplicate: await this.publish(row, row.envelope) };
+    return { kind: "sent", duplicate: await this.publish(row, outcome.envelope), sealed: outcome.envelope };
+  }
+
   /** Publishes one row; resolves with whether JetStream had already stored its message id. */
-  private async publish(row: OutboxRow): Promise<boolean> {
+  private async publish(row: OutboxRow, envelope: Uint8Array): Promise<boolean> {
     const stored: Record<string, string> =
       typeof row.trace_context === "string" ? JSON.parse(row.trace_context) : row.trace_context;
     // The publish continues the trace of the transaction that wrote the row.
@@ -306,7 +356,7 @@ export class OutboxRelay {
         { destination: row.subject, messageId: row.event_id, "kopru.event.type": row.event_type },
         h,
         async () => {
-          const ack = await this.options.js.publish(row.subject, row.envelope, {
+          const ack = await this.options.js.publish(row.subject, envelope, {
             msgID: row.event_id,
             headers: h,
             timeout: this.publishTimeoutMs,

@@ -1,7 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
 import { describe, expect, it } from "vitest";
-import { isTransientBrokerError, untilBrokerAnswers } from "./provision.js";
+import type { BusLayout } from "./layout.js";
+import { isTransientBrokerError, provisionStreams, streamConfig, untilBrokerAnswers } from "./provision.js";
 
 const apiError = (code: number, err_code: number, description: string) =>
   new JetStreamApiError({ code, err_code, description });
@@ -73,5 +74,35 @@ describe("untilBrokerAnswers", () => {
       ),
     ).rejects.toBe(refusal);
     expect(refused).toBe(1);
+  });
+});
+
+describe("provisionStreams", () => {
+  it("brings a stream's settings up to date without changing the replica count the admin gave it", async () => {
+    const stream = { name: "S", subjects: ["s.>"], maxAgeMs: 60_000, duplicateWindowMs: 1_000 };
+    const layout: BusLayout = {
+      streams: [stream],
+      events: [],
+      deadLetterStream: { name: "DLQ", subjects: ["dlq.>"], maxAgeMs: 60_000, duplicateWindowMs: 1_000 },
+    };
+    const current = new Map(
+      [stream, layout.deadLetterStream].map((d) => [d.name, { ...streamConfig(d), num_replicas: 3 }]),
+    );
+    (current.get("S") as { max_age: number }).max_age = 1;
+    const updates: { name: string; num_replicas?: number }[] = [];
+    const jsm = {
+      streams: {
+        info: async (name: string) => ({ config: current.get(name) }),
+        add: async () => {
+          throw new Error("every stream exists");
+        },
+        update: async (name: string, config: { num_replicas?: number }) => {
+          updates.push({ name, num_replicas: config.num_replicas });
+          return { config };
+        },
+      },
+    };
+    await provisionStreams(jsm as never, layout);
+    expect(updates).toEqual([{ name: "S", num_replicas: 3 }]);
   });
 });

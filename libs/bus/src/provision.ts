@@ -146,7 +146,12 @@ async function provisionStream(
       }
       return "ready";
     }
-    if (differences(existing.config, config).length > 0) await jsm.streams.update(definition.name, config);
+    if (differences(existing.config, config).length > 0) {
+      // A stream the admin replicated across a cluster (R3 in production, deploy/kubernetes) stays so
+      // when a service brings its other settings up to date; only a definition's own count changes it.
+      const replicas = definition.replicas ?? existing.config.num_replicas;
+      await jsm.streams.update(definition.name, { ...config, num_replicas: replicas });
+    }
     return "ready";
   } catch (error) {
     if (isPermissionError(error)) return "refused";

@@ -4,7 +4,7 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { OrganisationRef } from "@kopru/contracts/common/v1/refs";
-import { type Database, migrate, openDatabase, type Sql } from "@kopru/storage";
+import { type Database, type GroupCommitOptions, migrate, openDatabase, type Sql } from "@kopru/storage";
 import {
   createTestDatabase,
   deleteStreams,
@@ -202,9 +202,13 @@ export interface TestPostgres {
 }
 
 /** A fresh PostgreSQL database with the bus and test migrations applied. */
-export async function openTestPostgres(prefix: string, poolSize = 10): Promise<TestPostgres> {
+export async function openTestPostgres(
+  prefix: string,
+  poolSize = 10,
+  groupCommit?: GroupCommitOptions,
+): Promise<TestPostgres> {
   const created = await createTestDatabase({ prefix });
-  const db = await openDatabase({ service: prefix, url: created.url, poolSize });
+  const db = await openDatabase({ service: prefix, url: created.url, poolSize, groupCommit });
   await migrate(db, [busMigrations, testMigrations]);
   return {
     db,

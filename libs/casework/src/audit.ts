@@ -1,5 +1,5 @@
 import { appendAudit } from "@kopru/service-kit";
-import type { Sql } from "@kopru/storage";
+import { type ListingDetail, listingDetail, type Sql } from "@kopru/storage";
 
 /** One entry of the service's append-only audit log: who did what to which record. */
 export interface AuditEntry {
@@ -16,12 +16,18 @@ export interface AuditEntry {
   action: string;
   /** What the entry is about: `case`, `activity`, `enrolment`… */
   entity: string;
-  entityId: string;
+  /** Absent only for a list call that returned nothing. */
+  entityId: string | undefined;
   /** The assessment, item or referral the action concerned, when not the entity itself. */
   subjectId?: string | undefined;
+  /** A list call's answer size and filter (`listingDetail`); never personal data. */
+  detail?: ListingDetail | undefined;
   /** The business clock's time; the database's clock when absent. */
   at?: Date | undefined;
 }
+
+export type { ListingDetail };
+export { listingDetail };
 
 /** Appends to the service's `casework_audit` table, in the caller's transaction, in one statement. */
 export async function recordAudit(sql: Sql, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
@@ -42,8 +48,9 @@ export async function recordAudit(sql: Sql, entries: AuditEntry | readonly Audit
         via_client_id: entry.via ?? null,
         action: entry.action,
         entity: entry.entity,
-        entity_id: entry.entityId,
+        entity_id: entry.entityId ?? null,
         subject_id: entry.subjectId ?? null,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
       })),
     );
   }
@@ -77,17 +84,26 @@ export interface CaseAuditEntry {
   caseIds: readonly string[];
   /** The assessment, item, plan or referral the action was about, when not the case itself. */
   subjectId?: string | undefined;
+  /**
+   * Given for a list call: its filter, recorded with the number of cases listed on every row (one
+   * row without a case when it listed none, so an empty answer is audited too).
+   */
+  listFilter?: object | undefined;
 }
 
 export function recordCaseAudit(sql: Sql, entry: CaseAuditEntry): Promise<void> {
+  const detail = entry.listFilter ? listingDetail(entry.caseIds.length, entry.listFilter) : undefined;
+  const caseIds: readonly (string | undefined)[] =
+    detail && entry.caseIds.length === 0 ? [undefined] : entry.caseIds;
   return recordAudit(
     sql,
-    entry.caseIds.map((caseId) => ({
+    caseIds.map((caseId) => ({
       ...auditCaller(entry.caller),
       action: entry.action,
       entity: "case",
       entityId: caseId,
       subjectId: entry.subjectId,
+      detail,
     })),
   );
 }

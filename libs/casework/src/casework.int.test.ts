@@ -216,8 +216,13 @@ describe("recordAudit", () => {
         at: new Date("2026-01-02T03:04:05Z"),
       },
     ]);
-    await db.query("UPDATE casework_audit SET action = 'nothing' WHERE entity_id = $1", [caseId]);
-    await db.query("DELETE FROM casework_audit WHERE entity_id = $1", [caseId]);
+    // Append-only: a change or removal fails rather than being silently ignored.
+    await expect(
+      db.query("UPDATE casework_audit SET action = 'nothing' WHERE entity_id = $1", [caseId]),
+    ).rejects.toThrow(/append-only: UPDATE refused/);
+    await expect(db.query("DELETE FROM casework_audit WHERE entity_id = $1", [caseId])).rejects.toThrow(
+      /append-only: DELETE refused/,
+    );
     const rows = await db.query<{ action: string; actor_id: string | null; role: string | null }>(
       `SELECT action, actor_id, role, subject, client_id, via_client_id
          FROM casework_audit WHERE entity_id = $1 ORDER BY action`,

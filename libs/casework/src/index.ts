@@ -4,6 +4,8 @@ export {
   auditCaller,
   auditLog,
   type CaseAuditEntry,
+  type ListingDetail,
+  listingDetail,
   recordAudit,
   recordCaseAudit,
 } from "./audit.js";
@@ -76,6 +78,7 @@ export {
   referralLookup,
 } from "./referrals.js";
 export { claimRequest, type RequestClaim, type RequestLog, requestLog } from "./requests.js";
+export { type ClosedCasesClassOptions, closedCasesClass } from "./retention.js";
 export {
   caseworkMigrations,
   migrateService,

@@ -37,7 +37,9 @@ export function closureReasonFor(cause: LateEndCause): CaseClosureReason {
   switch (cause) {
     case "cancelled":
       return CaseClosureReason.CASE_CLOSURE_REASON_REFERRAL_CANCELLED;
+    // Erasure ends the person's consent to every processing (ADR 0023).
     case "consent-withdrawn":
+    case "erasure-requested":
       return CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN;
     case "consent-expired":
       return CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_EXPIRED;

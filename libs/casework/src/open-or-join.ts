@@ -1,4 +1,4 @@
-import type { Sql } from "@kopru/storage";
+import { holdNamedLock, type Sql } from "@kopru/storage";
 
 /** Whose cases a lock covers: one person at one organisation, optionally one kind of case. */
 export interface PersonKey {
@@ -15,9 +15,7 @@ export interface PersonKey {
  */
 export async function lockPerson(sql: Sql, key: PersonKey): Promise<void> {
   const scope = key.scope === undefined ? "" : `:${key.scope}`;
-  await sql.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-    `casework-person:${key.organisationId}:${key.beneficiaryRef}${scope}`,
-  ]);
+  await holdNamedLock(sql, `casework-person:${key.organisationId}:${key.beneficiaryRef}${scope}`);
 }
 
 /** How a service's own case model answers the steps of opening or joining a case. */

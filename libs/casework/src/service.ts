@@ -6,6 +6,7 @@ import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
 import {
   type Acting,
+  type ErasePersonHook,
   REFERRAL_ERRORS,
   type ReceivingParts,
   type ReferralRecord,
@@ -14,7 +15,10 @@ import {
   StaffDirectoryMissingError,
   type StaffDirectoryPort,
 } from "@kopru/referral";
+import { retentionMigrations } from "@kopru/retention";
+import { type SealingConfig, sealingMigrations, sealingPolicyOf } from "@kopru/sealing";
 import {
+  auditLogBinding,
   ErrorCatalogue,
   type ErrorDeclarations,
   type GrpcServiceBinding,
@@ -39,7 +43,16 @@ export const caseworkMigrations: MigrationSource = {
 
 /** Library tables first (bus, timers, directory replica, referrals, casework), then the service's own. */
 export function receivingMigrations(own: MigrationSource): MigrationSource[] {
-  return [busMigrations, timerMigrations, directoryMigrations, referralMigrations, caseworkMigrations, own];
+  return [
+    busMigrations,
+    timerMigrations,
+    directoryMigrations,
+    sealingMigrations,
+    referralMigrations,
+    caseworkMigrations,
+    own,
+    retentionMigrations,
+  ];
 }
 
 /** A receiving service's error catalogue: the referral library's, casework's and its own errors. */
@@ -61,6 +74,12 @@ export interface ReceivingDomain {
    * (StaffNotice REFERRAL_CLOSED); the referrer learns it from the referral's status event.
    */
   onReferralEnded?: ReferralEndedHandler;
+  /**
+   * Erases one person's data from the service's own tables when a network-wide erasure request
+   * reaches one of its organisations (ADR 0023), after the open referrals ended through
+   * `onReferralEnded` and before the referral copies are anonymised, in the same transaction.
+   */
+  erasePerson?: ErasePersonHook;
   /** Replaces the referral inbox's bindings, e.g. to withhold restricted sections. */
   inbox?: (bindings: GrpcServiceBinding[]) => GrpcServiceBinding[];
   /** The colleague check of AssignReferral (identity's staff directory); without it, assignment is refused. */
@@ -144,6 +163,7 @@ export function receivingServiceSpec<S extends z.ZodObject>(
           await domain?.onAccepted?.(tx, record, acting);
         },
         followUp: followUpPolicyOf(context.config as FollowUpConfig),
+        sealingPolicy: sealingPolicyOf(context.config as SealingConfig),
         staffDirectory: (organisationId, actorId) => {
           const directory = domain?.staffDirectory ?? fromOptions;
           if (!directory) throw new StaffDirectoryMissingError();
@@ -152,6 +172,8 @@ export function receivingServiceSpec<S extends z.ZodObject>(
         onAssigned: async (tx, record, assignment, acting) => {
           await domain?.onAssigned?.(tx, record, assignment, acting);
         },
+        erasePerson: async (tx, erasure) =>
+          (await domain?.erasePerson?.(tx, erasure)) ?? { erasedRecords: 0, retainedUnderLegalHold: false },
         onEndedAfterAcceptance: async (tx, ended) => {
           const work = (await domain?.onReferralEnded?.(tx, ended)) ?? [];
           await publishReferralClosedNotices(tx, definition.name, ended, work);
@@ -160,9 +182,14 @@ export function receivingServiceSpec<S extends z.ZodObject>(
       domain = await definition.build(context, receiving);
       const inbox = domain.inbox ? domain.inbox(receiving.grpc) : receiving.grpc;
       return {
-        grpc: [...inbox, ...domain.grpc],
+        grpc: [
+          ...inbox,
+          ...domain.grpc,
+          auditLogBinding({ db: context.db, hostedOrganisations: () => context.config.HOSTED_ORGANISATIONS }),
+        ],
         consumers: [...receiving.consumers, ...(domain.consumers ?? [])],
         workers: [...receiving.workers, ...(domain.workers ?? [])],
+        sealing: receiving.sealing,
       };
     },
   };

@@ -1,2 +1,7 @@
 export { type MatchCriteria, rankOfferings } from "./matching.js";
-export { DirectoryReplica, directoryMigrations, directoryReplicaConsumer } from "./replica.js";
+export {
+  DirectoryReplica,
+  directoryMigrations,
+  directoryReplicaConsumer,
+  type PublicSealingKey,
+} from "./replica.js";

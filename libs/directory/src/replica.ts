@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
+import type { SealingKeyPublished } from "@kopru/contracts/common/v1/sealing";
 import {
   type Organisation,
   Organisation as OrganisationCodec,
@@ -53,6 +54,39 @@ async function upsertOffering(tx: Sql, offering: ServiceOffering): Promise<void>
   );
 }
 
+/** A published key, or a later publication of it (a forced rotation ends it early); never its key bytes changed. */
+async function upsertSealingKey(tx: Sql, key: SealingKeyPublished): Promise<void> {
+  if (!key.validFrom || !key.validUntil) return;
+  await tx.query(
+    `INSERT INTO directory_sealing_keys
+       (key_id, organisation_id, suite, public_key, valid_from, valid_until, published_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (key_id) DO UPDATE
+       SET valid_until = EXCLUDED.valid_until, published_at = EXCLUDED.published_at
+     WHERE directory_sealing_keys.published_at <= EXCLUDED.published_at
+       AND directory_sealing_keys.organisation_id = EXCLUDED.organisation_id`,
+    [
+      key.keyId,
+      key.organisationId,
+      key.suite,
+      Buffer.from(key.publicKey),
+      key.validFrom,
+      key.validUntil,
+      key.publishedAt ?? new Date(),
+    ],
+  );
+}
+
+/** An organisation's public key for sealed events, as the replica knows it. */
+export interface PublicSealingKey {
+  keyId: string;
+  organisationId: string;
+  suite: string;
+  publicKey: Uint8Array;
+  validFrom: Date;
+  validUntil: Date;
+}
+
 /**
  * The durable consumer that keeps this service's replica of the directory. Started from the
  * beginning of the directory stream, a new service builds the whole directory; afterwards it
@@ -89,6 +123,7 @@ export function directoryReplicaConsumer(
         offering.updatedAt = event.payload.changedAt ?? event.occurredAt;
         await upsertOffering(tx, offering);
       }),
+      on(EVENTS.sealingKeyPublished, (tx, event) => upsertSealingKey(tx, event.payload)),
       on(EVENTS.serviceOfferingRemoved, async (tx, event) => {
         const rows = await tx.query<{ offering: Uint8Array }>(
           "SELECT offering FROM directory_offerings WHERE service_offering_id = $1 FOR UPDATE",
@@ -131,6 +166,35 @@ export class DirectoryReplica {
       [filter.serviceType ?? null, filter.organisationId ?? null, filter.activeOnly ?? true],
     );
     return rows.rows.map((r) => ServiceOffering.decode(r.offering));
+  }
+
+  /**
+   * The key to seal an organisation's personal events to at `at`: the newest one valid then
+   * (`valid_from <= at < valid_until`); undefined while none is known (the event waits).
+   */
+  async sealingKey(organisationId: string, at: Date): Promise<PublicSealingKey | undefined> {
+    const rows = await this.sql.query<{
+      key_id: string;
+      suite: string;
+      public_key: Uint8Array;
+      valid_from: Date;
+      valid_until: Date;
+    }>(
+      `SELECT key_id, suite, public_key, valid_from, valid_until FROM directory_sealing_keys
+        WHERE organisation_id = $1 AND valid_from <= $2 AND valid_until > $2
+        ORDER BY valid_from DESC, key_id LIMIT 1`,
+      [organisationId, at],
+    );
+    const row = rows.rows[0];
+    if (!row) return undefined;
+    return {
+      keyId: row.key_id,
+      organisationId,
+      suite: row.suite,
+      publicKey: new Uint8Array(row.public_key),
+      validFrom: new Date(row.valid_from),
+      validUntil: new Date(row.valid_until),
+    };
   }
 
   async organisations(): Promise<Organisation[]> {

@@ -41,6 +41,11 @@ describe("serviceBusAccess", () => {
           durable: `municipality-${org}-contact`,
           filterSubject: `kopru.v1.referral.contact.${org}`,
         },
+        {
+          stream: "KOPRU_CONSENT",
+          durable: `municipality-${org}-erasure`,
+          filterSubject: `kopru.v1.consent.erasure.${org}`,
+        },
       ]),
     ]);
     expect(access.publish).toEqual([
@@ -48,15 +53,23 @@ describe("serviceBusAccess", () => {
       "kopru.v1.referral.status.mmcc-a.*",
       "kopru.v1.case.municipality.*.mmcc-a",
       "kopru.v1.notice.mmcc-a",
+      "kopru.v1.directory.sealing-key.mmcc-a",
       "kopru.v1.referral.status.mmcc-b.*",
       "kopru.v1.case.municipality.*.mmcc-b",
       "kopru.v1.notice.mmcc-b",
+      "kopru.v1.directory.sealing-key.mmcc-b",
       "kopru.v1.referral.status.*.mmcc-a",
       "kopru.v1.referral.outcome.*.mmcc-a",
       "kopru.v1.referral.followup.mmcc-a",
+      // Acknowledgements of consent withdrawals and onward disclosures, to the consent's owner.
+      "kopru.v1.consent.recorded.*.mmcc-a",
+      "kopru.v1.consent.disclosure.*.mmcc-a",
       "kopru.v1.referral.status.*.mmcc-b",
       "kopru.v1.referral.outcome.*.mmcc-b",
       "kopru.v1.referral.followup.mmcc-b",
+      "kopru.v1.consent.recorded.*.mmcc-b",
+      "kopru.v1.consent.disclosure.*.mmcc-b",
+      "kopru.v1.consent.erased.*",
       ...access.consumers.map((c) => `kopru.dlq.${c.durable}`),
     ]);
   });
@@ -68,15 +81,21 @@ describe("serviceBusAccess", () => {
       ["intake-status", "kopru.v1.referral.status.>"],
       ["intake-ngo-hayat-reroute", "kopru.v1.coordination.reroute.ngo-hayat"],
       ["intake-ngo-hayat-outcome", "kopru.v1.referral.outcome.ngo-hayat.*"],
+      ["intake-ngo-hayat-withdrawal-recorded", "kopru.v1.consent.recorded.ngo-hayat.*"],
+      ["intake-ngo-hayat-disclosures", "kopru.v1.consent.disclosure.ngo-hayat.*"],
+      ["intake-ngo-hayat-erased", "kopru.v1.consent.erased.ngo-hayat"],
     ]);
     expect(access.publish.filter((s) => !s.startsWith("kopru.dlq."))).toEqual([
       "kopru.v1.referral.requested.*",
       "kopru.v1.referral.status.ngo-hayat.*",
       "kopru.v1.case.intake.*.ngo-hayat",
       "kopru.v1.notice.ngo-hayat",
+      "kopru.v1.directory.sealing-key.ngo-hayat",
       "kopru.v1.referral.cancelled.*",
       "kopru.v1.consent.withdrawn.*",
       "kopru.v1.referral.contact.*",
+      "kopru.v1.consent.erasure.*",
+      "kopru.v1.coordination.erasure.ngo-hayat",
     ]);
   });
 
@@ -87,6 +106,7 @@ describe("serviceBusAccess", () => {
       ["coordination-outcome", "kopru.v1.referral.outcome.>"],
       ["coordination-seats", "kopru.v1.case.communitycentre.activity-capacity.*"],
       ["coordination-followup", "kopru.v1.referral.followup.>"],
+      ["coordination-erasure", "kopru.v1.coordination.erasure.>"],
     ]);
     expect(access.publish).toEqual([
       "kopru.v1.directory.organisation.upserted",
@@ -98,6 +118,7 @@ describe("serviceBusAccess", () => {
       "kopru.dlq.coordination-outcome",
       "kopru.dlq.coordination-seats",
       "kopru.dlq.coordination-followup",
+      "kopru.dlq.coordination-erasure",
     ]);
   });
 
@@ -124,6 +145,7 @@ describe("serviceBusAccess", () => {
       coordination: [],
       notifications: [],
       gateway: [],
+      matching: [],
     });
     expect(all.map((a) => natsPermissions(a).subscribe.allow)).toEqual(
       all.map((a) => [`_INBOX_${a.user}.>`]),

@@ -15,6 +15,9 @@ export const NETWORK_SERVICES = [
   // The partner API: reads every referral's status and outcome (PII-free) for webhooks, and tells
   // an organisation's staff when one of its webhook endpoints is disabled.
   "gateway",
+  // Possible duplicates across organisations from keyed hashes (ADR 0027): a gRPC API only; it reads
+  // and publishes no event.
+  "matching",
 ] as const;
 export type NetworkService = (typeof NETWORK_SERVICES)[number];
 
@@ -22,7 +25,10 @@ export type NetworkService = (typeof NETWORK_SERVICES)[number];
 export const RECEIVING_SERVICES = ["protection", "ecm", "community-centre", "municipality"] as const;
 
 /** The `<area>` token of the case facts each service publishes (`kopru.v1.case.<area>.<fact>.<org>`). */
-const CASE_AREA: Record<Exclude<NetworkService, "coordination" | "notifications" | "gateway">, string> = {
+const CASE_AREA: Record<
+  Exclude<NetworkService, "coordination" | "notifications" | "gateway" | "matching">,
+  string
+> = {
   intake: "intake",
   protection: "protection",
   ecm: "ecm",
@@ -67,6 +73,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     consumer("seats", STREAMS.case.name, EVENTS.activityCapacityChanged.subjectPattern);
     // Whether received referrals are assigned and how far their follow-up went (never who).
     consumer("followup", STREAMS.referral.name, SUBJECTS.allFollowUp);
+    // How far each network-wide erasure went (holders confirmed or overdue; no person, ADR 0023).
+    consumer("erasure", STREAMS.coordination.name, SUBJECTS.allErasureTracking);
     publish.push(
       ...[
         EVENTS.organisationUpserted,
@@ -83,6 +91,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
     consumer("status", STREAMS.referral.name, SUBJECTS.allStatus);
     consumer("outcome", STREAMS.referral.name, SUBJECTS.allOutcome);
     publish.push(SUBJECTS.allNotices);
+  } else if (service === "matching") {
+    // Nothing on the bus: its NATS user may connect (and wait for the streams) and no more.
   } else if (service === "notifications") {
     // Every organisation's staff notices, PII-free by contract; it publishes no event.
     consumer("notices", STREAMS.notice.name, SUBJECTS.allNotices);
@@ -97,6 +107,8 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
       publish.push(`kopru.v1.case.${CASE_AREA[service]}.*.${org}`);
       // Notices to its own staff.
       publish.push(SUBJECTS.noticeFor(org));
+      // The public keys its organisations' sealed events are sealed to (ADR 0022).
+      publish.push(SUBJECTS.sealingKeyOf(org));
     }
     if (service === "intake") {
       // Every status event (PII-free), for the timelines of the chains intake started.
@@ -105,11 +117,22 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
         consumer(`${org}-reroute`, STREAMS.coordination.name, SUBJECTS.reRouteFor(org));
         // Outcome reports of the referrals it made (`outcome.<referrer>.<target>`).
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
+        // Holders' acknowledgements of its consent withdrawals, and the onward disclosures made
+        // down the chains it started (both PII-free, ADR 0024).
+        consumer(`${org}-withdrawal-recorded`, STREAMS.consent.name, SUBJECTS.withdrawalRecordedFor(org));
+        consumer(`${org}-disclosures`, STREAMS.consent.name, SUBJECTS.disclosuresFor(org));
       }
       // Cancellations and consent withdrawals are addressed to the other party.
       publish.push(EVENTS.referralCancelled.subjectPattern, EVENTS.consentWithdrawn.subjectPattern);
       // New contact sections go to each holder of the person's packages.
       publish.push(EVENTS.contactDetailsUpdated.subjectPattern);
+      // Erasure requests go to each holder of the person's data; their answers come back to the
+      // organisation that asked, whose progress coordination tracks (ADR 0023).
+      publish.push(EVENTS.beneficiaryErasureRequested.subjectPattern);
+      for (const org of organisations) {
+        consumer(`${org}-erased`, STREAMS.consent.name, SUBJECTS.erasureConfirmedFor(org));
+        publish.push(`kopru.v1.coordination.erasure.${org}`);
+      }
     } else {
       for (const org of organisations) {
         consumer(`${org}-requested`, STREAMS.referral.name, SUBJECTS.requestedFor(org));
@@ -118,10 +141,15 @@ export function serviceBusAccess(service: NetworkService, options: ServiceBusOpt
         consumer(`${org}-status`, STREAMS.referral.name, `kopru.v1.referral.status.${org}.*`);
         consumer(`${org}-outcome`, STREAMS.referral.name, SUBJECTS.outcomeFor(org));
         consumer(`${org}-contact`, STREAMS.referral.name, SUBJECTS.contactUpdatedFor(org));
+        consumer(`${org}-erasure`, STREAMS.consent.name, SUBJECTS.erasureRequestedFor(org));
         // As target: `status.<referrer>.<target>` and `outcome.<referrer>.<target>`.
         publish.push(`kopru.v1.referral.status.*.${org}`, `kopru.v1.referral.outcome.*.${org}`);
         publish.push(SUBJECTS.followUpOf(org));
+        // As holder: acknowledgements of withdrawals, onward disclosures to the root referrer.
+        publish.push(`kopru.v1.consent.recorded.*.${org}`, `kopru.v1.consent.disclosure.*.${org}`);
       }
+      // Erasure confirmations go to the organisation that asked, whichever it is (ADR 0023).
+      publish.push(EVENTS.beneficiaryErasureConfirmed.subjectPattern);
     }
   }
   // Each consumer parks what it cannot apply under its own name, and nowhere else.

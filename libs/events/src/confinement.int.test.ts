@@ -20,6 +20,7 @@ const ORGS: Record<NetworkService, string[]> = {
   coordination: [],
   notifications: [],
   gateway: [],
+  matching: [],
 };
 const ACCESS = networkBusAccess(ORGS);
 const access = (service: NetworkService) => ACCESS.find((a) => a.user === service) as BusAccess;

@@ -6,6 +6,7 @@ import {
   type StreamDefinition,
   subjectToken,
 } from "@kopru/bus";
+import { SealingKeyPublished } from "@kopru/contracts/common/v1/sealing";
 import { ActivityCapacityChanged, EnrolmentCreated } from "@kopru/contracts/communitycentre/v1/events";
 import {
   OrganisationUpserted,
@@ -25,8 +26,13 @@ import {
 import { StaffNotice } from "@kopru/contracts/notification/v1/events";
 import { ProtectionCaseClosed, ProtectionCaseOpened } from "@kopru/contracts/protection/v1/events";
 import {
+  BeneficiaryErasureConfirmed,
+  BeneficiaryErasureRequested,
+  ConsentWithdrawalRecorded,
   ConsentWithdrawn,
   ContactDetailsUpdated,
+  DisclosureRecorded,
+  ErasureRequestTracked,
   ReferralCancelled,
   ReferralFollowUpChanged,
   ReferralOutcomeReported,
@@ -80,10 +86,13 @@ export const STREAMS = {
     maxAgeMs: 30 * DAY,
     duplicateWindowMs: DUPLICATE_WINDOW,
   },
+  // Dead letters copy referral and consent messages (personal data): kept no longer than those
+  // streams, so a retention period that the referral and consent streams respect holds here too
+  // (ADR 0026). Thirty days is ample to look at a dead letter and replay it.
   deadLetter: {
     name: "KOPRU_DLQ",
     subjects: ["kopru.dlq.>"],
-    maxAgeMs: 90 * DAY,
+    maxAgeMs: 30 * DAY,
     duplicateWindowMs: DUPLICATE_WINDOW,
   },
 } as const satisfies Record<string, StreamDefinition>;
@@ -177,6 +186,26 @@ export const EVENTS = {
     (e) => [singleAddressee(e.organisationIds, "ConsentWithdrawn.organisation_ids")],
     true,
   ),
+  // A holder's acknowledgement that it recorded a withdrawal (`recorded.<referrer>.<holder>`).
+  consentWithdrawalRecorded: addressed(
+    "kopru.referral.v1.ConsentWithdrawalRecorded",
+    ConsentWithdrawalRecorded,
+    STREAMS.consent,
+    "kopru.v1.consent.recorded",
+    (e) => [e.referrerOrganisationId, e.organisationId],
+    false,
+    2,
+  ),
+  // A holder's onward disclosure, for the root referrer's ledger (`disclosure.<root>.<sender>`).
+  disclosureRecorded: addressed(
+    "kopru.referral.v1.DisclosureRecorded",
+    DisclosureRecorded,
+    STREAMS.consent,
+    "kopru.v1.consent.disclosure",
+    (e) => [e.rootReferrerOrganisationId, e.senderOrganisationId],
+    false,
+    2,
+  ),
 
   // Service directory (coordination owns it; every service replicates it).
   organisationUpserted: broadcast(
@@ -202,6 +231,16 @@ export const EVENTS = {
     ServiceOfferingRemoved,
     STREAMS.directory,
     "kopru.v1.directory.offering.removed",
+  ),
+  // An organisation's public key for sealed events (ADR 0022), published by the service hosting
+  // it and replicated by every service that seals; PII-free, kept forever with the directory.
+  sealingKeyPublished: addressed(
+    "kopru.common.v1.SealingKeyPublished",
+    SealingKeyPublished,
+    STREAMS.directory,
+    "kopru.v1.directory.sealing-key",
+    (e) => [e.organisationId],
+    false,
   ),
   referralReRouteRequested: addressed(
     "kopru.coordination.v1.ReferralReRouteRequested",
@@ -296,6 +335,33 @@ export const EVENTS = {
     (e) => [e.organisationId],
     true,
   ),
+
+  // Network-wide erasure (ADR 0023): intake asks each holder (addressed, the person's ref), each
+  // holder answers intake (PII-free), intake tells coordination how far the request went (PII-free).
+  beneficiaryErasureRequested: addressed(
+    "kopru.referral.v1.BeneficiaryErasureRequested",
+    BeneficiaryErasureRequested,
+    STREAMS.consent,
+    "kopru.v1.consent.erasure",
+    (e) => [e.holderOrganisationId],
+    true,
+  ),
+  beneficiaryErasureConfirmed: addressed(
+    "kopru.referral.v1.BeneficiaryErasureConfirmed",
+    BeneficiaryErasureConfirmed,
+    STREAMS.consent,
+    "kopru.v1.consent.erased",
+    (e) => [e.requesterOrganisationId],
+    false,
+  ),
+  erasureRequestTracked: addressed(
+    "kopru.referral.v1.ErasureRequestTracked",
+    ErasureRequestTracked,
+    STREAMS.coordination,
+    "kopru.v1.coordination.erasure",
+    (e) => [e.requesterOrganisationId],
+    false,
+  ),
 } as const;
 
 function caseFact<T extends { organisationId: string }>(
@@ -334,6 +400,12 @@ export const SUBJECTS = {
     `kopru.v1.referral.cancelled.${subjectToken(organisationId, "organisation id")}`,
   consentWithdrawnFor: (organisationId: string) =>
     `kopru.v1.consent.withdrawn.${subjectToken(organisationId, "organisation id")}`,
+  /** Holders' acknowledgements of the withdrawals an organisation made (`recorded.<referrer>.*`). */
+  withdrawalRecordedFor: (referrerOrganisationId: string) =>
+    `kopru.v1.consent.recorded.${subjectToken(referrerOrganisationId, "organisation id")}.*`,
+  /** Onward disclosures down the chains an organisation started (`disclosure.<root referrer>.*`). */
+  disclosuresFor: (rootReferrerOrganisationId: string) =>
+    `kopru.v1.consent.disclosure.${subjectToken(rootReferrerOrganisationId, "organisation id")}.*`,
   reRouteFor: (organisationId: string) =>
     `kopru.v1.coordination.reroute.${subjectToken(organisationId, "organisation id")}`,
   /** Outcome reports of the referrals an organisation made (`outcome.<referrer>.<target>`). */
@@ -344,6 +416,14 @@ export const SUBJECTS = {
   /** New contact sections of people whose packages the organisation holds (ContactDetailsUpdated). */
   contactUpdatedFor: (organisationId: string) =>
     `kopru.v1.referral.contact.${subjectToken(organisationId, "organisation id")}`,
+  /** Erasure requests addressed to a holder organisation (BeneficiaryErasureRequested). */
+  erasureRequestedFor: (organisationId: string) =>
+    `kopru.v1.consent.erasure.${subjectToken(organisationId, "organisation id")}`,
+  /** Holders' answers to the erasure requests an organisation made (BeneficiaryErasureConfirmed). */
+  erasureConfirmedFor: (organisationId: string) =>
+    `kopru.v1.consent.erased.${subjectToken(organisationId, "organisation id")}`,
+  /** PII-free progress of every erasure request (ErasureRequestTracked), for coordination. */
+  allErasureTracking: "kopru.v1.coordination.erasure.>",
   allStatus: "kopru.v1.referral.status.>",
   allOutcome: "kopru.v1.referral.outcome.>",
   /** Follow-up and assignment tracking of every received referral (PII-free; `followup.<target>`). */
@@ -351,4 +431,7 @@ export const SUBJECTS = {
   followUpOf: (targetOrganisationId: string) =>
     `kopru.v1.referral.followup.${subjectToken(targetOrganisationId, "organisation id")}`,
   directory: "kopru.v1.directory.>",
+  /** Public sealing keys an organisation's host publishes (SealingKeyPublished). */
+  sealingKeyOf: (organisationId: string) =>
+    `kopru.v1.directory.sealing-key.${subjectToken(organisationId, "organisation id")}`,
 } as const;

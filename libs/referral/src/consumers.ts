@@ -1,4 +1,5 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import type { TimerHandler } from "@kopru/timers";
 import { applyPendingContact } from "./contact.js";
@@ -50,10 +51,12 @@ export function receivingConsumers(
               ? { ...event, payload: { ...event.payload, referralPackage: withoutRestrictedSections(pkg) } }
               : event;
           const record = await lifecycle.receive(tx, received);
+          // A package outside its consent was not stored (cancelled on arrival): nothing to tell.
+          if (!record || record.status === ReferralStatus.REFERRAL_STATUS_CANCELLED) return;
           // A contact update that arrived first (ADR 0018).
           await applyPendingContact(tx, organisationId, pkg?.referralId ?? "", service);
           // The organisation's caseworkers and supervisors are told (notices.ts).
-          if (record) await noticeReferralReceived(tx, lifecycle.serviceName, record);
+          await noticeReferralReceived(tx, lifecycle.serviceName, record);
         }),
       ],
     }),

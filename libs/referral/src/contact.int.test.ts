@@ -20,6 +20,7 @@ import {
 import { type ContactSection, ReferralPackage, Weekday } from "@kopru/contracts/referral/v1/package";
 import { directoryMigrations } from "@kopru/directory";
 import { EVENTS, NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
+import { sealingMigrations } from "@kopru/sealing";
 import {
   channelCredentials,
   ErrorCatalogue,
@@ -58,12 +59,12 @@ const env = serviceEnv(0);
 const spec: ServiceSpec<typeof env> = {
   name: "contact-test",
   envSchema: env,
-  migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations],
+  migrations: [busMigrations, timerMigrations, directoryMigrations, sealingMigrations, referralMigrations],
   layout: NETWORK_LAYOUT,
   errors: new ErrorCatalogue(REFERRAL_ERRORS),
   async build(context) {
     const parts = receivingServiceParts(context, { organisations: [TARGET] });
-    return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers };
+    return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers, sealing: parts.sealing };
   },
 };
 

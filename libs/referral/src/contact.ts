@@ -1,8 +1,17 @@
 import { appendToOutbox, EventConsumer, type EventConsumerOptions, on, type ReceivedEvent } from "@kopru/bus";
 import type { Actor, ActorKind } from "@kopru/contracts/common/v1/refs";
-import { DataCategory, ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  DataCategory,
+  PartnerKind,
+  type Purpose,
+  ReferralStatus,
+} from "@kopru/contracts/common/v1/vocabulary";
 import { NoticeKind, NoticeUrgency } from "@kopru/contracts/notification/v1/events";
-import type { ContactDetailsUpdated } from "@kopru/contracts/referral/v1/events";
+import {
+  type ContactDetailsUpdated,
+  DisclosureKind,
+  ReferralStatusChanged,
+} from "@kopru/contracts/referral/v1/events";
 import {
   type ContactAttempt,
   ContactAttemptMethod,
@@ -17,8 +26,16 @@ import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import { type CallContext, InvalidArgumentError, NotFoundError, unary, validate } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
+import { disclosureLedger } from "./consent-ledger.js";
 import { ContactAttemptRefusedError } from "./contact-errors.js";
-import { checkContactAttempt, SAFE_CONTACT_TIME_ZONE, statusName } from "./domain/index.js";
+import {
+  type ConsentForCheck,
+  checkContactAttempt,
+  consentCovers,
+  dataContractFor,
+  SAFE_CONTACT_TIME_ZONE,
+  statusName,
+} from "./domain/index.js";
 import type { Acting } from "./lifecycle.js";
 import { noticeIdFor } from "./notices.js";
 import { type ReferralRecord, referralStore } from "./store.js";
@@ -449,4 +466,200 @@ export function contactUpdateConsumer(
     ],
     ...(afterCommit ? { afterCommit } : {}),
   });
+}
+
+/** More referrals than one person ever has; a bound so the read stays one query. */
+const MAX_REFERRALS_PER_PERSON = 10_000;
+
+/** A change of a person's contact section at the referrer, to be announced to its holders. */
+export interface ContactChange {
+  /** The referrer: the organisation whose referrals carried the section. */
+  organisationId: string;
+  service: string;
+  beneficiaryRef: string;
+  contact: ContactSection | undefined;
+  version: number;
+  at: Date;
+  actor?: Actor | undefined;
+}
+
+/** What the referrer knows that the referral tables do not hold. */
+export interface ContactChangePorts {
+  /** A consent the referrer recorded (its scope, expiry and withdrawal), or undefined. */
+  consentOf(consentId: string): Promise<ConsentForCheck | undefined>;
+  /** An organisation's partner kind from the directory, or undefined when it is not listed. */
+  partnerKindOf(organisationId: string): Promise<PartnerKind | undefined>;
+}
+
+/**
+ * After the person's contact section changed at the referrer, in that transaction: appends one
+ * ContactDetailsUpdated per holder of the section (see `contactHolders`), naming only the holder's
+ * referrals, and its row in the disclosure ledger. Returns the holders told, in name order.
+ */
+export async function announceContactChange(
+  tx: Sql,
+  change: ContactChange,
+  ports: ContactChangePorts,
+): Promise<string[]> {
+  const holders = await contactHolders(tx, change, ports);
+  const producer = { organisationId: change.organisationId, service: change.service };
+  for (const [holder, { referralIds, source }] of holders) {
+    await appendToOutbox(tx, producer, {
+      definition: EVENTS.contactDetailsUpdated,
+      payload: {
+        beneficiaryRef: change.beneficiaryRef,
+        organisationId: holder,
+        referralIds,
+        contact: change.contact,
+        version: change.version,
+        updatedAt: change.at,
+        referrerOrganisationId: change.organisationId,
+      },
+      // Versioned per person; each holder keeps the highest version it has seen.
+      aggregate: { type: "beneficiary-contact", id: change.beneficiaryRef, sequence: change.version },
+      correlationId: change.beneficiaryRef,
+      occurredAt: change.at,
+    });
+    // The ledger row (same transaction as the outbox row), under the consent and purpose it was sent by.
+    await disclosureLedger.record(tx, {
+      disclosureId: uuidv7(),
+      kind: DisclosureKind.DISCLOSURE_KIND_CONTACT_UPDATE,
+      ledgerOrganisationId: change.organisationId,
+      beneficiaryRef: change.beneficiaryRef,
+      referralId: referralIds[0],
+      rootReferralId: source.rootReferralId,
+      senderOrganisationId: change.organisationId,
+      recipientOrganisationId: holder,
+      dataCategories: [DataCategory.DATA_CATEGORY_CONTACT],
+      purpose: source.purpose,
+      consentId: source.consentId,
+      freshConsent: false,
+      disclosedAt: change.at,
+      disclosedBy: change.actor ? { kind: change.actor.kind, actorId: change.actor.actorId } : undefined,
+      reported: false,
+    });
+  }
+  return [...holders.keys()];
+}
+
+/** One of the referrer's own referrals that carried the contact section, under a consent it holds. */
+interface ContactSource {
+  referralId: string;
+  rootReferralId: string;
+  consentId: string;
+  purpose: Purpose;
+  consent: ConsentForCheck;
+}
+
+function contractTakesContact(serviceType: number): boolean {
+  try {
+    const contract = dataContractFor(serviceType);
+    return [...contract.required, ...contract.optional].includes(DataCategory.DATA_CATEGORY_CONTACT);
+  } catch {
+    return false;
+  }
+}
+
+async function chainEvents(sql: Sql, rootReferralId: string): Promise<ReferralStatusChanged[]> {
+  const rows = await sql.query<{ event: Uint8Array }>(
+    "SELECT event FROM referral_chain_events WHERE root_referral_id = $1 ORDER BY occurred_at, referral_id, sequence",
+    [rootReferralId],
+  );
+  return rows.rows.map((r) => ReferralStatusChanged.decode(r.event));
+}
+
+/**
+ * Holder organisation → its referrals that carry (or, down a chain, may carry) the person's contact
+ * section, and the own referral whose consent the section is sent under. The referrer's own referrals
+ * count when their package has the section; a redirect or onward referral further down such a chain
+ * counts when its service's data contract takes contact data (the referrer never sees those packages,
+ * only their PII-free status events). Either way the consent of the own referral must cover the holder,
+ * the referral's purpose and contact data now: a holder down the chain may have been reached under a
+ * fresh consent the referrer never saw, which is no ground for the referrer to send it anything.
+ */
+async function contactHolders(
+  tx: Sql,
+  change: ContactChange,
+  ports: ContactChangePorts,
+): Promise<Map<string, { referralIds: string[]; source: ContactSource }>> {
+  const { organisationId, at } = change;
+  const own: ReferralRecord[] = await referralStore.sent(tx, {
+    organisationIds: [organisationId],
+    statuses: [],
+    beneficiaryRef: change.beneficiaryRef,
+    limit: MAX_REFERRALS_PER_PERSON,
+    offset: 0,
+  });
+  const consents = new Map<string, ConsentForCheck | undefined>();
+  const consentOf = async (consentId: string) => {
+    if (!consents.has(consentId)) consents.set(consentId, await ports.consentOf(consentId));
+    return consents.get(consentId);
+  };
+  const covers = async (source: ContactSource, holder: string, ownTarget: boolean) => {
+    const kind = await ports.partnerKindOf(holder);
+    const coverage = consentCovers(source.consent, {
+      targetOrganisationId: holder,
+      targetPartnerKind: kind ?? PartnerKind.PARTNER_KIND_UNSPECIFIED,
+      purpose: source.purpose,
+      dataCategories: [DataCategory.DATA_CATEGORY_CONTACT],
+      at,
+    });
+    if (coverage.covered) return true;
+    // An own target was checked against the consent when the package was sent: one the directory
+    // no longer lists is still covered by the kind it had then.
+    return (
+      ownTarget && kind === undefined && coverage.problems.every((p) => p.kind === "organisation_not_covered")
+    );
+  };
+  const held = new Map<string, { referralIds: Set<string>; source: ContactSource }>();
+  const add = async (holder: string, referralId: string, source: ContactSource, ownTarget: boolean) => {
+    if (!holder || holder === organisationId) return;
+    if (!(await covers(source, holder, ownTarget))) return;
+    const entry = held.get(holder) ?? { referralIds: new Set<string>(), source };
+    entry.referralIds.add(referralId);
+    held.set(holder, entry);
+  };
+  const ownIds = new Set(own.map((r) => r.referralId));
+  // Own referrals whose package carries the section: only what descends from them can carry it.
+  const sources = new Map<string, ContactSource>();
+  const roots = new Set<string>();
+  for (const referral of own) {
+    if (!referral.package.sharedDataCategories.includes(DataCategory.DATA_CATEGORY_CONTACT)) continue;
+    const consent = await consentOf(referral.consentId);
+    if (!consent) continue;
+    const source: ContactSource = {
+      referralId: referral.referralId,
+      rootReferralId: referral.rootReferralId,
+      consentId: referral.consentId,
+      purpose: referral.purpose,
+      consent,
+    };
+    sources.set(referral.referralId, source);
+    roots.add(referral.rootReferralId);
+    await add(referral.targetOrganisationId, referral.referralId, source, true);
+  }
+  for (const root of roots) {
+    const events = await chainEvents(tx, root);
+    const parentOf = new Map(events.map((e) => [e.referralId, e.parentReferralId]));
+    /** The nearest own referral carrying the section that `referralId` descends from. */
+    const sourceOf = (referralId: string) => {
+      const seen = new Set<string>();
+      for (let id = parentOf.get(referralId); id && !seen.has(id); id = parentOf.get(id)) {
+        const source = sources.get(id);
+        if (source) return source;
+        seen.add(id);
+      }
+      return undefined;
+    };
+    for (const event of events) {
+      if (ownIds.has(event.referralId) || !contractTakesContact(event.serviceType)) continue;
+      const source = sourceOf(event.referralId);
+      if (source) await add(event.targetOrganisationId, event.referralId, source, false);
+    }
+  }
+  return new Map(
+    [...held.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([holder, { referralIds, source }]) => [holder, { referralIds: [...referralIds].sort(), source }]),
+  );
 }

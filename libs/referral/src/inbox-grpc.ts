@@ -132,7 +132,7 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         throw new NotFoundError("organisation", request.organisationId);
       // "Changed since" is a sync feed: oldest change first, so the last updated_at seen is a resume point.
       const page = readKeysetPage(request.page, request.updatedSince ? "updated" : "respondBy");
-      const found = await referralStore.inbox(deps.db, {
+      const filter = {
         organisationIds: [scope.organisationId],
         // A sync feed must see referrals close too (declined, cancelled, expired…): with updated_since,
         // no statuses means every status; without it, the open ones a worker acts on.
@@ -148,9 +148,25 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
         assigneeActorId: request.assignedToMe ? myActorId(context) : undefined,
         followUpOverdueOnly: request.followUpOverdueOnly ?? false,
         updatedSince: request.updatedSince,
-        page,
+      };
+      // The listed referrals count as read: audited with the filter, in the read's transaction.
+      const shown = await deps.db.transaction(async (tx) => {
+        const found = await referralStore.inbox(tx, { ...filter, page });
+        const shownPage = nextKeysetPage(found, page, (row) => row.key);
+        await referralStore.auditList(tx, {
+          referralIds: shownPage.rows.map((row) => row.record.referralId),
+          action: "list-inbox",
+          organisationId: scope.organisationId,
+          actorId: scope.acting.actorId,
+          token: scope.acting.token,
+          filter: {
+            ...filter,
+            organisationIds: undefined,
+            followUpOverdueOnly: filter.followUpOverdueOnly || undefined,
+          },
+        });
+        return shownPage;
       });
-      const shown = nextKeysetPage(found, page, (row) => row.key);
       return { referrals: shown.rows.map((row) => referralView(row.record)), page: shown.page };
     }),
 
@@ -299,6 +315,7 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
           onlyCategories: request.dataCategories,
           expectedSequence: request.expectedSequence,
           acting: scope.acting,
+          freshConsent: request.freshConsent,
         });
       });
       deps.afterCommit();
@@ -345,6 +362,7 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
           reasonForReferral: request.reasonForReferral,
           onlyCategories: request.dataCategories,
           acting: scope.acting,
+          freshConsent: request.freshConsent,
         });
       });
       deps.afterCommit();
@@ -388,10 +406,20 @@ export function referralInboxBinding(deps: InboxDependencies): GrpcServiceBindin
     listReferralAssignments: unary(async (request, context) => {
       referralId(validate(), request.referralId).done();
       const scope = await scopeOf(context);
-      const found = await referralStore.find(deps.db, request.referralId, "target");
-      if (!found || found.targetOrganisationId !== scope.organisationId)
-        throw new NotFoundError("referral", request.referralId);
-      return { assignments: await deps.lifecycle.work.assignments(deps.db, request.referralId) };
+      const assignments = await deps.db.transaction(async (tx) => {
+        const found = await referralStore.find(tx, request.referralId, "target");
+        if (!found || found.targetOrganisationId !== scope.organisationId)
+          throw new NotFoundError("referral", request.referralId);
+        await referralStore.audit(tx, {
+          referralId: found.referralId,
+          action: "read-assignments",
+          organisationId: scope.organisationId,
+          actorId: scope.acting.actorId,
+          token: scope.acting.token,
+        });
+        return deps.lifecycle.work.assignments(tx, request.referralId);
+      });
+      return { assignments };
     }),
     recordContactAttempt: recordContactAttemptRpc({ db: deps.db, clock: deps.clock, scopeOf }),
     listContactAttempts: listContactAttemptsRpc({ db: deps.db, scopeOf }),

@@ -18,6 +18,7 @@ import {
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT } from "@kopru/events";
+import { sealingMigrations } from "@kopru/sealing";
 import {
   channelCredentials,
   ErrorCatalogue,
@@ -46,12 +47,12 @@ const env = serviceEnv(0);
 const spec: ServiceSpec<typeof env> = {
   name: "inbox-list-test",
   envSchema: env,
-  migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations],
+  migrations: [busMigrations, timerMigrations, directoryMigrations, sealingMigrations, referralMigrations],
   layout: NETWORK_LAYOUT,
   errors: new ErrorCatalogue(REFERRAL_ERRORS),
   async build(context) {
     const parts = receivingServiceParts(context, { organisations: [ORG] });
-    return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers };
+    return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers, sealing: parts.sealing };
   },
 };
 

@@ -1,4 +1,13 @@
 export {
+  type DisclosureEntry,
+  disclosureLedger,
+  effectivePolicy,
+  freshConsents,
+  type HeldWithdrawal,
+  holdersFromLedger,
+  withdrawalRegister,
+} from "./consent-ledger.js";
+export {
   consentExpiryTimerHandler,
   deadlineTimerHandler,
   type ReceivingOptions,
@@ -6,9 +15,29 @@ export {
   referrerOutcomeConsumer,
   referrerStatusConsumer,
 } from "./consumers.js";
-export { applyContactUpdate, contactStore, contactUpdateConsumer } from "./contact.js";
+export {
+  announceContactChange,
+  applyContactUpdate,
+  type ContactChange,
+  type ContactChangePorts,
+  contactStore,
+  contactUpdateConsumer,
+} from "./contact.js";
 export { CONTACT_ERRORS, ContactAttemptRefusedError } from "./contact-errors.js";
 export * from "./domain/index.js";
+export {
+  anonymiseReferral,
+  type ErasePersonHook,
+  erasedRef,
+  heldReferralsOf,
+  isErasedRef,
+  type PersonErasure,
+  type PersonErasureResult,
+  personalEventTypes,
+  routingOnly,
+  scrubPublishedPersonalData,
+} from "./erasure.js";
+export { answerErasureRequest, erasureRequestConsumer } from "./erasure-consumer.js";
 export {
   AssigneeNotColleagueError,
   ConsentRefusedError,
@@ -33,10 +62,12 @@ export {
 export {
   type Acting,
   DEADLINE_TIMER,
+  freshConsentProblems,
   type LifecycleClock,
   outcomeReportedEvent,
   preparePackage,
   ReferralLifecycle,
+  type SendOptions,
   statusChangedEvent,
   type TargetRef,
   type TokenCaller,
@@ -61,6 +92,12 @@ export {
   readKeysetPage,
 } from "./page-keys.js";
 export { type ReceivingParts, receivingServiceParts } from "./receiving.js";
+export {
+  contactAttemptsClass,
+  receivedPackagesClass,
+  receivingReferralClasses,
+  referrerPackagesClass,
+} from "./retention.js";
 export {
   type ReferralRecord,
   type ReferralRole,

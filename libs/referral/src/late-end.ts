@@ -1,12 +1,13 @@
-import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
+import { type PartnerKind, ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import type { Sql } from "@kopru/storage";
 import { TERMINAL_STATUSES } from "./domain/index.js";
 
 /**
- * Why a referral the target had accepted ended without its staff: the referrer cancelled it, or the
- * consent it was made under was withdrawn or expired.
+ * Why a referral the target had accepted ended without its staff: the referrer cancelled it, the
+ * consent it was made under was withdrawn or expired, or the person's data is being erased
+ * network-wide (ADR 0023).
  */
-export type LateEndCause = "cancelled" | "consent-withdrawn" | "consent-expired";
+export type LateEndCause = "cancelled" | "consent-withdrawn" | "consent-expired" | "erasure-requested";
 
 /** Statuses in which the target had agreed to serve the referral: a late end closes its work. */
 export const ACCEPTED_STATUSES: readonly ReferralStatus[] = Object.freeze([
@@ -34,6 +35,12 @@ export type ReferralEndedHook = (tx: Sql, ended: ReferralEndedAfterAcceptance) =
 
 export interface LifecycleHooks {
   onEndedAfterAcceptance?: ReferralEndedHook | undefined;
+  /**
+   * The partner kind of an organisation this service hosts, from the directory (undefined while the
+   * directory does not know it): the consent check on arrival covers an organisation by its kind.
+   * Read through `sql`, the arriving package's transaction (an embedded PGlite has one connection).
+   */
+  partnerKindOf?: ((sql: Sql, organisationId: string) => Promise<PartnerKind | undefined>) | undefined;
 }
 
 /** The timer that ends a received referral when the consent it was made under expires. */

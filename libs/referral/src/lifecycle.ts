@@ -4,7 +4,7 @@ import {
   CancelReason,
   type DataCategory,
   type OutcomeCode,
-  type PartnerKind,
+  PartnerKind,
   type Priority,
   type Purpose,
   type RedirectReason,
@@ -12,6 +12,11 @@ import {
   ReferralStatus,
   type ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  ConsentWithdrawalPolicy,
+  ContinuingLawfulBasis,
+  type FreshConsent,
+} from "@kopru/contracts/referral/v1/consent";
 import type {
   ConsentWithdrawn,
   ReferralCancelled,
@@ -19,15 +24,21 @@ import type {
   ReferralRequested,
   ReferralStatusChanged,
 } from "@kopru/contracts/referral/v1/events";
-import { ReferralStatusChanged as StatusChangedCodec } from "@kopru/contracts/referral/v1/events";
-import type { ReferralPackage } from "@kopru/contracts/referral/v1/package";
+import {
+  DisclosureKind,
+  ReferralStatusChanged as StatusChangedCodec,
+} from "@kopru/contracts/referral/v1/events";
+import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { EVENTS } from "@kopru/events";
-import type { Sql } from "@kopru/storage";
+import { InvalidArgumentError } from "@kopru/service-kit";
+import { holdNamedLock, type Sql } from "@kopru/storage";
 import { cancelTimer, scheduleTimer } from "@kopru/timers";
 import { v7 as uuidv7 } from "uuid";
+import { disclosureLedger, effectivePolicy, freshConsents, withdrawalRegister } from "./consent-ledger.js";
 import {
   applyTransition,
   type ConsentForCheck,
+  type ConsentProblem,
   consentCovers,
   dataContractFor,
   type FollowUpPolicy,
@@ -244,11 +255,42 @@ export class ReferralLifecycle {
 
   // ------------------------------------------------------------------ referrer side
 
-  /** Records a new referral and publishes it to its target (package) and to everyone (status). */
-  async send(tx: Sql, pkg: ReferralPackage, acting: Acting): Promise<ReferralRecord> {
+  /**
+   * Records a new referral and publishes it to its target (package) and to everyone (status). The
+   * package's consent is checked once more as it leaves (target, purpose, every section sent, expiry,
+   * and withdrawal: the caller's knowledge or the withdrawals this organisation recorded as a holder),
+   * and the disclosure is written to the ledger in the same transaction (ADR 0024).
+   */
+  async send(
+    tx: Sql,
+    pkg: ReferralPackage,
+    acting: Acting,
+    options: SendOptions = {},
+  ): Promise<ReferralRecord> {
     const requestedAt = this.clock.now();
     const referrerId = pkg.referrer?.organisationId ?? "";
     const targetId = pkg.target?.organisationId ?? "";
+    const withdrawnAt =
+      options.consentWithdrawnAt ??
+      (await withdrawalRegister.find(tx, referrerId, pkg.consentId))?.withdrawnAt;
+    const coverage = consentCovers(
+      { scope: pkg.consentScope ?? EMPTY_SCOPE, expiresAt: pkg.consentExpiresAt, withdrawnAt },
+      {
+        targetOrganisationId: targetId,
+        targetPartnerKind: options.targetPartnerKind ?? PartnerKind.PARTNER_KIND_UNSPECIFIED,
+        purpose: pkg.purpose,
+        dataCategories: presentDataCategories(pkg),
+        at: requestedAt,
+      },
+    );
+    // The organisation is checked here only when the caller gave the target's kind (callers that
+    // build the package with preparePackage checked it there already, against the directory).
+    const problems = coverage.covered
+      ? []
+      : coverage.problems.filter(
+          (p) => p.kind !== "organisation_not_covered" || options.targetPartnerKind !== undefined,
+        );
+    if (problems.length > 0) throw new ConsentRefusedError(pkg.consentId, problems);
     const { state, change } = newReferralState({
       referralId: pkg.referralId,
       referrerOrganisationId: referrerId,
@@ -258,7 +300,12 @@ export class ReferralLifecycle {
       requestedAt,
       actor: acting.actor,
     });
-    const sent: ReferralPackage = { ...pkg, requestedAt, respondBy: state.respondBy };
+    const sent: ReferralPackage = {
+      ...pkg,
+      requestedAt,
+      respondBy: state.respondBy,
+      rootReferrerOrganisationId: pkg.rootReferrerOrganisationId || referrerId,
+    };
     const record: ReferralRecord = {
       ...state,
       role: "referrer",
@@ -297,7 +344,57 @@ export class ReferralLifecycle {
       payload: statusChangedEvent(record, change),
       ...common,
     });
+    await this.recordDisclosure(tx, sent, acting, options, requestedAt);
     return record;
+  }
+
+  /**
+   * The ledger row of a package that leaves (same transaction as its outbox row) and, when this
+   * organisation did not start the chain, the PII-free DisclosureRecorded for the root referrer.
+   */
+  private async recordDisclosure(
+    tx: Sql,
+    sent: ReferralPackage,
+    acting: Acting,
+    options: SendOptions,
+    at: Date,
+  ): Promise<void> {
+    const senderId = sent.referrer?.organisationId ?? "";
+    const entry = {
+      disclosureId: uuidv7(),
+      kind: options.kind ?? DisclosureKind.DISCLOSURE_KIND_REFERRAL_PACKAGE,
+      referralId: sent.referralId,
+      rootReferralId: sent.rootReferralId || sent.referralId,
+      parentReferralId: sent.parentReferralId || undefined,
+      senderOrganisationId: senderId,
+      recipientOrganisationId: sent.target?.organisationId ?? "",
+      dataCategories: presentDataCategories(sent),
+      purpose: sent.purpose,
+      consentId: sent.consentId,
+      freshConsent: options.freshConsent ?? false,
+      disclosedAt: at,
+    };
+    await disclosureLedger.record(tx, {
+      ...entry,
+      ledgerOrganisationId: senderId,
+      beneficiaryRef: sent.beneficiaryRef,
+      disclosedBy: { kind: acting.actor.kind, actorId: acting.actorId },
+      reported: false,
+    });
+    const root = sent.rootReferrerOrganisationId;
+    if (!root || root === senderId) return;
+    await appendToOutbox(tx, this.producerFor(senderId), {
+      definition: EVENTS.disclosureRecorded,
+      payload: {
+        ...entry,
+        dataCategories: [...entry.dataCategories],
+        parentReferralId: entry.parentReferralId ?? "",
+        rootReferrerOrganisationId: root,
+        disclosedAt: at,
+      },
+      correlationId: entry.rootReferralId,
+      aggregate: { type: "disclosure", id: entry.disclosureId, sequence: 1 },
+    });
   }
 
   /**
@@ -416,11 +513,17 @@ export class ReferralLifecycle {
   async receive(tx: Sql, event: ReceivedEvent<ReferralRequested>): Promise<ReferralRecord | undefined> {
     const received = event.payload.referralPackage;
     if (!received) throw new Error("ReferralRequested without a referral_package");
+    await lockConsentHeldBy(tx, received.target?.organisationId ?? "", received.consentId);
+    const existing = await referralStore.find(tx, received.referralId, "target");
+    if (existing) return existing;
+    // The consent is checked again on arrival (this organisation or its kind, the purpose, every
+    // section sent, expiry, and a withdrawal this organisation already recorded). A package outside
+    // it is not stored: the referral is kept with ids and codes only and cancelled at once, with a
+    // reason code the referrer sees.
+    const refusal = await this.refusalOnArrival(tx, received);
     // Minimum necessary is enforced again on arrival: whatever a sender put in, this database keeps
     // only the sections the service type's contract lists and the consent covers.
-    const pkg = keepOnlyContracted(received);
-    const existing = await referralStore.find(tx, pkg.referralId, "target");
-    if (existing) return existing;
+    const pkg = refusal ? withoutPersonalData(received) : keepOnlyContracted(received);
     const referrerId = pkg.referrer?.organisationId ?? "";
     const requestedAt = pkg.requestedAt ?? event.occurredAt;
     const { state, change } = newReferralState({
@@ -458,6 +561,9 @@ export class ReferralLifecycle {
       kind: ActorKind.ACTOR_KIND_SYSTEM,
       organisationId: record.targetOrganisationId,
     };
+    if (refusal !== undefined) {
+      return this.applyAsTarget(tx, record, { type: "cancel", cancelReason: refusal }, { actor: system });
+    }
     const late = now.getTime() >= record.respondBy.getTime();
     const result = await this.applyAsTarget(tx, record, late ? { type: "expire" } : { type: "receive" }, {
       actor: system,
@@ -472,6 +578,35 @@ export class ReferralLifecycle {
         dueAt: pkg.consentExpiresAt,
       });
     return result;
+  }
+
+  /**
+   * Why a package arriving here is outside its consent, as the cancel reason to answer with, or
+   * undefined when the consent covers it. The organisation's partner kind comes from the hook
+   * `partnerKindOf` (the directory, in receiving services).
+   */
+  private async refusalOnArrival(tx: Sql, pkg: ReferralPackage): Promise<CancelReason | undefined> {
+    const targetId = pkg.target?.organisationId ?? "";
+    const scope = pkg.consentScope ?? EMPTY_SCOPE;
+    const partnerKind = this.hooks.partnerKindOf ? await this.hooks.partnerKindOf(tx, targetId) : undefined;
+    const withdrawal = await withdrawalRegister.find(tx, targetId, pkg.consentId);
+    const coverage = consentCovers(
+      { scope, expiresAt: pkg.consentExpiresAt, withdrawnAt: withdrawal?.withdrawnAt },
+      {
+        targetOrganisationId: targetId,
+        targetPartnerKind: partnerKind ?? PartnerKind.PARTNER_KIND_UNSPECIFIED,
+        purpose: pkg.purpose,
+        dataCategories: presentDataCategories(pkg),
+        at: this.clock.now(),
+      },
+    );
+    if (coverage.covered) return undefined;
+    // Without a way to learn its own kind (a lifecycle built without `partnerKindOf`), only the rest
+    // of the consent is checked.
+    const problems = coverage.problems.filter(
+      (p) => p.kind !== "organisation_not_covered" || partnerKind !== undefined,
+    );
+    return problems.length > 0 ? cancelReasonFor(problems) : undefined;
   }
 
   /** A staff or system transition on a received referral, scoped to the caller's organisations. */
@@ -582,9 +717,13 @@ export class ReferralLifecycle {
   }
 
   /**
-   * The person withdrew a consent: every open referral `organisationId` received under it is
-   * cancelled (CONSENT_WITHDRAWN) by Köprü at the target, and work already accepted is closed
-   * through the late-end hook.
+   * The person withdrew a consent. `organisationId` records it (once: a redelivery changes nothing),
+   * marks every referral it received under it restricted (no redirect or onward referral from then
+   * on), applies the policy chosen at withdrawal — every open referral cancelled by Köprü at the
+   * target (CONSENT_WITHDRAWN), or only those not yet accepted while accepted work goes on under the
+   * stated lawful basis — and acknowledges to the consent's owner with a PII-free
+   * ConsentWithdrawalRecorded. Work already accepted and then cancelled is closed through the
+   * late-end hook.
    */
   async applyConsentWithdrawal(
     tx: Sql,
@@ -592,18 +731,102 @@ export class ReferralLifecycle {
     event: ReceivedEvent<ConsentWithdrawn>,
   ): Promise<void> {
     const withdrawal = event.payload;
-    const ids = await openReferralsUnderConsent(
+    const now = this.clock.now();
+    const finishAccepted =
+      effectivePolicy(withdrawal.policy) ===
+        ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK &&
+      withdrawal.continuingBasis !== ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_UNSPECIFIED;
+    const policy = finishAccepted
+      ? ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK
+      : ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN;
+    const continuingBasis = finishAccepted
+      ? withdrawal.continuingBasis
+      : ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_UNSPECIFIED;
+    const referrerId = withdrawal.referrerOrganisationId || event.producer.organisationId;
+    await lockConsentHeldBy(tx, organisationId, withdrawal.consentId);
+    const first = await withdrawalRegister.record(tx, {
+      organisationId,
+      consentId: withdrawal.consentId,
+      referrerOrganisationId: referrerId,
+      policy,
+      continuingBasis,
+      reason: withdrawal.reason,
+      withdrawnAt: withdrawal.withdrawnAt ?? event.occurredAt,
+      recordedAt: now,
+    });
+    if (!first) return;
+    const open = await openReferralsUnderConsent(
       tx,
       organisationId,
       withdrawal.consentId,
       withdrawal.referralIds,
     );
-    for (const referralId of ids)
+    const restricted = await withdrawalRegister.restrict(
+      tx,
+      organisationId,
+      withdrawal.consentId,
+      withdrawal.referralIds,
+      now,
+    );
+    const cancelled: string[] = [];
+    const continuing: string[] = [];
+    for (const referralId of open) {
+      const record = await referralStore.find(tx, referralId, "target");
+      if (finishAccepted && record && ACCEPTED_STATUSES.includes(record.status)) {
+        continuing.push(referralId);
+        continue;
+      }
       await this.cancelByKopru(
         tx,
         referralId,
         CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN,
         "consent-withdrawn",
+      );
+      // Never accepted, so never worked on: nothing here needs the person's data any more, and
+      // keeping it would depend on which of the package and the withdrawal arrived first (a
+      // package arriving after the withdrawal is never stored).
+      if (record && !ACCEPTED_STATUSES.includes(record.status)) {
+        await tx.query("UPDATE referrals SET package = $3 WHERE referral_id = $1 AND role = $2", [
+          referralId,
+          "target",
+          Buffer.from(ReferralPackage.encode(withoutPersonalData(record.package)).finish()),
+        ]);
+      }
+      cancelled.push(referralId);
+    }
+    await appendToOutbox(tx, this.producerFor(organisationId), {
+      definition: EVENTS.consentWithdrawalRecorded,
+      payload: {
+        consentId: withdrawal.consentId,
+        referrerOrganisationId: referrerId,
+        organisationId,
+        restrictedReferralIds: restricted,
+        cancelledReferralIds: cancelled,
+        continuingReferralIds: continuing,
+        policy,
+        continuingBasis,
+        recordedAt: now,
+      },
+      correlationId: withdrawal.consentId,
+      aggregate: {
+        type: "consent-withdrawal-recorded",
+        id: `${withdrawal.consentId}/${organisationId}`,
+        sequence: 1,
+      },
+    });
+  }
+
+  /**
+   * Network-wide erasure reached a holder (ADR 0023): each open referral it received for the person
+   * ends as CANCELLED (consent withdrawn), running the late-end hook, before the data is erased.
+   */
+  async endForErasure(tx: Sql, referralIds: readonly string[]): Promise<void> {
+    for (const referralId of referralIds)
+      await this.cancelByKopru(
+        tx,
+        referralId,
+        CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN,
+        "erasure-requested",
       );
   }
 
@@ -629,11 +852,13 @@ export class ReferralLifecycle {
       expectedSequence?: number | undefined;
       acting: Acting;
       childReferralId?: string | undefined;
+      /** A consent the person gave this organisation for the redirect (recorded here). */
+      freshConsent?: FreshConsent | undefined;
     },
   ): Promise<{ record: ReferralRecord; child: ReferralRecord }> {
     const record = await this.load(tx, input.referralId, "target", input.scope);
     const childId = input.childReferralId ?? uuidv7();
-    const childPackage = this.childPackage(record, {
+    const { pkg: childPackage, fresh } = await this.childPackage(tx, record, {
       childId,
       origin: ReferralOrigin.REFERRAL_ORIGIN_REDIRECT,
       newTarget: input.newTarget,
@@ -643,6 +868,7 @@ export class ReferralLifecycle {
       reason: record.package.reasonForReferral,
       onlyCategories: input.onlyCategories,
       acting: input.acting,
+      freshConsent: input.freshConsent,
     });
     const next = await this.applyAsTarget(
       tx,
@@ -655,10 +881,16 @@ export class ReferralLifecycle {
       },
       input.acting,
     );
-    const child = await this.send(tx, childPackage, {
-      ...input.acting,
-      actor: { ...input.acting.actor, party: "referrer" },
-    });
+    const child = await this.send(
+      tx,
+      childPackage,
+      { ...input.acting, actor: { ...input.acting.actor, party: "referrer" } },
+      {
+        kind: DisclosureKind.DISCLOSURE_KIND_REDIRECT,
+        targetPartnerKind: input.newTarget.partnerKind,
+        freshConsent: fresh,
+      },
+    );
     return { record: next, child };
   }
 
@@ -676,14 +908,16 @@ export class ReferralLifecycle {
       onlyCategories?: readonly DataCategory[] | undefined;
       acting: Acting;
       childReferralId?: string | undefined;
+      /** A consent the person gave this organisation for the onward referral (recorded here). */
+      freshConsent?: FreshConsent | undefined;
     },
   ): Promise<ReferralRecord> {
     const parent = await this.load(tx, input.parentReferralId, "target", input.scope);
     if (isTerminal(parent.status) && parent.status !== ReferralStatus.REFERRAL_STATUS_COMPLETED) {
       throw new ParentReferralClosedError(parent.referralId);
     }
-    const childId = uuidv7();
-    const childPackage = this.childPackage(parent, {
+    const childId = input.childReferralId ?? uuidv7();
+    const { pkg: childPackage, fresh } = await this.childPackage(tx, parent, {
       childId,
       origin: ReferralOrigin.REFERRAL_ORIGIN_ONWARD,
       newTarget: input.newTarget,
@@ -693,12 +927,19 @@ export class ReferralLifecycle {
       reason: input.reasonForReferral,
       onlyCategories: input.onlyCategories,
       acting: input.acting,
+      freshConsent: input.freshConsent,
     });
     await referralStore.addChild(tx, parent.referralId, "target", childId);
-    return this.send(tx, childPackage, {
-      ...input.acting,
-      actor: { ...input.acting.actor, party: "referrer" },
-    });
+    return this.send(
+      tx,
+      childPackage,
+      { ...input.acting, actor: { ...input.acting.actor, party: "referrer" } },
+      {
+        kind: DisclosureKind.DISCLOSURE_KIND_ONWARD,
+        targetPartnerKind: input.newTarget.partnerKind,
+        freshConsent: fresh,
+      },
+    );
   }
 
   // ------------------------------------------------------------------ internals
@@ -739,7 +980,14 @@ export class ReferralLifecycle {
     });
   }
 
-  private childPackage(
+  /**
+   * The package of a redirect or onward referral, cut from what this organisation received and
+   * checked against the consent as this organisation knows it now: its scope and expiry, and a
+   * withdrawal it recorded (or the referral's restriction). With a fresh consent, that consent is
+   * recorded here and checked instead, and the child package carries it.
+   */
+  private async childPackage(
+    tx: Sql,
     source: ReferralRecord,
     input: {
       childId: string;
@@ -751,47 +999,80 @@ export class ReferralLifecycle {
       reason: string;
       onlyCategories?: readonly DataCategory[] | undefined;
       acting: Acting;
+      freshConsent?: FreshConsent | undefined;
     },
-  ): ReferralPackage {
+  ): Promise<{ pkg: ReferralPackage; fresh: boolean }> {
     const pkg = source.package;
+    const now = this.clock.now();
+    let consent: ConsentForCheck & { consentId: string };
+    if (input.freshConsent) {
+      consent = await this.recordFreshConsent(tx, source, input.freshConsent, input.acting, now);
+    } else {
+      const withdrawal = await withdrawalRegister.find(tx, source.targetOrganisationId, pkg.consentId);
+      const restrictedAt = await withdrawalRegister.restrictedAt(tx, source.referralId);
+      consent = {
+        consentId: pkg.consentId,
+        scope: pkg.consentScope ?? EMPTY_SCOPE,
+        expiresAt: pkg.consentExpiresAt,
+        withdrawnAt: withdrawal?.withdrawnAt ?? restrictedAt,
+      };
+    }
     const { pkg: minimised } = preparePackage({
       source: pkg,
-      consent: {
-        consentId: pkg.consentId,
-        scope: pkg.consentScope ?? {
-          organisationIds: [],
-          partnerKinds: [],
-          purposes: [],
-          dataCategories: [],
-        },
-        expiresAt: pkg.consentExpiresAt,
-      },
+      consent,
       target: input.newTarget,
       serviceType: input.serviceType,
       purpose: input.purpose,
       onlyCategories: input.onlyCategories,
-      at: this.clock.now(),
+      at: now,
     });
     return {
-      ...minimised,
-      referralId: input.childId,
-      rootReferralId: source.rootReferralId,
-      parentReferralId: source.referralId,
-      origin: input.origin,
-      referrer: { organisationId: source.targetOrganisationId },
-      target: { organisationId: input.newTarget.organisationId, displayName: input.newTarget.displayName },
-      serviceOfferingId: undefined,
-      serviceType: input.serviceType,
-      priority: input.priority,
-      purpose: input.purpose,
-      requestedBy: {
-        kind: input.acting.actor.kind,
-        organisationId: source.targetOrganisationId,
-        actorId: input.acting.actorId ?? "",
-        role: 0,
+      fresh: input.freshConsent !== undefined,
+      pkg: {
+        ...minimised,
+        referralId: input.childId,
+        rootReferralId: source.rootReferralId,
+        parentReferralId: source.referralId,
+        rootReferrerOrganisationId: pkg.rootReferrerOrganisationId || source.referrerOrganisationId,
+        origin: input.origin,
+        referrer: { organisationId: source.targetOrganisationId },
+        target: { organisationId: input.newTarget.organisationId, displayName: input.newTarget.displayName },
+        serviceOfferingId: undefined,
+        serviceType: input.serviceType,
+        priority: input.priority,
+        purpose: input.purpose,
+        requestedBy: {
+          kind: input.acting.actor.kind,
+          organisationId: source.targetOrganisationId,
+          actorId: input.acting.actorId ?? "",
+          role: 0,
+        },
+        reasonForReferral: input.reason,
       },
-      reasonForReferral: input.reason,
     };
+  }
+
+  /** Checks and records a consent the person gave this organisation (FreshConsent). */
+  private async recordFreshConsent(
+    tx: Sql,
+    source: ReferralRecord,
+    fresh: FreshConsent,
+    acting: Acting,
+    now: Date,
+  ): Promise<ConsentForCheck & { consentId: string }> {
+    const problems = freshConsentProblems(fresh, now);
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+    const consentId = uuidv7();
+    await freshConsents.record(tx, {
+      consentId,
+      organisationId: source.targetOrganisationId,
+      beneficiaryRef: source.beneficiaryRef,
+      referralId: source.referralId,
+      consent: fresh,
+      recordedAt: now,
+      recordedBy: { kind: acting.actor.kind, actorId: acting.actorId },
+    });
+    return { consentId, scope: fresh.scope ?? EMPTY_SCOPE, expiresAt: fresh.expiresAt };
   }
 
   private async load(
@@ -862,6 +1143,56 @@ export class ReferralLifecycle {
   }
 }
 
+/** What a package must say about the send beyond the package itself. */
+export interface SendOptions {
+  /** What kind of disclosure it is, for the ledger. Default: a referral package. */
+  kind?: DisclosureKind | undefined;
+  /** The target's partner kind (a consent may cover it by kind). Unknown: only by its id. */
+  targetPartnerKind?: PartnerKind | undefined;
+  /** When the caller knows the consent was withdrawn (the consent's owner). */
+  consentWithdrawnAt?: Date | undefined;
+  /** Made under a consent given to this organisation (FreshConsent). */
+  freshConsent?: boolean | undefined;
+}
+
+const EMPTY_SCOPE = { organisationIds: [], partnerKinds: [], purposes: [], dataCategories: [] };
+
+/** The reason a package refused on arrival is cancelled with: withdrawn, expired, or not covering. */
+function cancelReasonFor(problems: readonly ConsentProblem[]): CancelReason {
+  if (problems.some((p) => p.kind === "withdrawn")) return CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN;
+  if (problems.some((p) => p.kind === "expired")) return CancelReason.CANCEL_REASON_CONSENT_EXPIRED;
+  return CancelReason.CANCEL_REASON_CONSENT_NOT_COVERING;
+}
+
+/** A package reduced to ids and codes: what a refused arrival keeps (no section, no free text). */
+function withoutPersonalData(pkg: ReferralPackage): ReferralPackage {
+  return { ...minimiseSections(pkg, []), reasonForReferral: "" };
+}
+
+/** What is missing from a fresh consent, by field (INVALID_ARGUMENT names each). */
+export function freshConsentProblems(
+  fresh: FreshConsent,
+  now: Date,
+): { field: string; description: string }[] {
+  const problems: { field: string; description: string }[] = [];
+  const field = (name: string, description: string) =>
+    problems.push({ field: `fresh_consent.${name}`, description });
+  if (!fresh.givenBy) field("given_by", "is required");
+  if ((fresh.givenBy === 2 || fresh.givenBy === 3) && (fresh.caregiverRelationship ?? "").trim() === "")
+    field("caregiver_relationship", "is required when a caregiver or guardian gives consent");
+  if (!fresh.method) field("method", "is required");
+  if (fresh.explainedInLanguage.trim() === "") field("explained_in_language", "is required");
+  const scope = fresh.scope;
+  if (!scope || (scope.organisationIds.length === 0 && scope.partnerKinds.length === 0))
+    field("scope", "must name an organisation or a partner kind");
+  if (!scope || scope.purposes.length === 0) field("scope.purposes", "must name a purpose");
+  if (!scope || scope.dataCategories.length === 0)
+    field("scope.data_categories", "must name a data category");
+  if (!fresh.expiresAt) field("expires_at", "is required (there is no open-ended consent)");
+  else if (fresh.expiresAt.getTime() <= now.getTime()) field("expires_at", "must be in the future");
+  return problems;
+}
+
 function keepOnlyContracted(pkg: ReferralPackage): ReferralPackage {
   let contracted: readonly DataCategory[];
   try {
@@ -885,4 +1216,14 @@ function emptyDisaggregation() {
     provinceCode: "",
     districtCode: "",
   };
+}
+
+/**
+ * Serialises, per holder and consent, a package arriving with the consent's withdrawal arriving:
+ * each is handled by its own consumer, and without a common lock each transaction could miss the
+ * other's uncommitted row — the package stored as received although the withdrawal was recorded,
+ * or the withdrawal restricting nothing although the package was stored.
+ */
+async function lockConsentHeldBy(tx: Sql, organisationId: string, consentId: string): Promise<void> {
+  await holdNamedLock(tx, `kopru_consent_held:${organisationId}:${consentId}`);
 }

@@ -11,7 +11,7 @@ import type {
 } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import type { FollowUpStage } from "@kopru/contracts/referral/v1/referral";
-import type { MigrationSource, Sql } from "@kopru/storage";
+import { listingDetail, type MigrationSource, type Sql } from "@kopru/storage";
 import type { ReferralState, StatusChange } from "./domain/index.js";
 import type { TokenCaller } from "./lifecycle.js";
 import { type KeysetPage, keysetSql, type PageKey } from "./page-keys.js";
@@ -434,6 +434,42 @@ export const referralStore = {
         entry.token?.subject ?? null,
         entry.token?.clientId ?? null,
         entry.token?.via ?? null,
+      ],
+    );
+  },
+
+  /**
+   * Audits a list or other multi-referral read: one row per referral returned (or one row without a
+   * referral when none was), each with how many were listed and the filter (codes, ids, dates).
+   */
+  async auditList(
+    sql: Sql,
+    entry: {
+      referralIds: readonly string[];
+      action: string;
+      organisationId: string;
+      actorId?: string | undefined;
+      token?: TokenCaller | undefined;
+      /** Codes, ids, dates and flags only (`listingDetail`). */
+      filter: object;
+    },
+  ): Promise<void> {
+    const detail = JSON.stringify(listingDetail(entry.referralIds.length, entry.filter));
+    const ids = entry.referralIds.length > 0 ? [...entry.referralIds] : [null];
+    await sql.query(
+      `INSERT INTO referral_audit
+         (referral_id, action, actor_organisation_id, actor_id, subject, client_id, via_client_id, detail)
+       SELECT referral_id, $2, $3, $4, $5, $6, $7, $8::jsonb FROM unnest($1::uuid[]) WITH ORDINALITY AS r (referral_id, n)
+       ORDER BY n`,
+      [
+        ids,
+        entry.action,
+        entry.organisationId,
+        entry.actorId ?? null,
+        entry.token?.subject ?? null,
+        entry.token?.clientId ?? null,
+        entry.token?.via ?? null,
+        detail,
       ],
     );
   },

@@ -25,6 +25,7 @@ import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { FollowUpStage } from "@kopru/contracts/referral/v1/referral";
 import { directoryMigrations } from "@kopru/directory";
 import { NETWORK_LAYOUT, STREAMS, SUBJECTS } from "@kopru/events";
+import { sealingMigrations } from "@kopru/sealing";
 import { type ClientCaller, channelCredentials, ErrorCatalogue, serviceEnv } from "@kopru/service-kit";
 import { waitFor } from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
@@ -85,12 +86,12 @@ function advance(ms: number): void {
 const spec = {
   name: "work",
   envSchema: serviceEnv(0),
-  migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations],
+  migrations: [busMigrations, timerMigrations, directoryMigrations, sealingMigrations, referralMigrations],
   layout: NETWORK_LAYOUT,
   errors: new ErrorCatalogue(REFERRAL_ERRORS),
   async build(context: Parameters<typeof receivingServiceParts>[0]) {
     const parts = receivingServiceParts(context, { organisations: [ORG], staffDirectory: staff });
-    return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers };
+    return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers, sealing: parts.sealing };
   },
 };
 

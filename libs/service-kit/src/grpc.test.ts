@@ -4,6 +4,7 @@ import {
   IntakeServiceClient,
   IntakeServiceService,
   type RegisterBeneficiaryRequest,
+  RegisterBeneficiaryResponse,
 } from "@kopru/contracts/intake/v1/intake_service";
 import { startTestIssuer, type TestIssuer } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +30,7 @@ beforeAll(async () => {
         implementation: {
           registerBeneficiary: unary(async (request: RegisterBeneficiaryRequest) => {
             reached.push(request);
-            return { beneficiary: undefined, possibleDuplicateIds: [] };
+            return RegisterBeneficiaryResponse.fromPartial({});
           }),
         },
       },

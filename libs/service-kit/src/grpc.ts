@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import {
   Server,
-  type ServerCredentials,
+  ServerCredentials,
   type ServerUnaryCall,
   type ServiceDefinition,
   type ServiceError,
@@ -35,6 +35,8 @@ export interface HostedGrpcServer {
   health: HealthImplementation;
   port: number;
   address: string;
+  /** The plaintext health-only listener's address, when one was asked for (`healthPort`). */
+  healthAddress?: string;
   /** Adds the service's own handlers and reports SERVING, for each of them and overall. */
   serve(bindings: readonly GrpcServiceBinding[]): void;
   /** Reports NOT_SERVING, then lets calls in flight finish (forcing after `graceMs`). */
@@ -67,6 +69,11 @@ export async function startGrpcServer(
     errors?: ErrorCatalogue;
     /** Told of every error that goes out as INTERNAL (it is not sent, so it must be logged). */
     onInternalError?: (error: unknown) => void;
+    /**
+     * A second, plaintext port that serves `grpc.health.v1.Health` and nothing else: the kubelet's
+     * gRPC probes cannot present a client certificate, and the service's own port wants one.
+     */
+    healthPort?: number;
   },
 ): Promise<HostedGrpcServer> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
@@ -91,12 +98,26 @@ export async function startGrpcServer(
   const reflection = new ReflectionService(loadFileDescriptorSetFromBuffer(descriptorSet()));
   reflection.addToServer(server);
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, options.credentials, (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
-  });
+  const port = await bind(server, `${options.host}:${options.port}`, options.credentials);
   const address = `${options.host}:${port}`;
+  let healthServer: Server | undefined;
+  let healthAddress: string | undefined;
+  if (options.healthPort !== undefined) {
+    const probes = new Server();
+    health.addToServer(probes);
+    try {
+      const bound = await bind(
+        probes,
+        `${options.host}:${options.healthPort}`,
+        ServerCredentials.createInsecure(),
+      );
+      healthServer = probes;
+      healthAddress = `${options.host}:${bound}`;
+    } catch (error) {
+      server.forceShutdown();
+      throw error;
+    }
+  }
   if (bindings.length > 0) serve(bindings);
 
   return {
@@ -104,6 +125,7 @@ export async function startGrpcServer(
     health,
     port,
     address,
+    ...(healthAddress ? { healthAddress } : {}),
     serve,
     async shutdown(graceMs = 5_000) {
       for (const name of Object.keys(statuses)) health.setStatus(name, "NOT_SERVING");
@@ -117,8 +139,16 @@ export async function startGrpcServer(
           resolve();
         });
       });
+      // Probes see NOT_SERVING while the service's own calls drain; the health port closes last.
+      healthServer?.forceShutdown();
     },
   };
+}
+
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
+  });
 }
 
 /** The verified caller of each call in flight, set before its handler runs. */

@@ -1,3 +1,4 @@
+export { auditLogBinding } from "./audit-log.js";
 export {
   AUTHORIZATION_HEADER,
   type AuthenticatedCall,
@@ -70,6 +71,7 @@ export { actorOf, hasOneOfRoles, normaliseRole, primaryStaffRole, ROLES, staffRo
 export {
   type BuiltService,
   type RunningService,
+  refusePersonalData,
   runService,
   type ServiceConfig,
   type ServiceContext,

@@ -1,8 +1,10 @@
 import {
   type BusLayout,
   type EventConsumer,
+  type Opener,
   OutboxRelay,
   provisionStreams,
+  type Sealer,
   untilBrokerAnswers,
 } from "@kopru/bus";
 import {
@@ -37,6 +39,11 @@ import { serverCredentials, type TransportSecurity } from "./tls.js";
 export function serviceEnv(defaultPort: number) {
   return commonServiceEnv.extend({
     GRPC_PORT: port({ allowEphemeral: true }).default(defaultPort),
+    /**
+     * A plaintext port serving only the gRPC health check, for probes that cannot present a client
+     * certificate (Kubernetes `grpc` probes). Unset: no such port; health stays on GRPC_PORT.
+     */
+    GRPC_HEALTH_PORT: port({ allowEphemeral: true }).optional(),
     /** The access-token issuer, e.g. the identity service, or an external OIDC issuer. */
     AUTH_ISSUER: url({ protocols: ["http", "https"] }),
     /** Where the issuer's signing keys are; default: its discovery document's `jwks_uri`. */
@@ -157,6 +164,28 @@ export interface BuiltService {
   grpc: GrpcServiceBinding[];
   consumers?: EventConsumer[];
   workers?: Worker[];
+  /**
+   * How personal events travel sealed (ADR 0022): the relay seals with `sealer`, every consumer
+   * opens with `opener`. Without it the relay refuses to publish any event the layout marks as
+   * personal data: nothing personal ever leaves in clear.
+   */
+  sealing?: {
+    sealer: Sealer;
+    opener: Opener;
+    /** Told every consumer of the service (whose backlog decides when a retired key may go). */
+    track?(consumers: readonly EventConsumer[]): void;
+  };
+}
+
+/** The relay's sealer of a service that seals nothing: personal events are never published. */
+export function refusePersonalData(layout: BusLayout): Sealer {
+  const personal = new Set(layout.events.filter((e) => e.personalData).map((e) => e.type));
+  return async (message) => {
+    if (personal.has(message.eventType)) {
+      throw new Error(`${message.eventType} carries personal data and this service has no sealer`);
+    }
+    return { kind: "clear" };
+  };
 }
 
 export interface ServiceSpec<S extends z.ZodObject, C extends ServiceConfig = z.output<S> & ServiceConfig> {
@@ -197,6 +226,7 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
   const grpc = await startGrpcServer([], {
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
+    ...(config.GRPC_HEALTH_PORT !== undefined ? { healthPort: config.GRPC_HEALTH_PORT } : {}),
     credentials: serverCredentials(security),
     verifier,
     errors: spec.errors,
@@ -237,7 +267,9 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
     const js = jetstream(nats);
     await provisionStreams(jsm, spec.layout, { logger });
 
-    const relay = new OutboxRelay({ db, js, logger });
+    // Set from what the service builds; until then (and without it) personal events stay unsent.
+    let sealer = refusePersonalData(spec.layout);
+    const relay = new OutboxRelay({ db, js, logger, sealer: (message, sql) => sealer(message, sql) });
     const context: ServiceContext<C> = {
       name: spec.name,
       config,
@@ -251,6 +283,11 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
       clock,
     };
     const built = await spec.build(context);
+    if (built.sealing) {
+      sealer = built.sealing.sealer;
+      for (const consumer of built.consumers ?? []) consumer.openWith(built.sealing.opener);
+      built.sealing.track?.(built.consumers ?? []);
+    }
 
     relay.start();
     for (const consumer of built.consumers ?? []) await consumer.start();

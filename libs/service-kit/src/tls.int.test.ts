@@ -56,6 +56,7 @@ beforeAll(async () => {
     {
       host: "127.0.0.1",
       port: 0,
+      healthPort: 0,
       credentials: serverCredentials(service),
       verifier: new TokenVerifier({ issuer: issuer.issuer, audience: AUDIENCE }),
     },
@@ -68,8 +69,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function list(credentials: ReturnType<typeof channelCredentials>) {
-  const client = new CoordinationServiceClient(server.address, credentials);
+async function list(credentials: ReturnType<typeof channelCredentials>, address = server.address) {
+  const client = new CoordinationServiceClient(address, credentials);
   try {
     const token = await issuer.mint(
       { organisationId: "coordination", actorId: "c-1", role: "coordinator" },
@@ -103,5 +104,18 @@ describe("mutual TLS on a service's listener", () => {
     const { readFileSync } = await import("node:fs");
     expect(await list(credentials.createSsl(readFileSync(operator.caFile)))).toBe("UNAVAILABLE");
     expect(await checkHealth(server.address, "", 5_000, channelCredentials(stranger))).toBe("UNREACHABLE");
+  });
+});
+
+describe("the health-only port (kubelet gRPC probes speak plaintext)", () => {
+  it("answers the health check without a certificate and serves nothing else", async () => {
+    const healthAddress = server.healthAddress as string;
+    expect(healthAddress).not.toBe(server.address);
+    expect(await checkHealth(healthAddress, "", 5_000)).toBe("SERVING");
+    expect(await checkHealth(healthAddress, "kopru.coordination.v1.CoordinationService", 5_000)).toBe(
+      "SERVING",
+    );
+    expect(await list(channelCredentials("plaintext"), healthAddress)).toBe("UNIMPLEMENTED");
+    expect(await list(channelCredentials("plaintext"))).toBe("UNAVAILABLE");
   });
 });

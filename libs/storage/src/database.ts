@@ -2,7 +2,11 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { DatabaseUnavailableError } from "./errors.js";
+import { type GroupCommitOptions, type GroupCommitStats, GroupCommitter } from "./group-commit.js";
+import { guard } from "./guard.js";
+import { PipelinedSession } from "./session.js";
+
+export { isConnectionError } from "./guard.js";
 
 /** What a repository needs: a connection or an open transaction. */
 export interface Sql {
@@ -30,6 +34,18 @@ export interface Database extends Sql {
   /** Where the data lives, safe to log (no password). */
   readonly location: string;
   transaction<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Runs `work` as one unit of a group commit (ADR 0028): units that arrive while coalesced
+   * transactions are in flight share the next transaction, each behind its own savepoint. Resolves
+   * with the unit's result only after that transaction committed; rejects with the unit's own error
+   * (only its writes are rolled back), or with the transaction's when the COMMIT or the connection
+   * failed (then nothing of it committed). Read committed only. Keep units short and inside the
+   * database: no external calls, no waiting on other work, every statement awaited. PGlite runs each
+   * unit as a transaction of its own.
+   */
+  runCoalesced<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** What group commit did so far (transactions, units, failures, largest batch). */
+  readonly groupCommitStats: GroupCommitStats;
   close(): Promise<void>;
 }
 
@@ -41,6 +57,8 @@ export interface OpenDatabaseOptions {
   /** Parent folder of PGlite data directories; absent with no URL: an in-memory database. */
   dataDir?: string | undefined;
   poolSize?: number;
+  /** Bounds of `runCoalesced` on PostgreSQL (batch size, transactions in flight). */
+  groupCommit?: GroupCommitOptions;
 }
 
 const INT8_OID = 20;
@@ -52,7 +70,9 @@ const NUMERIC_OID = 1700;
  * behaves the same on either (PostgreSQL hands them back as strings by default).
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.service, options.poolSize ?? 10);
+  if (options.url) {
+    return openPostgres(options.url, options.service, options.poolSize ?? 10, options.groupCommit);
+  }
   return openPglite(options.service, options.dataDir);
 }
 
@@ -60,7 +80,12 @@ function parseNumber(value: string): number {
   return Number(value);
 }
 
-function openPostgres(url: string, service: string, poolSize: number): Database {
+function openPostgres(
+  url: string,
+  service: string,
+  poolSize: number,
+  groupCommit: GroupCommitOptions | undefined,
+): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -76,8 +101,9 @@ function openPostgres(url: string, service: string, poolSize: number): Database 
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const location = redactUrl(url);
+  const committer = new GroupCommitter(() => PipelinedSession.open(pool, location), groupCommit);
 
-  const wrap = (client: pg.Pool | pg.PoolClient): Sql => ({
+  const wrap = (client: pg.Pool): Sql => ({
     async query<Row extends object>(text: string, params?: readonly unknown[]) {
       const result = await guard(location, () => client.query(text, params as unknown[] | undefined));
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
@@ -92,34 +118,32 @@ function openPostgres(url: string, service: string, poolSize: number): Database 
     location,
     ...wrap(pool),
     async transaction(work, options) {
-      const client = await guard(location, () => pool.connect());
-      let broken = false;
-      // A checked-out client whose server goes away emits 'error'; without a listener that is an
-      // uncaught exception. The failing query reports it; here we only mark the client as lost.
-      const onLost = () => {
-        broken = true;
-      };
-      client.on("error", onLost);
+      // BEGIN goes out with the work's first statement, not on a round trip of its own.
+      const session = await PipelinedSession.open(pool, location);
       try {
-        await guard(location, () => client.query(beginStatement(options)));
-        const result = await work(wrap(client));
-        await guard(location, () => client.query("COMMIT"));
+        session.prefix(beginStatement(options));
+        const result = await work(session.sql());
+        if (session.started) await session.run("COMMIT");
         return result;
       } catch (error) {
-        broken = error instanceof DatabaseUnavailableError;
-        if (!broken) {
+        if (!session.broken && session.started) {
           try {
-            await client.query("ROLLBACK");
+            await session.run("ROLLBACK");
           } catch {
-            broken = true;
+            session.broken = true;
           }
         }
         throw error;
       } finally {
         // A connection that failed mid-transaction is destroyed rather than returned to the pool.
-        client.off("error", onLost);
-        client.release(broken);
+        session.release();
       }
+    },
+    runCoalesced(work) {
+      return committer.run(work);
+    },
+    get groupCommitStats() {
+      return committer.stats;
     },
     async close() {
       await pool.end();
@@ -137,6 +161,13 @@ async function openPglite(service: string, dataDir: string | undefined): Promise
     parsers: { [INT8_OID]: parseNumber, [NUMERIC_OID]: parseNumber },
   });
   const location = dir ? `pglite:${dir}` : "pglite:memory";
+  const stats: GroupCommitStats = {
+    transactions: 0,
+    committed: 0,
+    failed: 0,
+    transactionsFailed: 0,
+    largestBatch: 0,
+  };
 
   type PgliteSql = Pick<PGlite, "query" | "exec">;
   const wrap = (target: PgliteSql): Sql => ({
@@ -150,7 +181,7 @@ async function openPglite(service: string, dataDir: string | undefined): Promise
     },
   });
 
-  return {
+  const database: Database = {
     kind: "pglite",
     location,
     ...wrap(db),
@@ -162,51 +193,29 @@ async function openPglite(service: string, dataDir: string | undefined): Promise
         return work(wrap(tx));
       });
     },
+    async runCoalesced(work) {
+      // One connection already serialises transactions; each unit is its own.
+      stats.transactions += 1;
+      try {
+        const result = await database.transaction(work);
+        stats.committed += 1;
+        stats.largestBatch = 1;
+        return result;
+      } catch (error) {
+        stats.failed += 1;
+        throw error;
+      }
+    },
+    groupCommitStats: stats,
     async close() {
       if (!db.closed) await db.close();
     },
   };
+  return database;
 }
 
 function beginStatement(options: TransactionOptions | undefined): string {
   return options?.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : "BEGIN";
-}
-
-// Connection-level failures are retried by callers with backoff; statement errors are not.
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-  "08000",
-  "08001",
-  "08003",
-  "08004",
-  "08006",
-]);
-
-export function isConnectionError(error: unknown): boolean {
-  if (error instanceof DatabaseUnavailableError) return true;
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
-    error.message,
-  );
-}
-
-async function guard<T>(location: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (isConnectionError(error)) throw new DatabaseUnavailableError(location, { cause: error });
-    throw error;
-  }
 }
 
 function redactUrl(url: string): string {

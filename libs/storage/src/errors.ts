@@ -54,3 +54,27 @@ export function isRetryableConflict(error: unknown): boolean {
   const state = sqlState(error);
   return state === SERIALIZATION_FAILURE || state === DEADLOCK_DETECTED;
 }
+
+/**
+ * A coalesced unit of work used its transaction after its work had returned (a query not awaited):
+ * by then the transaction belongs to the next unit.
+ */
+export class CoalescedWorkEndedError extends Error {
+  override readonly name = "CoalescedWorkEndedError";
+  constructor() {
+    super("a coalesced unit of work ran a statement after it returned; await every statement");
+  }
+}
+
+/**
+ * A coalesced unit caught a failed statement and returned as if it had succeeded: its transaction
+ * was aborted, so it fails and its writes are rolled back, not its neighbours'.
+ */
+export class UnitLeftTransactionAbortedError extends Error {
+  override readonly name = "UnitLeftTransactionAbortedError";
+  constructor() {
+    super(
+      "a coalesced unit of work returned after a statement of it failed; the transaction was aborted, so the unit fails",
+    );
+  }
+}

@@ -1,4 +1,13 @@
 export {
+  type AuditChainBreak,
+  type AuditChainReport,
+  auditChainLink,
+  type ListingDetail,
+  listingDetail,
+  verifyAuditChains,
+} from "./audit-chain.js";
+export { runAuditVerify, type VerifyIo } from "./audit-verify-cli.js";
+export {
   type Database,
   type IsolationLevel,
   isConnectionError,
@@ -9,11 +18,21 @@ export {
   type TransactionOptions,
 } from "./database.js";
 export {
+  CoalescedWorkEndedError,
   DatabaseUnavailableError,
   isRetryableConflict,
   isUniqueViolation,
   MigrationChecksumError,
   MigrationFailedError,
+  UnitLeftTransactionAbortedError,
 } from "./errors.js";
-export { type AppliedMigration, type MigrationSource, migrate, readMigrations } from "./migrations.js";
+export type { GroupCommitOptions, GroupCommitStats } from "./group-commit.js";
+export {
+  type AppliedMigration,
+  type MigrationSource,
+  migrate,
+  readMigrations,
+  storageMigrations,
+} from "./migrations.js";
+export { holdNamedLock } from "./named-lock.js";
 export { PackageRootNotFoundError, packageMigrationsDir } from "./package-migrations.js";

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Database } from "./database.js";
 import { MigrationChecksumError, MigrationFailedError } from "./errors.js";
+import { packageMigrationsDir } from "./package-migrations.js";
 
 /** A folder of forward-only `NNNN_name.sql` files, applied in name order. */
 export interface MigrationSource {
@@ -35,7 +36,17 @@ export function readMigrations(source: MigrationSource): { name: string; sql: st
 }
 
 /**
- * Applies every pending migration, each in its own transaction with its bookkeeping row, so a
+ * Storage's own tables and functions (the append-only, hash-chained audit mechanism), applied before
+ * any caller's sources so every service's audit tables can call `kopru_audit_protect` whichever
+ * libraries it lists.
+ */
+export const storageMigrations: MigrationSource = {
+  name: "storage",
+  dir: packageMigrationsDir(import.meta.url),
+};
+
+/**
+ * Applies every pending migration (storage's own first), each in its own transaction with its bookkeeping row, so a
  * failed file leaves neither half a schema nor a row claiming it was applied.
  */
 export async function migrate(
@@ -55,7 +66,7 @@ export async function migrate(
       )`);
   });
   const applied: AppliedMigration[] = [];
-  for (const source of sources) {
+  for (const source of [storageMigrations, ...sources.filter((s) => s.name !== storageMigrations.name)]) {
     for (const migration of readMigrations(source)) {
       const didApply = await db.transaction(async (tx) => {
         await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);

@@ -30,6 +30,7 @@ export {
   natsServer,
   uniqueName,
 } from "./nats.js";
+export { type NatsCluster, type NatsClusterNode, startNatsCluster } from "./nats-cluster.js";
 export {
   findNatsServerBinary,
   type NatsServerProcess,
@@ -44,6 +45,13 @@ export {
   postgresServer,
   type TestDatabase,
 } from "./postgres.js";
+export {
+  findPostgresBinDir,
+  type PgStopMode,
+  type PostgresCluster,
+  type StartPostgresClusterOptions,
+  startPostgresCluster,
+} from "./postgres-cluster.js";
 export {
   type OutputLine,
   type ProcessExit,

@@ -37,7 +37,10 @@ export interface TestIssuer {
   mint(caller: TestCaller, audience: string, options?: MintOptions): Promise<string>;
   /** A token source for `GrpcClient` (`tokens`): mints for each caller and audience. */
   tokens: (caller: TestCaller, audience: string) => Promise<string | undefined>;
-  /** A service identity's token (`kopru_kind: service`). */
+  /**
+   * A service identity's token (`kopru_kind: service`). The issuer's token endpoint gives the same to
+   * the client `service-<name>` (client credentials, any secret), for a service that calls another.
+   */
   mintService(service: string, audience: string): Promise<string>;
   /** The environment a service needs to trust this issuer (and, in these tests, plaintext gRPC). */
   serviceEnv(): Record<string, string>;
@@ -59,14 +62,43 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" };
   const jwks = { keys: [jwk] };
   let issuer = "";
+  let mintServiceToken: (service: string, audience: string) => Promise<string> = async () => {
+    throw new Error("the issuer is not listening yet");
+  };
   const server: Server = createServer((request, response) => {
     const send = (body: unknown) => {
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify(body));
     };
     if (request.url === "/.well-known/openid-configuration")
-      return send({ issuer, jwks_uri: `${issuer}/jwks` });
+      return send({ issuer, jwks_uri: `${issuer}/jwks`, token_endpoint: `${issuer}/token` });
     if (request.url === "/jwks") return send(jwks);
+    // Client credentials for a service's own client (`service-<name>`, any secret): a service under
+    // test that calls another gets its token here, as it would from the identity service.
+    if (request.url === "/token" && request.method === "POST") {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      request.on("end", () => {
+        const form = new URLSearchParams(body);
+        const basic = /^Basic (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+        const clientId = basic
+          ? decodeURIComponent(Buffer.from(basic, "base64").toString("utf8").split(":")[0] ?? "")
+          : (form.get("client_id") ?? "");
+        const service = /^service-(.+)$/.exec(clientId)?.[1];
+        const resource = form.get("resource");
+        if (form.get("grant_type") !== "client_credentials" || !service || !resource) {
+          response.writeHead(400, { "content-type": "application/json" });
+          response.end(JSON.stringify({ error: "invalid_request" }));
+          return;
+        }
+        void mintServiceToken(service, resource).then((token) =>
+          send({ access_token: token, token_type: "Bearer", expires_in: 300 }),
+        );
+      });
+      return;
+    }
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -96,23 +128,25 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     return sign(claims, audience, options);
   };
 
+  mintServiceToken = (service: string, audience: string) =>
+    sign(
+      {
+        sub: `service-${service}`,
+        client_id: `service-${service}`,
+        kopru_kind: "service",
+        kopru_service: service,
+        roles: [],
+      },
+      audience,
+    );
+
   return {
     issuer,
     jwksUri: `${issuer}/jwks`,
     jwks,
     mint,
     tokens: (caller, audience) => mint(caller, audience),
-    mintService: (service, audience) =>
-      sign(
-        {
-          sub: `service-${service}`,
-          client_id: `service-${service}`,
-          kopru_kind: "service",
-          kopru_service: service,
-          roles: [],
-        },
-        audience,
-      ),
+    mintService: (service, audience) => mintServiceToken(service, audience),
     serviceEnv: () => ({ AUTH_ISSUER: issuer, GRPC_PLAINTEXT: "development" }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,4 +1,5 @@
 import { auditLog, receivedReferrals, receivingServiceSpec, requestLog } from "@kopru/casework";
+import { retentionWorker } from "@kopru/retention";
 import { packageMigrationsDir } from "@kopru/storage";
 import { v5 as uuidv5, v7 as uuidv7 } from "uuid";
 import { communityCentreBinding } from "./adapters/grpc/community-centre-service.js";
@@ -7,7 +8,9 @@ import { activityRepository } from "./adapters/persistence/activities.js";
 import { attendanceRepository } from "./adapters/persistence/attendance.js";
 import { centreRepository } from "./adapters/persistence/centres.js";
 import { enrolmentRepository } from "./adapters/persistence/enrolments.js";
+import { eraseCommunityCentrePerson } from "./adapters/persistence/erasure.js";
 import { referralProgress } from "./adapters/persistence/referrals.js";
+import { COMMUNITY_CENTRE_RETENTION_CLASSES } from "./adapters/persistence/retention.js";
 import type { CentreDeps } from "./application/ports.js";
 import { syncCentres } from "./application/sync-centres.js";
 import { withdrawEnrolmentForReferral } from "./application/withdraw-enrolment.js";
@@ -50,9 +53,18 @@ export const spec = receivingServiceSpec({
     };
     await syncCentres(deps, organisations);
     return {
+      // Destroys what each hosted organisation holds past its retention period (ADR 0026).
+      workers: [
+        retentionWorker(context, {
+          classes: COMMUNITY_CENTRE_RETENTION_CLASSES,
+          organisations: context.config.HOSTED_ORGANISATIONS,
+        }),
+      ],
       grpc: [communityCentreBinding(deps, { hostedOrganisations: organisations })],
       // A referral it accepted ended late: the person's seat is withdrawn and freed.
       onReferralEnded: (tx, ended) => withdrawEnrolmentForReferral(deps, tx, ended),
+      // A network-wide erasure reached one of its organisations: its own tables for the person (ADR 0023).
+      erasePerson: eraseCommunityCentrePerson,
     };
   },
 });

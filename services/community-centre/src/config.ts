@@ -1,5 +1,7 @@
 import { followUpEnv, staffDirectoryEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
+import { retentionEnv } from "@kopru/retention";
+import { sealingEnv } from "@kopru/sealing";
 import { serviceEnv } from "@kopru/service-kit";
 import type { z } from "zod";
 import { DEFAULT_HOSTED_CENTRES } from "./domain/index.js";
@@ -11,7 +13,11 @@ const organisationId = envField("expected an organisation id (lowercase letters,
 
 /** The community-centre service's environment: the common variables, its gRPC port and the organisations it hosts. */
 export const communityCentreEnv = serviceEnv(50054).extend({
+  /** How often personal data past its retention period is destroyed, and periods per data class (ADR 0026). */
+  ...retentionEnv,
   /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
+  /** Rotation of the hosted organisations\' sealing keys (ADR 0022). */
+  ...sealingEnv,
   ...followUpEnv,
   /** The identity service whose staff directory checks an assignee (default AUTH_ISSUER). */
   ...staffDirectoryEnv,

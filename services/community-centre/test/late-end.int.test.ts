@@ -18,8 +18,13 @@ import { ActivityKind, EnrolmentStatus, Weekday } from "@kopru/contracts/communi
 import { CommunityCentreServiceClient } from "@kopru/contracts/communitycentre/v1/communitycentre_service";
 import { ActivityCapacityChanged } from "@kopru/contracts/communitycentre/v1/events";
 import { NoticeKind } from "@kopru/contracts/notification/v1/events";
-import { STREAMS } from "@kopru/events";
-import { readSubject } from "@kopru/referral/testkit";
+import {
+  BeneficiaryErasureConfirmed,
+  ErasureRequestReason,
+  ErasureResult,
+} from "@kopru/contracts/referral/v1/events";
+import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import { eventsOn, publishAs, readSubject } from "@kopru/referral/testkit";
 import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -226,5 +231,49 @@ describe("late events at a community centre", () => {
       from: REFERRER,
     });
     await withdrawnSeat(activityId);
+  });
+
+  it("withdraws the enrolment, frees the seat and erases the participant when the person's data is erased", async () => {
+    const { sent, activityId, enrolmentId } = await seatedReferral(uuidv7());
+    const erasureRequestId = uuidv4();
+    await publishAs(
+      run.nats,
+      EVENTS.beneficiaryErasureRequested,
+      {
+        erasureRequestId,
+        beneficiaryRef: sent.beneficiaryRef,
+        referralIds: [sent.referralId],
+        reason: ErasureRequestReason.ERASURE_REQUEST_REASON_DATA_SUBJECT_REQUEST,
+        requestedAt: new Date(),
+        confirmBy: new Date(Date.now() + 7 * DAY),
+        holderOrganisationId: CC,
+        requesterOrganisationId: REFERRER,
+      },
+      { organisationId: REFERRER, service: "intake" },
+      { type: "erasure-request", id: erasureRequestId, sequence: 1 },
+    );
+    expect((await withdrawnSeat(activityId)).enrolmentId).toBe(enrolmentId);
+    const [answer] = (
+      await eventsOn(
+        run.nats,
+        STREAMS.consent.name,
+        SUBJECTS.erasureConfirmedFor(REFERRER),
+        BeneficiaryErasureConfirmed,
+        (events) => events.some((e) => e.payload.erasureRequestId === erasureRequestId),
+      )
+    ).filter((e) => e.payload.erasureRequestId === erasureRequestId);
+    expect(answer?.payload.result).toBe(ErasureResult.ERASURE_RESULT_ERASED);
+    const db = run.service.context.db;
+    const enrolment = await db.query<{ participant_ref: string; status: number }>(
+      "SELECT participant_ref, status FROM enrolments WHERE enrolment_id = $1",
+      [enrolmentId],
+    );
+    expect(enrolment.rows[0]?.participant_ref).toMatch(/^erased-/);
+    const left = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM referrals
+        WHERE referral_id = $1 AND (position(convert_to($2, 'UTF8') in package) > 0 OR beneficiary_ref = $3)`,
+      [sent.referralId, CANARY, sent.beneficiaryRef],
+    );
+    expect(left.rows[0]?.n).toBe(0);
   });
 });

@@ -4,12 +4,15 @@ import { coordinationBinding } from "./adapters/grpc/coordination-grpc.js";
 import {
   activitySeatsConsumer,
   companionConsumerName,
+  erasureTrackingConsumer,
   followUpConsumer,
   outcomeConsumer,
   TRACKING_CONSUMER,
   trackingConsumer,
 } from "./adapters/messaging/status-consumer.js";
 import { directoryStore } from "./adapters/persistence/directory-store.js";
+import { erasureTrackingStore } from "./adapters/persistence/erasure-store.js";
+import { FigureFolder } from "./adapters/persistence/figure-rollup.js";
 import { placesStore } from "./adapters/persistence/places-store.js";
 import { trackingStore } from "./adapters/persistence/tracking-store.js";
 import { type CoordinationDeps, SERVICE_NAME } from "./application/deps.js";
@@ -42,11 +45,13 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
         directory: directoryStore,
         tracking: trackingStore,
         places: placesStore,
+        erasures: erasureTrackingStore,
         afterCommit: () => context.relay.wake(),
         minCellSize: context.config.FIGURES_MIN_CELL_SIZE,
       };
       return {
         grpc: [coordinationBinding(deps)],
+        workers: [new FigureFolder(context.db, context.logger)],
         consumers: [
           trackingConsumer(
             trackingStore,
@@ -71,6 +76,12 @@ export function coordinationSpec(options: CoordinationOptions = {}): ServiceSpec
             trackingStore,
             { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
             companionConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER, "followup"),
+            options.trackingStartsNow ? "now" : "beginning",
+          ),
+          erasureTrackingConsumer(
+            erasureTrackingStore,
+            { db: context.db, js: context.js, jsm: context.jsm, logger: context.logger },
+            companionConsumerName(options.trackingConsumerName ?? TRACKING_CONSUMER, "erasure"),
             options.trackingStartsNow ? "now" : "beginning",
           ),
         ],

@@ -33,6 +33,7 @@ import {
   type TestService,
   tempDataDir,
 } from "@kopru/referral/testkit";
+import { sealingMigrations } from "@kopru/sealing";
 import { type ClientCaller, channelCredentials, ErrorCatalogue, serviceEnv } from "@kopru/service-kit";
 import { waitFor } from "@kopru/testing";
 import { timerMigrations } from "@kopru/timers";
@@ -73,12 +74,23 @@ describe("coordination learns that a referral is assigned, never to whom", () =>
     const spec = {
       name: "canary-target",
       envSchema: serviceEnv(0),
-      migrations: [busMigrations, timerMigrations, directoryMigrations, referralMigrations],
+      migrations: [
+        busMigrations,
+        timerMigrations,
+        directoryMigrations,
+        sealingMigrations,
+        referralMigrations,
+      ],
       layout: NETWORK_LAYOUT,
       errors: new ErrorCatalogue(REFERRAL_ERRORS),
       async build(context: Parameters<typeof receivingServiceParts>[0]) {
         const parts = receivingServiceParts(context, { organisations: [ORG], staffDirectory: staff });
-        return { grpc: parts.grpc, consumers: parts.consumers, workers: parts.workers };
+        return {
+          grpc: parts.grpc,
+          consumers: parts.consumers,
+          workers: parts.workers,
+          sealing: parts.sealing,
+        };
       },
     };
     target = await startTestService(spec as never, `canary-t${h.suffix}`, {

@@ -3,11 +3,13 @@ import { checkBusAccess, EVENTS, NETWORK_LAYOUT, serviceBusAccess } from "@kopru
 import { describe, expect, it } from "vitest";
 import {
   activitySeatsConsumer,
+  erasureTrackingConsumer,
   followUpConsumer,
   outcomeConsumer,
   trackingConsumer,
 } from "../src/adapters/messaging/status-consumer.js";
 import { directoryStore } from "../src/adapters/persistence/directory-store.js";
+import { erasureTrackingStore } from "../src/adapters/persistence/erasure-store.js";
 import { placesStore } from "../src/adapters/persistence/places-store.js";
 import { trackingStore } from "../src/adapters/persistence/tracking-store.js";
 
@@ -32,10 +34,11 @@ describe("coordination's NATS user", () => {
       { db: unused, js: unused, jsm: unused, logger: unused },
     ),
     followUpConsumer(trackingStore, { db: unused, js: unused, jsm: unused, logger: unused }),
+    erasureTrackingConsumer(erasureTrackingStore, { db: unused, js: unused, jsm: unused, logger: unused }),
   ];
   const access = serviceBusAccess("coordination", { organisations: [] });
 
-  it("permits the tracking, outcome, seats and follow-up consumers and the events coordination publishes", () => {
+  it("permits the tracking, outcome, seats, follow-up and erasure-tracking consumers and the events coordination publishes", () => {
     const publishes = [
       EVENTS.organisationUpserted.subject({} as never),
       EVENTS.serviceOfferingUpserted.subject({} as never),

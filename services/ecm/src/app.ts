@@ -6,10 +6,13 @@ import {
   referralLookup,
   sqlUnitOfWork,
 } from "@kopru/casework";
+import { retentionWorker } from "@kopru/retention";
 import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { ecmServiceBinding } from "./adapters/grpc/ecm-grpc.js";
 import { caseEvents } from "./adapters/messaging/case-events.js";
 import { ecmStore } from "./adapters/persistence/ecm-store.js";
+import { eraseEcmPerson } from "./adapters/persistence/erasure.js";
+import { ECM_RETENTION_CLASSES } from "./adapters/persistence/retention.js";
 import { endCaseForReferral } from "./application/end-case-for-referral.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
 import type { EcmDeps, Tx } from "./application/ports.js";
@@ -49,6 +52,13 @@ export const spec = receivingServiceSpec({
       approval: { approverRoles: config.ECM_APPROVER_ROLES },
     };
     return {
+      // Destroys what each hosted organisation holds past its retention period (ADR 0026).
+      workers: [
+        retentionWorker(context, {
+          classes: ECM_RETENTION_CLASSES,
+          organisations: context.config.HOSTED_ORGANISATIONS,
+        }),
+      ],
       grpc: [ecmServiceBinding({ deps, hostedOrganisations: config.HOSTED_ORGANISATIONS })],
       // Accepting a referral opens (or extends) the person's case in the same transaction.
       // A (re)assigned referral takes its open case to the same caseworker.
@@ -68,6 +78,8 @@ export const spec = receivingServiceSpec({
         ),
       // A referral it accepted ended late: its case closes (pending assistance cancelled) or records it.
       onReferralEnded: (tx, ended) => endCaseForReferral(portsFor(tx, name), ended),
+      // A network-wide erasure reached one of its organisations: its own tables for the person (ADR 0023).
+      erasePerson: eraseEcmPerson,
     };
   },
 });

@@ -1,5 +1,7 @@
 import { followUpEnv, staffDirectoryEnv } from "@kopru/casework";
 import { csv, envField } from "@kopru/config";
+import { retentionEnv } from "@kopru/retention";
+import { sealingEnv } from "@kopru/sealing";
 import { serviceEnv } from "@kopru/service-kit";
 
 const ORGANISATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -11,7 +13,11 @@ const organisationId = () =>
 
 /** The ECM service's environment: the common variables plus what it hosts and who approves what. */
 export const ecmEnv = serviceEnv(50053).extend({
+  /** How often personal data past its retention period is destroyed, and periods per data class (ADR 0026). */
+  ...retentionEnv,
   /** Follow-up deadlines after acceptance, by priority, and when the reminder goes out. */
+  /** Rotation of the hosted organisations\' sealing keys (ADR 0022). */
+  ...sealingEnv,
   ...followUpEnv,
   /** The identity service whose staff directory checks an assignee (default AUTH_ISSUER). */
   ...staffDirectoryEnv,

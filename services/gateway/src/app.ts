@@ -1,5 +1,6 @@
 import { ConfigError } from "@kopru/config";
 import { NETWORK_LAYOUT } from "@kopru/events";
+import { StaffDirectory } from "@kopru/identity-client";
 import {
   channelCredentials,
   ErrorCatalogue,
@@ -65,6 +66,11 @@ export function gatewaySpec(): ServiceSpec<typeof gatewayEnv> {
         context.serviceTokens,
       );
       const schemas = new ProtoSchemas();
+      const serviceTokens = context.serviceTokens;
+      const directory = new StaffDirectory({
+        issuer: config.AUTH_ISSUER,
+        tokens: { token: (audience) => serviceTokens(audience) },
+      });
       const deliveries = new WebhookDeliveryWorker({
         db,
         clock,
@@ -89,6 +95,22 @@ export function gatewaySpec(): ServiceSpec<typeof gatewayEnv> {
             verifier: tokenVerifierOf(SERVICE_NAME, config),
             routes: ROUTES,
             wakeWebhooks: () => deliveries.wake(),
+            staff: {
+              async find(organisationId, staffId) {
+                const member = await directory.find(organisationId, staffId);
+                return member && { username: member.username, displayName: member.displayName };
+              },
+              async colleagues(organisationId) {
+                const staff = await directory.list(organisationId);
+                return staff
+                  .filter((member) => member.active)
+                  .map((member) => ({
+                    staffId: member.id,
+                    displayName: member.displayName,
+                    roles: member.roles,
+                  }));
+              },
+            },
           });
           const address = await server.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
           console.log(`[gateway] HTTP listening on ${address}`);

@@ -26,7 +26,10 @@ export const gatewayEnv = serviceEnv(50058).extend({
   /** PEM certificate and key: the API is served over HTTPS with them, over plain HTTP without. */
   HTTP_TLS_CERT_FILE: nonEmptyString().optional(),
   HTTP_TLS_KEY_FILE: nonEmptyString().optional(),
-  /** The API's public base URL, as partners reach it (the OpenAPI document's server). */
+  /**
+   * The API's public base URL, as partners and the staff console reach it (the OpenAPI document's
+   * server; the console's login callback and the only Origin its requests may come from).
+   */
   PUBLIC_URL: url({ protocols: ["http", "https"] }).optional(),
   INTAKE_ADDRESS: address().default("127.0.0.1:50051"),
   PROTECTION_ADDRESS: address().default("127.0.0.1:50052"),
@@ -34,6 +37,13 @@ export const gatewayEnv = serviceEnv(50058).extend({
   COMMUNITY_CENTRE_ADDRESS: address().default("127.0.0.1:50054"),
   MUNICIPALITY_ADDRESS: address().default("127.0.0.1:50055"),
   COORDINATION_ADDRESS: address().default("127.0.0.1:50056"),
+  NOTIFICATIONS_ADDRESS: address().default("127.0.0.1:50057"),
+  /** The staff console's first-party client at the identity service (public client, PKCE). */
+  CONSOLE_CLIENT_ID: nonEmptyString().default("kopru-console"),
+  /** A console session ends after this long without an API call (401 session_expired). */
+  CONSOLE_IDLE_TIMEOUT: duration().default(15 * 60_000),
+  /** The console's built files (`pnpm --filter @kopru/console build`); default `console/dist` beside src/. */
+  CONSOLE_DIST_DIR: nonEmptyString().optional(),
   /** Which service holds each receiving organisation's inbox, e.g. `mmcc-kilis:municipality`. */
   INBOX_ORGANISATIONS: csv(inboxEntry).default([]),
   /** Requests per client (its token's client id; the address before a token is read) per minute. */

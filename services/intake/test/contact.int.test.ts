@@ -28,6 +28,7 @@ import {
   startIntake,
   startTarget,
   type TargetParty,
+  testKeys,
   testNetworkIds,
 } from "./support.js";
 
@@ -50,6 +51,8 @@ async function withContactConsumer(target: TargetParty): Promise<void> {
     js: nats.js,
     jsm: nats.jsm,
   });
+  // Contact updates travel sealed to the holder (ADR 0022).
+  consumer.openWith(testKeys.opener);
   await consumer.start();
   consumers.push(consumer);
 }
@@ -221,17 +224,14 @@ describe("UpdateContactDetails", () => {
     expect(forPerson).toHaveLength(1);
     expect(forPerson[0]).toMatchObject({ organisationId: ids.mmcc, referralIds: [referralId], version: 1 });
 
-    // Canary: the new details travel only on the holder's own subject.
+    // Canary: the new details travel only on the holder's own subject, sealed to its key (ADR 0022):
+    // the holder opened them above, and no stream holds them in clear.
     const canary = new TextEncoder().encode(CANARY);
     const contains = (data: Uint8Array) => Buffer.from(data).includes(Buffer.from(canary));
     for (const stream of Object.values(STREAMS)) {
       const messages = await readSubject(nats.js, stream.name, stream.subjects[0] as string);
       const leaks = messages.filter((m) => contains(m.data)).map((m) => m.subject);
-      expect(new Set(leaks)).toEqual(
-        stream.name === STREAMS.referral.name
-          ? new Set([`kopru.v1.referral.contact.${ids.mmcc}`])
-          : new Set(),
-      );
+      expect(new Set(leaks)).toEqual(new Set());
     }
     const bystanderRows = await bystander.db.query<{ package: Uint8Array }>("SELECT package FROM referrals");
     expect(bystanderRows.rows.some((r) => contains(r.package))).toBe(false);
@@ -281,6 +281,8 @@ describe("UpdateContactDetails", () => {
       consentId,
       reason: ConsentWithdrawalReason.CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST,
       cancelOpenReferrals: false,
+      policy: 0,
+      continuingBasis: 0,
     });
     const later = await intake.api.call("updateContactDetails", {
       ...contactUpdate(beneficiaryId),

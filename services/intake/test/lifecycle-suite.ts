@@ -14,6 +14,7 @@ import {
 import { ReRouteReason } from "@kopru/contracts/coordination/v1/tracking";
 import type { CreateReferralRequest } from "@kopru/contracts/intake/v1/intake_service";
 import { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
+import { DisclosureKind } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, STREAMS } from "@kopru/events";
 import { referralStore, type TransitionCommand } from "@kopru/referral";
 import type { NatsTestConnection } from "@kopru/testing";
@@ -359,6 +360,8 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
         consentId: person.consentId,
         reason: ConsentWithdrawalReason.CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST,
         cancelOpenReferrals: true,
+        policy: 0,
+        continuingBasis: 0,
       };
       const withdrawn = await intake.api.call("withdrawConsent", withdrawal);
       expect(withdrawn.notifiedOrganisationIds).toEqual([ids.ecm, ids.mmcc].sort());
@@ -380,6 +383,72 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
       await targetHas(mmcc, open, S.REFERRAL_STATUS_CANCELLED);
       const cancelled = await intakeSees(open, S.REFERRAL_STATUS_CANCELLED);
       expect(cancelled.cancelReason).toBe(CancelReason.CANCEL_REASON_CONSENT_WITHDRAWN);
+
+      // Each holder recorded the withdrawal on what it holds and told intake, which shows it per holder.
+      const acknowledged = await waitFor(
+        async () => {
+          const shown = await intake.api.call("getBeneficiary", { beneficiaryId: person.beneficiaryId });
+          return shown.withdrawalAcknowledgements.length === 2 ? shown.withdrawalAcknowledgements : undefined;
+        },
+        { timeoutMs: 20_000, message: "intake never saw both holders record the withdrawal" },
+      );
+      expect(acknowledged.map((a) => a.organisationId).sort()).toEqual([ids.ecm, ids.mmcc].sort());
+      expect(acknowledged.find((a) => a.organisationId === ids.mmcc)?.restrictedReferralIds).toEqual(
+        [referralId, open].sort(),
+      );
+      expect(acknowledged.find((a) => a.organisationId === ids.ecm)?.restrictedReferralIds).toEqual([
+        onward.referralId,
+      ]);
+      // Onward from the MMCC is refused now: the MMCC recorded the withdrawal.
+      await expect(
+        mmcc.db.transaction((tx) =>
+          mmcc.lifecycle.referOnward(tx, {
+            parentReferralId: referralId,
+            scope: [ids.mmcc],
+            newTarget: { organisationId: ids.ecm, partnerKind: PartnerKind.PARTNER_KIND_ECM_UNIT },
+            serviceType: ServiceType.SERVICE_TYPE_ECM_CASH,
+            priority: Priority.PRIORITY_HIGH,
+            purpose: Purpose.PURPOSE_ASSISTANCE_DELIVERY,
+            reasonForReferral: "Second cash need (synthetic).",
+            acting: mmcc.acting,
+          }),
+        ),
+      ).rejects.toMatchObject({ code: "consent_not_covering" });
+
+      // Where the data went: intake's packages, and the MMCC's onward referral to ECM (reported).
+      const journey = await waitFor(
+        async () => {
+          const { disclosures } = await intake.api.call("listDisclosures", {
+            beneficiaryId: person.beneficiaryId,
+            referralId: "",
+          });
+          return disclosures.some((d) => d.referralId === onward.referralId) ? disclosures : undefined;
+        },
+        { timeoutMs: 20_000, message: "intake's ledger never showed the onward disclosure" },
+      );
+      expect(
+        journey.map((d) => [d.kind, d.senderOrganisationId, d.recipientOrganisationId, d.referralId]),
+      ).toEqual(
+        expect.arrayContaining([
+          [DisclosureKind.DISCLOSURE_KIND_REFERRAL_PACKAGE, ids.ngo, ids.mmcc, referralId],
+          [DisclosureKind.DISCLOSURE_KIND_ONWARD, ids.mmcc, ids.ecm, onward.referralId],
+          [DisclosureKind.DISCLOSURE_KIND_REFERRAL_PACKAGE, ids.ngo, ids.mmcc, open],
+        ]),
+      );
+      expect(journey.find((d) => d.referralId === referralId)?.disclosedBy?.organisationId).toBe(ids.ngo);
+      expect(journey.find((d) => d.referralId === onward.referralId)?.disclosedBy).toBeUndefined();
+      const { export: subjectAccess } = await intake.api.call("exportSubjectAccess", {
+        beneficiaryId: "",
+        referralId,
+      });
+      expect(subjectAccess?.beneficiary?.beneficiaryId).toBe(person.beneficiaryId);
+      expect(subjectAccess?.disclosures.map((d) => d.disclosureId).sort()).toEqual(
+        journey.map((d) => d.disclosureId).sort(),
+      );
+      expect(subjectAccess?.withdrawalAcknowledgements).toHaveLength(2);
+      expect(subjectAccess?.referrals.map((r) => r.referralId)).toEqual(
+        expect.arrayContaining([referralId, open]),
+      );
 
       // A repeated withdrawal answers the same and tells nobody twice; the consent covers nothing now.
       const again = await intake.api.call("withdrawConsent", withdrawal);
@@ -523,6 +592,43 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
       ]);
     });
 
+    it("re-routes under a newer consent of the same person, never under another person's", async () => {
+      const person = await personWithConsent();
+      const referralId = await send(person, ids.mmcc);
+      await targetHas(mmcc, referralId);
+      await answer(mmcc, referralId, {
+        type: "decline",
+        declineReason: DeclineReason.DECLINE_REASON_NO_CAPACITY,
+      });
+      await intakeSees(referralId, S.REFERRAL_STATUS_DECLINED);
+      const routing = {
+        $case: "routingCriteria" as const,
+        value: { partnerKinds: [], allowWaitlist: false, excludedOrganisationIds: [] },
+      };
+      const someoneElse = await personWithConsent();
+      const foreign = await failure(
+        intake.api.call("routeReferral", {
+          requestId: uuidv4(),
+          referralId,
+          routing,
+          consentId: someoneElse.consentId,
+        }),
+      );
+      expect(grpcCode(foreign)).toBe("NOT_FOUND");
+      const newer = await recordTestConsent(intake.api, person.beneficiaryId, {});
+      const routed = await intake.api.call("routeReferral", {
+        requestId: uuidv4(),
+        referralId,
+        routing,
+        consentId: newer,
+      });
+      expect(routed.referral).toMatchObject({
+        origin: ReferralOrigin.REFERRAL_ORIGIN_REROUTE,
+        parentReferralId: referralId,
+        consentId: newer,
+      });
+    });
+
     it("lets staff re-route a declined referral to a target not yet tried, once", async () => {
       const person = await personWithConsent();
       const referralId = await send(person, ids.mmcc);
@@ -535,6 +641,7 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
             $case: "routingCriteria",
             value: { partnerKinds: [], allowWaitlist: false, excludedOrganisationIds: [] },
           },
+          consentId: "",
         }),
       );
       expect(grpcCode(inTime)).toBe("FAILED_PRECONDITION");
@@ -554,6 +661,7 @@ export function lifecycleSuite(options: { embedded: boolean }): void {
           $case: "routingCriteria" as const,
           value: { partnerKinds: [], allowWaitlist: false, excludedOrganisationIds: [] },
         },
+        consentId: "",
       };
       const routed = await intake.api.call("routeReferral", request);
       expect(routed.referral).toMatchObject({

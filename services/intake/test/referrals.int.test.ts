@@ -27,7 +27,6 @@ import {
   ReferralRequested as RequestedCodec,
 } from "@kopru/contracts/referral/v1/events";
 import { EVENTS, STREAMS } from "@kopru/events";
-import { referralStore } from "@kopru/referral";
 import { presentDataCategories } from "@kopru/referral/domain";
 import type { NatsTestConnection } from "@kopru/testing";
 import { waitFor } from "@kopru/testing";
@@ -250,9 +249,11 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
       actor_id: string | null;
       subject: string | null;
       client_id: string | null;
-    }>("SELECT action, actor_id, subject, client_id FROM referral_audit WHERE referral_id = $1 ORDER BY id", [
-      referral?.referralId,
-    ]);
+    }>(
+      `SELECT action, actor_id, subject, client_id FROM referral_audit
+        WHERE referral_id = $1 AND action <> 'list-referrals' ORDER BY id`,
+      [referral?.referralId],
+    );
     // Both rows name the caller as its token did: the staff user's subject and the client it used.
     expect(audit.rows).toEqual([
       { action: "send", actor_id: "caseworker-1", subject: "caseworker-1", client_id: "kopru-test-console" },
@@ -263,6 +264,15 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
         client_id: "kopru-test-console",
       },
     ]);
+    // The list call that found it is audited too, with how many it listed and under which filter.
+    const listed = await intake.running.context.db.query<{ detail: unknown }>(
+      "SELECT detail FROM referral_audit WHERE referral_id = $1 AND action = 'list-referrals'",
+      [referral?.referralId],
+    );
+    expect(listed.rows[0]?.detail).toEqual({
+      listed: 1,
+      filter: { statuses: [ReferralStatus.REFERRAL_STATUS_RECEIVED], beneficiaryId },
+    });
   });
 
   it("sends the categories asked for, and refuses one the service type does not take, publishing nothing", async () => {
@@ -312,6 +322,8 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     await intake.api.call("withdrawConsent", {
       consentId: withdrawn,
       reason: ConsentWithdrawalReason.CONSENT_WITHDRAWAL_REASON_BENEFICIARY_REQUEST,
+      policy: 0,
+      continuingBasis: 0,
       cancelOpenReferrals: false,
     });
     const good = await consentFor(beneficiaryId);
@@ -620,13 +632,14 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
     ]);
   });
 
-  it("refuses network-wide erasure honestly until the network supports it", async () => {
+  it("erases a person nobody else holds at once: no holder to ask, the request complete", async () => {
     const beneficiaryId = await register();
-    const refused = await failure(
-      intake.api.call("requestErasure", { requestId: uuidv4(), beneficiaryId, reason: 1 }),
-    );
-    expect(grpcCode(refused)).toBe("FAILED_PRECONDITION");
-    expect(refused.details).toMatch(/not supported in this release/);
+    const requestId = uuidv4();
+    const started = await intake.api.call("requestErasure", { requestId, beneficiaryId, reason: 1 });
+    const request = started.erasureRequest;
+    expect(request?.confirmations).toEqual([]);
+    expect(request?.completedAt).toEqual(request?.requestedAt);
+    expect(request?.kvkkDueBy?.getTime()).toBe((request?.requestedAt?.getTime() ?? 0) + 30 * 24 * 3_600_000);
     expect(
       grpcCode(
         await failure(
@@ -634,9 +647,17 @@ describe("intake, against real NATS JetStream and PostgreSQL", () => {
         ),
       ),
     ).toBe("NOT_FOUND");
-    // The person is still there.
-    expect((await intake.api.call("getBeneficiary", { beneficiaryId })).beneficiary?.givenName).toBe("Amal");
-    expect(await referralStore.find(intake.running.context.db, uuidv4(), "referrer")).toBeUndefined();
+    // The registration keeps its id, not the person.
+    const person = (await intake.api.call("getBeneficiary", { beneficiaryId })).beneficiary;
+    expect(person?.givenName).toBe("");
+    expect(person?.phoneNumber).toBeUndefined();
+    // The same request again answers the same.
+    const again = await intake.api.call("requestErasure", { requestId, beneficiaryId, reason: 1 });
+    expect(again.erasureRequest?.erasureRequestId).toBe(request?.erasureRequestId);
+    // Nothing new is recorded for an erased person.
+    const refused = await failure(recordTestConsent(intake.api, beneficiaryId));
+    expect(grpcCode(refused)).toBe("FAILED_PRECONDITION");
+    expect(refused.details).toMatch(/erased/);
   });
 });
 

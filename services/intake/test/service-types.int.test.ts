@@ -52,6 +52,7 @@ import {
   publish,
   recordTestConsent,
   startIntake,
+  testKeys,
   testNetworkIds,
 } from "./support.js";
 
@@ -103,6 +104,8 @@ let directoryVersion = 0;
 
 async function publishOrganisation(organisationId: string, partnerKind: PartnerKind, offers: ServiceType[]) {
   const location = { provinceCode: ids.province, districtCode: "", provinceName: "Test", districtName: "" };
+  // Packages travel sealed to the organisation's key (ADR 0022).
+  await testKeys.publish(nats.js, [organisationId]);
   await publish(
     nats,
     EVENTS.organisationUpserted,

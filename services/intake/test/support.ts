@@ -16,6 +16,7 @@ import {
   HEADER,
   OutboxRelay,
 } from "@kopru/bus";
+import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import { ActorKind } from "@kopru/contracts/common/v1/refs";
 import { DataCategory, PartnerKind, Purpose, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import { CapacityStatus, type ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
@@ -24,6 +25,7 @@ import { ConsentGiver, ConsentMethod, type ConsentScope } from "@kopru/contracts
 import { directoryMigrations } from "@kopru/directory";
 import { EVENTS, NETWORK_LAYOUT, STREAMS } from "@kopru/events";
 import { ReferralLifecycle, receivingConsumers, referralMigrations } from "@kopru/referral";
+import { TestKeyring } from "@kopru/sealing/testkit";
 import {
   channelCredentials,
   type GrpcClient,
@@ -82,9 +84,9 @@ export interface IntakeUnderTest {
 export async function startIntake(
   ids: NetworkIds,
   nats: NatsTestConnection,
-  options: { embedded?: boolean } = {},
+  options: { embedded?: boolean; env?: Record<string, string>; issuer?: TestIssuer } = {},
 ): Promise<IntakeUnderTest> {
-  const issuer = await startTestIssuer();
+  const issuer = options.issuer ?? (await startTestIssuer());
   const database = await createTestDatabase({ prefix: "intake" });
   const dir = mkdtempSync(join(tmpdir(), "kopru-intake-"));
   const clockFile = join(dir, "clock-offset-ms");
@@ -102,6 +104,7 @@ export async function startIntake(
     INTAKE_DURABLE_PREFIX: prefix,
     KOPRU_CLOCK_OFFSET_FILE: clockFile,
     ...issuer.serviceEnv(),
+    ...options.env,
   });
   const api = grpcClient(
     IntakeServiceClient,
@@ -129,7 +132,7 @@ export async function startIntake(
           .catch(() => {});
       }
       await database.drop();
-      await issuer.close();
+      if (!options.issuer) await issuer.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -156,6 +159,12 @@ export async function publish<T>(
 
 let directoryVersion = 0;
 
+/**
+ * The stand-in receiving organisations' sealing keys (ADR 0022): intake seals what it sends them to
+ * these, and the tests open what they receive or read off the stream with them.
+ */
+export const testKeys = new TestKeyring();
+
 /** The test directory, published as coordination would: five organisations, four offerings. */
 export async function publishDirectory(nats: NatsTestConnection, ids: NetworkIds): Promise<void> {
   const location = {
@@ -171,6 +180,7 @@ export async function publishDirectory(nats: NatsTestConnection, ids: NetworkIds
     [ids.ecm, PartnerKind.PARTNER_KIND_ECM_UNIT],
     [ids.protection, PartnerKind.PARTNER_KIND_PROTECTION_PARTNER],
   ];
+  await testKeys.publish(nats.js, [ids.mmcc, ids.mmccOther, ids.ecm, ids.protection]);
   for (const [organisationId, partnerKind] of organisations) {
     await publish(
       nats,
@@ -241,7 +251,10 @@ export async function startTarget(nats: NatsTestConnection, organisationId: stri
     js: nats.js,
     jsm: nats.jsm,
   });
-  for (const consumer of consumers) await consumer.start();
+  for (const consumer of consumers) {
+    consumer.openWith(testKeys.opener);
+    await consumer.start();
+  }
   return {
     organisationId,
     db,
@@ -331,7 +344,7 @@ export async function eventsOn<T>(
       for await (const msg of batch) {
         received += 1;
         const { event } = decodeEvent<T>(
-          msg.data,
+          await testKeys.openEnvelope(EventEnvelope.decode(msg.data), msg.subject),
           msg.subject,
           new Map([[definition.type, definition as EventDefinition]]),
         );

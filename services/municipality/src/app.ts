@@ -5,6 +5,7 @@ import {
   receivingServiceSpec,
   requestLog,
 } from "@kopru/casework";
+import { retentionWorker } from "@kopru/retention";
 import { packageMigrationsDir } from "@kopru/storage";
 import { v7 as uuidv7 } from "uuid";
 import { municipalityBinding } from "./adapters/grpc/municipality-service.js";
@@ -12,6 +13,8 @@ import { caseEvents } from "./adapters/messaging/case-events.js";
 import { assistanceRepository } from "./adapters/persistence/assistance.js";
 import { caseRepository } from "./adapters/persistence/cases.js";
 import { centreRepository } from "./adapters/persistence/centres.js";
+import { eraseMunicipalityPerson } from "./adapters/persistence/erasure.js";
+import { MUNICIPALITY_RETENTION_CLASSES } from "./adapters/persistence/retention.js";
 import { sessionRepository } from "./adapters/persistence/sessions.js";
 import { caseForAcceptedReferralUseCase } from "./application/case-for-accepted-referral.js";
 import { endCaseForReferral } from "./application/end-case-for-referral.js";
@@ -51,6 +54,13 @@ export const spec = receivingServiceSpec({
     };
     await syncCentres(deps, organisations);
     return {
+      // Destroys what each hosted organisation holds past its retention period (ADR 0026).
+      workers: [
+        retentionWorker(context, {
+          classes: MUNICIPALITY_RETENTION_CLASSES,
+          organisations: context.config.HOSTED_ORGANISATIONS,
+        }),
+      ],
       grpc: [municipalityBinding(deps, { hostedOrganisations: organisations })],
       // A (re)assigned referral takes its open case to the same caseworker.
       onAssigned: async (tx, record, assignment, acting) => {
@@ -65,6 +75,8 @@ export const spec = receivingServiceSpec({
       },
       // A referral it accepted ended late: its case closes with the reason, or records the end.
       onReferralEnded: (tx, ended) => endCaseForReferral(deps, tx, ended),
+      // A network-wide erasure reached one of its organisations: its own tables for the person (ADR 0023).
+      erasePerson: eraseMunicipalityPerson,
     };
   },
 });

@@ -16,12 +16,23 @@ import {
   ReferralStatus,
   ServiceType,
 } from "@kopru/contracts/common/v1/vocabulary";
+import {
+  CounsellingSessionType,
+  CounsellingTopic,
+  SessionModality,
+} from "@kopru/contracts/municipality/v1/case";
 import { MunicipalityServiceClient } from "@kopru/contracts/municipality/v1/municipality_service";
 import { NoticeKind, StaffNotice } from "@kopru/contracts/notification/v1/events";
+import {
+  BeneficiaryErasureConfirmed,
+  ErasureRequestReason,
+  ErasureResult,
+} from "@kopru/contracts/referral/v1/events";
+import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import { noticeIdFor } from "@kopru/referral";
-import { statusEvents } from "@kopru/referral/testkit";
+import { eventsOn, publishAs, statusEvents } from "@kopru/referral/testkit";
 import { waitFor } from "@kopru/testing";
-import { v7 as uuidv7 } from "uuid";
+import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spec } from "../src/app.js";
 
@@ -194,5 +205,63 @@ describe("late events at an MMCC", () => {
       expect(text).not.toContain("+905550001234");
       expect(text).not.toContain(sent.beneficiaryRef);
     }
+  });
+
+  it("closes the case and erases its notes and the person's ref when the person's data is erased", async () => {
+    const { sent, caseId } = await acceptedCase(uuidv7());
+    const note = `SYNTHETIC-ERASURE-NOTE-${suffix}`;
+    await run.api.call("recordCounsellingSession", {
+      requestId: uuidv4(),
+      caseId,
+      sessionType: CounsellingSessionType.COUNSELLING_SESSION_TYPE_INDIVIDUAL,
+      modality: SessionModality.SESSION_MODALITY_IN_PERSON,
+      topics: [CounsellingTopic.COUNSELLING_TOPIC_SOCIAL_ASSISTANCE],
+      interpreterUsed: false,
+      durationMinutes: 30,
+      notes: note,
+    });
+    const erasureRequestId = uuidv4();
+    await publishAs(
+      run.nats,
+      EVENTS.beneficiaryErasureRequested,
+      {
+        erasureRequestId,
+        beneficiaryRef: sent.beneficiaryRef,
+        referralIds: [sent.referralId],
+        reason: ErasureRequestReason.ERASURE_REQUEST_REASON_DATA_SUBJECT_REQUEST,
+        requestedAt: new Date(),
+        confirmBy: new Date(Date.now() + 7 * 86_400_000),
+        holderOrganisationId: MMCC,
+        requesterOrganisationId: REFERRER,
+      },
+      { organisationId: REFERRER, service: "intake" },
+      { type: "erasure-request", id: erasureRequestId, sequence: 1 },
+    );
+    expect((await closedCase(caseId)).closureReason).toBe(
+      CaseClosureReason.CASE_CLOSURE_REASON_CONSENT_WITHDRAWN,
+    );
+    const [answer] = (
+      await eventsOn(
+        run.nats,
+        STREAMS.consent.name,
+        SUBJECTS.erasureConfirmedFor(REFERRER),
+        BeneficiaryErasureConfirmed,
+        (events) => events.some((e) => e.payload.erasureRequestId === erasureRequestId),
+      )
+    ).filter((e) => e.payload.erasureRequestId === erasureRequestId);
+    expect(answer?.payload.result).toBe(ErasureResult.ERASURE_RESULT_ERASED);
+    const db = run.service.context.db;
+    const erased = await db.query<{
+      beneficiary_ref: string;
+      closure_note: string | null;
+      notes: string | null;
+    }>(
+      `SELECT c.beneficiary_ref, c.closure_note, s.notes
+         FROM municipality_cases c JOIN counselling_sessions s USING (case_id) WHERE c.case_id = $1`,
+      [caseId],
+    );
+    expect(erased.rows).toEqual([
+      { beneficiary_ref: expect.stringMatching(/^erased-/), closure_note: null, notes: null },
+    ]);
   });
 });

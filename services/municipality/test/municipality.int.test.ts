@@ -3,7 +3,6 @@ import { lockPerson } from "@kopru/casework";
 import { networkTestRun, sourceTestPackage } from "@kopru/casework/testkit";
 import { CaseClosureReason, CaseStatus } from "@kopru/contracts/common/v1/case";
 import { AgeBand, Sex } from "@kopru/contracts/common/v1/disaggregation";
-import { EventEnvelope } from "@kopru/contracts/common/v1/envelope";
 import {
   AssistanceKind,
   DataCategory,
@@ -32,6 +31,7 @@ import { ReferralOutcomeReported, ReferralRequested } from "@kopru/contracts/ref
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { STREAMS } from "@kopru/events";
 import { readSubject, refusal, statusEvents } from "@kopru/referral/testkit";
+import { TestKeyring } from "@kopru/sealing/testkit";
 import { openDatabase } from "@kopru/storage";
 import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4, v7 as uuidv7 } from "uuid";
@@ -600,6 +600,9 @@ describe("the municipality service", () => {
        VALUES ($1, $2, true, $3, now())`,
       [ECM, ecm.partnerKind, Buffer.from(Organisation.encode(ecm).finish())],
     );
+    // The ECM unit's sealing key, as its own service would publish it: the package is sealed to it.
+    const ecmKeys = new TestKeyring();
+    await ecmKeys.publish(run.nats.js, [ECM]);
     const sent = await sendTo(MMCC_A);
     await receivedBy(MMCC_A, sent.referralId);
     await run.inbox.call("acceptReferral", { referralId: sent.referralId });
@@ -624,25 +627,24 @@ describe("the municipality service", () => {
       target: { organisationId: ECM },
       status: ReferralStatus.REFERRAL_STATUS_REQUESTED,
     });
+    const subject = `kopru.v1.referral.requested.${ECM}`;
     const requested = await waitFor(
       async () => {
-        const messages = await readSubject(
-          run.nats.js,
-          STREAMS.referral.name,
-          `kopru.v1.referral.requested.${ECM}`,
-        );
-        return messages.find(
-          (m) =>
-            ReferralRequested.decode(m.envelope.payload).referralPackage?.referralId === child?.referralId,
-        );
+        for (const m of await readSubject(run.nats.js, STREAMS.referral.name, subject)) {
+          expect(m.envelope.sealedPayload?.recipientOrganisationId).toBe(ECM);
+          const opened = await ecmKeys.openEnvelope(m.envelope, subject);
+          if (ReferralRequested.decode(opened.payload).referralPackage?.referralId === child?.referralId)
+            return opened;
+        }
+        return undefined;
       },
       { timeoutMs: 15_000, message: "the onward ReferralRequested addressed to ECM" },
     );
-    const pkg = ReferralRequested.decode(requested.envelope.payload).referralPackage;
+    const pkg = ReferralRequested.decode(requested.payload).referralPackage;
     expect(pkg?.household?.size).toBe(5);
     expect(pkg?.gbv).toBeUndefined();
     expect(pkg?.childProtection).toBeUndefined();
-    expect(EventEnvelope.decode(requested.data).producer).toEqual({
+    expect(requested.producer).toEqual({
       organisationId: MMCC_A,
       service: "municipality",
     });

@@ -6,11 +6,14 @@ import {
   referralLookup,
   sqlUnitOfWork,
 } from "@kopru/casework";
+import { retentionWorker } from "@kopru/retention";
 import { type MigrationSource, packageMigrationsDir, type Sql } from "@kopru/storage";
 import { protectionServiceBinding } from "./adapters/grpc/protection-grpc.js";
 import { withholdRestrictedSections } from "./adapters/grpc/restricted-package.js";
 import { caseEvents } from "./adapters/messaging/case-events.js";
+import { eraseProtectionPerson } from "./adapters/persistence/erasure.js";
 import { protectionStore } from "./adapters/persistence/protection-store.js";
+import { PROTECTION_RETENTION_CLASSES } from "./adapters/persistence/retention.js";
 import { endCaseForReferral } from "./application/end-case-for-referral.js";
 import { openCaseForAcceptedReferral } from "./application/open-case-for-referral.js";
 import type { ProtectionDeps, Tx } from "./application/ports.js";
@@ -51,6 +54,13 @@ export const spec = receivingServiceSpec({
       policy: { restrictedRoles: config.RESTRICTED_CASE_ROLES },
     };
     return {
+      // Destroys what each hosted organisation holds past its retention period (ADR 0026).
+      workers: [
+        retentionWorker(context, {
+          classes: PROTECTION_RETENTION_CLASSES,
+          organisations: context.config.HOSTED_ORGANISATIONS,
+        }),
+      ],
       grpc: [protectionServiceBinding({ deps, hostedOrganisations: organisations })],
       inbox: (bindings) => withholdRestrictedSections(bindings, deps, organisations),
       // Accepting a referral opens (or extends) a case in the same transaction.
@@ -71,6 +81,8 @@ export const spec = receivingServiceSpec({
         ),
       // A referral it accepted ended late: its case closes with the reason, or records the end.
       onReferralEnded: (tx, ended) => endCaseForReferral(portsFor(tx, name), ended),
+      // A network-wide erasure reached one of its organisations: its own tables for the person (ADR 0023).
+      erasePerson: eraseProtectionPerson,
     };
   },
 });

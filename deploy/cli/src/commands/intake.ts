@@ -236,6 +236,8 @@ export function registerIntakeCommands(program: Command, gateway: Gateway, io: C
           reason: parseEnum(ConsentWithdrawalReason, options.reason, "--reason"),
           withdrawnAt: io.now(),
           cancelOpenReferrals: options.cancelOpenReferrals === true,
+          policy: 0,
+          continuingBasis: 0,
         });
         c.print(WithdrawConsentResponse, response, () =>
           [

@@ -1,4 +1,4 @@
-import { auditCaller } from "@kopru/casework";
+import { auditCaller, listingDetail } from "@kopru/casework";
 import type { EnrolmentStatus } from "@kopru/contracts/communitycentre/v1/activity";
 import type { Caller, CentreDeps, EnrolmentRecord, Page } from "./ports.js";
 import { ownActivity } from "./shared.js";
@@ -18,6 +18,7 @@ export function listEnrolments(
       action: "read-roster",
       entity: "activity",
       entityId: filter.activityId,
+      detail: listingDetail(enrolments.length, filter),
     });
     return enrolments;
   });

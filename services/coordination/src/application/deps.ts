@@ -2,7 +2,12 @@ import type { Producer } from "@kopru/bus";
 import type { Clock } from "@kopru/service-kit";
 import type { Database } from "@kopru/storage";
 import type { Access } from "../domain/access.js";
-import type { DirectoryRepository, PlacesRepository, TrackingRepository } from "./ports.js";
+import type {
+  DirectoryRepository,
+  ErasureTrackingRepository,
+  PlacesRepository,
+  TrackingRepository,
+} from "./ports.js";
 
 export const SERVICE_NAME = "coordination";
 
@@ -14,6 +19,8 @@ export interface CoordinationDeps {
   tracking: TrackingRepository;
   /** Live capacity counts (free places of the offerings). */
   places: PlacesRepository;
+  /** Network-wide erasure requests and their holders' confirmations (ADR 0023). */
+  erasures: ErasureTrackingRepository;
   /** Wakes the outbox relay after a commit that wrote events, so they leave at once. */
   afterCommit(): void;
   /** Figures for groups smaller than this are withheld. */

@@ -42,11 +42,14 @@ export async function getReferralFigures(
   const filter: TrackingFilter = { ...input.filter, involving: trackingScope(access) };
   const now = deps.clock.now();
   const { grouped, total, asOf } = await deps.db.transaction(
-    async (tx) => ({
-      grouped: input.groupBy.length > 0 ? await deps.tracking.figures(tx, filter, input.groupBy, now) : [],
-      total: (await deps.tracking.figures(tx, filter, [], now))[0],
-      asOf: await deps.tracking.asOf(tx),
-    }),
+    async (tx) => {
+      const figures = await deps.tracking.figuresAndTotal(tx, filter, input.groupBy, now);
+      return {
+        grouped: input.groupBy.length > 0 ? figures.groups : [],
+        total: figures.total,
+        asOf: await deps.tracking.asOf(tx),
+      };
+    },
     { isolation: "repeatable read" },
   );
   const totalRow = figureRow(figureKey({} as GroupCounts["key"]), (total as GroupCounts).counts);

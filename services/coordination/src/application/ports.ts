@@ -1,6 +1,7 @@
 import type { PageRequest } from "@kopru/contracts/common/v1/refs";
 import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
 import type {
+  ErasureRequestTracked,
   ReferralFollowUpChanged,
   ReferralOutcomeReported,
   ReferralStatusChanged,
@@ -197,6 +198,13 @@ export interface TrackingRepository {
     groupBy: readonly FigureColumn[],
     now: Date,
   ): Promise<GroupCounts[]>;
+  /** The grouped figures and their total (every referral is in exactly one group). */
+  figuresAndTotal(
+    sql: Sql,
+    filter: TrackingFilter,
+    groupBy: readonly FigureColumn[],
+    now: Date,
+  ): Promise<{ groups: GroupCounts[]; total: GroupCounts }>;
   /** When the read model last changed: occurred_at of the newest transition applied. */
   asOf(sql: Sql): Promise<Date | undefined>;
   overdue(
@@ -232,4 +240,24 @@ export interface PlacesRepository {
   ): Promise<{ capacity: number; seatsTaken: number } | undefined>;
   /** The organisation's offerings of a service type still in the directory. */
   offeringsOf(sql: Sql, organisationId: string, serviceType: number): Promise<string[]>;
+}
+
+export interface ErasureTrackingFilter {
+  /** Only this requester's requests; undefined = the whole network (coordinators). */
+  requesterOrganisationId: string | undefined;
+  overdueOnly: boolean;
+  includeCompleted: boolean;
+  now: Date;
+  page: { limit: number; offset: number };
+}
+
+/** Network-wide erasure requests as their requesters report them (PII-free, ADR 0023). */
+export interface ErasureTrackingRepository {
+  /** Keeps the report unless a newer one (higher version) is kept already. */
+  apply(tx: Sql, report: ErasureRequestTracked, version: number): Promise<void>;
+  /** Oldest KVKK due date first. */
+  list(
+    sql: Sql,
+    filter: ErasureTrackingFilter,
+  ): Promise<Page<ErasureRequestTracked> & { limit: number; offset: number }>;
 }

@@ -16,7 +16,12 @@ export async function listCases(
 ): Promise<CaseSummary[]> {
   return deps.uow.run(async (tx) => {
     const records = await tx.store.listCases({ organisationId: caller.organisationId, ...input });
-    await tx.store.audit({ caller, action: "list-cases", caseIds: records.map((r) => r.caseId) });
+    await tx.store.audit({
+      caller,
+      action: "list-cases",
+      caseIds: records.map((r) => r.caseId),
+      listFilter: input,
+    });
     return summarise(tx, records);
   });
 }

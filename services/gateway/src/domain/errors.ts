@@ -49,6 +49,25 @@ export const GATEWAY_ERRORS = {
     http: 409,
     title: "The organisation has no referral inbox this gateway reaches",
   },
+  session_required: { grpc: "UNAUTHENTICATED", http: 401, title: "Log in to the console first" },
+  session_expired: {
+    grpc: "UNAUTHENTICATED",
+    http: 401,
+    title: "The console session has ended; log in again",
+  },
+  csrf_refused: {
+    grpc: "PERMISSION_DENIED",
+    http: 403,
+    title: "The request did not come from the console (CSRF token or Origin)",
+  },
+  console_login_refused: { grpc: "INVALID_ARGUMENT", http: 400, title: "The console login could not finish" },
+  console_rpc_not_found: { grpc: "NOT_FOUND", http: 404, title: "The console cannot call this" },
+  console_not_built: { grpc: "UNAVAILABLE", http: 503, title: "The console is not built" },
+  console_not_configured: {
+    grpc: "UNAVAILABLE",
+    http: 503,
+    title: "The console is not configured on this gateway",
+  },
   webhook_url_refused: {
     grpc: "INVALID_ARGUMENT",
     http: 422,

@@ -8,6 +8,8 @@ export const API_SERVICES = [
   "coordination",
   "gateway",
   "notifications",
+  // Possible duplicates across organisations (ADR 0027): service tokens (intake) and partners.
+  "matching",
   // Its own API: the staff directory, for service tokens only.
   "identity",
 ] as const;

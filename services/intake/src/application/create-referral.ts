@@ -4,7 +4,7 @@ import type {
   CreateReferralResponse,
 } from "@kopru/contracts/intake/v1/intake_service";
 import { referralView } from "@kopru/referral";
-import { ownBeneficiary, ownConsent } from "./load.js";
+import { liveBeneficiary, ownConsent } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { claimReferralRequest, routingOf, sendReferral } from "./send-referral.js";
 
@@ -22,7 +22,7 @@ export async function createReferral(
   const { record, created } = await deps.db.transaction(async (tx) => {
     // Locked like UpdateContactDetails does: the package carries the contact details as they are, and a
     // later update sees this referral.
-    const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
+    const person = await liveBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
       forUpdate: true,
     });
     const claim = await claimReferralRequest(

@@ -19,6 +19,12 @@ export async function getBeneficiary(
     const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId);
     const consents = await deps.repos.consents.forBeneficiary(tx, person.beneficiaryId);
     const latest = await deps.repos.screenings.latest(tx, person.beneficiaryId);
+    // Per holder, that it recorded a withdrawal of one of these consents (ADR 0024).
+    const acknowledgements = await deps.repos.withdrawalAcknowledgements.forConsents(
+      tx,
+      consents.map((c) => c.consentId),
+      caller.organisationId,
+    );
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
@@ -31,6 +37,7 @@ export async function getBeneficiary(
       beneficiary: beneficiaryView(person, latest, deps.clock.now()),
       consents: consents.map(consentView),
       latestScreening: latest ? screeningView(latest, caller.restrictedAccess) : undefined,
+      withdrawalAcknowledgements: acknowledgements,
     };
   });
 }

@@ -19,12 +19,27 @@ export async function getReferralTimeline(
   caller: Caller,
   request: GetReferralTimelineRequest,
 ): Promise<GetReferralTimelineResponse> {
-  const sql = deps.db;
-  const referral = await ownReferral(sql, request.referralId, caller.organisationId);
-  if (!request.includeChain) return ownTimeline(sql, [referral.referralId]);
-  const ids = await deps.repos.referrals.ownInChain(sql, referral.rootReferralId, caller.organisationId);
-  const own = await ownTimeline(sql, ids.includes(referral.referralId) ? ids : [...ids, referral.referralId]);
-  return chainTimeline(own, await deps.repos.referrals.chainEvents(sql, referral.rootReferralId));
+  // Every referral of the timeline counts as read: audited in the read's transaction.
+  return deps.db.transaction(async (sql) => {
+    const referral = await ownReferral(sql, request.referralId, caller.organisationId);
+    const ids = request.includeChain
+      ? await deps.repos.referrals.ownInChain(sql, referral.rootReferralId, caller.organisationId)
+      : [];
+    const own = await ownTimeline(
+      sql,
+      ids.includes(referral.referralId) ? ids : [...ids, referral.referralId],
+    );
+    await referralStore.auditList(sql, {
+      referralIds: own.referrals.map((r) => r.referralId),
+      action: "read-timeline",
+      organisationId: caller.organisationId,
+      actorId: caller.actor.actorId || undefined,
+      token: caller.token,
+      filter: { referralId: referral.referralId, includeChain: request.includeChain || undefined },
+    });
+    if (!request.includeChain) return own;
+    return chainTimeline(own, await deps.repos.referrals.chainEvents(sql, referral.rootReferralId));
+  });
 }
 
 async function ownTimeline(sql: Sql, referralIds: readonly string[]): Promise<Timeline> {

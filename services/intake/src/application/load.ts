@@ -1,5 +1,6 @@
 import { NotFoundError } from "@kopru/service-kit";
 import type { Sql } from "@kopru/storage";
+import { BeneficiaryErasedError } from "../domain/errors.js";
 import type { BeneficiaryRecord, ConsentRecordStored } from "../domain/records.js";
 import type { IntakeDeps } from "./ports.js";
 
@@ -16,6 +17,19 @@ export async function ownBeneficiary(
   const found = await deps.repos.beneficiaries.find(sql, beneficiaryId, organisationId, options);
   if (!found) throw new NotFoundError("beneficiary", beneficiaryId);
   return found;
+}
+
+/** A person of the organisation whose data was not erased: anything new about them is refused once it was. */
+export async function liveBeneficiary(
+  deps: Pick<IntakeDeps, "repos">,
+  sql: Sql,
+  beneficiaryId: string,
+  organisationId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<BeneficiaryRecord> {
+  const person = await ownBeneficiary(deps, sql, beneficiaryId, organisationId, options);
+  if (person.erasedAt) throw new BeneficiaryErasedError(beneficiaryId);
+  return person;
 }
 
 /** A consent of the organisation; with `beneficiaryId`, it must also be that person's. */

@@ -2,10 +2,16 @@ import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type { Priority, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
 import type { Organisation, ServiceOffering } from "@kopru/contracts/coordination/v1/directory";
 import type { ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
-import type { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
+import type {
+  ConsentWithdrawalRecorded,
+  ErasureRequestReason,
+  ErasureResult,
+  ReferralStatusChanged,
+} from "@kopru/contracts/referral/v1/events";
 import type { Acting, KeysetPage, PageKey, ReferralLifecycle, TokenCaller } from "@kopru/referral";
 import type { Database, Sql } from "@kopru/storage";
 import type { BeneficiaryRecord, ConsentRecordStored, ScreeningRecord } from "../domain/records.js";
+import type { MatchingDeps } from "./matching.js";
 
 // The ports the use cases talk to. Repositories take the connection or transaction to run on, so a
 // use case decides what commits together; adapters/persistence implements them in SQL.
@@ -82,7 +88,12 @@ export interface ScreeningRepository {
   latest(sql: Sql, beneficiaryId: string): Promise<ScreeningRecord | undefined>;
 }
 
-export type RequestKind = "register-beneficiary" | "record-consent" | "screen-needs" | "update-contact";
+export type RequestKind =
+  | "register-beneficiary"
+  | "record-consent"
+  | "screen-needs"
+  | "update-contact"
+  | "request-erasure";
 
 export interface RequestRepository {
   /**
@@ -93,6 +104,8 @@ export interface RequestRepository {
     tx: Sql,
     key: { organisationId: string; requestId: string; kind: RequestKind; entityId: string },
   ): Promise<{ entityId: string; kind: string; isNew: boolean }>;
+  /** Points a claimed key at another entity (a request answered by one that already existed). */
+  rebind(tx: Sql, organisationId: string, requestId: string, entityId: string): Promise<void>;
 }
 
 export interface AuditEntry {
@@ -215,6 +228,65 @@ export interface ContactDetailsRepository {
   findUpdate(sql: Sql, updateId: string): Promise<ContactUpdateRecord | undefined>;
 }
 
+/** One holder asked to erase (ADR 0023): the referrals it received the data through, its deadline, its answer. */
+export interface ErasureHolderRecord {
+  organisationId: string;
+  referralIds: readonly string[];
+  requestedAt: Date;
+  confirmBy: Date;
+  /** Set once confirm_by passed without an answer (kept after a late answer). */
+  overdueSince?: Date | undefined;
+  /** UNSPECIFIED while pending. */
+  result: ErasureResult;
+  confirmedAt?: Date | undefined;
+}
+
+/** A network-wide erasure request made through intake (ids and codes only). */
+export interface ErasureRequestRecord {
+  erasureRequestId: string;
+  organisationId: string;
+  beneficiaryId: string;
+  reason: ErasureRequestReason;
+  requestedAt: Date;
+  requestedBy: Actor;
+  kvkkDueBy: Date;
+  completedAt?: Date | undefined;
+  /** The person's ref as holders know it, only while the request is open. */
+  beneficiaryRef?: string | undefined;
+  trackedSequence: number;
+  holders: ErasureHolderRecord[];
+}
+
+export interface ErasureRequestRepository {
+  insert(tx: Sql, record: ErasureRequestRecord): Promise<void>;
+  addHolder(
+    tx: Sql,
+    erasureRequestId: string,
+    holder: Pick<ErasureHolderRecord, "organisationId" | "referralIds" | "requestedAt" | "confirmBy">,
+  ): Promise<void>;
+  /** Only a request the organisation made; undefined otherwise. */
+  find(
+    sql: Sql,
+    erasureRequestId: string,
+    organisationId: string,
+    options?: { forUpdate?: boolean },
+  ): Promise<ErasureRequestRecord | undefined>;
+  /** The person's request not yet completed (locked), if any. */
+  openFor(tx: Sql, beneficiaryId: string): Promise<ErasureRequestRecord | undefined>;
+  /** Records a holder's answer; false when it had answered before. */
+  recordConfirmation(
+    tx: Sql,
+    erasureRequestId: string,
+    organisationId: string,
+    answer: { result: ErasureResult; confirmedAt: Date; recordedAt: Date },
+  ): Promise<boolean>;
+  /** Marks a still-pending holder overdue; false when it answered or was marked before. */
+  markOverdue(tx: Sql, erasureRequestId: string, organisationId: string, at: Date): Promise<boolean>;
+  /** Every holder answered: the request completes and forgets the person's ref. */
+  complete(tx: Sql, erasureRequestId: string, at: Date): Promise<void>;
+  nextTrackedSequence(tx: Sql, erasureRequestId: string): Promise<number>;
+}
+
 /** Read side of this service's replica of coordination's directory (libs/directory). */
 export interface Directory {
   organisation(organisationId: string): Promise<Organisation | undefined>;
@@ -237,6 +309,20 @@ export interface Repositories {
   notes: NoteRepository;
   reroutes: RerouteLog;
   contactDetails: ContactDetailsRepository;
+  erasures: ErasureRequestRepository;
+  withdrawalAcknowledgements: WithdrawalAcknowledgements;
+}
+
+/** Holders' acknowledgements of the consent withdrawals intake sent (ConsentWithdrawalRecorded). */
+export interface WithdrawalAcknowledgements {
+  /** Once per consent and holder; a redelivery changes nothing. */
+  record(tx: Sql, ack: ConsentWithdrawalRecorded): Promise<void>;
+  /** The acknowledgements of these consents, oldest first. */
+  forConsents(
+    sql: Sql,
+    consentIds: readonly string[],
+    referrerOrganisationId: string,
+  ): Promise<ConsentWithdrawalRecorded[]>;
 }
 
 export interface Clock {
@@ -263,4 +349,8 @@ export interface IntakeDeps {
   logger: LogPort;
   /** Called after a commit that wrote outbox rows, so the events leave at once. */
   afterCommit(): void;
+  /** Network-wide erasure (ADR 0023): how long each holder has to confirm. */
+  erasure: { confirmWithinMs: number };
+  /** Cross-organisation duplicate matching (ADR 0027); undefined when MATCHING_ADDRESS is not set. */
+  matching?: MatchingDeps | undefined;
 }

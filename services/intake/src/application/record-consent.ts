@@ -5,7 +5,7 @@ import { EVENTS } from "@kopru/events";
 import { type FieldViolation, InvalidArgumentError } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import type { ConsentRecordStored } from "../domain/records.js";
-import { ownBeneficiary } from "./load.js";
+import { liveBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
 import { consentView } from "./views.js";
@@ -51,7 +51,7 @@ export async function recordConsent(
       if (!first || first.beneficiaryId !== request.beneficiaryId) throw reusedKey();
       return { consent: first, created: false };
     }
-    const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId);
+    const person = await liveBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId);
     const stored: ConsentRecordStored = {
       consentId: claim.entityId,
       beneficiaryId: person.beneficiaryId,

@@ -8,6 +8,8 @@ import { PermissionDeniedError } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import { personDisaggregation } from "../domain/disaggregation.js";
 import type { BeneficiaryRecord } from "../domain/records.js";
+import { matchesElsewhere } from "./check-possible-duplicates.js";
+import { queueMatchingRegistration } from "./matching.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
 import { beneficiaryView } from "./views.js";
@@ -15,7 +17,9 @@ import { beneficiaryView } from "./views.js";
 /**
  * Registers a person with the minimal data, for the caller's organisation, and announces it with a
  * PII-free BeneficiaryRegistered (ids, time, disaggregation bands). Idempotent by request_id: a retry
- * returns the first registration and publishes nothing.
+ * returns the first registration and publishes nothing. With matching on, the person's keyed hashes
+ * are queued for the matching service in the same transaction and sent at once; the answer says which
+ * other organisations may hold the person, or that the check is still pending.
  */
 export async function registerBeneficiary(
   deps: IntakeDeps,
@@ -67,6 +71,8 @@ export async function registerBeneficiary(
       updatedAt: now,
     };
     await deps.repos.beneficiaries.insert(tx, registered);
+    // Its keyed hashes, for the matching service: sent after the commit, retried until taken.
+    if (deps.matching) await queueMatchingRegistration(deps.matching, tx, registered, now);
     await deps.repos.audit.record(tx, {
       organisationId: caller.organisationId,
       actor: caller.actor,
@@ -94,8 +100,11 @@ export async function registerBeneficiary(
   });
   if (created) deps.afterCommit();
   const latest = created ? undefined : await deps.repos.screenings.latest(deps.db, record.beneficiaryId);
+  const elsewhere = await matchesElsewhere(deps, record, { refresh: false });
   return {
     beneficiary: beneficiaryView(record, latest, now),
     possibleDuplicateIds: await deps.repos.beneficiaries.possibleDuplicates(deps.db, record),
+    possibleMatchesElsewhere: elsewhere.possibleMatchesElsewhere,
+    matchingPending: elsewhere.matchingPending,
   };
 }

@@ -21,6 +21,8 @@ export interface RerouteInput {
   excluded: readonly string[];
   preferredOfferingId?: string | undefined;
   childReferralId?: string | undefined;
+  /** A newer consent of the same person to re-route under; default the original's. */
+  consentId?: string | undefined;
 }
 
 export interface Rerouted {
@@ -34,7 +36,7 @@ export interface Rerouted {
  * Re-routes a referral the caller's organisation made: a child referral (origin REROUTE, same chain,
  * the original as parent) to the next best target that has not been tried in the chain, for the same
  * service, priority and purpose, with the same data categories, re-cut from what intake holds now and
- * checked against the consent as it stands now. If the original is still open (overdue, or its offering
+ * checked against the consent as it stands now (or a newer consent of the same person, when given). If the original is still open (overdue, or its offering
  * became unavailable), its cancellation is asked for in the same transaction. Refusals throw before
  * anything is written.
  */
@@ -46,7 +48,7 @@ export async function reroute(tx: Sql, deps: IntakeDeps, input: RerouteInput): P
   const person = await deps.repos.beneficiaries.findByRef(tx, seen.beneficiaryRef, organisationId);
   if (!person) throw new NotFoundError("beneficiary of referral", seen.referralId);
   // The consent before the referral, in the order WithdrawConsent locks them: no deadlock between them.
-  const consent = await ownConsent(deps, tx, seen.consentId, organisationId, {
+  const consent = await ownConsent(deps, tx, input.consentId || seen.consentId, organisationId, {
     beneficiaryId: person.beneficiaryId,
     lock: "share",
   });
@@ -131,6 +133,7 @@ export async function routeReferral(
       routing: routingOf(request.routing),
       excluded: [],
       childReferralId: claim.referralId,
+      consentId: request.consentId || undefined,
     });
     await deps.repos.reroutes.record(tx, {
       referralId: result.parent.referralId,

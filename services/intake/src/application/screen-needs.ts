@@ -3,7 +3,8 @@ import { disabilityStatus } from "@kopru/referral/domain";
 import { InvalidArgumentError } from "@kopru/service-kit";
 import { v4 as uuidv4 } from "uuid";
 import type { ScreeningRecord } from "../domain/records.js";
-import { ownBeneficiary } from "./load.js";
+import { liveBeneficiary } from "./load.js";
+import { rehashWithDocument } from "./matching.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
 import { announceContactChange } from "./update-contact-details.js";
@@ -24,6 +25,7 @@ export async function screenNeeds(
 ): Promise<ScreenNeedsResponse> {
   const now = deps.clock.now();
   let notify = false;
+  let rehashed = false;
   const screening = await deps.db.transaction(async (tx) => {
     const claim = await deps.repos.requests.claim(tx, {
       organisationId: caller.organisationId,
@@ -42,7 +44,7 @@ export async function screenNeeds(
         throw reusedKey();
       return first;
     }
-    const person = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
+    const person = await liveBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
       forUpdate: true,
     });
     const interpreterNeeded = request.interpreterNeeded ?? person.interpreterNeeded;
@@ -72,6 +74,11 @@ export async function screenNeeds(
       screenedBy: caller.actor,
     };
     await deps.repos.screenings.insert(tx, recorded);
+    const documentNumber = recorded.legalDocument?.documentNumber;
+    if (deps.matching && documentNumber) {
+      await rehashWithDocument(deps.matching, tx, person, documentNumber, now);
+      rehashed = true;
+    }
     const contact = {
       safeToContact: request.safeToContact ?? person.safeToContact,
       preferredLanguage: request.preferredLanguage ?? person.preferredLanguage,
@@ -92,6 +99,7 @@ export async function screenNeeds(
         caller.organisationId,
         { ...person, ...contact },
         now,
+        caller.actor,
       );
       if (told.notified.length > 0) notify = true;
     }
@@ -106,6 +114,7 @@ export async function screenNeeds(
     return recorded;
   });
   if (notify) deps.afterCommit();
+  if (rehashed) deps.matching?.wake();
   return { screening: screeningView(screening, caller.restrictedAccess) };
 }
 

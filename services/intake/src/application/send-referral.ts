@@ -202,7 +202,11 @@ export async function sendReferral(
     },
   );
 
-  const record = await deps.lifecycle.send(tx, pkg, caller.acting);
+  const target = await directory.organisation(pkg.target?.organisationId ?? "");
+  const record = await deps.lifecycle.send(tx, pkg, caller.acting, {
+    targetPartnerKind: target?.partnerKind,
+    consentWithdrawnAt: consent.withdrawnAt,
+  });
   if (input.parent) await referralStore.addChild(tx, input.parent.referralId, "referrer", referralId);
   return record;
 }

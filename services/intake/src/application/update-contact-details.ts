@@ -1,24 +1,18 @@
-import { appendToOutbox } from "@kopru/bus";
-import { DataCategory } from "@kopru/contracts/common/v1/vocabulary";
+import type { Actor } from "@kopru/contracts/common/v1/refs";
 import type {
   UpdateContactDetailsRequest,
   UpdateContactDetailsResponse,
 } from "@kopru/contracts/intake/v1/intake_service";
 import type { SafeContactWindow } from "@kopru/contracts/referral/v1/package";
-import { EVENTS } from "@kopru/events";
-import { type ReferralRecord, referralStore } from "@kopru/referral";
-import { dataContractFor } from "@kopru/referral/domain";
+import { announceContactChange as announceReferrerContactChange } from "@kopru/referral";
 import type { Sql } from "@kopru/storage";
 import { v4 as uuidv4 } from "uuid";
 import { personSections } from "../domain/package.js";
-import type { BeneficiaryRecord, ConsentRecordStored } from "../domain/records.js";
-import { ownBeneficiary } from "./load.js";
+import type { BeneficiaryRecord } from "../domain/records.js";
+import { liveBeneficiary, ownBeneficiary } from "./load.js";
 import type { Caller, IntakeDeps } from "./ports.js";
 import { reusedKey } from "./request-keys.js";
 import { beneficiaryView } from "./views.js";
-
-/** More referrals than one person ever has; a bound so the read stays one query. */
-const MAX_REFERRALS_PER_PERSON = 10_000;
 
 /**
  * Replaces the person's safe-contact details (safe to contact, safe times, safe windows, preferred
@@ -58,7 +52,7 @@ export async function updateContactDetails(
       return { person: current, notified: first.notifiedOrganisationIds, changed: false };
     }
     // Locked: a referral sent meanwhile either carries the new details or is told about them.
-    const before = await ownBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
+    const before = await liveBeneficiary(deps, tx, request.beneficiaryId, caller.organisationId, {
       forUpdate: true,
     });
     const after: BeneficiaryRecord = {
@@ -85,6 +79,7 @@ export async function updateContactDetails(
         caller.organisationId,
         after,
         now,
+        caller.actor,
       ));
     }
     await deps.repos.contactDetails.recordUpdate(tx, {
@@ -113,7 +108,8 @@ export async function updateContactDetails(
 /**
  * After the person's contact section changed (UpdateContactDetails, or ScreenNeeds changing safety or
  * language), inside that transaction: counts the new version and appends one ContactDetailsUpdated per
- * holder of the section (see `contactHolders`). Returns the version and the holders told.
+ * holder of the section, each with its row in the disclosure ledger (the referral library's
+ * `announceContactChange`, under the consents recorded here). Returns the version and the holders told.
  */
 export async function announceContactChange(
   deps: IntakeDeps,
@@ -121,31 +117,33 @@ export async function announceContactChange(
   organisationId: string,
   person: BeneficiaryRecord,
   now: Date,
+  actor?: Actor | undefined,
 ): Promise<{ version: number; notified: string[] }> {
   const version = await deps.repos.contactDetails.nextVersion(tx, person.beneficiaryId);
-  const holders = await contactHolders(deps, tx, organisationId, person, now);
-  const contact = personSections(person, undefined, now).contact;
-  const producer = { organisationId, service: "intake" };
-  for (const [holder, referralIds] of holders) {
-    await appendToOutbox(tx, producer, {
-      definition: EVENTS.contactDetailsUpdated,
-      payload: {
-        beneficiaryRef: person.beneficiaryRef,
-        organisationId: holder,
-        referralIds,
-        contact,
-        version,
-        updatedAt: now,
-        referrerOrganisationId: organisationId,
+  const directory = deps.directory(tx);
+  const notified = await announceReferrerContactChange(
+    tx,
+    {
+      organisationId,
+      service: "intake",
+      beneficiaryRef: person.beneficiaryRef,
+      contact: personSections(person, undefined, now).contact,
+      version,
+      at: now,
+      actor,
+    },
+    {
+      consentOf: async (consentId) => {
+        const consent = await deps.repos.consents.find(tx, consentId, organisationId);
+        return consent && { ...consent, scope: consent.scope ?? NO_SCOPE };
       },
-      // Versioned per person; each holder keeps the highest version it has seen.
-      aggregate: { type: "beneficiary-contact", id: person.beneficiaryRef, sequence: version },
-      correlationId: person.beneficiaryRef,
-      occurredAt: now,
-    });
-  }
-  return { version, notified: [...holders.keys()] };
+      partnerKindOf: async (id) => (await directory.organisation(id))?.partnerKind,
+    },
+  );
+  return { version, notified };
 }
+
+const NO_SCOPE = { organisationIds: [], partnerKinds: [], purposes: [], dataCategories: [] };
 
 function sameWindows(a: readonly SafeContactWindow[], b: readonly SafeContactWindow[]): boolean {
   const key = (ws: readonly SafeContactWindow[]) =>
@@ -160,88 +158,5 @@ function sameContact(a: BeneficiaryRecord, b: BeneficiaryRecord): boolean {
     a.preferredContactMethod === b.preferredContactMethod &&
     a.phoneNumber === b.phoneNumber &&
     sameWindows(a.safeContactWindows, b.safeContactWindows)
-  );
-}
-
-function inForce(consent: ConsentRecordStored | undefined, at: Date): boolean {
-  return (
-    consent !== undefined &&
-    !consent.withdrawnAt &&
-    (consent.expiresAt?.getTime() ?? 0) > at.getTime() &&
-    (consent.scope?.dataCategories ?? []).includes(DataCategory.DATA_CATEGORY_CONTACT)
-  );
-}
-
-function contractTakesContact(serviceType: number): boolean {
-  try {
-    const contract = dataContractFor(serviceType);
-    return [...contract.required, ...contract.optional].includes(DataCategory.DATA_CATEGORY_CONTACT);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Holder organisation → its referrals that carry (or, down a chain, may carry) the person's contact
- * section. The caller's own referrals count when their package has the section and their consent is
- * in force; a redirect or onward referral further down such a chain counts when its service's data
- * contract takes contact data (intake never sees those packages, only their PII-free status events).
- */
-async function contactHolders(
-  deps: IntakeDeps,
-  tx: Sql,
-  organisationId: string,
-  person: BeneficiaryRecord,
-  at: Date,
-): Promise<Map<string, string[]>> {
-  const own: ReferralRecord[] = await referralStore.sent(tx, {
-    organisationIds: [organisationId],
-    statuses: [],
-    beneficiaryRef: person.beneficiaryRef,
-    limit: MAX_REFERRALS_PER_PERSON,
-    offset: 0,
-  });
-  const consents = new Map<string, ConsentRecordStored | undefined>();
-  const consentOf = async (consentId: string) => {
-    if (!consents.has(consentId))
-      consents.set(consentId, await deps.repos.consents.find(tx, consentId, organisationId));
-    return consents.get(consentId);
-  };
-  const held = new Map<string, Set<string>>();
-  const add = (holder: string, referralId: string) => {
-    if (!holder || holder === organisationId) return;
-    held.set(holder, (held.get(holder) ?? new Set()).add(referralId));
-  };
-  const ownIds = new Set(own.map((r) => r.referralId));
-  // Own referrals whose package carries the section: only what descends from them can carry it.
-  const sources = new Set<string>();
-  const roots = new Set<string>();
-  for (const referral of own) {
-    if (!referral.package.sharedDataCategories.includes(DataCategory.DATA_CATEGORY_CONTACT)) continue;
-    if (!inForce(await consentOf(referral.consentId), at)) continue;
-    add(referral.targetOrganisationId, referral.referralId);
-    sources.add(referral.referralId);
-    roots.add(referral.rootReferralId);
-  }
-  for (const root of roots) {
-    const events = await deps.repos.referrals.chainEvents(tx, root);
-    const parentOf = new Map(events.map((e) => [e.referralId, e.parentReferralId]));
-    const descendsFromSource = (referralId: string) => {
-      const seen = new Set<string>();
-      for (let id = parentOf.get(referralId); id && !seen.has(id); id = parentOf.get(id)) {
-        if (sources.has(id)) return true;
-        seen.add(id);
-      }
-      return false;
-    };
-    for (const event of events) {
-      if (ownIds.has(event.referralId) || !contractTakesContact(event.serviceType)) continue;
-      if (descendsFromSource(event.referralId)) add(event.targetOrganisationId, event.referralId);
-    }
-  }
-  return new Map(
-    [...held.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([holder, ids]) => [holder, [...ids].sort()]),
   );
 }

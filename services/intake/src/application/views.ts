@@ -12,7 +12,7 @@ export function beneficiaryView(
   latestScreening: ScreeningRecord | undefined,
   at: Date,
 ): Beneficiary {
-  const { beneficiaryRef: _ref, ...person } = record;
+  const { beneficiaryRef: _ref, erasedAt: _erased, ...person } = record;
   return { ...person, disaggregation: personDisaggregation(record, latestScreening, at) };
 }
 

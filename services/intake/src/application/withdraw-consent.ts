@@ -19,8 +19,10 @@ import { consentView } from "./views.js";
  * the caller's organisation made under it, and of the redirects and onward referrals further down
  * those chains — gets its own ConsentWithdrawn (addressed to it, naming only its referrals). With
  * `cancel_open_referrals`, the organisation's open referrals under the consent are also cancelled
- * (reason CONSENT_WITHDRAWN). All in one transaction; a repeated call answers the same and sends
- * nothing again.
+ * (reason CONSENT_WITHDRAWN). The policy chosen travels to every holder (cancel all its open
+ * referrals, or let accepted work finish under the stated lawful basis); each records the withdrawal,
+ * restricts what it holds and acknowledges (ConsentWithdrawalRecorded, see GetBeneficiary). All in one
+ * transaction; a repeated call answers the same and sends nothing again.
  */
 export async function withdrawConsent(
   deps: IntakeDeps,
@@ -63,6 +65,9 @@ export async function withdrawConsent(
           referralIds,
           reason: request.reason,
           withdrawnAt,
+          policy: request.policy,
+          continuingBasis: request.continuingBasis,
+          referrerOrganisationId: caller.organisationId,
         },
         // One self-contained fact per holder: its consumer never waits for a predecessor.
         aggregate: { type: "consent-withdrawal", id: consent.consentId, sequence: 1 },

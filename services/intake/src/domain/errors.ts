@@ -40,10 +40,10 @@ export const INTAKE_ERRORS = {
     http: 409,
     title: "The service offering is full or suspended",
   },
-  erasure_not_supported: {
+  beneficiary_erased: {
     grpc: "FAILED_PRECONDITION",
     http: 409,
-    title: "Network-wide erasure is not available yet",
+    title: "The person's data was erased",
   },
 } as const satisfies ErrorDeclarations;
 
@@ -154,11 +154,11 @@ export class OfferingNotTakingReferralsError extends Error {
   }
 }
 
-/**
- * Network-wide erasure needs every holder asked and confirming; until the event layout has a subject
- * for that, intake refuses honestly instead of erasing only its own copy.
- */
-export class ErasureNotSupportedError extends Error {
-  override readonly name = "ErasureNotSupportedError";
-  readonly code: IntakeErrorCode = "erasure_not_supported";
+/** The person's data was erased network-wide (ADR 0023): nothing new is recorded or shared for them. */
+export class BeneficiaryErasedError extends Error {
+  override readonly name = "BeneficiaryErasedError";
+  readonly code: IntakeErrorCode = "beneficiary_erased";
+  constructor(readonly beneficiaryId: string) {
+    super(`beneficiary ${beneficiaryId} was erased: register the person again to record anything new`);
+  }
 }

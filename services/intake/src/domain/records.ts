@@ -8,6 +8,8 @@ import type { ConsentRecord } from "@kopru/contracts/referral/v1/consent";
  */
 export interface BeneficiaryRecord extends Omit<Beneficiary, "disaggregation"> {
   beneficiaryRef: string;
+  /** Set once the person's data was erased (ADR 0023): the row keeps ids, codes and bands only. */
+  erasedAt?: Date | undefined;
 }
 
 /**

@@ -31,7 +31,12 @@ export async function listCases(
       limit: input.limit,
       offset: input.offset,
     });
-    await tx.store.audit({ caller, action: "list-cases", caseIds: records.map((r) => r.caseId) });
+    await tx.store.audit({
+      caller,
+      action: "list-cases",
+      caseIds: records.map((r) => r.caseId),
+      listFilter: input,
+    });
     return summarise(tx, records);
   });
 }

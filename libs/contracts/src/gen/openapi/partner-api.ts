@@ -758,6 +758,8 @@ export interface components {
         "kopru.intake.v1.RegisterBeneficiaryResponse": {
             beneficiary?: components["schemas"]["kopru.intake.v1.Beneficiary"];
             possibleDuplicateIds?: string[];
+            possibleMatchesElsewhere?: components["schemas"]["kopru.matching.v1.PossibleMatch"][];
+            matchingPending?: boolean;
         };
         "kopru.intake.v1.Beneficiary": {
             beneficiaryId?: string;
@@ -808,10 +810,21 @@ export interface components {
         "kopru.common.v1.ActorKind": "ACTOR_KIND_STAFF" | "ACTOR_KIND_PARTNER_CLIENT" | "ACTOR_KIND_SYSTEM";
         /** @enum {string} */
         "kopru.common.v1.StaffRole": "STAFF_ROLE_CASEWORKER" | "STAFF_ROLE_SUPERVISOR" | "STAFF_ROLE_COORDINATOR" | "STAFF_ROLE_ADMIN";
+        "kopru.matching.v1.PossibleMatch": {
+            matchId?: string;
+            organisationId?: string;
+            strength?: components["schemas"]["kopru.matching.v1.MatchStrength"];
+            /** Format: date-time */
+            foundAt?: string;
+            linkedConsentId?: string;
+        };
+        /** @enum {string} */
+        "kopru.matching.v1.MatchStrength": "MATCH_STRENGTH_MEDIUM" | "MATCH_STRENGTH_STRONG";
         "kopru.intake.v1.GetBeneficiaryResponse": {
             beneficiary?: components["schemas"]["kopru.intake.v1.Beneficiary"];
             consents?: components["schemas"]["kopru.referral.v1.ConsentRecord"][];
             latestScreening?: components["schemas"]["kopru.intake.v1.NeedsScreening"];
+            withdrawalAcknowledgements?: components["schemas"]["kopru.referral.v1.ConsentWithdrawalRecorded"][];
         };
         "kopru.referral.v1.ConsentRecord": {
             consentId?: string;
@@ -950,6 +963,22 @@ export interface components {
         };
         /** @enum {string} */
         "kopru.referral.v1.DocumentType": "DOCUMENT_TYPE_TEMPORARY_PROTECTION_ID" | "DOCUMENT_TYPE_INTERNATIONAL_PROTECTION_APPLICANT_ID" | "DOCUMENT_TYPE_INTERNATIONAL_PROTECTION_HOLDER_ID" | "DOCUMENT_TYPE_RESIDENCE_PERMIT" | "DOCUMENT_TYPE_PASSPORT" | "DOCUMENT_TYPE_TURKISH_ID_CARD" | "DOCUMENT_TYPE_NONE" | "DOCUMENT_TYPE_OTHER";
+        "kopru.referral.v1.ConsentWithdrawalRecorded": {
+            consentId?: string;
+            referrerOrganisationId?: string;
+            organisationId?: string;
+            restrictedReferralIds?: string[];
+            cancelledReferralIds?: string[];
+            continuingReferralIds?: string[];
+            policy?: components["schemas"]["kopru.referral.v1.ConsentWithdrawalPolicy"];
+            continuingBasis?: components["schemas"]["kopru.referral.v1.ContinuingLawfulBasis"];
+            /** Format: date-time */
+            recordedAt?: string;
+        };
+        /** @enum {string} */
+        "kopru.referral.v1.ConsentWithdrawalPolicy": "CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN" | "CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK";
+        /** @enum {string} */
+        "kopru.referral.v1.ContinuingLawfulBasis": "CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION" | "CONTINUING_LAWFUL_BASIS_VITAL_INTEREST" | "CONTINUING_LAWFUL_BASIS_CONTRACT";
         "kopru.intake.v1.RecordConsentResponse": {
             consent?: components["schemas"]["kopru.referral.v1.ConsentRecord"];
         };
@@ -1092,7 +1121,7 @@ export interface components {
         /** @enum {string} */
         "kopru.common.v1.NotCompletedReason": "NOT_COMPLETED_REASON_BENEFICIARY_UNREACHABLE" | "NOT_COMPLETED_REASON_BENEFICIARY_DECLINED_SERVICE" | "NOT_COMPLETED_REASON_BENEFICIARY_RELOCATED" | "NOT_COMPLETED_REASON_BENEFICIARY_DECEASED" | "NOT_COMPLETED_REASON_ELIGIBILITY_CHANGED" | "NOT_COMPLETED_REASON_SERVICE_DISCONTINUED" | "NOT_COMPLETED_REASON_REFERRED_ELSEWHERE" | "NOT_COMPLETED_REASON_OTHER";
         /** @enum {string} */
-        "kopru.common.v1.CancelReason": "CANCEL_REASON_NEED_RESOLVED" | "CANCEL_REASON_SENT_IN_ERROR" | "CANCEL_REASON_CONSENT_WITHDRAWN" | "CANCEL_REASON_BENEFICIARY_RELOCATED" | "CANCEL_REASON_DUPLICATE" | "CANCEL_REASON_OTHER" | "CANCEL_REASON_CONSENT_EXPIRED";
+        "kopru.common.v1.CancelReason": "CANCEL_REASON_NEED_RESOLVED" | "CANCEL_REASON_SENT_IN_ERROR" | "CANCEL_REASON_CONSENT_WITHDRAWN" | "CANCEL_REASON_BENEFICIARY_RELOCATED" | "CANCEL_REASON_DUPLICATE" | "CANCEL_REASON_OTHER" | "CANCEL_REASON_CONSENT_EXPIRED" | "CANCEL_REASON_CONSENT_NOT_COVERING";
         /** @enum {string} */
         "kopru.common.v1.OnHoldReason": "ON_HOLD_REASON_CAPACITY_FULL" | "ON_HOLD_REASON_AWAITING_DOCUMENTS" | "ON_HOLD_REASON_AWAITING_BENEFICIARY_AVAILABILITY" | "ON_HOLD_REASON_OTHER";
         /** @enum {string} */
@@ -1153,6 +1182,7 @@ export interface components {
             financial?: components["schemas"]["kopru.referral.v1.FinancialSection"];
             education?: components["schemas"]["kopru.referral.v1.EducationSection"];
             languageNeeds?: components["schemas"]["kopru.referral.v1.LanguageNeeds"];
+            rootReferrerOrganisationId?: string;
         };
         "kopru.referral.v1.IdentitySection": {
             givenName?: string;
@@ -1288,6 +1318,16 @@ export interface components {
         };
         "kopru.referral.v1.ReportOutcomeResponse": {
             referral?: components["schemas"]["kopru.referral.v1.Referral"];
+        };
+        "kopru.referral.v1.FreshConsent": {
+            givenBy?: components["schemas"]["kopru.referral.v1.ConsentGiver"];
+            caregiverRelationship?: string;
+            method?: components["schemas"]["kopru.referral.v1.ConsentMethod"];
+            explainedInLanguage?: string;
+            interpreterUsed?: boolean;
+            scope?: components["schemas"]["kopru.referral.v1.ConsentScope"];
+            /** Format: date-time */
+            expiresAt?: string;
         };
         "kopru.referral.v1.RedirectReferralResponse": {
             referral?: components["schemas"]["kopru.referral.v1.Referral"];
@@ -1802,6 +1842,8 @@ export interface operations {
                     /** Format: date-time */
                     withdrawnAt?: string;
                     cancelOpenReferrals?: boolean;
+                    policy?: components["schemas"]["kopru.referral.v1.ConsentWithdrawalPolicy"];
+                    continuingBasis?: components["schemas"]["kopru.referral.v1.ContinuingLawfulBasis"];
                 };
             };
         };
@@ -3987,6 +4029,7 @@ export interface operations {
                     reason: components["schemas"]["kopru.common.v1.RedirectReason"];
                     consentId: string;
                     dataCategories?: components["schemas"]["kopru.common.v1.DataCategory"][];
+                    freshConsent?: components["schemas"]["kopru.referral.v1.FreshConsent"];
                 };
             };
         };
@@ -4116,6 +4159,7 @@ export interface operations {
                     consentId: string;
                     reasonForReferral?: string;
                     dataCategories?: components["schemas"]["kopru.common.v1.DataCategory"][];
+                    freshConsent?: components["schemas"]["kopru.referral.v1.FreshConsent"];
                 };
             };
         };

@@ -16,6 +16,7 @@ import {
 import type { CoordinationDeps } from "../../application/deps.js";
 import { getReferralFigures } from "../../application/get-referral-figures.js";
 import { getReferralTimeline } from "../../application/get-referral-timeline.js";
+import { listErasureRequests } from "../../application/list-erasure-requests.js";
 import { listOrganisations } from "../../application/list-organisations.js";
 import { listOverdueReferrals } from "../../application/list-overdue-referrals.js";
 import { listServiceOfferings } from "../../application/list-service-offerings.js";
@@ -218,6 +219,19 @@ export function coordinationBinding(deps: CoordinationDeps): GrpcServiceBinding 
           overdueSeconds: entry.overdueSeconds,
           rerouteRequested: entry.referral.rerouteRequestedAt !== undefined,
         })),
+        page: pageResponse(found, { limit: found.limit, offset: found.offset }),
+      };
+    }),
+
+    listErasureRequests: unary(async (request, context) => {
+      check.page(validate(), request.page, "page").done();
+      const found = await listErasureRequests(
+        deps,
+        { overdueOnly: request.overdueOnly, includeCompleted: request.includeCompleted, page: request.page },
+        accessOf(context),
+      );
+      return {
+        erasureRequests: found.items,
         page: pageResponse(found, { limit: found.limit, offset: found.offset }),
       };
     }),

@@ -4,7 +4,12 @@ import { applyFollowUp } from "../../application/apply-follow-up.js";
 import { applyOutcomeReport } from "../../application/apply-outcome-report.js";
 import { applyStatusChange } from "../../application/apply-status-change.js";
 import { applyActivitySeats, applyReferralPlaces } from "../../application/live-capacity.js";
-import type { DirectoryRepository, PlacesRepository, TrackingRepository } from "../../application/ports.js";
+import type {
+  DirectoryRepository,
+  ErasureTrackingRepository,
+  PlacesRepository,
+  TrackingRepository,
+} from "../../application/ports.js";
 
 export const TRACKING_CONSUMER = "coordination-status";
 
@@ -43,7 +48,7 @@ export function trackingConsumer(
  */
 export function companionConsumerName(
   trackingConsumerName: string,
-  role: "outcome" | "seats" | "followup",
+  role: "outcome" | "seats" | "followup" | "erasure",
 ): string {
   return `${trackingConsumerName.replace(/-status$/, "")}-${role}`;
 }
@@ -112,5 +117,29 @@ export function followUpConsumer(
     filterSubject: SUBJECTS.allFollowUp,
     ordered: true,
     handlers: [on(EVENTS.referralFollowUpChanged, (tx, event) => applyFollowUp(tracking, tx, event))],
+  });
+}
+
+/**
+ * The durable consumer of every network-wide erasure request's progress (`kopru.v1.coordination.erasure.>`,
+ * ErasureRequestTracked, PII-free by contract: holders, confirmations, deadlines), newest kept.
+ */
+export function erasureTrackingConsumer(
+  erasures: ErasureTrackingRepository,
+  base: Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">,
+  name: string = companionConsumerName(TRACKING_CONSUMER, "erasure"),
+  startAt: "beginning" | "now" = "beginning",
+): EventConsumer {
+  return new EventConsumer({
+    ...base,
+    name,
+    startAt,
+    stream: STREAMS.coordination.name,
+    filterSubject: SUBJECTS.allErasureTracking,
+    handlers: [
+      on(EVENTS.erasureRequestTracked, (tx, event) =>
+        erasures.apply(tx, event.payload, Number(event.payload.sequence || event.aggregate.sequence)),
+      ),
+    ],
   });
 }

@@ -1,19 +1,10 @@
-import {
-  NotCompletedReason,
-  OutcomeCode as O,
-  ReferralStatus as S,
-} from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus as S } from "@kopru/contracts/common/v1/vocabulary";
 import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { isKnownPriority, isTerminal, respondBy } from "@kopru/referral/domain";
-import type {
-  FigureColumn,
-  GroupCounts,
-  TrackedReferralRecord,
-  TrackingFilter,
-  TrackingRepository,
-  TransitionRecord,
-} from "../../application/ports.js";
+import type { TrackedReferralRecord, TrackingRepository, TransitionRecord } from "../../application/ports.js";
 import { pageOf } from "./directory-store.js";
+import { figureGroups, figureGroupsAndTotal, markingFigures } from "./figure-rollup.js";
+import { AWAITING_ANSWER, followUpOverdue, Where } from "./tracking-sql.js";
 
 /** Statuses by which the target answered the referral (the answer deadline is met). */
 const ANSWERS: readonly number[] = [
@@ -186,130 +177,27 @@ function toRecord(row: ReferralRow): TrackedReferralRecord {
   };
 }
 
-/** Collects parameters and WHERE conditions for a tracking filter. */
-class Where {
-  readonly params: unknown[] = [];
-  private readonly conditions: string[] = [];
-
-  param(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-
-  add(condition: string): this {
-    this.conditions.push(condition);
-    return this;
-  }
-
-  anyOf(column: string, values: readonly (string | number)[], type: "text" | "int"): this {
-    if (values.length > 0) this.add(`t.${column} = ANY(${this.param(values)}::${type}[])`);
-    return this;
-  }
-
-  filter(filter: TrackingFilter): this {
-    if (filter.requestedFrom) this.add(`t.requested_at >= ${this.param(filter.requestedFrom)}`);
-    if (filter.requestedBefore) this.add(`t.requested_at < ${this.param(filter.requestedBefore)}`);
-    this.anyOf("target_organisation_id", filter.targetOrganisationIds, "text")
-      .anyOf("referrer_organisation_id", filter.referrerOrganisationIds, "text")
-      .anyOf("service_type", filter.serviceTypes, "int")
-      .anyOf("province_code", filter.provinceCodes, "text")
-      .anyOf("priority", filter.priorities, "int")
-      .anyOf("sex", filter.sexes, "int")
-      .anyOf("age_band", filter.ageBands, "int")
-      .anyOf("disability_status", filter.disabilityStatuses, "int")
-      .anyOf("nationality", filter.nationalities, "text");
-    if (filter.involving) {
-      const org = this.param(filter.involving);
-      this.add(`(t.referrer_organisation_id = ${org} OR t.target_organisation_id = ${org})`);
-    }
-    return this;
-  }
-
-  toString(): string {
-    return this.conditions.length > 0 ? `WHERE ${this.conditions.join(" AND ")}` : "";
-  }
-}
-
-const AWAITING_ANSWER = `t.status IN (${S.REFERRAL_STATUS_REQUESTED}, ${S.REFERRAL_STATUS_RECEIVED})`;
-const REACHED_ACCEPTED = `(t.accepted_at IS NOT NULL OR t.started_at IS NOT NULL OR t.completed_at IS NOT NULL
-  OR t.status IN (${S.REFERRAL_STATUS_ACCEPTED}, ${S.REFERRAL_STATUS_IN_PROGRESS}, ${S.REFERRAL_STATUS_COMPLETED}, ${S.REFERRAL_STATUS_NOT_COMPLETED}))`;
 /**
- * Accepted, still open, and past its follow-up deadline by coordination's clock (whether or not the
- * target's escalation arrived yet). Needs `tracked_follow_ups f` joined.
+ * One page of `hits` (a query of `referral_id, due`), most overdue first, with the total. Only the
+ * page's referrals are read whole: the total counts ids through the partial indexes.
  */
-const followUpOverdue = (now: string) =>
-  `(${OPEN} AND f.follow_up_stage IN (1, 2, 3) AND f.follow_up_due_at < ${now})`;
-
-/** Referrals past their follow-up deadline, most overdue first (see `followUpOverdue`). */
-async function followUpOverdueList(
+async function overduePage(
   sql: Parameters<TrackingRepository["overdue"]>[0],
   where: Where,
-  now: string,
+  hits: string,
   options: { limit: number; offset: number },
 ) {
-  where.add(followUpOverdue(now));
   const limit = where.param(options.limit);
   const offset = where.param(options.offset);
   const result = await sql.query<ReferralRow & { total: number }>(
-    `SELECT r.*, count(*) OVER () AS total FROM (${REFERRAL_SELECT} ${where}) AS r
-      ORDER BY r.follow_up_due_at, r.referral_id LIMIT ${limit} OFFSET ${offset}`,
+    `WITH hits AS (${hits}),
+     page AS (SELECT referral_id, due FROM hits ORDER BY due, referral_id LIMIT ${limit} OFFSET ${offset})
+     SELECT r.*, (SELECT count(*) FROM hits)::integer AS total
+       FROM page p CROSS JOIN LATERAL (${REFERRAL_SELECT} WHERE t.referral_id = p.referral_id) r
+      ORDER BY p.due, p.referral_id`,
     where.params,
   );
   return pageOf(result.rows, options.offset, toRecord);
-}
-
-const OPEN = `t.status IN (${S.REFERRAL_STATUS_REQUESTED}, ${S.REFERRAL_STATUS_RECEIVED}, ${S.REFERRAL_STATUS_ACCEPTED}, ${S.REFERRAL_STATUS_ON_HOLD}, ${S.REFERRAL_STATUS_IN_PROGRESS})`;
-const SECONDS_TO_ACCEPT = "extract(epoch FROM (t.accepted_at - t.requested_at))::double precision";
-const SECONDS_TO_COMPLETE = `CASE WHEN t.status = ${S.REFERRAL_STATUS_COMPLETED}
-  THEN extract(epoch FROM (t.completed_at - t.requested_at))::double precision END`;
-
-function percentiles(prefix: string, seconds: string): string {
-  // percentile_cont ignores NULL inputs: only referrals that reached the milestone are measured.
-  return [50, 90, 95]
-    .map(
-      (p) =>
-        `round(percentile_cont(${p / 100}) WITHIN GROUP (ORDER BY ${seconds}))::bigint AS ${prefix}_p${p}`,
-    )
-    .join(",\n  ");
-}
-
-/** The latest outcome codes of a referral: its last outcome report, else the closing transition's. */
-const OUTCOME_CODES = "COALESCE(o.outcome_codes, t.outcome_codes)";
-const CLOSED = `t.status IN (${S.REFERRAL_STATUS_COMPLETED}, ${S.REFERRAL_STATUS_NOT_COMPLETED})`;
-/** Nothing received: NO_SERVICE_PROVIDED, or not completed with no codes at all. */
-const NOT_RECEIVED = `(${CLOSED} AND (${OUTCOME_CODES} @> ARRAY[${O.OUTCOME_CODE_NO_SERVICE_PROVIDED}]::integer[]
-  OR (t.status = ${S.REFERRAL_STATUS_NOT_COMPLETED} AND cardinality(${OUTCOME_CODES}) = 0)))`;
-/** Partly received: SERVICE_PROVIDED_PARTIAL, or not completed with some service given. */
-const PARTLY_RECEIVED = `(${CLOSED} AND NOT ${NOT_RECEIVED} AND (${OUTCOME_CODES} @> ARRAY[${O.OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL}]::integer[]
-  OR t.status = ${S.REFERRAL_STATUS_NOT_COMPLETED}))`;
-const RECEIVED = `(t.status = ${S.REFERRAL_STATUS_COMPLETED} AND NOT ${NOT_RECEIVED} AND NOT ${PARTLY_RECEIVED})`;
-/** Every reason a referral can end without the service, as one count column each. */
-const NOT_RECEIVED_REASONS = Object.values(NotCompletedReason).filter(
-  (reason): reason is NotCompletedReason => typeof reason === "number" && reason >= 0,
-);
-
-interface FigureSqlRow {
-  requested: number;
-  acknowledged: number;
-  accepted: number;
-  declined: number;
-  on_hold: number;
-  completed: number;
-  not_completed: number;
-  cancelled: number;
-  redirected: number;
-  expired: number;
-  open: number;
-  overdue: number;
-  accept_samples: number;
-  accept_p50: number | null;
-  accept_p90: number | null;
-  accept_p95: number | null;
-  complete_samples: number;
-  complete_p50: number | null;
-  complete_p90: number | null;
-  complete_p95: number | null;
-  [column: string]: unknown;
 }
 
 /** The read model built from ReferralStatusChanged events, and the queries coordinators ask of it. */
@@ -337,7 +225,7 @@ export const trackingStore: TrackingRepository = {
       change.respondBy ??
       (isKnownPriority(change.priority) ? respondBy(change.priority, requestedAt) : requestedAt);
     const d = change.disaggregation;
-    await sql.query(UPSERT_REFERRAL, [
+    await sql.query(markingFigures(`${UPSERT_REFERRAL} RETURNING t.referral_id`), [
       change.referralId,
       change.rootReferralId || change.referralId,
       change.parentReferralId || null,
@@ -377,25 +265,25 @@ export const trackingStore: TrackingRepository = {
 
   async applyOutcomeReport(sql, report, version, occurredAt) {
     await sql.query(
-      `INSERT INTO tracked_outcomes AS o (referral_id, outcome_codes, version, completed_at, reported_at)
+      markingFigures(`INSERT INTO tracked_outcomes AS o (referral_id, outcome_codes, version, completed_at, reported_at)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (referral_id) DO UPDATE SET
          outcome_codes = EXCLUDED.outcome_codes, version = EXCLUDED.version,
          completed_at = EXCLUDED.completed_at, reported_at = EXCLUDED.reported_at
-       WHERE o.version < EXCLUDED.version`,
+       WHERE o.version < EXCLUDED.version RETURNING o.referral_id`),
       [report.referralId, [...report.outcomeCodes], version, report.completedAt ?? null, occurredAt],
     );
   },
 
   async applyFollowUp(sql, change, version) {
     await sql.query(
-      `INSERT INTO tracked_follow_ups AS f (referral_id, assigned, follow_up_stage, follow_up_due_at, version, occurred_at)
+      markingFigures(`INSERT INTO tracked_follow_ups AS f (referral_id, assigned, follow_up_stage, follow_up_due_at, version, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (referral_id) DO UPDATE SET
          assigned = EXCLUDED.assigned, follow_up_stage = EXCLUDED.follow_up_stage,
          follow_up_due_at = EXCLUDED.follow_up_due_at, version = EXCLUDED.version,
          occurred_at = EXCLUDED.occurred_at
-       WHERE f.version < EXCLUDED.version`,
+       WHERE f.version < EXCLUDED.version RETURNING f.referral_id`),
       [
         change.referralId,
         change.assigned,
@@ -448,82 +336,12 @@ export const trackingStore: TrackingRepository = {
     );
   },
 
-  async figures(sql, filter, groupBy: readonly FigureColumn[], now) {
-    const where = new Where().filter(filter);
-    const nowParam = where.param(now);
-    const columns = groupBy.map((c) => `t.${c}`);
-    const result = await sql.query<FigureSqlRow>(
-      `SELECT ${columns.map((c) => `${c},`).join(" ")}
-  count(*) AS requested,
-  count(*) FILTER (WHERE t.received_at IS NOT NULL OR t.responded_at IS NOT NULL OR ${REACHED_ACCEPTED}) AS acknowledged,
-  count(*) FILTER (WHERE ${REACHED_ACCEPTED}) AS accepted,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_DECLINED}) AS declined,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_ON_HOLD}) AS on_hold,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_COMPLETED}) AS completed,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_NOT_COMPLETED}) AS not_completed,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_CANCELLED}) AS cancelled,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_REDIRECTED}) AS redirected,
-  count(*) FILTER (WHERE t.status = ${S.REFERRAL_STATUS_EXPIRED}) AS expired,
-  count(*) FILTER (WHERE ${OPEN}) AS open,
-  count(*) FILTER (WHERE ${AWAITING_ANSWER} AND t.respond_by < ${nowParam}) AS overdue,
-  count(*) FILTER (WHERE ${OPEN} AND f.assigned) AS assigned,
-  count(*) FILTER (WHERE ${followUpOverdue(nowParam)}) AS follow_up_overdue,
-  count(*) FILTER (WHERE ${RECEIVED}) AS outcome_received,
-  count(*) FILTER (WHERE ${PARTLY_RECEIVED}) AS outcome_partly_received,
-  count(*) FILTER (WHERE ${NOT_RECEIVED}) AS outcome_not_received,
-  ${NOT_RECEIVED_REASONS.map(
-    (reason) =>
-      `count(*) FILTER (WHERE ${NOT_RECEIVED} AND t.not_completed_reason = ${reason}) AS not_received_${reason}`,
-  ).join(",\n  ")},
-  count(${SECONDS_TO_ACCEPT}) AS accept_samples,
-  ${percentiles("accept", SECONDS_TO_ACCEPT)},
-  count(${SECONDS_TO_COMPLETE}) AS complete_samples,
-  ${percentiles("complete", SECONDS_TO_COMPLETE)}
-FROM tracked_referrals t
-LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
-LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id
-${where}
-${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join(", ")}` : ""}`,
-      where.params,
-    );
-    return result.rows.map((row): GroupCounts => {
-      const key = {} as Record<FigureColumn, string | number>;
-      for (const column of groupBy) key[column] = row[column] as string | number;
-      const sample = (prefix: "accept" | "complete") => ({
-        sampleCount: row[`${prefix}_samples`] as number,
-        p50Seconds: (row[`${prefix}_p50`] as number | null) ?? undefined,
-        p90Seconds: (row[`${prefix}_p90`] as number | null) ?? undefined,
-        p95Seconds: (row[`${prefix}_p95`] as number | null) ?? undefined,
-      });
-      return {
-        key,
-        counts: {
-          requested: row.requested,
-          acknowledged: row.acknowledged,
-          accepted: row.accepted,
-          declined: row.declined,
-          onHold: row.on_hold,
-          completed: row.completed,
-          notCompleted: row.not_completed,
-          cancelled: row.cancelled,
-          redirected: row.redirected,
-          expired: row.expired,
-          open: row.open,
-          overdue: row.overdue,
-          assigned: Number(row.assigned ?? 0),
-          followUpOverdue: Number(row.follow_up_overdue ?? 0),
-          outcomeReceived: Number(row.outcome_received),
-          outcomePartlyReceived: Number(row.outcome_partly_received),
-          outcomeNotReceived: Number(row.outcome_not_received),
-          notReceivedReasons: NOT_RECEIVED_REASONS.map((reason) => ({
-            reason,
-            count: Number(row[`not_received_${reason}`] ?? 0),
-          })).filter((entry) => entry.count > 0),
-          timeToAccept: sample("accept"),
-          timeToComplete: sample("complete"),
-        },
-      };
-    });
+  figures(sql, filter, groupBy, now) {
+    return figureGroups(sql, filter, groupBy, now);
+  },
+
+  figuresAndTotal(sql, filter, groupBy, now) {
+    return figureGroupsAndTotal(sql, filter, groupBy, now);
   },
 
   async asOf(sql) {
@@ -536,23 +354,27 @@ ${columns.length > 0 ? `GROUP BY ${columns.join(", ")} ORDER BY ${columns.join("
   async overdue(sql, filter, options) {
     const where = new Where().filter(filter);
     const now = where.param(options.now);
-    if (options.followUp) return followUpOverdueList(sql, where, now, options);
-    const overdue = `(${AWAITING_ANSWER} AND t.respond_by < ${now})`;
-    const notReRouted = `NOT EXISTS (SELECT 1 FROM tracked_referrals c
-      WHERE c.parent_referral_id = t.referral_id AND c.origin = 4)`;
-    where.add(
-      options.includeExpired
-        ? `(${overdue} OR (t.status = ${S.REFERRAL_STATUS_EXPIRED} AND ${notReRouted}))`
-        : overdue,
+    const and = String(where) ? `${where} AND` : "WHERE";
+    if (options.followUp) {
+      return overduePage(
+        sql,
+        where,
+        `SELECT t.referral_id, f.follow_up_due_at AS due FROM tracked_follow_ups f
+           JOIN tracked_referrals t ON t.referral_id = f.referral_id ${and} ${followUpOverdue(now)}`,
+        options,
+      );
+    }
+    const overdue = `SELECT t.referral_id, t.respond_by AS due FROM tracked_referrals t
+      ${and} ${AWAITING_ANSWER} AND t.respond_by < ${now}`;
+    const expired = `SELECT t.referral_id, t.respond_by AS due FROM tracked_referrals t
+      ${and} t.status = ${S.REFERRAL_STATUS_EXPIRED} AND NOT EXISTS (SELECT 1 FROM tracked_referrals c
+        WHERE c.parent_referral_id = t.referral_id AND c.origin = 4)`;
+    return overduePage(
+      sql,
+      where,
+      options.includeExpired ? `${overdue} UNION ALL ${expired}` : overdue,
+      options,
     );
-    const limit = where.param(options.limit);
-    const offset = where.param(options.offset);
-    const result = await sql.query<ReferralRow & { total: number }>(
-      `SELECT r.*, count(*) OVER () AS total FROM (${REFERRAL_SELECT} ${where}) AS r
-        ORDER BY r.respond_by, r.referral_id LIMIT ${limit} OFFSET ${offset}`,
-      where.params,
-    );
-    return pageOf(result.rows, options.offset, toRecord);
   },
 
   async markReRouteRequested(sql, referralId, at, reason) {

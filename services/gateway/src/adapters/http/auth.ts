@@ -21,6 +21,8 @@ declare module "fastify" {
     scope?: PartnerApiScope;
     /** Served without a token (health, the OpenAPI document, the docs page, problem types). */
     public?: boolean;
+    /** A staff console route: its own cookie session (console/), never a partner's bearer token. */
+    console?: boolean;
   }
 }
 
@@ -44,7 +46,7 @@ export const authentication = fp<{ verifier: TokenVerifier }>(
     app.decorateRequest("caller", undefined);
     app.addHook("onRequest", async (request) => {
       const config = request.routeOptions.config;
-      if (config.public || request.routeOptions.url === undefined) return;
+      if (config.public || config.console || request.routeOptions.url === undefined) return;
       const header = request.headers.authorization;
       const challenge = { "www-authenticate": 'Bearer realm="kopru", error="invalid_token"' };
       if (header === undefined) {

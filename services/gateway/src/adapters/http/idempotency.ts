@@ -22,6 +22,8 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     idempotency: { caller: string; key: string } | undefined;
+    /** Whose keys these are when the caller is not a partner token (a console session's staff member). */
+    idempotencyScope: string | undefined;
   }
 }
 
@@ -65,11 +67,17 @@ function replay(reply: FastifyReply, row: RecordRow): FastifyReply {
   return reply.code(row.response_status ?? 500).send(row.response_body ?? "");
 }
 
+function partnerScope(request: FastifyRequest): string {
+  const caller = callerOf(request);
+  return `${caller.organisationId}/${caller.identity.subject}`;
+}
+
 export const idempotency = fp<IdempotencyOptions>(
   async (app: FastifyInstance, options) => {
     const { db, clock } = options;
     const waitMs = options.waitMs ?? 10_000;
     app.decorateRequest("idempotency", undefined);
+    app.decorateRequest("idempotencyScope", undefined);
 
     const claim = async (caller: string, key: string, hash: string): Promise<RecordRow | undefined> => {
       const now = clock.now();
@@ -124,8 +132,7 @@ export const idempotency = fp<IdempotencyOptions>(
           },
         );
       }
-      const caller = callerOf(request);
-      const scope = `${caller.organisationId}/${caller.identity.subject}`;
+      const scope = request.idempotencyScope ?? partnerScope(request);
       const hash = requestHash(request);
       const deadline = Date.now() + waitMs;
       for (;;) {

@@ -5,6 +5,7 @@ import {
   type DescEnum,
   type DescField,
   type DescMessage,
+  type FileRegistry,
   fromBinary,
   ScalarType,
 } from "@bufbuild/protobuf";
@@ -31,8 +32,14 @@ const UINT32 = { type: "integer", minimum: 0, maximum: 4_294_967_295 };
 // range a double holds exactly.
 const INT64 = { type: "integer", minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
 const UINT64 = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+// The canonical proto3 JSON mapping writes 64-bit integers as decimal strings (the console's).
+const INT64_TEXT = { type: "string", pattern: "^-?[0-9]{1,20}$" };
+const UINT64_TEXT = { type: "string", pattern: "^[0-9]{1,20}$" };
 
-function scalarSchema(scalar: ScalarType): JsonSchema {
+/** How 64-bit integers travel: JSON numbers (the partner API, as ts-proto writes them) or strings. */
+export type LongsAs = "number" | "string";
+
+function scalarSchema(scalar: ScalarType, longs: LongsAs = "number"): JsonSchema {
   switch (scalar) {
     case ScalarType.STRING:
       return { type: "string" };
@@ -52,9 +59,9 @@ function scalarSchema(scalar: ScalarType): JsonSchema {
       return { ...UINT32 };
     case ScalarType.UINT64:
     case ScalarType.FIXED64:
-      return { ...UINT64 };
+      return longs === "string" ? { ...UINT64_TEXT } : { ...UINT64 };
     default:
-      return { ...INT64 };
+      return longs === "string" ? { ...INT64_TEXT } : { ...INT64 };
   }
 }
 
@@ -82,9 +89,16 @@ export interface MessageSchemaOptions {
 export class ProtoSchemas {
   readonly #registry;
   readonly #shared = new Map<string, JsonSchema>();
+  readonly #longs: LongsAs;
 
-  constructor(descriptorSet: Uint8Array = readDescriptorSet()) {
+  constructor(descriptorSet: Uint8Array = readDescriptorSet(), options: { longs?: LongsAs } = {}) {
     this.#registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet));
+    this.#longs = options.longs ?? "number";
+  }
+
+  /** The contracts' descriptors, for a caller that reads services and methods. */
+  get registry(): FileRegistry {
+    return this.#registry;
   }
 
   /** Every schema referred to so far, with its `$id` (the proto full name). */
@@ -167,7 +181,7 @@ export class ProtoSchemas {
   #fieldSchema(field: DescField): JsonSchema {
     switch (field.fieldKind) {
       case "scalar":
-        return scalarSchema(field.scalar);
+        return scalarSchema(field.scalar, this.#longs);
       case "enum":
         return this.enumRef(field.enum.typeName);
       case "message":
@@ -175,7 +189,7 @@ export class ProtoSchemas {
       case "list": {
         const items =
           field.listKind === "scalar"
-            ? scalarSchema(field.scalar)
+            ? scalarSchema(field.scalar, this.#longs)
             : field.listKind === "enum"
               ? this.enumRef(field.enum.typeName)
               : this.refTo(field.message.typeName);
@@ -184,7 +198,7 @@ export class ProtoSchemas {
       case "map": {
         const values =
           field.mapKind === "scalar"
-            ? scalarSchema(field.scalar)
+            ? scalarSchema(field.scalar, this.#longs)
             : field.mapKind === "enum"
               ? this.enumRef(field.enum.typeName)
               : this.refTo(field.message.typeName);

@@ -21,6 +21,7 @@ import type { GatewayConfig } from "../../config.js";
 import { GATEWAY_ERRORS } from "../../domain/errors.js";
 import type { ServiceClients } from "../grpc/service-clients.js";
 import { authentication } from "./auth.js";
+import { type ConsoleStaffDirectory, registerConsole } from "./console/console.js";
 import { idempotency } from "./idempotency.js";
 import {
   gatewayProblem,
@@ -48,6 +49,8 @@ export type RouteModule = (context: HttpContext) => RouteOptions[];
 export interface HttpServerOptions extends HttpContext {
   verifier: TokenVerifier;
   routes: readonly RouteModule[];
+  /** The staff console's names for a session (the identity service's staff directory). */
+  staff?: ConsoleStaffDirectory;
 }
 
 const API_DESCRIPTION = `The partner API of Köprü, a referral network for humanitarian refugee response where each
@@ -158,7 +161,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     timeWindow: 60_000,
     // After the token is read (onRequest): each client has its own budget, not its address's.
     hook: "preHandler",
-    keyGenerator: (request) => request.caller?.identity.clientId ?? request.ip,
+    // A console session's staff member has a budget of their own, as a partner's client has.
+    keyGenerator: (request) =>
+      request.consoleSession
+        ? `console:${request.consoleSession.staffId}`
+        : (request.caller?.identity.clientId ?? request.ip),
     allowList: (request) => request.routeOptions.config.public === true,
     errorResponseBuilder: (_request, context) =>
       gatewayProblem("rate_limited", `at most ${context.max} requests a minute; retry in ${context.after}`, {
@@ -231,6 +238,16 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     },
   );
   for (const route of routes) app.route(route);
+  // The staff console and its backend-for-frontend under /console (hidden from the document).
+  await registerConsole(app, {
+    config,
+    db: options.db,
+    clock: options.clock,
+    logger,
+    clients: options.clients,
+    verifier: options.verifier,
+    staff: options.staff,
+  });
   return app;
 }
 

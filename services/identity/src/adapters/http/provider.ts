@@ -1,7 +1,7 @@
 import { PARTNER_API_AUDIENCE, PARTNER_API_SCOPES } from "@kopru/identity-client";
 import type { Logger } from "@kopru/observability";
 import type { Database } from "@kopru/storage";
-import Provider, { type Configuration, errors } from "oidc-provider";
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { SIGNING_ALG, type SigningKey } from "../../application/signing-keys.js";
 import {
   API_SCOPE,
@@ -12,6 +12,8 @@ import {
 import { findClient } from "../persistence/clients.js";
 import { PostgresAdapter } from "../persistence/oidc-adapter.js";
 import { findUserById } from "../persistence/users.js";
+import { isLocale, type Locale, messages, pickLocale } from "./messages.js";
+import { errorPage, escapeHtml, htmlPage, PAGE_HEADERS } from "./pages.js";
 
 export interface ProviderOptions {
   issuer: string;
@@ -55,30 +57,55 @@ export function buildProvider(options: ProviderOptions): Provider {
       clientCredentials: { enabled: true },
       deviceFlow: {
         enabled: true,
-        // The provider's stock pages load web fonts; these are plain and self-contained.
+        // The provider's stock pages load web fonts and carry inline script; these are plain,
+        // self-contained and in the person's language (see `devicePageLocale`).
         async userCodeInputSource(ctx, form, _out, error) {
-          ctx.body = page(
-            "Connect a device to Köprü",
-            `${error ? '<p role="alert">That code is not valid or has expired. Check it and try again.</p>' : ""}
-<p>Type the code shown on your device.</p>
-${form.replace("<input\n", '<label for="user_code">Code</label><input id="user_code"\n')}
-<button type="submit" form="op.deviceInputForm">Continue</button>`,
+          const locale = devicePageLocale(ctx);
+          const m = messages(locale).device;
+          const chosen = isLocale(ctx.query.lang) ? ctx.query.lang : undefined;
+          const input = form
+            // A script handler and an English placeholder: the label says what to type.
+            .replace(/\s(?:onfocus|placeholder)="[^"]*"/g, "")
+            // The language picked here carries on to the confirmation page.
+            .replace(/\baction="([^"]*)"/, (_all, action: string) =>
+              chosen ? `action="${action}?lang=${chosen}"` : `action="${action}"`,
+            )
+            .replace(
+              "<input\n",
+              `<label for="user_code">${escapeHtml(m.code)}</label><input id="user_code" dir="ltr"\n`,
+            );
+          sendPage(
+            ctx,
+            htmlPage({
+              locale,
+              title: m.title,
+              languageHref: (other) => `${ctx.path}?lang=${other}`,
+              body: `${error ? `<p role="alert" class="error">${escapeHtml(m.invalid)}</p>\n` : ""}<p>${escapeHtml(m.intro)}</p>
+${input}
+<button type="submit" form="op.deviceInputForm">${escapeHtml(m.continue)}</button>`,
+            }),
           );
         },
         async userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
-          ctx.body = page(
-            "Confirm the device",
-            `<p>Check that your device shows the code <strong><code>${escapeHtml(userCode)}</code></strong>,
-then continue to sign in for <code>${escapeHtml(client.clientId)}</code>.</p>
+          const locale = devicePageLocale(ctx);
+          const m = messages(locale).device;
+          const code = `<strong><code dir="ltr">${escapeHtml(userCode)}</code></strong>`;
+          const clientId = `<code dir="ltr">${escapeHtml(client.clientId)}</code>`;
+          sendPage(
+            ctx,
+            htmlPage({
+              locale,
+              title: m.confirmTitle,
+              body: `<p>${m.confirm(code, clientId)}</p>
 ${form}
-<button type="submit" form="op.deviceConfirmForm">Continue</button>`,
+<button type="submit" form="op.deviceConfirmForm">${escapeHtml(m.continue)}</button>`,
+            }),
           );
         },
         async successSource(ctx) {
-          ctx.body = page(
-            "Device connected",
-            "<p>You are signed in on your device. You can close this page.</p>",
-          );
+          const locale = devicePageLocale(ctx);
+          const m = messages(locale).device;
+          sendPage(ctx, htmlPage({ locale, title: m.doneTitle, body: `<p>${escapeHtml(m.done)}</p>` }));
         },
       },
       revocation: { enabled: true },
@@ -143,8 +170,8 @@ ${form}
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async renderError(ctx, out) {
-      ctx.type = "html";
-      ctx.body = errorPage(String(out.error), String(out.error_description ?? ""));
+      const locale = pickLocale(ctx.query.lang, ctx.oidc?.params?.ui_locales);
+      sendPage(ctx, errorPage(locale, String(out.error), String(out.error_description ?? "")));
     },
   };
 
@@ -157,27 +184,16 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] ?? char,
-  );
+/**
+ * The device pages' language: one picked on the code page (`?lang=`, carried to the confirmation),
+ * else the `ui_locales` the device asked with, else English.
+ */
+function devicePageLocale(ctx: KoaContextWithOIDC): Locale {
+  const deviceCode = ctx.oidc?.entities.DeviceCode as { params?: Record<string, unknown> } | undefined;
+  return pickLocale(ctx.query.lang, ctx.oidc?.params?.ui_locales, deviceCode?.params?.ui_locales);
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body { font-family: system-ui, sans-serif; max-inline-size: 28rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
-label, input, button { display: block; margin-block-start: 1rem; font-size: 1rem; }</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>
-${body}</main></body></html>`;
-}
-
-function errorPage(error: string, description: string): string {
-  return page(
-    "Sign-in could not continue",
-    `<p role="alert">${escapeHtml(description || error)}</p>
-<p>Error code: <code>${escapeHtml(error)}</code></p>`,
-  );
+function sendPage(ctx: KoaContextWithOIDC, html: string): void {
+  ctx.set(PAGE_HEADERS);
+  ctx.body = html;
 }

@@ -53,6 +53,15 @@ export async function findClient(sql: Sql, clientId: string): Promise<OAuthClien
   };
 }
 
+function isHttpLoopback(uri: string): boolean {
+  try {
+    const url = new URL(uri);
+    return url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** The client as oidc-provider's `Client` model reads it (RFC 7591 metadata plus Köprü's own). */
 export function clientMetadata(client: OAuthClient): Record<string, unknown> {
   const usesCode = client.grantTypes.includes("authorization_code");
@@ -64,8 +73,15 @@ export function clientMetadata(client: OAuthClient): Record<string, unknown> {
     grant_types: client.grantTypes,
     response_types: usesCode ? ["code"] : [],
     redirect_uris: client.redirectUris,
-    // Loopback redirect URIs on any port (RFC 8252) for the CLI; the console uses its own URIs.
-    application_type: client.kind === "first-party" && client.authMethod === "none" ? "native" : "web",
+    // Native (RFC 8252: loopback redirects on any port) only for a client whose every redirect is an
+    // http loopback URI, as the CLI's are; the console's https callback at the gateway is a web
+    // redirect, which the provider refuses for a native client on 127.0.0.1.
+    application_type:
+      client.kind === "first-party" &&
+      client.authMethod === "none" &&
+      client.redirectUris.every(isHttpLoopback)
+        ? "native"
+        : "web",
     id_token_signed_response_alg: "ES256",
     // What the client may ask for: a partner system its partner API scopes, services the one API
     // scope, staff logins that and their ID token. A scope not listed is refused (invalid_scope).

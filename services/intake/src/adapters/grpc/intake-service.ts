@@ -2,11 +2,14 @@ import { type IntakeServiceServer, IntakeServiceService } from "@kopru/contracts
 import { type CallContext, type GrpcServiceBinding, unary } from "@kopru/service-kit";
 import { resolveCaller } from "../../application/caller.js";
 import { cancelReferral } from "../../application/cancel-referral.js";
+import { checkPossibleDuplicates } from "../../application/check-possible-duplicates.js";
 import { createReferral } from "../../application/create-referral.js";
+import { exportSubjectAccess, listDisclosures } from "../../application/disclosures.js";
 import { getErasureRequest, requestErasure } from "../../application/erasure.js";
 import { getBeneficiary } from "../../application/get-beneficiary.js";
 import { getReferral } from "../../application/get-referral.js";
 import { getReferralTimeline } from "../../application/get-referral-timeline.js";
+import { linkPossibleMatch } from "../../application/link-possible-match.js";
 import { listReferrals } from "../../application/list-referrals.js";
 import type { Caller, IntakeDeps } from "../../application/ports.js";
 import { recordConsent } from "../../application/record-consent.js";
@@ -22,7 +25,9 @@ import {
   checkCancelReferral,
   checkCreateReferral,
   checkGetErasureRequest,
+  checkLinkPossibleMatch,
   checkListReferrals,
+  checkPersonOrReferral,
   checkRecordConsent,
   checkReferralId,
   checkRegisterBeneficiary,
@@ -53,6 +58,8 @@ export function intakeBinding(deps: IntakeDeps): GrpcServiceBinding {
   const implementation: IntakeServiceServer = {
     registerBeneficiary: handle((r) => checkRegisterBeneficiary(r, deps.clock.now()), registerBeneficiary),
     getBeneficiary: handle(checkBeneficiaryId, getBeneficiary),
+    checkPossibleDuplicates: handle(checkBeneficiaryId, checkPossibleDuplicates),
+    linkPossibleMatch: handle(checkLinkPossibleMatch, linkPossibleMatch),
     recordConsent: handle(checkRecordConsent, recordConsent),
     withdrawConsent: handle(checkWithdrawConsent, withdrawConsent),
     screenNeeds: handle(checkScreenNeeds, screenNeeds),
@@ -66,6 +73,8 @@ export function intakeBinding(deps: IntakeDeps): GrpcServiceBinding {
     requestErasure: handle(checkRequestErasure, requestErasure),
     getErasureRequest: handle(checkGetErasureRequest, getErasureRequest),
     updateContactDetails: handle(checkUpdateContactDetails, updateContactDetails),
+    listDisclosures: handle(checkPersonOrReferral, listDisclosures),
+    exportSubjectAccess: handle(checkPersonOrReferral, exportSubjectAccess),
   };
 
   return {

@@ -38,7 +38,13 @@ import type {
   SuggestTargetsRequest,
   WithdrawConsentRequest,
 } from "@kopru/contracts/intake/v1/intake_service";
-import { ConsentGiver, ConsentMethod, ConsentWithdrawalReason } from "@kopru/contracts/referral/v1/consent";
+import {
+  ConsentGiver,
+  ConsentMethod,
+  ConsentWithdrawalPolicy,
+  ConsentWithdrawalReason,
+  ContinuingLawfulBasis,
+} from "@kopru/contracts/referral/v1/consent";
 import { ErasureRequestReason } from "@kopru/contracts/referral/v1/events";
 import {
   ContactMethod,
@@ -155,6 +161,31 @@ export function checkBeneficiaryId(request: { beneficiaryId: string }): void {
   validate().uuid(request.beneficiaryId, "beneficiary_id").done();
 }
 
+/** ListDisclosures, ExportSubjectAccess: the person by beneficiary_id or by referral_id, one of them. */
+export function checkPersonOrReferral(request: { beneficiaryId: string; referralId: string }): void {
+  validate()
+    .uuid(request.beneficiaryId, "beneficiary_id", { optional: true })
+    .uuid(request.referralId, "referral_id", { optional: true })
+    .check(
+      (request.beneficiaryId === "") !== (request.referralId === ""),
+      "beneficiary_id",
+      "exactly one of beneficiary_id and referral_id is required",
+    )
+    .done();
+}
+
+export function checkLinkPossibleMatch(request: {
+  beneficiaryId: string;
+  matchId: string;
+  consentId: string;
+}): void {
+  validate()
+    .uuid(request.beneficiaryId, "beneficiary_id")
+    .uuid(request.matchId, "match_id")
+    .uuid(request.consentId, "consent_id")
+    .done();
+}
+
 export function checkReferralId(request: { referralId: string }): void {
   validate().uuid(request.referralId, "referral_id").done();
 }
@@ -203,6 +234,21 @@ export function checkWithdrawConsent(request: WithdrawConsentRequest): void {
     .uuid(request.consentId, "consent_id")
     .enumValue(request.reason, ConsentWithdrawalReason, "reason")
     .date(request.withdrawnAt, "withdrawn_at", { optional: true })
+    .enumValue(request.policy, ConsentWithdrawalPolicy, "policy", { optional: true })
+    .enumValue(request.continuingBasis, ContinuingLawfulBasis, "continuing_basis", { optional: true })
+    // Accepted work goes on after a withdrawal only under a lawful basis stated at withdrawal.
+    .check(
+      request.policy !== ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK ||
+        request.continuingBasis !== ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_UNSPECIFIED,
+      "continuing_basis",
+      "is required when policy is FINISH_ACCEPTED_WORK",
+    )
+    .check(
+      request.policy === ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK ||
+        request.continuingBasis === ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_UNSPECIFIED,
+      "continuing_basis",
+      "is set only when policy is FINISH_ACCEPTED_WORK",
+    )
     .done();
 }
 
@@ -356,7 +402,10 @@ export function checkCreateReferral(request: CreateReferralRequest): void {
 }
 
 export function checkRouteReferral(request: RouteReferralRequest): void {
-  const v = validate().uuid(request.requestId, "request_id").uuid(request.referralId, "referral_id");
+  const v = validate()
+    .uuid(request.requestId, "request_id")
+    .uuid(request.referralId, "referral_id")
+    .uuid(request.consentId, "consent_id", { optional: true });
   const routing = request.routing;
   if (routing?.$case === "explicitTarget") explicitTarget(v, routing.value, "explicit_target");
   else criteria(v, routing?.value, "routing_criteria");

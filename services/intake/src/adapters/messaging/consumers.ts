@@ -2,6 +2,8 @@ import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { directoryReplicaConsumer } from "@kopru/directory";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
 import { referrerOutcomeConsumer, referrerStatusConsumer } from "@kopru/referral";
+import { applyDisclosureRecorded, applyWithdrawalRecorded } from "../../application/disclosures.js";
+import { applyErasureConfirmation } from "../../application/erasure.js";
 import { handleReRouteRequested } from "../../application/handle-reroute-request.js";
 import type { IntakeDeps } from "../../application/ports.js";
 
@@ -16,7 +18,13 @@ type ConsumerBase = Pick<EventConsumerOptions, "db" | "js" | "jsm" | "logger">;
  * - `<prefix>-<org>-reroute`, one per served organisation: coordination's re-route requests
  *   addressed to that organisation;
  * - `<prefix>-<org>-outcome`, one per served organisation: the outcome reports
- *   (ReferralOutcomeReported) of the referrals that organisation made, applied in report order.
+ *   (ReferralOutcomeReported) of the referrals that organisation made, applied in report order;
+ * - `<prefix>-<org>-erased`, one per served organisation: holders' answers to the erasure requests that
+ *   organisation made (BeneficiaryErasureConfirmed, ADR 0023).
+ * - `<prefix>-<org>-withdrawal-recorded`: holders' acknowledgements of that organisation's consent
+ *   withdrawals (ConsentWithdrawalRecorded), kept per consent and holder;
+ * - `<prefix>-<org>-disclosures`: redirects and onward referrals holders made down that
+ *   organisation's chains (DisclosureRecorded), kept in its disclosure ledger (ADR 0024).
  */
 export function intakeConsumers(
   prefix: string,
@@ -47,6 +55,39 @@ export function intakeConsumers(
         deps.lifecycle,
         base,
       ),
+      new EventConsumer({
+        ...base,
+        name: `${prefix}-${organisationId}-erased`,
+        stream: STREAMS.consent.name,
+        filterSubject: SUBJECTS.erasureConfirmedFor(organisationId),
+        handlers: [
+          on(EVENTS.beneficiaryErasureConfirmed, (tx, event) =>
+            applyErasureConfirmation(deps, tx, organisationId, event),
+          ),
+        ],
+        // Progress for coordination, and requests to holders learnt late, are in the outbox.
+        afterCommit: () => deps.afterCommit(),
+      }),
+      new EventConsumer({
+        ...base,
+        name: `${prefix}-${organisationId}-withdrawal-recorded`,
+        stream: STREAMS.consent.name,
+        filterSubject: SUBJECTS.withdrawalRecordedFor(organisationId),
+        handlers: [
+          on(EVENTS.consentWithdrawalRecorded, (tx, event) =>
+            applyWithdrawalRecorded(deps, tx, organisationId, event),
+          ),
+        ],
+      }),
+      new EventConsumer({
+        ...base,
+        name: `${prefix}-${organisationId}-disclosures`,
+        stream: STREAMS.consent.name,
+        filterSubject: SUBJECTS.disclosuresFor(organisationId),
+        handlers: [
+          on(EVENTS.disclosureRecorded, (tx, event) => applyDisclosureRecorded(tx, organisationId, event)),
+        ],
+      }),
     ]),
   ];
 }

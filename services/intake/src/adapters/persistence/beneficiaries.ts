@@ -33,6 +33,7 @@ interface BeneficiaryRow {
   registered_by_actor_id: string;
   registered_by_role: number;
   updated_at: Date;
+  erased_at: Date | null;
 }
 
 function fromRow(row: BeneficiaryRow): BeneficiaryRecord {
@@ -69,6 +70,7 @@ function fromRow(row: BeneficiaryRow): BeneficiaryRecord {
       role: row.registered_by_role,
     },
     updatedAt: new Date(row.updated_at),
+    erasedAt: row.erased_at ? new Date(row.erased_at) : undefined,
   };
 }
 

@@ -3,11 +3,13 @@ import { auditLog } from "./audit.js";
 import { beneficiaryRepository } from "./beneficiaries.js";
 import { consentRepository } from "./consents.js";
 import { contactDetailsRepository } from "./contact-details.js";
+import { erasureRequestRepository } from "./erasure-requests.js";
 import { noteRepository, rerouteLog } from "./notes.js";
 import { partnerOrganisationRepository } from "./partners.js";
 import { referralQueries } from "./referral-queries.js";
 import { requestRepository } from "./requests.js";
 import { screeningRepository } from "./screenings.js";
+import { withdrawalAcknowledgements } from "./withdrawal-acknowledgements.js";
 
 /** The SQL implementations of every repository port. */
 export const sqlRepositories: Repositories = {
@@ -21,4 +23,6 @@ export const sqlRepositories: Repositories = {
   notes: noteRepository,
   reroutes: rerouteLog,
   contactDetails: contactDetailsRepository,
+  erasures: erasureRequestRepository,
+  withdrawalAcknowledgements,
 };

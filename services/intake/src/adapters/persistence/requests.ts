@@ -16,4 +16,10 @@ export const requestRepository: RequestRepository = {
     if (!row) throw new Error("idempotency key vanished between insert and read");
     return { entityId: row.entity_id, kind: row.kind, isNew: false };
   },
+  async rebind(tx, organisationId, requestId, entityId) {
+    await tx.query(
+      "UPDATE intake_requests SET entity_id = $3 WHERE organisation_id = $1 AND request_id = $2",
+      [organisationId, requestId, entityId],
+    );
+  },
 };

@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ServiceRef } from "./refs.js";
+import { SealedPayload } from "./sealing.js";
 
 export const protobufPackage = "kopru.common.v1";
 
@@ -78,8 +79,16 @@ export interface EventEnvelope {
    * transitions is `ReferralStatusChanged.sequence`.
    */
   aggregateSequence: number;
-  /** The payload message named by event_type, protobuf binary encoding. */
+  /**
+   * The payload message named by event_type, protobuf binary encoding. Empty when the payload
+   * travels sealed (field 12).
+   */
   payload: Buffer;
+  /**
+   * Set instead of payload for a personal-data event: the payload encrypted for its addressee
+   * (ADR 0022). A consumer opens it with the addressee's private key before decoding.
+   */
+  sealedPayload?: SealedPayload | undefined;
 }
 
 function createBaseEventEnvelope(): EventEnvelope {
@@ -95,6 +104,7 @@ function createBaseEventEnvelope(): EventEnvelope {
     aggregateId: "",
     aggregateSequence: 0,
     payload: Buffer.alloc(0),
+    sealedPayload: undefined,
   };
 }
 
@@ -132,6 +142,9 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
     }
     if (message.payload.length !== 0) {
       writer.uint32(90).bytes(message.payload);
+    }
+    if (message.sealedPayload !== undefined) {
+      SealedPayload.encode(message.sealedPayload, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -237,6 +250,14 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
             message.payload = Buffer.from(reader.bytes());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sealedPayload = SealedPayload.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -298,6 +319,11 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
         ? globalThis.Number(object.aggregate_sequence)
         : 0,
       payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      sealedPayload: isSet(object.sealedPayload)
+        ? SealedPayload.fromJSON(object.sealedPayload)
+        : isSet(object.sealed_payload)
+        ? SealedPayload.fromJSON(object.sealed_payload)
+        : undefined,
     };
   },
 
@@ -336,6 +362,9 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
     if (message.payload.length !== 0) {
       obj.payload = base64FromBytes(message.payload);
     }
+    if (message.sealedPayload !== undefined) {
+      obj.sealedPayload = SealedPayload.toJSON(message.sealedPayload);
+    }
     return obj;
   },
 
@@ -357,6 +386,9 @@ export const EventEnvelope: MessageFns<EventEnvelope> = {
     message.aggregateId = object.aggregateId ?? "";
     message.aggregateSequence = object.aggregateSequence ?? 0;
     message.payload = object.payload ?? Buffer.alloc(0);
+    message.sealedPayload = (object.sealedPayload !== undefined && object.sealedPayload !== null)
+      ? SealedPayload.fromPartial(object.sealedPayload)
+      : undefined;
     return message;
   },
 };

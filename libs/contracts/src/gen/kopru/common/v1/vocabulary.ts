@@ -740,6 +740,12 @@ export enum CancelReason {
    * Köprü itself at the target (actor kind SYSTEM), not by the referrer.
    */
   CANCEL_REASON_CONSENT_EXPIRED = 7,
+  /**
+   * CANCEL_REASON_CONSENT_NOT_COVERING - The package arrived outside its consent (the consent does not name the receiving
+   * organisation or its kind, the purpose or a data category sent): the receiving
+   * organisation did not store it. Applied by Köprü itself at the target on receipt.
+   */
+  CANCEL_REASON_CONSENT_NOT_COVERING = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -769,6 +775,9 @@ export function cancelReasonFromJSON(object: any): CancelReason {
     case 7:
     case "CANCEL_REASON_CONSENT_EXPIRED":
       return CancelReason.CANCEL_REASON_CONSENT_EXPIRED;
+    case 8:
+    case "CANCEL_REASON_CONSENT_NOT_COVERING":
+      return CancelReason.CANCEL_REASON_CONSENT_NOT_COVERING;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -794,6 +803,8 @@ export function cancelReasonToJSON(object: CancelReason): string {
       return "CANCEL_REASON_OTHER";
     case CancelReason.CANCEL_REASON_CONSENT_EXPIRED:
       return "CANCEL_REASON_CONSENT_EXPIRED";
+    case CancelReason.CANCEL_REASON_CONSENT_NOT_COVERING:
+      return "CANCEL_REASON_CONSENT_NOT_COVERING";
     case CancelReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -39,7 +39,7 @@ import {
   serviceTypeFromJSON,
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
-import { ReferralStatusChanged } from "../../referral/v1/events.js";
+import { ErasureRequestTracked, ReferralStatusChanged } from "../../referral/v1/events.js";
 import {
   CapacityStatus,
   capacityStatusFromJSON,
@@ -248,6 +248,24 @@ export interface RequestReRouteRequest {
 /** RequestReRouteResponse confirms the request was published. */
 export interface RequestReRouteResponse {
   requestedAt?: Date | undefined;
+}
+
+/** ListErasureRequestsRequest filters tracked erasure requests. */
+export interface ListErasureRequestsRequest {
+  /**
+   * Only open requests with a holder past its confirm_by and not yet confirmed, or past
+   * their KVKK due date.
+   */
+  overdueOnly: boolean;
+  /** Also requests every holder confirmed. */
+  includeCompleted: boolean;
+  page?: PageRequest | undefined;
+}
+
+/** ListErasureRequestsResponse lists tracked erasure requests, oldest KVKK due date first. */
+export interface ListErasureRequestsResponse {
+  erasureRequests: ErasureRequestTracked[];
+  page?: PageResponse | undefined;
 }
 
 function createBaseUpsertOrganisationRequest(): UpsertOrganisationRequest {
@@ -2622,6 +2640,208 @@ export const RequestReRouteResponse: MessageFns<RequestReRouteResponse> = {
   },
 };
 
+function createBaseListErasureRequestsRequest(): ListErasureRequestsRequest {
+  return { overdueOnly: false, includeCompleted: false, page: undefined };
+}
+
+export const ListErasureRequestsRequest: MessageFns<ListErasureRequestsRequest> = {
+  encode(message: ListErasureRequestsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.overdueOnly !== false) {
+      writer.uint32(8).bool(message.overdueOnly);
+    }
+    if (message.includeCompleted !== false) {
+      writer.uint32(16).bool(message.includeCompleted);
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListErasureRequestsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListErasureRequestsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.overdueOnly = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeCompleted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListErasureRequestsRequest {
+    return {
+      overdueOnly: isSet(object.overdueOnly)
+        ? globalThis.Boolean(object.overdueOnly)
+        : isSet(object.overdue_only)
+        ? globalThis.Boolean(object.overdue_only)
+        : false,
+      includeCompleted: isSet(object.includeCompleted)
+        ? globalThis.Boolean(object.includeCompleted)
+        : isSet(object.include_completed)
+        ? globalThis.Boolean(object.include_completed)
+        : false,
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+    };
+  },
+
+  toJSON(message: ListErasureRequestsRequest): unknown {
+    const obj: any = {};
+    if (message.overdueOnly !== false) {
+      obj.overdueOnly = message.overdueOnly;
+    }
+    if (message.includeCompleted !== false) {
+      obj.includeCompleted = message.includeCompleted;
+    }
+    if (message.page !== undefined) {
+      obj.page = PageRequest.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListErasureRequestsRequest>): ListErasureRequestsRequest {
+    return ListErasureRequestsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListErasureRequestsRequest>): ListErasureRequestsRequest {
+    const message = createBaseListErasureRequestsRequest();
+    message.overdueOnly = object.overdueOnly ?? false;
+    message.includeCompleted = object.includeCompleted ?? false;
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageRequest.fromPartial(object.page)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListErasureRequestsResponse(): ListErasureRequestsResponse {
+  return { erasureRequests: [], page: undefined };
+}
+
+export const ListErasureRequestsResponse: MessageFns<ListErasureRequestsResponse> = {
+  encode(message: ListErasureRequestsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.erasureRequests) {
+      ErasureRequestTracked.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.page !== undefined) {
+      PageResponse.encode(message.page, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListErasureRequestsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListErasureRequestsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.erasureRequests.push(ErasureRequestTracked.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.page = PageResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListErasureRequestsResponse {
+    return {
+      erasureRequests: globalThis.Array.isArray(object?.erasureRequests)
+        ? object.erasureRequests.map((e: any) => ErasureRequestTracked.fromJSON(e))
+        : globalThis.Array.isArray(object?.erasure_requests)
+        ? object.erasure_requests.map((e: any) => ErasureRequestTracked.fromJSON(e))
+        : [],
+      page: isSet(object.page) ? PageResponse.fromJSON(object.page) : undefined,
+    };
+  },
+
+  toJSON(message: ListErasureRequestsResponse): unknown {
+    const obj: any = {};
+    if (message.erasureRequests?.length) {
+      obj.erasureRequests = message.erasureRequests.map((e) => ErasureRequestTracked.toJSON(e));
+    }
+    if (message.page !== undefined) {
+      obj.page = PageResponse.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListErasureRequestsResponse>): ListErasureRequestsResponse {
+    return ListErasureRequestsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListErasureRequestsResponse>): ListErasureRequestsResponse {
+    const message = createBaseListErasureRequestsResponse();
+    message.erasureRequests = object.erasureRequests?.map((e) => ErasureRequestTracked.fromPartial(e)) || [];
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageResponse.fromPartial(object.page)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * CoordinationService owns the service directory and the PII-free referral tracking
  * read model. Nothing it returns is personal data. Directory writes are allowed to
@@ -2760,6 +2980,21 @@ export const CoordinationServiceService = {
     responseDeserialize: (value: Buffer): ListOverdueReferralsResponse => ListOverdueReferralsResponse.decode(value),
   },
   /**
+   * Lists network-wide erasure requests and each holder's confirmation (coordinator role;
+   * ids, codes and times only), optionally only those with an overdue holder.
+   */
+  listErasureRequests: {
+    path: "/kopru.coordination.v1.CoordinationService/ListErasureRequests" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListErasureRequestsRequest): Buffer =>
+      Buffer.from(ListErasureRequestsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListErasureRequestsRequest => ListErasureRequestsRequest.decode(value),
+    responseSerialize: (value: ListErasureRequestsResponse): Buffer =>
+      Buffer.from(ListErasureRequestsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListErasureRequestsResponse => ListErasureRequestsResponse.decode(value),
+  },
+  /**
    * Asks the referrer to re-route an expired or unserved referral (publishes
    * ReferralReRouteRequested).
    */
@@ -2807,6 +3042,11 @@ export interface CoordinationServiceServer extends UntypedServiceImplementation 
   getReferralFigures: handleUnaryCall<GetReferralFiguresRequest, GetReferralFiguresResponse>;
   /** Lists referrals past their answer deadline. */
   listOverdueReferrals: handleUnaryCall<ListOverdueReferralsRequest, ListOverdueReferralsResponse>;
+  /**
+   * Lists network-wide erasure requests and each holder's confirmation (coordinator role;
+   * ids, codes and times only), optionally only those with an overdue holder.
+   */
+  listErasureRequests: handleUnaryCall<ListErasureRequestsRequest, ListErasureRequestsResponse>;
   /**
    * Asks the referrer to re-route an expired or unserved referral (publishes
    * ReferralReRouteRequested).
@@ -2984,6 +3224,25 @@ export interface CoordinationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListOverdueReferralsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists network-wide erasure requests and each holder's confirmation (coordinator role;
+   * ids, codes and times only), optionally only those with an overdue holder.
+   */
+  listErasureRequests(
+    request: ListErasureRequestsRequest,
+    callback: (error: ServiceError | null, response: ListErasureRequestsResponse) => void,
+  ): ClientUnaryCall;
+  listErasureRequests(
+    request: ListErasureRequestsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListErasureRequestsResponse) => void,
+  ): ClientUnaryCall;
+  listErasureRequests(
+    request: ListErasureRequestsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListErasureRequestsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Asks the referrer to re-route an expired or unserved referral (publishes

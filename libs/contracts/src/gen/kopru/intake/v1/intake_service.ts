@@ -55,6 +55,7 @@ import {
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
 import { ServiceMatch } from "../../coordination/v1/directory.js";
+import { MatchLink, PossibleMatch } from "../../matching/v1/matching.js";
 import {
   ConsentGiver,
   consentGiverFromJSON,
@@ -64,11 +65,21 @@ import {
   consentMethodToJSON,
   ConsentRecord,
   ConsentScope,
+  ConsentWithdrawalPolicy,
+  consentWithdrawalPolicyFromJSON,
+  consentWithdrawalPolicyToJSON,
   ConsentWithdrawalReason,
   consentWithdrawalReasonFromJSON,
   consentWithdrawalReasonToJSON,
+  ContinuingLawfulBasis,
+  continuingLawfulBasisFromJSON,
+  continuingLawfulBasisToJSON,
 } from "../../referral/v1/consent.js";
 import {
+  ConsentWithdrawalRecorded,
+  DisclosureKind,
+  disclosureKindFromJSON,
+  disclosureKindToJSON,
   ErasureRequestReason,
   erasureRequestReasonFromJSON,
   erasureRequestReasonToJSON,
@@ -143,6 +154,16 @@ export interface RegisterBeneficiaryResponse {
    * year), for staff to check.
    */
   possibleDuplicateIds: string[];
+  /**
+   * Other organisations that may hold the same person, from the matching service; empty
+   * when none or while matching_pending.
+   */
+  possibleMatchesElsewhere: PossibleMatch[];
+  /**
+   * The matching service has not answered yet (unreachable or not configured to answer
+   * now); the registration is sent to it until it does: CheckPossibleDuplicates later.
+   */
+  matchingPending: boolean;
 }
 
 /** GetBeneficiaryRequest names a person. */
@@ -157,7 +178,14 @@ export interface GetBeneficiaryResponse {
     | undefined;
   /** All consents, newest first, including withdrawn and expired ones. */
   consents: ConsentRecord[];
-  latestScreening?: NeedsScreening | undefined;
+  latestScreening?:
+    | NeedsScreening
+    | undefined;
+  /**
+   * Holders' acknowledgements of the withdrawals of the person's consents: per holder, that
+   * it recorded the withdrawal and what it did.
+   */
+  withdrawalAcknowledgements: ConsentWithdrawalRecorded[];
 }
 
 /** RecordConsentRequest records consent as given. */
@@ -196,6 +224,16 @@ export interface WithdrawConsentRequest {
     | undefined;
   /** Also cancel the open referrals made under this consent (reason CONSENT_WITHDRAWN). */
   cancelOpenReferrals: boolean;
+  /**
+   * What every holder does with the referrals it received under the consent; UNSPECIFIED =
+   * CANCEL_ALL_OPEN.
+   */
+  policy: ConsentWithdrawalPolicy;
+  /**
+   * Required with policy FINISH_ACCEPTED_WORK, otherwise unset: the lawful basis the
+   * accepted work goes on under.
+   */
+  continuingBasis: ContinuingLawfulBasis;
 }
 
 /** WithdrawConsentResponse returns the consent and what it affected. */
@@ -384,6 +422,11 @@ export interface RouteReferralRequest {
     | { $case: "explicitTarget"; value: ExplicitTarget }
     | { $case: "routingCriteria"; value: RoutingCriteria }
     | undefined;
+  /**
+   * A newer consent of the same person to re-route under, when the original's does not
+   * cover the new target; empty = the original referral's consent.
+   */
+  consentId: string;
 }
 
 /** RouteReferralResponse returns the new referral. */
@@ -515,14 +558,32 @@ export interface ErasureRequest {
   /** One entry per holder asked. */
   confirmations: ErasureConfirmation[];
   /** Set when every holder confirmed. */
-  completedAt?: Date | undefined;
+  completedAt?:
+    | Date
+    | undefined;
+  /** The 30-day answer deadline of KVKK art. 13 (requested_at + 30 days). */
+  kvkkDueBy?:
+    | Date
+    | undefined;
+  /** Some holder is past its confirm_by without a confirmation. */
+  overdue: boolean;
 }
 
 /** ErasureConfirmation is one holder's answer (result UNSPECIFIED = still pending). */
 export interface ErasureConfirmation {
   organisationId: string;
   result: ErasureResult;
-  confirmedAt?: Date | undefined;
+  confirmedAt?:
+    | Date
+    | undefined;
+  /** When the holder was asked, and by when it must confirm. */
+  requestedAt?: Date | undefined;
+  confirmBy?:
+    | Date
+    | undefined;
+  /** Past confirm_by without a confirmation (overdue_since stays set once it was). */
+  overdue: boolean;
+  overdueSince?: Date | undefined;
 }
 
 /** UpdateContactDetailsRequest replaces the person's safe-contact details. */
@@ -553,6 +614,106 @@ export interface UpdateContactDetailsResponse {
     | undefined;
   /** Organisations sent a ContactDetailsUpdated (empty when nothing changed). */
   notifiedOrganisationIds: string[];
+}
+
+/**
+ * Disclosure is one entry of the disclosure ledger: data of the person that left an
+ * organisation. Intake's own disclosures carry who made them; those reported by holders
+ * down the chain (DisclosureRecorded) do not (staff ids stay with their organisation).
+ */
+export interface Disclosure {
+  disclosureId: string;
+  kind: DisclosureKind;
+  referralId: string;
+  rootReferralId: string;
+  senderOrganisationId: string;
+  recipientOrganisationId: string;
+  dataCategories: DataCategory[];
+  purpose: Purpose;
+  consentId: string;
+  /** True when made under a consent given to the sender (a holder), not to intake. */
+  freshConsent: boolean;
+  disclosedAt?:
+    | Date
+    | undefined;
+  /** Set for intake's own disclosures. */
+  disclosedBy?: Actor | undefined;
+}
+
+/**
+ * ListDisclosuresRequest names the person: by beneficiary_id, or by a referral the
+ * caller's organisation made for them (exactly one of the two).
+ */
+export interface ListDisclosuresRequest {
+  beneficiaryId: string;
+  referralId: string;
+}
+
+export interface ListDisclosuresResponse {
+  /** Oldest first. */
+  disclosures: Disclosure[];
+}
+
+/** ExportSubjectAccessRequest names the person as ListDisclosuresRequest does. */
+export interface ExportSubjectAccessRequest {
+  beneficiaryId: string;
+  referralId: string;
+}
+
+/** SubjectAccessExport is what intake holds about a person and where it went. */
+export interface SubjectAccessExport {
+  exportedAt?:
+    | Date
+    | undefined;
+  /** The organisation answering. */
+  organisationId: string;
+  beneficiary?: Beneficiary | undefined;
+  consents: ConsentRecord[];
+  latestScreening?:
+    | NeedsScreening
+    | undefined;
+  /** Referrals made for the person, newest first. */
+  referrals: Referral[];
+  disclosures: Disclosure[];
+  withdrawalAcknowledgements: ConsentWithdrawalRecorded[];
+}
+
+export interface ExportSubjectAccessResponse {
+  export?: SubjectAccessExport | undefined;
+}
+
+/** CheckPossibleDuplicatesRequest names a person the organisation registered. */
+export interface CheckPossibleDuplicatesRequest {
+  beneficiaryId: string;
+}
+
+/** CheckPossibleDuplicatesResponse lists the possible duplicates, inside and outside. */
+export interface CheckPossibleDuplicatesResponse {
+  /** Others registered by the organisation with the same names and birth year. */
+  possibleDuplicateIds: string[];
+  /**
+   * Other organisations that may hold the same person (the last answer of the matching
+   * service, asked again on this call when it is reachable).
+   */
+  possibleMatchesElsewhere: PossibleMatch[];
+  /** The matching service has not answered for this person yet. */
+  matchingPending: boolean;
+  /** When the matching service last answered for this person. */
+  checkedAt?: Date | undefined;
+}
+
+/** LinkPossibleMatchRequest names the person, a match told for them, and their consent. */
+export interface LinkPossibleMatchRequest {
+  beneficiaryId: string;
+  /** A match_id from the person's possible_matches_elsewhere. */
+  matchId: string;
+  /** A consent of the person, recorded by the organisation, neither withdrawn nor expired. */
+  consentId: string;
+}
+
+/** LinkPossibleMatchResponse returns the link as the organisation sees it. */
+export interface LinkPossibleMatchResponse {
+  link?: MatchLink | undefined;
 }
 
 function createBaseRegisterBeneficiaryRequest(): RegisterBeneficiaryRequest {
@@ -978,7 +1139,7 @@ export const RegisterBeneficiaryRequest: MessageFns<RegisterBeneficiaryRequest> 
 };
 
 function createBaseRegisterBeneficiaryResponse(): RegisterBeneficiaryResponse {
-  return { beneficiary: undefined, possibleDuplicateIds: [] };
+  return { beneficiary: undefined, possibleDuplicateIds: [], possibleMatchesElsewhere: [], matchingPending: false };
 }
 
 export const RegisterBeneficiaryResponse: MessageFns<RegisterBeneficiaryResponse> = {
@@ -988,6 +1149,12 @@ export const RegisterBeneficiaryResponse: MessageFns<RegisterBeneficiaryResponse
     }
     for (const v of message.possibleDuplicateIds) {
       writer.uint32(18).string(v!);
+    }
+    for (const v of message.possibleMatchesElsewhere) {
+      PossibleMatch.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.matchingPending !== false) {
+      writer.uint32(32).bool(message.matchingPending);
     }
     return writer;
   },
@@ -1021,6 +1188,22 @@ export const RegisterBeneficiaryResponse: MessageFns<RegisterBeneficiaryResponse
             message.possibleDuplicateIds.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.possibleMatchesElsewhere.push(PossibleMatch.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.matchingPending = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1041,6 +1224,16 @@ export const RegisterBeneficiaryResponse: MessageFns<RegisterBeneficiaryResponse
         : globalThis.Array.isArray(object?.possible_duplicate_ids)
         ? object.possible_duplicate_ids.map((e: any) => globalThis.String(e))
         : [],
+      possibleMatchesElsewhere: globalThis.Array.isArray(object?.possibleMatchesElsewhere)
+        ? object.possibleMatchesElsewhere.map((e: any) => PossibleMatch.fromJSON(e))
+        : globalThis.Array.isArray(object?.possible_matches_elsewhere)
+        ? object.possible_matches_elsewhere.map((e: any) => PossibleMatch.fromJSON(e))
+        : [],
+      matchingPending: isSet(object.matchingPending)
+        ? globalThis.Boolean(object.matchingPending)
+        : isSet(object.matching_pending)
+        ? globalThis.Boolean(object.matching_pending)
+        : false,
     };
   },
 
@@ -1051,6 +1244,12 @@ export const RegisterBeneficiaryResponse: MessageFns<RegisterBeneficiaryResponse
     }
     if (message.possibleDuplicateIds?.length) {
       obj.possibleDuplicateIds = message.possibleDuplicateIds;
+    }
+    if (message.possibleMatchesElsewhere?.length) {
+      obj.possibleMatchesElsewhere = message.possibleMatchesElsewhere.map((e) => PossibleMatch.toJSON(e));
+    }
+    if (message.matchingPending !== false) {
+      obj.matchingPending = message.matchingPending;
     }
     return obj;
   },
@@ -1064,6 +1263,8 @@ export const RegisterBeneficiaryResponse: MessageFns<RegisterBeneficiaryResponse
       ? Beneficiary.fromPartial(object.beneficiary)
       : undefined;
     message.possibleDuplicateIds = object.possibleDuplicateIds?.map((e) => e) || [];
+    message.possibleMatchesElsewhere = object.possibleMatchesElsewhere?.map((e) => PossibleMatch.fromPartial(e)) || [];
+    message.matchingPending = object.matchingPending ?? false;
     return message;
   },
 };
@@ -1142,7 +1343,7 @@ export const GetBeneficiaryRequest: MessageFns<GetBeneficiaryRequest> = {
 };
 
 function createBaseGetBeneficiaryResponse(): GetBeneficiaryResponse {
-  return { beneficiary: undefined, consents: [], latestScreening: undefined };
+  return { beneficiary: undefined, consents: [], latestScreening: undefined, withdrawalAcknowledgements: [] };
 }
 
 export const GetBeneficiaryResponse: MessageFns<GetBeneficiaryResponse> = {
@@ -1155,6 +1356,9 @@ export const GetBeneficiaryResponse: MessageFns<GetBeneficiaryResponse> = {
     }
     if (message.latestScreening !== undefined) {
       NeedsScreening.encode(message.latestScreening, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.withdrawalAcknowledgements) {
+      ConsentWithdrawalRecorded.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1196,6 +1400,14 @@ export const GetBeneficiaryResponse: MessageFns<GetBeneficiaryResponse> = {
             message.latestScreening = NeedsScreening.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.withdrawalAcknowledgements.push(ConsentWithdrawalRecorded.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1219,6 +1431,11 @@ export const GetBeneficiaryResponse: MessageFns<GetBeneficiaryResponse> = {
         : isSet(object.latest_screening)
         ? NeedsScreening.fromJSON(object.latest_screening)
         : undefined,
+      withdrawalAcknowledgements: globalThis.Array.isArray(object?.withdrawalAcknowledgements)
+        ? object.withdrawalAcknowledgements.map((e: any) => ConsentWithdrawalRecorded.fromJSON(e))
+        : globalThis.Array.isArray(object?.withdrawal_acknowledgements)
+        ? object.withdrawal_acknowledgements.map((e: any) => ConsentWithdrawalRecorded.fromJSON(e))
+        : [],
     };
   },
 
@@ -1232,6 +1449,11 @@ export const GetBeneficiaryResponse: MessageFns<GetBeneficiaryResponse> = {
     }
     if (message.latestScreening !== undefined) {
       obj.latestScreening = NeedsScreening.toJSON(message.latestScreening);
+    }
+    if (message.withdrawalAcknowledgements?.length) {
+      obj.withdrawalAcknowledgements = message.withdrawalAcknowledgements.map((e) =>
+        ConsentWithdrawalRecorded.toJSON(e)
+      );
     }
     return obj;
   },
@@ -1248,6 +1470,8 @@ export const GetBeneficiaryResponse: MessageFns<GetBeneficiaryResponse> = {
     message.latestScreening = (object.latestScreening !== undefined && object.latestScreening !== null)
       ? NeedsScreening.fromPartial(object.latestScreening)
       : undefined;
+    message.withdrawalAcknowledgements =
+      object.withdrawalAcknowledgements?.map((e) => ConsentWithdrawalRecorded.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1580,7 +1804,14 @@ export const RecordConsentResponse: MessageFns<RecordConsentResponse> = {
 };
 
 function createBaseWithdrawConsentRequest(): WithdrawConsentRequest {
-  return { consentId: "", reason: 0, withdrawnAt: undefined, cancelOpenReferrals: false };
+  return {
+    consentId: "",
+    reason: 0,
+    withdrawnAt: undefined,
+    cancelOpenReferrals: false,
+    policy: 0,
+    continuingBasis: 0,
+  };
 }
 
 export const WithdrawConsentRequest: MessageFns<WithdrawConsentRequest> = {
@@ -1596,6 +1827,12 @@ export const WithdrawConsentRequest: MessageFns<WithdrawConsentRequest> = {
     }
     if (message.cancelOpenReferrals !== false) {
       writer.uint32(32).bool(message.cancelOpenReferrals);
+    }
+    if (message.policy !== 0) {
+      writer.uint32(40).int32(message.policy);
+    }
+    if (message.continuingBasis !== 0) {
+      writer.uint32(48).int32(message.continuingBasis);
     }
     return writer;
   },
@@ -1645,6 +1882,22 @@ export const WithdrawConsentRequest: MessageFns<WithdrawConsentRequest> = {
             message.cancelOpenReferrals = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.policy = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.continuingBasis = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1675,6 +1928,12 @@ export const WithdrawConsentRequest: MessageFns<WithdrawConsentRequest> = {
         : isSet(object.cancel_open_referrals)
         ? globalThis.Boolean(object.cancel_open_referrals)
         : false,
+      policy: isSet(object.policy) ? consentWithdrawalPolicyFromJSON(object.policy) : 0,
+      continuingBasis: isSet(object.continuingBasis)
+        ? continuingLawfulBasisFromJSON(object.continuingBasis)
+        : isSet(object.continuing_basis)
+        ? continuingLawfulBasisFromJSON(object.continuing_basis)
+        : 0,
     };
   },
 
@@ -1692,6 +1951,12 @@ export const WithdrawConsentRequest: MessageFns<WithdrawConsentRequest> = {
     if (message.cancelOpenReferrals !== false) {
       obj.cancelOpenReferrals = message.cancelOpenReferrals;
     }
+    if (message.policy !== 0) {
+      obj.policy = consentWithdrawalPolicyToJSON(message.policy);
+    }
+    if (message.continuingBasis !== 0) {
+      obj.continuingBasis = continuingLawfulBasisToJSON(message.continuingBasis);
+    }
     return obj;
   },
 
@@ -1704,6 +1969,8 @@ export const WithdrawConsentRequest: MessageFns<WithdrawConsentRequest> = {
     message.reason = object.reason ?? 0;
     message.withdrawnAt = object.withdrawnAt ?? undefined;
     message.cancelOpenReferrals = object.cancelOpenReferrals ?? false;
+    message.policy = object.policy ?? 0;
+    message.continuingBasis = object.continuingBasis ?? 0;
     return message;
   },
 };
@@ -3205,7 +3472,7 @@ export const CreateReferralResponse: MessageFns<CreateReferralResponse> = {
 };
 
 function createBaseRouteReferralRequest(): RouteReferralRequest {
-  return { requestId: "", referralId: "", routing: undefined };
+  return { requestId: "", referralId: "", routing: undefined, consentId: "" };
 }
 
 export const RouteReferralRequest: MessageFns<RouteReferralRequest> = {
@@ -3223,6 +3490,9 @@ export const RouteReferralRequest: MessageFns<RouteReferralRequest> = {
       case "routingCriteria":
         RoutingCriteria.encode(message.routing.value, writer.uint32(34).fork()).join();
         break;
+    }
+    if (message.consentId !== "") {
+      writer.uint32(42).string(message.consentId);
     }
     return writer;
   },
@@ -3272,6 +3542,14 @@ export const RouteReferralRequest: MessageFns<RouteReferralRequest> = {
             message.routing = { $case: "routingCriteria", value: RoutingCriteria.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.consentId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3305,6 +3583,11 @@ export const RouteReferralRequest: MessageFns<RouteReferralRequest> = {
         : isSet(object.routing_criteria)
         ? { $case: "routingCriteria", value: RoutingCriteria.fromJSON(object.routing_criteria) }
         : undefined,
+      consentId: isSet(object.consentId)
+        ? globalThis.String(object.consentId)
+        : isSet(object.consent_id)
+        ? globalThis.String(object.consent_id)
+        : "",
     };
   },
 
@@ -3320,6 +3603,9 @@ export const RouteReferralRequest: MessageFns<RouteReferralRequest> = {
       obj.explicitTarget = ExplicitTarget.toJSON(message.routing.value);
     } else if (message.routing?.$case === "routingCriteria") {
       obj.routingCriteria = RoutingCriteria.toJSON(message.routing.value);
+    }
+    if (message.consentId !== "") {
+      obj.consentId = message.consentId;
     }
     return obj;
   },
@@ -3345,6 +3631,7 @@ export const RouteReferralRequest: MessageFns<RouteReferralRequest> = {
         break;
       }
     }
+    message.consentId = object.consentId ?? "";
     return message;
   },
 };
@@ -4684,6 +4971,8 @@ function createBaseErasureRequest(): ErasureRequest {
     requestedBy: undefined,
     confirmations: [],
     completedAt: undefined,
+    kvkkDueBy: undefined,
+    overdue: false,
   };
 }
 
@@ -4709,6 +4998,12 @@ export const ErasureRequest: MessageFns<ErasureRequest> = {
     }
     if (message.completedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.kvkkDueBy !== undefined) {
+      Timestamp.encode(toTimestamp(message.kvkkDueBy), writer.uint32(66).fork()).join();
+    }
+    if (message.overdue !== false) {
+      writer.uint32(72).bool(message.overdue);
     }
     return writer;
   },
@@ -4782,6 +5077,22 @@ export const ErasureRequest: MessageFns<ErasureRequest> = {
             message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kvkkDueBy = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.overdue = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4825,6 +5136,12 @@ export const ErasureRequest: MessageFns<ErasureRequest> = {
         : isSet(object.completed_at)
         ? fromJsonTimestamp(object.completed_at)
         : undefined,
+      kvkkDueBy: isSet(object.kvkkDueBy)
+        ? fromJsonTimestamp(object.kvkkDueBy)
+        : isSet(object.kvkk_due_by)
+        ? fromJsonTimestamp(object.kvkk_due_by)
+        : undefined,
+      overdue: isSet(object.overdue) ? globalThis.Boolean(object.overdue) : false,
     };
   },
 
@@ -4851,6 +5168,12 @@ export const ErasureRequest: MessageFns<ErasureRequest> = {
     if (message.completedAt !== undefined) {
       obj.completedAt = message.completedAt.toISOString();
     }
+    if (message.kvkkDueBy !== undefined) {
+      obj.kvkkDueBy = message.kvkkDueBy.toISOString();
+    }
+    if (message.overdue !== false) {
+      obj.overdue = message.overdue;
+    }
     return obj;
   },
 
@@ -4868,12 +5191,22 @@ export const ErasureRequest: MessageFns<ErasureRequest> = {
       : undefined;
     message.confirmations = object.confirmations?.map((e) => ErasureConfirmation.fromPartial(e)) || [];
     message.completedAt = object.completedAt ?? undefined;
+    message.kvkkDueBy = object.kvkkDueBy ?? undefined;
+    message.overdue = object.overdue ?? false;
     return message;
   },
 };
 
 function createBaseErasureConfirmation(): ErasureConfirmation {
-  return { organisationId: "", result: 0, confirmedAt: undefined };
+  return {
+    organisationId: "",
+    result: 0,
+    confirmedAt: undefined,
+    requestedAt: undefined,
+    confirmBy: undefined,
+    overdue: false,
+    overdueSince: undefined,
+  };
 }
 
 export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
@@ -4886,6 +5219,18 @@ export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
     }
     if (message.confirmedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.confirmedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.confirmBy !== undefined) {
+      Timestamp.encode(toTimestamp(message.confirmBy), writer.uint32(42).fork()).join();
+    }
+    if (message.overdue !== false) {
+      writer.uint32(48).bool(message.overdue);
+    }
+    if (message.overdueSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.overdueSince), writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -4927,6 +5272,38 @@ export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
             message.confirmedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.confirmBy = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.overdue = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.overdueSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4952,6 +5329,22 @@ export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
         : isSet(object.confirmed_at)
         ? fromJsonTimestamp(object.confirmed_at)
         : undefined,
+      requestedAt: isSet(object.requestedAt)
+        ? fromJsonTimestamp(object.requestedAt)
+        : isSet(object.requested_at)
+        ? fromJsonTimestamp(object.requested_at)
+        : undefined,
+      confirmBy: isSet(object.confirmBy)
+        ? fromJsonTimestamp(object.confirmBy)
+        : isSet(object.confirm_by)
+        ? fromJsonTimestamp(object.confirm_by)
+        : undefined,
+      overdue: isSet(object.overdue) ? globalThis.Boolean(object.overdue) : false,
+      overdueSince: isSet(object.overdueSince)
+        ? fromJsonTimestamp(object.overdueSince)
+        : isSet(object.overdue_since)
+        ? fromJsonTimestamp(object.overdue_since)
+        : undefined,
     };
   },
 
@@ -4966,6 +5359,18 @@ export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
     if (message.confirmedAt !== undefined) {
       obj.confirmedAt = message.confirmedAt.toISOString();
     }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt.toISOString();
+    }
+    if (message.confirmBy !== undefined) {
+      obj.confirmBy = message.confirmBy.toISOString();
+    }
+    if (message.overdue !== false) {
+      obj.overdue = message.overdue;
+    }
+    if (message.overdueSince !== undefined) {
+      obj.overdueSince = message.overdueSince.toISOString();
+    }
     return obj;
   },
 
@@ -4977,6 +5382,10 @@ export const ErasureConfirmation: MessageFns<ErasureConfirmation> = {
     message.organisationId = object.organisationId ?? "";
     message.result = object.result ?? 0;
     message.confirmedAt = object.confirmedAt ?? undefined;
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.confirmBy = object.confirmBy ?? undefined;
+    message.overdue = object.overdue ?? false;
+    message.overdueSince = object.overdueSince ?? undefined;
     return message;
   },
 };
@@ -5273,6 +5682,1251 @@ export const UpdateContactDetailsResponse: MessageFns<UpdateContactDetailsRespon
   },
 };
 
+function createBaseDisclosure(): Disclosure {
+  return {
+    disclosureId: "",
+    kind: 0,
+    referralId: "",
+    rootReferralId: "",
+    senderOrganisationId: "",
+    recipientOrganisationId: "",
+    dataCategories: [],
+    purpose: 0,
+    consentId: "",
+    freshConsent: false,
+    disclosedAt: undefined,
+    disclosedBy: undefined,
+  };
+}
+
+export const Disclosure: MessageFns<Disclosure> = {
+  encode(message: Disclosure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.disclosureId !== "") {
+      writer.uint32(10).string(message.disclosureId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(26).string(message.referralId);
+    }
+    if (message.rootReferralId !== "") {
+      writer.uint32(34).string(message.rootReferralId);
+    }
+    if (message.senderOrganisationId !== "") {
+      writer.uint32(42).string(message.senderOrganisationId);
+    }
+    if (message.recipientOrganisationId !== "") {
+      writer.uint32(50).string(message.recipientOrganisationId);
+    }
+    if (message.dataCategories.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.dataCategories) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.purpose !== 0) {
+      writer.uint32(64).int32(message.purpose);
+    }
+    if (message.consentId !== "") {
+      writer.uint32(74).string(message.consentId);
+    }
+    if (message.freshConsent !== false) {
+      writer.uint32(80).bool(message.freshConsent);
+    }
+    if (message.disclosedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.disclosedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.disclosedBy !== undefined) {
+      Actor.encode(message.disclosedBy, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Disclosure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisclosure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.disclosureId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rootReferralId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.senderOrganisationId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.recipientOrganisationId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.dataCategories.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.dataCategories.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.purpose = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.consentId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.freshConsent = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.disclosedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.disclosedBy = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Disclosure {
+    return {
+      disclosureId: isSet(object.disclosureId)
+        ? globalThis.String(object.disclosureId)
+        : isSet(object.disclosure_id)
+        ? globalThis.String(object.disclosure_id)
+        : "",
+      kind: isSet(object.kind) ? disclosureKindFromJSON(object.kind) : 0,
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      rootReferralId: isSet(object.rootReferralId)
+        ? globalThis.String(object.rootReferralId)
+        : isSet(object.root_referral_id)
+        ? globalThis.String(object.root_referral_id)
+        : "",
+      senderOrganisationId: isSet(object.senderOrganisationId)
+        ? globalThis.String(object.senderOrganisationId)
+        : isSet(object.sender_organisation_id)
+        ? globalThis.String(object.sender_organisation_id)
+        : "",
+      recipientOrganisationId: isSet(object.recipientOrganisationId)
+        ? globalThis.String(object.recipientOrganisationId)
+        : isSet(object.recipient_organisation_id)
+        ? globalThis.String(object.recipient_organisation_id)
+        : "",
+      dataCategories: globalThis.Array.isArray(object?.dataCategories)
+        ? object.dataCategories.map((e: any) => dataCategoryFromJSON(e))
+        : globalThis.Array.isArray(object?.data_categories)
+        ? object.data_categories.map((e: any) => dataCategoryFromJSON(e))
+        : [],
+      purpose: isSet(object.purpose) ? purposeFromJSON(object.purpose) : 0,
+      consentId: isSet(object.consentId)
+        ? globalThis.String(object.consentId)
+        : isSet(object.consent_id)
+        ? globalThis.String(object.consent_id)
+        : "",
+      freshConsent: isSet(object.freshConsent)
+        ? globalThis.Boolean(object.freshConsent)
+        : isSet(object.fresh_consent)
+        ? globalThis.Boolean(object.fresh_consent)
+        : false,
+      disclosedAt: isSet(object.disclosedAt)
+        ? fromJsonTimestamp(object.disclosedAt)
+        : isSet(object.disclosed_at)
+        ? fromJsonTimestamp(object.disclosed_at)
+        : undefined,
+      disclosedBy: isSet(object.disclosedBy)
+        ? Actor.fromJSON(object.disclosedBy)
+        : isSet(object.disclosed_by)
+        ? Actor.fromJSON(object.disclosed_by)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Disclosure): unknown {
+    const obj: any = {};
+    if (message.disclosureId !== "") {
+      obj.disclosureId = message.disclosureId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = disclosureKindToJSON(message.kind);
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.rootReferralId !== "") {
+      obj.rootReferralId = message.rootReferralId;
+    }
+    if (message.senderOrganisationId !== "") {
+      obj.senderOrganisationId = message.senderOrganisationId;
+    }
+    if (message.recipientOrganisationId !== "") {
+      obj.recipientOrganisationId = message.recipientOrganisationId;
+    }
+    if (message.dataCategories?.length) {
+      obj.dataCategories = message.dataCategories.map((e) => dataCategoryToJSON(e));
+    }
+    if (message.purpose !== 0) {
+      obj.purpose = purposeToJSON(message.purpose);
+    }
+    if (message.consentId !== "") {
+      obj.consentId = message.consentId;
+    }
+    if (message.freshConsent !== false) {
+      obj.freshConsent = message.freshConsent;
+    }
+    if (message.disclosedAt !== undefined) {
+      obj.disclosedAt = message.disclosedAt.toISOString();
+    }
+    if (message.disclosedBy !== undefined) {
+      obj.disclosedBy = Actor.toJSON(message.disclosedBy);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Disclosure>): Disclosure {
+    return Disclosure.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Disclosure>): Disclosure {
+    const message = createBaseDisclosure();
+    message.disclosureId = object.disclosureId ?? "";
+    message.kind = object.kind ?? 0;
+    message.referralId = object.referralId ?? "";
+    message.rootReferralId = object.rootReferralId ?? "";
+    message.senderOrganisationId = object.senderOrganisationId ?? "";
+    message.recipientOrganisationId = object.recipientOrganisationId ?? "";
+    message.dataCategories = object.dataCategories?.map((e) => e) || [];
+    message.purpose = object.purpose ?? 0;
+    message.consentId = object.consentId ?? "";
+    message.freshConsent = object.freshConsent ?? false;
+    message.disclosedAt = object.disclosedAt ?? undefined;
+    message.disclosedBy = (object.disclosedBy !== undefined && object.disclosedBy !== null)
+      ? Actor.fromPartial(object.disclosedBy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListDisclosuresRequest(): ListDisclosuresRequest {
+  return { beneficiaryId: "", referralId: "" };
+}
+
+export const ListDisclosuresRequest: MessageFns<ListDisclosuresRequest> = {
+  encode(message: ListDisclosuresRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beneficiaryId !== "") {
+      writer.uint32(10).string(message.beneficiaryId);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(18).string(message.referralId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDisclosuresRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDisclosuresRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.beneficiaryId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDisclosuresRequest {
+    return {
+      beneficiaryId: isSet(object.beneficiaryId)
+        ? globalThis.String(object.beneficiaryId)
+        : isSet(object.beneficiary_id)
+        ? globalThis.String(object.beneficiary_id)
+        : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDisclosuresRequest): unknown {
+    const obj: any = {};
+    if (message.beneficiaryId !== "") {
+      obj.beneficiaryId = message.beneficiaryId;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDisclosuresRequest>): ListDisclosuresRequest {
+    return ListDisclosuresRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDisclosuresRequest>): ListDisclosuresRequest {
+    const message = createBaseListDisclosuresRequest();
+    message.beneficiaryId = object.beneficiaryId ?? "";
+    message.referralId = object.referralId ?? "";
+    return message;
+  },
+};
+
+function createBaseListDisclosuresResponse(): ListDisclosuresResponse {
+  return { disclosures: [] };
+}
+
+export const ListDisclosuresResponse: MessageFns<ListDisclosuresResponse> = {
+  encode(message: ListDisclosuresResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.disclosures) {
+      Disclosure.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDisclosuresResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDisclosuresResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.disclosures.push(Disclosure.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDisclosuresResponse {
+    return {
+      disclosures: globalThis.Array.isArray(object?.disclosures)
+        ? object.disclosures.map((e: any) => Disclosure.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListDisclosuresResponse): unknown {
+    const obj: any = {};
+    if (message.disclosures?.length) {
+      obj.disclosures = message.disclosures.map((e) => Disclosure.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDisclosuresResponse>): ListDisclosuresResponse {
+    return ListDisclosuresResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDisclosuresResponse>): ListDisclosuresResponse {
+    const message = createBaseListDisclosuresResponse();
+    message.disclosures = object.disclosures?.map((e) => Disclosure.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExportSubjectAccessRequest(): ExportSubjectAccessRequest {
+  return { beneficiaryId: "", referralId: "" };
+}
+
+export const ExportSubjectAccessRequest: MessageFns<ExportSubjectAccessRequest> = {
+  encode(message: ExportSubjectAccessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beneficiaryId !== "") {
+      writer.uint32(10).string(message.beneficiaryId);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(18).string(message.referralId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSubjectAccessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportSubjectAccessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.beneficiaryId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportSubjectAccessRequest {
+    return {
+      beneficiaryId: isSet(object.beneficiaryId)
+        ? globalThis.String(object.beneficiaryId)
+        : isSet(object.beneficiary_id)
+        ? globalThis.String(object.beneficiary_id)
+        : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportSubjectAccessRequest): unknown {
+    const obj: any = {};
+    if (message.beneficiaryId !== "") {
+      obj.beneficiaryId = message.beneficiaryId;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportSubjectAccessRequest>): ExportSubjectAccessRequest {
+    return ExportSubjectAccessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportSubjectAccessRequest>): ExportSubjectAccessRequest {
+    const message = createBaseExportSubjectAccessRequest();
+    message.beneficiaryId = object.beneficiaryId ?? "";
+    message.referralId = object.referralId ?? "";
+    return message;
+  },
+};
+
+function createBaseSubjectAccessExport(): SubjectAccessExport {
+  return {
+    exportedAt: undefined,
+    organisationId: "",
+    beneficiary: undefined,
+    consents: [],
+    latestScreening: undefined,
+    referrals: [],
+    disclosures: [],
+    withdrawalAcknowledgements: [],
+  };
+}
+
+export const SubjectAccessExport: MessageFns<SubjectAccessExport> = {
+  encode(message: SubjectAccessExport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exportedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.exportedAt), writer.uint32(10).fork()).join();
+    }
+    if (message.organisationId !== "") {
+      writer.uint32(18).string(message.organisationId);
+    }
+    if (message.beneficiary !== undefined) {
+      Beneficiary.encode(message.beneficiary, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.consents) {
+      ConsentRecord.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.latestScreening !== undefined) {
+      NeedsScreening.encode(message.latestScreening, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.referrals) {
+      Referral.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.disclosures) {
+      Disclosure.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.withdrawalAcknowledgements) {
+      ConsentWithdrawalRecorded.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubjectAccessExport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubjectAccessExport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.exportedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.organisationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.beneficiary = Beneficiary.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.consents.push(ConsentRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.latestScreening = NeedsScreening.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.referrals.push(Referral.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.disclosures.push(Disclosure.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.withdrawalAcknowledgements.push(ConsentWithdrawalRecorded.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubjectAccessExport {
+    return {
+      exportedAt: isSet(object.exportedAt)
+        ? fromJsonTimestamp(object.exportedAt)
+        : isSet(object.exported_at)
+        ? fromJsonTimestamp(object.exported_at)
+        : undefined,
+      organisationId: isSet(object.organisationId)
+        ? globalThis.String(object.organisationId)
+        : isSet(object.organisation_id)
+        ? globalThis.String(object.organisation_id)
+        : "",
+      beneficiary: isSet(object.beneficiary) ? Beneficiary.fromJSON(object.beneficiary) : undefined,
+      consents: globalThis.Array.isArray(object?.consents)
+        ? object.consents.map((e: any) => ConsentRecord.fromJSON(e))
+        : [],
+      latestScreening: isSet(object.latestScreening)
+        ? NeedsScreening.fromJSON(object.latestScreening)
+        : isSet(object.latest_screening)
+        ? NeedsScreening.fromJSON(object.latest_screening)
+        : undefined,
+      referrals: globalThis.Array.isArray(object?.referrals)
+        ? object.referrals.map((e: any) => Referral.fromJSON(e))
+        : [],
+      disclosures: globalThis.Array.isArray(object?.disclosures)
+        ? object.disclosures.map((e: any) => Disclosure.fromJSON(e))
+        : [],
+      withdrawalAcknowledgements: globalThis.Array.isArray(object?.withdrawalAcknowledgements)
+        ? object.withdrawalAcknowledgements.map((e: any) => ConsentWithdrawalRecorded.fromJSON(e))
+        : globalThis.Array.isArray(object?.withdrawal_acknowledgements)
+        ? object.withdrawal_acknowledgements.map((e: any) => ConsentWithdrawalRecorded.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SubjectAccessExport): unknown {
+    const obj: any = {};
+    if (message.exportedAt !== undefined) {
+      obj.exportedAt = message.exportedAt.toISOString();
+    }
+    if (message.organisationId !== "") {
+      obj.organisationId = message.organisationId;
+    }
+    if (message.beneficiary !== undefined) {
+      obj.beneficiary = Beneficiary.toJSON(message.beneficiary);
+    }
+    if (message.consents?.length) {
+      obj.consents = message.consents.map((e) => ConsentRecord.toJSON(e));
+    }
+    if (message.latestScreening !== undefined) {
+      obj.latestScreening = NeedsScreening.toJSON(message.latestScreening);
+    }
+    if (message.referrals?.length) {
+      obj.referrals = message.referrals.map((e) => Referral.toJSON(e));
+    }
+    if (message.disclosures?.length) {
+      obj.disclosures = message.disclosures.map((e) => Disclosure.toJSON(e));
+    }
+    if (message.withdrawalAcknowledgements?.length) {
+      obj.withdrawalAcknowledgements = message.withdrawalAcknowledgements.map((e) =>
+        ConsentWithdrawalRecorded.toJSON(e)
+      );
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubjectAccessExport>): SubjectAccessExport {
+    return SubjectAccessExport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubjectAccessExport>): SubjectAccessExport {
+    const message = createBaseSubjectAccessExport();
+    message.exportedAt = object.exportedAt ?? undefined;
+    message.organisationId = object.organisationId ?? "";
+    message.beneficiary = (object.beneficiary !== undefined && object.beneficiary !== null)
+      ? Beneficiary.fromPartial(object.beneficiary)
+      : undefined;
+    message.consents = object.consents?.map((e) => ConsentRecord.fromPartial(e)) || [];
+    message.latestScreening = (object.latestScreening !== undefined && object.latestScreening !== null)
+      ? NeedsScreening.fromPartial(object.latestScreening)
+      : undefined;
+    message.referrals = object.referrals?.map((e) => Referral.fromPartial(e)) || [];
+    message.disclosures = object.disclosures?.map((e) => Disclosure.fromPartial(e)) || [];
+    message.withdrawalAcknowledgements =
+      object.withdrawalAcknowledgements?.map((e) => ConsentWithdrawalRecorded.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExportSubjectAccessResponse(): ExportSubjectAccessResponse {
+  return { export: undefined };
+}
+
+export const ExportSubjectAccessResponse: MessageFns<ExportSubjectAccessResponse> = {
+  encode(message: ExportSubjectAccessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.export !== undefined) {
+      SubjectAccessExport.encode(message.export, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSubjectAccessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportSubjectAccessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.export = SubjectAccessExport.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportSubjectAccessResponse {
+    return { export: isSet(object.export) ? SubjectAccessExport.fromJSON(object.export) : undefined };
+  },
+
+  toJSON(message: ExportSubjectAccessResponse): unknown {
+    const obj: any = {};
+    if (message.export !== undefined) {
+      obj.export = SubjectAccessExport.toJSON(message.export);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExportSubjectAccessResponse>): ExportSubjectAccessResponse {
+    return ExportSubjectAccessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExportSubjectAccessResponse>): ExportSubjectAccessResponse {
+    const message = createBaseExportSubjectAccessResponse();
+    message.export = (object.export !== undefined && object.export !== null)
+      ? SubjectAccessExport.fromPartial(object.export)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCheckPossibleDuplicatesRequest(): CheckPossibleDuplicatesRequest {
+  return { beneficiaryId: "" };
+}
+
+export const CheckPossibleDuplicatesRequest: MessageFns<CheckPossibleDuplicatesRequest> = {
+  encode(message: CheckPossibleDuplicatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beneficiaryId !== "") {
+      writer.uint32(10).string(message.beneficiaryId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckPossibleDuplicatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckPossibleDuplicatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.beneficiaryId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckPossibleDuplicatesRequest {
+    return {
+      beneficiaryId: isSet(object.beneficiaryId)
+        ? globalThis.String(object.beneficiaryId)
+        : isSet(object.beneficiary_id)
+        ? globalThis.String(object.beneficiary_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CheckPossibleDuplicatesRequest): unknown {
+    const obj: any = {};
+    if (message.beneficiaryId !== "") {
+      obj.beneficiaryId = message.beneficiaryId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckPossibleDuplicatesRequest>): CheckPossibleDuplicatesRequest {
+    return CheckPossibleDuplicatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckPossibleDuplicatesRequest>): CheckPossibleDuplicatesRequest {
+    const message = createBaseCheckPossibleDuplicatesRequest();
+    message.beneficiaryId = object.beneficiaryId ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckPossibleDuplicatesResponse(): CheckPossibleDuplicatesResponse {
+  return { possibleDuplicateIds: [], possibleMatchesElsewhere: [], matchingPending: false, checkedAt: undefined };
+}
+
+export const CheckPossibleDuplicatesResponse: MessageFns<CheckPossibleDuplicatesResponse> = {
+  encode(message: CheckPossibleDuplicatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.possibleDuplicateIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.possibleMatchesElsewhere) {
+      PossibleMatch.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.matchingPending !== false) {
+      writer.uint32(24).bool(message.matchingPending);
+    }
+    if (message.checkedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.checkedAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckPossibleDuplicatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckPossibleDuplicatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.possibleDuplicateIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.possibleMatchesElsewhere.push(PossibleMatch.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.matchingPending = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.checkedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckPossibleDuplicatesResponse {
+    return {
+      possibleDuplicateIds: globalThis.Array.isArray(object?.possibleDuplicateIds)
+        ? object.possibleDuplicateIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.possible_duplicate_ids)
+        ? object.possible_duplicate_ids.map((e: any) => globalThis.String(e))
+        : [],
+      possibleMatchesElsewhere: globalThis.Array.isArray(object?.possibleMatchesElsewhere)
+        ? object.possibleMatchesElsewhere.map((e: any) => PossibleMatch.fromJSON(e))
+        : globalThis.Array.isArray(object?.possible_matches_elsewhere)
+        ? object.possible_matches_elsewhere.map((e: any) => PossibleMatch.fromJSON(e))
+        : [],
+      matchingPending: isSet(object.matchingPending)
+        ? globalThis.Boolean(object.matchingPending)
+        : isSet(object.matching_pending)
+        ? globalThis.Boolean(object.matching_pending)
+        : false,
+      checkedAt: isSet(object.checkedAt)
+        ? fromJsonTimestamp(object.checkedAt)
+        : isSet(object.checked_at)
+        ? fromJsonTimestamp(object.checked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CheckPossibleDuplicatesResponse): unknown {
+    const obj: any = {};
+    if (message.possibleDuplicateIds?.length) {
+      obj.possibleDuplicateIds = message.possibleDuplicateIds;
+    }
+    if (message.possibleMatchesElsewhere?.length) {
+      obj.possibleMatchesElsewhere = message.possibleMatchesElsewhere.map((e) => PossibleMatch.toJSON(e));
+    }
+    if (message.matchingPending !== false) {
+      obj.matchingPending = message.matchingPending;
+    }
+    if (message.checkedAt !== undefined) {
+      obj.checkedAt = message.checkedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckPossibleDuplicatesResponse>): CheckPossibleDuplicatesResponse {
+    return CheckPossibleDuplicatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckPossibleDuplicatesResponse>): CheckPossibleDuplicatesResponse {
+    const message = createBaseCheckPossibleDuplicatesResponse();
+    message.possibleDuplicateIds = object.possibleDuplicateIds?.map((e) => e) || [];
+    message.possibleMatchesElsewhere = object.possibleMatchesElsewhere?.map((e) => PossibleMatch.fromPartial(e)) || [];
+    message.matchingPending = object.matchingPending ?? false;
+    message.checkedAt = object.checkedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLinkPossibleMatchRequest(): LinkPossibleMatchRequest {
+  return { beneficiaryId: "", matchId: "", consentId: "" };
+}
+
+export const LinkPossibleMatchRequest: MessageFns<LinkPossibleMatchRequest> = {
+  encode(message: LinkPossibleMatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beneficiaryId !== "") {
+      writer.uint32(10).string(message.beneficiaryId);
+    }
+    if (message.matchId !== "") {
+      writer.uint32(18).string(message.matchId);
+    }
+    if (message.consentId !== "") {
+      writer.uint32(26).string(message.consentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkPossibleMatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkPossibleMatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.beneficiaryId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.matchId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.consentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkPossibleMatchRequest {
+    return {
+      beneficiaryId: isSet(object.beneficiaryId)
+        ? globalThis.String(object.beneficiaryId)
+        : isSet(object.beneficiary_id)
+        ? globalThis.String(object.beneficiary_id)
+        : "",
+      matchId: isSet(object.matchId)
+        ? globalThis.String(object.matchId)
+        : isSet(object.match_id)
+        ? globalThis.String(object.match_id)
+        : "",
+      consentId: isSet(object.consentId)
+        ? globalThis.String(object.consentId)
+        : isSet(object.consent_id)
+        ? globalThis.String(object.consent_id)
+        : "",
+    };
+  },
+
+  toJSON(message: LinkPossibleMatchRequest): unknown {
+    const obj: any = {};
+    if (message.beneficiaryId !== "") {
+      obj.beneficiaryId = message.beneficiaryId;
+    }
+    if (message.matchId !== "") {
+      obj.matchId = message.matchId;
+    }
+    if (message.consentId !== "") {
+      obj.consentId = message.consentId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinkPossibleMatchRequest>): LinkPossibleMatchRequest {
+    return LinkPossibleMatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkPossibleMatchRequest>): LinkPossibleMatchRequest {
+    const message = createBaseLinkPossibleMatchRequest();
+    message.beneficiaryId = object.beneficiaryId ?? "";
+    message.matchId = object.matchId ?? "";
+    message.consentId = object.consentId ?? "";
+    return message;
+  },
+};
+
+function createBaseLinkPossibleMatchResponse(): LinkPossibleMatchResponse {
+  return { link: undefined };
+}
+
+export const LinkPossibleMatchResponse: MessageFns<LinkPossibleMatchResponse> = {
+  encode(message: LinkPossibleMatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== undefined) {
+      MatchLink.encode(message.link, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkPossibleMatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkPossibleMatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.link = MatchLink.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkPossibleMatchResponse {
+    return { link: isSet(object.link) ? MatchLink.fromJSON(object.link) : undefined };
+  },
+
+  toJSON(message: LinkPossibleMatchResponse): unknown {
+    const obj: any = {};
+    if (message.link !== undefined) {
+      obj.link = MatchLink.toJSON(message.link);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinkPossibleMatchResponse>): LinkPossibleMatchResponse {
+    return LinkPossibleMatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkPossibleMatchResponse>): LinkPossibleMatchResponse {
+    const message = createBaseLinkPossibleMatchResponse();
+    message.link = (object.link !== undefined && object.link !== null) ? MatchLink.fromPartial(object.link) : undefined;
+    return message;
+  },
+};
+
 /**
  * IntakeService is the front door: registration, consent, needs screening, routing and
  * sending referrals, and following them up. Used by staff UIs and by partner systems
@@ -5472,6 +7126,70 @@ export const IntakeServiceService = {
       Buffer.from(UpdateContactDetailsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateContactDetailsResponse => UpdateContactDetailsResponse.decode(value),
   },
+  /**
+   * Where the person's data went: every disclosure of the disclosure ledger (packages sent,
+   * re-routes, contact updates, and redirects and onward referrals made by holders down the
+   * chains), oldest first. Audited.
+   */
+  listDisclosures: {
+    path: "/kopru.intake.v1.IntakeService/ListDisclosures" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDisclosuresRequest): Buffer =>
+      Buffer.from(ListDisclosuresRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDisclosuresRequest => ListDisclosuresRequest.decode(value),
+    responseSerialize: (value: ListDisclosuresResponse): Buffer =>
+      Buffer.from(ListDisclosuresResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDisclosuresResponse => ListDisclosuresResponse.decode(value),
+  },
+  /**
+   * The data-subject access answer (KVKK art. 11): what intake holds about the person and
+   * where it went, in one document. Audited.
+   */
+  exportSubjectAccess: {
+    path: "/kopru.intake.v1.IntakeService/ExportSubjectAccess" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportSubjectAccessRequest): Buffer =>
+      Buffer.from(ExportSubjectAccessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportSubjectAccessRequest => ExportSubjectAccessRequest.decode(value),
+    responseSerialize: (value: ExportSubjectAccessResponse): Buffer =>
+      Buffer.from(ExportSubjectAccessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportSubjectAccessResponse => ExportSubjectAccessResponse.decode(value),
+  },
+  /**
+   * Possible duplicates of a registered person: others of the organisation with the same
+   * names and birth year, and other organisations that may hold the person (asked of the
+   * matching service from keyed hashes, ADR 0027; never who they are there).
+   */
+  checkPossibleDuplicates: {
+    path: "/kopru.intake.v1.IntakeService/CheckPossibleDuplicates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckPossibleDuplicatesRequest): Buffer =>
+      Buffer.from(CheckPossibleDuplicatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckPossibleDuplicatesRequest => CheckPossibleDuplicatesRequest.decode(value),
+    responseSerialize: (value: CheckPossibleDuplicatesResponse): Buffer =>
+      Buffer.from(CheckPossibleDuplicatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckPossibleDuplicatesResponse =>
+      CheckPossibleDuplicatesResponse.decode(value),
+  },
+  /**
+   * Links a possible match elsewhere, told for this person, under the person's consent
+   * (recorded here, in force): the matching service records it and the other organisation
+   * sees the link in its own list.
+   */
+  linkPossibleMatch: {
+    path: "/kopru.intake.v1.IntakeService/LinkPossibleMatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LinkPossibleMatchRequest): Buffer =>
+      Buffer.from(LinkPossibleMatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LinkPossibleMatchRequest => LinkPossibleMatchRequest.decode(value),
+    responseSerialize: (value: LinkPossibleMatchResponse): Buffer =>
+      Buffer.from(LinkPossibleMatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LinkPossibleMatchResponse => LinkPossibleMatchResponse.decode(value),
+  },
 } as const;
 
 export interface IntakeServiceServer extends UntypedServiceImplementation {
@@ -5522,6 +7240,29 @@ export interface IntakeServiceServer extends UntypedServiceImplementation {
    * still in force) gets its own ContactDetailsUpdated and updates the packages it holds.
    */
   updateContactDetails: handleUnaryCall<UpdateContactDetailsRequest, UpdateContactDetailsResponse>;
+  /**
+   * Where the person's data went: every disclosure of the disclosure ledger (packages sent,
+   * re-routes, contact updates, and redirects and onward referrals made by holders down the
+   * chains), oldest first. Audited.
+   */
+  listDisclosures: handleUnaryCall<ListDisclosuresRequest, ListDisclosuresResponse>;
+  /**
+   * The data-subject access answer (KVKK art. 11): what intake holds about the person and
+   * where it went, in one document. Audited.
+   */
+  exportSubjectAccess: handleUnaryCall<ExportSubjectAccessRequest, ExportSubjectAccessResponse>;
+  /**
+   * Possible duplicates of a registered person: others of the organisation with the same
+   * names and birth year, and other organisations that may hold the person (asked of the
+   * matching service from keyed hashes, ADR 0027; never who they are there).
+   */
+  checkPossibleDuplicates: handleUnaryCall<CheckPossibleDuplicatesRequest, CheckPossibleDuplicatesResponse>;
+  /**
+   * Links a possible match elsewhere, told for this person, under the person's consent
+   * (recorded here, in force): the matching service records it and the other organisation
+   * sees the link in its own list.
+   */
+  linkPossibleMatch: handleUnaryCall<LinkPossibleMatchRequest, LinkPossibleMatchResponse>;
 }
 
 export interface IntakeServiceClient extends Client {
@@ -5781,6 +7522,85 @@ export interface IntakeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateContactDetailsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Where the person's data went: every disclosure of the disclosure ledger (packages sent,
+   * re-routes, contact updates, and redirects and onward referrals made by holders down the
+   * chains), oldest first. Audited.
+   */
+  listDisclosures(
+    request: ListDisclosuresRequest,
+    callback: (error: ServiceError | null, response: ListDisclosuresResponse) => void,
+  ): ClientUnaryCall;
+  listDisclosures(
+    request: ListDisclosuresRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDisclosuresResponse) => void,
+  ): ClientUnaryCall;
+  listDisclosures(
+    request: ListDisclosuresRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDisclosuresResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The data-subject access answer (KVKK art. 11): what intake holds about the person and
+   * where it went, in one document. Audited.
+   */
+  exportSubjectAccess(
+    request: ExportSubjectAccessRequest,
+    callback: (error: ServiceError | null, response: ExportSubjectAccessResponse) => void,
+  ): ClientUnaryCall;
+  exportSubjectAccess(
+    request: ExportSubjectAccessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportSubjectAccessResponse) => void,
+  ): ClientUnaryCall;
+  exportSubjectAccess(
+    request: ExportSubjectAccessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportSubjectAccessResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Possible duplicates of a registered person: others of the organisation with the same
+   * names and birth year, and other organisations that may hold the person (asked of the
+   * matching service from keyed hashes, ADR 0027; never who they are there).
+   */
+  checkPossibleDuplicates(
+    request: CheckPossibleDuplicatesRequest,
+    callback: (error: ServiceError | null, response: CheckPossibleDuplicatesResponse) => void,
+  ): ClientUnaryCall;
+  checkPossibleDuplicates(
+    request: CheckPossibleDuplicatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckPossibleDuplicatesResponse) => void,
+  ): ClientUnaryCall;
+  checkPossibleDuplicates(
+    request: CheckPossibleDuplicatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckPossibleDuplicatesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Links a possible match elsewhere, told for this person, under the person's consent
+   * (recorded here, in force): the matching service records it and the other organisation
+   * sees the link in its own list.
+   */
+  linkPossibleMatch(
+    request: LinkPossibleMatchRequest,
+    callback: (error: ServiceError | null, response: LinkPossibleMatchResponse) => void,
+  ): ClientUnaryCall;
+  linkPossibleMatch(
+    request: LinkPossibleMatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LinkPossibleMatchResponse) => void,
+  ): ClientUnaryCall;
+  linkPossibleMatch(
+    request: LinkPossibleMatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LinkPossibleMatchResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -186,6 +186,113 @@ export function consentWithdrawalReasonToJSON(object: ConsentWithdrawalReason): 
 }
 
 /**
+ * ConsentWithdrawalPolicy says, chosen when consent is withdrawn, what each holder does with
+ * the referrals it received under the consent. Whatever the policy, every holder marks the
+ * data it holds restricted (no further sharing: no redirect, no onward referral) and
+ * acknowledges with ConsentWithdrawalRecorded.
+ */
+export enum ConsentWithdrawalPolicy {
+  /** CONSENT_WITHDRAWAL_POLICY_UNSPECIFIED - Treated as CANCEL_ALL_OPEN. */
+  CONSENT_WITHDRAWAL_POLICY_UNSPECIFIED = 0,
+  /**
+   * CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN - Every open referral under the consent is cancelled at every holder (reason
+   * CONSENT_WITHDRAWN), accepted work included.
+   */
+  CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN = 1,
+  /**
+   * CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK - Referrals not yet accepted are cancelled; work already accepted or in progress goes
+   * on under the lawful basis stated in continuing_basis (required with this policy),
+   * restricted to that work.
+   */
+  CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function consentWithdrawalPolicyFromJSON(object: any): ConsentWithdrawalPolicy {
+  switch (object) {
+    case 0:
+    case "CONSENT_WITHDRAWAL_POLICY_UNSPECIFIED":
+      return ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_UNSPECIFIED;
+    case 1:
+    case "CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN":
+      return ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN;
+    case 2:
+    case "CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK":
+      return ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConsentWithdrawalPolicy.UNRECOGNIZED;
+  }
+}
+
+export function consentWithdrawalPolicyToJSON(object: ConsentWithdrawalPolicy): string {
+  switch (object) {
+    case ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_UNSPECIFIED:
+      return "CONSENT_WITHDRAWAL_POLICY_UNSPECIFIED";
+    case ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN:
+      return "CONSENT_WITHDRAWAL_POLICY_CANCEL_ALL_OPEN";
+    case ConsentWithdrawalPolicy.CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK:
+      return "CONSENT_WITHDRAWAL_POLICY_FINISH_ACCEPTED_WORK";
+    case ConsentWithdrawalPolicy.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * ContinuingLawfulBasis is the lawful basis (KVKK art. 5/2, 6/3) under which accepted work
+ * continues after the person withdrew consent.
+ */
+export enum ContinuingLawfulBasis {
+  CONTINUING_LAWFUL_BASIS_UNSPECIFIED = 0,
+  /** CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION - Required by a law (e.g. a court order, a child-protection duty). */
+  CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION = 1,
+  /** CONTINUING_LAWFUL_BASIS_VITAL_INTEREST - Needed to protect the life or physical integrity of the person or someone else. */
+  CONTINUING_LAWFUL_BASIS_VITAL_INTEREST = 2,
+  /** CONTINUING_LAWFUL_BASIS_CONTRACT - Needed to fulfil a contract with the person (e.g. a cash assistance agreement). */
+  CONTINUING_LAWFUL_BASIS_CONTRACT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function continuingLawfulBasisFromJSON(object: any): ContinuingLawfulBasis {
+  switch (object) {
+    case 0:
+    case "CONTINUING_LAWFUL_BASIS_UNSPECIFIED":
+      return ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_UNSPECIFIED;
+    case 1:
+    case "CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION":
+      return ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION;
+    case 2:
+    case "CONTINUING_LAWFUL_BASIS_VITAL_INTEREST":
+      return ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_VITAL_INTEREST;
+    case 3:
+    case "CONTINUING_LAWFUL_BASIS_CONTRACT":
+      return ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_CONTRACT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ContinuingLawfulBasis.UNRECOGNIZED;
+  }
+}
+
+export function continuingLawfulBasisToJSON(object: ContinuingLawfulBasis): string {
+  switch (object) {
+    case ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_UNSPECIFIED:
+      return "CONTINUING_LAWFUL_BASIS_UNSPECIFIED";
+    case ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION:
+      return "CONTINUING_LAWFUL_BASIS_LEGAL_OBLIGATION";
+    case ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_VITAL_INTEREST:
+      return "CONTINUING_LAWFUL_BASIS_VITAL_INTEREST";
+    case ContinuingLawfulBasis.CONTINUING_LAWFUL_BASIS_CONTRACT:
+      return "CONTINUING_LAWFUL_BASIS_CONTRACT";
+    case ContinuingLawfulBasis.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * ConsentScope says with whom, for what and which data may be shared.
  *
  * A consent covers sharing with a target when ALL of these hold:
@@ -255,6 +362,28 @@ export interface ConsentRecord {
     | undefined;
   /** Set together with withdrawn_at. */
   withdrawalReason: ConsentWithdrawalReason;
+}
+
+/**
+ * FreshConsent is a consent the person gives to the organisation that holds their referral
+ * when the consent it arrived under does not cover a redirect or onward referral (another
+ * organisation, purpose or data). The holder records it (who gave it, how, scope, expiry)
+ * and the child package carries its id, scope and expiry. Personal data (links the person
+ * to what they agreed to); stays with the holder and the child's target.
+ */
+export interface FreshConsent {
+  givenBy: ConsentGiver;
+  /** Set only when given_by is CAREGIVER or LEGAL_GUARDIAN. */
+  caregiverRelationship?: string | undefined;
+  method: ConsentMethod;
+  /** BCP 47. */
+  explainedInLanguage: string;
+  interpreterUsed: boolean;
+  scope?:
+    | ConsentScope
+    | undefined;
+  /** Required, in the future. */
+  expiresAt?: Date | undefined;
 }
 
 function createBaseConsentScope(): ConsentScope {
@@ -747,6 +876,201 @@ export const ConsentRecord: MessageFns<ConsentRecord> = {
     message.expiresAt = object.expiresAt ?? undefined;
     message.withdrawnAt = object.withdrawnAt ?? undefined;
     message.withdrawalReason = object.withdrawalReason ?? 0;
+    return message;
+  },
+};
+
+function createBaseFreshConsent(): FreshConsent {
+  return {
+    givenBy: 0,
+    caregiverRelationship: undefined,
+    method: 0,
+    explainedInLanguage: "",
+    interpreterUsed: false,
+    scope: undefined,
+    expiresAt: undefined,
+  };
+}
+
+export const FreshConsent: MessageFns<FreshConsent> = {
+  encode(message: FreshConsent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.givenBy !== 0) {
+      writer.uint32(8).int32(message.givenBy);
+    }
+    if (message.caregiverRelationship !== undefined) {
+      writer.uint32(18).string(message.caregiverRelationship);
+    }
+    if (message.method !== 0) {
+      writer.uint32(24).int32(message.method);
+    }
+    if (message.explainedInLanguage !== "") {
+      writer.uint32(34).string(message.explainedInLanguage);
+    }
+    if (message.interpreterUsed !== false) {
+      writer.uint32(40).bool(message.interpreterUsed);
+    }
+    if (message.scope !== undefined) {
+      ConsentScope.encode(message.scope, writer.uint32(50).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FreshConsent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFreshConsent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.givenBy = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caregiverRelationship = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.method = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.explainedInLanguage = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.interpreterUsed = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.scope = ConsentScope.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FreshConsent {
+    return {
+      givenBy: isSet(object.givenBy)
+        ? consentGiverFromJSON(object.givenBy)
+        : isSet(object.given_by)
+        ? consentGiverFromJSON(object.given_by)
+        : 0,
+      caregiverRelationship: isSet(object.caregiverRelationship)
+        ? globalThis.String(object.caregiverRelationship)
+        : isSet(object.caregiver_relationship)
+        ? globalThis.String(object.caregiver_relationship)
+        : undefined,
+      method: isSet(object.method) ? consentMethodFromJSON(object.method) : 0,
+      explainedInLanguage: isSet(object.explainedInLanguage)
+        ? globalThis.String(object.explainedInLanguage)
+        : isSet(object.explained_in_language)
+        ? globalThis.String(object.explained_in_language)
+        : "",
+      interpreterUsed: isSet(object.interpreterUsed)
+        ? globalThis.Boolean(object.interpreterUsed)
+        : isSet(object.interpreter_used)
+        ? globalThis.Boolean(object.interpreter_used)
+        : false,
+      scope: isSet(object.scope) ? ConsentScope.fromJSON(object.scope) : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: FreshConsent): unknown {
+    const obj: any = {};
+    if (message.givenBy !== 0) {
+      obj.givenBy = consentGiverToJSON(message.givenBy);
+    }
+    if (message.caregiverRelationship !== undefined) {
+      obj.caregiverRelationship = message.caregiverRelationship;
+    }
+    if (message.method !== 0) {
+      obj.method = consentMethodToJSON(message.method);
+    }
+    if (message.explainedInLanguage !== "") {
+      obj.explainedInLanguage = message.explainedInLanguage;
+    }
+    if (message.interpreterUsed !== false) {
+      obj.interpreterUsed = message.interpreterUsed;
+    }
+    if (message.scope !== undefined) {
+      obj.scope = ConsentScope.toJSON(message.scope);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FreshConsent>): FreshConsent {
+    return FreshConsent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FreshConsent>): FreshConsent {
+    const message = createBaseFreshConsent();
+    message.givenBy = object.givenBy ?? 0;
+    message.caregiverRelationship = object.caregiverRelationship ?? undefined;
+    message.method = object.method ?? 0;
+    message.explainedInLanguage = object.explainedInLanguage ?? "";
+    message.interpreterUsed = object.interpreterUsed ?? false;
+    message.scope = (object.scope !== undefined && object.scope !== null)
+      ? ConsentScope.fromPartial(object.scope)
+      : undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
     return message;
   },
 };

@@ -13,6 +13,9 @@ import {
   CancelReason,
   cancelReasonFromJSON,
   cancelReasonToJSON,
+  DataCategory,
+  dataCategoryFromJSON,
+  dataCategoryToJSON,
   DeclineReason,
   declineReasonFromJSON,
   declineReasonToJSON,
@@ -28,6 +31,9 @@ import {
   Priority,
   priorityFromJSON,
   priorityToJSON,
+  Purpose,
+  purposeFromJSON,
+  purposeToJSON,
   RedirectReason,
   redirectReasonFromJSON,
   redirectReasonToJSON,
@@ -41,13 +47,79 @@ import {
   serviceTypeFromJSON,
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
-import { ConsentWithdrawalReason, consentWithdrawalReasonFromJSON, consentWithdrawalReasonToJSON } from "./consent.js";
+import {
+  ConsentWithdrawalPolicy,
+  consentWithdrawalPolicyFromJSON,
+  consentWithdrawalPolicyToJSON,
+  ConsentWithdrawalReason,
+  consentWithdrawalReasonFromJSON,
+  consentWithdrawalReasonToJSON,
+  ContinuingLawfulBasis,
+  continuingLawfulBasisFromJSON,
+  continuingLawfulBasisToJSON,
+} from "./consent.js";
 import { ContactSection, ReferralPackage } from "./package.js";
 import { FollowUpStage, followUpStageFromJSON, followUpStageToJSON } from "./referral.js";
 
 export const protobufPackage = "kopru.referral.v1";
 
 export const protobufFileName = "kopru/referral/v1/events.proto";
+
+/** DisclosureKind is what was disclosed. */
+export enum DisclosureKind {
+  DISCLOSURE_KIND_UNSPECIFIED = 0,
+  /** DISCLOSURE_KIND_REFERRAL_PACKAGE - A referral package (a new referral, a re-route). */
+  DISCLOSURE_KIND_REFERRAL_PACKAGE = 1,
+  /** DISCLOSURE_KIND_REDIRECT - A package forwarded by a holder to another organisation (redirect). */
+  DISCLOSURE_KIND_REDIRECT = 2,
+  /** DISCLOSURE_KIND_ONWARD - An additional referral made by a holder (onward). */
+  DISCLOSURE_KIND_ONWARD = 3,
+  /** DISCLOSURE_KIND_CONTACT_UPDATE - A new contact section sent to a holder (ContactDetailsUpdated). */
+  DISCLOSURE_KIND_CONTACT_UPDATE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function disclosureKindFromJSON(object: any): DisclosureKind {
+  switch (object) {
+    case 0:
+    case "DISCLOSURE_KIND_UNSPECIFIED":
+      return DisclosureKind.DISCLOSURE_KIND_UNSPECIFIED;
+    case 1:
+    case "DISCLOSURE_KIND_REFERRAL_PACKAGE":
+      return DisclosureKind.DISCLOSURE_KIND_REFERRAL_PACKAGE;
+    case 2:
+    case "DISCLOSURE_KIND_REDIRECT":
+      return DisclosureKind.DISCLOSURE_KIND_REDIRECT;
+    case 3:
+    case "DISCLOSURE_KIND_ONWARD":
+      return DisclosureKind.DISCLOSURE_KIND_ONWARD;
+    case 4:
+    case "DISCLOSURE_KIND_CONTACT_UPDATE":
+      return DisclosureKind.DISCLOSURE_KIND_CONTACT_UPDATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DisclosureKind.UNRECOGNIZED;
+  }
+}
+
+export function disclosureKindToJSON(object: DisclosureKind): string {
+  switch (object) {
+    case DisclosureKind.DISCLOSURE_KIND_UNSPECIFIED:
+      return "DISCLOSURE_KIND_UNSPECIFIED";
+    case DisclosureKind.DISCLOSURE_KIND_REFERRAL_PACKAGE:
+      return "DISCLOSURE_KIND_REFERRAL_PACKAGE";
+    case DisclosureKind.DISCLOSURE_KIND_REDIRECT:
+      return "DISCLOSURE_KIND_REDIRECT";
+    case DisclosureKind.DISCLOSURE_KIND_ONWARD:
+      return "DISCLOSURE_KIND_ONWARD";
+    case DisclosureKind.DISCLOSURE_KIND_CONTACT_UPDATE:
+      return "DISCLOSURE_KIND_CONTACT_UPDATE";
+    case DisclosureKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** ErasureRequestReason is why erasure of a person's data was requested. */
 export enum ErasureRequestReason {
@@ -316,7 +388,71 @@ export interface ConsentWithdrawn {
   /** Referrals made under this consent that the addressed holder received. */
   referralIds: string[];
   reason: ConsentWithdrawalReason;
-  withdrawnAt?: Date | undefined;
+  withdrawnAt?:
+    | Date
+    | undefined;
+  /**
+   * What the holder does with the referrals it received under the consent (chosen at
+   * withdrawal). UNSPECIFIED = CANCEL_ALL_OPEN.
+   */
+  policy: ConsentWithdrawalPolicy;
+  /** Set with policy FINISH_ACCEPTED_WORK: the lawful basis accepted work continues under. */
+  continuingBasis: ContinuingLawfulBasis;
+  /** The organisation that withdrew it (the consent's owner): the holder acknowledges to it. */
+  referrerOrganisationId: string;
+}
+
+/**
+ * ConsentWithdrawalRecorded is a holder's acknowledgement of a ConsentWithdrawn: it recorded
+ * the withdrawal, marked the data it holds under the consent restricted (no further
+ * sharing) and applied the policy.
+ * PII-FREE (ids, codes, timestamps): addressed to the consent's owner
+ * (`…consent.recorded.<referrer>.<holder>`).
+ */
+export interface ConsentWithdrawalRecorded {
+  consentId: string;
+  /** The consent's owner, who withdrew it. */
+  referrerOrganisationId: string;
+  /** The holder acknowledging. */
+  organisationId: string;
+  /** Referrals it holds under the consent, now restricted. */
+  restrictedReferralIds: string[];
+  /** Of those, the ones it cancelled (open when the withdrawal arrived). */
+  cancelledReferralIds: string[];
+  /** Of those, accepted work it goes on with under continuing_basis. */
+  continuingReferralIds: string[];
+  policy: ConsentWithdrawalPolicy;
+  continuingBasis: ContinuingLawfulBasis;
+  recordedAt?: Date | undefined;
+}
+
+/**
+ * DisclosureRecorded tells the organisation that started a referral chain that a holder
+ * down the chain disclosed the person's data onward (redirect or onward referral), so the
+ * root referrer's disclosure ledger shows the whole journey.
+ * PII-FREE (ids, codes, timestamps; never a staff id): addressed to the root referrer
+ * (`…consent.disclosure.<root referrer>.<sender>`).
+ */
+export interface DisclosureRecorded {
+  /** The sender's ledger entry id (UUID): the root referrer keeps one row per id. */
+  disclosureId: string;
+  kind: DisclosureKind;
+  rootReferralId: string;
+  /** The referral the disclosure made (the child). */
+  referralId: string;
+  /** The referral it came from. */
+  parentReferralId: string;
+  rootReferrerOrganisationId: string;
+  /** Who disclosed, and to whom. */
+  senderOrganisationId: string;
+  recipientOrganisationId: string;
+  dataCategories: DataCategory[];
+  purpose: Purpose;
+  /** The consent it was made under (the original, or a fresh consent given to the sender). */
+  consentId: string;
+  /** True when the consent was given to the sender (FreshConsent), not to the root referrer. */
+  freshConsent: boolean;
+  disclosedAt?: Date | undefined;
 }
 
 /**
@@ -336,7 +472,13 @@ export interface BeneficiaryErasureRequested {
     | Date
     | undefined;
   /** Holders are expected to confirm by this time. */
-  confirmBy?: Date | undefined;
+  confirmBy?:
+    | Date
+    | undefined;
+  /** The holder asked (the subject's addressee). */
+  holderOrganisationId: string;
+  /** The organisation that asked, to which the confirmation goes. */
+  requesterOrganisationId: string;
 }
 
 /**
@@ -348,7 +490,66 @@ export interface BeneficiaryErasureConfirmed {
   /** The holder answering. */
   organisationId: string;
   result: ErasureResult;
-  confirmedAt?: Date | undefined;
+  confirmedAt?:
+    | Date
+    | undefined;
+  /** The organisation that asked (the subject's addressee). */
+  requesterOrganisationId: string;
+  /**
+   * Onward referrals and redirects the holder made for the person (erased on its side): the
+   * requester asks their targets too when it did not know of them yet.
+   */
+  onward: ErasureOnwardDisclosure[];
+}
+
+/** ErasureOnwardDisclosure is one referral through which a holder passed the person's data on. */
+export interface ErasureOnwardDisclosure {
+  referralId: string;
+  organisationId: string;
+}
+
+/**
+ * ErasureRequestTracked is the PII-free progress of one network-wide erasure request, for
+ * the coordinator: which holders were asked, which confirmed and which are overdue. Published by
+ * the requester (intake) whenever it changes. Never carries the beneficiary ref or any id of
+ * the person.
+ * PII-FREE: addressed to the requester's own subject, readable by coordination.
+ */
+export interface ErasureRequestTracked {
+  erasureRequestId: string;
+  requesterOrganisationId: string;
+  reason: ErasureRequestReason;
+  requestedAt?:
+    | Date
+    | undefined;
+  /** The 30-day answer deadline of KVKK art. 13 (requested_at + 30 days). */
+  kvkkDueBy?: Date | undefined;
+  holders: ErasureHolderProgress[];
+  /** Set when every holder confirmed. */
+  completedAt?: Date | undefined;
+  occurredAt?:
+    | Date
+    | undefined;
+  /** 1, 2, … per request (the event's aggregate sequence): a reader keeps the highest. */
+  sequence: number;
+}
+
+/** ErasureHolderProgress is one holder's state in an erasure request. */
+export interface ErasureHolderProgress {
+  organisationId: string;
+  /** When the holder was asked and by when it must confirm. */
+  requestedAt?: Date | undefined;
+  confirmBy?:
+    | Date
+    | undefined;
+  /** UNSPECIFIED while pending. */
+  result: ErasureResult;
+  confirmedAt?:
+    | Date
+    | undefined;
+  /** Past confirm_by without a confirmation (stays set, with overdue_since, once it was). */
+  overdue: boolean;
+  overdueSince?: Date | undefined;
 }
 
 /**
@@ -1976,7 +2177,17 @@ export const ReferralExpired: MessageFns<ReferralExpired> = {
 };
 
 function createBaseConsentWithdrawn(): ConsentWithdrawn {
-  return { consentId: "", beneficiaryRef: "", organisationIds: [], referralIds: [], reason: 0, withdrawnAt: undefined };
+  return {
+    consentId: "",
+    beneficiaryRef: "",
+    organisationIds: [],
+    referralIds: [],
+    reason: 0,
+    withdrawnAt: undefined,
+    policy: 0,
+    continuingBasis: 0,
+    referrerOrganisationId: "",
+  };
 }
 
 export const ConsentWithdrawn: MessageFns<ConsentWithdrawn> = {
@@ -1998,6 +2209,15 @@ export const ConsentWithdrawn: MessageFns<ConsentWithdrawn> = {
     }
     if (message.withdrawnAt !== undefined) {
       Timestamp.encode(toTimestamp(message.withdrawnAt), writer.uint32(50).fork()).join();
+    }
+    if (message.policy !== 0) {
+      writer.uint32(56).int32(message.policy);
+    }
+    if (message.continuingBasis !== 0) {
+      writer.uint32(64).int32(message.continuingBasis);
+    }
+    if (message.referrerOrganisationId !== "") {
+      writer.uint32(74).string(message.referrerOrganisationId);
     }
     return writer;
   },
@@ -2063,6 +2283,30 @@ export const ConsentWithdrawn: MessageFns<ConsentWithdrawn> = {
             message.withdrawnAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.policy = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.continuingBasis = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.referrerOrganisationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2103,6 +2347,17 @@ export const ConsentWithdrawn: MessageFns<ConsentWithdrawn> = {
         : isSet(object.withdrawn_at)
         ? fromJsonTimestamp(object.withdrawn_at)
         : undefined,
+      policy: isSet(object.policy) ? consentWithdrawalPolicyFromJSON(object.policy) : 0,
+      continuingBasis: isSet(object.continuingBasis)
+        ? continuingLawfulBasisFromJSON(object.continuingBasis)
+        : isSet(object.continuing_basis)
+        ? continuingLawfulBasisFromJSON(object.continuing_basis)
+        : 0,
+      referrerOrganisationId: isSet(object.referrerOrganisationId)
+        ? globalThis.String(object.referrerOrganisationId)
+        : isSet(object.referrer_organisation_id)
+        ? globalThis.String(object.referrer_organisation_id)
+        : "",
     };
   },
 
@@ -2126,6 +2381,15 @@ export const ConsentWithdrawn: MessageFns<ConsentWithdrawn> = {
     if (message.withdrawnAt !== undefined) {
       obj.withdrawnAt = message.withdrawnAt.toISOString();
     }
+    if (message.policy !== 0) {
+      obj.policy = consentWithdrawalPolicyToJSON(message.policy);
+    }
+    if (message.continuingBasis !== 0) {
+      obj.continuingBasis = continuingLawfulBasisToJSON(message.continuingBasis);
+    }
+    if (message.referrerOrganisationId !== "") {
+      obj.referrerOrganisationId = message.referrerOrganisationId;
+    }
     return obj;
   },
 
@@ -2140,6 +2404,581 @@ export const ConsentWithdrawn: MessageFns<ConsentWithdrawn> = {
     message.referralIds = object.referralIds?.map((e) => e) || [];
     message.reason = object.reason ?? 0;
     message.withdrawnAt = object.withdrawnAt ?? undefined;
+    message.policy = object.policy ?? 0;
+    message.continuingBasis = object.continuingBasis ?? 0;
+    message.referrerOrganisationId = object.referrerOrganisationId ?? "";
+    return message;
+  },
+};
+
+function createBaseConsentWithdrawalRecorded(): ConsentWithdrawalRecorded {
+  return {
+    consentId: "",
+    referrerOrganisationId: "",
+    organisationId: "",
+    restrictedReferralIds: [],
+    cancelledReferralIds: [],
+    continuingReferralIds: [],
+    policy: 0,
+    continuingBasis: 0,
+    recordedAt: undefined,
+  };
+}
+
+export const ConsentWithdrawalRecorded: MessageFns<ConsentWithdrawalRecorded> = {
+  encode(message: ConsentWithdrawalRecorded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consentId !== "") {
+      writer.uint32(10).string(message.consentId);
+    }
+    if (message.referrerOrganisationId !== "") {
+      writer.uint32(18).string(message.referrerOrganisationId);
+    }
+    if (message.organisationId !== "") {
+      writer.uint32(26).string(message.organisationId);
+    }
+    for (const v of message.restrictedReferralIds) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.cancelledReferralIds) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.continuingReferralIds) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.policy !== 0) {
+      writer.uint32(56).int32(message.policy);
+    }
+    if (message.continuingBasis !== 0) {
+      writer.uint32(64).int32(message.continuingBasis);
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsentWithdrawalRecorded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsentWithdrawalRecorded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.referrerOrganisationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.organisationId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.restrictedReferralIds.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cancelledReferralIds.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.continuingReferralIds.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.policy = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.continuingBasis = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsentWithdrawalRecorded {
+    return {
+      consentId: isSet(object.consentId)
+        ? globalThis.String(object.consentId)
+        : isSet(object.consent_id)
+        ? globalThis.String(object.consent_id)
+        : "",
+      referrerOrganisationId: isSet(object.referrerOrganisationId)
+        ? globalThis.String(object.referrerOrganisationId)
+        : isSet(object.referrer_organisation_id)
+        ? globalThis.String(object.referrer_organisation_id)
+        : "",
+      organisationId: isSet(object.organisationId)
+        ? globalThis.String(object.organisationId)
+        : isSet(object.organisation_id)
+        ? globalThis.String(object.organisation_id)
+        : "",
+      restrictedReferralIds: globalThis.Array.isArray(object?.restrictedReferralIds)
+        ? object.restrictedReferralIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.restricted_referral_ids)
+        ? object.restricted_referral_ids.map((e: any) => globalThis.String(e))
+        : [],
+      cancelledReferralIds: globalThis.Array.isArray(object?.cancelledReferralIds)
+        ? object.cancelledReferralIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cancelled_referral_ids)
+        ? object.cancelled_referral_ids.map((e: any) => globalThis.String(e))
+        : [],
+      continuingReferralIds: globalThis.Array.isArray(object?.continuingReferralIds)
+        ? object.continuingReferralIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.continuing_referral_ids)
+        ? object.continuing_referral_ids.map((e: any) => globalThis.String(e))
+        : [],
+      policy: isSet(object.policy) ? consentWithdrawalPolicyFromJSON(object.policy) : 0,
+      continuingBasis: isSet(object.continuingBasis)
+        ? continuingLawfulBasisFromJSON(object.continuingBasis)
+        : isSet(object.continuing_basis)
+        ? continuingLawfulBasisFromJSON(object.continuing_basis)
+        : 0,
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ConsentWithdrawalRecorded): unknown {
+    const obj: any = {};
+    if (message.consentId !== "") {
+      obj.consentId = message.consentId;
+    }
+    if (message.referrerOrganisationId !== "") {
+      obj.referrerOrganisationId = message.referrerOrganisationId;
+    }
+    if (message.organisationId !== "") {
+      obj.organisationId = message.organisationId;
+    }
+    if (message.restrictedReferralIds?.length) {
+      obj.restrictedReferralIds = message.restrictedReferralIds;
+    }
+    if (message.cancelledReferralIds?.length) {
+      obj.cancelledReferralIds = message.cancelledReferralIds;
+    }
+    if (message.continuingReferralIds?.length) {
+      obj.continuingReferralIds = message.continuingReferralIds;
+    }
+    if (message.policy !== 0) {
+      obj.policy = consentWithdrawalPolicyToJSON(message.policy);
+    }
+    if (message.continuingBasis !== 0) {
+      obj.continuingBasis = continuingLawfulBasisToJSON(message.continuingBasis);
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConsentWithdrawalRecorded>): ConsentWithdrawalRecorded {
+    return ConsentWithdrawalRecorded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConsentWithdrawalRecorded>): ConsentWithdrawalRecorded {
+    const message = createBaseConsentWithdrawalRecorded();
+    message.consentId = object.consentId ?? "";
+    message.referrerOrganisationId = object.referrerOrganisationId ?? "";
+    message.organisationId = object.organisationId ?? "";
+    message.restrictedReferralIds = object.restrictedReferralIds?.map((e) => e) || [];
+    message.cancelledReferralIds = object.cancelledReferralIds?.map((e) => e) || [];
+    message.continuingReferralIds = object.continuingReferralIds?.map((e) => e) || [];
+    message.policy = object.policy ?? 0;
+    message.continuingBasis = object.continuingBasis ?? 0;
+    message.recordedAt = object.recordedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDisclosureRecorded(): DisclosureRecorded {
+  return {
+    disclosureId: "",
+    kind: 0,
+    rootReferralId: "",
+    referralId: "",
+    parentReferralId: "",
+    rootReferrerOrganisationId: "",
+    senderOrganisationId: "",
+    recipientOrganisationId: "",
+    dataCategories: [],
+    purpose: 0,
+    consentId: "",
+    freshConsent: false,
+    disclosedAt: undefined,
+  };
+}
+
+export const DisclosureRecorded: MessageFns<DisclosureRecorded> = {
+  encode(message: DisclosureRecorded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.disclosureId !== "") {
+      writer.uint32(10).string(message.disclosureId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.rootReferralId !== "") {
+      writer.uint32(26).string(message.rootReferralId);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(34).string(message.referralId);
+    }
+    if (message.parentReferralId !== "") {
+      writer.uint32(42).string(message.parentReferralId);
+    }
+    if (message.rootReferrerOrganisationId !== "") {
+      writer.uint32(50).string(message.rootReferrerOrganisationId);
+    }
+    if (message.senderOrganisationId !== "") {
+      writer.uint32(58).string(message.senderOrganisationId);
+    }
+    if (message.recipientOrganisationId !== "") {
+      writer.uint32(66).string(message.recipientOrganisationId);
+    }
+    if (message.dataCategories.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.dataCategories) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.purpose !== 0) {
+      writer.uint32(80).int32(message.purpose);
+    }
+    if (message.consentId !== "") {
+      writer.uint32(90).string(message.consentId);
+    }
+    if (message.freshConsent !== false) {
+      writer.uint32(96).bool(message.freshConsent);
+    }
+    if (message.disclosedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.disclosedAt), writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisclosureRecorded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisclosureRecorded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.disclosureId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rootReferralId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.parentReferralId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rootReferrerOrganisationId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.senderOrganisationId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.recipientOrganisationId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag === 72) {
+              message.dataCategories.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.dataCategories.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.purpose = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.consentId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.freshConsent = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.disclosedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DisclosureRecorded {
+    return {
+      disclosureId: isSet(object.disclosureId)
+        ? globalThis.String(object.disclosureId)
+        : isSet(object.disclosure_id)
+        ? globalThis.String(object.disclosure_id)
+        : "",
+      kind: isSet(object.kind) ? disclosureKindFromJSON(object.kind) : 0,
+      rootReferralId: isSet(object.rootReferralId)
+        ? globalThis.String(object.rootReferralId)
+        : isSet(object.root_referral_id)
+        ? globalThis.String(object.root_referral_id)
+        : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      parentReferralId: isSet(object.parentReferralId)
+        ? globalThis.String(object.parentReferralId)
+        : isSet(object.parent_referral_id)
+        ? globalThis.String(object.parent_referral_id)
+        : "",
+      rootReferrerOrganisationId: isSet(object.rootReferrerOrganisationId)
+        ? globalThis.String(object.rootReferrerOrganisationId)
+        : isSet(object.root_referrer_organisation_id)
+        ? globalThis.String(object.root_referrer_organisation_id)
+        : "",
+      senderOrganisationId: isSet(object.senderOrganisationId)
+        ? globalThis.String(object.senderOrganisationId)
+        : isSet(object.sender_organisation_id)
+        ? globalThis.String(object.sender_organisation_id)
+        : "",
+      recipientOrganisationId: isSet(object.recipientOrganisationId)
+        ? globalThis.String(object.recipientOrganisationId)
+        : isSet(object.recipient_organisation_id)
+        ? globalThis.String(object.recipient_organisation_id)
+        : "",
+      dataCategories: globalThis.Array.isArray(object?.dataCategories)
+        ? object.dataCategories.map((e: any) => dataCategoryFromJSON(e))
+        : globalThis.Array.isArray(object?.data_categories)
+        ? object.data_categories.map((e: any) => dataCategoryFromJSON(e))
+        : [],
+      purpose: isSet(object.purpose) ? purposeFromJSON(object.purpose) : 0,
+      consentId: isSet(object.consentId)
+        ? globalThis.String(object.consentId)
+        : isSet(object.consent_id)
+        ? globalThis.String(object.consent_id)
+        : "",
+      freshConsent: isSet(object.freshConsent)
+        ? globalThis.Boolean(object.freshConsent)
+        : isSet(object.fresh_consent)
+        ? globalThis.Boolean(object.fresh_consent)
+        : false,
+      disclosedAt: isSet(object.disclosedAt)
+        ? fromJsonTimestamp(object.disclosedAt)
+        : isSet(object.disclosed_at)
+        ? fromJsonTimestamp(object.disclosed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DisclosureRecorded): unknown {
+    const obj: any = {};
+    if (message.disclosureId !== "") {
+      obj.disclosureId = message.disclosureId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = disclosureKindToJSON(message.kind);
+    }
+    if (message.rootReferralId !== "") {
+      obj.rootReferralId = message.rootReferralId;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.parentReferralId !== "") {
+      obj.parentReferralId = message.parentReferralId;
+    }
+    if (message.rootReferrerOrganisationId !== "") {
+      obj.rootReferrerOrganisationId = message.rootReferrerOrganisationId;
+    }
+    if (message.senderOrganisationId !== "") {
+      obj.senderOrganisationId = message.senderOrganisationId;
+    }
+    if (message.recipientOrganisationId !== "") {
+      obj.recipientOrganisationId = message.recipientOrganisationId;
+    }
+    if (message.dataCategories?.length) {
+      obj.dataCategories = message.dataCategories.map((e) => dataCategoryToJSON(e));
+    }
+    if (message.purpose !== 0) {
+      obj.purpose = purposeToJSON(message.purpose);
+    }
+    if (message.consentId !== "") {
+      obj.consentId = message.consentId;
+    }
+    if (message.freshConsent !== false) {
+      obj.freshConsent = message.freshConsent;
+    }
+    if (message.disclosedAt !== undefined) {
+      obj.disclosedAt = message.disclosedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DisclosureRecorded>): DisclosureRecorded {
+    return DisclosureRecorded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DisclosureRecorded>): DisclosureRecorded {
+    const message = createBaseDisclosureRecorded();
+    message.disclosureId = object.disclosureId ?? "";
+    message.kind = object.kind ?? 0;
+    message.rootReferralId = object.rootReferralId ?? "";
+    message.referralId = object.referralId ?? "";
+    message.parentReferralId = object.parentReferralId ?? "";
+    message.rootReferrerOrganisationId = object.rootReferrerOrganisationId ?? "";
+    message.senderOrganisationId = object.senderOrganisationId ?? "";
+    message.recipientOrganisationId = object.recipientOrganisationId ?? "";
+    message.dataCategories = object.dataCategories?.map((e) => e) || [];
+    message.purpose = object.purpose ?? 0;
+    message.consentId = object.consentId ?? "";
+    message.freshConsent = object.freshConsent ?? false;
+    message.disclosedAt = object.disclosedAt ?? undefined;
     return message;
   },
 };
@@ -2152,6 +2991,8 @@ function createBaseBeneficiaryErasureRequested(): BeneficiaryErasureRequested {
     reason: 0,
     requestedAt: undefined,
     confirmBy: undefined,
+    holderOrganisationId: "",
+    requesterOrganisationId: "",
   };
 }
 
@@ -2174,6 +3015,12 @@ export const BeneficiaryErasureRequested: MessageFns<BeneficiaryErasureRequested
     }
     if (message.confirmBy !== undefined) {
       Timestamp.encode(toTimestamp(message.confirmBy), writer.uint32(50).fork()).join();
+    }
+    if (message.holderOrganisationId !== "") {
+      writer.uint32(58).string(message.holderOrganisationId);
+    }
+    if (message.requesterOrganisationId !== "") {
+      writer.uint32(66).string(message.requesterOrganisationId);
     }
     return writer;
   },
@@ -2239,6 +3086,22 @@ export const BeneficiaryErasureRequested: MessageFns<BeneficiaryErasureRequested
             message.confirmBy = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.holderOrganisationId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.requesterOrganisationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2279,6 +3142,16 @@ export const BeneficiaryErasureRequested: MessageFns<BeneficiaryErasureRequested
         : isSet(object.confirm_by)
         ? fromJsonTimestamp(object.confirm_by)
         : undefined,
+      holderOrganisationId: isSet(object.holderOrganisationId)
+        ? globalThis.String(object.holderOrganisationId)
+        : isSet(object.holder_organisation_id)
+        ? globalThis.String(object.holder_organisation_id)
+        : "",
+      requesterOrganisationId: isSet(object.requesterOrganisationId)
+        ? globalThis.String(object.requesterOrganisationId)
+        : isSet(object.requester_organisation_id)
+        ? globalThis.String(object.requester_organisation_id)
+        : "",
     };
   },
 
@@ -2302,6 +3175,12 @@ export const BeneficiaryErasureRequested: MessageFns<BeneficiaryErasureRequested
     if (message.confirmBy !== undefined) {
       obj.confirmBy = message.confirmBy.toISOString();
     }
+    if (message.holderOrganisationId !== "") {
+      obj.holderOrganisationId = message.holderOrganisationId;
+    }
+    if (message.requesterOrganisationId !== "") {
+      obj.requesterOrganisationId = message.requesterOrganisationId;
+    }
     return obj;
   },
 
@@ -2316,12 +3195,21 @@ export const BeneficiaryErasureRequested: MessageFns<BeneficiaryErasureRequested
     message.reason = object.reason ?? 0;
     message.requestedAt = object.requestedAt ?? undefined;
     message.confirmBy = object.confirmBy ?? undefined;
+    message.holderOrganisationId = object.holderOrganisationId ?? "";
+    message.requesterOrganisationId = object.requesterOrganisationId ?? "";
     return message;
   },
 };
 
 function createBaseBeneficiaryErasureConfirmed(): BeneficiaryErasureConfirmed {
-  return { erasureRequestId: "", organisationId: "", result: 0, confirmedAt: undefined };
+  return {
+    erasureRequestId: "",
+    organisationId: "",
+    result: 0,
+    confirmedAt: undefined,
+    requesterOrganisationId: "",
+    onward: [],
+  };
 }
 
 export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed> = {
@@ -2337,6 +3225,12 @@ export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed
     }
     if (message.confirmedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.confirmedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.requesterOrganisationId !== "") {
+      writer.uint32(42).string(message.requesterOrganisationId);
+    }
+    for (const v of message.onward) {
+      ErasureOnwardDisclosure.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -2386,6 +3280,22 @@ export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed
             message.confirmedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requesterOrganisationId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.onward.push(ErasureOnwardDisclosure.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2416,6 +3326,14 @@ export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed
         : isSet(object.confirmed_at)
         ? fromJsonTimestamp(object.confirmed_at)
         : undefined,
+      requesterOrganisationId: isSet(object.requesterOrganisationId)
+        ? globalThis.String(object.requesterOrganisationId)
+        : isSet(object.requester_organisation_id)
+        ? globalThis.String(object.requester_organisation_id)
+        : "",
+      onward: globalThis.Array.isArray(object?.onward)
+        ? object.onward.map((e: any) => ErasureOnwardDisclosure.fromJSON(e))
+        : [],
     };
   },
 
@@ -2433,6 +3351,12 @@ export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed
     if (message.confirmedAt !== undefined) {
       obj.confirmedAt = message.confirmedAt.toISOString();
     }
+    if (message.requesterOrganisationId !== "") {
+      obj.requesterOrganisationId = message.requesterOrganisationId;
+    }
+    if (message.onward?.length) {
+      obj.onward = message.onward.map((e) => ErasureOnwardDisclosure.toJSON(e));
+    }
     return obj;
   },
 
@@ -2445,6 +3369,527 @@ export const BeneficiaryErasureConfirmed: MessageFns<BeneficiaryErasureConfirmed
     message.organisationId = object.organisationId ?? "";
     message.result = object.result ?? 0;
     message.confirmedAt = object.confirmedAt ?? undefined;
+    message.requesterOrganisationId = object.requesterOrganisationId ?? "";
+    message.onward = object.onward?.map((e) => ErasureOnwardDisclosure.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseErasureOnwardDisclosure(): ErasureOnwardDisclosure {
+  return { referralId: "", organisationId: "" };
+}
+
+export const ErasureOnwardDisclosure: MessageFns<ErasureOnwardDisclosure> = {
+  encode(message: ErasureOnwardDisclosure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.organisationId !== "") {
+      writer.uint32(18).string(message.organisationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErasureOnwardDisclosure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErasureOnwardDisclosure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.organisationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErasureOnwardDisclosure {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      organisationId: isSet(object.organisationId)
+        ? globalThis.String(object.organisationId)
+        : isSet(object.organisation_id)
+        ? globalThis.String(object.organisation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ErasureOnwardDisclosure): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.organisationId !== "") {
+      obj.organisationId = message.organisationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ErasureOnwardDisclosure>): ErasureOnwardDisclosure {
+    return ErasureOnwardDisclosure.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ErasureOnwardDisclosure>): ErasureOnwardDisclosure {
+    const message = createBaseErasureOnwardDisclosure();
+    message.referralId = object.referralId ?? "";
+    message.organisationId = object.organisationId ?? "";
+    return message;
+  },
+};
+
+function createBaseErasureRequestTracked(): ErasureRequestTracked {
+  return {
+    erasureRequestId: "",
+    requesterOrganisationId: "",
+    reason: 0,
+    requestedAt: undefined,
+    kvkkDueBy: undefined,
+    holders: [],
+    completedAt: undefined,
+    occurredAt: undefined,
+    sequence: 0,
+  };
+}
+
+export const ErasureRequestTracked: MessageFns<ErasureRequestTracked> = {
+  encode(message: ErasureRequestTracked, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.erasureRequestId !== "") {
+      writer.uint32(10).string(message.erasureRequestId);
+    }
+    if (message.requesterOrganisationId !== "") {
+      writer.uint32(18).string(message.requesterOrganisationId);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(24).int32(message.reason);
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.kvkkDueBy !== undefined) {
+      Timestamp.encode(toTimestamp(message.kvkkDueBy), writer.uint32(42).fork()).join();
+    }
+    for (const v of message.holders) {
+      ErasureHolderProgress.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(66).fork()).join();
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(72).uint64(message.sequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErasureRequestTracked {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErasureRequestTracked();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.erasureRequestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requesterOrganisationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kvkkDueBy = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.holders.push(ErasureHolderProgress.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErasureRequestTracked {
+    return {
+      erasureRequestId: isSet(object.erasureRequestId)
+        ? globalThis.String(object.erasureRequestId)
+        : isSet(object.erasure_request_id)
+        ? globalThis.String(object.erasure_request_id)
+        : "",
+      requesterOrganisationId: isSet(object.requesterOrganisationId)
+        ? globalThis.String(object.requesterOrganisationId)
+        : isSet(object.requester_organisation_id)
+        ? globalThis.String(object.requester_organisation_id)
+        : "",
+      reason: isSet(object.reason) ? erasureRequestReasonFromJSON(object.reason) : 0,
+      requestedAt: isSet(object.requestedAt)
+        ? fromJsonTimestamp(object.requestedAt)
+        : isSet(object.requested_at)
+        ? fromJsonTimestamp(object.requested_at)
+        : undefined,
+      kvkkDueBy: isSet(object.kvkkDueBy)
+        ? fromJsonTimestamp(object.kvkkDueBy)
+        : isSet(object.kvkk_due_by)
+        ? fromJsonTimestamp(object.kvkk_due_by)
+        : undefined,
+      holders: globalThis.Array.isArray(object?.holders)
+        ? object.holders.map((e: any) => ErasureHolderProgress.fromJSON(e))
+        : [],
+      completedAt: isSet(object.completedAt)
+        ? fromJsonTimestamp(object.completedAt)
+        : isSet(object.completed_at)
+        ? fromJsonTimestamp(object.completed_at)
+        : undefined,
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
+    };
+  },
+
+  toJSON(message: ErasureRequestTracked): unknown {
+    const obj: any = {};
+    if (message.erasureRequestId !== "") {
+      obj.erasureRequestId = message.erasureRequestId;
+    }
+    if (message.requesterOrganisationId !== "") {
+      obj.requesterOrganisationId = message.requesterOrganisationId;
+    }
+    if (message.reason !== 0) {
+      obj.reason = erasureRequestReasonToJSON(message.reason);
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt.toISOString();
+    }
+    if (message.kvkkDueBy !== undefined) {
+      obj.kvkkDueBy = message.kvkkDueBy.toISOString();
+    }
+    if (message.holders?.length) {
+      obj.holders = message.holders.map((e) => ErasureHolderProgress.toJSON(e));
+    }
+    if (message.completedAt !== undefined) {
+      obj.completedAt = message.completedAt.toISOString();
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ErasureRequestTracked>): ErasureRequestTracked {
+    return ErasureRequestTracked.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ErasureRequestTracked>): ErasureRequestTracked {
+    const message = createBaseErasureRequestTracked();
+    message.erasureRequestId = object.erasureRequestId ?? "";
+    message.requesterOrganisationId = object.requesterOrganisationId ?? "";
+    message.reason = object.reason ?? 0;
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.kvkkDueBy = object.kvkkDueBy ?? undefined;
+    message.holders = object.holders?.map((e) => ErasureHolderProgress.fromPartial(e)) || [];
+    message.completedAt = object.completedAt ?? undefined;
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.sequence = object.sequence ?? 0;
+    return message;
+  },
+};
+
+function createBaseErasureHolderProgress(): ErasureHolderProgress {
+  return {
+    organisationId: "",
+    requestedAt: undefined,
+    confirmBy: undefined,
+    result: 0,
+    confirmedAt: undefined,
+    overdue: false,
+    overdueSince: undefined,
+  };
+}
+
+export const ErasureHolderProgress: MessageFns<ErasureHolderProgress> = {
+  encode(message: ErasureHolderProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.organisationId !== "") {
+      writer.uint32(10).string(message.organisationId);
+    }
+    if (message.requestedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.confirmBy !== undefined) {
+      Timestamp.encode(toTimestamp(message.confirmBy), writer.uint32(26).fork()).join();
+    }
+    if (message.result !== 0) {
+      writer.uint32(32).int32(message.result);
+    }
+    if (message.confirmedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.confirmedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.overdue !== false) {
+      writer.uint32(48).bool(message.overdue);
+    }
+    if (message.overdueSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.overdueSince), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErasureHolderProgress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErasureHolderProgress();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.organisationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.confirmBy = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.result = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.confirmedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.overdue = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.overdueSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErasureHolderProgress {
+    return {
+      organisationId: isSet(object.organisationId)
+        ? globalThis.String(object.organisationId)
+        : isSet(object.organisation_id)
+        ? globalThis.String(object.organisation_id)
+        : "",
+      requestedAt: isSet(object.requestedAt)
+        ? fromJsonTimestamp(object.requestedAt)
+        : isSet(object.requested_at)
+        ? fromJsonTimestamp(object.requested_at)
+        : undefined,
+      confirmBy: isSet(object.confirmBy)
+        ? fromJsonTimestamp(object.confirmBy)
+        : isSet(object.confirm_by)
+        ? fromJsonTimestamp(object.confirm_by)
+        : undefined,
+      result: isSet(object.result) ? erasureResultFromJSON(object.result) : 0,
+      confirmedAt: isSet(object.confirmedAt)
+        ? fromJsonTimestamp(object.confirmedAt)
+        : isSet(object.confirmed_at)
+        ? fromJsonTimestamp(object.confirmed_at)
+        : undefined,
+      overdue: isSet(object.overdue) ? globalThis.Boolean(object.overdue) : false,
+      overdueSince: isSet(object.overdueSince)
+        ? fromJsonTimestamp(object.overdueSince)
+        : isSet(object.overdue_since)
+        ? fromJsonTimestamp(object.overdue_since)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ErasureHolderProgress): unknown {
+    const obj: any = {};
+    if (message.organisationId !== "") {
+      obj.organisationId = message.organisationId;
+    }
+    if (message.requestedAt !== undefined) {
+      obj.requestedAt = message.requestedAt.toISOString();
+    }
+    if (message.confirmBy !== undefined) {
+      obj.confirmBy = message.confirmBy.toISOString();
+    }
+    if (message.result !== 0) {
+      obj.result = erasureResultToJSON(message.result);
+    }
+    if (message.confirmedAt !== undefined) {
+      obj.confirmedAt = message.confirmedAt.toISOString();
+    }
+    if (message.overdue !== false) {
+      obj.overdue = message.overdue;
+    }
+    if (message.overdueSince !== undefined) {
+      obj.overdueSince = message.overdueSince.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ErasureHolderProgress>): ErasureHolderProgress {
+    return ErasureHolderProgress.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ErasureHolderProgress>): ErasureHolderProgress {
+    const message = createBaseErasureHolderProgress();
+    message.organisationId = object.organisationId ?? "";
+    message.requestedAt = object.requestedAt ?? undefined;
+    message.confirmBy = object.confirmBy ?? undefined;
+    message.result = object.result ?? 0;
+    message.confirmedAt = object.confirmedAt ?? undefined;
+    message.overdue = object.overdue ?? false;
+    message.overdueSince = object.overdueSince ?? undefined;
     return message;
   },
 };

@@ -52,6 +52,7 @@ import {
   serviceTypeFromJSON,
   serviceTypeToJSON,
 } from "../../common/v1/vocabulary.js";
+import { FreshConsent } from "./consent.js";
 import { ReferralPackage } from "./package.js";
 import { Referral, ReferralAssignment } from "./referral.js";
 
@@ -350,7 +351,15 @@ export interface RedirectReferralRequest {
    * the new offering allow. Empty = the offering's required categories.
    */
   dataCategories: DataCategory[];
-  expectedSequence?: number | undefined;
+  expectedSequence?:
+    | number
+    | undefined;
+  /**
+   * A consent the person gave the caller's organisation for this redirect, when the one
+   * the referral arrived under does not cover the new target (consent_id is then ignored).
+   * Recorded here; the child package carries it.
+   */
+  freshConsent?: FreshConsent | undefined;
 }
 
 /** RedirectReferralResponse returns the redirected referral and its child. */
@@ -386,6 +395,11 @@ export interface MakeOnwardReferralRequest {
    * the offering allow. Empty = the offering's required categories.
    */
   dataCategories: DataCategory[];
+  /**
+   * As in RedirectReferralRequest: a consent the person gave the caller's organisation for
+   * this onward referral.
+   */
+  freshConsent?: FreshConsent | undefined;
 }
 
 /** MakeOnwardReferralResponse returns the new referral. */
@@ -2556,6 +2570,7 @@ function createBaseRedirectReferralRequest(): RedirectReferralRequest {
     consentId: "",
     dataCategories: [],
     expectedSequence: undefined,
+    freshConsent: undefined,
   };
 }
 
@@ -2591,6 +2606,9 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
     }
     if (message.expectedSequence !== undefined) {
       writer.uint32(72).uint64(message.expectedSequence);
+    }
+    if (message.freshConsent !== undefined) {
+      FreshConsent.encode(message.freshConsent, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -2690,6 +2708,14 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
             message.expectedSequence = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.freshConsent = FreshConsent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2745,6 +2771,11 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
         : isSet(object.expected_sequence)
         ? globalThis.Number(object.expected_sequence)
         : undefined,
+      freshConsent: isSet(object.freshConsent)
+        ? FreshConsent.fromJSON(object.freshConsent)
+        : isSet(object.fresh_consent)
+        ? FreshConsent.fromJSON(object.fresh_consent)
+        : undefined,
     };
   },
 
@@ -2777,6 +2808,9 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
     if (message.expectedSequence !== undefined) {
       obj.expectedSequence = Math.round(message.expectedSequence);
     }
+    if (message.freshConsent !== undefined) {
+      obj.freshConsent = FreshConsent.toJSON(message.freshConsent);
+    }
     return obj;
   },
 
@@ -2794,6 +2828,9 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
     message.consentId = object.consentId ?? "";
     message.dataCategories = object.dataCategories?.map((e) => e) || [];
     message.expectedSequence = object.expectedSequence ?? undefined;
+    message.freshConsent = (object.freshConsent !== undefined && object.freshConsent !== null)
+      ? FreshConsent.fromPartial(object.freshConsent)
+      : undefined;
     return message;
   },
 };
@@ -2903,6 +2940,7 @@ function createBaseMakeOnwardReferralRequest(): MakeOnwardReferralRequest {
     consentId: "",
     reasonForReferral: "",
     dataCategories: [],
+    freshConsent: undefined,
   };
 }
 
@@ -2941,6 +2979,9 @@ export const MakeOnwardReferralRequest: MessageFns<MakeOnwardReferralRequest> = 
         writer.int32(v);
       }
       writer.join();
+    }
+    if (message.freshConsent !== undefined) {
+      FreshConsent.encode(message.freshConsent, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -3048,6 +3089,14 @@ export const MakeOnwardReferralRequest: MessageFns<MakeOnwardReferralRequest> = 
 
             break;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.freshConsent = FreshConsent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3104,6 +3153,11 @@ export const MakeOnwardReferralRequest: MessageFns<MakeOnwardReferralRequest> = 
         : globalThis.Array.isArray(object?.data_categories)
         ? object.data_categories.map((e: any) => dataCategoryFromJSON(e))
         : [],
+      freshConsent: isSet(object.freshConsent)
+        ? FreshConsent.fromJSON(object.freshConsent)
+        : isSet(object.fresh_consent)
+        ? FreshConsent.fromJSON(object.fresh_consent)
+        : undefined,
     };
   },
 
@@ -3139,6 +3193,9 @@ export const MakeOnwardReferralRequest: MessageFns<MakeOnwardReferralRequest> = 
     if (message.dataCategories?.length) {
       obj.dataCategories = message.dataCategories.map((e) => dataCategoryToJSON(e));
     }
+    if (message.freshConsent !== undefined) {
+      obj.freshConsent = FreshConsent.toJSON(message.freshConsent);
+    }
     return obj;
   },
 
@@ -3157,6 +3214,9 @@ export const MakeOnwardReferralRequest: MessageFns<MakeOnwardReferralRequest> = 
     message.consentId = object.consentId ?? "";
     message.reasonForReferral = object.reasonForReferral ?? "";
     message.dataCategories = object.dataCategories?.map((e) => e) || [];
+    message.freshConsent = (object.freshConsent !== undefined && object.freshConsent !== null)
+      ? FreshConsent.fromPartial(object.freshConsent)
+      : undefined;
     return message;
   },
 };

@@ -485,7 +485,15 @@ export interface ReferralPackage {
    * (a language is not identifying on its own). Equals the contact section's language
    * fields when that section travels too.
    */
-  languageNeeds?: LanguageNeeds | undefined;
+  languageNeeds?:
+    | LanguageNeeds
+    | undefined;
+  /**
+   * The organisation that started the chain (the first referral's referrer): holders
+   * further down address their DisclosureRecorded to it. Empty on packages sent before it
+   * existed (then the package's referrer is taken).
+   */
+  rootReferrerOrganisationId: string;
 }
 
 /** LanguageNeeds is how to speak with the person. */
@@ -751,6 +759,7 @@ function createBaseReferralPackage(): ReferralPackage {
     financial: undefined,
     education: undefined,
     languageNeeds: undefined,
+    rootReferrerOrganisationId: "",
   };
 }
 
@@ -864,6 +873,9 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
     }
     if (message.languageNeeds !== undefined) {
       LanguageNeeds.encode(message.languageNeeds, writer.uint32(282).fork()).join();
+    }
+    if (message.rootReferrerOrganisationId !== "") {
+      writer.uint32(290).string(message.rootReferrerOrganisationId);
     }
     return writer;
   },
@@ -1171,6 +1183,14 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
             message.languageNeeds = LanguageNeeds.decode(reader, reader.uint32());
             continue;
           }
+          case 36: {
+            if (tag !== 290) {
+              break;
+            }
+
+            message.rootReferrerOrganisationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1288,6 +1308,11 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
         : isSet(object.language_needs)
         ? LanguageNeeds.fromJSON(object.language_needs)
         : undefined,
+      rootReferrerOrganisationId: isSet(object.rootReferrerOrganisationId)
+        ? globalThis.String(object.rootReferrerOrganisationId)
+        : isSet(object.root_referrer_organisation_id)
+        ? globalThis.String(object.root_referrer_organisation_id)
+        : "",
     };
   },
 
@@ -1398,6 +1423,9 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
     if (message.languageNeeds !== undefined) {
       obj.languageNeeds = LanguageNeeds.toJSON(message.languageNeeds);
     }
+    if (message.rootReferrerOrganisationId !== "") {
+      obj.rootReferrerOrganisationId = message.rootReferrerOrganisationId;
+    }
     return obj;
   },
 
@@ -1479,6 +1507,7 @@ export const ReferralPackage: MessageFns<ReferralPackage> = {
     message.languageNeeds = (object.languageNeeds !== undefined && object.languageNeeds !== null)
       ? LanguageNeeds.fromPartial(object.languageNeeds)
       : undefined;
+    message.rootReferrerOrganisationId = object.rootReferrerOrganisationId ?? "";
     return message;
   },
 };

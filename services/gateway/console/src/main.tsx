@@ -1,0 +1,76 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { RouterProvider } from "@tanstack/react-router";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { useTranslation } from "react-i18next";
+import { loginUrl, onSessionEnded, type ProblemError } from "./api/client.js";
+import { SessionProvider, useSessionQuery } from "./api/session.js";
+import { Loading } from "./components/Page.js";
+import { ProblemMessage } from "./components/Problem.js";
+import { setupI18n } from "./i18n/index.js";
+import { startOutbox } from "./offline/outbox.js";
+import { router } from "./router.js";
+import "./styles.css";
+
+const queries = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      // A refused or missing resource is an answer, not a blip: retry only when the network failed.
+      retry: (failures, error) => failures < 2 && (error as ProblemError).status === 0,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+let loginStarted = false;
+/**
+ * Once per page: a second login started before the first returns would replace the login state
+ * the first callback is checked against (React renders twice in development).
+ */
+function goToLogin(): void {
+  if (loginStarted) return;
+  loginStarted = true;
+  window.location.replace(loginUrl());
+}
+
+/** Nothing renders until the backend says who is logged in; without a session, to the login. */
+function Authenticated() {
+  const { t } = useTranslation();
+  const session = useSessionQuery();
+  if (session.isPending) return <Loading />;
+  if (session.error) {
+    const problem = session.error as ProblemError;
+    if (problem.status === 401) {
+      goToLogin();
+      return <Loading />;
+    }
+    return (
+      <main id="main">
+        <h1>{t("app.name")}</h1>
+        <ProblemMessage error={problem} />
+      </main>
+    );
+  }
+  return (
+    <SessionProvider session={session.data}>
+      <RouterProvider router={router} />
+    </SessionProvider>
+  );
+}
+
+onSessionEnded(() => {
+  void queries.invalidateQueries({ queryKey: ["session"] });
+});
+
+await setupI18n();
+startOutbox();
+const root = document.getElementById("root");
+if (!root) throw new Error("no #root");
+createRoot(root).render(
+  <StrictMode>
+    <QueryClientProvider client={queries}>
+      <Authenticated />
+    </QueryClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,87 @@
+import type { RequestOf } from "../../api/client.js";
+
+// The reason and outcome codes a receiving caseworker picks from, in the contracts' order.
+
+export type DeclineReason = NonNullable<RequestOf<"inbox", "DeclineReferral">["reason"]>;
+export type OnHoldReason = NonNullable<RequestOf<"inbox", "PutReferralOnHold">["reason"]>;
+export type NotCompletedReason = NonNullable<RequestOf<"inbox", "ReportNotCompleted">["reason"]>;
+export type RedirectReason = NonNullable<RequestOf<"inbox", "RedirectReferral">["reason"]>;
+export type OutcomeCode = NonNullable<RequestOf<"inbox", "CompleteReferral">["outcomeCodes"]>[number];
+export type Purpose = NonNullable<RequestOf<"inbox", "MakeOnwardReferral">["purpose"]>;
+export type ContactMethod = NonNullable<RequestOf<"inbox", "RecordContactAttempt">["method"]>;
+export type ContactResult = NonNullable<RequestOf<"inbox", "RecordContactAttempt">["result"]>;
+
+export const DECLINE_REASONS: readonly DeclineReason[] = [
+  "DECLINE_REASON_OUTSIDE_MANDATE",
+  "DECLINE_REASON_NOT_ELIGIBLE_AGE",
+  "DECLINE_REASON_NOT_ELIGIBLE_LEGAL_STATUS",
+  "DECLINE_REASON_NOT_ELIGIBLE_LOCATION",
+  "DECLINE_REASON_NO_CAPACITY",
+  "DECLINE_REASON_SERVICE_NOT_AVAILABLE_IN_AREA",
+  "DECLINE_REASON_DUPLICATE_REFERRAL",
+  "DECLINE_REASON_INSUFFICIENT_INFORMATION",
+  "DECLINE_REASON_ALREADY_RECEIVING_SERVICE",
+  "DECLINE_REASON_CONSENT_INSUFFICIENT",
+  "DECLINE_REASON_OTHER",
+];
+
+export const ON_HOLD_REASONS: readonly OnHoldReason[] = [
+  "ON_HOLD_REASON_CAPACITY_FULL",
+  "ON_HOLD_REASON_AWAITING_DOCUMENTS",
+  "ON_HOLD_REASON_AWAITING_BENEFICIARY_AVAILABILITY",
+  "ON_HOLD_REASON_OTHER",
+];
+
+export const NOT_COMPLETED_REASONS: readonly NotCompletedReason[] = [
+  "NOT_COMPLETED_REASON_BENEFICIARY_UNREACHABLE",
+  "NOT_COMPLETED_REASON_BENEFICIARY_DECLINED_SERVICE",
+  "NOT_COMPLETED_REASON_BENEFICIARY_RELOCATED",
+  "NOT_COMPLETED_REASON_BENEFICIARY_DECEASED",
+  "NOT_COMPLETED_REASON_ELIGIBILITY_CHANGED",
+  "NOT_COMPLETED_REASON_SERVICE_DISCONTINUED",
+  "NOT_COMPLETED_REASON_REFERRED_ELSEWHERE",
+  "NOT_COMPLETED_REASON_OTHER",
+];
+
+export const REDIRECT_REASONS: readonly RedirectReason[] = [
+  "REDIRECT_REASON_BETTER_PLACED_PARTNER",
+  "REDIRECT_REASON_OUTSIDE_MANDATE",
+  "REDIRECT_REASON_NO_CAPACITY",
+  "REDIRECT_REASON_SERVICE_NOT_AVAILABLE_IN_AREA",
+  "REDIRECT_REASON_OTHER",
+];
+
+export const OUTCOME_CODES: readonly OutcomeCode[] = [
+  "OUTCOME_CODE_SERVICE_PROVIDED_FULL",
+  "OUTCOME_CODE_SERVICE_PROVIDED_PARTIAL",
+  "OUTCOME_CODE_CASH_TRANSFERRED",
+  "OUTCOME_CODE_IN_KIND_ASSISTANCE_DELIVERED",
+  "OUTCOME_CODE_COUNSELLING_SESSIONS_HELD",
+  "OUTCOME_CODE_CASE_OPENED",
+  "OUTCOME_CODE_ENROLLED_IN_COURSE",
+  "OUTCOME_CODE_COURSE_COMPLETED",
+  "OUTCOME_CODE_MEDICAL_CARE_ARRANGED",
+  "OUTCOME_CODE_TRANSPORT_PROVIDED",
+  "OUTCOME_CODE_ACCOMMODATION_PROVIDED",
+  "OUTCOME_CODE_LEGAL_ASSISTANCE_PROVIDED",
+  "OUTCOME_CODE_ONWARD_REFERRAL_MADE",
+  "OUTCOME_CODE_NO_SERVICE_PROVIDED",
+];
+
+export const PURPOSES: readonly Purpose[] = [
+  "PURPOSE_SERVICE_PROVISION",
+  "PURPOSE_CASE_MANAGEMENT",
+  "PURPOSE_ASSISTANCE_DELIVERY",
+  "PURPOSE_OUTCOME_FOLLOW_UP",
+];
+
+export const CONTACT_METHODS: readonly ContactMethod[] = [
+  "CONTACT_ATTEMPT_METHOD_CALL",
+  "CONTACT_ATTEMPT_METHOD_VISIT",
+  "CONTACT_ATTEMPT_METHOD_MESSAGE",
+];
+
+export const CONTACT_RESULTS: readonly ContactResult[] = [
+  "CONTACT_ATTEMPT_RESULT_REACHED",
+  "CONTACT_ATTEMPT_RESULT_NOT_REACHED",
+];
