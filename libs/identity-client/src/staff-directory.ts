@@ -70,9 +70,10 @@ export class StaffDirectory {
    * with `active: false`.
    */
   async find(organisationId: string, staffId: string): Promise<StaffMember | undefined> {
-    if (this.#cached(organisationId)) {
-      return this.#cached(organisationId)?.find((member) => member.id === staffId);
-    }
+    // A cached list answers only for those on it: someone provisioned since it was taken is asked
+    // for, or a new colleague would look unknown (no email on file) until the cache expires.
+    const cached = this.#cached(organisationId)?.find((member) => member.id === staffId);
+    if (cached) return cached;
     const response = await this.#get(
       `${encodeURIComponent(organisationId)}/staff/${encodeURIComponent(staffId)}`,
       [404],

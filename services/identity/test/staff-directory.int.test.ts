@@ -182,4 +182,24 @@ describe.each(["pglite", "postgres"] as const)("the staff directory (%s)", (stor
     await cached.list("ngo-hayat");
     expect(calls).toBe(2);
   });
+
+  it("asks for a member missing from the cached list: someone provisioned since it was taken", async () => {
+    const cached = new StaffDirectory({ issuer: h.issuer, tokens: service, cacheMs: 30_000, now: () => 0 });
+    expect((await cached.list("ngo-hayat")).map((member) => member.id)).not.toContain("u-hayat-new");
+    await provisionIdentities(h.db, {
+      users: [
+        {
+          id: "u-hayat-new",
+          organisationId: "ngo-hayat",
+          username: "hayat.new",
+          displayName: "New caseworker (synthetic)",
+          password: h.password("hayat.new"),
+          roles: ["caseworker"],
+          email: "new@hayat.example.org",
+        },
+      ],
+    });
+    expect(await cached.find("ngo-hayat", "u-hayat-new")).toMatchObject({ email: "new@hayat.example.org" });
+    expect(await cached.find("ngo-hayat", "u-nobody")).toBeUndefined();
+  });
 });
