@@ -21,7 +21,12 @@ import { testReferralPackage } from "./support.js";
 // The embedded default (no DATABASE_URL): the same SQL on PGlite, through a whole case.
 const suffix = runSuffix();
 const ORG = `prot-e-${suffix}`;
-const caseworker: ClientCaller = { organisationId: ORG, actorId: "cw-1", role: "caseworker" };
+// Risk assessments and safety plans need the restricted-case role.
+const caseworker: ClientCaller = {
+  organisationId: ORG,
+  actorId: "cw-1",
+  roles: ["caseworker", "protection-restricted"],
+};
 
 const harness = receivingTestService(spec, ProtectionServiceClient, {
   runName: `protection-e${suffix}`,
@@ -98,7 +103,7 @@ it("works a GBV case end to end on the embedded PGlite database", async () => {
     authorisedUserIds: ["cw-2", "cw-3"],
   });
   expect(details.safetyPlans[0]?.actions[0]?.dueAt).toBeInstanceOf(Date);
-  expect((await failure(casesCall("getCase", { caseId }, { ...caseworker, actorId: "cw-9" }))).code).toBe(
-    status.NOT_FOUND,
-  );
+  // Off the team and without the restricted-case role: the restricted case does not exist for them.
+  const outsider: ClientCaller = { organisationId: ORG, actorId: "cw-9", roles: ["caseworker"] };
+  expect((await failure(casesCall("getCase", { caseId }, outsider))).code).toBe(status.NOT_FOUND);
 });

@@ -274,27 +274,27 @@ describe("a GBV referral through the protection service", () => {
     const first = await casesCall<RecordRiskAssessmentRequest, RecordRiskAssessmentResponse>(
       "recordRiskAssessment",
       request,
-      caseworkerA,
+      supervisor,
     );
     const retried = await casesCall<RecordRiskAssessmentRequest, RecordRiskAssessmentResponse>(
       "recordRiskAssessment",
       request,
-      caseworkerA,
+      supervisor,
     );
     expect(retried.riskAssessment?.assessmentId).toBe(first.riskAssessment?.assessmentId);
     const assessedAt = first.riskAssessment?.assessedAt?.getTime() ?? 0;
     expect(first.riskAssessment?.nextReviewAt?.getTime()).toBe(assessedAt + 7 * DAY);
     expect(first.riskAssessment?.assessedBy).toMatchObject({
       kind: ActorKind.ACTOR_KIND_STAFF,
-      actorId: "cw-ayse",
+      actorId: "sv-selin",
     });
 
     const reused = await failure(
-      casesCall("recordRiskAssessment", { ...request, riskLevel: RiskLevel.RISK_LEVEL_LOW }, caseworkerA),
+      casesCall("recordRiskAssessment", { ...request, riskLevel: RiskLevel.RISK_LEVEL_LOW }, supervisor),
     );
     expect(reused).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["request_id"] });
 
-    const details = await getCase(caseId, caseworkerA);
+    const details = await getCase(caseId, supervisor);
     expect(details.riskAssessments).toHaveLength(1);
     expect(details.protectionCase?.riskLevel).toBe(RiskLevel.RISK_LEVEL_HIGH);
   });
@@ -319,18 +319,18 @@ describe("a GBV referral through the protection service", () => {
     const first = await casesCall<AddSafetyPlanRequest, AddSafetyPlanResponse>(
       "addSafetyPlan",
       firstRequest,
-      caseworkerA,
+      supervisor,
     );
     const again = await casesCall<AddSafetyPlanRequest, AddSafetyPlanResponse>(
       "addSafetyPlan",
       firstRequest,
-      caseworkerA,
+      supervisor,
     );
     expect(again.safetyPlan?.safetyPlanId).toBe(first.safetyPlan?.safetyPlanId);
     const second = await casesCall<AddSafetyPlanRequest, AddSafetyPlanResponse>(
       "addSafetyPlan",
       plan(uuidv4(), "Stay with the trusted neighbour."),
-      caseworkerB,
+      supervisor,
     );
     const details = await getCase(caseId, supervisor);
     expect(details.safetyPlans.map((p) => p.safetyPlanId)).toEqual([
@@ -400,7 +400,7 @@ describe("a GBV referral through the protection service", () => {
       casesCall(
         "recordRiskAssessment",
         { requestId: uuidv4(), caseId, riskLevel: RiskLevel.RISK_LEVEL_LOW, concerns: [] },
-        caseworkerA,
+        supervisor,
       ),
     );
     expect(refused).toMatchObject({ code: status.FAILED_PRECONDITION, errorCode: "case_closed" });
@@ -582,5 +582,198 @@ describe("opening cases explicitly", () => {
       ProtectionCaseOpened,
     );
     expect(opened.filter((e) => e.payload.caseId === caseId)).toHaveLength(1);
+  });
+});
+
+describe("risk assessments, safety plans and risk levels: the restricted-case role only", () => {
+  // A unique string in every part that is for the restricted role only, searched for in whole answers.
+  const canary = `canary-${uuidv4()}`;
+  let caseId: string;
+  let walkIn: OpenCaseRequest;
+  const withoutRole: [string, ClientCaller][] = [
+    ["the assigned caseworker", caseworkerA],
+    ["another caseworker", caseworkerB],
+    ["a supervisor without the role", plainSupervisor],
+    ["a partner system", { organisationId: ORG }],
+  ];
+  const text = (answer: unknown) => JSON.stringify(answer);
+
+  beforeAll(async () => {
+    // An unrestricted case: everyone of the organisation may see the case itself.
+    const referralId = await receive(
+      referralPackage(ServiceType.SERVICE_TYPE_PROTECTION_GENERAL, { gbv: undefined }),
+    );
+    await accept(referralId);
+    caseId = (await caseOf(referralId)).caseId;
+    await casesCall<RecordRiskAssessmentRequest, RecordRiskAssessmentResponse>(
+      "recordRiskAssessment",
+      {
+        requestId: uuidv4(),
+        caseId,
+        riskLevel: RiskLevel.RISK_LEVEL_CRITICAL,
+        concerns: [ProtectionConcern.PROTECTION_CONCERN_PHYSICAL_SAFETY],
+        summary: `Assessment ${canary}`,
+      },
+      supervisor,
+    );
+    await casesCall<AddSafetyPlanRequest, AddSafetyPlanResponse>(
+      "addSafetyPlan",
+      {
+        requestId: uuidv4(),
+        caseId,
+        actions: [
+          {
+            description: `Action ${canary}`,
+            responsible: SafetyPlanResponsible.SAFETY_PLAN_RESPONSIBLE_BENEFICIARY,
+            done: false,
+          },
+        ],
+        notes: `Plan ${canary}`,
+      },
+      supervisor,
+    );
+    // A walk-in case opened by a caseworker, assessed by the restricted role afterwards.
+    walkIn = {
+      requestId: uuidv4(),
+      organisationId: ORG,
+      beneficiaryRef: `walk-in-${uuidv7()}`,
+      caseType: ProtectionCaseType.PROTECTION_CASE_TYPE_LEGAL,
+    };
+    const opened = await casesCall<OpenCaseRequest, OpenCaseResponse>("openCase", walkIn, caseworkerB);
+    await casesCall(
+      "recordRiskAssessment",
+      {
+        requestId: uuidv4(),
+        caseId: opened.protectionCase?.caseId as string,
+        riskLevel: RiskLevel.RISK_LEVEL_HIGH,
+        concerns: [],
+        summary: `Walk-in ${canary}`,
+      },
+      supervisor,
+    );
+  });
+
+  it("gives the restricted role the assessments, plans and risk level in every read", async () => {
+    const details = await getCase(caseId, supervisor);
+    expect(details.protectionCase?.riskLevel).toBe(RiskLevel.RISK_LEVEL_CRITICAL);
+    expect(details.riskAssessments.map((a) => a.summary)).toEqual([`Assessment ${canary}`]);
+    expect(details.safetyPlans.map((p) => p.notes)).toEqual([`Plan ${canary}`]);
+    expect(details.protectionCase?.latestSafetyPlan?.actions[0]?.description).toBe(`Action ${canary}`);
+    const listed = (await listCases(supervisor)).find((c) => c.caseId === caseId);
+    expect(listed?.latestRiskAssessment?.summary).toBe(`Assessment ${canary}`);
+    const critical = await listCases(supervisor, { riskLevels: [RiskLevel.RISK_LEVEL_CRITICAL] });
+    expect(critical.map((c) => c.caseId)).toContain(caseId);
+  });
+
+  it("gives everyone else the case without them: GetCase, ListCases, OpenCase's retry", async () => {
+    for (const [who, caller] of withoutRole) {
+      const details = await getCase(caseId, caller);
+      expect(details.protectionCase?.caseId, who).toBe(caseId);
+      expect(text(details), who).not.toContain(canary);
+      expect(details.riskAssessments, who).toEqual([]);
+      expect(details.safetyPlans, who).toEqual([]);
+      expect(details.protectionCase?.riskLevel, who).toBe(RiskLevel.RISK_LEVEL_UNSPECIFIED);
+      expect(details.protectionCase?.latestRiskAssessment, who).toBeUndefined();
+      expect(details.protectionCase?.latestSafetyPlan, who).toBeUndefined();
+
+      const listed = await listCases(caller);
+      expect(
+        listed.map((c) => c.caseId),
+        who,
+      ).toContain(caseId);
+      expect(text(listed), who).not.toContain(canary);
+      expect(
+        listed.filter((c) => c.riskLevel !== RiskLevel.RISK_LEVEL_UNSPECIFIED),
+        who,
+      ).toEqual([]);
+      // Newest first, not by risk: the order alone would rank the people by it.
+      const opened = listed.map((c) => c.openedAt?.getTime() ?? 0);
+      expect(opened, who).toEqual([...opened].sort((x, y) => y - x));
+      // Filtering by risk level would tell it too.
+      expect(
+        await failure(listCases(caller, { riskLevels: [RiskLevel.RISK_LEVEL_CRITICAL] })),
+        who,
+      ).toMatchObject({ code: status.PERMISSION_DENIED, errorCode: "restricted_role_required" });
+    }
+    // The caseworker who opened the walk-in case gets it back on a retry, still without them.
+    const retried = await casesCall<OpenCaseRequest, OpenCaseResponse>("openCase", walkIn, caseworkerB);
+    expect(retried.protectionCase?.caseId).toBeDefined();
+    expect(text(retried)).not.toContain(canary);
+    expect(retried.protectionCase?.riskLevel).toBe(RiskLevel.RISK_LEVEL_UNSPECIFIED);
+  });
+
+  it("refuses everyone else the writes with PERMISSION_DENIED naming the role, and writes nothing", async () => {
+    for (const [who, caller] of withoutRole) {
+      const assessment = await failure(
+        casesCall(
+          "recordRiskAssessment",
+          {
+            requestId: uuidv4(),
+            caseId,
+            riskLevel: RiskLevel.RISK_LEVEL_LOW,
+            concerns: [],
+            summary: "Lowered.",
+          },
+          caller,
+        ),
+      );
+      expect(assessment, who).toMatchObject({
+        code: status.PERMISSION_DENIED,
+        errorCode: "restricted_role_required",
+      });
+      expect(assessment.details, who).toContain("protection-restricted");
+      const plan = await failure(
+        casesCall(
+          "addSafetyPlan",
+          {
+            requestId: uuidv4(),
+            caseId,
+            actions: [
+              {
+                description: "Replaced.",
+                responsible: SafetyPlanResponsible.SAFETY_PLAN_RESPONSIBLE_CASEWORKER,
+                done: false,
+              },
+            ],
+          },
+          caller,
+        ),
+      );
+      expect(plan, who).toMatchObject({
+        code: status.PERMISSION_DENIED,
+        errorCode: "restricted_role_required",
+      });
+      expect(plan.details, who).toContain("safety plan");
+    }
+    const details = await getCase(caseId, supervisor);
+    expect(details.riskAssessments).toHaveLength(1);
+    expect(details.safetyPlans).toHaveLength(1);
+    expect(details.protectionCase?.riskLevel).toBe(RiskLevel.RISK_LEVEL_CRITICAL);
+  });
+
+  it("answers AssignCase and CloseCase without them to everyone else", async () => {
+    const assigned = await casesCall<AssignCaseRequest, AssignCaseResponse>(
+      "assignCase",
+      { caseId, assignedCaseworkerId: "cw-ayse", authorisedUserIds: ["cw-baran"] },
+      caseworkerA,
+    );
+    expect(assigned.protectionCase?.authorisedUserIds).toEqual(["cw-baran"]);
+    expect(text(assigned)).not.toContain(canary);
+    expect(assigned.protectionCase?.riskLevel).toBe(RiskLevel.RISK_LEVEL_UNSPECIFIED);
+    const forRole = await casesCall<AssignCaseRequest, AssignCaseResponse>(
+      "assignCase",
+      { caseId, assignedCaseworkerId: "cw-ayse", authorisedUserIds: ["cw-baran"] },
+      supervisor,
+    );
+    expect(text(forRole)).toContain(canary);
+
+    const closed = await casesCall<CloseCaseRequest, CloseCaseResponse>(
+      "closeCase",
+      { caseId, reason: CaseClosureReason.CASE_CLOSURE_REASON_OBJECTIVES_MET },
+      caseworkerA,
+    );
+    expect(closed.protectionCase?.status).toBe(CaseStatus.CASE_STATUS_CLOSED);
+    expect(text(closed)).not.toContain(canary);
+    expect(closed.protectionCase?.riskLevel).toBe(RiskLevel.RISK_LEVEL_UNSPECIFIED);
   });
 });

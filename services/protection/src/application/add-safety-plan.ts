@@ -1,7 +1,7 @@
 import { addCaseEntry } from "@kopru/casework";
 import type { SafetyPlan, SafetyPlanAction } from "@kopru/contracts/protection/v1/case";
 import type { Caller, ProtectionDeps } from "./ports.js";
-import { actorOf, inTransaction, visibleCase } from "./shared.js";
+import { actorOf, inTransaction, requireRiskRole, visibleCase } from "./shared.js";
 
 export interface AddSafetyPlanInput {
   requestId: string;
@@ -20,6 +20,8 @@ export async function addSafetyPlan(
   caller: Caller,
   input: AddSafetyPlanInput,
 ): Promise<SafetyPlan> {
+  // Before the case is looked up: the refusal says nothing about whether the case exists.
+  requireRiskRole(deps, caller, "adding a safety plan");
   return inTransaction(deps, caller, "add-safety-plan", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
     const command = {

@@ -1,4 +1,4 @@
-import { assignTeam, canChangeTeam, TeamChangeForbiddenError } from "../domain/index.js";
+import { assignTeam, canChangeTeam, maySeeRiskAndSafety, TeamChangeForbiddenError } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionDeps } from "./ports.js";
 import { inTransaction, summary, visibleCase } from "./shared.js";
 
@@ -21,6 +21,10 @@ export async function assignCase(
     const next = assignTeam(record, input, deps.clock.now());
     await tx.store.saveCase(next);
     await tx.store.audit({ caller, action: "assign-case", caseIds: [record.caseId] });
-    return summary(tx, { ...next, referralIds: record.referralIds });
+    return summary(
+      tx,
+      { ...next, referralIds: record.referralIds },
+      maySeeRiskAndSafety(caller, deps.policy),
+    );
   });
 }

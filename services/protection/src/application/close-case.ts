@@ -1,5 +1,5 @@
 import type { CaseClosureReason } from "@kopru/contracts/common/v1/case";
-import { closeCase as close } from "../domain/index.js";
+import { closeCase as close, maySeeRiskAndSafety } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionDeps } from "./ports.js";
 import { inTransaction, summary, visibleCase } from "./shared.js";
 
@@ -28,6 +28,10 @@ export async function closeCase(
       await tx.events.closed(state);
       await tx.store.audit({ caller, action: "close-case", caseIds: [record.caseId] });
     }
-    return summary(tx, { ...state, referralIds: record.referralIds });
+    return summary(
+      tx,
+      { ...state, referralIds: record.referralIds },
+      maySeeRiskAndSafety(caller, deps.policy),
+    );
   });
 }

@@ -1,6 +1,6 @@
-import { hasRestrictedRole } from "../domain/index.js";
+import { hasRestrictedRole, maySeeRiskAndSafety } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionDeps } from "./ports.js";
-import { summarise } from "./shared.js";
+import { requireRiskRole, summarise } from "./shared.js";
 
 export interface ListCasesInput {
   caseTypes: readonly number[];
@@ -12,14 +12,19 @@ export interface ListCasesInput {
 }
 
 /**
- * The caller's organisation's cases, highest risk first. Restricted cases appear only to staff with a
- * restricted-case role and to each case's team. Every case listed counts as read (audited).
+ * The caller's organisation's cases. Restricted cases appear only to staff with a restricted-case role
+ * and to each case's team. Only a restricted-case role gets the risk: its cases come highest risk
+ * first, with their risk level, newest assessment and plan, and only it may filter by risk level
+ * (anyone else's list is newest first, as the order alone would rank the people by risk). Every case
+ * listed counts as read (audited).
  */
 export async function listCases(
   deps: ProtectionDeps,
   caller: Caller,
   input: ListCasesInput,
 ): Promise<CaseSummary[]> {
+  const seesRisk = maySeeRiskAndSafety(caller, deps.policy);
+  if (input.riskLevels.length > 0) requireRiskRole(deps, caller, "filtering cases by risk_levels");
   return deps.uow.run(async (tx) => {
     const records = await tx.store.listCases({
       organisationId: caller.organisationId,
@@ -27,7 +32,11 @@ export async function listCases(
       statuses: input.statuses,
       riskLevels: input.riskLevels,
       assignedCaseworkerId: input.assignedCaseworkerId,
-      viewer: { actorId: caller.actorId, seesAllRestricted: hasRestrictedRole(caller, deps.policy) },
+      viewer: {
+        actorId: caller.actorId,
+        seesAllRestricted: hasRestrictedRole(caller, deps.policy),
+        seesRisk,
+      },
       limit: input.limit,
       offset: input.offset,
     });
@@ -37,6 +46,6 @@ export async function listCases(
       caseIds: records.map((r) => r.caseId),
       listFilter: input,
     });
-    return summarise(tx, records);
+    return summarise(tx, records, seesRisk);
   });
 }

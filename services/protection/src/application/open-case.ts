@@ -5,6 +5,7 @@ import {
   CaseAlreadyOpenError,
   canAccessCase,
   caseTypeForService,
+  maySeeRiskAndSafety,
   openCase as newCase,
 } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionDeps, Tx } from "./ports.js";
@@ -53,6 +54,7 @@ export async function openCase(
       caseType,
       sharedCategories: referral?.sharedCategories ?? [],
     });
+    // A new case has no assessment or plan yet, nor a risk level.
     return {
       record: await recordOpenedCase(tx, state, { referral, caller }),
       latestRiskAssessment: undefined,
@@ -70,7 +72,7 @@ async function repeated(tx: Tx, deps: ProtectionDeps, caller: Caller, caseId: st
   const opener = record?.openedBy !== undefined && record.openedBy === caller.actorId;
   if (!record || !(opener || canAccessCase(record, caller, deps.policy)))
     throw new NotFoundError("case", caseId);
-  return summary(tx, record);
+  return summary(tx, record, maySeeRiskAndSafety(caller, deps.policy));
 }
 
 function caseTypeName(caseType: ProtectionCaseType): string {

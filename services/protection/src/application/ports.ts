@@ -22,8 +22,11 @@ export interface CaseFilter {
   statuses: readonly number[];
   riskLevels: readonly number[];
   assignedCaseworkerId: string | undefined;
-  /** Restricted cases are listed only to a restricted-case role or to their team. */
-  viewer: { actorId: string | undefined; seesAllRestricted: boolean };
+  /**
+   * Restricted cases are listed only to a restricted-case role or to their team; the risk level
+   * orders the list only for a viewer who may see it.
+   */
+  viewer: { actorId: string | undefined; seesAllRestricted: boolean; seesRisk: boolean };
   limit: number;
   offset: number;
 }

@@ -3,7 +3,7 @@ import type { ProtectionConcern } from "@kopru/contracts/common/v1/needs";
 import type { RiskAssessment } from "@kopru/contracts/protection/v1/case";
 import { type AssessedRiskLevel, nextReviewAt, recordRiskLevel } from "../domain/index.js";
 import type { Caller, ProtectionDeps } from "./ports.js";
-import { actorOf, inTransaction, visibleCase } from "./shared.js";
+import { actorOf, inTransaction, requireRiskRole, visibleCase } from "./shared.js";
 
 export interface RecordRiskAssessmentInput {
   requestId: string;
@@ -23,6 +23,8 @@ export async function recordRiskAssessment(
   caller: Caller,
   input: RecordRiskAssessmentInput,
 ): Promise<RiskAssessment> {
+  // Before the case is looked up: the refusal says nothing about whether the case exists.
+  requireRiskRole(deps, caller, "recording a risk assessment");
   return inTransaction(deps, caller, "record-risk-assessment", async (tx) => {
     const record = await visibleCase(tx, deps, caller, input.caseId, { forUpdate: true });
     const command = {

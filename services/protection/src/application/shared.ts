@@ -1,5 +1,6 @@
+import { RiskLevel } from "@kopru/contracts/common/v1/needs";
 import { NotFoundError } from "@kopru/service-kit";
-import { canAccessCase } from "../domain/index.js";
+import { canAccessCase, maySeeRiskAndSafety, RestrictedRoleRequiredError } from "../domain/index.js";
 import type { Caller, CaseSummary, ProtectionCaseRecord, ProtectionDeps, Tx } from "./ports.js";
 
 /**
@@ -50,8 +51,16 @@ export async function inTransaction<T>(
   }
 }
 
-/** Cases with their newest risk assessment and safety plan. */
-export async function summarise(tx: Tx, records: readonly ProtectionCaseRecord[]): Promise<CaseSummary[]> {
+/**
+ * Cases with their newest risk assessment and safety plan, for a caller who may see them; for anyone
+ * else the cases without either and without their risk level (neither is read).
+ */
+export async function summarise(
+  tx: Tx,
+  records: readonly ProtectionCaseRecord[],
+  seesRisk: boolean,
+): Promise<CaseSummary[]> {
+  if (!seesRisk) return records.map(withoutRisk);
   const ids = records.map((r) => r.caseId);
   // One after the other: a transaction is one connection.
   const assessments = await tx.store.latestRiskAssessments(ids);
@@ -63,8 +72,23 @@ export async function summarise(tx: Tx, records: readonly ProtectionCaseRecord[]
   }));
 }
 
-export async function summary(tx: Tx, record: ProtectionCaseRecord): Promise<CaseSummary> {
-  return (await summarise(tx, [record]))[0] as CaseSummary;
+export async function summary(tx: Tx, record: ProtectionCaseRecord, seesRisk: boolean): Promise<CaseSummary> {
+  return (await summarise(tx, [record], seesRisk))[0] as CaseSummary;
+}
+
+/** The case as a caller without a restricted-case role gets it. */
+export function withoutRisk(record: ProtectionCaseRecord): CaseSummary {
+  return {
+    record: { ...record, riskLevel: RiskLevel.RISK_LEVEL_UNSPECIFIED },
+    latestRiskAssessment: undefined,
+    latestSafetyPlan: undefined,
+  };
+}
+
+/** Refuses a caller without a restricted-case role the risk and safety work named by `what`. */
+export function requireRiskRole(deps: ProtectionDeps, caller: Caller, what: string): void {
+  if (!maySeeRiskAndSafety(caller, deps.policy))
+    throw new RestrictedRoleRequiredError(what, deps.policy.restrictedRoles);
 }
 
 export { actorOf } from "@kopru/service-kit";

@@ -33,6 +33,16 @@ export function hasRestrictedRole(viewer: Viewer, policy: AccessPolicy): boolean
   return hasOneOfRoles(viewer.roles ?? [], policy.restrictedRoles);
 }
 
+/**
+ * Who may read and record a case's risk assessments, safety plans and risk level: a staff user with a
+ * restricted-case role, and no one else (not the case's own caseworker or authorised users). Seeing
+ * the case is a wider circle than seeing what threatens the person; everyone else gets the case
+ * without those parts.
+ */
+export function maySeeRiskAndSafety(viewer: Viewer, policy: AccessPolicy): boolean {
+  return hasRestrictedRole(viewer, policy);
+}
+
 /** The viewer is the case's assigned caseworker or one of its authorised users. */
 export function isOnCaseTeam(team: CaseTeam, viewer: Viewer): boolean {
   const id = viewer.actorId;

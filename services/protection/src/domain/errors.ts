@@ -12,6 +12,11 @@ export const PROTECTION_ERRORS = {
     http: 403,
     title: "Only the assigned caseworker or a restricted-case role may change the team",
   },
+  restricted_role_required: {
+    grpc: "PERMISSION_DENIED",
+    http: 403,
+    title: "Risk assessments and safety plans need a restricted-case role",
+  },
 } as const satisfies ErrorDeclarations;
 
 export type ProtectionErrorCode = keyof typeof PROTECTION_ERRORS;
@@ -29,5 +34,14 @@ export class TeamChangeForbiddenError extends ProtectionDomainError {
     super(
       `the team of restricted case ${caseId} may be changed only by its assigned caseworker or by staff with a restricted-case role`,
     );
+  }
+}
+
+/** Risk assessments and safety plans are read and written only by staff with a restricted-case role. */
+export class RestrictedRoleRequiredError extends ProtectionDomainError {
+  override readonly name = "RestrictedRoleRequiredError";
+  readonly code: ProtectionErrorCode = "restricted_role_required";
+  constructor(what: string, roles: readonly string[]) {
+    super(`${what} needs a restricted-case role (${roles.join(", ")})`);
   }
 }

@@ -7,6 +7,7 @@ export {
   canChangeTeam,
   hasRestrictedRole,
   isOnCaseTeam,
+  maySeeRiskAndSafety,
   normaliseRole,
   staffRole,
   type Viewer,
@@ -24,6 +25,7 @@ export {
   ProtectionDomainError,
   type ProtectionErrorCode,
   ReferralNotAcceptedError,
+  RestrictedRoleRequiredError,
   TeamChangeForbiddenError,
 } from "./errors.js";
 export {

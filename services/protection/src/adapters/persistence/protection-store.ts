@@ -150,7 +150,7 @@ export function protectionStore(sql: Sql): ProtectionStore {
           filter.limit,
           filter.offset,
         ],
-        "ORDER BY c.risk_level DESC, c.opened_at DESC, c.case_id LIMIT $8 OFFSET $9",
+        `ORDER BY ${filter.viewer.seesRisk ? "c.risk_level DESC, " : ""}c.opened_at DESC, c.case_id LIMIT $8 OFFSET $9`,
       );
     },
 
