@@ -353,6 +353,7 @@ describe("the console's login", () => {
       inboxService: "municipality",
       csrfToken: session.csrfToken,
       idleTimeoutSeconds: 900,
+      startedAt: expect.any(String),
       expiresAt: expect.any(String),
     });
     // No token ever reaches the browser.
@@ -388,6 +389,49 @@ describe("the console's login", () => {
       expect(cookieNamed(expired, "__Host-kopru-console")?.attributes).toContain("Max-Age=0");
       const after = await fetch(`${base}/console/api/session`, { headers: { cookie: session.cookie } });
       expect(((await after.json()) as { code: string }).code).toBe("session_required");
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it("lets no background call extend a session: polled alone it still expires, used by the person it does not", async () => {
+    const polled = await logIn();
+    const used = await logIn();
+    const background = { "x-console-background": "1" };
+    const lastSeen = async (session: Session) => {
+      const { rows } = await db.query<{ last_seen_at: Date }>(
+        "SELECT last_seen_at FROM console_sessions WHERE csrf_token = $1",
+        [session.csrfToken],
+      );
+      return rows[0] ? new Date(rows[0].last_seen_at).getTime() : undefined;
+    };
+    const startedSeen = await lastSeen(polled);
+    const status = async (response: Promise<Response>) => {
+      const answer = await response;
+      return answer.ok ? answer.status : ((await answer.json()) as { code: string }).code;
+    };
+    try {
+      // The unread badge polls both tabs; only one has a person working in it.
+      for (const minutes of [5, 10, 14]) {
+        clockOffset = minutes * 60_000;
+        expect(await status(rpc(polled, "inbox/ListInbox", {}, background))).toBe(200);
+        expect(
+          await status(
+            fetch(`${base}/console/api/session`, { headers: { cookie: polled.cookie, ...background } }),
+          ),
+        ).toBe(200);
+        expect(await status(rpc(used, "inbox/ListInbox", {}, background))).toBe(200);
+        expect(await status(rpc(used, "inbox/ListInbox", {}))).toBe(200);
+      }
+      expect(await lastSeen(polled)).toBe(startedSeen);
+      clockOffset = 16 * 60_000;
+      expect(await status(rpc(polled, "inbox/ListInbox", {}, background))).toBe("session_expired");
+      expect(await status(rpc(used, "inbox/ListInbox", {}, background))).toBe(200);
+      // Whatever the header says, a marked call is the console's own: only the person's last call counts.
+      clockOffset = 28 * 60_000;
+      expect(await status(rpc(used, "inbox/ListInbox", {}, { "x-console-background": "0" }))).toBe(200);
+      clockOffset = 30 * 60_000;
+      expect(await status(rpc(used, "inbox/ListInbox", {}, background))).toBe("session_expired");
     } finally {
       clockOffset = 0;
     }

@@ -39,6 +39,12 @@ export const SESSION_COOKIE = "__Host-kopru-console";
 /** The login under way: Lax, since the callback is a top-level navigation back from the identity service. */
 export const LOGIN_COOKIE = "__Host-kopru-console-login";
 export const CSRF_HEADER = "x-csrf-token";
+/**
+ * Marks a call the console made on its own (the unread badge's poll, a refetch, the offline queue):
+ * it is answered like any other but never restarts the session's idle clock, so an unattended tab
+ * still ends. Any value counts: a marked call must never extend the session.
+ */
+export const BACKGROUND_HEADER = "x-console-background";
 export const CONSOLE_LANGUAGES = ["tr", "ar", "en"] as const;
 
 /** How long a login may take between the redirect to the identity service and the callback. */
@@ -285,13 +291,13 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
       return payload;
     });
 
-    // Every API call and the logout: a live session (its idle clock restarts), and for anything but
-    // a read, the CSRF checks; the session's staff member is then the rate limit's and the
-    // idempotency keys' owner.
+    // Every API call and the logout: a live session, and for anything but a read, the CSRF checks;
+    // the session's staff member is then the rate limit's and the idempotency keys' owner. Only a
+    // call the person made restarts the idle clock, never one marked as the console's own.
     const sessionHook = async (request: FastifyRequest) => {
       const session = await requireSession(request);
       if (request.method !== "GET" && request.method !== "HEAD") checkCsrf(request, session);
-      await sessions.touch(session.idHash, clock.now());
+      if (request.headers[BACKGROUND_HEADER] === undefined) await sessions.touch(session.idHash, clock.now());
       request.consoleSession = session;
       request.idempotencyScope = `console/${session.organisationId}/${session.staffId}`;
     };
@@ -402,6 +408,7 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
           inboxService: clients.inboxServiceOf(session.organisationId) ?? null,
           csrfToken: session.csrfToken,
           idleTimeoutSeconds: Math.round(idleMs / 1000),
+          startedAt: session.createdAt.toISOString(),
           expiresAt: session.expiresAt.toISOString(),
         };
       },
