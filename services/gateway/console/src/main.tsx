@@ -3,12 +3,17 @@ import { RouterProvider } from "@tanstack/react-router";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { useTranslation } from "react-i18next";
-import { loginUrl, onSessionEnded, type ProblemError } from "./api/client.js";
-import { SessionProvider, useSessionQuery } from "./api/session.js";
+import { sharesActivity, trackActivity } from "./api/activity.js";
+import { loginUrl, logout, onSessionEnded, type ProblemError } from "./api/client.js";
+import { SessionEnding, SessionEndingContext, useSessionEnd } from "./api/expiry.js";
+import { SESSION_KEY, SessionProvider, useSessionQuery } from "./api/session.js";
 import { Loading } from "./components/Page.js";
 import { ProblemMessage } from "./components/Problem.js";
+import { SessionEnded } from "./components/SessionEnded.js";
 import { setupI18n } from "./i18n/index.js";
-import { startOutbox } from "./offline/outbox.js";
+import { forgetOnExpiry } from "./offline/leaving.js";
+import { setOutboxOwner, startOutbox, unsentOf } from "./offline/outbox.js";
+import { indexedDbDrafts } from "./offline/store.js";
 import { router } from "./router.js";
 import "./styles.css";
 
@@ -21,6 +26,18 @@ const queries = new QueryClient({
       refetchOnWindowFocus: false,
     },
   },
+});
+
+const ending = new SessionEnding({
+  queries,
+  sessionKey: SESSION_KEY,
+  forget: (staffId) => forgetOnExpiry(indexedDbDrafts(), staffId),
+  async stopOutbox(staffId) {
+    setOutboxOwner(undefined);
+    return (await unsentOf(staffId)).length;
+  },
+  // Only when every tab's input reaches this one: else another tab may be in use.
+  endAtBackend: () => (sharesActivity() ? logout() : Promise.resolve()),
 });
 
 let loginStarted = false;
@@ -37,7 +54,9 @@ function goToLogin(): void {
 /** Nothing renders until the backend says who is logged in; without a session, to the login. */
 function Authenticated() {
   const { t } = useTranslation();
-  const session = useSessionQuery();
+  const end = useSessionEnd(ending);
+  const session = useSessionQuery(end === undefined);
+  if (end) return <SessionEnded end={end} />;
   if (session.isPending) return <Loading />;
   if (session.error) {
     const problem = session.error as ProblemError;
@@ -60,17 +79,22 @@ function Authenticated() {
 }
 
 onSessionEnded(() => {
-  void queries.invalidateQueries({ queryKey: ["session"] });
+  // A session this tab was showing ended: clear the screen. Without one yet, on to the login.
+  if (ending.hasSession()) void ending.end("expired");
+  else void queries.invalidateQueries({ queryKey: SESSION_KEY });
 });
 
 await setupI18n();
+trackActivity(window);
 startOutbox();
 const root = document.getElementById("root");
 if (!root) throw new Error("no #root");
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queries}>
-      <Authenticated />
+      <SessionEndingContext.Provider value={ending}>
+        <Authenticated />
+      </SessionEndingContext.Provider>
     </QueryClientProvider>
   </StrictMode>,
 );

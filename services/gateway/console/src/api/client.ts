@@ -1,5 +1,9 @@
 import type { ConsoleRpc } from "@kopru/contracts/openapi/console-api";
 import { currentLanguage } from "../i18n/index.js";
+import { isPersonCall } from "./activity.js";
+
+/** The backend answers a call with this header but never lets it extend the session (ADR 0020). */
+export const BACKGROUND_HEADER = "x-console-background";
 
 export type ConsoleService = keyof ConsoleRpc;
 export type MethodOf<S extends ConsoleService> = keyof ConsoleRpc[S] & string;
@@ -61,7 +65,7 @@ export function onSessionEnded(handler: (code: string) => void): void {
   sessionEndedHandler = handler;
 }
 
-async function send(path: string, init: RequestInit): Promise<unknown> {
+async function send(path: string, init: RequestInit, background = false): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -70,6 +74,7 @@ async function send(path: string, init: RequestInit): Promise<unknown> {
       cache: "no-store",
       headers: {
         accept: "application/json",
+        ...(background || !isPersonCall() ? { [BACKGROUND_HEADER]: "1" } : {}),
         ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
         ...(csrfToken && init.method && init.method !== "GET" ? { "x-csrf-token": csrfToken } : {}),
         ...init.headers,
@@ -98,6 +103,8 @@ export interface ConsoleSession {
   inboxService: "municipality" | "ecm" | "protection" | "community-centre" | null;
   csrfToken: string;
   idleTimeoutSeconds: number;
+  /** When the person logged in (ISO). */
+  startedAt: string;
   expiresAt: string;
 }
 
@@ -128,6 +135,11 @@ export interface CallOptions {
   /** Makes a state change safe to send again: the backend runs it once per key. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /**
+   * The console's own call (a poll), never the person's: it does not keep the session alive. Calls
+   * are marked so anyway when the person has not touched the page for a while.
+   */
+  background?: boolean;
 }
 
 /** Calls one service method through the backend, as the logged-in staff member. */
@@ -137,10 +149,14 @@ export async function rpc<S extends ConsoleService, M extends MethodOf<S>>(
   request: RequestOf<S, M>,
   options: CallOptions = {},
 ): Promise<ResponseOf<S, M>> {
-  return (await send(`/console/api/rpc/${service}/${method}`, {
-    method: "POST",
-    body: JSON.stringify(request ?? {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    headers: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {},
-  })) as ResponseOf<S, M>;
+  return (await send(
+    `/console/api/rpc/${service}/${method}`,
+    {
+      method: "POST",
+      body: JSON.stringify(request ?? {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      headers: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {},
+    },
+    options.background ?? false,
+  )) as ResponseOf<S, M>;
 }

@@ -19,17 +19,23 @@ export function rpcKey(service: string, method: string, request?: unknown): Quer
   return request === undefined ? [service, method] : [service, method, request];
 }
 
-/** A read through the backend, cached by service, method and request. */
+/**
+ * A read through the backend, cached by service, method and request. `background` marks a read the
+ * console keeps fresh on its own (a poll): it never keeps the session alive.
+ */
 export function useRpcQuery<S extends ConsoleService, M extends MethodOf<S>>(
   service: S,
   method: M,
   request: RequestOf<S, M>,
-  options: Omit<UseQueryOptions<ResponseOf<S, M>, ProblemError>, "queryKey" | "queryFn"> = {},
+  options: Omit<UseQueryOptions<ResponseOf<S, M>, ProblemError>, "queryKey" | "queryFn"> & {
+    background?: boolean;
+  } = {},
 ) {
+  const { background = false, ...query } = options;
   return useQuery<ResponseOf<S, M>, ProblemError>({
     queryKey: rpcKey(service, method, request),
-    queryFn: ({ signal }) => rpc(service, method, request, { signal }),
-    ...options,
+    queryFn: ({ signal }) => rpc(service, method, request, { signal, background }),
+    ...query,
   });
 }
 

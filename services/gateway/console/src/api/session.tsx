@@ -6,12 +6,14 @@ const SessionContext = createContext<ConsoleSession | undefined>(undefined);
 
 export const SESSION_KEY = ["session"] as const;
 
-export function useSessionQuery() {
+/** Who is logged in; not asked again once the session ended in this tab (`enabled` false). */
+export function useSessionQuery(enabled = true) {
   return useQuery<ConsoleSession>({
     queryKey: SESSION_KEY,
     queryFn: fetchSession,
     staleTime: 60_000,
     retry: false,
+    enabled,
   });
 }
 

@@ -1,10 +1,14 @@
 import { Link, Outlet } from "@tanstack/react-router";
-import { useEffect, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { loginUrl, logout } from "../api/client.js";
+import { lastActivity, onActivity } from "../api/activity.js";
+import { logout } from "../api/client.js";
+import { useSessionEnding } from "../api/expiry.js";
 import { useRpcQuery } from "../api/hooks.js";
 import { useCapabilities, useSession } from "../api/session.js";
+import { forgetDraftsOfEndedSessions } from "../offline/leaving.js";
 import { OfflineStatus } from "../offline/OfflineStatus.js";
+import { forgetStaffMember, unsentOf } from "../offline/outbox.js";
 import { indexedDbDrafts } from "../offline/store.js";
 import { LanguageSwitch } from "./LanguageSwitch.js";
 
@@ -41,7 +45,8 @@ function NotificationsLink() {
     "notifications",
     "ListNotifications",
     { unreadOnly: true, page: { pageSize: 1 } },
-    { refetchInterval: 60_000 },
+    // The console's own poll: it must not keep an unattended session alive.
+    { refetchInterval: 60_000, background: true },
   );
   const count = Number(unread.data?.unreadCount ?? 0);
   return (
@@ -57,28 +62,87 @@ function NotificationsLink() {
   );
 }
 
-/** Warns a minute before the idle timeout ends the session; any API call resets the backend's timer. */
+/**
+ * Warns a minute before the idle timeout, and at the timeout ends the session in this tab (the
+ * screen is cleared). Only the person's keys and pointer count, as for the backend's idle clock.
+ */
 function IdleWarning({ seconds }: { seconds: number }) {
   const { t } = useTranslation();
-  const [lastActivity, setLastActivity] = useState(Date.now());
+  const ending = useSessionEnding();
+  const [last, setLast] = useState(lastActivity());
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const reset = () => setLastActivity(Date.now());
-    const events = ["keydown", "pointerdown"] as const;
-    for (const event of events) window.addEventListener(event, reset, { passive: true });
+    const off = onActivity(() => setLast(lastActivity()));
     const timer = setInterval(() => setNow(Date.now()), 5_000);
     return () => {
-      for (const event of events) window.removeEventListener(event, reset);
+      off();
       clearInterval(timer);
     };
   }, []);
-  const remaining = seconds - (now - lastActivity) / 1000;
-  if (remaining > 60) return null;
+  const remaining = seconds - (now - last) / 1000;
+  const over = remaining <= 0;
+  useEffect(() => {
+    if (over) void ending.end("idle");
+  }, [over, ending]);
+  if (remaining > 60 || over) return null;
   return (
     <div role="alert" className="idle-warning">
-      {remaining > 0 ? t("session.idleSoon") : t("session.idleEnded")}{" "}
-      <a href={loginUrl()}>{t("session.logInAgain")}</a>
+      {t("session.idleSoon")}
     </div>
+  );
+}
+
+/**
+ * Logging out leaves nothing of the staff member's referral work on this device. Submissions not
+ * sent yet would be lost with it, so the person is asked first: stay to let them go, or log out and
+ * discard them.
+ */
+function LogOut() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const [unsent, setUnsent] = useState(0);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const leave = async () => {
+    await forgetStaffMember(session.staffId).catch(() => undefined);
+    await logout().catch(() => undefined);
+    window.location.assign("/console/");
+  };
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (unsent > 0 && !element.open) {
+      element.showModal();
+      element.querySelector<HTMLElement>("button")?.focus();
+    } else if (unsent === 0 && element.open) element.close();
+  }, [unsent]);
+  return (
+    <>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void unsentOf(session.staffId)
+            .catch(() => [])
+            .then((pending) => (pending.length > 0 ? setUnsent(pending.length) : leave()));
+        }}
+      >
+        <button type="submit" className="button secondary">
+          {t("session.logOut")}
+        </button>
+      </form>
+      <dialog ref={dialog} aria-labelledby={titleId} className="logout-dialog" onClose={() => setUnsent(0)}>
+        <h2 id={titleId}>{t("session.unsentTitle")}</h2>
+        <p>{t("session.unsentBody", { count: unsent })}</p>
+        <div className="logout-actions">
+          <button type="button" className="button" onClick={() => setUnsent(0)}>
+            {t("session.stay")}
+          </button>
+          <button type="button" className="button secondary" onClick={() => void leave()}>
+            {t("session.discardAndLogOut")}
+          </button>
+        </div>
+      </dialog>
+    </>
   );
 }
 
@@ -87,6 +151,10 @@ export function Layout() {
   const { t } = useTranslation();
   const session = useSession();
   const items = useNavigation();
+  // Drafts typed in a session that is over (a closed tab, a device that slept through the expiry).
+  useEffect(() => {
+    void forgetDraftsOfEndedSessions(indexedDbDrafts(), session.startedAt).catch(() => undefined);
+  }, [session.startedAt]);
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -99,24 +167,7 @@ export function Layout() {
         </span>
         <LanguageSwitch />
         <NotificationsLink />
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            // An unfinished wizard holds a person's data: logging out on a shared device discards
-            // it. Submitted referrals still waiting to be sent stay, and go at the next login.
-            void indexedDbDrafts()
-              .delete(session.staffId)
-              .catch(() => undefined)
-              .then(logout)
-              .finally(() => {
-                window.location.assign("/console/");
-              });
-          }}
-        >
-          <button type="submit" className="button secondary">
-            {t("session.logOut")}
-          </button>
-        </form>
+        <LogOut />
       </header>
       <nav aria-label={t("nav.label")} className="side-nav">
         <ul>

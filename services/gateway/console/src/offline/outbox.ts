@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from "react";
 import { rpc } from "../api/client.js";
-import { indexedDbSubmissions } from "./store.js";
+import { forgetOnLogout, unsentSubmissions } from "./leaving.js";
+import { indexedDbDrafts, indexedDbSubmissions } from "./store.js";
 import { drain, type OutboxMethod, type Submission } from "./sync.js";
 
 // The browser side of the offline queue: the wizard's submissions wait in IndexedDB and are sent
@@ -124,6 +125,17 @@ export async function getSubmission(id: string): Promise<Submission | undefined>
 /** Gives up a submission not sent yet, personal data and all. */
 export async function discard(id: string): Promise<void> {
   await store.delete(id);
+  changed();
+}
+
+/** The staff member's submissions not sent yet (waiting, or refused). */
+export async function unsentOf(staffId: string): Promise<Submission[]> {
+  return unsentSubmissions(store, staffId);
+}
+
+/** Logging out: the staff member's draft and submissions, sent or not, leave this device. */
+export async function forgetStaffMember(staffId: string): Promise<void> {
+  await forgetOnLogout(indexedDbDrafts(), store, staffId);
   changed();
 }
 

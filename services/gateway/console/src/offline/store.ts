@@ -14,6 +14,8 @@ export interface StoredDraft<Draft = unknown> {
   /** Which wizard step was open. */
   step: string;
   updatedAt: string;
+  /** The session it was typed in (its start as the backend gives it): it does not outlive it. */
+  session?: string;
 }
 
 interface ConsoleDb extends DBSchema {
@@ -68,5 +70,10 @@ export function indexedDbDrafts(db: Promise<IDBPDatabase<ConsoleDb>> = openConso
     async delete(owner: string): Promise<void> {
       await (await db).delete("drafts", owner);
     },
+    async all(): Promise<StoredDraft[]> {
+      return (await db).getAll("drafts");
+    },
   };
 }
+
+export type DraftStore = ReturnType<typeof indexedDbDrafts>;

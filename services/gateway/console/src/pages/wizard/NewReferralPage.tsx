@@ -204,7 +204,8 @@ export default function NewReferralPage() {
         } else {
           const stored = await drafts.get<WizardDraft>(session.staffId);
           if (cancelled) return;
-          if (stored) {
+          // A draft of an earlier session is not shown again (the shell deletes it: ADR 0021).
+          if (stored && stored.session === session.startedAt) {
             setDraft(stored.draft);
             const at = (STEPS as readonly string[]).includes(stored.step)
               ? (stored.step as StepId)
@@ -221,19 +222,25 @@ export default function NewReferralPage() {
     return () => {
       cancelled = true;
     };
-  }, [session.staffId, loadCorrection]);
+  }, [session.staffId, session.startedAt, loadCorrection]);
 
   // Keep the unfinished wizard on this device (never in the URL or history), half a second after a change.
   useEffect(() => {
     if (!loaded || !dirty.current || correcting || sentId) return;
     const timer = setTimeout(() => {
       drafts
-        .put({ owner: session.staffId, draft, step, updatedAt: new Date().toISOString() })
+        .put({
+          owner: session.staffId,
+          draft,
+          step,
+          updatedAt: new Date().toISOString(),
+          session: session.startedAt,
+        })
         .then(() => setSaveState("saved"))
         .catch(() => setSaveState("failed"));
     }, 500);
     return () => clearTimeout(timer);
-  }, [draft, step, loaded, correcting, sentId, session.staffId]);
+  }, [draft, step, loaded, correcting, sentId, session.staffId, session.startedAt]);
 
   // Follow the submission just sent: a refusal brings its step back with the problem.
   const followed = sentId ? submissions.find((s) => s.id === sentId) : undefined;
