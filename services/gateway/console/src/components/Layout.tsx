@@ -8,7 +8,7 @@ import { useRpcQuery } from "../api/hooks.js";
 import { useCapabilities, useSession } from "../api/session.js";
 import { forgetDraftsOfEndedSessions } from "../offline/leaving.js";
 import { OfflineStatus } from "../offline/OfflineStatus.js";
-import { forgetStaffMember, unsentOf } from "../offline/outbox.js";
+import { forgetStaffMember, kick, unsentOf } from "../offline/outbox.js";
 import { indexedDbDrafts } from "../offline/store.js";
 import { LanguageSwitch } from "./LanguageSwitch.js";
 
@@ -134,7 +134,15 @@ function LogOut() {
         <h2 id={titleId}>{t("session.unsentTitle")}</h2>
         <p>{t("session.unsentBody", { count: unsent })}</p>
         <div className="logout-actions">
-          <button type="button" className="button" onClick={() => setUnsent(0)}>
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setUnsent(0);
+              // Staying is for sending them: try now rather than at the end of a backoff.
+              void kick(true);
+            }}
+          >
             {t("session.stay")}
           </button>
           <button type="button" className="button secondary" onClick={() => void leave()}>
