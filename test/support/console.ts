@@ -63,7 +63,9 @@ export async function startConsoleNetwork(): Promise<ConsoleNetwork> {
   // Built before anything starts: the gateway serves what is in dist/ when it starts (always a
   // production build, whatever NODE_ENV vitest set).
   ensureConsoleBuilt((line) => process.stderr.write(`${line}\n`));
-  const network = await TestNetwork.create();
+  // Seven services, the identity service and a gateway start at once, each compiling its sources on
+  // start: on a shared two-core machine one of them can take more than the default minute and a half.
+  const network = await TestNetwork.create(undefined, {}, { startTimeoutMs: 240_000 });
   const [browser] = await Promise.all([
     launchBrowser({ trust: webCertificates(network.pki) }),
     startPartnerNetwork({
