@@ -15,17 +15,20 @@ import { publishReferral } from "@kopru/referral/testkit";
 import { connectNats, waitFor } from "@kopru/testing";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { C, canary, coordinator, I, staff, waitForInbox } from "../support/access.js";
+import { C, canary, coordinator, I, N, staff, waitForInbox } from "../support/access.js";
 import { expectNoAxeViolations } from "../support/browser.js";
 import {
   CONSOLE_LANGUAGES,
   type ConsoleLanguage,
   type ConsoleLogin,
   type ConsoleNetwork,
+  csvRows,
+  downloadFrom,
   label,
   logIn,
   startConsoleNetwork,
   t,
+  xlsxRows,
 } from "../support/console.js";
 import { type PartnerApi, partnerApi } from "../support/partner-api.js";
 import { PERSON_BODY, registerPerson } from "../support/partner-network.js";
@@ -83,7 +86,8 @@ beforeAll(async () => {
       referralId,
       staff(officer.organisationId, officer.actorId, ...officer.roles),
     );
-}, 180_000);
+  // The network's start waits up to four minutes for a service on a loaded machine (see startConsoleNetwork).
+}, 420_000);
 
 afterEach(async (test) => {
   // A failed test says what its pages showed; every test's browser profiles close with it.
@@ -182,11 +186,164 @@ const referralLink = (page: Page, referralId: string) =>
   page.getByRole("link").and(page.locator(`a[href="/console/referrals/${referralId}"]`));
 
 describe("the staff console", () => {
-  it("lets an MMCC officer accept, counsel and complete a referral; the referrer sees the outcome and the coordinator's figures count it", async () => {
+  it("lets an MMCC officer see a new referral's notice, decline it, work the inbox, and accept, counsel and complete another; the referrer sees both answers and the coordinator's figures count them", {
+    timeout: 480_000,
+  }, async () => {
     const lang = "tr";
     const referralId = referralIds[0] as string;
-    const { page } = await session(net.logins.officer, lang);
+    const officer = net.logins.officer;
+    const officerCaller = staff(officer.organisationId, officer.actorId, ...officer.roles);
+
+    // The coordinator's dashboard before anything is answered: the batch counted, nothing completed.
+    const before = await figures(
+      (total) => total.requested >= referralIds.length,
+      "coordination to count the batch's referrals",
+    );
+    const en = "en";
+    const coordinatorPage = (await session(net.logins.coordinator, en)).page;
+    await expectPage(coordinatorPage, t(en, "nav.dashboard"));
+    const card = (measure: string) =>
+      coordinatorPage
+        .getByRole("main")
+        .getByRole("listitem")
+        .filter({ hasText: t(en, `dashboard:measure.${measure}`) })
+        .first();
+    await expect.poll(() => card("requested").textContent(), WAIT).toContain(String(before.requested));
+    const completionBefore = (await card("completionRate").textContent()) ?? "";
+    // Another dimension: the chart's table twin follows it, its rows the groups of that dimension.
+    const twin = (dimension: string) =>
+      coordinatorPage.getByRole("table", {
+        name: t(en, "dashboard:table.caption", { dimension: label(en, dimension) }),
+      });
+    await twin("FIGURE_DIMENSION_PROVINCE").waitFor(WAIT);
+    await coordinatorPage
+      .getByRole("combobox", { name: t(en, "dashboard:breakdown.dimension") })
+      .selectOption("FIGURE_DIMENSION_SERVICE_TYPE");
+    await twin("FIGURE_DIMENSION_SERVICE_TYPE")
+      .getByRole("row")
+      .filter({ hasText: label(en, "SERVICE_TYPE_MMCC_COUNSELLING") })
+      .first()
+      .waitFor(WAIT);
+    expect(await twin("FIGURE_DIMENSION_PROVINCE").count()).toBe(0);
+
+    // The officer's unread badge counts the batch's notices; a new referral adds its own.
+    const { page } = await session(officer, lang);
     await expectPage(page, t(lang, "inbox:title"));
+    const unreadBefore = await unreadNotices(officerCaller, referralIds);
+    await untilBadge(page, lang, unreadBefore);
+    const created = await ngo.POST("/v1/referrals", {
+      headers: { "idempotency-key": randomUUID() },
+      body: {
+        beneficiaryId: person.beneficiaryId,
+        consentId: person.consentId,
+        serviceType: "SERVICE_TYPE_MMCC_COUNSELLING",
+        priority: "PRIORITY_NORMAL",
+        purpose: "PURPOSE_SERVICE_PROVISION",
+        reasonForReferral: "Needs counselling on services (synthetic).",
+        explicitTarget: { organisationId: net.network.orgs.mmccGaziantep },
+      },
+    });
+    if (created.error) throw new Error(`referral: ${JSON.stringify(created.error)}`);
+    const declined = created.data?.referral?.referralId as string;
+    expect(await unreadNotices(officerCaller, [...referralIds, declined])).toBe(unreadBefore + 1);
+    await untilBadge(page, lang, unreadBefore + 1);
+
+    // The feed shows the new referral's notice, unread; marked read, the badge goes down by one.
+    await page.locator("a.notifications-link").click();
+    await expectPage(page, t(lang, "nav.notifications"));
+    const notice = page
+      .getByRole("list", { name: t(lang, "notifications:feedLabel") })
+      .getByRole("listitem")
+      .filter({ has: page.locator(`a[href="/console/referrals/${declined}"]`) });
+    await notice.waitFor(WAIT);
+    expect(await notice.textContent()).toContain(t(lang, "notifications:unreadLabel"));
+    await notice.getByRole("button", { name: t(lang, "notifications:markRead") }).click();
+    await expect.poll(() => badgeCount(page), WAIT).toBe(unreadBefore);
+    expect(await notice.textContent()).not.toContain(t(lang, "notifications:unreadLabel"));
+
+    // The officer declines it, with a reason code.
+    await notice.getByRole("link", { name: t(lang, "notifications:openReferral") }).click();
+    await expectPage(page, t(lang, "referral:title"));
+    expect(new URL(page.url()).pathname).toBe(`/console/referrals/${declined}`);
+    await expect
+      .poll(() => fact(page, t(lang, "referral:facts.status")).textContent(), WAIT)
+      .toBe(label(lang, "REFERRAL_STATUS_RECEIVED"));
+    await page.getByRole("button", { name: t(lang, "referral:action.decline"), exact: true }).click();
+    const declineDialog = page.getByRole("dialog", { name: t(lang, "referral:dialog.decline") });
+    await declineDialog
+      .getByRole("combobox", { name: t(lang, "referral:form.declineReason") })
+      .selectOption("DECLINE_REASON_NO_CAPACITY");
+    await declineDialog
+      .getByRole("button", { name: t(lang, "referral:submit.decline"), exact: true })
+      .click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: t(lang, "referral:done.decline") })
+      .waitFor();
+    await expect
+      .poll(() => fact(page, t(lang, "referral:facts.status")).textContent(), WAIT)
+      .toBe(label(lang, "REFERRAL_STATUS_DECLINED"));
+
+    // The inbox: the status filter narrows the rows to that status.
+    await page
+      .getByRole("navigation", { name: t(lang, "nav.label") })
+      .getByRole("link", { name: t(lang, "nav.inbox") })
+      .click();
+    await expectPage(page, t(lang, "inbox:title"));
+    const statusFilter = page.getByRole("combobox", { name: t(lang, "inbox:filter.status") });
+    const inboxTable = page.getByRole("table", { name: t(lang, "inbox:caption") });
+    const rowIds = () =>
+      inboxTable
+        .locator('tbody a[href^="/console/referrals/"]')
+        .evaluateAll((links) => links.map((link) => link.getAttribute("href")?.split("/").pop() ?? ""));
+    await statusFilter.selectOption("REFERRAL_STATUS_DECLINED");
+    await expect.poll(rowIds, WAIT).toEqual([declined]);
+    await statusFilter.selectOption("REFERRAL_STATUS_RECEIVED");
+    await expect.poll(async () => (await rowIds()).includes(referralId), WAIT).toBe(true);
+    const received = await rowIds();
+    expect(received).not.toContain(declined);
+    for (const id of referralIds) expect(received).toContain(id);
+    for (const text of await inboxTable.locator("tbody tr").allTextContents())
+      expect(text).toContain(label(lang, "REFERRAL_STATUS_RECEIVED"));
+
+    // One click exports the filtered list: Turkish headers, one row per referral, their status in Turkish.
+    const csv = csvRows(
+      await downloadFrom(page, page.getByRole("button", { name: t(lang, "table.exportCsv"), exact: true })),
+    );
+    expect(csv[0]).toEqual(
+      ["referral", "status", "serviceType", "priority", "referrer", "requested", "respondBy", "assignee"].map(
+        (column) => t(lang, `inbox:column.${column}`),
+      ),
+    );
+    expect(
+      csv
+        .slice(1)
+        .map((row) => row[0])
+        .sort(),
+    ).toEqual([...received].sort());
+    for (const row of csv.slice(1)) expect(row[1]).toBe(label(lang, "REFERRAL_STATUS_RECEIVED"));
+
+    // Acknowledging two received referrals at once: their receipt is already on record, nothing fails.
+    const pair = [referralIds[2], referralIds[3]] as string[];
+    for (const id of pair)
+      await page.getByRole("checkbox", { name: t(lang, "inbox:select.one", { id: short(id) }) }).check();
+    await page.getByRole("button", { name: t(lang, "inbox:bulk.acknowledge") }).click();
+    const bulkResults = page.getByRole("region", { name: t(lang, "inbox:bulk.resultsTitle.acknowledge") });
+    await bulkResults
+      .getByRole("status")
+      .filter({
+        hasText: t(lang, "inbox:bulk.summary", { count: 2, total: 2, done: 0, skipped: 2, failed: 0 }),
+      })
+      .waitFor(WAIT);
+    for (const id of pair)
+      expect(
+        await bulkResults
+          .getByRole("listitem")
+          .filter({ hasText: short(id) })
+          .textContent(),
+      ).toContain(t(lang, "inbox:bulk.result.already.acknowledge"));
+    await statusFilter.selectOption("");
+
     // The new referral is in the inbox, its status in Turkish.
     // Its link is named by the short number: the end of the id.
     const link = referralLink(page, referralId);
@@ -208,6 +365,7 @@ describe("the staff console", () => {
     // The case opens on acceptance (an event): the session form shows once it has.
     const sessionForm = page.getByRole("form", { name: t(lang, "casework:municipality.recordSession") });
     await untilVisible(page, sessionForm);
+    await expectNoAxeViolations(page, `the accepted referral's case-work form (${lang})`);
     await sessionForm
       .getByLabel(t(lang, "casework:municipality.sessionType"))
       .selectOption("COUNSELLING_SESSION_TYPE_INDIVIDUAL");
@@ -230,6 +388,8 @@ describe("the staff console", () => {
       .toBe(label(lang, "REFERRAL_STATUS_IN_PROGRESS"));
     await page.getByRole("button", { name: t(lang, "referral:action.complete"), exact: true }).click();
     const dialog = page.getByRole("dialog", { name: t(lang, "referral:dialog.complete") });
+    await dialog.waitFor();
+    await expectNoAxeViolations(page, `the completion dialog (${lang})`);
     await dialog.getByRole("checkbox", { name: label(lang, "OUTCOME_CODE_SERVICE_PROVIDED_FULL") }).check();
     await dialog.getByRole("button", { name: t(lang, "referral:submit.complete"), exact: true }).click();
     await page
@@ -240,54 +400,51 @@ describe("the staff console", () => {
       .poll(() => fact(page, t(lang, "referral:facts.status")).textContent(), WAIT)
       .toBe(label(lang, "REFERRAL_STATUS_COMPLETED"));
 
-    // The NGO's referrer, in Arabic, sees the outcome once intake has heard of it.
+    // Fifteen days on by the browser's clock, the batch's two-week answer deadline has passed: a
+    // referral still unanswered is highlighted, and says so in words, not by colour alone.
+    await page.clock.install({ time: Date.now() + 15 * 86_400_000 });
+    await page.goto("/console/inbox");
+    await expectPage(page, t(lang, "inbox:title"));
+    const late = page.getByRole("row").filter({ has: referralLink(page, referralIds[4] as string) });
+    await expect.poll(() => late.textContent(), WAIT).toContain(t(lang, "inbox:deadline.overdue"));
+    expect(await late.getAttribute("class")).toContain("overdue");
+
+    // The NGO's referrer, in Arabic, sees the outcome once intake has heard of it, and the decline
+    // with its reason.
     const ar = "ar";
     const referrer = await session(net.logins.referrer, ar);
-    await referrer.page.goto(`/console/my-referrals/${referralId}`);
-    await expectPage(referrer.page, t(ar, "myReferrals:one.title"));
-    await untilVisible(
-      referrer.page,
-      fact(referrer.page, t(ar, "myReferrals:column.status")).getByText(
-        label(ar, "REFERRAL_STATUS_COMPLETED"),
-      ),
-    );
-    expect(await fact(referrer.page, t(ar, "myReferrals:column.outcome")).textContent()).toContain(
-      label(ar, "OUTCOME_CODE_SERVICE_PROVIDED_FULL"),
-    );
-
-    // The coordinator's figures count it: on the dashboard, the referrals requested and the share of
-    // closed ones completed are coordination's figures, the completed referral among them.
-    const figures = await waitFor(
-      async () => {
-        const answer = await net.api.must("coordination", C, "GetReferralFigures", {}, coordinator);
-        const total = (answer.total ?? {}) as {
-          requested?: string;
-          completed?: string;
-          completionRate?: number;
-        };
-        return Number(total.completed ?? 0) >= 1 ? total : undefined;
-      },
-      { timeoutMs: 30_000, message: "coordination to count the completed referral" },
-    );
-    const en = "en";
-    const coordinatorPage = (await session(net.logins.coordinator, en)).page;
-    await expectPage(coordinatorPage, t(en, "nav.dashboard"));
-    const card = (measure: string) =>
-      coordinatorPage
-        .getByRole("main")
-        .getByRole("listitem")
-        .filter({ hasText: t(en, `dashboard:measure.${measure}`) })
-        .first();
-    await expect
-      .poll(() => card("requested").textContent(), WAIT)
-      .toContain(String(Number(figures.requested)));
-    await expect
-      .poll(() => card("completionRate").textContent(), WAIT)
-      .toContain(
-        new Intl.NumberFormat(en, { style: "percent", maximumFractionDigits: 1 }).format(
-          figures.completionRate ?? Number.NaN,
-        ),
+    for (const [id, status, reason] of [
+      [referralId, "REFERRAL_STATUS_COMPLETED", "OUTCOME_CODE_SERVICE_PROVIDED_FULL"],
+      [declined, "REFERRAL_STATUS_DECLINED", "DECLINE_REASON_NO_CAPACITY"],
+    ] as const) {
+      await referrer.page.goto(`/console/my-referrals/${id}`);
+      await expectPage(referrer.page, t(ar, "myReferrals:one.title"));
+      await untilVisible(
+        referrer.page,
+        fact(referrer.page, t(ar, "myReferrals:column.status")).getByText(label(ar, status)),
       );
+      expect(await fact(referrer.page, t(ar, "myReferrals:column.outcome")).textContent()).toContain(
+        label(ar, reason),
+      );
+    }
+
+    // The coordinator's figures count exactly these: one more completed, one more declined, one
+    // more requested; the dashboard's completion rate moves with them.
+    const after = await figures(
+      (total) =>
+        total.completed === before.completed + 1 &&
+        total.declined === before.declined + 1 &&
+        total.requested === before.requested + 1,
+      "coordination to count the completion, the decline and the new referral",
+    );
+    await coordinatorPage.reload();
+    await expectPage(coordinatorPage, t(en, "nav.dashboard"));
+    await expect.poll(() => card("requested").textContent(), WAIT).toContain(String(after.requested));
+    const completionAfter = new Intl.NumberFormat(en, { style: "percent", maximumFractionDigits: 1 }).format(
+      after.completionRate ?? Number.NaN,
+    );
+    await expect.poll(() => card("completionRate").textContent(), WAIT).toContain(completionAfter);
+    expect(completionBefore).not.toContain(completionAfter);
   });
 
   it("answers another MMCC's officer with the not-found page, and never shows a municipality restricted sections", async () => {
@@ -352,8 +509,9 @@ describe("the staff console", () => {
     expect(await officerPage.getByRole("heading", { name: t(lang, "referral:section.gbv") }).count()).toBe(0);
   });
 
-  it("keeps a referral made offline on the device and sends it exactly once when the connection returns", async () => {
+  it("refers to a suggested organisation, showing why it ranks and what it will and will not receive; keeps the referral made offline on the device and sends it exactly once when the connection returns", async () => {
     const lang = "en";
+    const w = (key: string, values?: Record<string, string | number>) => t(lang, `wizard:${key}`, values);
     const before = await referralsOfNgo();
     const { context, page } = await session(net.logins.referrer, lang);
     await page
@@ -361,10 +519,47 @@ describe("the staff console", () => {
       .getByRole("link", { name: t(lang, "nav.newReferral") })
       .click();
     await expectPage(page, t(lang, "wizard:title"));
+    // A consent of 200 days, explained through an interpreter.
+    const expiresOn = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+    let targetName = "";
     await fillWizard(page, lang, {
-      // Mid-way, on the referral step: the suggestions need a connection, the wizard does not.
-      beforeStep: async (step) => {
-        if (step === "referral") await context.setOffline(true);
+      afterStep: async (step) => {
+        if (step === "consent") {
+          await page.getByRole("checkbox", { name: w("consent.interpreterUsed") }).check();
+          await page.getByRole("textbox", { name: w("consent.expiresOn") }).fill(expiresOn);
+        }
+        if (step === "referral") {
+          // The best-ranked suggestion, with the reasons it ranks there and whether the consent covers it.
+          const suggestion = page
+            .getByRole("group", { name: w("referral.target") })
+            .getByRole("radio", { name: w("referral.rank", { rank: 1 }) })
+            .first();
+          await suggestion.waitFor(WAIT);
+          const reasons = page.locator(`[id="${await suggestion.getAttribute("aria-describedby")}"]`);
+          expect(await reasons.getByRole("listitem").count()).toBeGreaterThan(0);
+          for (const reason of await reasons.getByRole("listitem").allTextContents())
+            expect(reason, "a reason in words, not a code").not.toMatch(/^[A-Z_]+$/);
+          expect(await reasons.textContent()).toContain(w("referral.covered"));
+          await suggestion.check();
+          targetName = (
+            (await suggestion.locator("xpath=..").locator("bdi").first().textContent()) ?? ""
+          ).trim();
+          expect(targetName).not.toBe("");
+          // Offline from here: the rest of the wizard needs no connection.
+          await context.setOffline(true);
+        }
+        if (step === "confirm") {
+          expect(await fact(page, w("confirm.to")).textContent()).toContain(targetName);
+          await page.getByRole("heading", { name: w("confirm.sharedWith", { name: targetName }) }).waitFor();
+          // What it will receive: the categories its service requires (and optional ones chosen); what the
+          // person gave but the service does not need is named as not shared.
+          const shared = await page.locator(".wizard-shared > li > strong").allTextContents();
+          const notShared = page.getByText(
+            w("confirm.notShared", { categories: "|" }).split("|")[0] as string,
+          );
+          expect(await notShared.textContent()).toContain(label(lang, "DATA_CATEGORY_NEEDS"));
+          for (const category of shared) expect(await notShared.textContent()).not.toContain(category);
+        }
       },
     });
     await page.getByRole("button", { name: t(lang, "wizard:send") }).click();
@@ -394,6 +589,26 @@ describe("the staff console", () => {
       .first()
       .waitFor({ state: "detached" });
     expect((await referralsOfNgo()).filter((id) => !before.includes(id))).toEqual(created);
+
+    // The package went to the organisation chosen, under the consent's expiry as set.
+    const referrer = net.logins.referrer;
+    const sent = (await net.api.must(
+      "intake",
+      I,
+      "GetReferral",
+      { referralId: created[0] as string },
+      staff(referrer.organisationId, referrer.actorId, ...referrer.roles),
+    )) as {
+      referralPackage?: {
+        target?: { displayName?: string };
+        consentExpiresAt?: string;
+      };
+    };
+    const pkg = sent.referralPackage ?? {};
+    if (pkg.target?.displayName) expect(pkg.target.displayName).toBe(targetName);
+    expect(
+      Math.abs(Date.parse(pkg.consentExpiresAt ?? "") - Date.parse(`${expiresOn}T12:00:00Z`)),
+    ).toBeLessThan(36 * 3_600_000);
 
     // Sent: the device keeps no personal data of the submission.
     const stored = await browserStorage(page);
@@ -467,9 +682,9 @@ describe("the staff console", () => {
   });
 
   // Some twenty pages in three languages, each checked by axe: a loaded machine needs more than the
-  // project's default.
+  // project's default (seven minutes were not enough with the load average above 30 on two cores).
   it("passes axe on every page in Turkish, Arabic (right to left) and English", {
-    timeout: 420_000,
+    timeout: 900_000,
   }, async () => {
     const officer = (await session(net.logins.officer, "tr")).page;
     const referrer = (await session(net.logins.referrer, "tr")).page;
@@ -479,11 +694,13 @@ describe("the staff console", () => {
         if (path) await page.goto(path);
         await expectPage(page, heading);
         await expect
-          .poll(() =>
-            page
-              .getByRole("status")
-              .filter({ hasText: t(lang, "state.loading") })
-              .count(),
+          .poll(
+            () =>
+              page
+                .getByRole("status")
+                .filter({ hasText: t(lang, "state.loading") })
+                .count(),
+            WAIT,
           )
           .toBe(0);
         expect(await page.locator("html").getAttribute("lang")).toBe(lang);
@@ -602,14 +819,62 @@ describe("the staff console", () => {
       expect(csp).not.toContain("unsafe-inline");
       expect(csp).not.toContain("unsafe-eval");
     }
+    // The Excel export works under that policy (exceljs is loaded on demand and needs no eval): one
+    // click, a workbook of the inbox's rows with the English headers.
+    const table = page.getByRole("table", { name: t(lang, "inbox:caption") });
+    await table.locator("tbody tr").first().waitFor(WAIT);
+    await page.evaluate(`(() => {
+      window.kopruViolations = [];
+      document.addEventListener("securitypolicyviolation", (event) =>
+        window.kopruViolations.push(event.violatedDirective + " " + event.blockedURI));
+    })()`);
+    const workbook = await xlsxRows(
+      await downloadFrom(page, page.getByRole("button", { name: t(lang, "table.exportXlsx"), exact: true })),
+    );
+    expect(await page.evaluate("window.kopruViolations")).toEqual([]);
+    expect(workbook.rightToLeft).toBe(false);
+    expect(workbook.rows[0]?.slice(0, 2)).toEqual([
+      t(lang, "inbox:column.referral"),
+      t(lang, "inbox:column.status"),
+    ]);
+    const shown = await table
+      .locator('tbody a[href^="/console/referrals/"]')
+      .evaluateAll((links) => links.map((link) => link.getAttribute("href")?.split("/").pop() ?? ""));
+    expect(
+      workbook.rows
+        .slice(1)
+        .map((row) => row[0])
+        .sort(),
+    ).toEqual(shown.sort());
+
     const stored = await browserStorage(page);
     expect(stored).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
     expect(stored).not.toContain((sessionCookie as { value: string }).value);
   });
 
-  it("never put the person's name or phone number in an address or a page title", () => {
-    expect(seen.length).toBeGreaterThan(20);
-    const text = JSON.stringify(seen);
+  it("never puts the person's name or phone number in an address or a page title", async () => {
+    // Pages of its own that show the people (whatever the other tests saw is checked too): the
+    // referrer's view of a referral about Şirinnaz, and the wizard typing in another person.
+    const lang = "tr";
+    const { page } = await session(net.logins.referrer, lang);
+    const own: { url: string; title: string }[] = [];
+    const note = async () => {
+      own.push({ url: page.url(), title: await page.title() });
+    };
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) own.push({ url: frame.url(), title: "" });
+    });
+    await page.goto(`/console/my-referrals/${referralIds[0]}`);
+    await expectPage(page, t(lang, "myReferrals:one.title"));
+    await note();
+    await page.goto(`/console/my-referrals/${referralIds[0]}/disclosures`);
+    await expectPage(page, t(lang, "disclosures:title"));
+    await note();
+    await page.goto("/console/new-referral");
+    await expectPage(page, t(lang, "wizard:title"));
+    await fillWizard(page, lang, { afterStep: note });
+    expect(own.length).toBeGreaterThan(8);
+    const text = JSON.stringify([...own, ...seen]);
     for (const value of [
       PERSON.givenName,
       PERSON.familyName,
@@ -688,6 +953,83 @@ async function fillWizard(
     await hooks.afterStep?.(step);
     if (step !== "confirm") await page.getByRole("button", { name: w("next") }).click();
   }
+}
+
+/** The coordination network's totals, as the dashboard's headline reads them. */
+interface Totals {
+  requested: number;
+  completed: number;
+  declined: number;
+  completionRate?: number;
+}
+
+/** Waits until coordination's totals satisfy `until` (they follow events), and returns them. */
+async function figures(until: (total: Totals) => boolean, message: string): Promise<Totals> {
+  return waitFor(
+    async () => {
+      const answer = await net.api.must("coordination", C, "GetReferralFigures", {}, coordinator);
+      const raw = (answer.total ?? {}) as Record<string, string | number | undefined>;
+      const total: Totals = {
+        requested: Number(raw.requested ?? 0),
+        completed: Number(raw.completed ?? 0),
+        declined: Number(raw.declined ?? 0),
+        ...(raw.completionRate === undefined ? {} : { completionRate: Number(raw.completionRate) }),
+      };
+      return until(total) ? total : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, message },
+  );
+}
+
+/** How many notices `caller` has unread, once the notices of `referralIds` have all reached the feed. */
+async function unreadNotices(
+  caller: ReturnType<typeof staff>,
+  referralIds: readonly string[],
+): Promise<number> {
+  const { unread } = await waitFor(
+    async () => {
+      const answer = (await net.api.must(
+        "notifications",
+        N,
+        "ListNotifications",
+        { page: { pageSize: 500 } },
+        caller,
+      )) as { unreadCount?: string | number; notifications?: { referralId?: string }[] };
+      const noticed = new Set((answer.notifications ?? []).map((notice) => notice.referralId));
+      return referralIds.every((id) => noticed.has(id))
+        ? { unread: Number(answer.unreadCount ?? 0) }
+        : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, message: `notices of ${referralIds.length} referrals in the feed` },
+  );
+  return unread;
+}
+
+/** The number on the navigation's unread badge (none shown: 0). */
+async function badgeCount(page: Page): Promise<number> {
+  const badge = page.locator("a.notifications-link .badge");
+  if ((await badge.count()) === 0) return 0;
+  return Number(await badge.locator('[aria-hidden="true"]').textContent());
+}
+
+/** Waits until the unread badge shows `count` (reloading: it refreshes once a minute on its own). */
+async function untilBadge(page: Page, lang: ConsoleLanguage, count: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const shown = await expect
+        .poll(() => badgeCount(page), { timeout: 5_000 })
+        .toBe(count)
+        .then(() => true)
+        .catch(() => false);
+      if (!shown) await page.reload();
+      return shown;
+    },
+    { timeoutMs: 60_000, message: `the unread badge to show ${count}` },
+  );
+  if (count > 0)
+    expect(await page.locator("a.notifications-link .badge").textContent()).toContain(
+      t(lang, "notifications.unreadCount", { count }),
+    );
 }
 
 /** Picks `lang` in the language switch, as a person would; the choice persists on the device. */

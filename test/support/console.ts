@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureConsoleBuilt } from "@kopru/local";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { RawApi } from "./access.js";
 import { launchBrowser, newConsoleContext, webCertificates } from "./browser.js";
 import { TestNetwork } from "./network.js";
@@ -17,7 +18,8 @@ export type ConsoleLanguage = "tr" | "ar" | "en";
 export const CONSOLE_LANGUAGES: readonly ConsoleLanguage[] = ["tr", "ar", "en"];
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const LOCALES_DIR = join(repoRoot, "services/gateway/console/src/i18n/locales");
+const CONSOLE_DIR = join(repoRoot, "services/gateway/console");
+const LOCALES_DIR = join(CONSOLE_DIR, "src/i18n/locales");
 
 /** A staff member as the console's tests play them. */
 export interface ConsoleLogin {
@@ -61,7 +63,9 @@ export async function startConsoleNetwork(): Promise<ConsoleNetwork> {
   // Built before anything starts: the gateway serves what is in dist/ when it starts (always a
   // production build, whatever NODE_ENV vitest set).
   ensureConsoleBuilt((line) => process.stderr.write(`${line}\n`));
-  const network = await TestNetwork.create();
+  // Seven services, the identity service and a gateway start at once, each compiling its sources on
+  // start: on a shared two-core machine one of them can take more than the default minute and a half.
+  const network = await TestNetwork.create(undefined, {}, { startTimeoutMs: 240_000 });
   const [browser] = await Promise.all([
     launchBrowser({ trust: webCertificates(network.pki) }),
     startPartnerNetwork({
@@ -199,4 +203,84 @@ function findLabel(node: Record<string, unknown>, valueName: string): string | u
     }
   }
   return undefined;
+}
+
+/** A file the console had the browser download: its name and bytes. */
+export interface Downloaded {
+  fileName: string;
+  bytes: Buffer;
+}
+
+/** Clicks `button` once and waits for the file it makes the browser download. */
+export async function downloadFrom(page: Page, button: Locator): Promise<Downloaded> {
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), button.click()]);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return { fileName: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * The rows of a CSV file as a spreadsheet program reads them (RFC 4180 quoting), after checking
+ * it starts with the UTF-8 byte-order mark that makes those programs read it as UTF-8.
+ */
+export function csvRows(file: Downloaded): string[][] {
+  if (file.bytes.subarray(0, 3).toString("hex") !== "efbbbf")
+    throw new Error(`${file.fileName} has no UTF-8 byte-order mark`);
+  const text = file.bytes.subarray(3).toString("utf8");
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (char === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      i++;
+    } else cell += char;
+  }
+  row.push(cell);
+  rows.push(row);
+  return rows;
+}
+
+/** What the tests use of exceljs (its types are the console's, not the tests'). */
+interface ExcelJs {
+  Workbook: new () => {
+    xlsx: { load(data: Buffer): Promise<unknown> };
+    worksheets: {
+      views: { rightToLeft?: boolean }[];
+      eachRow(each: (row: { values: unknown }) => void): void;
+    }[];
+  };
+}
+
+/**
+ * The rows of an XLSX file's first sheet and whether it is laid out right to left, read with
+ * exceljs: the console's own dependency (the tests have none of their own for spreadsheets).
+ */
+export async function xlsxRows(file: Downloaded): Promise<{ rows: string[][]; rightToLeft: boolean }> {
+  const exceljs = createRequire(join(CONSOLE_DIR, "package.json"))("exceljs") as ExcelJs;
+  const workbook = new exceljs.Workbook();
+  await workbook.xlsx.load(file.bytes);
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new Error(`${file.fileName} has no sheet`);
+  const rows: string[][] = [];
+  sheet.eachRow((row) => {
+    rows.push((row.values as unknown[]).slice(1).map((value) => (value === undefined ? "" : String(value))));
+  });
+  return { rows, rightToLeft: sheet.views[0]?.rightToLeft === true };
 }

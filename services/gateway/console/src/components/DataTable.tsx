@@ -1,7 +1,9 @@
-import { type ReactNode, useId } from "react";
+import { type ReactNode, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { exportCsv, exportXlsx } from "../export.js";
+import { EXPORT_ROW_CAP, type ExportTable, exportCsv, exportXlsx, type Gathered } from "../export.js";
+import { useFormat } from "../format.js";
 import { currentLanguage, directionOf } from "../i18n/index.js";
+import { ProblemMessage } from "./Problem.js";
 
 export interface Column<Row> {
   key: string;
@@ -28,24 +30,55 @@ export interface DataTableProps<Row> {
   rowClassName?(row: Row): string | undefined;
   /** Hide the caption visually (kept for screen readers) when a heading already says it. */
   captionHidden?: boolean;
+  /**
+   * For a paged list: gathers every row the filters on screen match (see `gatherAll`), so an
+   * export holds the whole list rather than the page shown. Without it, exports hold `rows`.
+   */
+  exportAll?(): Promise<Gathered<Row>>;
+}
+
+/** The export of `rows`: the columns' headers and each row's plain values. */
+export function exportTableOf<Row>(
+  name: string,
+  columns: readonly Column<Row>[],
+  rows: readonly Row[],
+): ExportTable {
+  return {
+    name,
+    headers: columns.map((column) => column.header),
+    rows: rows.map((row) => columns.map((column) => column.value?.(row) ?? null)),
+  };
 }
 
 /** An accessible table with its CSV and XLSX exports; every table in the console is one. */
 export function DataTable<Row>(props: DataTableProps<Row>) {
   const { t } = useTranslation();
+  const format = useFormat();
   const captionId = useId();
-  const exportTable = () => ({
-    name: props.exportName,
-    headers: props.columns.map((column) => column.header),
-    rows: props.rows.map((row) => props.columns.map((column) => column.value?.(row) ?? null)),
-  });
+  const [exporting, setExporting] = useState(false);
+  const [outcome, setOutcome] = useState<{ capped: boolean; error?: Error } | undefined>();
+  const run = async (save: (table: ExportTable) => void | Promise<void>) => {
+    if (exporting) return;
+    setExporting(true);
+    setOutcome(undefined);
+    try {
+      const gathered = props.exportAll ? await props.exportAll() : { rows: props.rows, complete: true };
+      await save(exportTableOf(props.exportName, props.columns, gathered.rows));
+      setOutcome({ capped: !gathered.complete });
+    } catch (error) {
+      setOutcome({ capped: false, error: error instanceof Error ? error : new Error(String(error)) });
+    } finally {
+      setExporting(false);
+    }
+  };
   return (
     <div className="table-block">
       <div className="table-tools">
         <button
           type="button"
           className="button secondary"
-          onClick={() => exportCsv(exportTable())}
+          disabled={exporting}
+          onClick={() => void run(exportCsv)}
           aria-describedby={captionId}
         >
           {t("table.exportCsv")}
@@ -53,12 +86,23 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
         <button
           type="button"
           className="button secondary"
-          onClick={() => void exportXlsx(exportTable(), directionOf(currentLanguage()) === "rtl")}
+          disabled={exporting}
+          onClick={() => void run((table) => exportXlsx(table, directionOf(currentLanguage()) === "rtl"))}
           aria-describedby={captionId}
         >
           {t("table.exportXlsx")}
         </button>
+        {exporting ? (
+          <span role="status" className="hint">
+            {t("table.exporting")}
+          </span>
+        ) : outcome?.capped ? (
+          <span role="status" className="hint">
+            {t("table.exportCapped", { cap: format.number(EXPORT_ROW_CAP) })}
+          </span>
+        ) : null}
       </div>
+      {outcome?.error ? <ProblemMessage error={outcome.error} /> : null}
       {props.rows.length === 0 ? (
         <p className="empty" id={captionId}>
           {props.empty ?? t("table.empty")}

@@ -91,6 +91,7 @@ export default function FollowUpsPage() {
             caption={t("followUps.caption")}
             exportName="follow-ups"
             now={now}
+            exportAll={list.exportAll}
             emphasis="followUp"
             empty={t("followUps.empty")}
           />

@@ -204,6 +204,7 @@ export default function InboxPage() {
             caption={t("caption")}
             exportName="inbox"
             now={now}
+            exportAll={inbox.exportAll}
             selection={selection}
           />
           <Pager

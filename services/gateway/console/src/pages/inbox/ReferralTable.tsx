@@ -3,6 +3,7 @@ import { type MouseEvent, type ReactNode, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../api/session.js";
 import { type Column, DataTable } from "../../components/DataTable.js";
+import type { Gathered } from "../../export.js";
 import { useFormat } from "../../format.js";
 import { useVocabulary } from "../../i18n/vocabulary.js";
 import { deadlineText, useDeadlineWords } from "./Deadline.js";
@@ -40,6 +41,7 @@ export function ReferralTable({
   emphasis = "response",
   selection,
   empty,
+  exportAll,
 }: {
   referrals: readonly InboxReferral[];
   caption: string;
@@ -48,6 +50,8 @@ export function ReferralTable({
   emphasis?: "response" | "followUp";
   selection?: Selection | undefined;
   empty?: string;
+  /** Gathers the whole filtered list for an export (see `usePagedInbox`). */
+  exportAll?: () => Promise<Gathered<InboxReferral>>;
 }) {
   const { t } = useTranslation("inbox");
   const format = useFormat();
@@ -202,6 +206,7 @@ export function ReferralTable({
       rowClassName={(referral) => (stateOf(referral)[emphasis] === "overdue" ? "overdue" : undefined)}
       empty={empty ?? t("empty")}
       {...(leading ? { leading } : {})}
+      {...(exportAll ? { exportAll } : {})}
     />
   );
 }

@@ -1,7 +1,8 @@
 import { keepPreviousData } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import type { RequestOf } from "../../api/client.js";
+import { type RequestOf, rpc } from "../../api/client.js";
 import { useRpcQuery } from "../../api/hooks.js";
+import { type Gathered, gatherAll } from "../../export.js";
 import type { InboxReferral } from "./types.js";
 
 export type InboxFilter = Omit<RequestOf<"inbox", "ListInbox">, "page">;
@@ -44,6 +45,16 @@ export function usePagedInbox(filter: InboxFilter, initialPageSize = 100) {
     },
     previous() {
       setTokens({ key, stack: stack.slice(0, -1) });
+    },
+    /** Every referral the filter matches, for an export (not only the page on screen). */
+    exportAll(): Promise<Gathered<InboxReferral>> {
+      return gatherAll(async (token, size) => {
+        const answer = await rpc("inbox", "ListInbox", {
+          ...filter,
+          page: { pageSize: size, ...(token ? { pageToken: token } : {}) },
+        });
+        return { items: answer.referrals ?? [], nextPageToken: answer.page?.nextPageToken };
+      });
     },
   };
 }

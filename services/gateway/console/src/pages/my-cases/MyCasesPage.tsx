@@ -32,6 +32,7 @@ export default function MyCasesPage() {
             caption={t("myCases.caption")}
             exportName="my-cases"
             now={now}
+            exportAll={list.exportAll}
             empty={t("myCases.empty")}
           />
           <Pager

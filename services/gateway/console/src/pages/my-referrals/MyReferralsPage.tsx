@@ -1,11 +1,13 @@
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { rpc } from "../../api/client.js";
 import { useRpcQuery } from "../../api/hooks.js";
 import { useSession } from "../../api/session.js";
 import { type Column, DataTable } from "../../components/DataTable.js";
 import { Loading, Page } from "../../components/Page.js";
 import { ProblemMessage } from "../../components/Problem.js";
+import { gatherAll } from "../../export.js";
 import { useFormat } from "../../format.js";
 import { useVocabulary } from "../../i18n/vocabulary.js";
 import { OutboxPanel } from "../../offline/OutboxPanel.js";
@@ -26,11 +28,20 @@ export default function MyReferralsPage() {
   const [status, setStatus] = useState<ReferralStatus | "">("");
   const [pages, setPages] = useState<string[]>([""]);
   const pageToken = pages[pages.length - 1] ?? "";
+  const filter = { referrerOrganisationId: session.organisationId, statuses: status ? [status] : [] };
   const list = useRpcQuery("intake", "ListReferrals", {
-    referrerOrganisationId: session.organisationId,
-    statuses: status ? [status] : [],
+    ...filter,
     page: { pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
   });
+  // An export holds every referral the status filter matches, not only the page shown.
+  const exportAll = () =>
+    gatherAll(async (token, size) => {
+      const answer = await rpc("intake", "ListReferrals", {
+        ...filter,
+        page: { pageSize: size, ...(token ? { pageToken: token } : {}) },
+      });
+      return { items: answer.referrals ?? [], nextPageToken: answer.page?.nextPageToken };
+    });
   const rows = list.data?.referrals ?? [];
   const next = list.data?.page?.nextPageToken;
   const now = Date.now();
@@ -131,6 +142,7 @@ export default function MyReferralsPage() {
           <DataTable
             caption={t("caption", { count: rows.length })}
             exportName="my-referrals"
+            exportAll={exportAll}
             columns={columns}
             rows={rows}
             rowKey={(r) => r.referralId ?? ""}
