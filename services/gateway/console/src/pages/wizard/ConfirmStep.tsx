@@ -4,6 +4,7 @@ import { useVocabulary } from "../../i18n/vocabulary.js";
 import { useListFormat } from "../my-referrals/list-format.js";
 import {
   categoriesToShare,
+  contractOf,
   type DataCategory,
   expiresAtOf,
   heldCategories,
@@ -92,6 +93,7 @@ export function ConfirmStep({
   const missing = requiredNotConsented(draft);
   const notHeld = requiredNotHeld(draft);
   const held = heldCategories(draft);
+  const { required } = contractOf(r.serviceType);
   const targetName = r.target?.organisationName;
   const notShared = shared ? held.filter((c) => !shared.includes(c)) : [];
   return (
@@ -144,9 +146,7 @@ export function ConfirmStep({
           {shared.map((category) => (
             <li key={category}>
               <strong>{label(category)}</strong>
-              {r.target?.requiredDataCategories.includes(category) ? (
-                <span className="hint"> {t("confirm.required")}</span>
-              ) : null}
+              {required.includes(category) ? <span className="hint"> {t("confirm.required")}</span> : null}
               {contents[category] && contents[category].length > 0 ? (
                 <dl className="facts">
                   {contents[category].map(([name, value]) => (

@@ -5,6 +5,8 @@ import {
   checkStep,
   draftFieldOf,
   emptyDraft,
+  mostSharedByBestMatch,
+  optionalCategories,
   problemsOfRefusal,
   requiredNotConsented,
   requiredNotHeld,
@@ -97,16 +99,34 @@ describe("the wizard's checks before sending", () => {
 });
 
 describe("what the referral shares", () => {
-  it("is the offering's required categories plus the optional ones chosen, of those held", () => {
+  it("is the service type's required categories plus the optional ones chosen, consented and held", () => {
     const draft = filled();
     draft.referral.target = MMCC;
+    // MMCC counselling requires the person and their needs (libs/referral's data contract).
     expect(categoriesToShare(draft)).toEqual([
       "DATA_CATEGORY_IDENTITY",
       "DATA_CATEGORY_CONTACT",
       "DATA_CATEGORY_DEMOGRAPHICS",
+      "DATA_CATEGORY_NEEDS",
     ]);
-    draft.referral.extraCategories = ["DATA_CATEGORY_NEEDS", "DATA_CATEGORY_HOUSEHOLD"];
-    // No household was screened: nothing to send for it.
+    draft.referral.extraCategories = ["DATA_CATEGORY_HOUSEHOLD"];
+    // Chosen, but neither consented nor screened: nothing to send for it.
+    expect(categoriesToShare(draft)).not.toContain("DATA_CATEGORY_HOUSEHOLD");
+    draft.consent.dataCategories.push("DATA_CATEGORY_HOUSEHOLD");
+    draft.needs.householdSize = "4";
+    expect(optionalCategories(draft)).toEqual(["DATA_CATEGORY_HOUSEHOLD"]);
+    expect(categoriesToShare(draft)).toEqual([
+      "DATA_CATEGORY_IDENTITY",
+      "DATA_CATEGORY_CONTACT",
+      "DATA_CATEGORY_DEMOGRAPHICS",
+      "DATA_CATEGORY_HOUSEHOLD",
+      "DATA_CATEGORY_NEEDS",
+    ]);
+  });
+
+  it("follows the service type, not the offering's own lists, which do not decide what intake sends", () => {
+    const draft = filled();
+    draft.referral.target = { ...MMCC, requiredDataCategories: [], acceptedDataCategories: [] };
     expect(categoriesToShare(draft)).toEqual([
       "DATA_CATEGORY_IDENTITY",
       "DATA_CATEGORY_CONTACT",
@@ -115,17 +135,30 @@ describe("what the referral shares", () => {
     ]);
   });
 
+  it("tells a best-match referral exactly what intake's rule sends: required, and optional when consented", () => {
+    const draft = filled();
+    draft.needs.householdSize = "4";
+    expect(mostSharedByBestMatch(draft)).toEqual([
+      "DATA_CATEGORY_IDENTITY",
+      "DATA_CATEGORY_CONTACT",
+      "DATA_CATEGORY_DEMOGRAPHICS",
+      "DATA_CATEGORY_NEEDS",
+    ]);
+    draft.consent.dataCategories.push("DATA_CATEGORY_HOUSEHOLD");
+    expect(mostSharedByBestMatch(draft)).toContain("DATA_CATEGORY_HOUSEHOLD");
+  });
+
   it("says which required categories the consent leaves out, or the person has no data for", () => {
     const draft = filled();
-    draft.referral.target = {
-      ...MMCC,
-      requiredDataCategories: [...MMCC.requiredDataCategories, "DATA_CATEGORY_HOUSEHOLD"],
-    };
+    // ECM cash requires the household, which this person's screening does not describe.
+    draft.referral.serviceType = "SERVICE_TYPE_ECM_CASH";
+    draft.referral.target = MMCC;
     draft.consent.dataCategories = ["DATA_CATEGORY_IDENTITY"];
     expect(requiredNotConsented(draft)).toEqual([
       "DATA_CATEGORY_CONTACT",
       "DATA_CATEGORY_DEMOGRAPHICS",
       "DATA_CATEGORY_HOUSEHOLD",
+      "DATA_CATEGORY_NEEDS",
     ]);
     expect(requiredNotHeld(draft)).toEqual(["DATA_CATEGORY_HOUSEHOLD"]);
     expect(Object.keys(checkStep("confirm", draft, NOW))).toEqual(["confirm.categories"]);

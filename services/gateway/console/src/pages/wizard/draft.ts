@@ -1,4 +1,6 @@
+import { dataCategoryToJSON, serviceTypeFromJSON } from "@kopru/contracts/common/v1/vocabulary";
 import type { components } from "@kopru/contracts/openapi/console-api";
+import { type DataContract, dataContractFor } from "@kopru/referral/domain";
 import { PRIORITIES, SERVICE_TYPES } from "../../api/enums.js";
 import type { NewStep, OutboxMethod, StoredProblem } from "../../offline/sync.js";
 
@@ -411,50 +413,77 @@ export function heldCategories(draft: WizardDraft): DataCategory[] {
 }
 
 /**
- * Exactly the categories the referral will share with a chosen target: its service's required
- * categories and the optional ones chosen (those this person has data for). They are sent as the
- * referral's categories, so intake shares these and no others, or refuses. With "best match" the
- * target is not known yet: undefined.
+ * The service type's data contract in the console's names: the table intake cuts every package by
+ * (`@kopru/referral/domain`), imported rather than restated, so the confirmation cannot drift from
+ * what is sent. An offering's own required/accepted lists in the directory describe it; they do not
+ * decide what a package carries.
+ */
+export function contractOf(serviceType: ServiceType | ""): {
+  required: DataCategory[];
+  optional: DataCategory[];
+} {
+  if (serviceType === "") return { required: [], optional: [] };
+  let contract: DataContract;
+  try {
+    contract = dataContractFor(serviceTypeFromJSON(serviceType));
+  } catch {
+    // UNSPECIFIED or a type newer than this build: intake refuses it, so nothing would be shared.
+    return { required: [], optional: [] };
+  }
+  const names = (list: readonly number[]) => list.map((c) => dataCategoryToJSON(c) as DataCategory);
+  return { required: names(contract.required), optional: names(contract.optional) };
+}
+
+/**
+ * Exactly the categories the referral will share with a chosen target: its service type's required
+ * categories and the optional ones chosen (those the consent names and this person has data for).
+ * They are sent as the referral's categories, so intake shares these and no others, or refuses. With
+ * "best match" the target is not known yet: undefined.
  */
 export function categoriesToShare(draft: WizardDraft): DataCategory[] | undefined {
-  const target = draft.referral.target;
-  if (!target) return undefined;
-  const held = new Set(heldCategories(draft));
-  const required = new Set(target.requiredDataCategories);
-  const extra = new Set(draft.referral.extraCategories.filter((c) => held.has(c)));
-  return DATA_CATEGORIES.filter((c) => required.has(c) || extra.has(c));
+  if (!draft.referral.target) return undefined;
+  const { required } = contractOf(draft.referral.serviceType);
+  const chosen = new Set(draft.referral.extraCategories);
+  const extra = new Set(optionalCategories(draft).filter((c) => chosen.has(c)));
+  return DATA_CATEGORIES.filter((c) => required.includes(c) || extra.has(c));
 }
 
-/** The most a "best match" referral may share: what the consent names and the person has data for. */
+/**
+ * What a "best match" referral shares, whichever organisation is chosen: intake's rule when the
+ * referral names no categories — the service type's required categories and the optional ones the
+ * consent names, of those this person has data for.
+ */
 export function mostSharedByBestMatch(draft: WizardDraft): DataCategory[] {
+  const { required, optional } = contractOf(draft.referral.serviceType);
   const held = new Set(heldCategories(draft));
-  return draft.consent.dataCategories.filter((c) => held.has(c));
-}
-
-/** The chosen service's required categories this (new) person has no data for: intake would refuse. */
-export function requiredNotHeld(draft: WizardDraft): DataCategory[] {
-  const target = draft.referral.target;
-  if (!target || draft.person.mode !== "new") return [];
-  const held = new Set(heldCategories(draft));
-  return target.requiredDataCategories.filter((c) => !held.has(c));
-}
-
-/** Optional categories the referrer may add: accepted by the offering, consented and held. */
-export function optionalCategories(draft: WizardDraft): DataCategory[] {
-  const target = draft.referral.target;
-  if (!target) return [];
-  const held = new Set(heldCategories(draft));
-  return target.acceptedDataCategories.filter(
-    (c) =>
-      !target.requiredDataCategories.includes(c) && held.has(c) && draft.consent.dataCategories.includes(c),
+  const consented = new Set(draft.consent.dataCategories);
+  return DATA_CATEGORIES.filter(
+    (c) => held.has(c) && (required.includes(c) || (optional.includes(c) && consented.has(c))),
   );
 }
 
-/** The chosen target's required categories the consent does not name (the referral would be refused). */
+/** The service type's required categories this (new) person has no data for: intake would refuse. */
+export function requiredNotHeld(draft: WizardDraft): DataCategory[] {
+  if (!draft.referral.target || draft.person.mode !== "new") return [];
+  const held = new Set(heldCategories(draft));
+  return contractOf(draft.referral.serviceType).required.filter((c) => !held.has(c));
+}
+
+/** Optional categories the referrer may add: in the service type's contract, consented and held. */
+export function optionalCategories(draft: WizardDraft): DataCategory[] {
+  if (!draft.referral.target) return [];
+  const held = new Set(heldCategories(draft));
+  return contractOf(draft.referral.serviceType).optional.filter(
+    (c) => held.has(c) && draft.consent.dataCategories.includes(c),
+  );
+}
+
+/** The service type's required categories the consent does not name (the referral would be refused). */
 export function requiredNotConsented(draft: WizardDraft): DataCategory[] {
-  const target = draft.referral.target;
-  if (!target) return [];
-  return target.requiredDataCategories.filter((c) => !draft.consent.dataCategories.includes(c));
+  if (!draft.referral.target) return [];
+  return contractOf(draft.referral.serviceType).required.filter(
+    (c) => !draft.consent.dataCategories.includes(c),
+  );
 }
 
 function optionalText(value: string): string | undefined {
