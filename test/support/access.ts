@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Client, Metadata, status } from "@grpc/grpc-js";
+import { contractKindOf, keyedHashes, type PersonIdentifiers } from "@kopru/matching-keys";
 import { authorizationMetadata, type ClientCaller, serviceAudience } from "@kopru/service-kit";
 import { waitFor } from "@kopru/testing";
 import type { Organisations, ServiceName, TestNetwork } from "./network.js";
@@ -17,6 +18,8 @@ export const M = "kopru.municipality.v1.MunicipalityService";
 export const CC = "kopru.communitycentre.v1.CommunityCentreService";
 export const R = "kopru.referral.v1.ReferralInboxService";
 export const N = "kopru.notification.v1.NotificationService";
+export const AU = "kopru.audit.v1.AuditService";
+export const MA = "kopru.matching.v1.MatchingService";
 
 export const PROVINCE = "TUR027";
 export const location = { provinceCode: PROVINCE, provinceName: "Gaziantep" };
@@ -45,6 +48,17 @@ export function canary(): string {
   let letters = "";
   for (let i = 0; i < 12; i++) letters += String.fromCharCode(97 + randomInt(26));
   return `Kanarya${letters}`;
+}
+
+/**
+ * A person's keyed hashes as a partner system sends them to the matching service (ADR 0027): made
+ * under the network's matching secret (`TestNetwork.matchingSecret`, base64), as intake makes them.
+ */
+export function keyedHashesOf(secret: string, person: PersonIdentifiers): JsonObject[] {
+  return keyedHashes(person, new Uint8Array(Buffer.from(secret, "base64"))).map((h) => ({
+    kind: contractKindOf(h.kind),
+    hash: h.hash,
+  }));
 }
 
 export function codeName(answer: Answer): string {

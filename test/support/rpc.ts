@@ -19,7 +19,10 @@ import type { ServiceName } from "./network.js";
 // a request written as proto JSON: tests that must reach every method (hostile text, access) use
 // it, so a method added to a contract is driven without anyone listing it.
 
-/** Which processes serve each gRPC service of the contracts. */
+/**
+ * Which processes serve each gRPC service of the contracts. A service added to the contracts fails
+ * the every-RPC sweeps' placement tests (hostile text, BOLA) until it is placed here.
+ */
 export const HOSTS: Record<string, ServiceName[]> = {
   "kopru.intake.v1.IntakeService": ["intake"],
   "kopru.coordination.v1.CoordinationService": ["coordination"],
@@ -29,17 +32,12 @@ export const HOSTS: Record<string, ServiceName[]> = {
   "kopru.communitycentre.v1.CommunityCentreService": ["community-centre"],
   "kopru.referral.v1.ReferralInboxService": ["ecm", "protection", "municipality", "community-centre"],
   "kopru.notification.v1.NotificationService": ["notifications"],
+  // Served beside the service's own RPCs by every process with audit tables (ADR 0025).
+  "kopru.audit.v1.AuditService": ["intake", "ecm", "protection", "municipality", "community-centre"],
+  // Its own process (ADR 0027); started first, intake then registers its people there.
+  "kopru.matching.v1.MatchingService": ["matching"],
 };
-/**
- * Services the every-RPC sweeps (hostile text, BOLA) do not drive yet, each with where its text and access are tested instead. A
- * service added to the contracts still fails their placement tests until it is here or in HOSTS.
- */
-export const NOT_YET_SWEPT: Record<string, string> = {
-  // Served beside each service's own RPCs (ADR 0025); only read, by supervisors of the organisation.
-  "kopru.audit.v1.AuditService": "services/municipality/test/audit.int.test.ts",
-  // Its own process, not started by this network (ADR 0027).
-  "kopru.matching.v1.MatchingService": "services/matching/test/matching.int.test.ts",
-};
+/** Every process the sweeps start: each serves a service of HOSTS. */
 export const ALL_SERVICES: ServiceName[] = [
   "coordination",
   "intake",
@@ -48,6 +46,7 @@ export const ALL_SERVICES: ServiceName[] = [
   "municipality",
   "community-centre",
   "notifications",
+  "matching",
 ];
 
 const require = createRequire(import.meta.url);

@@ -165,6 +165,13 @@ describe.each<Engine>(["postgres", "pglite"])("the matching service on %s", (eng
       h.call(h.client.registerRecord, { organisationId: "", recordRef: "x-2", hashes: [] }, A),
     );
     expect(noHashes.details).toContain("hashes");
+    // A name no organisation can have is a bad request, not another organisation's: for staff and
+    // partner systems as for a registrar.
+    const badOrganisation = await failureOf(
+      h.call(h.client.findMatches, { organisationId: "'; DROP TABLE match_records; --", recordRef: refA }, A),
+    );
+    expect(badOrganisation.code).toBe(status.INVALID_ARGUMENT);
+    expect(badOrganisation.details).toContain("organisation_id: ");
   });
 
   it("links a match only with a consent, and both organisations see the link", async () => {

@@ -52,11 +52,25 @@ describe("the acting organisation", () => {
     expect(() => actingOrganisation(gateway, "ngo-b", registrars)).toThrow(PermissionDeniedError);
   });
 
-  it("refuses a registrar's name that no organisation can have, naming the field", () => {
-    const intake = { kind: "service" as const, organisationId: undefined, clientId: "service-intake" };
-    for (const name of ["a".repeat(5_000), "Ngo B", "'; DROP TABLE match_records; --"]) {
-      expect(() => actingOrganisation(intake, name, registrars)).toThrow(InvalidArgumentError);
-      expect(() => actingOrganisation(intake, name, registrars)).toThrow(/organisation_id/);
+  it("refuses a name that no organisation can have, naming the field, whoever names it", () => {
+    const callers = [
+      { kind: "service" as const, organisationId: undefined, clientId: "service-intake" },
+      { kind: "service" as const, organisationId: undefined, clientId: "service-gateway" },
+      { kind: "partner-system" as const, organisationId: "ngo-a", clientId: "partner-ngo-a" },
+      { kind: "staff" as const, organisationId: "ngo-a", clientId: "kopru-console" },
+    ];
+    const names = [
+      "a".repeat(64),
+      "a".repeat(5_000),
+      "Ngo B",
+      "'; DROP TABLE match_records; --",
+      "<b>ngo</b>",
+    ];
+    for (const caller of callers) {
+      for (const name of names) {
+        expect(() => actingOrganisation(caller, name, registrars)).toThrow(InvalidArgumentError);
+        expect(() => actingOrganisation(caller, name, registrars)).toThrow(/^organisation_id: /);
+      }
     }
   });
 });
