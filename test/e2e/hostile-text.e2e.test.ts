@@ -169,7 +169,12 @@ beforeAll(async () => {
   });
   callers.set("intake", { organisationId: o.ngo, actorId: "caseworker-1", role: "caseworker" });
   callers.set("ecm", { organisationId: o.ecm, actorId: "ecm-staff-1", role: "supervisor" });
-  callers.set("protection", { organisationId: o.protection, actorId: "prot-staff-1", role: "supervisor" });
+  // Holding the restricted-case role, so risk assessments and safety plans reach their own checks.
+  callers.set("protection", {
+    organisationId: o.protection,
+    actorId: "prot-staff-1",
+    roles: ["supervisor", "protection-restricted"],
+  });
   callers.set("municipality", {
     organisationId: o.mmccGaziantep,
     actorId: "mmcc-staff-1",
