@@ -24,6 +24,11 @@ export class PipelinedSession {
   private outstanding = 0;
   /** A statement reached the server since the last `markClean` (there is something to end). */
   private sent = false;
+  /**
+   * The last statement failed. pg rejects a failed statement before it reads the ReadyForQuery that
+   * carries the transaction's status, so until then the status still says the transaction is fine.
+   */
+  private lastFailed = false;
   broken = false;
   private readonly onLost = () => {
     this.broken = true;
@@ -70,7 +75,7 @@ export class PipelinedSession {
    * savepoint since (pg reports it with every answer). A COMMIT now would quietly roll back.
    */
   get aborted(): boolean {
-    return this.client.getTransactionStatus() === "E";
+    return this.lastFailed || this.client.getTransactionStatus() === "E";
   }
 
   /**
@@ -128,8 +133,13 @@ export class PipelinedSession {
     this.outstanding += 1;
     this.sent = true;
     try {
-      return await guard(this.location, () => this.client.query(text, params as unknown[] | undefined));
+      const result = await guard(this.location, () =>
+        this.client.query(text, params as unknown[] | undefined),
+      );
+      this.lastFailed = false;
+      return result;
     } catch (error) {
+      this.lastFailed = true;
       if (error instanceof DatabaseUnavailableError) this.broken = true;
       throw error;
     } finally {
