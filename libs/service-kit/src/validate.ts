@@ -3,6 +3,9 @@ import { type FieldViolation, InvalidArgumentError } from "./errors.js";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
+const EARLIEST_TIMESTAMP = Date.parse("0001-01-01T00:00:00.000Z");
+const LATEST_TIMESTAMP = Date.parse("9999-12-31T23:59:59.999Z");
+
 type EnumObject = Record<string, string | number>;
 
 /**
@@ -88,7 +91,12 @@ export class RequestValidator {
 
   date(value: Date | undefined, field: string, options: { optional?: boolean } = {}): this {
     if (!value) return options.optional ? this : this.fail(field, "is required");
-    if (Number.isNaN(value.getTime())) this.fail(field, "is not a valid timestamp");
+    const time = value.getTime();
+    if (Number.isNaN(time)) return this.fail(field, "is not a valid timestamp");
+    // PostgreSQL and ISO 8601 text both stop at four-digit years; a protobuf Timestamp can say
+    // year 0 or 10000, which would otherwise reach the database and come back as an internal error.
+    if (time < EARLIEST_TIMESTAMP || time > LATEST_TIMESTAMP)
+      this.fail(field, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
     return this;
   }
 
