@@ -25,8 +25,6 @@ function targetOf(match: ServiceMatch): ChosenTarget {
     partnerKind: match.organisation?.partnerKind,
     serviceOfferingId: match.serviceOffering?.serviceOfferingId,
     offeringName: match.serviceOffering?.name,
-    requiredDataCategories: [...(match.serviceOffering?.requiredDataCategories ?? [])],
-    acceptedDataCategories: [...(match.serviceOffering?.acceptedDataCategories ?? [])],
   };
 }
 

@@ -60,14 +60,6 @@ const MMCC: ChosenTarget = {
   organisationName: "MMCC Şahinbey",
   partnerKind: "PARTNER_KIND_MUNICIPALITY",
   serviceOfferingId: "off-1",
-  requiredDataCategories: ["DATA_CATEGORY_IDENTITY", "DATA_CATEGORY_CONTACT", "DATA_CATEGORY_DEMOGRAPHICS"],
-  acceptedDataCategories: [
-    "DATA_CATEGORY_IDENTITY",
-    "DATA_CATEGORY_CONTACT",
-    "DATA_CATEGORY_DEMOGRAPHICS",
-    "DATA_CATEGORY_NEEDS",
-    "DATA_CATEGORY_HOUSEHOLD",
-  ],
 };
 
 describe("the wizard's checks before sending", () => {
@@ -124,9 +116,9 @@ describe("what the referral shares", () => {
     ]);
   });
 
-  it("follows the service type, not the offering's own lists, which do not decide what intake sends", () => {
+  it("follows the service type whichever organisation and offering are chosen, as intake does", () => {
     const draft = filled();
-    draft.referral.target = { ...MMCC, requiredDataCategories: [], acceptedDataCategories: [] };
+    draft.referral.target = { ...MMCC, organisationId: "mmcc-kilis", serviceOfferingId: "off-2" };
     expect(categoriesToShare(draft)).toEqual([
       "DATA_CATEGORY_IDENTITY",
       "DATA_CATEGORY_CONTACT",

@@ -198,8 +198,6 @@ export interface ChosenTarget {
   partnerKind?: PartnerKind | undefined;
   serviceOfferingId?: string | undefined;
   offeringName?: string | undefined;
-  requiredDataCategories: DataCategory[];
-  acceptedDataCategories: DataCategory[];
 }
 
 export interface ReferralDraft {
