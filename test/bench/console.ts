@@ -245,7 +245,7 @@ try {
       .map((l) => l.toFixed(1))
       .join(
         " ",
-      )}; ${RUNS} runs each (median, p90), cache off; inbox of ${MMCC}: ${held} referrals (50 rows a page).`,
+      )}; ${RUNS} runs each (median, p90), cache off; inbox of ${MMCC}: ${held} referrals (the inbox shows 100 rows a page).`,
     "",
     `Inbox route JavaScript: ${js.files} files, ${(js.raw / 1024).toFixed(0)} KB, **${(js.gzipped / 1024).toFixed(0)} KB gzipped** (budget ≤ 250 KB).`,
     "",
