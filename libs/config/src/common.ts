@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { logLevel, nonEmptyString, optionalUrl, url } from "./fields.js";
+import { csv, logLevel, nonEmptyString, optionalUrl, url } from "./fields.js";
 
 /**
  * Variables every Köprü service reads. A service extends this with its own:
@@ -7,7 +7,8 @@ import { logLevel, nonEmptyString, optionalUrl, url } from "./fields.js";
  * The service name is not here: each service passes its own name in code.
  */
 export const commonServiceEnv = z.object({
-  NATS_URL: url({ protocols: ["nats", "tls"] }).default("nats://127.0.0.1:4222"),
+  /** One server, or a cluster's seed servers separated by commas. */
+  NATS_URL: csv(url({ protocols: ["nats", "tls"] })).default(["nats://127.0.0.1:4222"]),
   /** Absent means the embedded PGlite database under DATA_DIR. */
   DATABASE_URL: optionalUrl({ protocols: ["postgres", "postgresql"] }),
   DATA_DIR: nonEmptyString().default(".data"),

@@ -26,7 +26,7 @@ describe("loadConfig", () => {
   it("applies the common defaults and parses the service's own variables", () => {
     const config = loadConfig(serviceEnv, { GRPC_PORT: "50051", WEBHOOK_SIGNING_SECRET: "s3cr3t" });
     expect(config).toEqual({
-      NATS_URL: "nats://127.0.0.1:4222",
+      NATS_URL: ["nats://127.0.0.1:4222"],
       DATABASE_URL: undefined,
       DATA_DIR: ".data",
       LOG_LEVEL: "info",
@@ -51,7 +51,7 @@ describe("loadConfig", () => {
       }),
     );
     expect(error.issues).toEqual([
-      { variable: "NATS_URL", message: 'expected a nats:// or tls:// URL, got "http://localhost:4222"' },
+      { variable: "NATS_URL", message: 'expected a comma-separated list; item 1: expected a nats:// or tls:// URL, got "http://localhost:4222"' },
       {
         variable: "LOG_LEVEL",
         message: 'expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
@@ -110,6 +110,15 @@ describe("loadConfig", () => {
     expect(error.message).toContain(
       'DATABASE_URL: expected a postgres:// URL, got "mysql://app:***@db:3306/kopru"',
     );
+  });
+
+  it("takes NATS_URL as one server or a cluster's seed servers separated by commas", () => {
+    const cluster = loadConfig(serviceEnv, {
+      GRPC_PORT: "50051",
+      WEBHOOK_SIGNING_SECRET: "s3cr3t",
+      NATS_URL: "nats://127.0.0.1:4222, tls://nats-1.kopru.internal:4222",
+    });
+    expect(cluster.NATS_URL).toEqual(["nats://127.0.0.1:4222", "tls://nats-1.kopru.internal:4222"]);
   });
 
   it("keeps the URL exactly as written", () => {

@@ -61,4 +61,5 @@ export {
   type WaitForLineOptions,
 } from "./process.js";
 export { type ServerSource, shareTestServers, stopTestServers } from "./servers.js";
+export { startTcpSwitch, type TcpSwitch } from "./tcp-switch.js";
 export { type WaitForOptions, waitFor } from "./wait.js";
