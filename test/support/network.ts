@@ -20,11 +20,13 @@ import {
   type TokenSource,
 } from "@kopru/service-kit";
 import {
+  type ConfinedNatsCluster,
   type ConfinedNatsServer,
   connectNats,
   createTestDatabase,
   type SpawnedProcess,
   spawnNodeProcess,
+  startConfinedNatsCluster,
   startConfinedNatsServer,
   type TestDatabase,
 } from "@kopru/testing";
@@ -96,7 +98,7 @@ export class TestNetwork {
   private constructor(
     private readonly dataDir: string,
     readonly pki: NetworkPki,
-    readonly nats: ConfinedNatsServer,
+    private readonly bus: ConfinedNatsServer | ConfinedNatsCluster,
     readonly identity: IdentityUnderTest,
     readonly orgs: Organisations,
     private readonly extraEnv: Record<string, string>,
@@ -112,23 +114,36 @@ export class TestNetwork {
    * `env` is added to every service's environment (e.g. an OTLP endpoint). `databaseServers` puts a
    * service's database on another PostgreSQL server (an admin URL, e.g. a cluster the test may crash);
    * `startTimeoutMs` bounds each service's start (a chaos run restarts services on a loaded machine).
+   * `natsCluster` runs the network on a JetStream cluster of that many nodes, every stream replicated
+   * on each, as production runs it.
    */
   static async create(
     orgs: Organisations = organisations(),
     env: Record<string, string> = {},
-    options: { databaseServers?: Partial<Record<ServiceName, string>>; startTimeoutMs?: number } = {},
+    options: {
+      databaseServers?: Partial<Record<ServiceName, string>>;
+      startTimeoutMs?: number;
+      natsCluster?: { size: number };
+    } = {},
   ): Promise<TestNetwork> {
     const dataDir = mkdtempSync(join(tmpdir(), "kopru-e2e-"));
     const pki = await preparePki(join(dataDir, "pki"));
     const hosted = hostedBy(orgs);
-    const nats = await startConfinedNatsServer({
-      access: networkBusAccess(hosted),
-      credentials: generateNatsCredentials([...NETWORK_SERVICES]),
-    });
+    const access = networkBusAccess(hosted);
+    const credentials = generateNatsCredentials([...NETWORK_SERVICES]);
+    const nats = options.natsCluster
+      ? await startConfinedNatsCluster({ size: options.natsCluster.size, access, credentials })
+      : await startConfinedNatsServer({ access, credentials });
+    const replicas = options.natsCluster?.size ?? 1;
+    const layout = {
+      ...NETWORK_LAYOUT,
+      streams: NETWORK_LAYOUT.streams.map((stream) => ({ ...stream, replicas })),
+      deadLetterStream: { ...NETWORK_LAYOUT.deadLetterStream, replicas },
+    };
     // The services' users may only look streams up: the admin provisions them, as the launcher does.
     const admin = await connectNats({ url: nats.url, ...nats.connectOptions("admin") });
     try {
-      await provisionStreams(admin.jsm, NETWORK_LAYOUT);
+      await provisionStreams(admin.jsm, layout);
     } finally {
       await admin.close();
     }
@@ -187,7 +202,7 @@ export class TestNetwork {
 
   /** `connect()` options for one service's NATS user, with exactly that service's permissions. */
   natsAs(user: ServiceName | "admin"): { url: string; user: string; pass: string; inboxPrefix: string } {
-    const { servers, ...credentials } = this.nats.connectOptions(user);
+    const { servers, ...credentials } = this.bus.connectOptions(user);
     return { url: servers, ...credentials };
   }
 
@@ -253,9 +268,9 @@ export class TestNetwork {
       GRPC_TLS_CA_FILE: tls.caFile,
       GRPC_TLS_CERT_FILE: tls.certFile,
       GRPC_TLS_KEY_FILE: tls.keyFile,
-      ...natsCredentialEnv(this.nats.credential(name)),
+      ...natsCredentialEnv(this.bus.credential(name)),
       ...(await this.identity.serviceClient(name)),
-      NATS_URL: this.nats.url,
+      NATS_URL: this.bus.url,
       DATABASE_URL: database.url,
       DATA_DIR: join(this.dataDir, name),
       GRPC_HOST: "127.0.0.1",
@@ -389,6 +404,18 @@ export class TestNetwork {
     return this.running.get(name)?.process.running ?? false;
   }
 
+  /** The JetStream cluster the network runs on, when it was created with `natsCluster`. */
+  get natsCluster(): ConfinedNatsCluster {
+    if (!("nodes" in this.bus)) throw new Error("this network runs on one nats-server, not a cluster");
+    return this.bus;
+  }
+
+  /** The network's one nats-server (its process, store and logs), unless it runs on a cluster. */
+  get nats(): ConfinedNatsServer {
+    if ("nodes" in this.bus) throw new Error("this network runs on a NATS cluster: see natsCluster");
+    return this.bus;
+  }
+
   /** The JetStream store directory of this run's nats-server (message blocks, indexes, metadata). */
   get natsStoreDir(): string {
     const dir = this.nats.storeDir;
@@ -428,7 +455,7 @@ export class TestNetwork {
   async close(): Promise<void> {
     for (const name of [...this.running.keys()]) await this.stop(name);
     for (const database of this.databases.values()) await database.drop().catch(() => {});
-    await this.nats.close();
+    await this.bus.close();
     await this.identity.close();
     await this.mail?.process.kill();
     rmSync(this.dataDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ export {
   type StartConfinedNatsServerOptions,
   startConfinedNatsServer,
 } from "./confined-nats.js";
+export { type ConfinedNatsCluster, startConfinedNatsCluster } from "./confined-nats-cluster.js";
 export {
   NatsServerStartError,
   NatsUnavailableError,

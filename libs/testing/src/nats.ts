@@ -92,7 +92,7 @@ export function resetNatsResolution(): void {
 }
 
 export interface ConnectNatsOptions extends Omit<NodeConnectionOptions, "servers"> {
-  /** Server to use; default `natsServer()`. */
+  /** Server to use, or a cluster's servers separated by commas; default `natsServer()`. */
   url?: string;
 }
 
@@ -109,7 +109,7 @@ export interface NatsTestConnection {
 export async function connectNats(options: ConnectNatsOptions = {}): Promise<NatsTestConnection> {
   const { url: given, ...rest } = options;
   const url = given ?? (await natsServer()).url;
-  const nc = await connect({ name: "kopru-test", ...rest, servers: url });
+  const nc = await connect({ name: "kopru-test", ...rest, servers: url.split(",") });
   const jsm = await jetstreamManager(nc);
   return {
     nc,

@@ -1,0 +1,277 @@
+import { type ServiceError, status } from "@grpc/grpc-js";
+import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
+import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
+import type { GrpcClient } from "@kopru/service-kit";
+import { connectNats, waitFor } from "@kopru/testing";
+import { v4 as uuidv4 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js";
+import { query } from "../support/database.js";
+import { type ServiceName, TestNetwork } from "../support/network.js";
+import { eachLimited, envInt, faultLoop, seededRandom, untilAcknowledged } from "./chaos.js";
+
+// The services themselves (intake, the MMCC's municipality service, coordination) on a three-node
+// JetStream cluster whose streams keep three replicas: nodes killed under load, the meta leader
+// paused. Where nats-cluster.chaos.test.ts drives the event backbone alone, this drives the network.
+const REFERRALS = envInt("CHAOS_CLUSTER_REFERRALS", 120);
+const PAUSE_SECONDS = envInt("CHAOS_NATS_PAUSE_SECONDS", 15);
+const S = ReferralStatus;
+
+let network: TestNetwork;
+
+beforeAll(async () => {
+  network = await TestNetwork.create(undefined, undefined, {
+    natsCluster: { size: 3 },
+    startTimeoutMs: 240_000,
+  });
+  await network.start("coordination");
+  await network.start("intake", "municipality");
+  await seedDirectoryAndWait(network);
+}, 600_000);
+
+afterAll(async () => {
+  // A paused node gets SIGCONT first, so the network's stop is not held up by it.
+  for (const node of network?.natsCluster.nodes ?? []) {
+    if (node.server.pid) process.kill(node.server.pid, "SIGCONT");
+  }
+  await network?.close();
+});
+
+let intakeClient: GrpcClient<IntakeServiceClient> | undefined;
+let inboxClient: GrpcClient<ReferralInboxServiceClient> | undefined;
+const intake = () =>
+  (intakeClient ??= network.client(IntakeServiceClient, "intake", {
+    organisationId: network.orgs.ngo,
+    actorId: "caseworker-1",
+  }));
+const municipalityInbox = () =>
+  (inboxClient ??= network.client(ReferralInboxServiceClient, "municipality", {
+    organisationId: network.orgs.mmccGaziantep,
+    actorId: "mmcc-staff-1",
+  }));
+
+const failedBy = new Map<string, number>();
+/** A call that met the broker failing over (or its effects not yet there): sent again. */
+function transient(error: unknown): boolean {
+  const code = (error as ServiceError | undefined)?.code;
+  const key = status[code as status] ?? String(code);
+  failedBy.set(key, (failedBy.get(key) ?? 0) + 1);
+  return (
+    code === status.UNAVAILABLE ||
+    code === status.DEADLINE_EXCEEDED ||
+    code === status.INTERNAL ||
+    code === status.UNKNOWN
+  );
+}
+
+type Row = { referral_id: string; status: number };
+async function statuses(service: ServiceName, sql: string): Promise<Map<string, number>> {
+  const rows = await query<Row>(network.database(service).url, sql);
+  return new Map(rows.map((row) => [row.referral_id, row.status]));
+}
+
+async function consumersDrained(): Promise<true | string> {
+  const nats = await connectNats(network.adminNats());
+  try {
+    const busy: string[] = [];
+    for await (const stream of nats.jsm.streams.list()) {
+      for await (const consumer of nats.jsm.consumers.list(stream.config.name)) {
+        if (consumer.num_pending > 0 || consumer.num_ack_pending > 0)
+          busy.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
+      }
+    }
+    return busy.length === 0 ? true : busy.join("; ");
+  } finally {
+    await nats.close();
+  }
+}
+
+describe("chaos: the network on a three-node NATS cluster losing nodes under load", () => {
+  it(`keeps every one of ${REFERRALS} referrals in one agreed state, none lost, no effect twice, each referral's steps in order`, async () => {
+    const random = seededRandom("nats-cluster-services");
+    const cluster = network.natsCluster;
+    const person = await registerWithConsent(intake(), network.orgs);
+    const requests = Array.from({ length: REFERRALS }, (_, i) => ({
+      requestId: uuidv4(),
+      accept: i % 2 === 0,
+    }));
+    const expected = new Map<string, number>();
+
+    // Faults while the load runs: kill -9 of a random node every 5 s (restarted on its store), and
+    // once, when half the referrals are acknowledged, the meta leader paused with SIGSTOP.
+    const chaos = new AbortController();
+    let pause: Promise<string> | undefined;
+    let pausing = false;
+    // One fault at a time: a kill and the pause together would be a lost quorum, not a fault.
+    let killing: Promise<void> = Promise.resolve();
+    const kills = faultLoop(
+      { minMs: 5_000, maxMs: 5_000, random: random.next, signal: chaos.signal },
+      async () => {
+        if (pausing) return undefined;
+        const victim = random.pick(cluster.nodes);
+        killing = (async () => {
+          await cluster.ready({ timeoutMs: 120_000 });
+          await victim.server.kill();
+          await victim.server.restart();
+        })();
+        await killing;
+        return `kill -9 ${victim.name} (restarted)`;
+      },
+    );
+    const pauseLeader = async (): Promise<string> => {
+      pausing = true;
+      try {
+        await killing;
+        await cluster.ready({ timeoutMs: 120_000 });
+        const leader = await cluster.metaLeader();
+        const pid = leader.server.pid as number;
+        const before = expected.size;
+        process.kill(pid, "SIGSTOP");
+        try {
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_SECONDS * 1_000));
+        } finally {
+          process.kill(pid, "SIGCONT");
+        }
+        const line = `SIGSTOP meta leader ${leader.name} for ${PAUSE_SECONDS} s; ${expected.size - before} referrals acknowledged meanwhile`;
+        console.log(`[chaos] ${line}`);
+        return line;
+      } finally {
+        pausing = false;
+      }
+    };
+
+    const started = Date.now();
+    try {
+      await eachLimited(requests, 8, async ({ requestId, accept }) => {
+        const created = await untilAcknowledged(
+          `referral request ${requestId}`,
+          () =>
+            intake().call("createReferral", {
+              requestId,
+              beneficiaryId: person.beneficiaryId,
+              serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
+              priority: Priority.PRIORITY_NORMAL,
+              purpose: Purpose.PURPOSE_SERVICE_PROVISION,
+              reasonForReferral: "Needs counselling on services (synthetic).",
+              consentId: person.consentId,
+              routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
+              dataCategories: [],
+            }),
+          { timeoutMs: 600_000, retryable: transient },
+        );
+        const referralId = created.referral?.referralId ?? "";
+        expect(referralId).not.toBe("");
+        expected.set(referralId, accept ? S.REFERRAL_STATUS_ACCEPTED : S.REFERRAL_STATUS_RECEIVED);
+        if (!pause && expected.size >= REFERRALS / 2) pause = pauseLeader();
+        if (accept) await acceptAtTarget(referralId);
+      });
+    } finally {
+      chaos.abort();
+    }
+    const faults = [...(await kills), ...(pause ? [await pause] : [])];
+    await cluster.ready({ timeoutMs: 120_000 });
+    console.log(
+      `[chaos] nats-cluster-services: ${expected.size} referrals in ${((Date.now() - started) / 1000).toFixed(1)} s under ${faults.length} faults; failed calls by code ${JSON.stringify(Object.fromEntries(failedBy))}`,
+    );
+    expect(
+      faults.some((line) => line.startsWith("SIGSTOP")),
+      "the meta leader was paused",
+    ).toBe(true);
+    expect(faults.filter((line) => line.includes("kill -9")).length).toBeGreaterThan(0);
+
+    async function acceptAtTarget(referralId: string): Promise<void> {
+      await waitFor(
+        async () => {
+          const row = (
+            await query<Row & { sequence: number }>(
+              network.database("municipality").url,
+              "SELECT referral_id::text, status, sequence FROM referrals WHERE referral_id = $1 AND role = 'target'",
+              [referralId],
+            )
+          )[0];
+          if (row?.status === S.REFERRAL_STATUS_ACCEPTED) return true;
+          if (row?.status !== S.REFERRAL_STATUS_RECEIVED) return false;
+          // The expected sequence makes a repeat after a lost answer fail, never accept twice.
+          await municipalityInbox()
+            .call("acceptReferral", { referralId, expectedSequence: row.sequence })
+            .catch((error) => {
+              if (transient(error)) return;
+              const code = (error as ServiceError).code;
+              if (code === status.FAILED_PRECONDITION || code === status.ABORTED) return;
+              throw error;
+            });
+          return false;
+        },
+        { timeoutMs: 600_000, intervalMs: 200, message: `the target to accept referral ${referralId}` },
+      );
+    }
+
+    // The three views agree on every referral, and every consumer has drained.
+    await waitFor(
+      async () => {
+        const views = [
+          await statuses("intake", "SELECT referral_id::text, status FROM referrals WHERE role = 'referrer'"),
+          await statuses(
+            "municipality",
+            "SELECT referral_id::text, status FROM referrals WHERE role = 'target'",
+          ),
+          await statuses("coordination", "SELECT referral_id, status FROM tracked_referrals"),
+        ];
+        for (const [referralId, want] of expected) {
+          for (const view of views) if (view.get(referralId) !== want) return false;
+        }
+        return (await consumersDrained()) === true;
+      },
+      {
+        timeoutMs: 300_000,
+        intervalMs: 1_000,
+        message: `intake, the target and coordination to agree on all ${REFERRALS} referrals and every consumer to drain`,
+      },
+    ).catch(async (error) => {
+      console.log(`[chaos] consumers: ${await consumersDrained().catch((e) => String(e))}`);
+      throw error;
+    });
+
+    // None lost, none invented; no transition or tracked event applied twice.
+    for (const [service, sql] of [
+      ["intake", "SELECT referral_id::text, status FROM referrals WHERE role = 'referrer'"],
+      ["municipality", "SELECT referral_id::text, status FROM referrals WHERE role = 'target'"],
+      ["coordination", "SELECT referral_id, status FROM tracked_referrals"],
+    ] as const) {
+      expect(new Set((await statuses(service, sql)).keys()), `referrals at ${service}`).toEqual(
+        new Set(expected.keys()),
+      );
+    }
+    for (const [service, sql] of [
+      [
+        "municipality",
+        "SELECT referral_id FROM referral_transitions WHERE role = 'target' GROUP BY referral_id, to_status HAVING count(*) > 1",
+      ],
+      [
+        "intake",
+        "SELECT referral_id FROM referral_transitions WHERE role = 'referrer' GROUP BY referral_id, to_status HAVING count(*) > 1",
+      ],
+      [
+        "coordination",
+        "SELECT referral_id FROM tracked_events GROUP BY referral_id, to_status HAVING count(*) > 1",
+      ],
+    ] as const) {
+      expect(await query(network.database(service).url, sql), `effects applied twice at ${service}`).toEqual(
+        [],
+      );
+    }
+    // Each referral's steps reached coordination in their order.
+    const steps = await query<{ referral_id: string; steps: number[] }>(
+      network.database("coordination").url,
+      "SELECT referral_id, array_agg(to_status ORDER BY sequence) AS steps FROM tracked_events GROUP BY referral_id",
+    );
+    for (const { referral_id, steps: seen } of steps) {
+      expect(seen, `coordination's steps of ${referral_id}`).toEqual(
+        expected.get(referral_id) === S.REFERRAL_STATUS_ACCEPTED
+          ? [S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED, S.REFERRAL_STATUS_ACCEPTED]
+          : [S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED],
+      );
+    }
+  }, 1_800_000);
+});
