@@ -51,7 +51,11 @@ describe("loadConfig", () => {
       }),
     );
     expect(error.issues).toEqual([
-      { variable: "NATS_URL", message: 'expected a comma-separated list; item 1: expected a nats:// or tls:// URL, got "http://localhost:4222"' },
+      {
+        variable: "NATS_URL",
+        message:
+          'expected a comma-separated list; item 1: expected a nats:// or tls:// URL, got "http://localhost:4222"',
+      },
       {
         variable: "LOG_LEVEL",
         message: 'expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
