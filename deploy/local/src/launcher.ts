@@ -96,16 +96,31 @@ function mailCatcherEntry(from: LauncherConfig["from"]): string {
 }
 
 /**
- * Node's options for a service. A young generation of 1 MB semi-spaces (V8 grows them to 16 MB
- * under allocation and keeps them) cut the seeded network by about 190 MB for a few more
- * scavenges. On PGlite, V8 compiles PostgreSQL's WebAssembly with its baseline compiler only:
+ * Node's options for every service: SERVICE_NODE_OPTIONS (the container images and so the
+ * Kubernetes manifests run the same), plus, on PGlite, the baseline WebAssembly compiler only.
+ * On PGlite, V8 compiles PostgreSQL's WebAssembly with its baseline compiler only:
  * tiering hot functions up to TurboFan took seconds of CPU per service while the network started,
  * and its compile memory left each service hundreds of MB larger for a while; the demo's queries
  * do not need the faster code.
  */
 export function nodeOptionsFor(plan: { databaseUrl: string | undefined }): string[] {
-  return ["--max-semi-space-size=1", ...(plan.databaseUrl ? [] : ["--liftoff-only"])];
+  return [...SERVICE_NODE_OPTIONS, ...(plan.databaseUrl ? [] : ["--liftoff-only"])];
 }
+
+/**
+ * V8 options every service runs with, here and in deploy/compose/Dockerfile's CMD. Node refuses
+ * them in NODE_OPTIONS, so they are arguments of `node` itself.
+ * - A young generation of 1 MB semi-spaces: V8 grows them to 16 MB under start-up allocation and
+ *   keeps them; a few more scavenges cost less than the memory (about 40 MB a service).
+ * - No allocation-site pretenuring: V8 moves the objects of allocation sites that survived a few
+ *   scavenges straight to the old generation, and at start-up (descriptor sets, migrations,
+ *   stream provisioning) that is most of them; they stay there, garbage, until a full mark-compact
+ *   that an idle service rarely reaches.
+ */
+export const SERVICE_NODE_OPTIONS: readonly string[] = [
+  "--max-semi-space-size=1",
+  "--no-allocation-site-pretenuring",
+];
 
 /** The marker that says the demo data is in; written only after a complete seed. */
 export function markerPath(dataDir: string): string {
