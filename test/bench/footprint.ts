@@ -2,7 +2,7 @@
 // services from TypeScript source through tsx (how `pnpm start` ran them before) and from the
 // JavaScript `tsc -b` builds (ADR 0010), against raw bounds measured in the same run (an empty Node
 // process, a bare PGlite). Memory is each process's VmRSS from /proc/<pid>/status; the network's
-// is the sum over the launcher's process tree (launcher, services, mail catcher, nats-server).
+// is the sum over the launcher's process tree (launcher with its mail catcher, services, nats-server).
 //
 //   (a) on PostgreSQL (a fresh database per service, dropped afterwards): cold start to every gRPC
 //       health check SERVING, each service's RSS then and after an idle pause; a second start on the
@@ -493,7 +493,7 @@ if (Object.keys(postgres).length > 0) {
     const value = postgres[from] ? median(postgres[from].map(pick)) : Number.NaN;
     return Number.isNaN(value) ? "—" : `${value}`;
   };
-  const roles = ["launcher", ...SERVICES, "mail-catcher", "nats-server"];
+  const roles = ["launcher", ...SERVICES, "nats-server"];
   for (const role of roles) {
     lines.push(
       `| ${role} | ${FROM.map((f) =>
@@ -540,7 +540,7 @@ if (Object.keys(pglite).length > 0) {
     `| **whole tree RSS, seeded** | ${FROM.map((f) => (pglite[f] ? `${mb(med(f, (x) => x.end.totalKb))} MB` : "—")).join(" | ")} |`,
     `| peak tree RSS | ${FROM.map((f) => (pglite[f] ? `${mb(med(f, (x) => x.peakKb))} MB` : "—")).join(" | ")} |`,
   );
-  for (const role of ["launcher", ...SERVICES, "mail-catcher", "nats-server"])
+  for (const role of ["launcher", ...SERVICES, "nats-server"])
     row(role, (x) => `${mb(x.end.byRole[role] ?? 0)}`);
   lines.push("");
 }

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { addressVariable, NETWORK_FILE, type NetworkFile } from "@kopru/cli";
-import { MAIL_CATCHER_ENTRY, MAIL_CATCHER_READY } from "@kopru/mail-catcher";
+import { type MailCatcher, startMailCatcher } from "@kopru/mail-catcher";
 import { freePort, isPortOpen, natsConnectOptions, natsCredentialEnv } from "@kopru/nats-server";
 import { channelCredentials, waitUntilServing } from "@kopru/service-kit";
 import {
@@ -29,8 +28,7 @@ import {
 import { NGOS, ORGANISATIONS } from "./network.js";
 import { preparePgliteDataDirs } from "./pglite.js";
 import { type ManagedChild, nodeArgs, spawnManaged } from "./processes.js";
-import { seedDemo } from "./seed.js";
-import { DEMO_SEED, planSeed, SEED_MARKER } from "./seed-plan.js";
+import { DEMO_SEED, SEED_MARKER } from "./seed-constants.js";
 import { clockOffsetFile, SEED_DAYS, setNetworkClock } from "./seed-timeline.js";
 import { type NetworkTrust, prepareTrust } from "./trust.js";
 
@@ -88,24 +86,32 @@ export function relayLine(service: string, line: string): string {
   return `[${service}] ${line}`;
 }
 
-/** The mail catcher's entry: its source, or what `tsc -b` built beside it (`dist/main.js`). */
-function mailCatcherEntry(from: LauncherConfig["from"]): string {
-  // MAIL_CATCHER_ENTRY names main.ts beside whichever index module was loaded, src/ or dist/.
-  const entry = fileURLToPath(MAIL_CATCHER_ENTRY);
-  return entry.replace(/\/(src|dist)\/main\.ts$/, from === "dist" ? "/dist/main.js" : "/src/main.ts");
-}
-
 /**
- * Node's options for a service. A young generation of 1 MB semi-spaces (V8 grows them to 16 MB
- * under allocation and keeps them) cut the seeded network by about 190 MB for a few more
- * scavenges. On PGlite, V8 compiles PostgreSQL's WebAssembly with its baseline compiler only:
+ * Node's options for every service: SERVICE_NODE_OPTIONS (the container images and so the
+ * Kubernetes manifests run the same), plus, on PGlite, the baseline WebAssembly compiler only.
+ * On PGlite, V8 compiles PostgreSQL's WebAssembly with its baseline compiler only:
  * tiering hot functions up to TurboFan took seconds of CPU per service while the network started,
  * and its compile memory left each service hundreds of MB larger for a while; the demo's queries
  * do not need the faster code.
  */
 export function nodeOptionsFor(plan: { databaseUrl: string | undefined }): string[] {
-  return ["--max-semi-space-size=1", ...(plan.databaseUrl ? [] : ["--liftoff-only"])];
+  return [...SERVICE_NODE_OPTIONS, ...(plan.databaseUrl ? [] : ["--liftoff-only"])];
 }
+
+/**
+ * V8 options every service runs with, here and in deploy/compose/Dockerfile's CMD. Node refuses
+ * them in NODE_OPTIONS, so they are arguments of `node` itself.
+ * - A young generation of 1 MB semi-spaces: V8 grows them to 16 MB under start-up allocation and
+ *   keeps them; a few more scavenges cost less than the memory (about 40 MB a service).
+ * - No allocation-site pretenuring: V8 moves the objects of allocation sites that survived a few
+ *   scavenges straight to the old generation, and at start-up (descriptor sets, migrations,
+ *   stream provisioning) that is most of them; they stay there, garbage, until a full mark-compact
+ *   that an idle service rarely reaches.
+ */
+export const SERVICE_NODE_OPTIONS: readonly string[] = [
+  "--max-semi-space-size=1",
+  "--no-allocation-site-pretenuring",
+];
 
 /** The marker that says the demo data is in; written only after a complete seed. */
 export function markerPath(dataDir: string): string {
@@ -145,6 +151,7 @@ export class Launcher {
    * of the launcher's environment (then no catcher is started).
    */
   private mail: { url: string; dir: string | undefined } | undefined;
+  private mailCatcher: MailCatcher | undefined;
   private stopping: Promise<void> | undefined;
   private unexpectedExit: ((service: string, child: ManagedChild) => void) | undefined;
 
@@ -254,27 +261,31 @@ export class Launcher {
       await provisionNetworkStreams(this.nats.url, natsConnectOptions(trust.nats.admin));
     }
 
-    const t0identity = Date.now();
-    await this.startIdentity(trust);
-    out(`  identity serving at ${config.identity.issuer} (${seconds(Date.now() - t0identity)})`);
-
-    this.mail = process.env.SMTP_URL?.trim()
-      ? { url: process.env.SMTP_URL.trim(), dir: undefined }
-      : await this.startMailCatcher();
-    out(
-      this.mail.dir
-        ? `Mail: local mail catcher at ${this.mail.url}; every email lands in ${this.display(this.mail.dir)} as an .eml file`
-        : "Mail: the notification service sends through SMTP_URL (no local mail catcher)",
-    );
-
-    // Coordination first: it owns the directory every other service replicates.
+    // Identity, the mail catcher and coordination need nothing of each other to start (a service
+    // fetches the issuer's keys and its own tokens on first use), so they start together; the
+    // other services replicate coordination's directory, so they wait for it.
     const [coordination, ...others] = [
       ...config.services.filter((s) => s.name === "coordination"),
       ...config.services.filter((s) => s.name !== "coordination"),
     ];
     const t0 = Date.now();
-    await this.startService(coordination as ServicePlan);
-    out(`  coordination serving (${seconds(Date.now() - t0)})`);
+    const smtpUrl = process.env.SMTP_URL?.trim();
+    await Promise.all([
+      this.startIdentity(trust).then(() =>
+        out(`  identity serving at ${config.identity.issuer} (${seconds(Date.now() - t0)})`),
+      ),
+      (smtpUrl ? Promise.resolve({ url: smtpUrl, dir: undefined }) : this.startMailCatcher()).then((mail) => {
+        this.mail = mail;
+        out(
+          mail.dir
+            ? `Mail: local mail catcher at ${mail.url}; every email lands in ${this.display(mail.dir)} as an .eml file`
+            : "Mail: the notification service sends through SMTP_URL (no local mail catcher)",
+        );
+      }),
+      this.startService(coordination as ServicePlan).then(() =>
+        out(`  coordination serving (${seconds(Date.now() - t0)})`),
+      ),
+    ]);
     await Promise.all(
       others.map(async (s) => {
         const t = Date.now();
@@ -417,24 +428,13 @@ export class Launcher {
   /**
    * The local mail catcher (`@kopru/mail-catcher`): an SMTP server on the loopback that keeps every
    * message the notification service sends as an .eml file under `.data/mail/`, so nobody needs a
-   * mail server of their own to see the emails.
+   * mail server of their own to see the emails. It runs in the launcher's process: a few emails
+   * are not worth a Node process of their own (about 80 MB).
    */
   private async startMailCatcher(): Promise<{ url: string; dir: string }> {
     const dir = join(this.config.dataDir, "mail");
-    const child = spawnManaged({
-      name: "mail-catcher",
-      command: process.execPath,
-      args: nodeArgs(mailCatcherEntry(this.config.from), { from: this.config.from, telemetry: false }),
-      cwd: join(REPO_ROOT, "libs", "mail-catcher"),
-      env: { ...process.env, MAIL_DIR: dir, SMTP_HOST: "127.0.0.1", SMTP_PORT: "0" },
-      onLine: (line) => {
-        if (!this.config.verbose && MAIL_CATCHER_READY.test(line)) return;
-        this.options.out(relayLine("mail-catcher", line));
-      },
-    });
-    this.children.set("mail-catcher", child);
-    const match = await child.waitFor(MAIL_CATCHER_READY, START_TIMEOUT_MS, "its SMTP address");
-    return { url: match[1] as string, dir };
+    this.mailCatcher = await startMailCatcher({ dir, host: "127.0.0.1", port: 0 });
+    return { url: this.mailCatcher.url, dir };
   }
 
   /** How the CLI (and anyone on this machine) reaches this network: `.data/network.json`. */
@@ -492,6 +492,8 @@ export class Launcher {
   private async seed(): Promise<void> {
     const { options, config } = this;
     const out = options.out;
+    // Loaded only to seed: faker and the services' clients are not worth keeping in every start.
+    const [{ planSeed }, { seedDemo }] = await Promise.all([import("./seed-plan.js"), import("./seed.js")]);
     const plan = planSeed({ seed: DEMO_SEED, count: options.referrals });
     out(
       `Seeding the demo network and ${plan.length} referrals (fixed seed ${DEMO_SEED}, ${options.concurrency} at a time)...`,
@@ -651,6 +653,8 @@ export class Launcher {
       const running = [...this.children.values()].filter((c) => c.running);
       if (running.length > 0) this.options.out(`Stopping ${running.map((c) => c.name).join(", ")}...`);
       await Promise.all(running.map((c) => c.stop(STOP_GRACE_MS)));
+      // After the services: the notification service may still be handing over an email.
+      await this.mailCatcher?.close();
       if (this.nats?.child?.running) {
         this.options.out("Stopping nats-server...");
         await this.nats.child.stop(5_000);

@@ -2,7 +2,7 @@ import closeWithGrace from "close-with-grace";
 import { Command, InvalidArgumentError } from "commander";
 import { LauncherConfigError, launcherConfig } from "./config.js";
 import { Launcher } from "./launcher.js";
-import { DEFAULT_REFERRAL_COUNT } from "./seed-plan.js";
+import { DEFAULT_REFERRAL_COUNT } from "./seed-constants.js";
 
 function positiveInt(value: string): number {
   const n = Number(value);

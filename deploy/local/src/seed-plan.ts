@@ -37,15 +37,14 @@ import {
   P,
   type ProvinceCode,
 } from "./network.js";
+import { DEFAULT_REFERRAL_COUNT, DEMO_SEED, SEED_MARKER } from "./seed-constants.js";
 
 // The demo referrals, planned up front from a fixed seed: who is registered (clearly synthetic
 // people), what they consent to, what they need, where they are referred, and which steps each
 // referral goes through. Pure: the same seed gives the same plan, which the tests pin down and the
 // seed executor (seed.ts) replays through the services' gRPC APIs.
 
-export const SEED_MARKER = "seeded v1";
-export const DEMO_SEED = 2026;
-export const DEFAULT_REFERRAL_COUNT = 300;
+export { DEFAULT_REFERRAL_COUNT, DEMO_SEED, SEED_MARKER };
 /** MMCC Gaziantep → ECM cash onward chains, completed on both sides. */
 export const ONWARD_CHAINS = 4;
 

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { serviceEntry } from "../src/config.js";
-import { nodeOptionsFor } from "../src/launcher.js";
+import { REPO_ROOT, serviceEntry } from "../src/config.js";
+import { nodeOptionsFor, SERVICE_NODE_OPTIONS } from "../src/launcher.js";
 import {
   isPgliteDataDir,
   PGLITE_SETTINGS,
@@ -91,5 +91,15 @@ describe("how a service is started", () => {
   it("compiles PGlite's WebAssembly with the baseline compiler only on the embedded database", () => {
     expect(nodeOptionsFor({ databaseUrl: undefined })).toContain("--liftoff-only");
     expect(nodeOptionsFor({ databaseUrl: "postgres://db/intake" })).not.toContain("--liftoff-only");
+  });
+
+  it("gives the container images' services the same V8 options as the launcher's", () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, "deploy/compose/Dockerfile"), "utf8");
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd, "deploy/compose/Dockerfile has a CMD in exec form").toBeDefined();
+    const argv = JSON.parse(cmd as string) as string[];
+    const beforeEntry = argv.slice(1, argv.indexOf("dist/src/main.js"));
+    for (const option of SERVICE_NODE_OPTIONS) expect(beforeEntry).toContain(option);
+    expect(nodeOptionsFor({ databaseUrl: "postgres://db/intake" })).toEqual([...SERVICE_NODE_OPTIONS]);
   });
 });

@@ -1,5 +1,4 @@
 import * as oauth from "oauth4webapi";
-import { Agent, fetch as undiciFetch } from "undici";
 import { DiscoveryError, RateLimitedError } from "./errors.js";
 
 export interface IssuerOptions {
@@ -23,9 +22,17 @@ export interface IssuerContext {
 
 export function makeFetch(ca: string | Buffer | undefined): Fetch {
   if (!ca) return (url, init) => fetch(url, init);
-  const dispatcher = new Agent({ connect: { ca } });
-  return (url, init) =>
-    undiciFetch(url, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>;
+  // undici (about 20 MB once loaded) only where a CA of its own is given: the services trust the
+  // issuer through NODE_EXTRA_CA_CERTS and Node's own fetch, and import this package too.
+  let withCa: Promise<Fetch> | undefined;
+  return async (url, init) => {
+    withCa ??= import("undici").then(({ Agent, fetch: undiciFetch }) => {
+      const dispatcher = new Agent({ connect: { ca } });
+      return (u: string, i?: RequestInit) =>
+        undiciFetch(u, { ...(i as object), dispatcher } as never) as unknown as Promise<Response>;
+    });
+    return (await withCa)(url, init);
+  };
 }
 
 const contexts = new Map<string, Promise<IssuerContext>>();

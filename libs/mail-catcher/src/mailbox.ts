@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AddressObject, simpleParser } from "mailparser";
+import type { AddressObject } from "mailparser";
 
 /** One message the catcher kept, parsed. */
 export interface CaughtMail {
@@ -31,6 +31,8 @@ export async function readMailbox(dir: string): Promise<CaughtMail[]> {
   } catch {
     return [];
   }
+  // Loaded only to read: the launcher runs the catcher in its own process and never reads.
+  const { simpleParser } = await import("mailparser");
   const mails: CaughtMail[] = [];
   for (const file of files) {
     const raw = readFileSync(join(dir, file), "utf8");

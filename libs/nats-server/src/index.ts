@@ -6,6 +6,7 @@
 export { findNatsServerBinary, WELL_KNOWN_NATS_SERVER_BINARIES } from "./binary.js";
 export {
   ADMIN_USER,
+  BCRYPT_COST,
   generateNatsCredentials,
   type NatsCredential,
   type NatsCredentials,

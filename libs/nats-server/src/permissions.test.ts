@@ -1,6 +1,8 @@
+import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import {
   ADMIN_USER,
+  BCRYPT_COST,
   generateNatsCredentials,
   natsConnectOptions,
   natsCredentialEnv,
@@ -116,6 +118,18 @@ describe("natsServerConfig", () => {
     expect(text).not.toContain(credentials.services.municipality?.password);
     // `$` outside quotes would be read as a variable.
     expect(text.replace(/"(?:[^"\\]|\\.)*"/g, '""')).not.toContain("$");
+  });
+
+  it("stores by default hashes of BCRYPT_COST that the server can check each password against", () => {
+    const plain = natsServerConfig({ credentials, access: [access] });
+    const hashes = [...plain.matchAll(/password: "([^"]+)"/g)].map((m) => m[1] as string);
+    expect(hashes).toHaveLength(2);
+    for (const hash of hashes) expect(bcrypt.getRounds(hash)).toBe(BCRYPT_COST);
+    expect(bcrypt.compareSync(credentials.admin.password, hashes[0] as string)).toBe(true);
+    expect(bcrypt.compareSync(credentials.services.municipality?.password ?? "", hashes[1] as string)).toBe(
+      true,
+    );
+    expect(bcrypt.compareSync(credentials.admin.password, hashes[1] as string)).toBe(false);
   });
 
   it("needs a credential for every declared user and refuses the admin's name", () => {
