@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -101,5 +101,17 @@ describe("how a service is started", () => {
     const beforeEntry = argv.slice(1, argv.indexOf("dist/src/main.js"));
     for (const option of SERVICE_NODE_OPTIONS) expect(beforeEntry).toContain(option);
     expect(nodeOptionsFor({ databaseUrl: "postgres://db/intake" })).toEqual([...SERVICE_NODE_OPTIONS]);
+  });
+
+  it("gives every service's start:prod script the same V8 options as the launcher's", () => {
+    for (const service of readdirSync(join(REPO_ROOT, "services"))) {
+      const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "services", service, "package.json"), "utf8")) as {
+        scripts?: Record<string, string>;
+      };
+      const script = manifest.scripts?.["start:prod"];
+      expect(script, `services/${service} has a start:prod script`).toBeDefined();
+      const beforeEntry = (script as string).split(/\s+/).slice(1, -1);
+      for (const option of SERVICE_NODE_OPTIONS) expect(beforeEntry, `services/${service} start:prod`).toContain(option);
+    }
   });
 });

@@ -91,7 +91,13 @@ describe("intake deployed with pnpm deploy --prod", () => {
   it("starts from dist/ with plain Node, answers SERVING on gRPC health, and stops cleanly", async () => {
     const started = spawn(
       process.execPath,
-      ["--import", "@kopru/observability/register", "dist/src/main.js"],
+      [
+        "--max-semi-space-size=1",
+        "--no-allocation-site-pretenuring",
+        "--import",
+        "@kopru/observability/register",
+        "dist/src/main.js",
+      ],
       {
         cwd: deployDir,
         stdio: ["ignore", "pipe", "pipe"],
