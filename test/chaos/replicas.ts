@@ -2,17 +2,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChannelCredentials, Client } from "@grpc/grpc-js";
 import { type ClientCaller, type GrpcClient, grpcClient, serviceAudience } from "@kopru/service-kit";
-import { type SpawnedProcess, spawnNodeProcess, type TestDatabase } from "@kopru/testing";
+import { type SpawnedProcess, spawnNodeProcess } from "@kopru/testing";
 import type { ServiceName, TestNetwork } from "../support/network.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-
-// TestNetwork runs one process per service name. A second process of a service must get exactly
-// the environment the first got (same database, same NATS user and so the same durable consumers,
-// same OAuth client), so it asks the network for it rather than building a copy that could drift.
-type EnvironmentOf = {
-  environment(name: ServiceName, database: TestDatabase): Promise<Record<string, string>>;
-};
 
 /**
  * One process of a service among several on the same database. Replica 0 is the network's own
@@ -53,10 +46,8 @@ export class Replica {
 
   async start(): Promise<void> {
     if (this.index === 0) return this.network.start(this.service);
-    const env = await (this.network as unknown as EnvironmentOf).environment(
-      this.service,
-      this.network.database(this.service),
-    );
+    // Exactly the environment the first process got, not a copy that could drift from it.
+    const env = await this.network.environment(this.service, this.network.database(this.service));
     const serviceDir = join(repoRoot, "services", this.service);
     const child = spawnNodeProcess(join(serviceDir, "src/main.ts"), {
       env,

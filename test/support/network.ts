@@ -258,7 +258,11 @@ export class TestNetwork {
     return this.mail;
   }
 
-  private async environment(name: ServiceName, database: TestDatabase): Promise<Record<string, string>> {
+  /**
+   * The environment a process of `name` runs with: its database, its NATS user (and so its durable
+   * consumers), its OAuth client. A second process of a service (a replica) gets exactly this.
+   */
+  async environment(name: ServiceName, database: TestDatabase): Promise<Record<string, string>> {
     const { orgs } = this;
     const hosted = hostedBy(orgs);
     const tls = this.pki.serviceTls[name];
