@@ -273,17 +273,17 @@ export class OutboxRelay {
         }
       });
       if (sentIds.length > 0) {
+        // One statement marks every row sent; the clear envelope of a sealed one gives way to the
+        // sealed copy that went out (a replay re-sends that copy). Hex text, so both engines take it.
+        const sealedHex = new Map(sealed.map((row) => [row.id, Buffer.from(row.envelope).toString("hex")]));
         await tx.query(
-          "UPDATE kopru_outbox SET sent_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
-          [sentIds],
+          `UPDATE kopru_outbox AS o
+              SET sent_at = now(), last_error = NULL,
+                  envelope = COALESCE(decode(s.sealed_hex, 'hex'), o.envelope)
+             FROM unnest($1::bigint[], $2::text[]) AS s (id, sealed_hex)
+            WHERE o.id = s.id`,
+          [sentIds, sentIds.map((id) => sealedHex.get(id) ?? null)],
         );
-      }
-      // The clear envelope gives way to the sealed copy that went out (a replay re-sends that copy).
-      for (const row of sealed) {
-        await tx.query("UPDATE kopru_outbox SET envelope = $2 WHERE id = $1", [
-          row.id,
-          Buffer.from(row.envelope),
-        ]);
       }
       for (const row of waiting) {
         await tx.query(

@@ -1,6 +1,7 @@
 import { EventConsumer, type EventConsumerOptions, on } from "@kopru/bus";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { EVENTS, STREAMS, SUBJECTS } from "@kopru/events";
+import { allInOrder } from "@kopru/storage";
 import type { TimerHandler } from "@kopru/timers";
 import { applyPendingContact } from "./contact.js";
 import { withoutRestrictedSections } from "./domain/index.js";
@@ -53,10 +54,12 @@ export function receivingConsumers(
           const record = await lifecycle.receive(tx, received);
           // A package outside its consent was not stored (cancelled on arrival): nothing to tell.
           if (!record || record.status === ReferralStatus.REFERRAL_STATUS_CANCELLED) return;
-          // A contact update that arrived first (ADR 0018).
-          await applyPendingContact(tx, organisationId, pkg?.referralId ?? "", service);
-          // The organisation's caseworkers and supervisors are told (notices.ts).
-          await noticeReferralReceived(tx, lifecycle.serviceName, record);
+          await allInOrder(tx, [
+            // A contact update that arrived first (ADR 0018).
+            () => applyPendingContact(tx, organisationId, pkg?.referralId ?? "", service),
+            // The organisation's caseworkers and supervisors are told (notices.ts).
+            () => noticeReferralReceived(tx, lifecycle.serviceName, record),
+          ]);
         }),
       ],
     }),

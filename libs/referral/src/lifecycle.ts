@@ -31,7 +31,7 @@ import {
 import { ReferralPackage } from "@kopru/contracts/referral/v1/package";
 import { EVENTS } from "@kopru/events";
 import { InvalidArgumentError } from "@kopru/service-kit";
-import { holdNamedLock, type Sql } from "@kopru/storage";
+import { allInOrder, holdNamedLock, type Sql } from "@kopru/storage";
 import { cancelTimer, scheduleTimer } from "@kopru/timers";
 import { v7 as uuidv7 } from "uuid";
 import { disclosureLedger, effectivePolicy, freshConsents, withdrawalRegister } from "./consent-ledger.js";
@@ -272,7 +272,7 @@ export class ReferralLifecycle {
     const targetId = pkg.target?.organisationId ?? "";
     const withdrawnAt =
       options.consentWithdrawnAt ??
-      (await withdrawalRegister.find(tx, referrerId, pkg.consentId))?.withdrawnAt;
+      (options.heldWithdrawal ?? (await withdrawalRegister.find(tx, referrerId, pkg.consentId)))?.withdrawnAt;
     const coverage = consentCovers(
       { scope: pkg.consentScope ?? EMPTY_SCOPE, expiresAt: pkg.consentExpiresAt, withdrawnAt },
       {
@@ -320,31 +320,38 @@ export class ReferralLifecycle {
       disaggregation: pkg.disaggregation ?? emptyDisaggregation(),
       package: sent,
     };
-    await referralStore.insert(tx, record);
-    await referralStore.insertTransition(tx, "referrer", change, { actorId: acting.actorId });
-    await referralStore.audit(tx, {
-      referralId: record.referralId,
-      action: "send",
-      organisationId: referrerId,
-      actorId: acting.actorId,
-      token: acting.token,
-    });
     const producer = this.producerFor(referrerId);
     const common = {
       correlationId: record.rootReferralId,
       aggregate: { type: AGGREGATE, id: record.referralId, sequence: 1 },
     };
-    await appendToOutbox(tx, producer, {
-      definition: EVENTS.referralRequested,
-      payload: { referralPackage: sent },
-      ...common,
-    });
-    await appendToOutbox(tx, producer, {
-      definition: EVENTS.referralStatusChanged,
-      payload: statusChangedEvent(record, change),
-      ...common,
-    });
-    await this.recordDisclosure(tx, sent, acting, options, requestedAt);
+    // The referral, its transition, audit row, events and ledger entry go to the server together:
+    // one round trip for all of them, in this order, in the caller's transaction.
+    await allInOrder(tx, [
+      () => referralStore.insert(tx, record),
+      () => referralStore.insertTransition(tx, "referrer", change, { actorId: acting.actorId }),
+      () =>
+        referralStore.audit(tx, {
+          referralId: record.referralId,
+          action: "send",
+          organisationId: referrerId,
+          actorId: acting.actorId,
+          token: acting.token,
+        }),
+      () =>
+        appendToOutbox(tx, producer, {
+          definition: EVENTS.referralRequested,
+          payload: { referralPackage: sent },
+          ...common,
+        }),
+      () =>
+        appendToOutbox(tx, producer, {
+          definition: EVENTS.referralStatusChanged,
+          payload: statusChangedEvent(record, change),
+          ...common,
+        }),
+      () => this.recordDisclosure(tx, sent, acting, options, requestedAt),
+    ]);
     return record;
   }
 
@@ -374,27 +381,34 @@ export class ReferralLifecycle {
       freshConsent: options.freshConsent ?? false,
       disclosedAt: at,
     };
-    await disclosureLedger.record(tx, {
-      ...entry,
-      ledgerOrganisationId: senderId,
-      beneficiaryRef: sent.beneficiaryRef,
-      disclosedBy: { kind: acting.actor.kind, actorId: acting.actorId },
-      reported: false,
-    });
+    const works: (() => Promise<unknown>)[] = [
+      () =>
+        disclosureLedger.record(tx, {
+          ...entry,
+          ledgerOrganisationId: senderId,
+          beneficiaryRef: sent.beneficiaryRef,
+          disclosedBy: { kind: acting.actor.kind, actorId: acting.actorId },
+          reported: false,
+        }),
+    ];
     const root = sent.rootReferrerOrganisationId;
-    if (!root || root === senderId) return;
-    await appendToOutbox(tx, this.producerFor(senderId), {
-      definition: EVENTS.disclosureRecorded,
-      payload: {
-        ...entry,
-        dataCategories: [...entry.dataCategories],
-        parentReferralId: entry.parentReferralId ?? "",
-        rootReferrerOrganisationId: root,
-        disclosedAt: at,
-      },
-      correlationId: entry.rootReferralId,
-      aggregate: { type: "disclosure", id: entry.disclosureId, sequence: 1 },
-    });
+    if (root && root !== senderId) {
+      works.push(() =>
+        appendToOutbox(tx, this.producerFor(senderId), {
+          definition: EVENTS.disclosureRecorded,
+          payload: {
+            ...entry,
+            dataCategories: [...entry.dataCategories],
+            parentReferralId: entry.parentReferralId ?? "",
+            rootReferrerOrganisationId: root,
+            disclosedAt: at,
+          },
+          correlationId: entry.rootReferralId,
+          aggregate: { type: "disclosure", id: entry.disclosureId, sequence: 1 },
+        }),
+      );
+    }
+    await allInOrder(tx, works);
   }
 
   /**
@@ -442,20 +456,29 @@ export class ReferralLifecycle {
     const status = event.payload;
     // Kept only when the chain started here (its root is one of this service's referrals); one
     // statement, so it does not depend on how an engine counts the rows of a SELECT.
-    await tx.query(
-      `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
-       SELECT $1::uuid, $2::uuid, $3::int, $4::bytea, $5::timestamptz
-        WHERE EXISTS (SELECT 1 FROM referrals WHERE referral_id = $1::uuid)
-       ON CONFLICT (referral_id, sequence) DO NOTHING`,
-      [
-        status.rootReferralId,
-        status.referralId,
-        status.sequence,
-        Buffer.from(StatusChangedCodec.encode(status).finish()),
-        status.occurredAt ?? event.occurredAt,
-      ],
-    );
-    const copy = await referralStore.find(tx, status.referralId, "referrer", { forUpdate: true });
+    // With the copy locked and, when the event carries outcome codes, the version of the outcome
+    // reports applied already (read under the lock): one round trip.
+    const [, copy, outcomeVersion] = await allInOrder(tx, [
+      () =>
+        tx.query(
+          `INSERT INTO referral_chain_events (root_referral_id, referral_id, sequence, event, occurred_at)
+           SELECT $1::uuid, $2::uuid, $3::int, $4::bytea, $5::timestamptz
+            WHERE EXISTS (SELECT 1 FROM referrals WHERE referral_id = $1::uuid)
+           ON CONFLICT (referral_id, sequence) DO NOTHING`,
+          [
+            status.rootReferralId,
+            status.referralId,
+            status.sequence,
+            Buffer.from(StatusChangedCodec.encode(status).finish()),
+            status.occurredAt ?? event.occurredAt,
+          ],
+        ),
+      () => referralStore.find(tx, status.referralId, "referrer", { forUpdate: true }),
+      () =>
+        status.outcomeCodes.length > 0
+          ? referralStore.outcomeVersion(tx, status.referralId, "referrer")
+          : Promise.resolve(undefined),
+    ]);
     if (!copy || status.sequence !== copy.sequence + 1) return;
     const at = status.occurredAt ?? event.occurredAt;
     const next: ReferralState = {
@@ -468,11 +491,7 @@ export class ReferralLifecycle {
       cancelReason: status.cancelReason,
       redirectReason: status.redirectReason,
       // A later outcome report (applied already) wins over the codes of the closing transition.
-      outcomes:
-        status.outcomeCodes.length > 0 &&
-        (await referralStore.outcomeVersion(tx, copy.referralId, "referrer")) === 0
-          ? status.outcomeCodes
-          : copy.outcomes,
+      outcomes: status.outcomeCodes.length > 0 && outcomeVersion === 0 ? status.outcomeCodes : copy.outcomes,
       childReferralIds: status.childReferralId
         ? [...copy.childReferralIds, status.childReferralId]
         : copy.childReferralIds,
@@ -486,25 +505,28 @@ export class ReferralLifecycle {
       closedAt: isTerminal(status.toStatus) ? at : copy.closedAt,
       updatedAt: at,
     };
-    await referralStore.saveState(tx, "referrer", copy.sequence, next);
-    await referralStore.insertTransition(tx, "referrer", {
-      referralId: status.referralId,
-      referrerOrganisationId: status.referrerOrganisationId,
-      targetOrganisationId: status.targetOrganisationId,
-      sequence: status.sequence,
-      from: status.fromStatus,
-      to: status.toStatus,
-      at,
-      actor: { party: "target", kind: status.actorKind, organisationId: status.actorOrganisationId },
-      declineReason: status.declineReason,
-      onHoldReason: status.onHoldReason,
-      notCompletedReason: status.notCompletedReason,
-      cancelReason: status.cancelReason,
-      redirectReason: status.redirectReason,
-      outcomes: status.outcomeCodes,
-      childReferralId: status.childReferralId,
-      notifyOrganisationIds: [],
-    });
+    await allInOrder(tx, [
+      () => referralStore.saveState(tx, "referrer", copy.sequence, next),
+      () =>
+        referralStore.insertTransition(tx, "referrer", {
+          referralId: status.referralId,
+          referrerOrganisationId: status.referrerOrganisationId,
+          targetOrganisationId: status.targetOrganisationId,
+          sequence: status.sequence,
+          from: status.fromStatus,
+          to: status.toStatus,
+          at,
+          actor: { party: "target", kind: status.actorKind, organisationId: status.actorOrganisationId },
+          declineReason: status.declineReason,
+          onHoldReason: status.onHoldReason,
+          notCompletedReason: status.notCompletedReason,
+          cancelReason: status.cancelReason,
+          redirectReason: status.redirectReason,
+          outcomes: status.outcomeCodes,
+          childReferralId: status.childReferralId,
+          notifyOrganisationIds: [],
+        }),
+    ]);
   }
 
   // ------------------------------------------------------------------ target side
@@ -513,14 +535,20 @@ export class ReferralLifecycle {
   async receive(tx: Sql, event: ReceivedEvent<ReferralRequested>): Promise<ReferralRecord | undefined> {
     const received = event.payload.referralPackage;
     if (!received) throw new Error("ReferralRequested without a referral_package");
-    await lockConsentHeldBy(tx, received.target?.organisationId ?? "", received.consentId);
-    const existing = await referralStore.find(tx, received.referralId, "target");
+    const targetId = received.target?.organisationId ?? "";
+    // One round trip: the consent's lock first, then, under it, what the arrival is checked against.
+    const [, existing, partnerKind, withdrawal] = await allInOrder(tx, [
+      () => lockConsentHeldBy(tx, targetId, received.consentId),
+      () => referralStore.find(tx, received.referralId, "target"),
+      () => (this.hooks.partnerKindOf ? this.hooks.partnerKindOf(tx, targetId) : Promise.resolve(undefined)),
+      () => withdrawalRegister.find(tx, targetId, received.consentId),
+    ]);
     if (existing) return existing;
     // The consent is checked again on arrival (this organisation or its kind, the purpose, every
     // section sent, expiry, and a withdrawal this organisation already recorded). A package outside
     // it is not stored: the referral is kept with ids and codes only and cancelled at once, with a
     // reason code the referrer sees.
-    const refusal = await this.refusalOnArrival(tx, received);
+    const refusal = this.refusalOnArrival(received, partnerKind, withdrawal?.withdrawnAt);
     // Minimum necessary is enforced again on arrival: whatever a sender put in, this database keeps
     // only the sections the service type's contract lists and the consent covers.
     const pkg = refusal ? withoutPersonalData(received) : keepOnlyContracted(received);
@@ -553,31 +581,44 @@ export class ReferralLifecycle {
       disaggregation: pkg.disaggregation ?? emptyDisaggregation(),
       package: pkg,
     };
-    await referralStore.insert(tx, record);
-    await referralStore.insertTransition(tx, "target", change);
     const now = this.clock.now();
     const system: TransitionActor = {
       party: "system",
       kind: ActorKind.ACTOR_KIND_SYSTEM,
       organisationId: record.targetOrganisationId,
     };
+    const stored: Works = [
+      () => referralStore.insert(tx, record),
+      () => referralStore.insertTransition(tx, "target", change),
+    ];
     if (refusal !== undefined) {
-      return this.applyAsTarget(tx, record, { type: "cancel", cancelReason: refusal }, { actor: system });
+      const cancelled = this.targetTransition(
+        tx,
+        record,
+        { type: "cancel", cancelReason: refusal },
+        { actor: system },
+      );
+      await allInOrder(tx, [...stored, ...cancelled.works]);
+      return cancelled.next;
     }
     const late = now.getTime() >= record.respondBy.getTime();
-    const result = await this.applyAsTarget(tx, record, late ? { type: "expire" } : { type: "receive" }, {
+    const arrived = this.targetTransition(tx, record, late ? { type: "expire" } : { type: "receive" }, {
       actor: system,
     });
+    const timers: Works = [];
     if (!late)
-      await scheduleTimer(tx, { kind: DEADLINE_TIMER, key: record.referralId, dueAt: record.respondBy });
+      timers.push(() =>
+        scheduleTimer(tx, { kind: DEADLINE_TIMER, key: record.referralId, dueAt: record.respondBy }),
+      );
     // The consent it was made under may expire while it is served: the referral ends then.
-    if (pkg.consentExpiresAt)
-      await scheduleTimer(tx, {
-        kind: CONSENT_EXPIRY_TIMER,
-        key: record.referralId,
-        dueAt: pkg.consentExpiresAt,
-      });
-    return result;
+    const consentExpiresAt = pkg.consentExpiresAt;
+    if (consentExpiresAt)
+      timers.push(() =>
+        scheduleTimer(tx, { kind: CONSENT_EXPIRY_TIMER, key: record.referralId, dueAt: consentExpiresAt }),
+      );
+    // The referral, its two transitions, audit row, status event and timers: one round trip.
+    await allInOrder(tx, [...stored, ...arrived.works, ...timers]);
+    return arrived.next;
   }
 
   /**
@@ -585,13 +626,15 @@ export class ReferralLifecycle {
    * undefined when the consent covers it. The organisation's partner kind comes from the hook
    * `partnerKindOf` (the directory, in receiving services).
    */
-  private async refusalOnArrival(tx: Sql, pkg: ReferralPackage): Promise<CancelReason | undefined> {
+  private refusalOnArrival(
+    pkg: ReferralPackage,
+    partnerKind: PartnerKind | undefined,
+    withdrawnAt: Date | undefined,
+  ): CancelReason | undefined {
     const targetId = pkg.target?.organisationId ?? "";
     const scope = pkg.consentScope ?? EMPTY_SCOPE;
-    const partnerKind = this.hooks.partnerKindOf ? await this.hooks.partnerKindOf(tx, targetId) : undefined;
-    const withdrawal = await withdrawalRegister.find(tx, targetId, pkg.consentId);
     const coverage = consentCovers(
-      { scope, expiresAt: pkg.consentExpiresAt, withdrawnAt: withdrawal?.withdrawnAt },
+      { scope, expiresAt: pkg.consentExpiresAt, withdrawnAt },
       {
         targetOrganisationId: targetId,
         targetPartnerKind: partnerKind ?? PartnerKind.PARTNER_KIND_UNSPECIFIED,
@@ -1108,40 +1151,65 @@ export class ReferralLifecycle {
     acting: Acting,
     internalNote?: string,
   ): Promise<ReferralRecord> {
-    const { state, change } = applyTransition(record, command, acting.actor, this.clock.now());
-    await referralStore.saveState(tx, "target", record.sequence, state);
-    await referralStore.insertTransition(tx, "target", change, { actorId: acting.actorId, internalNote });
-    await referralStore.audit(tx, {
-      referralId: record.referralId,
-      action: command.type,
-      organisationId: acting.actor.organisationId,
-      actorId: acting.actorId,
-      token: acting.token,
-    });
-    const next: ReferralRecord = { ...record, ...state };
-    await appendToOutbox(tx, this.producerFor(record.targetOrganisationId), {
-      definition: EVENTS.referralStatusChanged,
-      payload: statusChangedEvent(next, change),
-      correlationId: record.rootReferralId,
-      aggregate: { type: AGGREGATE, id: record.referralId, sequence: change.sequence },
-    });
-    if (command.type === "complete" || command.type === "notComplete") {
-      await referralStore.saveOutcome(tx, "target", {
-        referralId: record.referralId,
-        outcomes: next.outcomes,
-        version: 1,
-        at: change.at,
-      });
-      await this.publishOutcome(tx, next, 1, undefined);
-    }
-    if (!isAwaitingAnswer(state.status)) await cancelTimer(tx, DEADLINE_TIMER, record.referralId);
-    // A closed referral has nothing left for its consent's expiry to end.
-    if (isTerminal(state.status)) await cancelTimer(tx, CONSENT_EXPIRY_TIMER, record.referralId);
-    // Acceptance starts the follow-up deadline; closing stops it.
-    await this.work.afterTransition(tx, next, change);
+    const { next, works } = this.targetTransition(tx, record, command, acting, internalNote);
+    await allInOrder(tx, works);
     return next;
   }
+
+  /**
+   * The writes of a staff or system transition on a received referral, to be sent together (one
+   * round trip) by `allInOrder`, alone or behind other writes of the same transaction.
+   */
+  private targetTransition(
+    tx: Sql,
+    record: ReferralRecord,
+    command: TransitionCommand,
+    acting: Acting,
+    internalNote?: string,
+  ): { next: ReferralRecord; works: Works } {
+    const { state, change } = applyTransition(record, command, acting.actor, this.clock.now());
+    const next: ReferralRecord = { ...record, ...state };
+    const works: Works = [
+      () => referralStore.saveState(tx, "target", record.sequence, state),
+      () => referralStore.insertTransition(tx, "target", change, { actorId: acting.actorId, internalNote }),
+      () =>
+        referralStore.audit(tx, {
+          referralId: record.referralId,
+          action: command.type,
+          organisationId: acting.actor.organisationId,
+          actorId: acting.actorId,
+          token: acting.token,
+        }),
+      () =>
+        appendToOutbox(tx, this.producerFor(record.targetOrganisationId), {
+          definition: EVENTS.referralStatusChanged,
+          payload: statusChangedEvent(next, change),
+          correlationId: record.rootReferralId,
+          aggregate: { type: AGGREGATE, id: record.referralId, sequence: change.sequence },
+        }),
+    ];
+    if (command.type === "complete" || command.type === "notComplete") {
+      works.push(
+        () =>
+          referralStore.saveOutcome(tx, "target", {
+            referralId: record.referralId,
+            outcomes: next.outcomes,
+            version: 1,
+            at: change.at,
+          }),
+        () => this.publishOutcome(tx, next, 1, undefined),
+      );
+    }
+    if (!isAwaitingAnswer(state.status)) works.push(() => cancelTimer(tx, DEADLINE_TIMER, record.referralId));
+    // A closed referral has nothing left for its consent's expiry to end.
+    if (isTerminal(state.status)) works.push(() => cancelTimer(tx, CONSENT_EXPIRY_TIMER, record.referralId));
+    // Acceptance starts the follow-up deadline; closing stops it. Last: it may run several statements.
+    works.push(() => this.work.afterTransition(tx, next, change));
+    return { next, works };
+  }
 }
+
+type Works = (() => Promise<unknown>)[];
 
 /** What a package must say about the send beyond the package itself. */
 export interface SendOptions {
@@ -1151,6 +1219,12 @@ export interface SendOptions {
   targetPartnerKind?: PartnerKind | undefined;
   /** When the caller knows the consent was withdrawn (the consent's owner). */
   consentWithdrawnAt?: Date | undefined;
+  /**
+   * The withdrawal register's entry for (referrer, consent), read by the caller earlier in this
+   * transaction together with its other reads (`withdrawalRegister.find`), so `send` need not read it
+   * again; `{}` when there is none.
+   */
+  heldWithdrawal?: { withdrawnAt?: Date | undefined } | undefined;
   /** Made under a consent given to this organisation (FreshConsent). */
   freshConsent?: boolean | undefined;
 }

@@ -10,6 +10,11 @@ export { isConnectionError } from "./guard.js";
 
 /** What a repository needs: a connection or an open transaction. */
 export interface Sql {
+  /**
+   * Statements sent without awaiting the previous one still reach the server in the order sent, all
+   * in one round trip (an open PostgreSQL transaction). See `allInOrder`.
+   */
+  readonly pipelined?: boolean;
   query<Row extends object = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
@@ -57,6 +62,11 @@ export interface OpenDatabaseOptions {
   /** Parent folder of PGlite data directories; absent with no URL: an in-memory database. */
   dataDir?: string | undefined;
   poolSize?: number;
+  /**
+   * How long a caller waits for a pooled connection (default 5 s) before `DatabaseBusyError`, or for
+   * a new connection to open before `DatabaseUnavailableError`.
+   */
+  connectionTimeoutMs?: number;
   /** Bounds of `runCoalesced` on PostgreSQL (batch size, transactions in flight). */
   groupCommit?: GroupCommitOptions;
 }
@@ -71,7 +81,13 @@ const NUMERIC_OID = 1700;
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) {
-    return openPostgres(options.url, options.service, options.poolSize ?? 10, options.groupCommit);
+    return openPostgres(
+      options.url,
+      options.service,
+      options.poolSize ?? 10,
+      options.connectionTimeoutMs ?? 5_000,
+      options.groupCommit,
+    );
   }
   return openPglite(options.service, options.dataDir);
 }
@@ -84,13 +100,14 @@ function openPostgres(
   url: string,
   service: string,
   poolSize: number,
+  connectionTimeoutMs: number,
   groupCommit: GroupCommitOptions | undefined,
 ): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     application_name: service,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: connectionTimeoutMs,
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID || oid === NUMERIC_OID

@@ -1,11 +1,26 @@
 /** The database cannot be reached: callers back off and retry, nothing is lost. */
 export class DatabaseUnavailableError extends Error {
-  override readonly name = "DatabaseUnavailableError";
+  override readonly name: string = "DatabaseUnavailableError";
   constructor(
     readonly location: string,
     options?: { cause?: unknown },
   ) {
     super(`database at ${location} is unavailable`, options);
+  }
+}
+
+/**
+ * Every pooled connection stayed busy for as long as a caller may wait for one: the service is
+ * overloaded, not broken. Still a `DatabaseUnavailableError` (callers back off and retry, nothing was
+ * written), and `code` says so to an edge that maps errors to statuses (gRPC UNAVAILABLE, HTTP 503).
+ * The message names no database: it goes to callers.
+ */
+export class DatabaseBusyError extends DatabaseUnavailableError {
+  override readonly name: string = "DatabaseBusyError";
+  readonly code = "unavailable";
+  constructor(location: string, options?: { cause?: unknown }) {
+    super(location, options);
+    this.message = "the service is busy: every database connection is in use; retry later";
   }
 }
 

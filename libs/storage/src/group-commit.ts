@@ -164,6 +164,7 @@ class UnitScope {
 
   constructor(session: PipelinedSession) {
     this.sql = {
+      pipelined: true,
       query: (text, params) => {
         this.check();
         return session.query(text, params);

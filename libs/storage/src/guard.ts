@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError } from "./errors.js";
+import { DatabaseBusyError, DatabaseUnavailableError } from "./errors.js";
 
 // Connection-level failures are retried by callers with backoff; statement errors are not.
 const CONNECTION_ERROR_CODES = new Set([
@@ -32,7 +32,13 @@ export async function guard<T>(location: string, operation: () => Promise<T>): P
   try {
     return await operation();
   } catch (error) {
+    if (isPoolExhausted(error)) throw new DatabaseBusyError(location, { cause: error });
     if (isConnectionError(error)) throw new DatabaseUnavailableError(location, { cause: error });
     throw error;
   }
+}
+
+/** pg-pool's answer when no pooled connection came free within the connection timeout. */
+function isPoolExhausted(error: unknown): boolean {
+  return error instanceof Error && error.message === "timeout exceeded when trying to connect";
 }

@@ -19,6 +19,7 @@ export {
 } from "./database.js";
 export {
   CoalescedWorkEndedError,
+  DatabaseBusyError,
   DatabaseUnavailableError,
   isRetryableConflict,
   isUniqueViolation,
@@ -36,3 +37,4 @@ export {
 } from "./migrations.js";
 export { holdNamedLock } from "./named-lock.js";
 export { PackageRootNotFoundError, packageMigrationsDir } from "./package-migrations.js";
+export { allInOrder } from "./pipeline.js";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { QueryResult, Sql } from "./database.js";
 import { DatabaseUnavailableError } from "./errors.js";
@@ -29,6 +30,8 @@ export class PipelinedSession {
    * carries the transaction's status, so until then the status still says the transaction is fine.
    */
   private lastFailed = false;
+  /** Statements of this tick are held in the socket and leave in one write on the next tick. */
+  private corked = false;
   broken = false;
   private readonly onLost = () => {
     this.broken = true;
@@ -96,7 +99,7 @@ export class PipelinedSession {
     if (this.pending.length === 0) return this.send(text, params);
     const preamble = this.pending.join("; ");
     this.pending = [];
-    const stream = (this.client as unknown as { connection: { stream: Corkable } }).connection.stream;
+    const stream = this.stream();
     stream.cork?.();
     let before: Promise<pg.QueryResult>;
     let main: Promise<pg.QueryResult>;
@@ -123,6 +126,7 @@ export class PipelinedSession {
   /** The session as the `Sql` a unit of work sees. */
   sql(): Sql {
     return {
+      pipelined: true,
       query: (text, params) => this.query(text, params),
       exec: (text) => this.exec(text),
     };
@@ -132,9 +136,13 @@ export class PipelinedSession {
     if (this.broken) throw new DatabaseUnavailableError(this.location);
     this.outstanding += 1;
     this.sent = true;
+    this.corkForThisTick();
     try {
+      const name = params === undefined ? undefined : statementName(text);
       const result = await guard(this.location, () =>
-        this.client.query(text, params as unknown[] | undefined),
+        name === undefined
+          ? this.client.query(text, params as unknown[] | undefined)
+          : this.client.query({ name, text, values: params as unknown[] }),
       );
       this.lastFailed = false;
       return result;
@@ -145,6 +153,26 @@ export class PipelinedSession {
     } finally {
       this.outstanding -= 1;
     }
+  }
+
+  /**
+   * Statements started in the same tick (work sent without awaiting each, see `allInOrder`) leave
+   * in one socket write instead of one each.
+   */
+  private corkForThisTick(): void {
+    if (this.corked) return;
+    const stream = this.stream();
+    if (!stream.cork || !stream.uncork) return;
+    this.corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork?.();
+    });
+  }
+
+  private stream(): Corkable {
+    return (this.client as unknown as { connection: { stream: Corkable } }).connection.stream;
   }
 
   /** Returns the connection to the pool, or destroys it when it cannot be trusted any more. */
@@ -158,4 +186,22 @@ export class PipelinedSession {
 
 function setPipeline(client: pg.PoolClient, on: boolean): void {
   (client as unknown as { pipeline: boolean }).pipeline = on;
+}
+
+/**
+ * Statements with parameters are prepared once per connection under a name derived from their text:
+ * the server parses and plans them once instead of on every execution, and the client sends no
+ * Parse message after the first. The code holds a bounded set of statement texts; past the bound
+ * (texts built at run time in unusual numbers) statements go unnamed, as before, so no connection
+ * keeps an unbounded number of prepared statements.
+ */
+const MAX_NAMED_STATEMENTS = 512;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
+  const name = `kopru_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+  statementNames.set(text, name);
+  return name;
 }

@@ -19,6 +19,26 @@ export async function ownBeneficiary(
   return found;
 }
 
+/** `liveBeneficiary`'s checks on a person already read (with the other reads of a transaction). */
+export function liveBeneficiaryOf(
+  found: BeneficiaryRecord | undefined,
+  beneficiaryId: string,
+): BeneficiaryRecord {
+  if (!found) throw new NotFoundError("beneficiary", beneficiaryId);
+  if (found.erasedAt) throw new BeneficiaryErasedError(beneficiaryId);
+  return found;
+}
+
+/** `ownConsent`'s checks on a consent already read: it must be the person's. */
+export function ownConsentOf(
+  found: ConsentRecordStored | undefined,
+  consentId: string,
+  beneficiaryId: string,
+): ConsentRecordStored {
+  if (!found || found.beneficiaryId !== beneficiaryId) throw new NotFoundError("consent", consentId);
+  return found;
+}
+
 /** A person of the organisation whose data was not erased: anything new about them is refused once it was. */
 export async function liveBeneficiary(
   deps: Pick<IntakeDeps, "repos">,

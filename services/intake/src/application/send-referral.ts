@@ -82,10 +82,46 @@ export async function claimReferralRequest(
 ): Promise<{ referralId: string; first?: ReferralRecord }> {
   const referralId = uuidv7();
   const claimed = await referralStore.rememberRequest(tx, organisationId, requestId, referralId);
+  return claimedReferral(tx, claimed, referralId, answers);
+}
+
+/** `claimReferralRequest` once `rememberRequest` answered `claimed` for the new `referralId`. */
+export async function claimedReferral(
+  tx: Sql,
+  claimed: string,
+  referralId: string,
+  answers: (first: ReferralRecord) => boolean,
+): Promise<{ referralId: string; first?: ReferralRecord }> {
   if (claimed === referralId) return { referralId };
   const first = await referralStore.find(tx, claimed, "referrer");
   if (!first || !answers(first)) throw reusedKey();
   return { referralId: claimed, first };
+}
+
+/**
+ * The directory replica, each lookup read once per transaction: a caller can read ahead, with its
+ * other reads, what sending will look up, and sending finds the answer already there.
+ */
+export function readOnce(directory: Directory): Directory {
+  const seen = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let answer = seen.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = read();
+      seen.set(key, answer);
+    }
+    return answer;
+  };
+  return {
+    organisation: (organisationId) =>
+      once(`organisation:${organisationId}`, () => directory.organisation(organisationId)),
+    organisations: () => once("organisations", () => directory.organisations()),
+    offerings: (filter) =>
+      once(
+        `offerings:${JSON.stringify([filter?.serviceType, filter?.organisationId, filter?.activeOnly])}`,
+        () => directory.offerings(filter),
+      ),
+  };
 }
 
 export interface SendReferralInput {
@@ -103,6 +139,10 @@ export interface SendReferralInput {
   routing: Routing;
   origin: ReferralOrigin;
   parent?: { referralId: string; rootReferralId: string } | undefined;
+  /** The directory to look targets up in; default: the replica, read in this transaction. */
+  directory?: Directory | undefined;
+  /** The withdrawal register's entry for the consent, read ahead (see `SendOptions.heldWithdrawal`). */
+  heldWithdrawal?: { withdrawnAt?: Date | undefined } | undefined;
 }
 
 function isRefusal(error: unknown): boolean {
@@ -128,7 +168,7 @@ export async function sendReferral(
   const now = deps.clock.now();
   const referralId = input.referralId ?? uuidv7();
   const { caller, consent } = input;
-  const directory = deps.directory(tx);
+  const directory = input.directory ?? deps.directory(tx);
   const referrer = await directory.organisation(caller.organisationId);
   const source = sourcePackage({
     referralId,
@@ -206,6 +246,7 @@ export async function sendReferral(
   const record = await deps.lifecycle.send(tx, pkg, caller.acting, {
     targetPartnerKind: target?.partnerKind,
     consentWithdrawnAt: consent.withdrawnAt,
+    heldWithdrawal: input.heldWithdrawal,
   });
   if (input.parent) await referralStore.addChild(tx, input.parent.referralId, "referrer", referralId);
   return record;
