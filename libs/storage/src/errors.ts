@@ -1,23 +1,27 @@
-/** The database cannot be reached: callers back off and retry, nothing is lost. */
+/**
+ * The database cannot be reached: callers back off and retry, nothing is lost. `code` says so to an
+ * edge that maps errors to statuses (gRPC UNAVAILABLE, HTTP 503), so a caller meeting a restart or a
+ * failover of the database knows to send again. The message goes to callers and names no database;
+ * `location` (and the cause) name it for the service's own logs.
+ */
 export class DatabaseUnavailableError extends Error {
   override readonly name: string = "DatabaseUnavailableError";
+  readonly code: string = "unavailable";
   constructor(
     readonly location: string,
     options?: { cause?: unknown },
   ) {
-    super(`database at ${location} is unavailable`, options);
+    super("the service's database is unavailable; retry later", options);
   }
 }
 
 /**
  * Every pooled connection stayed busy for as long as a caller may wait for one: the service is
  * overloaded, not broken. Still a `DatabaseUnavailableError` (callers back off and retry, nothing was
- * written), and `code` says so to an edge that maps errors to statuses (gRPC UNAVAILABLE, HTTP 503).
- * The message names no database: it goes to callers.
+ * written).
  */
 export class DatabaseBusyError extends DatabaseUnavailableError {
   override readonly name: string = "DatabaseBusyError";
-  readonly code = "unavailable";
   constructor(location: string, options?: { cause?: unknown }) {
     super(location, options);
     this.message = "the service is busy: every database connection is in use; retry later";

@@ -145,11 +145,13 @@ describe("storage on PostgreSQL only", () => {
     }
   });
 
-  it("reports an unreachable server as DatabaseUnavailableError naming where", async () => {
+  it("reports an unreachable server as DatabaseUnavailableError, naming where for logs but not to callers", async () => {
     const db = await openDatabase({ service: "down", url: await closedPortUrl() });
     const error = await db.query("SELECT 1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
-    expect((error as Error).message).toMatch(/127\.0\.0\.1/);
+    expect((error as DatabaseUnavailableError).location).toMatch(/127\.0\.0\.1/);
+    expect((error as DatabaseUnavailableError).code).toBe("unavailable");
+    expect((error as Error).message).not.toMatch(/127\.0\.0\.1/);
     await db.close();
   });
 });
