@@ -28,7 +28,9 @@ export function waves(rows: readonly StatusRow[]): StatusRow[][] {
   for (const row of rows) {
     const wave = seen.get(row.referral_id) ?? 0;
     seen.set(row.referral_id, wave + 1);
-    (result[wave] ??= []).push(row);
+    const list = result[wave] ?? [];
+    result[wave] = list;
+    list.push(row);
   }
   return result;
 }
