@@ -24,10 +24,13 @@ export function setWiseTracking(db: Database): Database {
     get groupCommitStats() {
       return db.groupCommitStats;
     },
-    query: db.query.bind(db),
-    exec: db.exec.bind(db),
-    runCoalesced: db.runCoalesced.bind(db),
-    close: db.close.bind(db),
+    // Forwarded when called, not bound now: building a consumer touches no connection.
+    query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]) {
+      return db.query<Row>(text, params);
+    },
+    exec: (text) => db.exec(text),
+    runCoalesced: (work) => db.runCoalesced(work),
+    close: () => db.close(),
     transaction(work, options) {
       return db.transaction(async (tx) => {
         const writes = new TrackingWrites();
