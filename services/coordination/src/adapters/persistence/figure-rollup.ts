@@ -327,8 +327,7 @@ export async function figureGroupsAndTotal(
   // These statements are small to run but large to plan; JIT compiling them cost more than running
   // them (hundreds of ms once the tables are large enough for the planner to pick JIT). Inside the
   // caller's transaction only; outside one, SET LOCAL changes nothing.
-  // Sent with the first statement, not on its own (a transaction pipelines its statements).
-  const jitOff = sql.query("SET LOCAL jit = off");
+  await sql.query("SET LOCAL jit = off");
   const plan: Plan = { where: new Where(), counters: [], buckets: [], keys: groupBy.length, orderBy: [] };
   const params = plan.where.params;
   const grouped = groupBy[0];
@@ -383,10 +382,7 @@ export async function figureGroupsAndTotal(
     );
     // Referrals marked since the last fold: their current contribution (+1, from the rows, with
     // the partial days' referrals) and their last folded one (-1), within the whole days.
-    const [, marked] = await Promise.all([
-      jitOff,
-      sql.query<{ any: boolean }>("SELECT EXISTS (SELECT 1 FROM figure_dirty) AS any"),
-    ]);
+    const marked = await sql.query<{ any: boolean }>("SELECT EXISTS (SELECT 1 FROM figure_dirty) AS any");
     const anyMarked = marked.rows[0]?.any === true;
     const rowRanges = range.edges.map((edge) => {
       const from = edge.from ? `t.requested_at >= ${p(edge.from)}` : "true";
@@ -426,15 +422,13 @@ export async function figureGroupsAndTotal(
   const ks = Array.from({ length: plan.keys }, (_, i) => `k${i}`);
   const keyList = ks.map((k) => `${k},`).join(" ");
   const groupClause = ks.length > 0 ? `GROUP BY ${ks.join(", ")}` : "";
-  // The three statements leave together and their answers come back together (one round trip in a
-  // transaction, which pipelines them).
-  const countersQuery = sql.query<Record<string, unknown>>(
+  const counters = await sql.query<Record<string, unknown>>(
     `SELECT ${keyList} ${COUNTER_NAMES.map((n) => `sum(${n})::bigint AS ${n}`).join(", ")}
      FROM (${plan.counters.join("\nUNION ALL\n")}) s ${groupClause}
      HAVING sum(requested) > 0 ${plan.orderBy.length ? `ORDER BY ${plan.orderBy.join(", ")}` : ""}`,
     params,
   );
-  const bucketsQuery = sql.query<Record<string, unknown>>(
+  const buckets = await sql.query<Record<string, unknown>>(
     `SELECT ${keyList} metric, bucket, sum(n)::bigint AS n, min(lo) AS lo, max(hi) AS hi
      FROM (${plan.buckets.join("\nUNION ALL\n")}) s GROUP BY ${[...ks, "metric", "bucket"].join(", ")}`,
     params,
@@ -442,7 +436,7 @@ export async function figureGroupsAndTotal(
   const liveWhere = new Where().filter(filter);
   const nowParam = liveWhere.param(now);
   const lk = liveKeys.map((expr, i) => `${expr} AS k${i},`).join(" ");
-  const liveQuery = sql.query<Record<string, unknown>>(
+  const live = await sql.query<Record<string, unknown>>(
     `SELECT ${keyList} count(*) FILTER (WHERE kind = 1)::integer AS overdue,
             count(*) FILTER (WHERE kind = 2)::integer AS follow_up_overdue
      FROM (
@@ -454,7 +448,6 @@ export async function figureGroupsAndTotal(
      ) s ${groupClause}`,
     liveWhere.params,
   );
-  const [, counters, buckets, live] = await Promise.all([jitOff, countersQuery, bucketsQuery, liveQuery]);
 
   const keyOf = (row: Record<string, unknown>) => JSON.stringify(ks.map((k) => String(row[k])));
   const histograms = new Map<string, Map<number, Bucket[]>>();
