@@ -10,8 +10,16 @@ import type {
   PlacesRepository,
   TrackingRepository,
 } from "../../application/ports.js";
+import { setWiseTracking } from "./set-wise-database.js";
 
 export const TRACKING_CONSUMER = "coordination-status";
+
+/**
+ * Batching of the tracking consumers: their writes are applied set-wise per transaction
+ * (`setWiseTracking`), so a larger batch costs little more than a small one; fewer lanes make the
+ * batches larger when the stream is behind.
+ */
+const TRACKING_BATCHES = { batchSize: 500, lanes: 4 } as const;
 
 /**
  * The durable consumer that builds the tracking read model from every referral's status events
@@ -27,6 +35,8 @@ export function trackingConsumer(
 ): EventConsumer {
   return new EventConsumer({
     ...base,
+    ...TRACKING_BATCHES,
+    db: setWiseTracking(base.db),
     name,
     startAt,
     stream: STREAMS.referral.name,
@@ -65,6 +75,8 @@ export function outcomeConsumer(
 ): EventConsumer {
   return new EventConsumer({
     ...base,
+    ...TRACKING_BATCHES,
+    db: setWiseTracking(base.db),
     name,
     startAt,
     stream: STREAMS.referral.name,
@@ -111,6 +123,8 @@ export function followUpConsumer(
 ): EventConsumer {
   return new EventConsumer({
     ...base,
+    ...TRACKING_BATCHES,
+    db: setWiseTracking(base.db),
     name,
     startAt,
     stream: STREAMS.referral.name,

@@ -5,6 +5,13 @@ import type { TrackedReferralRecord, TrackingRepository, TransitionRecord } from
 import { pageOf } from "./directory-store.js";
 import { figureGroups, figureGroupsAndTotal, markingFigures } from "./figure-rollup.js";
 import { AWAITING_ANSWER, followUpOverdue, Where } from "./tracking-sql.js";
+import {
+  applyStatusRows,
+  deferredWrites,
+  type StatusRow,
+  type TrackingStatements,
+  type VersionedRow,
+} from "./tracking-writes.js";
 
 /** Statuses by which the target answered the referral (the answer deadline is met). */
 const ANSWERS: readonly number[] = [
@@ -19,17 +26,65 @@ const ANSWERS: readonly number[] = [
  * newest event (by sequence); milestones keep the earliest time seen, so an event applied late
  * (after its predecessor was dead-lettered and replayed) never moves the referral backwards.
  */
-const UPSERT_REFERRAL = `
-INSERT INTO tracked_referrals AS t (
-  referral_id, root_referral_id, parent_referral_id, redirect_child_referral_id, origin,
-  referrer_organisation_id, target_organisation_id, service_offering_id, service_type, priority,
-  status, sequence, decline_reason, not_completed_reason, cancel_reason, on_hold_reason, redirect_reason,
-  outcome_codes, requested_at, respond_by, received_at, responded_at, accepted_at, started_at,
-  completed_at, closed_at, sex, age_band, disability_status, nationality, legal_status, province_code,
-  district_code, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-        $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)
-ON CONFLICT (referral_id) DO UPDATE SET
+const REFERRAL_COLUMNS: readonly (readonly [string, string])[] = [
+  ["referral_id", "text"],
+  ["root_referral_id", "text"],
+  ["parent_referral_id", "text"],
+  ["redirect_child_referral_id", "text"],
+  ["origin", "integer"],
+  ["referrer_organisation_id", "text"],
+  ["target_organisation_id", "text"],
+  ["service_offering_id", "text"],
+  ["service_type", "integer"],
+  ["priority", "integer"],
+  ["status", "integer"],
+  ["sequence", "bigint"],
+  ["decline_reason", "integer"],
+  ["not_completed_reason", "integer"],
+  ["cancel_reason", "integer"],
+  ["on_hold_reason", "integer"],
+  ["redirect_reason", "integer"],
+  ["outcome_codes", "integer[]"],
+  ["requested_at", "timestamptz"],
+  ["respond_by", "timestamptz"],
+  ["received_at", "timestamptz"],
+  ["responded_at", "timestamptz"],
+  ["accepted_at", "timestamptz"],
+  ["started_at", "timestamptz"],
+  ["completed_at", "timestamptz"],
+  ["closed_at", "timestamptz"],
+  ["sex", "integer"],
+  ["age_band", "integer"],
+  ["disability_status", "integer"],
+  ["nationality", "text"],
+  ["legal_status", "integer"],
+  ["province_code", "text"],
+  ["district_code", "text"],
+  ["updated_at", "timestamptz"],
+];
+const REFERRAL_COLUMN_NAMES = REFERRAL_COLUMNS.map(([name]) => name).join(", ");
+
+/**
+ * Applies status events to their referrals, several referrals in one statement: each event is
+ * recorded in `tracked_events` (a redelivered event id is skipped there, so it changes nothing),
+ * the fresh ones are upserted into `tracked_referrals` and the referrals they changed are marked
+ * for the figures. Identity, status, reasons and outcomes follow the newest event (by sequence);
+ * milestones keep the earliest time seen, so an event applied late (after its predecessor was
+ * dead-lettered and replayed) never moves the referral backwards. One upsert cannot change a row
+ * twice, so the caller passes at most one event per referral.
+ */
+const APPLY_STATUS_EVENTS = `
+WITH x AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, to_status integer, occurred_at timestamptz,
+    transition text, ${REFERRAL_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")})
+), fresh AS (
+  INSERT INTO tracked_events (event_id, referral_id, sequence, to_status, occurred_at, transition)
+  SELECT event_id, referral_id, sequence, to_status, occurred_at, decode(transition, 'base64') FROM x
+  ON CONFLICT DO NOTHING RETURNING event_id
+), changed AS (
+  INSERT INTO tracked_referrals AS t (${REFERRAL_COLUMN_NAMES})
+  SELECT ${REFERRAL_COLUMN_NAMES} FROM x WHERE x.event_id IN (SELECT event_id FROM fresh)
+  ON CONFLICT (referral_id) DO UPDATE SET
   redirect_child_referral_id = COALESCE(t.redirect_child_referral_id, EXCLUDED.redirect_child_referral_id),
   received_at = LEAST(t.received_at, EXCLUDED.received_at),
   responded_at = LEAST(t.responded_at, EXCLUDED.responded_at),
@@ -69,7 +124,39 @@ ON CONFLICT (referral_id) DO UPDATE SET
         `${column} = CASE WHEN EXCLUDED.sequence > t.sequence THEN EXCLUDED.${column} ELSE t.${column} END`,
     )
     .join(",\n  ")},
-  sequence = GREATEST(t.sequence, EXCLUDED.sequence)`;
+  sequence = GREATEST(t.sequence, EXCLUDED.sequence)
+  RETURNING t.referral_id
+)
+INSERT INTO figure_dirty (referral_id) SELECT referral_id FROM changed`;
+
+/** Keeps each referral's newest outcome report (by version) and marks the referrals it changed. */
+const APPLY_OUTCOME_REPORTS =
+  markingFigures(`INSERT INTO tracked_outcomes AS o (referral_id, outcome_codes, version, completed_at, reported_at)
+  SELECT referral_id, outcome_codes, version, completed_at, reported_at
+    FROM jsonb_to_recordset($1::jsonb) AS x(referral_id text, outcome_codes integer[], version integer,
+      completed_at timestamptz, reported_at timestamptz)
+  ON CONFLICT (referral_id) DO UPDATE SET
+    outcome_codes = EXCLUDED.outcome_codes, version = EXCLUDED.version,
+    completed_at = EXCLUDED.completed_at, reported_at = EXCLUDED.reported_at
+  WHERE o.version < EXCLUDED.version RETURNING o.referral_id`);
+
+/** Keeps each referral's newest follow-up state (by version) and marks the referrals it changed. */
+const APPLY_FOLLOW_UPS =
+  markingFigures(`INSERT INTO tracked_follow_ups AS f (referral_id, assigned, follow_up_stage, follow_up_due_at, version, occurred_at)
+  SELECT referral_id, assigned, follow_up_stage, follow_up_due_at, version, occurred_at
+    FROM jsonb_to_recordset($1::jsonb) AS x(referral_id text, assigned boolean, follow_up_stage integer,
+      follow_up_due_at timestamptz, version integer, occurred_at timestamptz)
+  ON CONFLICT (referral_id) DO UPDATE SET
+    assigned = EXCLUDED.assigned, follow_up_stage = EXCLUDED.follow_up_stage,
+    follow_up_due_at = EXCLUDED.follow_up_due_at, version = EXCLUDED.version,
+    occurred_at = EXCLUDED.occurred_at
+  WHERE f.version < EXCLUDED.version RETURNING f.referral_id`);
+
+const STATEMENTS: TrackingStatements = {
+  status: APPLY_STATUS_EVENTS,
+  outcomes: APPLY_OUTCOME_REPORTS,
+  followUps: APPLY_FOLLOW_UPS,
+};
 
 /** Every column of a referral plus its children (any origin) and the child that re-routed it. */
 const REFERRAL_SELECT = `
@@ -203,20 +290,6 @@ async function overduePage(
 /** The read model built from ReferralStatusChanged events, and the queries coordinators ask of it. */
 export const trackingStore: TrackingRepository = {
   async applyStatusChange(sql, eventId, change, occurredAt) {
-    const inserted = await sql.query(
-      `INSERT INTO tracked_events (event_id, referral_id, sequence, to_status, occurred_at, transition)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1`,
-      [
-        eventId,
-        change.referralId,
-        change.sequence,
-        change.toStatus,
-        occurredAt,
-        Buffer.from(ReferralStatusChanged.encode(change).finish()),
-      ],
-    );
-    if (inserted.rowCount === 0) return;
-
     const to = change.toStatus;
     const at = (status: number | readonly number[]) =>
       (typeof status === "number" ? to === status : status.includes(to)) ? occurredAt : null;
@@ -225,74 +298,82 @@ export const trackingStore: TrackingRepository = {
       change.respondBy ??
       (isKnownPriority(change.priority) ? respondBy(change.priority, requestedAt) : requestedAt);
     const d = change.disaggregation;
-    await sql.query(markingFigures(`${UPSERT_REFERRAL} RETURNING t.referral_id`), [
-      change.referralId,
-      change.rootReferralId || change.referralId,
-      change.parentReferralId || null,
-      change.childReferralId || null,
-      change.origin,
-      change.referrerOrganisationId,
-      change.targetOrganisationId,
-      change.serviceOfferingId || null,
-      change.serviceType,
-      change.priority,
-      to,
-      change.sequence,
-      change.declineReason,
-      change.notCompletedReason,
-      change.cancelReason,
-      change.onHoldReason,
-      change.redirectReason,
-      change.outcomeCodes,
-      requestedAt,
-      deadline,
-      at(S.REFERRAL_STATUS_RECEIVED),
-      at(ANSWERS),
-      at(S.REFERRAL_STATUS_ACCEPTED),
-      at(S.REFERRAL_STATUS_IN_PROGRESS),
-      at(S.REFERRAL_STATUS_COMPLETED),
-      isTerminal(to) ? occurredAt : null,
-      d?.sex ?? 0,
-      d?.ageBand ?? 0,
-      d?.disabilityStatus ?? 0,
-      d?.nationality ?? "",
-      d?.legalStatus ?? 0,
-      d?.provinceCode ?? "",
-      d?.districtCode ?? "",
-      occurredAt,
-    ]);
+    const row: StatusRow = {
+      event_id: eventId,
+      to_status: to,
+      occurred_at: occurredAt,
+      transition: Buffer.from(ReferralStatusChanged.encode(change).finish()).toString("base64"),
+      referral_id: change.referralId,
+      root_referral_id: change.rootReferralId || change.referralId,
+      parent_referral_id: change.parentReferralId || null,
+      redirect_child_referral_id: change.childReferralId || null,
+      origin: change.origin,
+      referrer_organisation_id: change.referrerOrganisationId,
+      target_organisation_id: change.targetOrganisationId,
+      service_offering_id: change.serviceOfferingId || null,
+      service_type: change.serviceType,
+      priority: change.priority,
+      status: to,
+      sequence: change.sequence,
+      decline_reason: change.declineReason,
+      not_completed_reason: change.notCompletedReason,
+      cancel_reason: change.cancelReason,
+      on_hold_reason: change.onHoldReason,
+      redirect_reason: change.redirectReason,
+      outcome_codes: change.outcomeCodes,
+      requested_at: requestedAt,
+      respond_by: deadline,
+      received_at: at(S.REFERRAL_STATUS_RECEIVED),
+      responded_at: at(ANSWERS),
+      accepted_at: at(S.REFERRAL_STATUS_ACCEPTED),
+      started_at: at(S.REFERRAL_STATUS_IN_PROGRESS),
+      completed_at: at(S.REFERRAL_STATUS_COMPLETED),
+      closed_at: isTerminal(to) ? occurredAt : null,
+      sex: d?.sex ?? 0,
+      age_band: d?.ageBand ?? 0,
+      disability_status: d?.disabilityStatus ?? 0,
+      nationality: d?.nationality ?? "",
+      legal_status: d?.legalStatus ?? 0,
+      province_code: d?.provinceCode ?? "",
+      district_code: d?.districtCode ?? "",
+      updated_at: occurredAt,
+    };
+    const deferred = deferredWrites(sql);
+    if (deferred) {
+      deferred.statements = STATEMENTS;
+      deferred.addStatus(row);
+    } else await applyStatusRows(sql, STATEMENTS, [row]);
   },
 
   async applyOutcomeReport(sql, report, version, occurredAt) {
-    await sql.query(
-      markingFigures(`INSERT INTO tracked_outcomes AS o (referral_id, outcome_codes, version, completed_at, reported_at)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (referral_id) DO UPDATE SET
-         outcome_codes = EXCLUDED.outcome_codes, version = EXCLUDED.version,
-         completed_at = EXCLUDED.completed_at, reported_at = EXCLUDED.reported_at
-       WHERE o.version < EXCLUDED.version RETURNING o.referral_id`),
-      [report.referralId, [...report.outcomeCodes], version, report.completedAt ?? null, occurredAt],
-    );
+    const row: VersionedRow = {
+      referral_id: report.referralId,
+      outcome_codes: [...report.outcomeCodes],
+      version,
+      completed_at: report.completedAt ?? null,
+      reported_at: occurredAt,
+    };
+    const deferred = deferredWrites(sql);
+    if (deferred) {
+      deferred.statements = STATEMENTS;
+      deferred.addOutcome(row);
+    } else await sql.query(APPLY_OUTCOME_REPORTS, [JSON.stringify([row])]);
   },
 
   async applyFollowUp(sql, change, version) {
-    await sql.query(
-      markingFigures(`INSERT INTO tracked_follow_ups AS f (referral_id, assigned, follow_up_stage, follow_up_due_at, version, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (referral_id) DO UPDATE SET
-         assigned = EXCLUDED.assigned, follow_up_stage = EXCLUDED.follow_up_stage,
-         follow_up_due_at = EXCLUDED.follow_up_due_at, version = EXCLUDED.version,
-         occurred_at = EXCLUDED.occurred_at
-       WHERE f.version < EXCLUDED.version RETURNING f.referral_id`),
-      [
-        change.referralId,
-        change.assigned,
-        change.followUpStage,
-        change.followUpDueAt ?? null,
-        version,
-        change.occurredAt ?? new Date(0),
-      ],
-    );
+    const row: VersionedRow = {
+      referral_id: change.referralId,
+      assigned: change.assigned,
+      follow_up_stage: change.followUpStage,
+      follow_up_due_at: change.followUpDueAt ?? null,
+      version,
+      occurred_at: change.occurredAt ?? new Date(0),
+    };
+    const deferred = deferredWrites(sql);
+    if (deferred) {
+      deferred.statements = STATEMENTS;
+      deferred.addFollowUp(row);
+    } else await sql.query(APPLY_FOLLOW_UPS, [JSON.stringify([row])]);
   },
 
   async referral(sql, referralId, options = {}) {
