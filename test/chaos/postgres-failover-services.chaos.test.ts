@@ -137,6 +137,8 @@ describe("chaos: a running service's PostgreSQL fails over to its synchronous st
       `[chaos] postgres-failover-services: ${acknowledged.size} acknowledged in ${((Date.now() - started) / 1000).toFixed(1)} s; failed calls by code ${JSON.stringify(Object.fromEntries(failedBy))}; first acknowledged ${firstAfterPromotion ? firstAfterPromotion - promotedAt : "—"} ms after the promotion`,
     );
     expect(promotedAt, "the failover happened during the load").toBeGreaterThan(0);
+    // A call that met the failover was told to retry (UNAVAILABLE), never given an internal error.
+    expect(failedBy.get("INTERNAL") ?? 0, "calls answered INTERNAL during the failover").toBe(0);
     expect(
       acknowledged.size - acknowledgedAtKill,
       "referrals acknowledged after the failover",
