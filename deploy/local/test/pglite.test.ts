@@ -105,13 +105,16 @@ describe("how a service is started", () => {
 
   it("gives every service's start:prod script the same V8 options as the launcher's", () => {
     for (const service of readdirSync(join(REPO_ROOT, "services"))) {
-      const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "services", service, "package.json"), "utf8")) as {
+      const manifest = JSON.parse(
+        readFileSync(join(REPO_ROOT, "services", service, "package.json"), "utf8"),
+      ) as {
         scripts?: Record<string, string>;
       };
       const script = manifest.scripts?.["start:prod"];
       expect(script, `services/${service} has a start:prod script`).toBeDefined();
       const beforeEntry = (script as string).split(/\s+/).slice(1, -1);
-      for (const option of SERVICE_NODE_OPTIONS) expect(beforeEntry, `services/${service} start:prod`).toContain(option);
+      for (const option of SERVICE_NODE_OPTIONS)
+        expect(beforeEntry, `services/${service} start:prod`).toContain(option);
     }
   });
 });
