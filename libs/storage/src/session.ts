@@ -201,7 +201,10 @@ const statementNames = new Map<string, string>();
 function statementName(text: string): string | undefined {
   const known = statementNames.get(text);
   if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
-  const name = `kopru_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+  // The operation leads the name: tracing names a prepared statement's span after it
+  // (`pg.query:<name> <database>`), and an operator reading a trace needs the verb, not a hash.
+  const operation = /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? "SQL";
+  const name = `${operation} ${createHash("sha256").update(text).digest("base64url").slice(0, 16)}`;
   statementNames.set(text, name);
   return name;
 }
