@@ -218,8 +218,10 @@ describe("runCoalesced on PostgreSQL", () => {
       await tx.query("SELECT pg_advisory_xact_lock($1)", [lock.key]);
     });
     const pid = await waiterOn(lock.key);
+    // Watched before the kill: the units may fail before the terminating call itself returns.
+    const settled = Promise.allSettled([ok1, ok2, stuck]);
     await observer.query("SELECT pg_terminate_backend($1)", [pid]);
-    const results = await Promise.allSettled([ok1, ok2, stuck]);
+    const results = await settled;
     for (const r of results) {
       expect(r.status).toBe("rejected");
       expect(r.status === "rejected" && r.reason).toBeInstanceOf(DatabaseUnavailableError);
