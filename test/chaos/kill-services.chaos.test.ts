@@ -1,15 +1,16 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import type { GrpcClient } from "@kopru/service-kit";
-import { connectNats, waitFor } from "@kopru/testing";
+import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js";
 import { query } from "../support/database.js";
 import { type ServiceName, TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, faultLoop, seededRandom, untilAcknowledged } from "./chaos.js";
+import { consumersDrained, counsellingReferral } from "./network-checks.js";
 
 // The full run is CHAOS_REFERRALS=2000; the default fits a loaded two-core machine (docs/chaos.md).
 const REFERRALS = envInt("CHAOS_REFERRALS", 150);
@@ -96,25 +97,6 @@ const atTarget = () =>
 const atCoordination = () =>
   statuses("coordination", "SELECT referral_id, status, sequence::int FROM tracked_referrals");
 
-/** Every durable consumer of the run's streams with nothing pending and nothing unacknowledged. */
-async function consumersDrained(): Promise<string | true> {
-  const nats = await connectNats(network.adminNats());
-  try {
-    const { jsm } = nats;
-    const busy: string[] = [];
-    for await (const stream of jsm.streams.list()) {
-      for await (const consumer of jsm.consumers.list(stream.config.name)) {
-        if (consumer.num_pending > 0 || consumer.num_ack_pending > 0) {
-          busy.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
-        }
-      }
-    }
-    return busy.length === 0 ? true : busy.join("; ");
-  } finally {
-    await nats.close();
-  }
-}
-
 describe("chaos: services killed with SIGKILL while referrals flow", () => {
   it(`keeps every one of ${REFERRALS} referrals in one agreed state at intake, the target and coordination, none lost, no effect twice`, async () => {
     const random = seededRandom("kill-services");
@@ -168,17 +150,7 @@ describe("chaos: services killed with SIGKILL while referrals flow", () => {
         const created = await untilAcknowledged(
           `referral request ${request.requestId}`,
           () =>
-            intake().call("createReferral", {
-              requestId: request.requestId,
-              beneficiaryId: request.person.beneficiaryId,
-              serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-              priority: Priority.PRIORITY_NORMAL,
-              purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-              reasonForReferral: "Needs counselling on services (synthetic).",
-              consentId: request.person.consentId,
-              routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
-              dataCategories: [],
-            }),
+            intake().call("createReferral", counsellingReferral(network, request.requestId, request.person)),
           { timeoutMs: CALL_BOUND_MS, retryable: transient },
         );
         const referralId = created.referral?.referralId ?? "";
@@ -249,7 +221,7 @@ describe("chaos: services killed with SIGKILL while referrals flow", () => {
         for (const [referralId, want] of expected) {
           for (const view of Object.values(views)) if (view.get(referralId)?.status !== want) return false;
         }
-        return (await consumersDrained()) === true;
+        return (await consumersDrained(network)) === true;
       },
       {
         timeoutMs: 240_000,
@@ -257,7 +229,7 @@ describe("chaos: services killed with SIGKILL while referrals flow", () => {
         message: `intake, the target and coordination to agree on all ${REFERRALS} referrals and every consumer to drain`,
       },
     ).catch(async (error) => {
-      console.log(`[chaos] consumers: ${await consumersDrained().catch((e) => String(e))}`);
+      console.log(`[chaos] consumers: ${await consumersDrained(network).catch((e) => String(e))}`);
       throw error;
     });
     console.log(

@@ -1,15 +1,16 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import type { GrpcClient } from "@kopru/service-kit";
-import { connectNats, waitFor } from "@kopru/testing";
+import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js";
 import { query } from "../support/database.js";
 import { type ServiceName, TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, faultLoop, seededRandom, untilAcknowledged } from "./chaos.js";
+import { consumersDrained, counsellingReferral } from "./network-checks.js";
 
 // The services themselves (intake, the MMCC's municipality service, coordination) on a three-node
 // JetStream cluster whose streams keep three replicas: nodes killed under load, the meta leader
@@ -71,22 +72,6 @@ async function statuses(service: ServiceName, sql: string): Promise<Map<string, 
   return new Map(rows.map((row) => [row.referral_id, row.status]));
 }
 
-async function consumersDrained(): Promise<true | string> {
-  const nats = await connectNats(network.adminNats());
-  try {
-    const busy: string[] = [];
-    for await (const stream of nats.jsm.streams.list()) {
-      for await (const consumer of nats.jsm.consumers.list(stream.config.name)) {
-        if (consumer.num_pending > 0 || consumer.num_ack_pending > 0)
-          busy.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
-      }
-    }
-    return busy.length === 0 ? true : busy.join("; ");
-  } finally {
-    await nats.close();
-  }
-}
-
 describe("chaos: the network on a three-node NATS cluster losing nodes under load", () => {
   it(`keeps every one of ${REFERRALS} referrals in one agreed state, none lost, no effect twice, each referral's steps in order`, async () => {
     const random = seededRandom("nats-cluster-services");
@@ -146,18 +131,7 @@ describe("chaos: the network on a three-node NATS cluster losing nodes under loa
       await eachLimited(requests, 8, async ({ requestId, accept }) => {
         const created = await untilAcknowledged(
           `referral request ${requestId}`,
-          () =>
-            intake().call("createReferral", {
-              requestId,
-              beneficiaryId: person.beneficiaryId,
-              serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-              priority: Priority.PRIORITY_NORMAL,
-              purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-              reasonForReferral: "Needs counselling on services (synthetic).",
-              consentId: person.consentId,
-              routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
-              dataCategories: [],
-            }),
+          () => intake().call("createReferral", counsellingReferral(network, requestId, person)),
           { timeoutMs: 600_000, retryable: transient },
         );
         const referralId = created.referral?.referralId ?? "";
@@ -221,7 +195,7 @@ describe("chaos: the network on a three-node NATS cluster losing nodes under loa
         for (const [referralId, want] of expected) {
           for (const view of views) if (view.get(referralId) !== want) return false;
         }
-        return (await consumersDrained()) === true;
+        return (await consumersDrained(network)) === true;
       },
       {
         timeoutMs: 300_000,
@@ -229,7 +203,7 @@ describe("chaos: the network on a three-node NATS cluster losing nodes under loa
         message: `intake, the target and coordination to agree on all ${REFERRALS} referrals and every consumer to drain`,
       },
     ).catch(async (error) => {
-      console.log(`[chaos] consumers: ${await consumersDrained().catch((e) => String(e))}`);
+      console.log(`[chaos] consumers: ${await consumersDrained(network).catch((e) => String(e))}`);
       throw error;
     });
 

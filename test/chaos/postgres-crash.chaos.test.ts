@@ -1,5 +1,5 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import type { GrpcClient } from "@kopru/service-kit";
 import { type PostgresCluster, startPostgresCluster, waitFor } from "@kopru/testing";
@@ -9,6 +9,7 @@ import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js
 import { query } from "../support/database.js";
 import { TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, seededRandom, untilAcknowledged } from "./chaos.js";
+import { counsellingReferral } from "./network-checks.js";
 
 const REFERRALS = envInt("CHAOS_PG_REFERRALS", 200);
 const CRASHES = envInt("CHAOS_PG_CRASHES", 2);
@@ -82,17 +83,7 @@ describe("chaos: a service's PostgreSQL stopped with pg_ctl -m immediate under l
         async () => {
           attempts++;
           try {
-            return await intake().call("createReferral", {
-              requestId,
-              beneficiaryId: person.beneficiaryId,
-              serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-              priority: Priority.PRIORITY_NORMAL,
-              purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-              reasonForReferral: "Needs counselling on services (synthetic).",
-              consentId: person.consentId,
-              routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
-              dataCategories: [],
-            });
+            return await intake().call("createReferral", counsellingReferral(network, requestId, person));
           } catch (error) {
             failedCalls++;
             throw error;

@@ -1,5 +1,5 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import type { GrpcClient } from "@kopru/service-kit";
 import {
@@ -15,6 +15,7 @@ import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js
 import { query } from "../support/database.js";
 import { TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, seededRandom, untilAcknowledged } from "./chaos.js";
+import { counsellingReferral } from "./network-checks.js";
 
 // Intake, running, keeps its database on a primary with a synchronous streaming standby, reached
 // through one stable address (a switch standing in for the production network's read-write
@@ -102,18 +103,7 @@ describe("chaos: a running service's PostgreSQL fails over to its synchronous st
     await eachLimited(requests, 8, async (requestId) => {
       const created = await untilAcknowledged(
         `referral request ${requestId}`,
-        () =>
-          intake().call("createReferral", {
-            requestId,
-            beneficiaryId: person.beneficiaryId,
-            serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-            priority: Priority.PRIORITY_NORMAL,
-            purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-            reasonForReferral: "Needs counselling on services (synthetic).",
-            consentId: person.consentId,
-            routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
-            dataCategories: [],
-          }),
+        () => intake().call("createReferral", counsellingReferral(network, requestId, person)),
         { timeoutMs: 300_000, retryable: transient },
       );
       const referralId = created.referral?.referralId ?? "";

@@ -1,5 +1,5 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { Priority, Purpose, ReferralStatus, ServiceType } from "@kopru/contracts/common/v1/vocabulary";
+import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
 import { connectNats, type NatsTestConnection, waitFor } from "@kopru/testing";
@@ -9,6 +9,7 @@ import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js
 import { query } from "../support/database.js";
 import { type ServiceName, TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, seededRandom, untilAcknowledged } from "./chaos.js";
+import { consumersDrained, counsellingReferral } from "./network-checks.js";
 import { Replica, ReplicaClients } from "./replicas.js";
 
 const REFERRALS = envInt("CHAOS_REPLICA_REFERRALS", 120);
@@ -100,23 +101,6 @@ const atTarget = () =>
 const atCoordination = () =>
   statuses("coordination", "SELECT referral_id, status, sequence::int FROM tracked_referrals");
 
-async function consumersDrained(): Promise<string | true> {
-  const nats = await connectNats(network.adminNats());
-  try {
-    const busy: string[] = [];
-    for await (const stream of nats.jsm.streams.list()) {
-      for await (const consumer of nats.jsm.consumers.list(stream.config.name)) {
-        if (consumer.num_pending > 0 || consumer.num_ack_pending > 0) {
-          busy.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
-        }
-      }
-    }
-    return busy.length === 0 ? true : busy.join("; ");
-  } finally {
-    await nats.close();
-  }
-}
-
 async function unsentOutboxRows(service: ServiceName): Promise<number> {
   const rows = await query<{ n: string }>(
     network.database(service).url,
@@ -201,17 +185,9 @@ describe("chaos: two replicas of intake and of the municipality, one of each kil
             // a repeat with the referral the first one made, from the shared database.
             const replica = pickRunning(intakes, request.turn + attempt++);
             servedBy.set(replica.label, (servedBy.get(replica.label) ?? 0) + 1);
-            return intakeClients.for(replica).call("createReferral", {
-              requestId: request.requestId,
-              beneficiaryId: request.person.beneficiaryId,
-              serviceType: ServiceType.SERVICE_TYPE_MMCC_COUNSELLING,
-              priority: Priority.PRIORITY_NORMAL,
-              purpose: Purpose.PURPOSE_SERVICE_PROVISION,
-              reasonForReferral: "Needs counselling on services (synthetic).",
-              consentId: request.person.consentId,
-              routing: { $case: "explicitTarget", value: { organisationId: network.orgs.mmccGaziantep } },
-              dataCategories: [],
-            });
+            return intakeClients
+              .for(replica)
+              .call("createReferral", counsellingReferral(network, request.requestId, request.person));
           },
           { timeoutMs: CALL_BOUND_MS, retryable: transient },
         );
@@ -290,7 +266,7 @@ describe("chaos: two replicas of intake and of the municipality, one of each kil
           for (const view of Object.values(views)) if (view.get(referralId)?.status !== want) return false;
         }
         if ((await unsentOutboxRows("intake")) + (await unsentOutboxRows("municipality")) > 0) return false;
-        return (await consumersDrained()) === true;
+        return (await consumersDrained(network)) === true;
       },
       {
         timeoutMs: 300_000,
@@ -298,7 +274,7 @@ describe("chaos: two replicas of intake and of the municipality, one of each kil
         message: `intake, the target and coordination to agree on all ${REFERRALS} referrals, both outboxes empty and every consumer drained`,
       },
     ).catch(async (error) => {
-      console.log(`[chaos] consumers: ${await consumersDrained().catch((e) => String(e))}`);
+      console.log(`[chaos] consumers: ${await consumersDrained(network).catch((e) => String(e))}`);
       throw error;
     });
     console.log(`[chaos] replicas: converged ${((Date.now() - settled) / 1000).toFixed(1)} s after the load`);
