@@ -167,6 +167,21 @@ describe("database down", () => {
     await waitFor(async () => (await countEffects(consumerPg.db)).rows >= expected.length, {
       timeoutMs: 30_000,
       message: `${expected.length} effects`,
+    }).catch(async (error: unknown) => {
+      // What a timeout leaves to read: how far each side got, so a failure says where it stuck.
+      const info = await consumerInfo(bus, name);
+      const unsentRows = await producer.db.query("SELECT 1 FROM kopru_outbox WHERE sent_at IS NULL");
+      const state = {
+        effects: await countEffects(consumerPg.db),
+        consumer: consumer.stats,
+        relay: relay.stats,
+        unsent: unsentRows.rows.length,
+        pending: info.num_pending,
+        ackPending: info.num_ack_pending,
+        redelivered: info.num_redelivered,
+        log: log.messages.slice(-20),
+      };
+      throw new Error(`${String(error)}\n${JSON.stringify(state, null, 2)}`, { cause: error });
     });
     await waitFor(
       async () => {
