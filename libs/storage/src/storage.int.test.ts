@@ -119,6 +119,41 @@ describe.each(backends)("storage on $name", (backend) => {
     expect(typeof rows.rows[0]?.total).toBe("number");
     expect(Array.from(rows.rows[0]?.blob ?? [])).toEqual([1, 2]);
   });
+
+  it("runs statements issued together inside one transaction one after another, in the order given", async () => {
+    await db.exec("CREATE TABLE IF NOT EXISTS together (id int PRIMARY KEY, note text NOT NULL)");
+    const seen = await db.transaction(async (tx) => {
+      // Not awaited one by one: a caller that sends a transaction's statements at once.
+      const writes = Array.from({ length: 20 }, (_, i) =>
+        tx.query("INSERT INTO together (id, note) VALUES ($1, $2)", [i, `note ${i}`]),
+      );
+      const [, , count] = await Promise.all([
+        Promise.all(writes),
+        tx.query("UPDATE together SET note = note || ' (seen)' WHERE id < 20"),
+        tx.query<{ n: number }>("SELECT count(*)::int AS n FROM together WHERE note LIKE '%(seen)'"),
+      ]);
+      return count.rows[0]?.n;
+    });
+    expect(seen).toBe(20);
+    expect((await db.query("SELECT count(*)::int AS n FROM together")).rows[0]).toEqual({ n: 20 });
+  });
+
+  it("rolls back every statement issued together when one of them fails", async () => {
+    await db.exec("CREATE TABLE IF NOT EXISTS together_fail (id int PRIMARY KEY)");
+    await expect(
+      db.transaction(async (tx) => {
+        await Promise.all([
+          tx.query("INSERT INTO together_fail (id) VALUES (1)"),
+          tx.query("INSERT INTO together_fail (id) VALUES (1)"),
+          tx.query("INSERT INTO together_fail (id) VALUES (2)"),
+        ]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect((await db.query("SELECT count(*)::int AS n FROM together_fail")).rows[0]).toEqual({ n: 0 });
+    // The database is usable afterwards: nothing is left waiting on the failed transaction.
+    await db.transaction((tx) => tx.query("INSERT INTO together_fail (id) VALUES (3)"));
+    expect((await db.query("SELECT count(*)::int AS n FROM together_fail")).rows[0]).toEqual({ n: 1 });
+  });
 });
 
 describe("storage on PostgreSQL only", () => {
