@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { csv, logLevel, nonEmptyString, optionalUrl, url } from "./fields.js";
+import { csv, integer, logLevel, nonEmptyString, optionalUrl, url } from "./fields.js";
 
 /**
  * Variables every Köprü service reads. A service extends this with its own:
@@ -14,6 +14,11 @@ export const commonServiceEnv = z.object({
   DATA_DIR: nonEmptyString().default(".data"),
   LOG_LEVEL: logLevel().default("info"),
   GRPC_HOST: nonEmptyString().default("127.0.0.1"),
+  /**
+   * Calls of the service's own gRPC handlers in flight at once; past it a call is answered
+   * UNAVAILABLE at once rather than queueing for a database connection.
+   */
+  GRPC_MAX_CALLS_IN_FLIGHT: integer({ min: 1, max: 10_000 }).default(64),
   /** Read by `@kopru/observability/register`; listed here so `.env.example` documents it. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl({ protocols: ["http", "https"] }),
 });

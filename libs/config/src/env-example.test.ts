@@ -17,6 +17,7 @@ NATS_URL=nats://127.0.0.1:4222
 DATA_DIR=.data
 LOG_LEVEL=info   # fatal..trace, silent
 GRPC_HOST="127.0.0.1"
+# GRPC_MAX_CALLS_IN_FLIGHT=64
 # OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318
 export GRPC_PORT=50051
 SIGNING_KEY='change-me'
@@ -38,8 +39,8 @@ describe("checkEnvExample", () => {
   it("catches documented variables the schema does not know, unless allowed", () => {
     const example = `${goodExample}LEGACY_FLAG=1\n# NODE_OPTIONS=--import @kopru/observability/register\n`;
     expect(checkEnvExample(schema, example)).toEqual([
-      "LEGACY_FLAG: in .env.example but not in the schema (line 13)",
-      "NODE_OPTIONS: in .env.example but not in the schema (line 14)",
+      "LEGACY_FLAG: in .env.example but not in the schema (line 14)",
+      "NODE_OPTIONS: in .env.example but not in the schema (line 15)",
     ]);
     expect(checkEnvExample(schema, example, { allowExtra: ["LEGACY_FLAG", "NODE_OPTIONS"] })).toEqual([]);
   });
@@ -50,7 +51,7 @@ describe("checkEnvExample", () => {
       .replace("# RETENTION=14d", "# RETENTION=two weeks")
       .replace("SIGNING_KEY='change-me'", "SIGNING_KEY=");
     expect(checkEnvExample(schema, example)).toEqual([
-      'RETENTION: expected a duration such as "30s", "5m", "24h", "14d" or whole milliseconds, got "two weeks" (commented example, line 12)',
+      'RETENTION: expected a duration such as "30s", "5m", "24h", "14d" or whole milliseconds, got "two weeks" (commented example, line 13)',
       'GRPC_PORT: expected an integer between 1 and 65535, got "fifty" (example value)',
       "SIGNING_KEY: required (the example must set it)",
     ]);
@@ -58,7 +59,7 @@ describe("checkEnvExample", () => {
 
   it("reports a variable documented twice", () => {
     expect(checkEnvExample(schema, `${goodExample}DATA_DIR=/var/lib/kopru\n`)).toEqual([
-      "DATA_DIR: documented more than once (line 13)",
+      "DATA_DIR: documented more than once (line 14)",
     ]);
   });
 });

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       DATA_DIR: ".data",
       LOG_LEVEL: "info",
       GRPC_HOST: "127.0.0.1",
+      GRPC_MAX_CALLS_IN_FLIGHT: 64,
       OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
       GRPC_PORT: 50051,
       OUTBOX_RETENTION: 1_209_600_000,

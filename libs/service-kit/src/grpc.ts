@@ -20,6 +20,7 @@ import {
   UnauthenticatedError,
 } from "./auth.js";
 import { type CallContext, callContext } from "./caller.js";
+import { CallsInFlightGate, ServiceAtCapacityError } from "./calls-in-flight.js";
 import { ErrorCatalogue } from "./errors.js";
 import { normaliseRequestText } from "./text.js";
 
@@ -74,10 +75,17 @@ export async function startGrpcServer(
      * gRPC probes cannot present a client certificate, and the service's own port wants one.
      */
     healthPort?: number;
+    /**
+     * Calls of the service's own handlers in flight at once; past it a call is answered UNAVAILABLE
+     * at once (see `CallsInFlightGate`). Unbounded when not given.
+     */
+    maxCallsInFlight?: number;
   },
 ): Promise<HostedGrpcServer> {
   const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
   const errors = options.errors ?? new ErrorCatalogue();
+  const gate =
+    options.maxCallsInFlight === undefined ? undefined : new CallsInFlightGate(options.maxCallsInFlight);
   const statuses: Record<string, "SERVING" | "NOT_SERVING"> = { "": "NOT_SERVING" };
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
@@ -86,7 +94,7 @@ export async function startGrpcServer(
     for (const binding of more) {
       server.addService(
         binding.definition,
-        authenticatedHandlers(binding, options.verifier, errors, options.onInternalError),
+        authenticatedHandlers(binding, options.verifier, errors, options.onInternalError, gate),
       );
       statuses[binding.name] = "SERVING";
       health.setStatus(binding.name, "SERVING");
@@ -165,6 +173,7 @@ function authenticatedHandlers(
   verifier: TokenVerifier,
   errors: ErrorCatalogue,
   onInternalError: ((error: unknown) => void) | undefined,
+  gate: CallsInFlightGate | undefined,
 ): UntypedServiceImplementation {
   const mapped: UntypedServiceImplementation = {};
   for (const [method, handle] of Object.entries(binding.implementation)) {
@@ -181,13 +190,26 @@ function authenticatedHandlers(
       if (mappedError.code === status.INTERNAL) onInternalError?.(error);
       callback(mappedError as ServiceError);
     };
-    mapped[method] = ((call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+    mapped[method] = ((call: ServerUnaryCall<unknown, unknown>, reply: sendUnaryData<unknown>) => {
+      const end = gate ? gate.admit() : () => {};
+      if (!end) {
+        answer(new ServiceAtCapacityError(gate?.max ?? 0), reply);
+        return;
+      }
+      const callback: sendUnaryData<unknown> = (error, response) => {
+        end();
+        reply(error, response);
+      };
       authenticateCall(verifier, call.metadata).then(
         (authenticated) => {
           authenticatedCalls.set(call, authenticated);
-          unaryHandle(call, (error, response) =>
-            error ? answer(error, callback) : callback(null, response),
-          );
+          try {
+            unaryHandle(call, (error, response) =>
+              error ? answer(error, callback) : callback(null, response),
+            );
+          } catch (error) {
+            answer(error, callback);
+          }
         },
         (error: unknown) => answer(error, callback),
       );

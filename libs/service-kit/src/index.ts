@@ -17,6 +17,7 @@ export {
   type VerifiedIdentity,
 } from "./auth.js";
 export { type CallContext, callContext, hostedCallerOrganisation } from "./caller.js";
+export { CallsInFlightGate, ServiceAtCapacityError } from "./calls-in-flight.js";
 export {
   authorizationMetadata,
   type ClientCaller,

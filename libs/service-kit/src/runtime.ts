@@ -230,6 +230,7 @@ export async function startService<S extends z.ZodObject, C extends ServiceConfi
     credentials: serverCredentials(security),
     verifier,
     errors: spec.errors,
+    maxCallsInFlight: config.GRPC_MAX_CALLS_IN_FLIGHT,
     // Name and code only: the message of an unexpected error may carry personal data.
     onInternalError: (error) =>
       logger.error(

@@ -14,7 +14,6 @@ import {
 } from "@kopru/service-kit";
 import { TimerWorker, timerMigrations } from "@kopru/timers";
 import { grpcMatchingClient } from "./adapters/clients/matching-client.js";
-import { limitCallsInFlight } from "./adapters/grpc/calls-in-flight.js";
 import { intakeBinding } from "./adapters/grpc/intake-service.js";
 import { intakeConsumers } from "./adapters/messaging/consumers.js";
 import { sqlRepositories } from "./adapters/persistence/index.js";
@@ -126,10 +125,7 @@ export const intakeService: ServiceSpec<typeof intakeEnv> = {
     // RETENTION_PERIODS stops the start here.
     const retention = retentionWorker(context, { classes: INTAKE_RETENTION_CLASSES, organisations });
     return {
-      grpc: [
-        limitCallsInFlight(intakeBinding(deps), config.INTAKE_MAX_CALLS_IN_FLIGHT),
-        auditLogBinding({ db, hostedOrganisations: () => organisations }),
-      ],
+      grpc: [intakeBinding(deps), auditLogBinding({ db, hostedOrganisations: () => organisations })],
       consumers,
       // Durable deadlines of network-wide erasure: a holder that has not confirmed shows overdue.
       workers: [

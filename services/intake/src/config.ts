@@ -1,4 +1,4 @@
-import { ConfigError, csv, duration, envField, integer } from "@kopru/config";
+import { ConfigError, csv, duration, envField } from "@kopru/config";
 import { retentionEnv } from "@kopru/retention";
 import { sealingEnv } from "@kopru/sealing";
 import { serviceEnv } from "@kopru/service-kit";
@@ -57,11 +57,6 @@ export const intakeEnv = serviceEnv(50051).extend({
    * service (which never holds it): base64 of at least 32 bytes, the same at every partner.
    */
   MATCHING_NETWORK_SECRET: matchingSecret().optional(),
-  /**
-   * IntakeService calls served at once; past it a call is answered UNAVAILABLE at once (callers back
-   * off) rather than queueing for a database connection until it times out.
-   */
-  INTAKE_MAX_CALLS_IN_FLIGHT: integer({ min: 1, max: 10_000 }).default(64),
 });
 
 /** The matching settings, when cross-organisation matching is on; fails fast on half a configuration. */

@@ -28,7 +28,7 @@ let intake: IntakeUnderTest;
 
 beforeAll(async () => {
   nats = await connect();
-  intake = await startIntake(ids, nats, { env: { INTAKE_MAX_CALLS_IN_FLIGHT: String(ADMITTED) } });
+  intake = await startIntake(ids, nats, { env: { GRPC_MAX_CALLS_IN_FLIGHT: String(ADMITTED) } });
   await publishDirectory(nats, ids);
   await waitFor(
     async () => {
