@@ -263,6 +263,58 @@ describe("EventConsumer", () => {
     expect(applied.rows.map((r) => r.sequence)).toEqual([1, 2]);
   });
 
+  it("a copy redelivered while the first waited in its lane is not acknowledged when the event is early: it applies once its predecessor comes", async () => {
+    const { bus, pg } = await setup();
+    const name = uniqueName("copies");
+    let blocked = false;
+    let unblock: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      unblock = resolve;
+    });
+    const handler = effectHandler(bus, name, async (event: ReceivedEvent<OrganisationRef>) => {
+      if (event.aggregate.id !== "blocker") return;
+      blocked = true;
+      await gate;
+    });
+    // One lane, one transaction at a time: what arrives while the blocker's handler waits queues up.
+    const consumer = new EventConsumer(
+      testConsumerOptions(
+        bus,
+        { db: pg.db, ...nats },
+        { name, handlers: [handler], lanes: 1, concurrency: 1, batchSize: 10 },
+      ),
+    );
+    await startConsumer(consumer);
+    await publishThing(nats.js, bus, { aggregateId: "blocker", sequence: 1 });
+    await waitFor(() => blocked, { message: "the blocker's handler to start" });
+    const early = await publishThing(nats.js, bus, { aggregateId: "copied", sequence: 2 });
+    // JetStream redelivers both after the first back-off (1 s): two copies of each are in the lane.
+    await waitFor(() => consumer.messagesInFlight >= 4, {
+      timeoutMs: 15_000,
+      message: "the blocker and the early event each delivered twice",
+    });
+    unblock();
+    // Both copies of the early event settled (held, not acknowledged as duplicates of each other).
+    await waitFor(() => consumer.stats.retried >= 2, { message: "both copies of the early event held" });
+    await nats.nc.flush();
+    const info = await nats.jsm.consumers.info(bus.stream, name);
+    expect(info.num_ack_pending).toBeGreaterThanOrEqual(1);
+    expect(await countEffects(pg.db)).toEqual({ rows: 1, distinct: 1 });
+
+    await publishThing(nats.js, bus, { aggregateId: "copied", sequence: 1 });
+    await waitFor(async () => (await countEffects(pg.db)).rows === 3, {
+      timeoutMs: 15_000,
+      message: "the predecessor and the early event applied",
+    });
+    const applied = await pg.db.query<{ event_id: string; sequence: number }>(
+      "SELECT event_id::text, sequence FROM test_effects WHERE aggregate_id = 'copied' ORDER BY id",
+    );
+    expect(applied.rows.map((r) => r.sequence)).toEqual([1, 2]);
+    expect(applied.rows[1]?.event_id).toBe(early.eventId);
+    await waitFor(() => consumerSettled(bus, name), { timeoutMs: 15_000, message: "every copy settled" });
+    expect(await countEffects(pg.db)).toEqual({ rows: 3, distinct: 3 });
+  });
+
   it("an event whose predecessor never comes is dead-lettered as predecessor_missing and unblocks the aggregate", async () => {
     const { bus, pg } = await setup();
     const name = uniqueName("gap");

@@ -193,6 +193,11 @@ export class EventConsumer {
     return this.options.name;
   }
 
+  /** Messages handed to the lanes and not settled yet (queued or in a transaction); held ones are not. */
+  get messagesInFlight(): number {
+    return this.inFlight;
+  }
+
   /** Gives the consumer the opener of sealed payloads, unless it was built with one; before `start`. */
   openWith(opener: Opener): void {
     this.opener ??= opener;
@@ -571,17 +576,28 @@ export class EventConsumer {
       [this.name, events.map((e) => e.eventId), events.map((e) => e.type)],
     );
     const fresh = new Set(inserted.rows.map((row) => row.event_id.toLowerCase()));
-    // Indexes of the events to apply; a second copy of one event in the batch is a duplicate.
+    // Indexes of the events to apply. A second copy of one event in the batch (JetStream redelivered
+    // it while the first waited in the lane) shares the first copy's fate, settled below.
     let toApply: number[] = [];
-    const claimed = new Set<string>();
+    const firstCopy = new Map<string, number>();
+    const laterCopies: [copy: number, first: number][] = [];
     events.forEach((event, i) => {
       const id = event.eventId.toLowerCase();
-      if (fresh.has(id) && !claimed.has(id)) {
-        claimed.add(id);
+      const first = firstCopy.get(id);
+      if (first !== undefined) {
+        laterCopies.push([i, first]);
+      } else if (fresh.has(id)) {
+        firstCopy.set(id, i);
         toApply.push(i);
       }
     });
     if (this.options.ordered) toApply = await this.orderAndAdvance(tx, events, toApply, outcomes);
+    // A copy of an early event must not be acknowledged as a duplicate: the acknowledgement would
+    // settle the message while its first copy is only held, and the event would never be applied.
+    for (const [copy, first] of laterCopies) {
+      const outcome = outcomes[first] as Outcome;
+      if (outcome.kind === "early") outcomes[copy] = outcome;
+    }
     for (const i of toApply) {
       const item = batch[i] as Item;
       const { event, binding } = item.decoded as NonNullable<Item["decoded"]>;
