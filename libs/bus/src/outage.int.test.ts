@@ -164,6 +164,24 @@ describe("database down", () => {
     await proxy.restore();
     await writing;
 
+    // For a failure's report: each expected event not applied, with what the stream and inbox hold of it.
+    const missingEvents = async () => {
+      const applied = await consumerPg.db.query<{ event_id: string }>("SELECT event_id FROM test_effects");
+      const have = new Set(applied.rows.map((r) => r.event_id));
+      const missing = expected.filter((id) => !have.has(id));
+      const inbox = await consumerPg.db.query<{ event_id: string; status: string }>(
+        "SELECT event_id::text, status FROM kopru_inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
+        [name, missing],
+      );
+      const outbox = await producer.db
+        .query<{ event_id: string; aggregate_id: string; sequence: number }>(
+          `SELECT event_id::text, aggregate_id, aggregate_sequence AS sequence FROM kopru_outbox
+          WHERE event_id = ANY($1::uuid[])`,
+          [missing],
+        )
+        .catch((error: unknown) => ({ rows: [{ error: String(error) }] }));
+      return { ids: missing, inbox: inbox.rows, outbox: outbox.rows };
+    };
     await waitFor(async () => (await countEffects(consumerPg.db)).rows >= expected.length, {
       timeoutMs: 30_000,
       message: `${expected.length} effects`,
@@ -180,6 +198,16 @@ describe("database down", () => {
         ackPending: info.num_ack_pending,
         redelivered: info.num_redelivered,
         log: log.messages.slice(-20),
+        missing: await missingEvents(),
+        cursors: (
+          await consumerDb.query(
+            "SELECT aggregate_id, last_sequence FROM kopru_inbox_cursor WHERE consumer = $1 ORDER BY aggregate_id",
+            [name],
+          )
+        ).rows,
+        stream: (await nats.jsm.streams.info(bus.stream)).state.messages,
+        ackFloor: info.ack_floor,
+        delivered: info.delivered,
       };
       throw new Error(`${String(error)}\n${JSON.stringify(state, null, 2)}`, { cause: error });
     });
