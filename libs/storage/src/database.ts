@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { TransactionAbortedError } from "./errors.js";
 import { type GroupCommitOptions, type GroupCommitStats, GroupCommitter } from "./group-commit.js";
 import { guard } from "./guard.js";
 import { PipelinedSession } from "./session.js";
@@ -140,7 +141,9 @@ function openPostgres(
       try {
         session.prefix(beginStatement(options));
         const result = await work(session.sql());
-        if (session.started) await session.run("COMMIT");
+        if (session.started && (await session.run("COMMIT")) !== "COMMIT") {
+          throw new TransactionAbortedError();
+        }
         return result;
       } catch (error) {
         if (!session.broken && session.started) {

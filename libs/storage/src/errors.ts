@@ -86,6 +86,20 @@ export class CoalescedWorkEndedError extends Error {
 }
 
 /**
+ * A statement of a transaction failed and its work went on as if it had not (caught the error and
+ * returned): PostgreSQL answered the COMMIT with a rollback, so nothing of the transaction was
+ * written. Reported instead of the work's result, which would claim writes that do not exist.
+ */
+export class TransactionAbortedError extends Error {
+  override readonly name = "TransactionAbortedError";
+  constructor() {
+    super(
+      "a statement of the transaction failed and the work returned anyway; the transaction was rolled back at COMMIT, nothing of it was written",
+    );
+  }
+}
+
+/**
  * A coalesced unit caught a failed statement and returned as if it had succeeded: its transaction
  * was aborted, so it fails and its writes are rolled back, not its neighbours'.
  */

@@ -25,6 +25,7 @@ export {
   isUniqueViolation,
   MigrationChecksumError,
   MigrationFailedError,
+  TransactionAbortedError,
   UnitLeftTransactionAbortedError,
 } from "./errors.js";
 export type { GroupCommitOptions, GroupCommitStats } from "./group-commit.js";

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { closedPortUrl, createTestDatabase } from "@kopru/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "./database.js";
-import { DatabaseUnavailableError, MigrationChecksumError, MigrationFailedError } from "./errors.js";
+import {
+  DatabaseUnavailableError,
+  MigrationChecksumError,
+  MigrationFailedError,
+  TransactionAbortedError,
+} from "./errors.js";
 import { migrate } from "./migrations.js";
 
 type Backend = { name: string; open(): Promise<Database>; dispose(): Promise<void> };
@@ -177,6 +182,28 @@ describe("storage on PostgreSQL only", () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("a transaction whose work caught a failed statement and returned is reported rolled back, not committed", async () => {
+    const database = await createTestDatabase();
+    dropDatabases.push(database.drop);
+    const db = await openDatabase({ service: "storage-test", url: database.url, poolSize: 2 });
+    try {
+      await db.exec("CREATE TABLE swallowed (id int PRIMARY KEY)");
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query("INSERT INTO swallowed (id) VALUES (1)");
+          await tx.query("INSERT INTO swallowed (id) VALUES (1)").catch(() => undefined);
+          return "claims success";
+        }),
+      ).rejects.toThrow(TransactionAbortedError);
+      expect((await db.query("SELECT count(*)::int AS n FROM swallowed")).rows[0]).toEqual({ n: 0 });
+      // The connection went back clean: the next transaction commits.
+      await db.transaction((tx) => tx.query("INSERT INTO swallowed (id) VALUES (2)"));
+      expect((await db.query("SELECT count(*)::int AS n FROM swallowed")).rows[0]).toEqual({ n: 1 });
+    } finally {
+      await db.close();
     }
   });
 
