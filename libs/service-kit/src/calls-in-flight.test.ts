@@ -3,7 +3,7 @@ import { type ServiceError, status } from "@grpc/grpc-js";
 import {
   IntakeServiceClient,
   IntakeServiceService,
-  type RegisterBeneficiaryRequest,
+  RegisterBeneficiaryRequest,
   RegisterBeneficiaryResponse,
 } from "@kopru/contracts/intake/v1/intake_service";
 import { startTestIssuer, type TestIssuer, waitFor } from "@kopru/testing";
@@ -47,7 +47,7 @@ beforeAll(async () => {
     },
   );
   client = new IntakeServiceClient(server.address, channelCredentials("plaintext"));
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const call of waiting.splice(0)) call.release();
@@ -64,26 +64,11 @@ async function register(givenName: string, withToken = true) {
   return callUnary(
     client,
     client.registerBeneficiary,
-    {
+    RegisterBeneficiaryRequest.fromPartial({
       requestId: randomUUID(),
       organisationId: "ngo-hayat",
       givenName,
-      familyName: "Synthetic",
-      preferredName: undefined,
-      sex: 0,
-      birthYear: undefined,
-      nationality: "SY",
-      legalStatus: 0,
-      residence: undefined,
-      phoneNumber: undefined,
-      preferredLanguage: "ar",
-      interpreterNeeded: false,
-      interpreterLanguage: undefined,
-      safeToContact: true,
-      safeTimes: undefined,
-      preferredContactMethod: 0,
-      safeContactWindows: [],
-    },
+    }),
     authorizationMetadata(withToken ? token : undefined),
   );
 }
@@ -114,5 +99,5 @@ describe("calls in flight past maxCallsInFlight", () => {
     for (const call of waiting.splice(0)) call.release();
     expect((await second).beneficiary?.givenName).toBe("second");
     expect((await fourth).beneficiary?.givenName).toBe("fourth");
-  });
+  }, 60_000);
 });
