@@ -1,4 +1,3 @@
-import { type ServiceError, status } from "@grpc/grpc-js";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
@@ -7,10 +6,16 @@ import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js";
-import { query } from "../support/database.js";
 import { type ServiceName, TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, faultLoop, seededRandom, untilAcknowledged } from "./chaos.js";
-import { consumersDrained, counsellingReferral } from "./network-checks.js";
+import {
+  acceptAtTarget as acceptAt,
+  consumersDrained,
+  counsellingReferral,
+  expectSettled,
+  transientErrors,
+  viewsAgree,
+} from "./network-checks.js";
 
 // The full run is CHAOS_REFERRALS=2000; the default fits a loaded two-core machine (docs/chaos.md).
 const REFERRALS = envInt("CHAOS_REFERRALS", 150);
@@ -66,36 +71,7 @@ function municipalityInbox(): GrpcClient<ReferralInboxServiceClient> {
 }
 
 // What the failed calls met, printed after the load: an INTERNAL here is worth a look.
-const retriedBy = new Map<string, number>();
-
-/** Errors a call meets while its service is being killed or started: send it again. */
-function transient(error: unknown): boolean {
-  const down = error instanceof Error && /is not running/.test(error.message);
-  const code = (error as ServiceError | undefined)?.code;
-  const key = down ? "not running" : (status[code as status] ?? String(code));
-  retriedBy.set(key, (retriedBy.get(key) ?? 0) + 1);
-  if (down) return true;
-  return (
-    code === status.UNAVAILABLE ||
-    code === status.DEADLINE_EXCEEDED ||
-    code === status.CANCELLED ||
-    code === status.UNKNOWN ||
-    code === status.INTERNAL
-  );
-}
-
-type Row = { referral_id: string; status: number; sequence: number };
-
-async function statuses(service: ServiceName, sql: string): Promise<Map<string, Row>> {
-  const rows = await query<Row>(network.database(service).url, sql);
-  return new Map(rows.map((row) => [row.referral_id, row]));
-}
-const atIntake = () =>
-  statuses("intake", "SELECT referral_id::text, status, sequence FROM referrals WHERE role = 'referrer'");
-const atTarget = () =>
-  statuses("municipality", "SELECT referral_id::text, status, sequence FROM referrals WHERE role = 'target'");
-const atCoordination = () =>
-  statuses("coordination", "SELECT referral_id, status, sequence::int FROM tracked_referrals");
+const { transient, counts: retriedBy } = transientErrors();
 
 describe("chaos: services killed with SIGKILL while referrals flow", () => {
   it(`keeps every one of ${REFERRALS} referrals in one agreed state at intake, the target and coordination, none lost, no effect twice`, async () => {
@@ -173,30 +149,7 @@ describe("chaos: services killed with SIGKILL while referrals flow", () => {
     }
 
     async function acceptAtTarget(referralId: string): Promise<void> {
-      await waitFor(
-        async () => {
-          const row = (
-            await query<Row>(
-              network.database("municipality").url,
-              "SELECT referral_id::text, status, sequence FROM referrals WHERE referral_id = $1 AND role = 'target'",
-              [referralId],
-            )
-          )[0];
-          if (row?.status === S.REFERRAL_STATUS_ACCEPTED) return true;
-          if (row?.status !== S.REFERRAL_STATUS_RECEIVED) return false;
-          // The expected sequence makes a repeat after a lost answer fail, never accept twice.
-          await municipalityInbox()
-            .call("acceptReferral", { referralId, expectedSequence: row.sequence })
-            .catch((error) => {
-              if (transient(error)) return;
-              const code = (error as ServiceError).code;
-              if (code === status.FAILED_PRECONDITION || code === status.ABORTED) return;
-              throw error;
-            });
-          return false;
-        },
-        { timeoutMs: CALL_BOUND_MS, intervalMs: 200, message: `the target to accept referral ${referralId}` },
-      );
+      await acceptAt(network, municipalityInbox, referralId, { transient, timeoutMs: CALL_BOUND_MS });
       accepted.add(referralId);
     }
 
@@ -212,17 +165,7 @@ describe("chaos: services killed with SIGKILL while referrals flow", () => {
     // Every service is up again: wait for the three views to agree and every consumer to drain.
     const settled = Date.now();
     await waitFor(
-      async () => {
-        const views = {
-          intake: await atIntake(),
-          target: await atTarget(),
-          coordination: await atCoordination(),
-        };
-        for (const [referralId, want] of expected) {
-          for (const view of Object.values(views)) if (view.get(referralId)?.status !== want) return false;
-        }
-        return (await consumersDrained(network)) === true;
-      },
+      async () => (await viewsAgree(network, expected)) && (await consumersDrained(network)) === true,
       {
         timeoutMs: 240_000,
         intervalMs: 1_000,
@@ -236,58 +179,6 @@ describe("chaos: services killed with SIGKILL while referrals flow", () => {
       `[chaos] kill-services: converged ${((Date.now() - settled) / 1000).toFixed(1)} s after the load`,
     );
 
-    // None lost, none invented: each view holds exactly the acknowledged referrals.
-    for (const view of [await atIntake(), await atTarget(), await atCoordination()]) {
-      expect(new Set(view.keys())).toEqual(new Set(expected.keys()));
-    }
-
-    // No effect applied twice: one transition per status per referral, at the target and at
-    // intake, one tracked event per status at coordination, one case link per accepted referral.
-    const doubled = async (service: ServiceName, sql: string) =>
-      query<{ referral_id: string; n: string }>(network.database(service).url, sql);
-    expect(
-      await doubled(
-        "municipality",
-        `SELECT referral_id::text, to_status, count(*) AS n FROM referral_transitions
-            WHERE role = 'target' GROUP BY referral_id, to_status HAVING count(*) > 1`,
-      ),
-    ).toEqual([]);
-    expect(
-      await doubled(
-        "intake",
-        `SELECT referral_id::text, to_status, count(*) AS n FROM referral_transitions
-            WHERE role = 'referrer' GROUP BY referral_id, to_status HAVING count(*) > 1`,
-      ),
-    ).toEqual([]);
-    expect(
-      await doubled(
-        "coordination",
-        `SELECT referral_id, to_status, count(*) AS n FROM tracked_events
-            GROUP BY referral_id, to_status HAVING count(*) > 1`,
-      ),
-    ).toEqual([]);
-    const links = await query<{ referral_id: string; n: string }>(
-      network.database("municipality").url,
-      "SELECT referral_id::text, count(*) AS n FROM municipality_case_referrals GROUP BY referral_id",
-    );
-    const linkCount = new Map(links.map((row) => [row.referral_id, Number(row.n)]));
-    for (const [referralId, want] of expected) {
-      expect(linkCount.get(referralId) ?? 0, `case links of ${referralId}`).toBe(
-        want === S.REFERRAL_STATUS_ACCEPTED ? 1 : 0,
-      );
-    }
-    // Each view took every step: requested, received (and accepted), in order of sequence.
-    const steps = await query<{ referral_id: string; steps: number[] }>(
-      network.database("coordination").url,
-      "SELECT referral_id, array_agg(to_status ORDER BY sequence) AS steps FROM tracked_events GROUP BY referral_id",
-    );
-    for (const { referral_id, steps: seen } of steps) {
-      const want = expected.get(referral_id);
-      expect(seen, `coordination's steps of ${referral_id}`).toEqual(
-        want === S.REFERRAL_STATUS_ACCEPTED
-          ? [S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED, S.REFERRAL_STATUS_ACCEPTED]
-          : [S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED],
-      );
-    }
+    await expectSettled(network, expected);
   }, 1_800_000);
 });

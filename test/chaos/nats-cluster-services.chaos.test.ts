@@ -1,4 +1,3 @@
-import { type ServiceError, status } from "@grpc/grpc-js";
 import { ReferralStatus } from "@kopru/contracts/common/v1/vocabulary";
 import { IntakeServiceClient } from "@kopru/contracts/intake/v1/intake_service";
 import { ReferralInboxServiceClient } from "@kopru/contracts/referral/v1/inbox_service";
@@ -7,10 +6,16 @@ import { waitFor } from "@kopru/testing";
 import { v4 as uuidv4 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithConsent, seedDirectoryAndWait } from "../support/clients.js";
-import { query } from "../support/database.js";
-import { type ServiceName, TestNetwork } from "../support/network.js";
+import { TestNetwork } from "../support/network.js";
 import { eachLimited, envInt, faultLoop, seededRandom, untilAcknowledged } from "./chaos.js";
-import { consumersDrained, counsellingReferral } from "./network-checks.js";
+import {
+  acceptAtTarget as acceptAt,
+  consumersDrained,
+  counsellingReferral,
+  expectSettled,
+  transientErrors,
+  viewsAgree,
+} from "./network-checks.js";
 
 // The services themselves (intake, the MMCC's municipality service, coordination) on a three-node
 // JetStream cluster whose streams keep three replicas: nodes killed under load, the meta leader
@@ -52,25 +57,8 @@ const municipalityInbox = () =>
     actorId: "mmcc-staff-1",
   }));
 
-const failedBy = new Map<string, number>();
 /** A call that met the broker failing over (or its effects not yet there): sent again. */
-function transient(error: unknown): boolean {
-  const code = (error as ServiceError | undefined)?.code;
-  const key = status[code as status] ?? String(code);
-  failedBy.set(key, (failedBy.get(key) ?? 0) + 1);
-  return (
-    code === status.UNAVAILABLE ||
-    code === status.DEADLINE_EXCEEDED ||
-    code === status.INTERNAL ||
-    code === status.UNKNOWN
-  );
-}
-
-type Row = { referral_id: string; status: number };
-async function statuses(service: ServiceName, sql: string): Promise<Map<string, number>> {
-  const rows = await query<Row>(network.database(service).url, sql);
-  return new Map(rows.map((row) => [row.referral_id, row.status]));
-}
+const { transient, counts: failedBy } = transientErrors();
 
 describe("chaos: the network on a three-node NATS cluster losing nodes under load", () => {
   it(`keeps every one of ${REFERRALS} referrals in one agreed state, none lost, no effect twice, each referral's steps in order`, async () => {
@@ -81,7 +69,7 @@ describe("chaos: the network on a three-node NATS cluster losing nodes under loa
       requestId: uuidv4(),
       accept: i % 2 === 0,
     }));
-    const expected = new Map<string, number>();
+    const expected = new Map<string, ReferralStatus>();
 
     // Faults while the load runs: kill -9 of a random node every 5 s (restarted on its store), and
     // once, when half the referrals are acknowledged, the meta leader paused with SIGSTOP.
@@ -154,49 +142,13 @@ describe("chaos: the network on a three-node NATS cluster losing nodes under loa
     ).toBe(true);
     expect(faults.filter((line) => line.includes("kill -9")).length).toBeGreaterThan(0);
 
-    async function acceptAtTarget(referralId: string): Promise<void> {
-      await waitFor(
-        async () => {
-          const row = (
-            await query<Row & { sequence: number }>(
-              network.database("municipality").url,
-              "SELECT referral_id::text, status, sequence FROM referrals WHERE referral_id = $1 AND role = 'target'",
-              [referralId],
-            )
-          )[0];
-          if (row?.status === S.REFERRAL_STATUS_ACCEPTED) return true;
-          if (row?.status !== S.REFERRAL_STATUS_RECEIVED) return false;
-          // The expected sequence makes a repeat after a lost answer fail, never accept twice.
-          await municipalityInbox()
-            .call("acceptReferral", { referralId, expectedSequence: row.sequence })
-            .catch((error) => {
-              if (transient(error)) return;
-              const code = (error as ServiceError).code;
-              if (code === status.FAILED_PRECONDITION || code === status.ABORTED) return;
-              throw error;
-            });
-          return false;
-        },
-        { timeoutMs: 600_000, intervalMs: 200, message: `the target to accept referral ${referralId}` },
-      );
+    function acceptAtTarget(referralId: string): Promise<void> {
+      return acceptAt(network, municipalityInbox, referralId, { transient, timeoutMs: 600_000 });
     }
 
     // The three views agree on every referral, and every consumer has drained.
     await waitFor(
-      async () => {
-        const views = [
-          await statuses("intake", "SELECT referral_id::text, status FROM referrals WHERE role = 'referrer'"),
-          await statuses(
-            "municipality",
-            "SELECT referral_id::text, status FROM referrals WHERE role = 'target'",
-          ),
-          await statuses("coordination", "SELECT referral_id, status FROM tracked_referrals"),
-        ];
-        for (const [referralId, want] of expected) {
-          for (const view of views) if (view.get(referralId) !== want) return false;
-        }
-        return (await consumersDrained(network)) === true;
-      },
+      async () => (await viewsAgree(network, expected)) && (await consumersDrained(network)) === true,
       {
         timeoutMs: 300_000,
         intervalMs: 1_000,
@@ -207,45 +159,6 @@ describe("chaos: the network on a three-node NATS cluster losing nodes under loa
       throw error;
     });
 
-    // None lost, none invented; no transition or tracked event applied twice.
-    for (const [service, sql] of [
-      ["intake", "SELECT referral_id::text, status FROM referrals WHERE role = 'referrer'"],
-      ["municipality", "SELECT referral_id::text, status FROM referrals WHERE role = 'target'"],
-      ["coordination", "SELECT referral_id, status FROM tracked_referrals"],
-    ] as const) {
-      expect(new Set((await statuses(service, sql)).keys()), `referrals at ${service}`).toEqual(
-        new Set(expected.keys()),
-      );
-    }
-    for (const [service, sql] of [
-      [
-        "municipality",
-        "SELECT referral_id FROM referral_transitions WHERE role = 'target' GROUP BY referral_id, to_status HAVING count(*) > 1",
-      ],
-      [
-        "intake",
-        "SELECT referral_id FROM referral_transitions WHERE role = 'referrer' GROUP BY referral_id, to_status HAVING count(*) > 1",
-      ],
-      [
-        "coordination",
-        "SELECT referral_id FROM tracked_events GROUP BY referral_id, to_status HAVING count(*) > 1",
-      ],
-    ] as const) {
-      expect(await query(network.database(service).url, sql), `effects applied twice at ${service}`).toEqual(
-        [],
-      );
-    }
-    // Each referral's steps reached coordination in their order.
-    const steps = await query<{ referral_id: string; steps: number[] }>(
-      network.database("coordination").url,
-      "SELECT referral_id, array_agg(to_status ORDER BY sequence) AS steps FROM tracked_events GROUP BY referral_id",
-    );
-    for (const { referral_id, steps: seen } of steps) {
-      expect(seen, `coordination's steps of ${referral_id}`).toEqual(
-        expected.get(referral_id) === S.REFERRAL_STATUS_ACCEPTED
-          ? [S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED, S.REFERRAL_STATUS_ACCEPTED]
-          : [S.REFERRAL_STATUS_REQUESTED, S.REFERRAL_STATUS_RECEIVED],
-      );
-    }
+    await expectSettled(network, expected);
   }, 1_800_000);
 });
