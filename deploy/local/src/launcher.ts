@@ -4,7 +4,7 @@ import { addressVariable, NETWORK_FILE, type NetworkFile } from "@kopru/cli";
 import { type MailCatcher, startMailCatcher } from "@kopru/mail-catcher";
 import { freePort, isPortOpen, natsConnectOptions, natsCredentialEnv } from "@kopru/nats-server";
 import { channelCredentials, waitUntilServing } from "@kopru/service-kit";
-import { withCompileCache } from "./compile-cache.js";
+import { serviceEnvWithCompileCache } from "./compile-cache.js";
 import {
   assertSafeToWipe,
   IDENTITY_ADDRESS_VARIABLE,
@@ -339,7 +339,7 @@ export class Launcher {
       command: process.execPath,
       args: nodeArgs(entry, { from: this.config.from, nodeOptions: nodeOptionsFor(database) }),
       cwd: join(REPO_ROOT, "services", name),
-      env: withCompileCache(env),
+      env: serviceEnvWithCompileCache(env, database),
       onLine: (line) => {
         if (!this.config.verbose && quiet.test(line)) return;
         this.options.out(relayLine(name, line));

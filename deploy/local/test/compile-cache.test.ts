@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { compileCacheDir, withCompileCache } from "../src/compile-cache.js";
+import { compileCacheDir, serviceEnvWithCompileCache, withCompileCache } from "../src/compile-cache.js";
 import { REPO_ROOT } from "../src/config.js";
 
 const dirs: string[] = [];
@@ -46,6 +46,14 @@ describe("Node's compile cache for the launcher's children", () => {
   it("is kept under node_modules/.cache/kopru at the repository root, which --fresh leaves alone", () => {
     expect(compileCacheDir()).toBe(join(REPO_ROOT, "node_modules", ".cache", "kopru", "compile"));
     expect(withCompileCache(cleanEnv()).NODE_COMPILE_CACHE).toBe(compileCacheDir());
+  });
+
+  it("is given to services on PostgreSQL, not to those on PGlite, whose budget is memory", () => {
+    const env = cleanEnv();
+    expect(serviceEnvWithCompileCache(env, { databaseUrl: "postgres://db/intake" }).NODE_COMPILE_CACHE).toBe(
+      compileCacheDir(),
+    );
+    expect(serviceEnvWithCompileCache(env, { databaseUrl: undefined }).NODE_COMPILE_CACHE).toBeUndefined();
   });
 
   it("leaves a directory the caller chose, or a cache switched off, as it is", () => {
