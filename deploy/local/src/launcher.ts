@@ -4,6 +4,7 @@ import { addressVariable, NETWORK_FILE, type NetworkFile } from "@kopru/cli";
 import { type MailCatcher, startMailCatcher } from "@kopru/mail-catcher";
 import { freePort, isPortOpen, natsConnectOptions, natsCredentialEnv } from "@kopru/nats-server";
 import { channelCredentials, waitUntilServing } from "@kopru/service-kit";
+import { serviceEnvWithCompileCache } from "./compile-cache.js";
 import {
   assertSafeToWipe,
   IDENTITY_ADDRESS_VARIABLE,
@@ -261,13 +262,10 @@ export class Launcher {
       await provisionNetworkStreams(this.nats.url, natsConnectOptions(trust.nats.admin));
     }
 
-    // Identity, the mail catcher and coordination need nothing of each other to start (a service
-    // fetches the issuer's keys and its own tokens on first use), so they start together; the
-    // other services replicate coordination's directory, so they wait for it.
-    const [coordination, ...others] = [
-      ...config.services.filter((s) => s.name === "coordination"),
-      ...config.services.filter((s) => s.name !== "coordination"),
-    ];
+    // Nothing here needs another to start: a service fetches the issuer's keys and its own tokens
+    // on first use, and the directory every service replicates from coordination arrives through
+    // its stream whenever coordination publishes it. So identity, the mail catcher and every
+    // service start together, and the start takes as long as the slowest of them, not the sum.
     const t0 = Date.now();
     const smtpUrl = process.env.SMTP_URL?.trim();
     await Promise.all([
@@ -282,17 +280,11 @@ export class Launcher {
             : "Mail: the notification service sends through SMTP_URL (no local mail catcher)",
         );
       }),
-      this.startService(coordination as ServicePlan).then(() =>
-        out(`  coordination serving (${seconds(Date.now() - t0)})`),
-      ),
-    ]);
-    await Promise.all(
-      others.map(async (s) => {
-        const t = Date.now();
+      ...config.services.map(async (s) => {
         await this.startService(s);
-        out(`  ${s.name} serving (${seconds(Date.now() - t)})`);
+        out(`  ${s.name} serving (${seconds(Date.now() - t0)})`);
       }),
-    );
+    ]);
     out(`All ${config.services.length + 1} services are up in ${seconds(Date.now() - started)}.`);
     this.writeNetworkFile(trust);
 
@@ -347,7 +339,7 @@ export class Launcher {
       command: process.execPath,
       args: nodeArgs(entry, { from: this.config.from, nodeOptions: nodeOptionsFor(database) }),
       cwd: join(REPO_ROOT, "services", name),
-      env,
+      env: serviceEnvWithCompileCache(env, database),
       onLine: (line) => {
         if (!this.config.verbose && quiet.test(line)) return;
         this.options.out(relayLine(name, line));

@@ -122,6 +122,7 @@ describe("@kopru/observability/register", () => {
     expect(seen.grpcServerSpan).toBe(true);
     expect(seen.grpcTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(seen.httpTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(seen.nodeSdkLoaded).toBe(true);
 
     expect(exported.serviceNames).toContain("probe");
     const grpcClient = exported.spans.find((s) => s.kind === CLIENT && s.name.includes("Probe/Ping"));
@@ -156,6 +157,8 @@ describe("@kopru/observability/register", () => {
     expect(seen.grpcTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(seen.httpTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(exported.spans.length).toBe(before);
+    // Exporting nothing, the process loads only the tracer, not NodeSDK's exporters and the rest.
+    expect(seen.nodeSdkLoaded).toBe(false);
   }, 40_000);
 
   it("with OTEL_SDK_DISABLED=true loads nothing at all", async () => {
@@ -165,6 +168,7 @@ describe("@kopru/observability/register", () => {
       grpcTraceparent: null,
       grpcServerSpan: false,
       httpTraceparent: null,
+      nodeSdkLoaded: false,
     });
   }, 40_000);
 

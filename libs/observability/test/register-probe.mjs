@@ -1,6 +1,7 @@
 // Run by register.test.ts as `node --import tsx --import @kopru/observability/register`:
 // an ESM app making one HTTP and one gRPC call to itself, then exiting on its own.
 import { createServer, get } from "node:http";
+import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
 import { trace } from "@opentelemetry/api";
 
@@ -54,5 +55,10 @@ await new Promise((resolve, reject) =>
   ),
 );
 httpServer.close();
+
+// Whether NodeSDK (with its exporters, metrics and logs) was loaded into the process at all.
+seen.nodeSdkLoaded = Object.keys(createRequire(import.meta.url).cache).some((file) =>
+  file.includes("/@opentelemetry/sdk-node/"),
+);
 
 process.stdout.write(`${JSON.stringify(seen)}\n`);
