@@ -369,7 +369,7 @@ export async function figureGroupsAndTotal(
   filter: TrackingFilter,
   groupBy: readonly FigureColumn[],
   now: Date,
-  options: { fromRows?: boolean } = {},
+  options: { fromRows?: boolean; overdueOnly?: boolean } = {},
 ): Promise<{ groups: GroupCounts[]; total: GroupCounts }> {
   const useRollup = !options.fromRows && rollupAnswers(filter, groupBy);
   // These statements are small to run but large to plan; JIT compiling them cost more than running
@@ -500,21 +500,26 @@ export async function figureGroupsAndTotal(
   const ks = Array.from({ length: plan.keys }, (_, i) => `k${i}`);
   const keyList = ks.map((k) => `${k},`).join(" ");
   const groupClause = ks.length > 0 ? `GROUP BY ${ks.join(", ")}` : "";
-  const counters = await sql.query<Record<string, unknown>>(
-    ...referenced(
-      `SELECT ${keyList} ${COUNTER_NAMES.map((n) => `sum(${n})::bigint AS ${n}`).join(", ")}
+  const skipped = { rows: [] as Record<string, unknown>[] };
+  const counters = options.overdueOnly
+    ? skipped
+    : await sql.query<Record<string, unknown>>(
+        ...referenced(
+          `SELECT ${keyList} ${COUNTER_NAMES.map((n) => `sum(${n})::bigint AS ${n}`).join(", ")}
      FROM (${plan.counters.join("\nUNION ALL\n")}) s ${groupClause}
      HAVING sum(requested) > 0 ${plan.orderBy.length ? `ORDER BY ${plan.orderBy.join(", ")}` : ""}`,
-      params,
-    ),
-  );
-  const buckets = await sql.query<Record<string, unknown>>(
-    ...referenced(
-      `SELECT ${keyList} metric, bucket, sum(n)::bigint AS n, min(lo) AS lo, max(hi) AS hi
+          params,
+        ),
+      );
+  const buckets = options.overdueOnly
+    ? skipped
+    : await sql.query<Record<string, unknown>>(
+        ...referenced(
+          `SELECT ${keyList} metric, bucket, sum(n)::bigint AS n, min(lo) AS lo, max(hi) AS hi
      FROM (${plan.buckets.join("\nUNION ALL\n")}) s GROUP BY ${[...ks, "metric", "bucket"].join(", ")}`,
-      params,
-    ),
-  );
+          params,
+        ),
+      );
   let live: { rows: Record<string, unknown>[] };
   if (useRollup) {
     live = await sql.query<Record<string, unknown>>(
@@ -618,6 +623,36 @@ function referenced(text: string, params: readonly unknown[]): [string, unknown[
     return `$${next}`;
   });
   return [sql, used];
+}
+
+/**
+ * How many of the filtered referrals are overdue (awaiting an answer past it) and follow-up overdue
+ * at `now`, from the folded deadlines; undefined when the rollup cannot answer the filter (several
+ * dimensions filtered, or one organisation's own scope), which the rows then count.
+ */
+export async function overdueTotals(
+  sql: Sql,
+  filter: TrackingFilter,
+  now: Date,
+): Promise<{ overdue: number; followUpOverdue: number } | undefined> {
+  const filtered = (
+    [
+      ["target_organisation_id", filter.targetOrganisationIds],
+      ["referrer_organisation_id", filter.referrerOrganisationIds],
+      ["service_type", filter.serviceTypes],
+      ["province_code", filter.provinceCodes],
+      ["priority", filter.priorities],
+      ["sex", filter.sexes],
+      ["age_band", filter.ageBands],
+      ["disability_status", filter.disabilityStatuses],
+      ["nationality", filter.nationalities],
+    ] as const
+  )
+    .filter(([, values]) => values.length > 0)
+    .map(([column]) => column as FigureColumn);
+  if (!rollupAnswers(filter, filtered)) return undefined;
+  const { total } = await figureGroupsAndTotal(sql, filter, filtered, now, { overdueOnly: true });
+  return { overdue: total.counts.overdue, followUpOverdue: total.counts.followUpOverdue };
 }
 
 /** The figures of the filtered referrals grouped by `groupBy` (see figureGroupsAndTotal). */
