@@ -1,6 +1,6 @@
--- Figures at 1M referrals (ADR 0029, "Deadlines and all time"): the overdue counts come from the
--- rollup instead of counting the open referrals' rows at every answer, and an all-time answer reads
--- one cell per dimension value instead of one per month.
+-- Figures at 1M referrals (ADR 0029, "Deadlines, weeks and all time"): the overdue counts come from
+-- the rollup instead of counting the open referrals' rows at every answer, and an answer reads fewer
+-- cells (weeks instead of days, one all-time cell instead of one per month).
 --
 -- A referral's contribution gains the UTC day of its answer deadline while it awaits an answer, and
 -- of its follow-up deadline while it is open with the follow-up running. Whether it is overdue
@@ -24,20 +24,26 @@ CREATE TABLE figure_deadlines (
   PRIMARY KEY (dimension, grain, period, key, kind, due_grain, due)
 );
 
--- grain 'a' (all time, period 0001-01-01) of the cells and histograms: what is folded so far, from
--- the months; the folder keeps it from now on.
+-- Two more grains of the cells and histograms: 'w' = the week (UTC, from Monday) starting at
+-- `period`, so a 30-day range reads about four weeks and a few days instead of 30 days; 'a' = all time
+-- (period 0001-01-01), one cell per dimension value. What is folded so far is added up from the
+-- days and the months; the folder keeps them from now on.
 INSERT INTO figure_cells (grain, period, dimension, key, requested, acknowledged, accepted, declined,
   on_hold, completed, not_completed, cancelled, redirected, expired, open, assigned, outcome_received,
   outcome_partly_received, outcome_not_received)
-SELECT 'a', DATE '0001-01-01', dimension, key, sum(requested), sum(acknowledged), sum(accepted),
-  sum(declined), sum(on_hold), sum(completed), sum(not_completed), sum(cancelled), sum(redirected),
-  sum(expired), sum(open), sum(assigned), sum(outcome_received), sum(outcome_partly_received),
-  sum(outcome_not_received)
-FROM figure_cells WHERE grain = 'm' GROUP BY dimension, key;
+SELECT g.grain, CASE WHEN g.grain = 'w' THEN date_trunc('week', c.period)::date ELSE DATE '0001-01-01' END,
+  c.dimension, c.key, sum(c.requested), sum(c.acknowledged), sum(c.accepted), sum(c.declined),
+  sum(c.on_hold), sum(c.completed), sum(c.not_completed), sum(c.cancelled), sum(c.redirected),
+  sum(c.expired), sum(c.open), sum(c.assigned), sum(c.outcome_received), sum(c.outcome_partly_received),
+  sum(c.outcome_not_received)
+FROM figure_cells c JOIN (VALUES ('w'::"char", 'd'::"char"), ('a', 'm')) AS g(grain, source) ON c.grain = g.source
+GROUP BY 1, 2, 3, 4;
 INSERT INTO figure_durations (grain, period, dimension, key, metric, bucket, n, lo, hi)
-SELECT 'a', DATE '0001-01-01', dimension, key, metric, bucket, sum(n),
-  min(lo) FILTER (WHERE n > 0), max(hi) FILTER (WHERE n > 0)
-FROM figure_durations WHERE grain = 'm' GROUP BY dimension, key, metric, bucket;
+SELECT g.grain, CASE WHEN g.grain = 'w' THEN date_trunc('week', c.period)::date ELSE DATE '0001-01-01' END,
+  c.dimension, c.key, c.metric, c.bucket, sum(c.n),
+  min(c.lo) FILTER (WHERE c.n > 0), max(c.hi) FILTER (WHERE c.n > 0)
+FROM figure_durations c JOIN (VALUES ('w'::"char", 'd'::"char"), ('a', 'm')) AS g(grain, source) ON c.grain = g.source
+GROUP BY 1, 2, 3, 4, 5, 6;
 
 -- The overdue list of one organisation, in deadline order, without reading other organisations'.
 CREATE INDEX tracked_referrals_awaiting_by_target ON tracked_referrals (target_organisation_id, respond_by)

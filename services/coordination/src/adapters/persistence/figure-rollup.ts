@@ -134,11 +134,11 @@ d AS (
 ), unmarked AS (
   DELETE FROM figure_dirty WHERE id IN (SELECT id FROM batch) RETURNING 1
 ), x AS (
-  SELECT g.grain, CASE g.grain WHEN 'd' THEN d.day WHEN 'm' THEN date_trunc('month', d.day)::date
-           ELSE DATE '${ALL_TIME}' END AS period,
+  SELECT g.grain, CASE g.grain WHEN 'd' THEN d.day WHEN 'w' THEN date_trunc('week', d.day)::date
+           WHEN 'm' THEN date_trunc('month', d.day)::date ELSE DATE '${ALL_TIME}' END AS period,
          k.dimension, k.key, d.sign, d.flags, d.not_received_reason, d.accept_seconds, d.complete_seconds,
          d.answer_due, d.follow_up_due
-  FROM d CROSS JOIN (VALUES ('d'::"char"), ('m'::"char"), ('a'::"char")) AS g(grain)
+  FROM d CROSS JOIN (VALUES ('d'::"char"), ('w'::"char"), ('m'::"char"), ('a'::"char")) AS g(grain)
   CROSS JOIN LATERAL ${DIMENSION_KEYS} AS k(dimension, key)
 ), cells AS (
   INSERT INTO figure_cells (grain, period, dimension, key, ${COUNTER_NAMES.join(", ")})
@@ -251,6 +251,28 @@ interface RangePlan {
   edges: { from?: Date; before?: Date }[];
   /** No bound at either end: the all-time cells answer. */
   allTime: boolean;
+}
+
+/**
+ * The whole weeks (from a Monday, UTC) and the days left around them that cover [from, to), two
+ * 'YYYY-MM-DD' days less than two months apart: a 30-day range reads 4 weeks and a few days
+ * instead of 30 days of cells.
+ */
+export function weeksAndDays(from: string, to: string): { grain: "w" | "d"; period: string }[] {
+  const periods: { grain: "w" | "d"; period: string }[] = [];
+  const end = Date.parse(`${to}T00:00:00Z`);
+  let day = Date.parse(`${from}T00:00:00Z`);
+  while (day < end) {
+    const monday = new Date(day).getUTCDay() === 1;
+    if (monday && day + 7 * DAY_MS <= end) {
+      periods.push({ grain: "w", period: isoDay(day) });
+      day += 7 * DAY_MS;
+    } else {
+      periods.push({ grain: "d", period: isoDay(day) });
+      day += DAY_MS;
+    }
+  }
+  return periods;
 }
 
 function planRange(from: Date | undefined, before: Date | undefined): RangePlan {
@@ -424,11 +446,21 @@ export async function figureGroupsAndTotal(
       return values.length > 0 ? p(values.map(String)) : undefined;
     })();
     const kCell = grouped ? "c.key AS k0," : "";
+    // Whole months, then whole weeks and days for what is left at either side of them (bounded:
+    // an open end is all whole months).
+    const hasMonths = range.monthFrom < range.monthTo;
+    const small = hasMonths
+      ? [
+          ...weeksAndDays(range.dayFrom, [range.monthFrom, range.dayTo].sort()[0] as string),
+          ...weeksAndDays([range.monthTo, range.dayFrom].sort()[1] as string, range.dayTo),
+        ]
+      : weeksAndDays(range.dayFrom, range.dayTo);
+    const smallGrains = p(small.map((x) => x.grain));
+    const smallPeriods = p(small.map((x) => x.period));
     const periods = range.allTime
       ? `c.grain = 'a' AND c.period = DATE '${ALL_TIME}'`
       : `((c.grain = 'm' AND c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date)
-     OR (c.grain = 'd' AND c.period >= ${dayFrom}::date AND c.period < ${dayTo}::date
-         AND NOT (c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date)))`;
+     OR (c.grain, c.period) IN (SELECT * FROM unnest(${smallGrains}::"char"[], ${smallPeriods}::date[])))`;
     const cellWhere = `c.dimension = ${dim}::smallint AND ${periods}
      ${keyFilter ? `AND c.key = ANY(${keyFilter}::text[])` : ""}`;
     // Deadlines folded before today (whole months before this month, whole days of it before
