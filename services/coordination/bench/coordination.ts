@@ -224,7 +224,7 @@ try {
     await db.query("VACUUM ANALYZE");
     const sizes = await db.query<{ relname: string; rows: number; size: string }>(
       `SELECT relname, n_live_tup::bigint AS rows, pg_size_pretty(pg_total_relation_size(relid)) AS size
-       FROM pg_stat_user_tables WHERE relname IN ('tracked_referrals', 'tracked_events', 'figure_cells', 'figure_durations')
+       FROM pg_stat_user_tables WHERE relname IN ('tracked_referrals', 'tracked_events', 'figure_cells', 'figure_durations', 'figure_deadlines', 'figure_contributions')
       ORDER BY relname`,
     );
     for (const row of sizes.rows)
