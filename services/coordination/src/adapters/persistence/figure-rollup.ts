@@ -455,22 +455,32 @@ export async function figureGroupsAndTotal(
           ...weeksAndDays([range.monthTo, range.dayFrom].sort()[1] as string, range.dayTo),
         ]
       : weeksAndDays(range.dayFrom, range.dayTo);
-    const smallGrains = p(small.map((x) => x.grain));
-    const smallPeriods = p(small.map((x) => x.period));
-    const periods = range.allTime
-      ? `c.grain = 'a' AND c.period = DATE '${ALL_TIME}'`
-      : `((c.grain = 'm' AND c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date)
-     OR (c.grain, c.period) IN (SELECT * FROM unnest(${smallGrains}::"char"[], ${smallPeriods}::date[])))`;
-    const cellWhere = `c.dimension = ${dim}::smallint AND ${periods}
-     ${keyFilter ? `AND c.key = ANY(${keyFilter}::text[])` : ""}`;
+    // One source each (not OR-ed), so each reads its cells by the primary key's prefix.
+    const scopes: string[] = [];
+    if (range.allTime) scopes.push(`c.grain = 'a' AND c.period = DATE '${ALL_TIME}'`);
+    else {
+      if (hasMonths)
+        scopes.push(`c.grain = 'm' AND c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date`);
+      if (small.length > 0) {
+        const grains = p(small.map((x) => x.grain));
+        const periods = p(small.map((x) => x.period));
+        scopes.push(`(c.grain, c.period) IN (SELECT * FROM unnest(${grains}::"char"[], ${periods}::date[]))`);
+      }
+    }
+    const cellWheres = scopes.map(
+      (scope) => `c.dimension = ${dim}::smallint AND ${scope}
+     ${keyFilter ? `AND c.key = ANY(${keyFilter}::text[])` : ""}`,
+    );
     // Deadlines folded before today (whole months before this month, whole days of it before
     // today); today's up to `now` are counted from the rows below.
     const today = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
     const dueDay = p(isoDay(today.getTime()));
     const dueMonth = p(`${isoDay(today.getTime()).slice(0, 7)}-01`);
-    plan.deadlines.push(`SELECT ${kCell} c.kind, c.n FROM figure_deadlines c WHERE ${cellWhere}
+    for (const cellWhere of cellWheres) {
+      plan.deadlines.push(`SELECT ${kCell} c.kind, c.n FROM figure_deadlines c WHERE ${cellWhere}
       AND ((c.due_grain = 'm' AND c.due < ${dueMonth}::date)
         OR (c.due_grain = 'd' AND c.due >= ${dueMonth}::date AND c.due < ${dueDay}::date))`);
+    }
     const todayFrom = p(today);
     const nowAt = p(now);
     const liveRows = new Where(params).filter(filter);
@@ -481,12 +491,14 @@ export async function figureGroupsAndTotal(
     plan.deadlines.push(`SELECT ${tKey} 2::smallint AS kind, 1 AS n
       FROM tracked_follow_ups f JOIN tracked_referrals t ON t.referral_id = f.referral_id
       ${liveAnd} ${FOLLOW_UP_RUNNING} AND f.follow_up_due_at >= ${todayFrom} AND f.follow_up_due_at < ${nowAt}`);
-    plan.counters.push(
-      `SELECT ${kCell} ${COUNTER_NAMES.map((n) => `c.${n}`).join(", ")} FROM figure_cells c WHERE ${cellWhere}`,
-    );
-    plan.buckets.push(
-      `SELECT ${kCell} c.metric, c.bucket, c.n, c.lo, c.hi FROM figure_durations c WHERE ${cellWhere}`,
-    );
+    for (const cellWhere of cellWheres) {
+      plan.counters.push(
+        `SELECT ${kCell} ${COUNTER_NAMES.map((n) => `c.${n}`).join(", ")} FROM figure_cells c WHERE ${cellWhere}`,
+      );
+      plan.buckets.push(
+        `SELECT ${kCell} c.metric, c.bucket, c.n, c.lo, c.hi FROM figure_durations c WHERE ${cellWhere}`,
+      );
+    }
     // Referrals marked since the last fold: their current contribution (+1, from the rows, with
     // the partial days' referrals) and their last folded one (-1), within the whole days.
     const marked = await sql.query<{ any: boolean }>("SELECT EXISTS (SELECT 1 FROM figure_dirty) AS any");
