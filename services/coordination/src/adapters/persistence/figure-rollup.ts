@@ -365,9 +365,16 @@ interface Plan {
 function rowSources(plan: Plan, keys: string[], rowWhere: string, dueBefore?: string) {
   const k = keys.map((expr, i) => `${expr} AS k${i}`).join(", ");
   const ks = keys.map((_, i) => `c.k${i}`).join(", ");
+  // The rollup's rows are few (partial days, marked referrals): their outcome and follow-up are
+  // looked up by key (OFFSET 0 keeps the planner from hashing the whole tables to join a few
+  // thousand rows, which it did at 1M referrals). A pass over every row joins them by hash.
+  const joins = dueBefore
+    ? `LEFT JOIN LATERAL (SELECT * FROM tracked_outcomes o WHERE o.referral_id = t.referral_id OFFSET 0) o ON true
+    LEFT JOIN LATERAL (SELECT * FROM tracked_follow_ups f WHERE f.referral_id = t.referral_id OFFSET 0) f ON true`
+    : `LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
+    LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id`;
   const contributions = `(SELECT ${k}${keys.length ? "," : ""} ${CONTRIBUTION} FROM tracked_referrals t
-    LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
-    LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id ${rowWhere})`;
+    ${joins} ${rowWhere})`;
   plan.counters.push(`SELECT ${ks}${keys.length ? "," : ""} ${counterColumns("1")} FROM ${contributions} c`);
   plan.buckets.push(`SELECT ${ks}${keys.length ? "," : ""} m.metric, m.bucket, 1 AS n, m.v AS lo, m.v AS hi
     FROM ${contributions} c CROSS JOIN LATERAL (VALUES
