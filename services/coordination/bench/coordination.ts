@@ -95,7 +95,7 @@ const client = new CoordinationServiceClient(service.grpc.address, channelCreden
 // Minted again once a minute: loading a large database outlasts one token's lifetime.
 let token = { value: "", minted: 0 };
 async function coordinatorToken(): Promise<string> {
-  if (performance.now() - token.minted > 60_000) {
+  if (!token.value || performance.now() - token.minted > 60_000) {
     const value = await issuer.mint(
       { organisationId: `iom-${suffix}`, actorId: "bench", roles: ["coordinator"] },
       serviceAudience("coordination"),
