@@ -1,4 +1,4 @@
-import { withConsumerSpan } from "@kopru/observability";
+import { getTracer, withConsumerSpan } from "@kopru/observability";
 import { type Database, isConnectionError, type Sql } from "@kopru/storage";
 import {
   AckPolicy,
@@ -12,7 +12,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import { context, type SpanContext, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, type Link, type SpanContext, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { deadLetter } from "./dead-letters.js";
 import { aboutEnvelope, decodeEnvelope, decodeEvent, HEADER, type ReceivedEvent } from "./envelope.js";
 import { type DeadLetterReason, type RejectedEventInfo, RejectedMessageError } from "./errors.js";
@@ -34,6 +34,28 @@ export interface HandlerBinding<T = unknown> {
 /** Pairs an event definition with its handler, keeping the payload type. */
 export function on<T>(definition: EventDefinition<T>, handle: EventHandler<T>): HandlerBinding<T> {
   return { definition, handle };
+}
+
+/**
+ * Work a consumer's handlers leave for the end of their transaction: the handlers collect (for
+ * instance rows to upsert), the hook applies what they collected in a few statements. A read model
+ * whose cost is round trips, not work, fills at the rate of its batches this way instead of the
+ * rate of its events.
+ *
+ * The consumer calls `flush` with the handlers' `tx`, after they ran and before COMMIT:
+ * - in a batch applied together, once, for all the events the handlers applied;
+ * - when a batch is applied message by message (after a failure in it), once per event, inside
+ *   that event's savepoint, for that event alone.
+ *
+ * A failing `flush` fails what it covers, as a failing handler does: a batch rolls back and its
+ * events are applied again message by message, where only the event whose writes fail fails (and
+ * is retried, then dead-lettered). Whenever what the handlers collected for `tx` will not be flushed
+ * (the transaction or the event's savepoint rolled back), the consumer calls `discard(tx)` first,
+ * so nothing collected for an event that did not apply is flushed with another.
+ */
+export interface BatchHook {
+  flush(tx: Sql, events: readonly ReceivedEvent<unknown>[]): Promise<void>;
+  discard(tx: Sql): void;
 }
 
 export interface EventConsumerOptions {
@@ -71,6 +93,8 @@ export interface EventConsumerOptions {
    * keep up: the transaction's round trips and commit, not the handler, are the expensive part.
    */
   batchSize?: number;
+  /** Applies what the handlers collected, once per transaction before COMMIT (see `BatchHook`). */
+  batch?: BatchHook;
   /**
    * Lane transactions open at once (default 2). A lane waiting for its turn keeps collecting
    * messages, so under load batches grow instead of every lane committing a handful; when idle
@@ -489,7 +513,14 @@ export class EventConsumer {
     try {
       if (batch.every((item) => this.fastPathFits(item))) {
         outcomes = await this.options.db
-          .transaction((tx) => this.applyTogether(tx, batch))
+          .transaction(async (tx) => {
+            try {
+              return await this.applyTogether(tx, batch);
+            } catch (error) {
+              this.options.batch?.discard(tx);
+              throw error;
+            }
+          })
           .catch((error: unknown) => {
             // A handler failed: nothing of the batch committed; isolate the failure below.
             if (error instanceof HandlerFailedInBatch) return undefined;
@@ -623,7 +654,56 @@ export class EventConsumer {
       );
       outcomes[i] = { kind: "applied" };
     }
+    if (this.options.batch && toApply.length > 0) {
+      try {
+        await this.flushBatch(
+          tx,
+          toApply.map((i) => batch[i] as Item),
+        );
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        throw new HandlerFailedInBatch("the batch hook failed", { cause: error });
+      }
+    }
     return outcomes;
+  }
+
+  /**
+   * Runs the batch hook in a span of its own, linked to the spans its events were processed in (a
+   * trace of one event then shows the statement that applied it, shared with the rest of its batch).
+   */
+  private flushBatch(tx: Sql, items: readonly Item[]): Promise<void> {
+    const hook = this.options.batch as BatchHook;
+    const links: Link[] = items.flatMap((item) => (item.span ? [{ context: item.span }] : []));
+    return batchTracer().startActiveSpan(
+      `flush ${this.name}`,
+      {
+        kind: SpanKind.INTERNAL,
+        links,
+        attributes: {
+          "messaging.system": "nats",
+          "messaging.consumer.group.name": this.name,
+          "messaging.batch.message_count": items.length,
+        },
+      },
+      async (span) => {
+        try {
+          await hook.flush(
+            tx,
+            items.map((item) => (item.decoded as NonNullable<Item["decoded"]>).event),
+          );
+        } catch (error) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   /**
@@ -751,10 +831,12 @@ export class EventConsumer {
             }
           }
           await binding.handle(tx, event);
+          if (this.options.batch) await this.flushBatch(tx, [item]);
           await tx.query("RELEASE SAVEPOINT kopru_event");
           this.logHandled(event);
           return { kind: "applied" };
         } catch (error) {
+          this.options.batch?.discard(tx);
           if (isConnectionError(error)) throw error;
           await tx.query("ROLLBACK TO SAVEPOINT kopru_event");
           span.recordException(error instanceof Error ? error : String(error));
@@ -1006,6 +1088,8 @@ export class EventConsumer {
     }
   }
 }
+
+const batchTracer = () => getTracer("@kopru/bus");
 
 /** Rolls back a fast-path batch whose handler failed, so it can be retried message by message. */
 class HandlerFailedInBatch extends Error {

@@ -1,4 +1,5 @@
 export {
+  type BatchHook,
   type ConsumerStats,
   EventConsumer,
   type EventConsumerOptions,

@@ -95,7 +95,7 @@ const client = new CoordinationServiceClient(service.grpc.address, channelCreden
 // Minted again once a minute: loading a large database outlasts one token's lifetime.
 let token = { value: "", minted: 0 };
 async function coordinatorToken(): Promise<string> {
-  if (performance.now() - token.minted > 60_000) {
+  if (!token.value || performance.now() - token.minted > 60_000) {
     const value = await issuer.mint(
       { organisationId: `iom-${suffix}`, actorId: "bench", roles: ["coordinator"] },
       serviceAudience("coordination"),
@@ -224,7 +224,7 @@ try {
     await db.query("VACUUM ANALYZE");
     const sizes = await db.query<{ relname: string; rows: number; size: string }>(
       `SELECT relname, n_live_tup::bigint AS rows, pg_size_pretty(pg_total_relation_size(relid)) AS size
-       FROM pg_stat_user_tables WHERE relname IN ('tracked_referrals', 'tracked_events', 'figure_cells', 'figure_durations')
+       FROM pg_stat_user_tables WHERE relname IN ('tracked_referrals', 'tracked_events', 'figure_cells', 'figure_durations', 'figure_deadlines', 'figure_contributions')
       ORDER BY relname`,
     );
     for (const row of sizes.rows)

@@ -113,24 +113,31 @@ describe("the figures rollup", () => {
     ],
   ];
 
+  // The overdue counts depend on the clock: asked now, and days later (deadlines folded into the
+  // cells then fall before "today", today's in the middle of the afternoon).
+  const clocks = [now, new Date(now.getTime() + 4 * DAY + 5 * HOUR)];
+
   async function compareAll(): Promise<void> {
-    for (const [, range] of ranges) {
-      for (const groupBy of [[], ...COLUMNS.map((c) => [c])] as FigureColumn[][]) {
-        const filter = { ...noFilter, ...range };
-        const [fromRollup, fromRows] = await db.transaction(
-          async (tx) => [
-            await figureGroups(tx, filter, groupBy, now),
-            await figureGroups(tx, filter, groupBy, now, { fromRows: true }),
-          ],
-          { isolation: "repeatable read" },
-        );
-        expect(normalise(fromRollup as GroupCounts[]), `${groupBy} ${JSON.stringify(range)}`).toEqual(
-          normalise(fromRows as GroupCounts[]),
-        );
-        // The total added up from the groups is the ungrouped answer.
-        const { total } = await figureGroupsAndTotal(db, filter, groupBy, now);
-        const [ungrouped] = await figureGroups(db, filter, [], now, { fromRows: true });
-        expect(total.counts, `total by ${groupBy}`).toEqual(ungrouped?.counts);
+    for (const at of clocks) {
+      for (const [, range] of ranges) {
+        for (const groupBy of [[], ...COLUMNS.map((c) => [c])] as FigureColumn[][]) {
+          const filter = { ...noFilter, ...range };
+          const [fromRollup, fromRows] = await db.transaction(
+            async (tx) => [
+              await figureGroups(tx, filter, groupBy, at),
+              await figureGroups(tx, filter, groupBy, at, { fromRows: true }),
+            ],
+            { isolation: "repeatable read" },
+          );
+          expect(
+            normalise(fromRollup as GroupCounts[]),
+            `${groupBy} ${JSON.stringify(range)} at ${at.toISOString()}`,
+          ).toEqual(normalise(fromRows as GroupCounts[]));
+          // The total added up from the groups is the ungrouped answer.
+          const { total } = await figureGroupsAndTotal(db, filter, groupBy, at);
+          const [ungrouped] = await figureGroups(db, filter, [], at, { fromRows: true });
+          expect(total.counts, `total by ${groupBy}`).toEqual(ungrouped?.counts);
+        }
       }
     }
   }
@@ -164,6 +171,75 @@ describe("the figures rollup", () => {
     // The whole network's total is every referral, each once.
     const [total] = await figureGroups(db, noFilter, [], now);
     expect(total?.counts.requested).toBe(240);
+  });
+
+  it("totals the overdue lists from the folded deadlines as the rows count them", async () => {
+    const s = shape();
+    const target = s.targets[0] as string;
+    const filters: [string, TrackingFilter][] = [
+      ["everyone", noFilter],
+      ["one target", { ...noFilter, targetOrganisationIds: [target] }],
+      [
+        "one referrer, last 20 days",
+        {
+          ...noFilter,
+          referrerOrganisationIds: [s.referrers[0] as string],
+          requestedFrom: new Date(now.getTime() - 20 * DAY),
+        },
+      ],
+    ];
+    for (const at of clocks) {
+      for (const [label, filter] of filters) {
+        const count = async (condition: string) => {
+          const rows = await db.query<{ n: number }>(
+            `SELECT count(*)::integer AS n FROM tracked_referrals t
+               LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id
+              WHERE ${condition}
+                AND (cardinality($2::text[]) = 0 OR t.target_organisation_id = ANY($2::text[]))
+                AND (cardinality($3::text[]) = 0 OR t.referrer_organisation_id = ANY($3::text[]))
+                AND ($4::timestamptz IS NULL OR t.requested_at >= $4)`,
+            [at, filter.targetOrganisationIds, filter.referrerOrganisationIds, filter.requestedFrom ?? null],
+          );
+          return rows.rows[0]?.n;
+        };
+        const overdue = await count("t.status IN (1, 2) AND t.respond_by < $1");
+        const followUp = await count(
+          "t.status IN (1, 2, 3, 5, 6) AND f.follow_up_stage IN (1, 2, 3) AND f.follow_up_due_at < $1",
+        );
+        const expired = await count(
+          `t.status = ${S.REFERRAL_STATUS_EXPIRED} AND $1::timestamptz IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM tracked_referrals c WHERE c.parent_referral_id = t.referral_id AND c.origin = 4)`,
+        );
+        const list = (options: { includeExpired?: boolean; followUp?: boolean }) =>
+          db.transaction(
+            (tx) =>
+              trackingStore.overdue(tx, filter, {
+                now: at,
+                includeExpired: options.includeExpired ?? false,
+                followUp: options.followUp ?? false,
+                limit: 5,
+                offset: 0,
+              }),
+            { isolation: "repeatable read" },
+          );
+        const where = `${label} at ${at.toISOString()}`;
+        expect((await list({})).total, `overdue, ${where}`).toBe(overdue);
+        expect((await list({ includeExpired: true })).total, `with expired, ${where}`).toBe(
+          (overdue ?? 0) + (expired ?? 0),
+        );
+        expect((await list({ followUp: true })).total, `follow-up, ${where}`).toBe(followUp);
+      }
+    }
+    // The lifecycles leave referrals overdue at both clocks, so the comparison is not of zeros.
+    for (const at of clocks) {
+      const page = await trackingStore.overdue(db, noFilter, {
+        now: at,
+        includeExpired: false,
+        limit: 1,
+        offset: 0,
+      });
+      expect(page.total).toBeGreaterThan(0);
+    }
   });
 
   it("filters on the grouped dimension from the rollup, and on others from the rows, alike", async () => {

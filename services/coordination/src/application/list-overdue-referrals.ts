@@ -28,10 +28,15 @@ export async function listOverdueReferrals(
 ): Promise<Page<OverdueEntry> & { offset: number; limit: number }> {
   const now = deps.clock.now();
   const { limit, offset } = readPage(input.page);
-  const found = await deps.tracking.overdue(
-    deps.db,
-    { ...input.filter, involving: trackingScope(access) },
-    { now, includeExpired: input.includeExpired, followUp: input.followUp ?? false, limit, offset },
+  // One snapshot: the total adds folded deadlines to rows, which must not move in between.
+  const found = await deps.db.transaction(
+    (tx) =>
+      deps.tracking.overdue(
+        tx,
+        { ...input.filter, involving: trackingScope(access) },
+        { now, includeExpired: input.includeExpired, followUp: input.followUp ?? false, limit, offset },
+      ),
+    { isolation: "repeatable read" },
   );
   return {
     items: found.items.map((referral) => ({

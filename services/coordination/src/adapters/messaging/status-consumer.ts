@@ -10,16 +10,16 @@ import type {
   PlacesRepository,
   TrackingRepository,
 } from "../../application/ports.js";
-import { setWiseTracking } from "./set-wise-database.js";
+import { collectTrackingWrites, trackingBatch } from "../persistence/tracking-writes.js";
 
 export const TRACKING_CONSUMER = "coordination-status";
 
 /**
- * Batching of the tracking consumers: their writes are applied set-wise per transaction
- * (`setWiseTracking`), so a larger batch costs little more than a small one; fewer lanes make the
- * batches larger when the stream is behind.
+ * Batching of the tracking consumers: their handlers collect the writes and the batch hook applies
+ * them set-wise per transaction (`trackingBatch`), so a larger batch costs little more than a small
+ * one; fewer lanes make the batches larger when the stream is behind.
  */
-const TRACKING_BATCHES = { batchSize: 500, lanes: 4 } as const;
+const TRACKING_BATCHES = { batchSize: 500, lanes: 4, batch: trackingBatch } as const;
 
 /**
  * The durable consumer that builds the tracking read model from every referral's status events
@@ -36,7 +36,6 @@ export function trackingConsumer(
   return new EventConsumer({
     ...base,
     ...TRACKING_BATCHES,
-    db: setWiseTracking(base.db),
     name,
     startAt,
     stream: STREAMS.referral.name,
@@ -44,6 +43,7 @@ export function trackingConsumer(
     ordered: true,
     handlers: [
       on(EVENTS.referralStatusChanged, async (tx, event) => {
+        collectTrackingWrites(tx);
         await applyStatusChange(tracking, tx, event);
         // Accepting takes a place of the offering, the referral's end frees it (live capacity).
         if (places) await applyReferralPlaces(places, tx, event);
@@ -76,13 +76,17 @@ export function outcomeConsumer(
   return new EventConsumer({
     ...base,
     ...TRACKING_BATCHES,
-    db: setWiseTracking(base.db),
     name,
     startAt,
     stream: STREAMS.referral.name,
     filterSubject: SUBJECTS.allOutcome,
     ordered: true,
-    handlers: [on(EVENTS.referralOutcomeReported, (tx, event) => applyOutcomeReport(tracking, tx, event))],
+    handlers: [
+      on(EVENTS.referralOutcomeReported, (tx, event) => {
+        collectTrackingWrites(tx);
+        return applyOutcomeReport(tracking, tx, event);
+      }),
+    ],
   });
 }
 
@@ -124,13 +128,17 @@ export function followUpConsumer(
   return new EventConsumer({
     ...base,
     ...TRACKING_BATCHES,
-    db: setWiseTracking(base.db),
     name,
     startAt,
     stream: STREAMS.referral.name,
     filterSubject: SUBJECTS.allFollowUp,
     ordered: true,
-    handlers: [on(EVENTS.referralFollowUpChanged, (tx, event) => applyFollowUp(tracking, tx, event))],
+    handlers: [
+      on(EVENTS.referralFollowUpChanged, (tx, event) => {
+        collectTrackingWrites(tx);
+        return applyFollowUp(tracking, tx, event);
+      }),
+    ],
   });
 }
 

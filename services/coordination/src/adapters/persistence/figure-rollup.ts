@@ -6,6 +6,7 @@ import type { DurationSample } from "../../domain/figures.js";
 import {
   ACKNOWLEDGED,
   AWAITING_ANSWER,
+  FOLLOW_UP_RUNNING,
   followUpOverdue,
   NOT_RECEIVED,
   OPEN,
@@ -24,7 +25,8 @@ import {
 // referrals to figure_cells / figure_durations and keeps the new one in figure_contributions. An
 // answer = folded cells + (current - last folded) of the referrals still marked + the referrals of
 // the partial days at the ends of the requested range, all from one snapshot. The time-dependent
-// counts (overdue, follow-up overdue) are always counted from the rows, through partial indexes.
+// counts (overdue, follow-up overdue) come from deadlines folded the same way (the UTC day each open
+// referral's answer or follow-up falls due), and only today's deadlines up to now from the rows.
 
 /** Every counter a referral can be in (a bit of `flags` each), as the figures define them. */
 const FIGURE_COUNTERS: readonly (readonly [string, string])[] = [
@@ -64,6 +66,9 @@ const keyText = (alias: string, dimension: number) => {
   return d.numeric ? `${alias}.${d.column}::text` : `${alias}.${d.column}`;
 };
 
+/** The period of grain 'a': one cell per dimension value for everything ever folded. */
+const ALL_TIME = "0001-01-01";
+
 /** Log-bucket width of the duration histograms: a bucket spans 5 % of its lower bound. */
 const BUCKET_BASE = 1.05;
 const bucketOf = (seconds: string) =>
@@ -81,10 +86,13 @@ const CONTRIBUTION = `(t.requested_at AT TIME ZONE 'UTC')::date AS day,
   (${FIGURE_COUNTERS.map(([, condition], bit) => `(CASE WHEN ${condition} THEN ${1 << bit} ELSE 0 END)`).join(" | ")}) AS flags,
   CASE WHEN ${NOT_RECEIVED} THEN t.not_completed_reason END AS not_received_reason,
   ${SECONDS_TO_ACCEPT} AS accept_seconds,
-  ${SECONDS_TO_COMPLETE} AS complete_seconds`;
+  ${SECONDS_TO_COMPLETE} AS complete_seconds,
+  CASE WHEN ${AWAITING_ANSWER} THEN (t.respond_by AT TIME ZONE 'UTC')::date END AS answer_due,
+  CASE WHEN ${FOLLOW_UP_RUNNING} THEN (f.follow_up_due_at AT TIME ZONE 'UTC')::date END AS follow_up_due`;
+// In figure_contributions' column order: the fold subtracts its rows from the CONTRIBUTION's by position.
 const CONTRIBUTION_COLUMNS = `day, target_organisation_id, referrer_organisation_id, service_type,
   province_code, priority, sex, age_band, disability_status, nationality, flags, not_received_reason,
-  accept_seconds, complete_seconds`;
+  accept_seconds, complete_seconds, answer_due, follow_up_due`;
 
 const contributionOf = (referrals: string) =>
   `SELECT t.referral_id, ${CONTRIBUTION} FROM ${referrals}
@@ -126,9 +134,11 @@ d AS (
 ), unmarked AS (
   DELETE FROM figure_dirty WHERE id IN (SELECT id FROM batch) RETURNING 1
 ), x AS (
-  SELECT g.grain, CASE WHEN g.grain = 'd' THEN d.day ELSE date_trunc('month', d.day)::date END AS period,
-         k.dimension, k.key, d.sign, d.flags, d.not_received_reason, d.accept_seconds, d.complete_seconds
-  FROM d CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) AS g(grain)
+  SELECT g.grain, CASE g.grain WHEN 'd' THEN d.day WHEN 'w' THEN date_trunc('week', d.day)::date
+           WHEN 'm' THEN date_trunc('month', d.day)::date ELSE DATE '${ALL_TIME}' END AS period,
+         k.dimension, k.key, d.sign, d.flags, d.not_received_reason, d.accept_seconds, d.complete_seconds,
+         d.answer_due, d.follow_up_due
+  FROM d CROSS JOIN (VALUES ('d'::"char"), ('w'::"char"), ('m'::"char"), ('a'::"char")) AS g(grain)
   CROSS JOIN LATERAL ${DIMENSION_KEYS} AS k(dimension, key)
 ), cells AS (
   INSERT INTO figure_cells (grain, period, dimension, key, ${COUNTER_NAMES.join(", ")})
@@ -153,9 +163,20 @@ d AS (
     lo = CASE WHEN figure_durations.n <= 0 THEN EXCLUDED.lo ELSE LEAST(figure_durations.lo, EXCLUDED.lo) END,
     hi = CASE WHEN figure_durations.n <= 0 THEN EXCLUDED.hi ELSE GREATEST(figure_durations.hi, EXCLUDED.hi) END
   RETURNING 1
+), deadlines AS (
+  INSERT INTO figure_deadlines (grain, period, dimension, key, kind, due_grain, due, n)
+  SELECT x.grain, x.period, x.dimension, x.key, dl.kind, dg.grain,
+    CASE WHEN dg.grain = 'd' THEN dl.due ELSE date_trunc('month', dl.due)::date END, sum(x.sign)
+  FROM x CROSS JOIN LATERAL (VALUES (1::smallint, x.answer_due), (2::smallint, x.follow_up_due)) AS dl(kind, due)
+  CROSS JOIN (VALUES ('d'::"char"), ('m'::"char")) AS dg(grain)
+  WHERE dl.due IS NOT NULL
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ON CONFLICT (dimension, grain, period, key, kind, due_grain, due) DO UPDATE SET
+    n = figure_deadlines.n + EXCLUDED.n
+  RETURNING 1
 )
 SELECT (SELECT count(*) FROM unmarked)::integer AS folded, (SELECT count(*) FROM kept)::integer AS kept, (SELECT count(*) FROM cells)::integer AS cells,
-       (SELECT count(*) FROM hist)::integer AS buckets`;
+       (SELECT count(*) FROM hist)::integer AS buckets, (SELECT count(*) FROM deadlines)::integer AS deadlines`;
 
 /**
  * Folds up to `limit` deltas into the cells. One folder at a time (the others find the lock taken
@@ -228,6 +249,30 @@ interface RangePlan {
   monthTo: string;
   /** Partial days, counted from the rows. */
   edges: { from?: Date; before?: Date }[];
+  /** No bound at either end: the all-time cells answer. */
+  allTime: boolean;
+}
+
+/**
+ * The whole weeks (from a Monday, UTC) and the days left around them that cover [from, to), two
+ * 'YYYY-MM-DD' days less than two months apart: a 30-day range reads 4 weeks and a few days
+ * instead of 30 days of cells.
+ */
+export function weeksAndDays(from: string, to: string): { grain: "w" | "d"; period: string }[] {
+  const periods: { grain: "w" | "d"; period: string }[] = [];
+  const end = Date.parse(`${to}T00:00:00Z`);
+  let day = Date.parse(`${from}T00:00:00Z`);
+  while (day < end) {
+    const monday = new Date(day).getUTCDay() === 1;
+    if (monday && day + 7 * DAY_MS <= end) {
+      periods.push({ grain: "w", period: isoDay(day) });
+      day += 7 * DAY_MS;
+    } else {
+      periods.push({ grain: "d", period: isoDay(day) });
+      day += DAY_MS;
+    }
+  }
+  return periods;
 }
 
 function planRange(from: Date | undefined, before: Date | undefined): RangePlan {
@@ -246,7 +291,14 @@ function planRange(from: Date | undefined, before: Date | undefined): RangePlan 
   }
   if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
     // No whole day inside: the rows answer for the whole range.
-    return { dayFrom, dayTo: dayFrom, monthFrom: dayFrom, monthTo: dayFrom, edges: [{ from, before }] };
+    return {
+      dayFrom,
+      dayTo: dayFrom,
+      monthFrom: dayFrom,
+      monthTo: dayFrom,
+      edges: [{ from, before }],
+      allTime: false,
+    };
   }
   if (from && fromMs !== undefined && fromMs > from.getTime()) edges.push({ from, before: new Date(fromMs) });
   if (before && toMs !== undefined && toMs < before.getTime()) edges.push({ from: new Date(toMs), before });
@@ -260,7 +312,14 @@ function planRange(from: Date | undefined, before: Date | undefined): RangePlan 
   };
   const monthFrom = monthStart(dayFrom, true);
   const monthTo = monthStart(dayTo, false);
-  return { dayFrom, dayTo, monthFrom, monthTo: [monthFrom, monthTo].sort()[1] as string, edges };
+  return {
+    dayFrom,
+    dayTo,
+    monthFrom,
+    monthTo: [monthFrom, monthTo].sort()[1] as string,
+    edges,
+    allTime: !from && !before,
+  };
 }
 
 /** Whether the rollup can answer: at most one dimension, filtered (if at all) on that dimension only. */
@@ -293,16 +352,29 @@ interface Plan {
   counters: string[];
   /** Sources of histogram entries: SELECT k0.., metric, bucket, n, lo, hi */
   buckets: string[];
+  /** Sources of overdue counts (rollup path): SELECT k0.., kind, n */
+  deadlines: string[];
   keys: number;
   orderBy: string[];
 }
 
-function rowSources(plan: Plan, keys: string[], rowWhere: string) {
+/**
+ * Counters and histogram entries of the referrals matching `rowWhere`, from their rows; with
+ * `dueBefore` (a UTC day), also their deadlines before that day (what the deadline cells hold).
+ */
+function rowSources(plan: Plan, keys: string[], rowWhere: string, dueBefore?: string) {
   const k = keys.map((expr, i) => `${expr} AS k${i}`).join(", ");
   const ks = keys.map((_, i) => `c.k${i}`).join(", ");
+  // The rollup's rows are few (partial days, marked referrals): their outcome and follow-up are
+  // looked up by key (OFFSET 0 keeps the planner from hashing the whole tables to join a few
+  // thousand rows, which it did at 1M referrals). A pass over every row joins them by hash.
+  const joins = dueBefore
+    ? `LEFT JOIN LATERAL (SELECT * FROM tracked_outcomes o WHERE o.referral_id = t.referral_id OFFSET 0) o ON true
+    LEFT JOIN LATERAL (SELECT * FROM tracked_follow_ups f WHERE f.referral_id = t.referral_id OFFSET 0) f ON true`
+    : `LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
+    LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id`;
   const contributions = `(SELECT ${k}${keys.length ? "," : ""} ${CONTRIBUTION} FROM tracked_referrals t
-    LEFT JOIN tracked_outcomes o ON o.referral_id = t.referral_id
-    LEFT JOIN tracked_follow_ups f ON f.referral_id = t.referral_id ${rowWhere})`;
+    ${joins} ${rowWhere})`;
   plan.counters.push(`SELECT ${ks}${keys.length ? "," : ""} ${counterColumns("1")} FROM ${contributions} c`);
   plan.buckets.push(`SELECT ${ks}${keys.length ? "," : ""} m.metric, m.bucket, 1 AS n, m.v AS lo, m.v AS hi
     FROM ${contributions} c CROSS JOIN LATERAL (VALUES
@@ -310,6 +382,11 @@ function rowSources(plan: Plan, keys: string[], rowWhere: string) {
       (2::smallint, ${bucketOf("c.complete_seconds")}, c.complete_seconds),
       (3::smallint, c.not_received_reason, NULL::double precision)) AS m(metric, bucket, v)
     WHERE m.bucket IS NOT NULL`);
+  if (dueBefore) {
+    plan.deadlines.push(`SELECT ${ks}${keys.length ? "," : ""} dl.kind, 1 AS n
+      FROM ${contributions} c CROSS JOIN LATERAL (VALUES (1::smallint, c.answer_due), (2::smallint, c.follow_up_due)) AS dl(kind, due)
+      WHERE dl.due < ${dueBefore}::date`);
+  }
 }
 
 /**
@@ -321,14 +398,21 @@ export async function figureGroupsAndTotal(
   filter: TrackingFilter,
   groupBy: readonly FigureColumn[],
   now: Date,
-  options: { fromRows?: boolean } = {},
+  options: { fromRows?: boolean; overdueOnly?: boolean } = {},
 ): Promise<{ groups: GroupCounts[]; total: GroupCounts }> {
   const useRollup = !options.fromRows && rollupAnswers(filter, groupBy);
   // These statements are small to run but large to plan; JIT compiling them cost more than running
   // them (hundreds of ms once the tables are large enough for the planner to pick JIT). Inside the
   // caller's transaction only; outside one, SET LOCAL changes nothing.
   await sql.query("SET LOCAL jit = off");
-  const plan: Plan = { where: new Where(), counters: [], buckets: [], keys: groupBy.length, orderBy: [] };
+  const plan: Plan = {
+    where: new Where(),
+    counters: [],
+    buckets: [],
+    deadlines: [],
+    keys: groupBy.length,
+    orderBy: [],
+  };
   const params = plan.where.params;
   const grouped = groupBy[0];
   let liveKeys: string[];
@@ -368,18 +452,60 @@ export async function figureGroupsAndTotal(
       const values = own[grouped];
       return values.length > 0 ? p(values.map(String)) : undefined;
     })();
-    const cellWhere = `c.dimension = ${dim}::smallint AND (
-        (c.grain = 'm' AND c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date)
-     OR (c.grain = 'd' AND c.period >= ${dayFrom}::date AND c.period < ${dayTo}::date
-         AND NOT (c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date)))
-     ${keyFilter ? `AND c.key = ANY(${keyFilter}::text[])` : ""}`;
     const kCell = grouped ? "c.key AS k0," : "";
-    plan.counters.push(
-      `SELECT ${kCell} ${COUNTER_NAMES.map((n) => `c.${n}`).join(", ")} FROM figure_cells c WHERE ${cellWhere}`,
+    // Whole months, then whole weeks and days for what is left at either side of them (bounded:
+    // an open end is all whole months).
+    const hasMonths = range.monthFrom < range.monthTo;
+    const small = hasMonths
+      ? [
+          ...weeksAndDays(range.dayFrom, [range.monthFrom, range.dayTo].sort()[0] as string),
+          ...weeksAndDays([range.monthTo, range.dayFrom].sort()[1] as string, range.dayTo),
+        ]
+      : weeksAndDays(range.dayFrom, range.dayTo);
+    // One source each (not OR-ed), so each reads its cells by the primary key's prefix.
+    const scopes: string[] = [];
+    if (range.allTime) scopes.push(`c.grain = 'a' AND c.period = DATE '${ALL_TIME}'`);
+    else {
+      if (hasMonths)
+        scopes.push(`c.grain = 'm' AND c.period >= ${monthFrom}::date AND c.period < ${monthTo}::date`);
+      if (small.length > 0) {
+        const grains = p(small.map((x) => x.grain));
+        const periods = p(small.map((x) => x.period));
+        scopes.push(`(c.grain, c.period) IN (SELECT * FROM unnest(${grains}::"char"[], ${periods}::date[]))`);
+      }
+    }
+    const cellWheres = scopes.map(
+      (scope) => `c.dimension = ${dim}::smallint AND ${scope}
+     ${keyFilter ? `AND c.key = ANY(${keyFilter}::text[])` : ""}`,
     );
-    plan.buckets.push(
-      `SELECT ${kCell} c.metric, c.bucket, c.n, c.lo, c.hi FROM figure_durations c WHERE ${cellWhere}`,
-    );
+    // Deadlines folded before today (whole months before this month, whole days of it before
+    // today); today's up to `now` are counted from the rows below.
+    const today = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+    const dueDay = p(isoDay(today.getTime()));
+    const dueMonth = p(`${isoDay(today.getTime()).slice(0, 7)}-01`);
+    for (const cellWhere of cellWheres) {
+      plan.deadlines.push(`SELECT ${kCell} c.kind, c.n FROM figure_deadlines c WHERE ${cellWhere}
+      AND ((c.due_grain = 'm' AND c.due < ${dueMonth}::date)
+        OR (c.due_grain = 'd' AND c.due >= ${dueMonth}::date AND c.due < ${dueDay}::date))`);
+    }
+    const todayFrom = p(today);
+    const nowAt = p(now);
+    const liveRows = new Where(params).filter(filter);
+    const liveAnd = String(liveRows) ? `${liveRows} AND` : "WHERE";
+    const tKey = grouped ? `${keyText("t", dimension)} AS k0,` : "";
+    plan.deadlines.push(`SELECT ${tKey} 1::smallint AS kind, 1 AS n FROM tracked_referrals t
+      ${liveAnd} ${AWAITING_ANSWER} AND t.respond_by >= ${todayFrom} AND t.respond_by < ${nowAt}`);
+    plan.deadlines.push(`SELECT ${tKey} 2::smallint AS kind, 1 AS n
+      FROM tracked_follow_ups f JOIN tracked_referrals t ON t.referral_id = f.referral_id
+      ${liveAnd} ${FOLLOW_UP_RUNNING} AND f.follow_up_due_at >= ${todayFrom} AND f.follow_up_due_at < ${nowAt}`);
+    for (const cellWhere of cellWheres) {
+      plan.counters.push(
+        `SELECT ${kCell} ${COUNTER_NAMES.map((n) => `c.${n}`).join(", ")} FROM figure_cells c WHERE ${cellWhere}`,
+      );
+      plan.buckets.push(
+        `SELECT ${kCell} c.metric, c.bucket, c.n, c.lo, c.hi FROM figure_durations c WHERE ${cellWhere}`,
+      );
+    }
     // Referrals marked since the last fold: their current contribution (+1, from the rows, with
     // the partial days' referrals) and their last folded one (-1), within the whole days.
     const marked = await sql.query<{ any: boolean }>("SELECT EXISTS (SELECT 1 FROM figure_dirty) AS any");
@@ -400,7 +526,7 @@ export async function figureGroupsAndTotal(
         requestedFrom: undefined,
         requestedBefore: undefined,
       });
-      rowSources(plan, key("t"), String(rows.add(`(${rowRanges.join(" OR ")})`)));
+      rowSources(plan, key("t"), String(rows.add(`(${rowRanges.join(" OR ")})`)), dueDay);
     }
     if (anyMarked) {
       const prevKey = grouped ? `${keyText("p", dimension)} AS k0,` : "";
@@ -416,38 +542,62 @@ export async function figureGroupsAndTotal(
           (2::smallint, ${bucketOf("p.complete_seconds")}),
           (3::smallint, p.not_received_reason)) AS m(metric, bucket)
         WHERE m.bucket IS NOT NULL AND ${prevWhere}`);
+      plan.deadlines.push(`SELECT ${prevKey} dl.kind, -1 AS n
+        FROM figure_contributions p CROSS JOIN LATERAL (VALUES (1::smallint, p.answer_due), (2::smallint, p.follow_up_due)) AS dl(kind, due)
+        WHERE dl.due < ${dueDay}::date AND ${prevWhere}`);
     }
   }
 
   const ks = Array.from({ length: plan.keys }, (_, i) => `k${i}`);
   const keyList = ks.map((k) => `${k},`).join(" ");
   const groupClause = ks.length > 0 ? `GROUP BY ${ks.join(", ")}` : "";
-  const counters = await sql.query<Record<string, unknown>>(
-    `SELECT ${keyList} ${COUNTER_NAMES.map((n) => `sum(${n})::bigint AS ${n}`).join(", ")}
+  const skipped = { rows: [] as Record<string, unknown>[] };
+  const counters = options.overdueOnly
+    ? skipped
+    : await sql.query<Record<string, unknown>>(
+        ...referenced(
+          `SELECT ${keyList} ${COUNTER_NAMES.map((n) => `sum(${n})::bigint AS ${n}`).join(", ")}
      FROM (${plan.counters.join("\nUNION ALL\n")}) s ${groupClause}
      HAVING sum(requested) > 0 ${plan.orderBy.length ? `ORDER BY ${plan.orderBy.join(", ")}` : ""}`,
-    params,
-  );
-  const buckets = await sql.query<Record<string, unknown>>(
-    `SELECT ${keyList} metric, bucket, sum(n)::bigint AS n, min(lo) AS lo, max(hi) AS hi
+          params,
+        ),
+      );
+  const buckets = options.overdueOnly
+    ? skipped
+    : await sql.query<Record<string, unknown>>(
+        ...referenced(
+          `SELECT ${keyList} metric, bucket, sum(n)::bigint AS n, min(lo) AS lo, max(hi) AS hi
      FROM (${plan.buckets.join("\nUNION ALL\n")}) s GROUP BY ${[...ks, "metric", "bucket"].join(", ")}`,
-    params,
-  );
-  const liveWhere = new Where().filter(filter);
-  const nowParam = liveWhere.param(now);
-  const lk = liveKeys.map((expr, i) => `${expr} AS k${i},`).join(" ");
-  const live = await sql.query<Record<string, unknown>>(
-    `SELECT ${keyList} count(*) FILTER (WHERE kind = 1)::integer AS overdue,
-            count(*) FILTER (WHERE kind = 2)::integer AS follow_up_overdue
-     FROM (
-       SELECT ${lk} 1 AS kind FROM tracked_referrals t ${liveWhere} ${String(liveWhere) ? "AND" : "WHERE"}
-         ${AWAITING_ANSWER} AND t.respond_by < ${nowParam}
-       UNION ALL
-       SELECT ${lk} 2 AS kind FROM tracked_follow_ups f JOIN tracked_referrals t ON t.referral_id = f.referral_id
-         ${liveWhere} ${String(liveWhere) ? "AND" : "WHERE"} ${followUpOverdue(nowParam)}
-     ) s ${groupClause}`,
-    liveWhere.params,
-  );
+          params,
+        ),
+      );
+  let live: { rows: Record<string, unknown>[] };
+  if (useRollup) {
+    live = await sql.query<Record<string, unknown>>(
+      ...referenced(
+        `SELECT ${keyList} coalesce(sum(n) FILTER (WHERE kind = 1), 0)::integer AS overdue,
+              coalesce(sum(n) FILTER (WHERE kind = 2), 0)::integer AS follow_up_overdue
+       FROM (${plan.deadlines.join("\nUNION ALL\n")}) s ${groupClause}`,
+        params,
+      ),
+    );
+  } else {
+    const liveWhere = new Where().filter(filter);
+    const nowParam = liveWhere.param(now);
+    const lk = liveKeys.map((expr, i) => `${expr} AS k${i},`).join(" ");
+    live = await sql.query<Record<string, unknown>>(
+      `SELECT ${keyList} count(*) FILTER (WHERE kind = 1)::integer AS overdue,
+              count(*) FILTER (WHERE kind = 2)::integer AS follow_up_overdue
+       FROM (
+         SELECT ${lk} 1 AS kind FROM tracked_referrals t ${liveWhere} ${String(liveWhere) ? "AND" : "WHERE"}
+           ${AWAITING_ANSWER} AND t.respond_by < ${nowParam}
+         UNION ALL
+         SELECT ${lk} 2 AS kind FROM tracked_follow_ups f JOIN tracked_referrals t ON t.referral_id = f.referral_id
+           ${liveWhere} ${String(liveWhere) ? "AND" : "WHERE"} ${followUpOverdue(nowParam)}
+       ) s ${groupClause}`,
+      liveWhere.params,
+    );
+  }
 
   const keyOf = (row: Record<string, unknown>) => JSON.stringify(ks.map((k) => String(row[k])));
   const histograms = new Map<string, Map<number, Bucket[]>>();
@@ -504,6 +654,56 @@ export async function figureGroupsAndTotal(
     follow_up_overdue: live.rows.reduce((n, row) => n + Number(row.follow_up_overdue ?? 0), 0),
   };
   return { groups, total: { key: {} as GroupCounts["key"], counts: countsOf(sum, merged, liveTotal) } };
+}
+
+/**
+ * The statement with only the parameters it references, renumbered: the three statements of an
+ * answer share one list of parameters, and PostgreSQL rejects values a statement does not use.
+ */
+function referenced(text: string, params: readonly unknown[]): [string, unknown[]] {
+  const renumbered = new Map<number, number>();
+  const used: unknown[] = [];
+  const sql = text.replace(/\$(\d+)\b/g, (_, n: string) => {
+    const index = Number(n);
+    let next = renumbered.get(index);
+    if (next === undefined) {
+      used.push(params[index - 1]);
+      next = used.length;
+      renumbered.set(index, next);
+    }
+    return `$${next}`;
+  });
+  return [sql, used];
+}
+
+/**
+ * How many of the filtered referrals are overdue (awaiting an answer past it) and follow-up overdue
+ * at `now`, from the folded deadlines; undefined when the rollup cannot answer the filter (several
+ * dimensions filtered, or one organisation's own scope), which the rows then count.
+ */
+export async function overdueTotals(
+  sql: Sql,
+  filter: TrackingFilter,
+  now: Date,
+): Promise<{ overdue: number; followUpOverdue: number } | undefined> {
+  const filtered = (
+    [
+      ["target_organisation_id", filter.targetOrganisationIds],
+      ["referrer_organisation_id", filter.referrerOrganisationIds],
+      ["service_type", filter.serviceTypes],
+      ["province_code", filter.provinceCodes],
+      ["priority", filter.priorities],
+      ["sex", filter.sexes],
+      ["age_band", filter.ageBands],
+      ["disability_status", filter.disabilityStatuses],
+      ["nationality", filter.nationalities],
+    ] as const
+  )
+    .filter(([, values]) => values.length > 0)
+    .map(([column]) => column as FigureColumn);
+  if (!rollupAnswers(filter, filtered)) return undefined;
+  const { total } = await figureGroupsAndTotal(sql, filter, filtered, now, { overdueOnly: true });
+  return { overdue: total.counts.overdue, followUpOverdue: total.counts.followUpOverdue };
 }
 
 /** The figures of the filtered referrals grouped by `groupBy` (see figureGroupsAndTotal). */

@@ -61,8 +61,9 @@ export const ACKNOWLEDGED = `(t.received_at IS NOT NULL OR t.responded_at IS NOT
  * Accepted, still open, and past its follow-up deadline by coordination's clock (whether or not the
  * target's escalation arrived yet). Needs `tracked_follow_ups f` joined.
  */
-export const followUpOverdue = (now: string) =>
-  `(${OPEN} AND f.follow_up_stage IN (1, 2, 3) AND f.follow_up_due_at < ${now})`;
+export const followUpOverdue = (now: string) => `(${FOLLOW_UP_RUNNING} AND f.follow_up_due_at < ${now})`;
+/** Accepted, still open, its follow-up deadline running (overdue once it passes). Needs `f` joined. */
+export const FOLLOW_UP_RUNNING = `(${OPEN} AND f.follow_up_stage IN (1, 2, 3))`;
 
 export const SECONDS_TO_ACCEPT = "extract(epoch FROM (t.accepted_at - t.requested_at))::double precision";
 export const SECONDS_TO_COMPLETE = `CASE WHEN t.status = ${S.REFERRAL_STATUS_COMPLETED}

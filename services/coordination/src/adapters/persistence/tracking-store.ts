@@ -3,7 +3,7 @@ import { ReferralStatusChanged } from "@kopru/contracts/referral/v1/events";
 import { isKnownPriority, isTerminal, respondBy } from "@kopru/referral/domain";
 import type { TrackedReferralRecord, TrackingRepository, TransitionRecord } from "../../application/ports.js";
 import { pageOf } from "./directory-store.js";
-import { figureGroups, figureGroupsAndTotal, markingFigures } from "./figure-rollup.js";
+import { figureGroups, figureGroupsAndTotal, markingFigures, overdueTotals } from "./figure-rollup.js";
 import { AWAITING_ANSWER, followUpOverdue, Where } from "./tracking-sql.js";
 import {
   applyStatusRows,
@@ -266,20 +266,24 @@ function toRecord(row: ReferralRow): TrackedReferralRecord {
 
 /**
  * One page of `hits` (a query of `referral_id, due`), most overdue first, with the total. Only the
- * page's referrals are read whole: the total counts ids through the partial indexes.
+ * page's referrals are read whole. The total is `counted` (what the rollup counts) plus the hits of
+ * `counting` (the part the rollup does not hold; all of `hits` when the rollup cannot answer),
+ * counted as ids through the partial indexes.
  */
 async function overduePage(
   sql: Parameters<TrackingRepository["overdue"]>[0],
   where: Where,
   hits: string,
   options: { limit: number; offset: number },
+  total: { counted: number; counting?: string } = { counted: 0, counting: hits },
 ) {
   const limit = where.param(options.limit);
   const offset = where.param(options.offset);
+  const counted = where.param(total.counted);
   const result = await sql.query<ReferralRow & { total: number }>(
     `WITH hits AS (${hits}),
      page AS (SELECT referral_id, due FROM hits ORDER BY due, referral_id LIMIT ${limit} OFFSET ${offset})
-     SELECT r.*, (SELECT count(*) FROM hits)::integer AS total
+     SELECT r.*, (${counted}::integer + ${total.counting ? `(SELECT count(*) FROM (${total.counting}) c)` : "0"})::integer AS total
        FROM page p CROSS JOIN LATERAL (${REFERRAL_SELECT} WHERE t.referral_id = p.referral_id) r
       ORDER BY p.due, p.referral_id`,
     where.params,
@@ -433,28 +437,30 @@ export const trackingStore: TrackingRepository = {
   },
 
   async overdue(sql, filter, options) {
+    // The totals from the folded deadlines when the filter allows (ADR 0029), not a count of rows.
+    const folded = await overdueTotals(sql, filter, options.now);
     const where = new Where().filter(filter);
     const now = where.param(options.now);
     const and = String(where) ? `${where} AND` : "WHERE";
     if (options.followUp) {
-      return overduePage(
-        sql,
-        where,
-        `SELECT t.referral_id, f.follow_up_due_at AS due FROM tracked_follow_ups f
-           JOIN tracked_referrals t ON t.referral_id = f.referral_id ${and} ${followUpOverdue(now)}`,
-        options,
-      );
+      const hits = `SELECT t.referral_id, f.follow_up_due_at AS due FROM tracked_follow_ups f
+           JOIN tracked_referrals t ON t.referral_id = f.referral_id ${and} ${followUpOverdue(now)}`;
+      return overduePage(sql, where, hits, options, folded ? { counted: folded.followUpOverdue } : undefined);
     }
     const overdue = `SELECT t.referral_id, t.respond_by AS due FROM tracked_referrals t
       ${and} ${AWAITING_ANSWER} AND t.respond_by < ${now}`;
     const expired = `SELECT t.referral_id, t.respond_by AS due FROM tracked_referrals t
       ${and} t.status = ${S.REFERRAL_STATUS_EXPIRED} AND NOT EXISTS (SELECT 1 FROM tracked_referrals c
         WHERE c.parent_referral_id = t.referral_id AND c.origin = 4)`;
+    const hits = options.includeExpired ? `${overdue} UNION ALL ${expired}` : overdue;
     return overduePage(
       sql,
       where,
-      options.includeExpired ? `${overdue} UNION ALL ${expired}` : overdue,
+      hits,
       options,
+      folded
+        ? { counted: folded.overdue, ...(options.includeExpired ? { counting: expired } : {}) }
+        : undefined,
     );
   },
 

@@ -1,9 +1,10 @@
+import type { BatchHook } from "@kopru/bus";
 import type { Sql } from "@kopru/storage";
 
 // The tracking consumers' writes, applied set-wise. A consumer transaction applies up to hundreds of
 // events; one statement per event made the round trips, not the work, the limit on how fast the
 // read model fills. Inside such a transaction the store only records what each event writes, and
-// the transaction applies them together before it commits (`TrackingWrites.flush`): status events in
+// the consumer's batch hook (`trackingBatch`) applies them together before it commits: status events in
 // waves (a referral's first event of the batch in the first wave, its second in the next, …, so each
 // referral's events still apply in its sequence), outcome reports and follow-up states as each
 // referral's newest one (newest-wins rows: applying the older ones first changes nothing).
@@ -49,14 +50,8 @@ export class TrackingWrites {
   private status: StatusRow[] = [];
   private readonly outcomes = new Map<string, VersionedRow>();
   private readonly followUps = new Map<string, VersionedRow>();
-  private deferring = true;
   /** Statements of the store that recorded rows (set by the store on its first write). */
   statements: TrackingStatements | undefined;
-
-  /** Whether writes are still recorded (false once the transaction applies each at once). */
-  get deferred(): boolean {
-    return this.deferring;
-  }
 
   addStatus(row: StatusRow): void {
     this.status.push(row);
@@ -70,28 +65,16 @@ export class TrackingWrites {
     keepNewest(this.followUps, row);
   }
 
-  /** Applies what was recorded and records nothing more: later writes run at once. */
-  async stopDeferring(sql: Sql): Promise<void> {
-    await this.flush(sql);
-    this.deferring = false;
-  }
-
-  /** Applies what was recorded so far. */
+  /** Applies what was recorded. */
   async flush(sql: Sql): Promise<void> {
     const statements = this.statements;
     if (!statements) return;
-    const status = this.status;
-    this.status = [];
-    await applyStatusRows(sql, statements, status);
+    await applyStatusRows(sql, statements, this.status);
     if (this.outcomes.size > 0) {
-      const rows = [...this.outcomes.values()];
-      this.outcomes.clear();
-      await sql.query(statements.outcomes, [JSON.stringify(rows)]);
+      await sql.query(statements.outcomes, [JSON.stringify([...this.outcomes.values()])]);
     }
     if (this.followUps.size > 0) {
-      const rows = [...this.followUps.values()];
-      this.followUps.clear();
-      await sql.query(statements.followUps, [JSON.stringify(rows)]);
+      await sql.query(statements.followUps, [JSON.stringify([...this.followUps.values()])]);
     }
   }
 }
@@ -101,15 +84,34 @@ function keepNewest(rows: Map<string, VersionedRow>, row: VersionedRow): void {
   if (!kept || kept.version < row.version) rows.set(row.referral_id, row);
 }
 
-const deferredBy = new WeakMap<Sql, TrackingWrites>();
+/** Writes recorded per consumer transaction, until the batch hook applies or discards them. */
+const collecting = new WeakMap<Sql, TrackingWrites>();
 
-/** Records the tracking writes made through `sql` in `writes` instead of running them at once. */
-export function deferTrackingWrites(sql: Sql, writes: TrackingWrites): void {
-  deferredBy.set(sql, writes);
+/**
+ * Makes the tracking writes made through `tx` (a consumer's transaction) be recorded instead of run
+ * at once; the consumer's batch hook `trackingBatch` applies them before the transaction commits.
+ */
+export function collectTrackingWrites(tx: Sql): void {
+  if (!collecting.has(tx)) collecting.set(tx, new TrackingWrites());
 }
 
-/** The writes recorded for `sql`, if its writes are deferred. */
+/** The writes recorded for `sql`, if its writes are being collected. */
 export function deferredWrites(sql: Sql): TrackingWrites | undefined {
-  const writes = deferredBy.get(sql);
-  return writes?.deferred ? writes : undefined;
+  return collecting.get(sql);
 }
+
+/**
+ * The tracking consumers' batch hook: applies what their handlers collected in the transaction,
+ * once per batch (or once per event when the bus applies a batch event by event after a failure,
+ * so a write that fails fails only its own event).
+ */
+export const trackingBatch: BatchHook = {
+  async flush(tx) {
+    const writes = collecting.get(tx);
+    collecting.delete(tx);
+    await writes?.flush(tx);
+  },
+  discard(tx) {
+    collecting.delete(tx);
+  },
+};
