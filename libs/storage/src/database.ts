@@ -190,14 +190,22 @@ async function openPglite(service: string, dataDir: string | undefined): Promise
   };
 
   type PgliteSql = Pick<PGlite, "query" | "exec">;
-  const wrap = (target: PgliteSql): Sql => ({
+  const wrap = (target: PgliteSql, onFailure?: () => void): Sql => ({
     async query<Row extends object>(text: string, params?: readonly unknown[]) {
-      const result = await target.query<Row>(text, params as unknown[] | undefined);
+      const result = await target
+        .query<Row>(text, params as unknown[] | undefined)
+        .catch((error: unknown) => {
+          onFailure?.();
+          throw error;
+        });
       // PGlite reports affectedRows 0 for a SELECT: a statement's count is its rows or its changes.
       return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     },
     async exec(text: string) {
-      await target.exec(text);
+      await target.exec(text).catch((error: unknown) => {
+        onFailure?.();
+        throw error;
+      });
     },
   });
 
@@ -210,7 +218,17 @@ async function openPglite(service: string, dataDir: string | undefined): Promise
       // transactions queue up instead of interleaving.
       return db.transaction(async (tx) => {
         if (options?.isolation) await tx.exec(`SET TRANSACTION ISOLATION LEVEL ${options.isolation}`);
-        return work(wrap(tx));
+        let failed = false;
+        const result = await work(
+          wrap(tx, () => {
+            failed = true;
+          }),
+        );
+        // PGlite's COMMIT of an aborted transaction rolls back without a word, as PostgreSQL's does:
+        // when a statement failed, ask whether the transaction still stands (a rollback to a
+        // savepoint since then makes it stand again).
+        if (failed) await tx.query("SELECT 1").catch(() => Promise.reject(new TransactionAbortedError()));
+        return result;
       });
     },
     async runCoalesced(work) {

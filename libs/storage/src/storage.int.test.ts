@@ -143,6 +143,30 @@ describe.each(backends)("storage on $name", (backend) => {
     expect((await db.query("SELECT count(*)::int AS n FROM together")).rows[0]).toEqual({ n: 20 });
   });
 
+  it("reports a transaction whose work caught a failed statement and returned as rolled back, not committed", async () => {
+    await db.exec("CREATE TABLE IF NOT EXISTS swallowed (id int PRIMARY KEY)");
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO swallowed (id) VALUES (1)");
+        await tx.query("INSERT INTO swallowed (id) VALUES (1)").catch(() => undefined);
+        return "claims success";
+      }),
+    ).rejects.toThrow(TransactionAbortedError);
+    expect((await db.query("SELECT count(*)::int AS n FROM swallowed")).rows[0]).toEqual({ n: 0 });
+    // A failure the work rolled back to a savepoint leaves the transaction standing: it commits.
+    await db.transaction(async (tx) => {
+      await tx.query("INSERT INTO swallowed (id) VALUES (2)");
+      await tx.query("SAVEPOINT attempt");
+      await tx
+        .query("INSERT INTO swallowed (id) VALUES (2)")
+        .catch(() => tx.query("ROLLBACK TO SAVEPOINT attempt"));
+      await tx.query("INSERT INTO swallowed (id) VALUES (3)");
+    });
+    expect((await db.query("SELECT array_agg(id ORDER BY id) AS ids FROM swallowed")).rows[0]).toEqual({
+      ids: [2, 3],
+    });
+  });
+
   it("rolls back every statement issued together when one of them fails", async () => {
     await db.exec("CREATE TABLE IF NOT EXISTS together_fail (id int PRIMARY KEY)");
     await expect(
@@ -182,28 +206,6 @@ describe("storage on PostgreSQL only", () => {
     } finally {
       await a.close();
       await b.close();
-    }
-  });
-
-  it("a transaction whose work caught a failed statement and returned is reported rolled back, not committed", async () => {
-    const database = await createTestDatabase();
-    dropDatabases.push(database.drop);
-    const db = await openDatabase({ service: "storage-test", url: database.url, poolSize: 2 });
-    try {
-      await db.exec("CREATE TABLE swallowed (id int PRIMARY KEY)");
-      await expect(
-        db.transaction(async (tx) => {
-          await tx.query("INSERT INTO swallowed (id) VALUES (1)");
-          await tx.query("INSERT INTO swallowed (id) VALUES (1)").catch(() => undefined);
-          return "claims success";
-        }),
-      ).rejects.toThrow(TransactionAbortedError);
-      expect((await db.query("SELECT count(*)::int AS n FROM swallowed")).rows[0]).toEqual({ n: 0 });
-      // The connection went back clean: the next transaction commits.
-      await db.transaction((tx) => tx.query("INSERT INTO swallowed (id) VALUES (2)"));
-      expect((await db.query("SELECT count(*)::int AS n FROM swallowed")).rows[0]).toEqual({ n: 1 });
-    } finally {
-      await db.close();
     }
   });
 
