@@ -574,12 +574,18 @@ describe("a gateway that crashes mid-delivery", () => {
     await network.start("gateway");
 
     const expected = [...before, ...during];
+    // What was on the wire at the crash is sent again once its claim (one delivery timeout) lapses,
+    // which can be after every event has been seen once: wait for both.
     await waitFor(
       () => {
         const got = new Set(receiver.unique("/crash").map((r) => r.body.data?.referralId));
-        return expected.every((id) => got.has(id));
+        const ids = receiver.at("/crash").map((r) => r.id);
+        return (
+          expected.every((id) => got.has(id)) &&
+          inFlight.every((id) => ids.filter((x) => x === id).length >= 2)
+        );
       },
-      { timeoutMs: 90_000, message: "not every event was delivered after the restart" },
+      { timeoutMs: 90_000, message: "every event delivered after the restart, and what was in flight again" },
     );
     const unique = receiver.unique("/crash").filter((r) => r.body.type === "referral.received");
     // Exactly one distinct webhook-id per event; what was on the wire at the crash came again.
