@@ -322,11 +322,9 @@ function planRange(from: Date | undefined, before: Date | undefined): RangePlan 
   };
 }
 
-/** Whether the rollup can answer: at most one dimension, filtered (if at all) on that dimension only. */
-export function rollupAnswers(filter: TrackingFilter, groupBy: readonly FigureColumn[]): boolean {
-  if (groupBy.length > 1 || filter.involving) return false;
-  const grouped = groupBy[0];
-  const lists: [FigureColumn, readonly unknown[]][] = [
+/** Each rollup dimension with the values the filter restricts it to (empty: not filtered on it). */
+function filterLists(filter: TrackingFilter): [FigureColumn, readonly unknown[]][] {
+  return [
     ["target_organisation_id", filter.targetOrganisationIds],
     ["referrer_organisation_id", filter.referrerOrganisationIds],
     ["service_type", filter.serviceTypes],
@@ -337,7 +335,13 @@ export function rollupAnswers(filter: TrackingFilter, groupBy: readonly FigureCo
     ["disability_status", filter.disabilityStatuses],
     ["nationality", filter.nationalities],
   ];
-  return lists.every(([column, values]) => values.length === 0 || column === grouped);
+}
+
+/** Whether the rollup can answer: at most one dimension, filtered (if at all) on that dimension only. */
+export function rollupAnswers(filter: TrackingFilter, groupBy: readonly FigureColumn[]): boolean {
+  if (groupBy.length > 1 || filter.involving) return false;
+  const grouped = groupBy[0];
+  return filterLists(filter).every(([column, values]) => values.length === 0 || column === grouped);
 }
 
 const counterColumns = (sign: string, alias = "c") =>
@@ -686,21 +690,9 @@ export async function overdueTotals(
   filter: TrackingFilter,
   now: Date,
 ): Promise<{ overdue: number; followUpOverdue: number } | undefined> {
-  const filtered = (
-    [
-      ["target_organisation_id", filter.targetOrganisationIds],
-      ["referrer_organisation_id", filter.referrerOrganisationIds],
-      ["service_type", filter.serviceTypes],
-      ["province_code", filter.provinceCodes],
-      ["priority", filter.priorities],
-      ["sex", filter.sexes],
-      ["age_band", filter.ageBands],
-      ["disability_status", filter.disabilityStatuses],
-      ["nationality", filter.nationalities],
-    ] as const
-  )
+  const filtered = filterLists(filter)
     .filter(([, values]) => values.length > 0)
-    .map(([column]) => column as FigureColumn);
+    .map(([column]) => column);
   if (!rollupAnswers(filter, filtered)) return undefined;
   const { total } = await figureGroupsAndTotal(sql, filter, filtered, now, { overdueOnly: true });
   return { overdue: total.counts.overdue, followUpOverdue: total.counts.followUpOverdue };
