@@ -1,4 +1,4 @@
-import { getTracer, withConsumerSpan } from "@kopru/observability";
+import { getTracer, withConsumerSpan, withSpan } from "@kopru/observability";
 import { type Database, isConnectionError, type Sql } from "@kopru/storage";
 import {
   AckPolicy,
@@ -675,7 +675,8 @@ export class EventConsumer {
   private flushBatch(tx: Sql, items: readonly Item[]): Promise<void> {
     const hook = this.options.batch as BatchHook;
     const links: Link[] = items.flatMap((item) => (item.span ? [{ context: item.span }] : []));
-    return batchTracer().startActiveSpan(
+    return withSpan(
+      batchTracer(),
       `flush ${this.name}`,
       {
         kind: SpanKind.INTERNAL,
@@ -686,23 +687,11 @@ export class EventConsumer {
           "messaging.batch.message_count": items.length,
         },
       },
-      async (span) => {
-        try {
-          await hook.flush(
-            tx,
-            items.map((item) => (item.decoded as NonNullable<Item["decoded"]>).event),
-          );
-        } catch (error) {
-          span.recordException(error instanceof Error ? error : String(error));
-          span.setStatus({
-            code: SpanStatusCode.ERROR,
-            message: error instanceof Error ? error.message : String(error),
-          });
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
+      () =>
+        hook.flush(
+          tx,
+          items.map((item) => (item.decoded as NonNullable<Item["decoded"]>).event),
+        ),
     );
   }
 

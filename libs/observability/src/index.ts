@@ -18,4 +18,5 @@ export {
   type MessagingSpanAttributes,
   withConsumerSpan,
   withProducerSpan,
+  withSpan,
 } from "./tracing.js";

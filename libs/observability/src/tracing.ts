@@ -7,6 +7,7 @@ import {
   propagation,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type TextMapGetter,
   type TextMapSetter,
@@ -94,6 +95,20 @@ async function runInSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/**
+ * Runs `fn` in a new span of `tracer`, the active one while `fn` runs: an error it throws is
+ * recorded on the span and rethrown, and the span ends either way.
+ */
+export function withSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span) => T | Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(name, options);
+  return runInSpan(span, trace.setSpan(context.active(), span), fn);
 }
 
 /**
