@@ -1,10 +1,8 @@
 // The consumer's batch hook against a real NATS JetStream and a real PostgreSQL: handlers collect,
 // the hook writes what they collected once per transaction, and its failure costs no event and
 // applies none twice.
-import { createRequire } from "node:module";
 import type { Sql } from "@kopru/storage";
 import { connectNats, type NatsTestConnection, uniqueName, waitFor } from "@kopru/testing";
-import { context, propagation, trace } from "@opentelemetry/api";
 import { v4 as uuid } from "uuid";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type BatchHook, EventConsumer, on } from "./consumer.js";
@@ -12,6 +10,7 @@ import type { ReceivedEvent } from "./envelope.js";
 import {
   Cleanup,
   countEffects,
+  installInMemoryTracing,
   openTestPostgres,
   provisionTestBus,
   publishThing,
@@ -21,31 +20,17 @@ import {
   testConsumerOptions,
 } from "./testkit.js";
 
-// Loaded as CommonJS, as in tracing.int.test.ts: OpenTelemetry's ESM build has extensionless imports.
-const require = createRequire(import.meta.url);
-const { AsyncLocalStorageContextManager } =
-  require("@opentelemetry/context-async-hooks") as typeof import("@opentelemetry/context-async-hooks");
-const { W3CTraceContextPropagator } = require("@opentelemetry/core") as typeof import("@opentelemetry/core");
-const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
-  require("@opentelemetry/sdk-trace-base") as typeof import("@opentelemetry/sdk-trace-base");
-
-const exporter = new InMemorySpanExporter();
+let tracing: ReturnType<typeof installInMemoryTracing>;
 let nats: NatsTestConnection;
 const cleanup = new Cleanup();
 
 beforeAll(async () => {
-  trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-  );
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  tracing = installInMemoryTracing();
   nats = await connectNats();
 });
 afterAll(async () => {
   await nats?.close();
-  trace.disable();
-  propagation.disable();
-  context.disable();
+  tracing?.uninstall();
 });
 afterEach(() => cleanup.run());
 
@@ -189,7 +174,7 @@ describe("EventConsumer batch hook", () => {
       expect(rows.filter((r) => r.aggregate_id === aggregate).map((r) => r.sequence)).toEqual([1, 2, 3, 4]);
     }
     // Each flush is a span of its own, linked to the spans its events were processed in.
-    const spans = exporter.getFinishedSpans();
+    const spans = tracing.exporter.getFinishedSpans();
     const flushSpans = spans.filter((s) => s.name === `flush ${name}`);
     expect(flushSpans).toHaveLength(flushes.length);
     const processed = new Map(

@@ -1,6 +1,7 @@
 // Test support for this package's integration tests, fixtures and benchmark (not exported from
 // index.ts): a layout of one event type on uniquely named streams, so runs sharing one NATS server
 // never see each other's messages, plus the effects table a handler writes next to its inbox row.
+import { createRequire } from "node:module";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { OrganisationRef } from "@kopru/contracts/common/v1/refs";
@@ -16,6 +17,7 @@ import {
 } from "@kopru/testing";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/nats-core";
+import { context, propagation, trace } from "@opentelemetry/api";
 import type { EventConsumerOptions, HandlerBinding } from "./consumer.js";
 import { on } from "./consumer.js";
 import { encodeEvent, HEADER, type Producer, type ReceivedEvent } from "./envelope.js";
@@ -396,5 +398,39 @@ export async function crashConsumerThenRestart(
     crashOutput: crashing.stdout(),
     ackPendingAfterCrash,
     restartedStats: JSON.parse(stats?.slice("stats ".length) ?? "{}"),
+  };
+}
+
+/**
+ * Records every span in memory: a global tracer provider with an in-memory exporter, W3C trace
+ * context propagation and an async-hooks context manager, as a service's telemetry sets them up.
+ * Install in `beforeAll`, `uninstall` in `afterAll`. OpenTelemetry's SDK is loaded as CommonJS: the
+ * root vitest config resolves the "module" condition, which picks its build/esm, whose extensionless
+ * imports Node cannot load.
+ */
+export function installInMemoryTracing(): {
+  exporter: import("@opentelemetry/sdk-trace-base").InMemorySpanExporter;
+  uninstall(): void;
+} {
+  const require = createRequire(import.meta.url);
+  const { AsyncLocalStorageContextManager } =
+    require("@opentelemetry/context-async-hooks") as typeof import("@opentelemetry/context-async-hooks");
+  const { W3CTraceContextPropagator } =
+    require("@opentelemetry/core") as typeof import("@opentelemetry/core");
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
+    require("@opentelemetry/sdk-trace-base") as typeof import("@opentelemetry/sdk-trace-base");
+  const exporter = new InMemorySpanExporter();
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  return {
+    exporter,
+    uninstall() {
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
   };
 }

@@ -1,9 +1,8 @@
 // One trace from the writing transaction, through the relay's publish, to the consumer's effect.
-import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { createLogger } from "@kopru/observability";
 import { connectNats, type NatsTestConnection, waitFor } from "@kopru/testing";
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EventConsumer } from "./consumer.js";
 import { OutboxRelay } from "./outbox.js";
@@ -11,6 +10,7 @@ import {
   Cleanup,
   countEffects,
   effectHandler,
+  installInMemoryTracing,
   openTestPostgres,
   provisionTestBus,
   testBus,
@@ -18,32 +18,17 @@ import {
   writeThing,
 } from "./testkit.js";
 
-// Loaded as CommonJS: the root vitest config resolves the "module" condition, which picks
-// OpenTelemetry's build/esm, whose extensionless imports Node cannot load.
-const require = createRequire(import.meta.url);
-const { AsyncLocalStorageContextManager } =
-  require("@opentelemetry/context-async-hooks") as typeof import("@opentelemetry/context-async-hooks");
-const { W3CTraceContextPropagator } = require("@opentelemetry/core") as typeof import("@opentelemetry/core");
-const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
-  require("@opentelemetry/sdk-trace-base") as typeof import("@opentelemetry/sdk-trace-base");
-
-const exporter = new InMemorySpanExporter();
+let tracing: ReturnType<typeof installInMemoryTracing>;
 let nats: NatsTestConnection;
 const cleanup = new Cleanup();
 
 beforeAll(async () => {
-  trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-  );
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  tracing = installInMemoryTracing();
   nats = await connectNats();
 });
 afterAll(async () => {
   await nats?.close();
-  trace.disable();
-  propagation.disable();
-  context.disable();
+  tracing?.uninstall();
 });
 afterEach(() => cleanup.run());
 
@@ -97,9 +82,9 @@ describe("tracing", () => {
     cleanup.defer(() => consumer.stop());
     await consumer.start();
     await waitFor(async () => (await countEffects(pg.db)).rows === 1, { message: "the effect" });
-    await waitFor(() => exporter.getFinishedSpans().some((s) => s.kind === SpanKind.CONSUMER));
+    await waitFor(() => tracing.exporter.getFinishedSpans().some((s) => s.kind === SpanKind.CONSUMER));
 
-    const spans = exporter.getFinishedSpans();
+    const spans = tracing.exporter.getFinishedSpans();
     const writing = spans.find((s) => s.name === "refer beneficiary");
     const producer = spans.find((s) => s.kind === SpanKind.PRODUCER);
     const consuming = spans.find((s) => s.kind === SpanKind.CONSUMER);
